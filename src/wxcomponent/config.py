@@ -1,0 +1,73 @@
+"""Platform configuration: validated on construction, redacted in every repr."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .core.crypto import decode_aes_key
+from .errors import ConfigurationError, InvalidAESKey
+
+__all__ = ["ComponentConfig", "validate_appid"]
+
+_APPID = re.compile(r"wx[0-9A-Za-z]{16}")
+
+
+def validate_appid(value: object, field_name: str = "appid") -> str:
+    """Check an appid's form (``wx`` and 16 letters or digits) and return it."""
+    if not isinstance(value, str) or not _APPID.fullmatch(value):
+        shown = repr(value) if isinstance(value, str) and len(value) <= 40 else "the given value"
+        raise ConfigurationError(
+            field_name, f"{shown} is not an appid ('wx' followed by 16 letters or digits)"
+        )
+    return value
+
+
+def _require_text(value: object, field_name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(field_name, "must be a non-empty string")
+    return value
+
+
+def _require_key(value: object, field_name: str) -> str:
+    try:
+        decode_aes_key(value)
+    except InvalidAESKey as exc:
+        raise ConfigurationError(field_name, str(exc)) from None
+    assert isinstance(value, str)
+    return value
+
+
+@dataclass(frozen=True)
+class ComponentConfig:
+    """Everything that identifies one third-party platform.
+
+    ``appid`` is the component appid, ``secret`` its app secret, ``token`` the message-check
+    Token and ``encoding_aes_key`` the current EncodingAESKey (43 characters). During a key
+    rotation, ``previous_encoding_aes_key`` keeps pushes encrypted with the old key readable.
+    Invalid values raise :class:`~wxcomponent.errors.ConfigurationError` naming the field.
+    ``repr`` and ``str`` show no secret, token or key.
+    """
+
+    appid: str
+    secret: str = field(repr=False)
+    token: str = field(repr=False)
+    encoding_aes_key: str = field(repr=False)
+    previous_encoding_aes_key: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        validate_appid(self.appid)
+        _require_text(self.secret, "secret")
+        _require_text(self.token, "token")
+        _require_key(self.encoding_aes_key, "encoding_aes_key")
+        if self.previous_encoding_aes_key is not None:
+            _require_key(self.previous_encoding_aes_key, "previous_encoding_aes_key")
+
+    def __repr__(self) -> str:
+        prev = "'***'" if self.previous_encoding_aes_key else "None"
+        return (
+            f"ComponentConfig(appid={self.appid!r}, secret='***', token='***', "
+            f"encoding_aes_key='***', previous_encoding_aes_key={prev})"
+        )
+
+    __str__ = __repr__

@@ -1,0 +1,309 @@
+"""The one exception tree of wxcomponent.
+
+Everything the library raises on purpose derives from :class:`WxComponentError`:
+
+* :class:`CallbackError` and its subclasses describe a push that was refused. Each carries the
+  code WeChat's reference implementation uses for that failure (``.code``, e.g. ``-40001``).
+* :class:`ConfigurationError` is a bad value given to the library (it is also a ``ValueError``).
+* :class:`TicketNotFound` means no ``component_verify_ticket`` has been stored yet.
+* :class:`APIError` is an ``errcode`` answered by WeChat; :func:`api_error` picks the subclass
+  that says what it means (:class:`InvalidCredential`, :class:`QuotaExceeded`, ...).
+* :class:`TransportError` is a network failure (connection refused, timeout, HTTP 5xx).
+* :class:`StoreError` is a failure of the credential store.
+
+No message built here contains a secret: callers pass paths without query strings, and
+redaction helpers live in :mod:`wxcomponent.core.redact`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "APIError",
+    "AppIdMismatch",
+    "AuthCodeInvalid",
+    "Base64Error",
+    "BodyTooLarge",
+    "CallbackError",
+    "ConfigurationError",
+    "DecryptError",
+    "IPNotWhitelisted",
+    "InvalidAESKey",
+    "InvalidAppCredentials",
+    "InvalidBuffer",
+    "InvalidCredential",
+    "InvalidSignature",
+    "LeaseTimeout",
+    "NotAuthorized",
+    "OAuthCodeInvalid",
+    "OptionInvalid",
+    "PermissionDenied",
+    "QuotaExceeded",
+    "QuotaResetsExhausted",
+    "RefreshTokenInvalid",
+    "ReplayedPush",
+    "StalePush",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreUnavailable",
+    "SystemBusy",
+    "TicketInvalid",
+    "TicketNotFound",
+    "TransportError",
+    "WrongTokenEndpoint",
+    "WxComponentError",
+    "XMLError",
+    "api_error",
+]
+
+
+class WxComponentError(Exception):
+    """Base class of every error raised by wxcomponent."""
+
+
+class ConfigurationError(WxComponentError, ValueError):
+    """A configuration value is missing or malformed. ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+class CallbackError(WxComponentError):
+    """A push (or a reply) failed a check. ``code`` is the reference implementation's code."""
+
+    code: int = -40000
+    #: HTTP status a callback endpoint answers for this failure.
+    http_status: int = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class InvalidSignature(CallbackError):
+    """``msg_signature`` (or ``signature``) does not match. Code -40001."""
+
+    code = -40001
+    http_status = 403
+
+
+class XMLError(CallbackError):
+    """The body is not acceptable XML (malformed, DOCTYPE, entities, missing field). Code -40002."""
+
+    code = -40002
+
+
+class BodyTooLarge(XMLError):
+    """The body exceeds the configured size limit. Code -40002, HTTP 413."""
+
+    http_status = 413
+
+
+class InvalidAESKey(CallbackError):
+    """The EncodingAESKey is not 43 base64 characters decoding to 32 bytes. Code -40004."""
+
+    code = -40004
+
+
+class AppIdMismatch(CallbackError):
+    """The appid at the end of the decrypted buffer is not ours. Code -40005."""
+
+    code = -40005
+    http_status = 403
+
+
+class DecryptError(CallbackError):
+    """AES decryption failed (length not a multiple of the block size, bad padding). Code -40007."""
+
+    code = -40007
+
+
+class InvalidBuffer(CallbackError):
+    """The decrypted buffer is malformed (padding or length field). Code -40008."""
+
+    code = -40008
+
+
+class Base64Error(CallbackError):
+    """``Encrypt`` is not valid standard base64. Code -40010."""
+
+    code = -40010
+
+
+class StalePush(CallbackError):
+    """The push's timestamp is outside the accepted window (replay protection). Code -40001."""
+
+    code = -40001
+    http_status = 403
+
+
+class ReplayedPush(CallbackError):
+    """The same push (signature, timestamp, nonce) was already handled. Code -40001."""
+
+    code = -40001
+    http_status = 200
+
+
+# --------------------------------------------------------------------------- stores
+
+
+class StoreError(WxComponentError):
+    """The credential store failed."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached (a Redis server down, a locked or unreadable file)."""
+
+
+class StoreCorrupt(StoreError):
+    """The store's data is not ours, corrupted, or written by a newer version."""
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+class TicketNotFound(WxComponentError):
+    """No ``component_verify_ticket`` is stored for the platform yet."""
+
+    def __init__(self, component_appid: str) -> None:
+        super().__init__(
+            f"no component_verify_ticket stored for {component_appid}. WeChat pushes one every "
+            "10 minutes to the authorization-event URL: check that the URL is reachable and "
+            "answers exactly 'success', that it shares this store, and call "
+            "start_push_ticket() to ask WeChat to push again."
+        )
+        self.component_appid = component_appid
+
+
+class LeaseTimeout(WxComponentError):
+    """Waited too long for another worker's token refresh to land."""
+
+
+class TransportError(WxComponentError):
+    """The request did not get a usable answer: connection error, timeout or HTTP 5xx."""
+
+    def __init__(self, message: str, *, path: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.status = status
+
+
+# --------------------------------------------------------------------------- API errors
+
+
+class APIError(WxComponentError):
+    """WeChat answered a non-zero ``errcode``."""
+
+    def __init__(self, errcode: int, errmsg: str, path: str = "") -> None:
+        where = f" ({path})" if path else ""
+        super().__init__(f"errcode {errcode}: {errmsg}{where}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.path = path
+
+    #: True when the same call may succeed if tried again after a pause.
+    retryable = False
+
+
+class SystemBusy(APIError):
+    """-1: WeChat is busy; retried with backoff."""
+
+    retryable = True
+
+
+class InvalidCredential(APIError):
+    """40001, 40014, 42001: the access token is invalid, not the latest, or expired."""
+
+
+class InvalidAppCredentials(APIError):
+    """40013, 40125, 41004, 61011: the appid, secret or component is wrong. Not retried."""
+
+
+class QuotaExceeded(APIError):
+    """45009: the daily quota of this API is spent. ``clear_quota`` can reset it."""
+
+
+class QuotaResetsExhausted(QuotaExceeded):
+    """48006: the monthly quota resets are used up."""
+
+
+class PermissionDenied(APIError):
+    """48001, 61007: the API is not authorized to this account or platform."""
+
+
+class NotAuthorized(APIError):
+    """61003: the account has not authorized the platform, or revoked it."""
+
+
+class IPNotWhitelisted(APIError):
+    """61004: the caller's IP is not on the platform's whitelist. ``ip`` is taken from errmsg."""
+
+    def __init__(self, errcode: int, errmsg: str, path: str = "") -> None:
+        super().__init__(errcode, errmsg, path)
+        import re
+
+        found = re.search(r"\b(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]{3,39})\b", errmsg)
+        self.ip: str | None = found.group(1) if found else None
+
+
+class TicketInvalid(APIError):
+    """61005, 61006: the verify ticket is expired or invalid; wait for a push."""
+
+
+class AuthCodeInvalid(APIError):
+    """61009, 61010: the authorization code is invalid, used or expired."""
+
+
+class OptionInvalid(APIError):
+    """61012, 61013: an authorizer option name or value is not accepted."""
+
+
+class RefreshTokenInvalid(APIError):
+    """61023: the authorizer refresh token is invalid; the account must re-authorize."""
+
+
+class WrongTokenEndpoint(APIError):
+    """61024: ``cgi-bin/token`` was called with a component appid."""
+
+
+class OAuthCodeInvalid(APIError):
+    """40029, 40163: an OAuth or js code is invalid or already used."""
+
+
+_BY_CODE: dict[int, type[APIError]] = {
+    -1: SystemBusy,
+    40001: InvalidCredential,
+    40014: InvalidCredential,
+    42001: InvalidCredential,
+    40013: InvalidAppCredentials,
+    40125: InvalidAppCredentials,
+    41004: InvalidAppCredentials,
+    61011: InvalidAppCredentials,
+    45009: QuotaExceeded,
+    48006: QuotaResetsExhausted,
+    48001: PermissionDenied,
+    61007: PermissionDenied,
+    61003: NotAuthorized,
+    61004: IPNotWhitelisted,
+    61005: TicketInvalid,
+    61006: TicketInvalid,
+    61009: AuthCodeInvalid,
+    61010: AuthCodeInvalid,
+    61012: OptionInvalid,
+    61013: OptionInvalid,
+    61023: RefreshTokenInvalid,
+    61024: WrongTokenEndpoint,
+    40029: OAuthCodeInvalid,
+    40163: OAuthCodeInvalid,
+}
+
+#: errcodes meaning "this access token is no longer good" (compare-and-refresh, then retry once).
+TOKEN_INVALID_CODES = frozenset({40001, 40014, 42001})
+
+
+def api_error(errcode: int, errmsg: str, path: str = "") -> APIError:
+    """Build the :class:`APIError` subclass that says what ``errcode`` means."""
+    cls = _BY_CODE.get(errcode, APIError)
+    return cls(errcode, errmsg, path)
