@@ -1,0 +1,240 @@
+"""The store protocol: what every backend keeps, in a sync and an async flavour.
+
+A store holds three kinds of data, always keyed so that several platforms can share it:
+
+* **durable** — the latest ``component_verify_ticket`` per component appid, and one
+  :class:`AuthorizerRecord` per (component appid, authorizer appid) with its refresh token.
+  Losing these forces every merchant to authorize again, so they are never kept only in a
+  volatile cache.
+* **volatile** — :class:`CachedToken` values with an absolute ``expires_at`` (component token,
+  authorizer tokens, JS-SDK tickets), under string keys built by the token layer.
+* **leases** — ``acquire_lease(key, ttl)`` returns a fencing token (a number that grows with
+  every grant of that key) or ``None`` when someone else holds the lease. ``set_token(key, token,
+  fence=f)`` lands only while the lease on ``key`` is still held with fence ``f``, so a holder
+  that paused past its lease cannot overwrite a newer token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+from ..core.redact import redact
+
+__all__ = [
+    "AsyncStore",
+    "AuthorizerRecord",
+    "AuthorizerStatus",
+    "CachedToken",
+    "Store",
+    "Ticket",
+]
+
+AuthorizerStatus = Literal["authorized", "revoked"]
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """The latest verify ticket of a platform. ``created_at`` is the push's CreateTime."""
+
+    component_appid: str
+    value: str = field(repr=False)
+    created_at: int
+    received_at: float
+
+    def __repr__(self) -> str:
+        return (
+            f"Ticket(component_appid={self.component_appid!r}, value={redact(self.value)}, "
+            f"created_at={self.created_at}, received_at={self.received_at})"
+        )
+
+
+@dataclass(frozen=True)
+class AuthorizerRecord:
+    """An account that authorized the platform, with its (secret) refresh token."""
+
+    component_appid: str
+    authorizer_appid: str
+    refresh_token: str = field(repr=False)
+    status: AuthorizerStatus = "authorized"
+    func_info: tuple[int, ...] = ()
+    authorized_at: float = 0.0
+    updated_at: float = 0.0
+    revoked_at: float | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"AuthorizerRecord(component_appid={self.component_appid!r}, "
+            f"authorizer_appid={self.authorizer_appid!r}, "
+            f"refresh_token={redact(self.refresh_token)}, status={self.status!r}, "
+            f"func_info={self.func_info!r}, authorized_at={self.authorized_at}, "
+            f"updated_at={self.updated_at}, revoked_at={self.revoked_at})"
+        )
+
+
+@dataclass(frozen=True)
+class CachedToken:
+    """A cached access token (or ticket) and when it stops being usable (epoch seconds)."""
+
+    value: str = field(repr=False)
+    expires_at: float
+    obtained_at: float = 0.0
+
+    def __repr__(self) -> str:
+        return (
+            f"CachedToken(value={redact(self.value)}, expires_at={self.expires_at}, "
+            f"obtained_at={self.obtained_at})"
+        )
+
+
+@runtime_checkable
+class Store(Protocol):
+    """The synchronous store protocol. Every backend implements it and passes one contract."""
+
+    # durable: tickets
+    def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
+        """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
+        ...
+
+    def load_ticket(self, component_appid: str) -> Ticket | None:
+        """The latest ticket, or None."""
+        ...
+
+    # durable: authorizers
+    def save_authorizer(self, record: AuthorizerRecord) -> None:
+        """Insert or replace the record of ``record.authorizer_appid``."""
+        ...
+
+    def get_authorizer(self, component_appid: str, authorizer_appid: str) -> AuthorizerRecord | None:
+        """One authorizer's record, or None."""
+        ...
+
+    def list_authorizers(
+        self,
+        component_appid: str,
+        *,
+        status: AuthorizerStatus | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
+        ...
+
+    def count_authorizers(
+        self, component_appid: str, *, status: AuthorizerStatus | None = None
+    ) -> int:
+        """How many records (of ``status``, if given) the platform has."""
+        ...
+
+    def replace_refresh_token(
+        self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
+    ) -> bool:
+        """Set the refresh token to ``new`` if it is still ``expected`` (None: always).
+
+        Returns False (and changes nothing) when the record is missing or holds another token.
+        """
+        ...
+
+    def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Mark the authorizer revoked (keeping its record); False if there is none."""
+        ...
+
+    # volatile
+    def get_token(self, key: str) -> CachedToken | None:
+        """The cached token under ``key``, or None when missing or past ``expires_at``."""
+        ...
+
+    def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
+        """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
+        ...
+
+    def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
+        """Delete the token (only if its value is ``if_value``, when given)."""
+        ...
+
+    # leases
+    def acquire_lease(self, key: str, ttl: float) -> int | None:
+        """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
+        ...
+
+    def release_lease(self, key: str, fence: int) -> bool:
+        """Give the lease back if still held with ``fence``."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...
+
+
+@runtime_checkable
+class AsyncStore(Protocol):
+    """The asyncio flavour of :class:`Store`: the same methods, awaited."""
+
+    async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
+        """See :meth:`Store.save_ticket`."""
+        ...
+
+    async def load_ticket(self, component_appid: str) -> Ticket | None:
+        """See :meth:`Store.load_ticket`."""
+        ...
+
+    async def save_authorizer(self, record: AuthorizerRecord) -> None:
+        """See :meth:`Store.save_authorizer`."""
+        ...
+
+    async def get_authorizer(
+        self, component_appid: str, authorizer_appid: str
+    ) -> AuthorizerRecord | None:
+        """See :meth:`Store.get_authorizer`."""
+        ...
+
+    async def list_authorizers(
+        self,
+        component_appid: str,
+        *,
+        status: AuthorizerStatus | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`Store.list_authorizers`."""
+        ...
+
+    async def count_authorizers(
+        self, component_appid: str, *, status: AuthorizerStatus | None = None
+    ) -> int:
+        """See :meth:`Store.count_authorizers`."""
+        ...
+
+    async def replace_refresh_token(
+        self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
+    ) -> bool:
+        """See :meth:`Store.replace_refresh_token`."""
+        ...
+
+    async def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`Store.mark_revoked`."""
+        ...
+
+    async def get_token(self, key: str) -> CachedToken | None:
+        """See :meth:`Store.get_token`."""
+        ...
+
+    async def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
+        """See :meth:`Store.set_token`."""
+        ...
+
+    async def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
+        """See :meth:`Store.delete_token`."""
+        ...
+
+    async def acquire_lease(self, key: str, ttl: float) -> int | None:
+        """See :meth:`Store.acquire_lease`."""
+        ...
+
+    async def release_lease(self, key: str, fence: int) -> bool:
+        """See :meth:`Store.release_lease`."""
+        ...
+
+    async def close(self) -> None:
+        """See :meth:`Store.close`."""
+        ...
