@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from . import errors
+from . import errors, events
 from .config import ComponentConfig
+from .core.authurl import AuthType, auth_code_url, mobile_authorization_url, pc_authorization_url
 from .core.crypto import MessageCrypto
+from .events import parse_event
 
-__all__ = ["ComponentConfig", "MessageCrypto", "errors"]
+__all__ = [
+    "AuthType",
+    "ComponentConfig",
+    "MessageCrypto",
+    "auth_code_url",
+    "errors",
+    "events",
+    "mobile_authorization_url",
+    "parse_event",
+    "pc_authorization_url",
+]
 __version__ = "0.1.0"

@@ -250,7 +250,8 @@ class MessageCrypto:
 
     def decrypt(self, encrypt: str, *, msg_signature: str, timestamp: str, nonce: str) -> bytes:
         """Verify ``msg_signature``, decrypt ``encrypt`` and return the message bytes."""
-        return self.open(encrypt, msg_signature=msg_signature, timestamp=timestamp, nonce=nonce).message
+        opened = self.open(encrypt, msg_signature=msg_signature, timestamp=timestamp, nonce=nonce)
+        return opened.message
 
     def open_body(
         self, body: bytes, *, msg_signature: str, timestamp: str, nonce: str

@@ -1,0 +1,326 @@
+"""Typed events for every push a third-party platform receives.
+
+:func:`parse_event` turns a decrypted push into a frozen dataclass. Pushes to the
+authorization-event URL dispatch on ``InfoType``; pushes to the message URL on ``MsgType`` and
+``Event``. Unknown kinds are never refused: they come back as :class:`UnknownEvent` or a plain
+:class:`AuthorizerMessage` with every field. Every event keeps ``raw``, the parsed XML fields as
+text, so nothing is lost; numeric fields are ints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .core.xml import DEFAULT_MAX_BODY, XMLValue, parse_xml
+from .errors import XMLError
+
+__all__ = [
+    "Authorized",
+    "AuthorizerMessage",
+    "BetaAppRegistered",
+    "BetaAppVerified",
+    "ComponentEvent",
+    "Event",
+    "FastRegisterResult",
+    "NicknameAuditResult",
+    "Unauthorized",
+    "UnknownEvent",
+    "UpdateAuthorized",
+    "VerifyTicket",
+    "WeappAuditResult",
+    "event_from_fields",
+    "parse_event",
+]
+
+Raw = Mapping[str, XMLValue]
+
+
+def _text(raw: Raw, name: str, default: str | None = None) -> str | None:
+    value = raw.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise XMLError(f"field {name} must be text")
+    return value
+
+
+def _need(raw: Raw, name: str) -> str:
+    value = _text(raw, name)
+    if value is None or value == "":
+        raise XMLError(f"field {name} is missing")
+    return value
+
+
+def _int(raw: Raw, name: str, default: int | None = None) -> int | None:
+    value = _text(raw, name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise XMLError(f"field {name} is not an integer") from None
+
+
+def _need_int(raw: Raw, name: str) -> int:
+    value = _int(raw, name)
+    if value is None:
+        raise XMLError(f"field {name} is missing")
+    return value
+
+
+def _mapping(raw: Raw, name: str) -> Mapping[str, XMLValue]:
+    value = raw.get(name)
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, Mapping):
+        raise XMLError(f"field {name} must be a nested element")
+    return value
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base of every event. ``raw`` holds all fields of the push as parsed."""
+
+    create_time: int
+    raw: Raw = field(repr=False, compare=False)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A raw field by its XML name."""
+        return self.raw.get(name, default)
+
+
+# ------------------------------------------------------------------ authorization-event URL
+
+
+@dataclass(frozen=True)
+class ComponentEvent(Event):
+    """A push to the authorization-event URL (it has ``InfoType``)."""
+
+    component_appid: str
+    info_type: str
+
+
+@dataclass(frozen=True)
+class VerifyTicket(ComponentEvent):
+    """``component_verify_ticket``: the ticket used to obtain the component token."""
+
+    ticket: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True)
+class _AuthorizationChange(ComponentEvent):
+    authorizer_appid: str = ""
+    authorization_code: str = field(repr=False, default="")
+    authorization_code_expired_time: int = 0
+    pre_auth_code: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True)
+class Authorized(_AuthorizationChange):
+    """``authorized``: an account authorized the platform; exchange the code."""
+
+
+@dataclass(frozen=True)
+class UpdateAuthorized(_AuthorizationChange):
+    """``updateauthorized``: an account changed its permissions; exchange the code again."""
+
+
+@dataclass(frozen=True)
+class Unauthorized(ComponentEvent):
+    """``unauthorized``: an account revoked the platform."""
+
+    authorizer_appid: str = ""
+
+
+@dataclass(frozen=True)
+class _FastRegistration(ComponentEvent):
+    appid: str | None = None
+    status: int = 0
+    msg: str = ""
+    info: Mapping[str, XMLValue] = field(default_factory=dict, compare=False)
+
+    @property
+    def succeeded(self) -> bool:
+        """True when ``status`` is 0."""
+        return self.status == 0
+
+
+@dataclass(frozen=True)
+class FastRegisterResult(_FastRegistration):
+    """``notify_third_fasteregister``: result of a mini-program fast registration.
+
+    On success (``status`` 0) ``auth_code`` goes to ``query_auth``. On failure ``appid`` and
+    ``auth_code`` may be missing (None).
+    """
+
+    auth_code: str | None = field(repr=False, default=None)
+
+
+@dataclass(frozen=True)
+class BetaAppRegistered(_FastRegistration):
+    """``notify_third_fastregisterbetaapp``: a trial mini program was created."""
+
+    unique_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class BetaAppVerified(_FastRegistration):
+    """``notify_third_fastverifybetaapp``: a trial mini program was verified."""
+
+
+@dataclass(frozen=True)
+class UnknownEvent(ComponentEvent):
+    """An ``InfoType`` this version has no class for; all fields are in ``raw``."""
+
+
+# --------------------------------------------------------------------------- message URL
+
+
+@dataclass(frozen=True)
+class AuthorizerMessage(Event):
+    """A message or event of an authorized account, pushed to the message URL."""
+
+    to_user_name: str
+    from_user_name: str
+    msg_type: str
+    event: str | None = None
+
+    @property
+    def route_key(self) -> str:
+        """``event:<Event>`` for events (lower-cased), else the ``MsgType``."""
+        if self.msg_type == "event" and self.event:
+            return f"event:{self.event.lower()}"
+        return self.msg_type
+
+
+@dataclass(frozen=True)
+class WeappAuditResult(AuthorizerMessage):
+    """``weapp_audit_success`` / ``weapp_audit_fail`` / ``weapp_audit_delay`` of a mini program."""
+
+    succ_time: int | None = None
+    fail_time: int | None = None
+    delay_time: int | None = None
+    reason: str | None = None
+    screenshots: tuple[str, ...] = ()
+
+    @property
+    def succeeded(self) -> bool:
+        """True for ``weapp_audit_success``."""
+        return self.event == "weapp_audit_success"
+
+
+@dataclass(frozen=True)
+class NicknameAuditResult(AuthorizerMessage):
+    """``wxa_nickname_audit``: ``ret`` 2 rejected, 3 approved."""
+
+    ret: int = 0
+    nickname: str = ""
+    reason: str = ""
+
+    @property
+    def approved(self) -> bool:
+        """True when the nickname was approved (``ret`` 3)."""
+        return self.ret == 3
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _component_event(raw: Raw) -> ComponentEvent:
+    info_type = _need(raw, "InfoType")
+    base: dict[str, Any] = {
+        "create_time": _int(raw, "CreateTime", 0),
+        "raw": raw,
+        "component_appid": _text(raw, "AppId", "") or "",
+        "info_type": info_type,
+    }
+    if info_type == "component_verify_ticket":
+        return VerifyTicket(**base, ticket=_need(raw, "ComponentVerifyTicket"))
+    if info_type in ("authorized", "updateauthorized"):
+        cls = Authorized if info_type == "authorized" else UpdateAuthorized
+        return cls(
+            **base,
+            authorizer_appid=_need(raw, "AuthorizerAppid"),
+            authorization_code=_need(raw, "AuthorizationCode"),
+            authorization_code_expired_time=_int(raw, "AuthorizationCodeExpiredTime", 0) or 0,
+            pre_auth_code=_text(raw, "PreAuthCode", "") or "",
+        )
+    if info_type == "unauthorized":
+        return Unauthorized(**base, authorizer_appid=_need(raw, "AuthorizerAppid"))
+    if info_type in (
+        "notify_third_fasteregister",
+        "notify_third_fastregisterbetaapp",
+        "notify_third_fastverifybetaapp",
+    ):
+        fast: dict[str, Any] = {
+            **base,
+            "appid": _text(raw, "appid") or None,
+            "status": _int(raw, "status", 0),
+            "msg": _text(raw, "msg", "") or "",
+            "info": _mapping(raw, "info"),
+        }
+        if info_type == "notify_third_fasteregister":
+            return FastRegisterResult(**fast, auth_code=_text(raw, "auth_code") or None)
+        if info_type == "notify_third_fastregisterbetaapp":
+            info = fast["info"]
+            unique_id = info.get("unique_id")
+            name = info.get("name")
+            return BetaAppRegistered(
+                **fast,
+                unique_id=unique_id if isinstance(unique_id, str) else None,
+                name=name if isinstance(name, str) else None,
+            )
+        return BetaAppVerified(**fast)
+    return UnknownEvent(**base)
+
+
+def _authorizer_message(raw: Raw) -> AuthorizerMessage:
+    msg_type = _need(raw, "MsgType")
+    event = _text(raw, "Event") if msg_type == "event" else None
+    base: dict[str, Any] = {
+        "create_time": _int(raw, "CreateTime", 0),
+        "raw": raw,
+        "to_user_name": _text(raw, "ToUserName", "") or "",
+        "from_user_name": _text(raw, "FromUserName", "") or "",
+        "msg_type": msg_type,
+        "event": event,
+    }
+    if event in ("weapp_audit_success", "weapp_audit_fail", "weapp_audit_delay"):
+        shots = _text(raw, "ScreenShot", "") or ""
+        return WeappAuditResult(
+            **base,
+            succ_time=_int(raw, "SuccTime"),
+            fail_time=_int(raw, "FailTime"),
+            delay_time=_int(raw, "DelayTime"),
+            reason=_text(raw, "Reason"),
+            screenshots=tuple(s for s in shots.split("|") if s),
+        )
+    if event == "wxa_nickname_audit":
+        return NicknameAuditResult(
+            **base,
+            ret=_int(raw, "ret", 0) or 0,
+            nickname=_text(raw, "nickname", "") or "",
+            reason=_text(raw, "reason", "") or "",
+        )
+    return AuthorizerMessage(**base)
+
+
+def event_from_fields(raw: Raw) -> Event:
+    """Build the typed event from already parsed XML fields."""
+    if "InfoType" in raw:
+        return _component_event(raw)
+    if "MsgType" in raw:
+        return _authorizer_message(raw)
+    raise XMLError("the push has neither InfoType nor MsgType")
+
+
+def parse_event(xml: bytes | str, *, max_size: int = DEFAULT_MAX_BODY) -> Event:
+    """Parse a decrypted push into its typed event.
+
+    Raises :class:`~wxcomponent.errors.XMLError` for malformed XML, a DOCTYPE or entities, a
+    missing required field or a non-integer number.
+    """
+    return event_from_fields(parse_xml(xml, max_size=max_size))
