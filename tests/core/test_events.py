@@ -264,3 +264,57 @@ def test_property_arbitrary_text_in_fields(value: str) -> None:
     except CallbackError:
         return
     assert isinstance(ev, events.VerifyTicket)
+
+
+# The regular-expression fast path must agree with expat wherever it answers.
+from wxcomponent.core import xml as xml_module  # noqa: E402
+
+pieces = st.sampled_from([
+    "<a>", "</a>", "<b>", "</b>", "<![CDATA[", "]]>", "&amp;", "&lt;", "text", "中", " ", "\n",
+    "\r", "\t", "]]", ">", "<", "&", "<a/>", '<a x="1">', "<!DOCTYPE x>", "\x01", "\x85",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(pieces, max_size=14))
+def test_property_fast_path_agrees_with_expat(parts: list[str]) -> None:
+    data = ("<xml>" + "".join(parts) + "</xml>").encode("utf-8")
+    fast = xml_module._parse_flat(data)
+    try:
+        slow: object = xml_module._parse_expat(data)
+    except XMLError:
+        slow = XMLError
+    if fast is not None:
+        assert fast == slow
+
+
+def test_fast_path_is_taken_for_pushes() -> None:
+    body = build_xml({"AppId": C, "CreateTime": 1, "InfoType": "x", "Encrypt": "a+b/c="})
+    assert xml_module._parse_flat(body.encode()) == parse_xml(body)
+    assert xml_module._parse_flat(b"<xml><a><b>1</b></a></xml>") is None
+
+
+env_pieces = st.sampled_from([
+    "<AppId>", "</AppId>", "<ToUserName>", "</ToUserName>", "<Encrypt>", "</Encrypt>",
+    "<![CDATA[", "]]>", "wx123", "gh_1", "QUJD", "+/=", " ", "\n", "&amp;", "<x>", "</x>", "中",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(env_pieces, max_size=12))
+def test_property_envelope_fast_path_agrees_with_expat(parts: list[str]) -> None:
+    data = ("<xml>" + "".join(parts) + "</xml>").encode("utf-8")
+    fast = xml_module.envelope_encrypt(data)
+    if fast is not None:
+        assert xml_module._parse_expat(data).get("Encrypt", "") == fast
+
+
+def test_envelope_fast_path_shapes() -> None:
+    assert xml_module.envelope_encrypt(
+        b"<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt><![CDATA[QUJD]]></Encrypt></xml>"
+    ) == "QUJD"
+    assert xml_module.envelope_encrypt(b"<xml><Encrypt>QUJD</Encrypt><AppId>wx1</AppId></xml>") \
+        == "QUJD"
+    assert xml_module.envelope_encrypt(b"<!DOCTYPE x><xml><Encrypt>QUJD</Encrypt></xml>") is None
+    assert xml_module.envelope_encrypt(
+        b"<xml><AppId>wx1</ToUserName><Encrypt>QUJD</Encrypt></xml>") is None

@@ -19,13 +19,14 @@ import os
 import struct
 import threading
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ..errors import (
     AppIdMismatch,
     Base64Error,
+    BodyTooLarge,
     CallbackError,
     DecryptError,
     InvalidAESKey,
@@ -33,7 +34,7 @@ from ..errors import (
     InvalidSignature,
     XMLError,
 )
-from .xml import DEFAULT_MAX_BODY, parse_xml
+from .xml import DEFAULT_MAX_BODY, envelope_encrypt, parse_xml
 
 __all__ = ["AESKey", "Decrypted", "MessageCrypto", "decode_aes_key", "sha1_signature"]
 
@@ -56,7 +57,10 @@ def decode_aes_key(encoding_aes_key: object) -> bytes:
 
 def sha1_signature(*parts: str) -> str:
     """SHA-1 hex digest of ``parts`` sorted as strings and joined with no separator."""
-    return hashlib.sha1("".join(sorted(parts)).encode("utf-8"), usedforsecurity=False).hexdigest()
+    return _sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+_sha1 = hashlib.sha1
 
 
 def _same(expected: str, given: object) -> bool:
@@ -90,8 +94,7 @@ class AESKey:
         return dec.update(data) + dec.finalize()
 
 
-@dataclass(frozen=True)
-class Decrypted:
+class Decrypted(NamedTuple):
     """A decrypted message, the appid found after it, the 16-byte random and the key used.
 
     Pass ``key`` to :meth:`MessageCrypto.encrypt_reply` so a reply is encrypted with the key
@@ -257,8 +260,15 @@ class MessageCrypto:
         self, body: bytes, *, msg_signature: str, timestamp: str, nonce: str
     ) -> Decrypted:
         """Like :meth:`open`, taking the POST body (``<xml>…<Encrypt>…</Encrypt></xml>``)."""
-        envelope = parse_xml(body, max_size=self.max_body)
-        encrypt = envelope.get("Encrypt")
+        if not isinstance(body, (bytes, bytearray)):
+            raise XMLError("the body must be bytes")
+        if len(body) > self.max_body:
+            raise BodyTooLarge(
+                f"body of {len(body)} bytes exceeds the limit of {self.max_body} bytes"
+            )
+        encrypt: object = envelope_encrypt(bytes(body))
+        if encrypt is None:
+            encrypt = parse_xml(body, max_size=self.max_body).get("Encrypt")
         if not isinstance(encrypt, str) or not encrypt:
             raise XMLError("the body has no Encrypt element")
         return self.open(encrypt, msg_signature=msg_signature, timestamp=timestamp, nonce=nonce)

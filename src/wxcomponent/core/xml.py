@@ -8,13 +8,14 @@ DOCTYPE, entity declaration or processing of external entities, and bodies over 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Union
 from xml.parsers import expat
 
 from ..errors import BodyTooLarge, XMLError
 
-__all__ = ["DEFAULT_MAX_BODY", "XMLValue", "build_xml", "parse_xml"]
+__all__ = ["DEFAULT_MAX_BODY", "XMLValue", "build_xml", "envelope_encrypt", "parse_xml"]
 
 DEFAULT_MAX_BODY = 64 * 1024
 
@@ -67,17 +68,76 @@ class _Builder:
             self.texts[-1].append(text)
 
 
+# The flat shape nearly every push has: <xml> then leaf children, each plain text (no markup,
+# no entity) or one CDATA section, and nothing else. Such a document is read with a regular
+# expression; anything else (nesting, attributes, repeated names, a prolog, entities, odd
+# characters) goes to expat. Both paths give the same dict (a property test checks it).
+_XML_SPACE = " \t\n"
+# Characters XML forbids, and CR (which XML normalises): documents with any go to expat.
+_BAD = "\x00-\x08\x0b\x0c\x0e-\x1f\r\ufffe\uffff"
+_CHILD = re.compile(
+    r"([ \t\n]*<([A-Za-z_][A-Za-z0-9_.-]*)>"
+    rf"(?:<!\[CDATA\[([^\]{_BAD}]*(?:\](?!\]>)[^\]{_BAD}]*)*)\]\]>|([^<&>{_BAD}]*))</\2>)"
+)
+# The envelope of a push: optional AppId/ToUserName around one Encrypt, all ASCII.
+_ID_VALUE = rb"(?:<!\[CDATA\[[A-Za-z0-9_-]*\]\]>|[A-Za-z0-9_-]*)"
+_ENVELOPE_ID = (
+    rb"(?:[ \t\n]*(?:<AppId>" + _ID_VALUE + rb"</AppId>|<ToUserName>" + _ID_VALUE
+    + rb"</ToUserName>))?"
+)
+_ENVELOPE = re.compile(
+    rb"[ \t\n]*<xml>" + _ENVELOPE_ID
+    + rb"[ \t\n]*<Encrypt>(?:<!\[CDATA\[([A-Za-z0-9+/=]*)\]\]>|([A-Za-z0-9+/=]*))</Encrypt>"
+    + _ENVELOPE_ID + rb"[ \t\n]*</xml>[ \t\n]*"
+)
+
+
+def _parse_flat(data: bytes) -> dict[str, XMLValue] | None:
+    try:
+        text = data.decode("utf-8").strip(_XML_SPACE)
+    except UnicodeDecodeError:
+        return None
+    if not (text.startswith("<xml>") and text.endswith("</xml>")):
+        return None
+    inner = text[5:-6].rstrip(_XML_SPACE)
+    out: dict[str, XMLValue] = {}
+    covered = 0
+    for whole, name, cdata, plain in _CHILD.findall(inner):
+        if name in out:
+            return None
+        covered += len(whole)
+        # findall gives "" for a group that did not take part.
+        out[name] = cdata or plain
+    return out if covered == len(inner) else None
+
+
+def envelope_encrypt(body: bytes) -> str | None:
+    """The ``Encrypt`` value of a well-formed push envelope, or None when it needs expat."""
+    m = _ENVELOPE.fullmatch(body)
+    if m is None:
+        return None
+    return (m.group(1) or m.group(2) or b"").decode("ascii")
+
+
 def parse_xml(body: bytes | str, *, max_size: int = DEFAULT_MAX_BODY) -> dict[str, XMLValue]:
     """Parse a WeChat XML document into a dict of the root's children.
 
     Raises :class:`BodyTooLarge` over ``max_size`` bytes and :class:`XMLError` for anything
     malformed, a DOCTYPE, an entity declaration or a reference to an undefined entity.
     """
-    data = body.encode("utf-8") if isinstance(body, str) else body
+    data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise XMLError("the body must be bytes")
     if len(data) > max_size:
         raise BodyTooLarge(f"body of {len(data)} bytes exceeds the limit of {max_size} bytes")
+    data = bytes(data)
+    flat = _parse_flat(data)
+    if flat is not None:
+        return flat
+    return _parse_expat(data)
+
+
+def _parse_expat(data: bytes) -> dict[str, XMLValue]:
     builder = _Builder()
     parser = expat.ParserCreate()
     parser.StartElementHandler = builder.start
@@ -90,7 +150,7 @@ def parse_xml(body: bytes | str, *, max_size: int = DEFAULT_MAX_BODY) -> dict[st
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.buffer_text = True
     try:
-        parser.Parse(bytes(data), True)
+        parser.Parse(data, True)
     except _Refused as exc:
         raise XMLError(str(exc)) from None
     except expat.ExpatError as exc:
