@@ -21,6 +21,7 @@ __all__ = [
     "APIError",
     "AppIdMismatch",
     "AuthCodeInvalid",
+    "AuthorizerNotFound",
     "Base64Error",
     "BodyTooLarge",
     "CallbackError",
@@ -175,6 +176,20 @@ class TicketNotFound(WxComponentError):
             "start_push_ticket() to ask WeChat to push again."
         )
         self.component_appid = component_appid
+
+
+class AuthorizerNotFound(WxComponentError):
+    """No authorized record of this account in the store (never authorized, or revoked)."""
+
+    def __init__(self, component_appid: str, authorizer_appid: str, *, revoked: bool) -> None:
+        state = "has revoked the authorization" if revoked else "has no stored authorization"
+        super().__init__(
+            f"authorizer {authorizer_appid} {state} for platform {component_appid}: "
+            "the account must authorize the platform (again)"
+        )
+        self.component_appid = component_appid
+        self.authorizer_appid = authorizer_appid
+        self.revoked = revoked
 
 
 class LeaseTimeout(WxComponentError):

@@ -1,0 +1,288 @@
+"""Typed answers of WeChat's component APIs. Every model keeps ``raw``, the JSON as received.
+
+Secrets (tokens, refresh tokens, session keys) are kept out of every ``repr``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .redact import redact
+
+__all__ = [
+    "AuthorizationInfo",
+    "AuthorizerInfo",
+    "AuthorizerListItem",
+    "AuthorizerListPage",
+    "AuthorizerOption",
+    "OAuthToken",
+    "PreAuthCode",
+    "Quota",
+    "SessionInfo",
+    "UserInfo",
+    "func_info_ids",
+]
+
+JSON = Mapping[str, Any]
+
+
+def _str(raw: JSON, name: str, default: str = "") -> str:
+    value = raw.get(name, default)
+    return default if value is None else str(value)
+
+
+def _int(raw: JSON, name: str, default: int = 0) -> int:
+    value = raw.get(name, default)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _map(raw: JSON, name: str) -> JSON:
+    value = raw.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def func_info_ids(items: object) -> tuple[int, ...]:
+    """The permission-set ids of a ``func_info`` list, sorted, duplicates dropped."""
+    ids: set[int] = set()
+    if isinstance(items, list):
+        for item in items:
+            if not isinstance(item, Mapping):
+                continue
+            scope = item.get("funcscope_category")
+            if isinstance(scope, Mapping):
+                try:
+                    ids.add(int(scope.get("id")))  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    continue
+    return tuple(sorted(ids))
+
+
+@dataclass(frozen=True)
+class PreAuthCode:
+    """A one-use pre-authorization code and its lifetime in seconds."""
+
+    pre_auth_code: str = field(repr=False)
+    expires_in: int
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> PreAuthCode:
+        """Build from the API answer."""
+        return cls(_str(raw, "pre_auth_code"), _int(raw, "expires_in", 600), raw)
+
+
+@dataclass(frozen=True)
+class AuthorizationInfo:
+    """What ``api_query_auth`` (and ``authorization_info`` elsewhere) tells of an authorizer."""
+
+    authorizer_appid: str
+    authorizer_access_token: str = field(repr=False)
+    expires_in: int
+    authorizer_refresh_token: str = field(repr=False)
+    func_info: tuple[int, ...]
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> AuthorizationInfo:
+        """Build from an answer holding ``authorization_info`` (or that object itself)."""
+        info = _map(raw, "authorization_info") or raw
+        return cls(
+            authorizer_appid=_str(info, "authorizer_appid"),
+            authorizer_access_token=_str(info, "authorizer_access_token"),
+            expires_in=_int(info, "expires_in", 7200),
+            authorizer_refresh_token=_str(info, "authorizer_refresh_token"),
+            func_info=func_info_ids(info.get("func_info")),
+            raw=raw,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"AuthorizationInfo(authorizer_appid={self.authorizer_appid!r}, "
+            f"authorizer_access_token={redact(self.authorizer_access_token)}, "
+            f"expires_in={self.expires_in}, "
+            f"authorizer_refresh_token={redact(self.authorizer_refresh_token)}, "
+            f"func_info={self.func_info!r})"
+        )
+
+
+@dataclass(frozen=True)
+class AuthorizerInfo:
+    """An authorizer's account details (``api_get_authorizer_info``)."""
+
+    nick_name: str
+    head_img: str
+    service_type: int
+    verify_type: int
+    user_name: str
+    alias: str
+    qrcode_url: str
+    principal_name: str
+    signature: str
+    is_mini_program: bool
+    account_status: int
+    authorization: AuthorizationInfo | None
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> AuthorizerInfo:
+        """Build from the API answer."""
+        info = _map(raw, "authorizer_info")
+        auth = _map(raw, "authorization_info")
+        return cls(
+            nick_name=_str(info, "nick_name"),
+            head_img=_str(info, "head_img"),
+            service_type=_int(_map(info, "service_type_info"), "id", -1),
+            verify_type=_int(_map(info, "verify_type_info"), "id", -1),
+            user_name=_str(info, "user_name"),
+            alias=_str(info, "alias"),
+            qrcode_url=_str(info, "qrcode_url"),
+            principal_name=_str(info, "principal_name"),
+            signature=_str(info, "signature"),
+            is_mini_program="MiniProgramInfo" in info,
+            account_status=_int(info, "account_status", 1),
+            authorization=AuthorizationInfo.from_json(auth) if auth else None,
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class AuthorizerOption:
+    """An authorizer option (``location_report``, ``voice_recognize``, ``customer_service``)."""
+
+    authorizer_appid: str
+    option_name: str
+    option_value: str
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> AuthorizerOption:
+        """Build from the API answer."""
+        return cls(
+            _str(raw, "authorizer_appid"),
+            _str(raw, "option_name"),
+            _str(raw, "option_value"),
+            raw,
+        )
+
+
+@dataclass(frozen=True)
+class AuthorizerListItem:
+    """One row of ``api_get_authorizer_list``; ``refresh_token`` may be empty."""
+
+    authorizer_appid: str
+    refresh_token: str = field(repr=False)
+    auth_time: int
+
+    def __repr__(self) -> str:
+        return (
+            f"AuthorizerListItem(authorizer_appid={self.authorizer_appid!r}, "
+            f"refresh_token={redact(self.refresh_token)}, auth_time={self.auth_time})"
+        )
+
+
+@dataclass(frozen=True)
+class AuthorizerListPage:
+    """A page of ``api_get_authorizer_list``."""
+
+    total_count: int
+    items: tuple[AuthorizerListItem, ...]
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> AuthorizerListPage:
+        """Build from the API answer."""
+        rows = raw.get("list")
+        items = tuple(
+            AuthorizerListItem(
+                _str(row, "authorizer_appid"), _str(row, "refresh_token"), _int(row, "auth_time")
+            )
+            for row in (rows if isinstance(rows, list) else [])
+            if isinstance(row, Mapping)
+        )
+        return cls(_int(raw, "total_count"), items, raw)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Daily quota of one API path (``/cgi-bin/openapi/quota/get``)."""
+
+    daily_limit: int
+    used: int
+    remain: int
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> Quota:
+        """Build from the API answer."""
+        quota = _map(raw, "quota")
+        return cls(_int(quota, "daily_limit"), _int(quota, "used"), _int(quota, "remain"), raw)
+
+
+@dataclass(frozen=True)
+class OAuthToken:
+    """A web OAuth access token obtained on an official account's behalf."""
+
+    access_token: str = field(repr=False)
+    expires_in: int
+    refresh_token: str = field(repr=False)
+    openid: str
+    scope: str
+    unionid: str | None
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> OAuthToken:
+        """Build from the API answer."""
+        return cls(
+            _str(raw, "access_token"),
+            _int(raw, "expires_in", 7200),
+            _str(raw, "refresh_token"),
+            _str(raw, "openid"),
+            _str(raw, "scope"),
+            _str(raw, "unionid") or None,
+            raw,
+        )
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A web user's profile (``/sns/userinfo``)."""
+
+    openid: str
+    nickname: str
+    headimgurl: str
+    unionid: str | None
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> UserInfo:
+        """Build from the API answer."""
+        return cls(
+            _str(raw, "openid"),
+            _str(raw, "nickname"),
+            _str(raw, "headimgurl"),
+            _str(raw, "unionid") or None,
+            raw,
+        )
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A mini-program login (``jscode2session``). ``session_key`` must stay on the server."""
+
+    openid: str
+    session_key: str = field(repr=False)
+    unionid: str | None
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> SessionInfo:
+        """Build from the API answer."""
+        return cls(
+            _str(raw, "openid"), _str(raw, "session_key"), _str(raw, "unionid") or None, raw
+        )

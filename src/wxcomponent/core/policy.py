@@ -1,0 +1,90 @@
+"""Token freshness and retry policy: plain numbers and pure functions."""
+
+from __future__ import annotations
+
+import random as _random
+from dataclasses import dataclass
+
+from ..stores.base import CachedToken
+
+__all__ = ["Policy", "is_fresh"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Every tunable of the token and retry rules.
+
+    * ``max_margin`` / ``margin_ratio`` — a token counts as fresh while
+      ``now < expires_at - margin`` with ``margin = min(max_margin, lifetime * margin_ratio)``:
+      10 minutes for a 7200 s token, less for short-lived ones.
+    * ``refresh_lead`` — how long before the margin the background refresher renews a token.
+    * ``lease_ttl`` — how long a refresh lease lives; a dead holder blocks others at most this.
+    * ``wait_timeout`` — how long a caller waits for another worker's refresh before
+      :class:`~wxcomponent.errors.LeaseTimeout`.
+    * ``poll_initial`` / ``poll_max`` — the waiters' polling backoff.
+    * ``attempts`` / ``backoff_base`` / ``backoff_max`` — transient failures (-1, HTTP 5xx,
+      connection errors, timeouts) are tried ``attempts`` times in all, with exponential backoff
+      and full jitter.
+    * ``timeout`` — per-request HTTP timeout in seconds.
+    """
+
+    max_margin: float = 600.0
+    margin_ratio: float = 1.0 / 12.0
+    refresh_lead: float = 300.0
+    lease_ttl: float = 30.0
+    wait_timeout: float = 35.0
+    poll_initial: float = 0.02
+    poll_max: float = 0.5
+    attempts: int = 3
+    backoff_base: float = 0.2
+    backoff_max: float = 3.0
+    timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        for name in ("lease_ttl", "wait_timeout", "poll_initial", "poll_max", "timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.attempts < 1:
+            raise ValueError("attempts must be at least 1")
+
+    def margin(self, lifetime: float) -> float:
+        """Seconds before ``expires_at`` at which a token of ``lifetime`` stops being fresh."""
+        return max(0.0, min(self.max_margin, lifetime * self.margin_ratio))
+
+    def backoff(self, attempt: int, rng: _random.Random) -> float:
+        """Pause before try ``attempt + 1`` (``attempt`` >= 1): full jitter, capped."""
+        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
+        return rng.uniform(ceiling / 2, ceiling)
+
+    def poll_delays(self, rng: _random.Random) -> _PollDelays:
+        """The growing pauses of a waiter polling the store."""
+        return _PollDelays(self.poll_initial, self.poll_max, rng)
+
+
+class _PollDelays:
+    __slots__ = ("_current", "_max", "_rng")
+
+    def __init__(self, initial: float, maximum: float, rng: _random.Random) -> None:
+        self._current = initial
+        self._max = maximum
+        self._rng = rng
+
+    def next(self) -> float:
+        delay = self._current * self._rng.uniform(0.75, 1.25)
+        self._current = min(self._max, self._current * 1.6)
+        return delay
+
+
+def is_fresh(
+    token: CachedToken | None,
+    now: float,
+    policy: Policy,
+    *,
+    stale: str | None = None,
+    lead: float = 0.0,
+) -> bool:
+    """True when ``token`` can be handed out: present, not ``stale``, and before its margin."""
+    if token is None or (stale is not None and token.value == stale):
+        return False
+    lifetime = token.expires_at - token.obtained_at
+    return now < token.expires_at - policy.margin(lifetime) - lead
