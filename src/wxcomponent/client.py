@@ -17,7 +17,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -209,8 +209,18 @@ def _result(response: httpx.Response) -> HttpResult:
                       response.headers.get("content-type", ""))
 
 
-async def _awaited(awaitable: Awaitable[T]) -> T:
+async def _awaited(awaitable: Awaitable[T]) -> T:  # noqa: RUF029 - makes a coroutine
     return await awaitable
+
+
+def _run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run an async handler from sync code, also when this thread already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _step(flow: Flow[T], send: Any, error: BaseException | None) -> tuple[bool, Any]:
@@ -297,7 +307,7 @@ class Component(_Shell):
             send, error = None, None
             try:
                 send = self._perform(value)
-            except Exception as exc:
+            except BaseException as exc:  # thrown in, so the flow releases locks and leases
                 error = exc
 
     def _perform(self, effect: Effect) -> Any:
@@ -320,7 +330,7 @@ class Component(_Shell):
         if isinstance(effect, CallHandler):
             result = effect.handler(*effect.args)
             if inspect.isawaitable(result):
-                result = asyncio.run(_awaited(result))
+                result = _run_coroutine(_awaited(result))
             return result
         if isinstance(effect, Spawn):
             self._background().submit(self._run_logged, effect.factory, effect.name)
@@ -619,7 +629,7 @@ class AsyncComponent(_Shell):
             send, error = None, None
             try:
                 send = await self._perform(value)
-            except Exception as exc:
+            except BaseException as exc:  # cancellation too: the flow releases what it holds
                 error = exc
 
     async def _perform(self, effect: Effect) -> Any:

@@ -415,3 +415,19 @@ def test_stale_holder_cannot_overwrite_a_newer_token(store: Store) -> None:
     assert not store.set_token(key, CachedToken("old", now + 7200, now), fence=old_fence)
     cached = store.get_token(key)
     assert cached is not None and cached.value == "new"
+
+
+async def test_cancelled_waiter_releases_its_lock(emu: EmulatorServer, store_url: str) -> None:
+    sync_store = open_store(store_url)
+    seed_ticket(emu, sync_store)
+    emu.inject(TOKEN_PATH, delay=0.5)
+    comp = AsyncComponent(CONFIG, sync_store, api_base=emu.url)
+    task = asyncio.ensure_future(comp.access_token())
+    await asyncio.sleep(0.1)  # the fetch is under way, lock and lease held
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # Nothing stays held: the next caller gets a token at once.
+    token = await asyncio.wait_for(comp.access_token(), 5)
+    assert token
+    await comp.aclose()

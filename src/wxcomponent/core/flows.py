@@ -54,6 +54,7 @@ from .authurl import (
     pc_authorization_url,
 )
 from .crypto import MessageCrypto
+from .xml import DEFAULT_MAX_BODY
 from .effects import Emit, Flow, Http, HttpResult, Lock, Sleep, StoreCall, Unlock
 from .models import (
     AuthorizationInfo,
@@ -90,8 +91,10 @@ class Context:
 
     def __post_init__(self) -> None:
         cfg = self.config
+        options = getattr(self.callbacks, "options", None)
         self.crypto = MessageCrypto(cfg.token, cfg.encoding_aes_key, cfg.appid,
-                                    previous_encoding_aes_key=cfg.previous_encoding_aes_key)
+                                    previous_encoding_aes_key=cfg.previous_encoding_aes_key,
+                                    max_body=getattr(options, "max_body", DEFAULT_MAX_BODY))
 
     @property
     def appid(self) -> str:

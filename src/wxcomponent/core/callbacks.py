@@ -1,0 +1,596 @@
+"""Receiving WeChat's pushes: checks, routing, built-in handling and the answer, with no I/O.
+
+:func:`handle_callback` is the framework-free entry point (the seed's ``ServeHTTP``). It is a
+flow (see :mod:`wxcomponent.core.effects`), so :class:`~wxcomponent.Component` and
+:class:`~wxcomponent.AsyncComponent` run the very same rules. For a POST it:
+
+1. requires ``timestamp``, ``nonce`` and ``msg_signature`` (400 when one is missing;
+   ``encrypt_type``, when given, must be ``aes``), refuses a body over
+   :attr:`CallbackOptions.max_body` (413);
+2. verifies ``msg_signature`` and decrypts (the current EncodingAESKey, then the previous
+   one), which also checks the platform appid at the end of the plaintext (403 on a bad
+   signature or a foreign appid, 400 on bad base64, padding or XML);
+3. parses the typed event, and for a push to the authorization-event URL checks that its
+   ``AppId`` is this platform (403);
+4. with :attr:`CallbackOptions.timestamp_window` set, refuses a push whose ``timestamp`` is
+   that far from the clock (403);
+5. **dedupe**: takes the store lease ``<component appid>:push:<digest of msg_signature,
+   timestamp and nonce>`` for :attr:`CallbackOptions.dedupe_ttl` seconds. WeChat retries a push
+   it thinks failed with the same three values; when the lease is already taken the push was
+   (or is being) handled, and the answer is ``success`` with nothing run again. The lease is
+   taken only after every check passed, so refused input never touches the store;
+6. runs the built-ins (each switchable in :class:`CallbackOptions`): a verify ticket is stored
+   before answering; ``authorized`` / ``updateauthorized`` and a successful fast registration
+   answer WeChat first and exchange the code in the background (``api_query_auth``, retried;
+   :func:`~wxcomponent.core.flows.query_auth` makes the push and the browser redirect
+   exchanging the same code harmless); ``unauthorized`` marks the authorizer revoked and drops
+   its tokens before answering;
+7. runs the user handlers registered with :meth:`Callbacks.on` (or the
+   :meth:`Callbacks.on_default` ones when none matches), in registration order. The code
+   exchange of an ``authorized`` push may still be running then: a handler that needs the
+   authorizer calls ``query_auth(event.authorization_code)``, which waits for that exchange
+   and reads its result instead of exchanging the code again;
+8. answers exactly ``success`` (HTTP 200, ``text/plain``), or, for a message of an authorizer
+   whose handler returned a passive reply, the reply encrypted with the key that decrypted
+   the request.
+
+Failures, decided once here:
+
+* A refused push gets the ``http_status`` of its :class:`~wxcomponent.errors.CallbackError`
+  and a short plain-text reason, never a traceback or a secret. No input gives a 500:
+  anything unexpected while reading a push is answered 400.
+* **A built-in step that fails** (typically a :class:`~wxcomponent.errors.StoreError` while
+  saving the ticket) releases the dedupe lease and answers 503, so WeChat retries the push
+  and nothing is lost.
+* **A user handler that raises** is logged with its traceback (logger ``wxcomponent``), a
+  ``handler_failed`` event is emitted to the listeners, the other handlers still run, and the
+  answer is still ``success``. The built-ins already ran, so the platform's state is right;
+  a retry by WeChat would not fix the handler's code, and an answer other than ``success``
+  only makes WeChat count the push as failed. Handlers that need a retry should record their
+  own work and pick it up again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, Union
+from urllib.parse import parse_qsl
+
+from ..errors import (
+    APIError,
+    AppIdMismatch,
+    BodyTooLarge,
+    CallbackError,
+    LeaseTimeout,
+    StalePush,
+    StoreError,
+    TicketNotFound,
+    TransportError,
+    XMLError,
+)
+from ..events import (
+    Authorized,
+    AuthorizerMessage,
+    ComponentEvent,
+    Event,
+    FastRegisterResult,
+    Unauthorized,
+    UpdateAuthorized,
+    VerifyTicket,
+    parse_event,
+)
+from .crypto import Decrypted
+from .effects import CallHandler, Emit, Flow, Sleep, Spawn, StoreCall
+from .flows import Context, forget_authorizer, query_auth, save_ticket
+from .models import AuthorizationInfo
+from .xml import DEFAULT_MAX_BODY, build_xml
+
+__all__ = [
+    "CallbackOptions",
+    "CallbackResponse",
+    "Callbacks",
+    "Handler",
+    "HandlerKey",
+    "Push",
+    "exchange_code",
+    "handle_callback",
+]
+
+log = logging.getLogger("wxcomponent")
+
+#: A push handler: ``handler(event, push)``, a plain function or a coroutine function.
+Handler = Callable[[Event, "Push"], Any]
+#: What :meth:`Callbacks.on` accepts: an InfoType, a message route key, or an event class.
+HandlerKey = Union[str, "type[Event]"]
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+TEXT_PLAIN = "text/plain; charset=utf-8"
+APPLICATION_XML = "application/xml"
+SUCCESS = b"success"
+_REASON_MAX = 200
+
+
+# --------------------------------------------------------------------------- public models
+
+
+@dataclass(frozen=True)
+class CallbackOptions:
+    """How pushes are handled.
+
+    * ``store_ticket`` — store each ``component_verify_ticket`` (before answering).
+    * ``exchange_codes`` — exchange the code of ``authorized`` / ``updateauthorized`` and of a
+      successful fast registration in the background, and persist the authorizer.
+    * ``forget_on_unauthorized`` — on ``unauthorized``, mark the authorizer revoked and drop
+      its tokens (before answering).
+    * ``timestamp_window`` — when set (seconds, e.g. 300), refuse (403) pushes whose
+      ``timestamp`` is further than that from the clock. Off by default: a host whose clock
+      drifts would otherwise refuse every ticket.
+    * ``dedupe_ttl`` — how long a handled push is remembered, so WeChat's retries of it are
+      answered ``success`` without running anything again.
+    * ``max_body`` — the largest POST body accepted (413 above). The message crypto has a limit
+      of its own (64 KiB by default), which a larger value here does not lift.
+    * ``exchange_attempts`` / ``exchange_backoff`` — tries of a background code exchange, and
+      the first pause between them in seconds (doubling each time).
+    """
+
+    store_ticket: bool = True
+    exchange_codes: bool = True
+    forget_on_unauthorized: bool = True
+    timestamp_window: float | None = None
+    dedupe_ttl: float = 600.0
+    max_body: int = DEFAULT_MAX_BODY
+    exchange_attempts: int = 5
+    exchange_backoff: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.timestamp_window is not None and not self.timestamp_window > 0:
+            raise ValueError("timestamp_window must be positive (or None to turn it off)")
+        if not self.dedupe_ttl > 0:
+            raise ValueError("dedupe_ttl must be positive")
+        if isinstance(self.max_body, bool) or not isinstance(self.max_body, int) \
+                or self.max_body < 1:
+            raise ValueError("max_body must be a positive int")
+        if self.exchange_attempts < 1:
+            raise ValueError("exchange_attempts must be at least 1")
+        if not self.exchange_backoff >= 0:
+            raise ValueError("exchange_backoff must not be negative")
+
+
+@dataclass(frozen=True)
+class Push:
+    """What a handler knows about the push besides its event.
+
+    ``authorizer_appid`` comes from the message URL (``…/messages/$APPID$``) and is None on the
+    authorization-event URL. ``xml`` is the decrypted XML; ``used_previous_key`` tells that the
+    previous EncodingAESKey decrypted it (a sender not yet rotated).
+    """
+
+    component_appid: str
+    authorizer_appid: str | None
+    timestamp: str
+    nonce: str
+    xml: bytes = field(repr=False)
+    used_previous_key: bool = False
+    openid: str | None = None
+
+
+@dataclass(frozen=True)
+class CallbackResponse:
+    """The HTTP answer to give WeChat: status, headers and body."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @classmethod
+    def text(cls, status: int, message: str | bytes,
+             headers: tuple[tuple[str, str], ...] = ()) -> CallbackResponse:
+        """A plain-text answer (``success``, an echo, or the reason of a refusal)."""
+        body = message.encode("utf-8") if isinstance(message, str) else message
+        return cls(status, (("Content-Type", TEXT_PLAIN), *headers), body)
+
+    def header(self, name: str) -> str | None:
+        """The first header called ``name`` (case-insensitive), or None."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
+
+
+_SUCCESS = CallbackResponse.text(200, SUCCESS)
+_NOT_ALLOWED = CallbackResponse.text(405, "method not allowed: use GET or POST",
+                                     (("Allow", "GET, POST"),))
+_UNAVAILABLE = "the push could not be processed now; try again"
+
+
+# --------------------------------------------------------------------------- the router
+
+
+def _normalize_key(key: object) -> str | type[Event]:
+    if isinstance(key, str):
+        name = key.strip().lower()
+        if not name:
+            raise ValueError("a handler key must not be empty")
+        return name
+    if isinstance(key, type) and issubclass(key, Event):
+        return key
+    raise TypeError("a handler key is an InfoType, a message type such as 'text' or "
+                    "'event:weapp_audit_success', or an event class")
+
+
+def route_names(event: Event) -> frozenset[str]:
+    """The string keys an event answers to: its InfoType, or its route key and MsgType."""
+    if isinstance(event, ComponentEvent):
+        return frozenset({event.info_type.lower()})
+    if isinstance(event, AuthorizerMessage):
+        return frozenset({event.route_key.lower(), event.msg_type.lower()})
+    return frozenset()
+
+
+class Callbacks:
+    """The push router of one platform, with its :class:`CallbackOptions`.
+
+    Keys of :meth:`on`: an InfoType (``"component_verify_ticket"``, ``"authorized"``,
+    ``"unauthorized"``…), a message route key (``"text"``, ``"event:weapp_audit_success"``,
+    or ``"event"`` for every event), compared case-insensitively, or an event class matched
+    with ``isinstance`` (``events.WeappAuditResult``). Every matching handler runs, once, in
+    registration order; when none matches, the :meth:`on_default` handlers run.
+    """
+
+    def __init__(self, options: CallbackOptions | None = None) -> None:
+        self.options = options or CallbackOptions()
+        self._lock = threading.Lock()
+        self._routes: tuple[tuple[str | type[Event], Handler], ...] = ()
+        self._defaults: tuple[Handler, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<Callbacks handlers={len(self._routes)} defaults={len(self._defaults)}>"
+
+    def on(self, key: HandlerKey) -> Callable[[H], H]:
+        """Register a handler for ``key`` (decorator); it is called as ``handler(event, push)``.
+
+        Plain functions are called, coroutine functions awaited. On the message URL a handler
+        may return a passive reply: XML (str or bytes), or a mapping written as XML (with
+        ``ToUserName``, ``FromUserName`` and ``CreateTime`` filled in when missing).
+        """
+        normalized = _normalize_key(key)
+
+        def register(handler: H) -> H:
+            _check_callable(handler)
+            with self._lock:
+                self._routes = (*self._routes, (normalized, handler))
+            return handler
+
+        return register
+
+    def on_default(self, handler: H) -> H:
+        """Register a handler for pushes no :meth:`on` handler matches (usable as a decorator)."""
+        _check_callable(handler)
+        with self._lock:
+            self._defaults = (*self._defaults, handler)
+        return handler
+
+    def handlers_for(self, event: Event) -> tuple[Handler, ...]:
+        """The handlers to run for ``event``, in order (the defaults when none matches)."""
+        names = route_names(event)
+        matched: list[Handler] = []
+        for key, handler in self._routes:
+            hit = key in names if isinstance(key, str) else isinstance(event, key)
+            if hit and handler not in matched:
+                matched.append(handler)
+        return tuple(matched) if matched else self._defaults
+
+
+def _check_callable(handler: object) -> None:
+    if not callable(handler):
+        raise TypeError("a handler must be callable as handler(event, push)")
+
+
+# --------------------------------------------------------------------------- the entry point
+
+
+def handle_callback(
+    ctx: Context,
+    method: str,
+    query: Mapping[str, Any] | str | bytes | None,
+    body: bytes | bytearray | memoryview | str | None,
+    *,
+    authorizer_appid: str | None = None,
+) -> Flow[CallbackResponse]:
+    """Answer one request to a callback URL: GET echo verification, or a POST push.
+
+    ``query`` is a mapping (values may be lists: the first item counts) or the raw query
+    string; ``body`` the raw request body; ``authorizer_appid`` the appid in the message URL.
+    Never raises: every outcome is a :class:`CallbackResponse` (see the module documentation).
+    """
+    callbacks: Callbacks = ctx.callbacks if isinstance(ctx.callbacks, Callbacks) else Callbacks()
+    try:
+        verb = method.upper() if isinstance(method, str) else ""
+        if verb == "GET":
+            return _echo(ctx, _params(query))
+        if verb != "POST":
+            return _NOT_ALLOWED
+        return (yield from _receive(ctx, callbacks, _params(query), body, authorizer_appid))
+    except CallbackError as exc:
+        return (yield from _refuse(exc))
+    except Exception as exc:  # never a 500: whatever slipped through is a bad request
+        log.warning("push refused after an unexpected %s", type(exc).__name__, exc_info=True)
+        return (yield from _refuse(XMLError("the push could not be read")))
+
+
+def _refuse(exc: CallbackError) -> Flow[CallbackResponse]:
+    reason = " ".join(str(exc).split())[:_REASON_MAX] or type(exc).__name__
+    log.info("push refused with HTTP %d: %s", exc.http_status, reason)
+    yield Emit("push_refused", {"status": exc.http_status, "code": exc.code,
+                                "error": type(exc).__name__})
+    return CallbackResponse.text(exc.http_status, reason)
+
+
+def _first(value: object) -> str | None:
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else None
+
+
+def _params(query: object) -> dict[str, str]:
+    """The query parameters as text; the first value of a repeated name wins."""
+    if query is None:
+        return {}
+    if isinstance(query, (bytes, bytearray, memoryview)):
+        query = bytes(query).decode("utf-8", "replace")
+    if isinstance(query, str):
+        pairs: list[tuple[str, str]] = parse_qsl(query.lstrip("?"), keep_blank_values=True,
+                                                 errors="replace")
+        out: dict[str, str] = {}
+        for name, value in pairs:
+            out.setdefault(name, value)
+        return out
+    if isinstance(query, Mapping):
+        found = {name: _first(value) for name, value in query.items() if isinstance(name, str)}
+        return {name: value for name, value in found.items() if value is not None}
+    raise CallbackError("the query must be a mapping or a query string")
+
+
+def _echo(ctx: Context, params: Mapping[str, str]) -> CallbackResponse:
+    names = ("signature", "timestamp", "nonce", "echostr")
+    missing = [name for name in names if not params.get(name)]
+    if missing:
+        raise CallbackError(f"GET needs {', '.join(names)}; missing {', '.join(missing)}")
+    ctx.crypto.check_url_signature(params["signature"], timestamp=params["timestamp"],
+                                   nonce=params["nonce"])
+    return CallbackResponse.text(200, params["echostr"], (("X-Content-Type-Options", "nosniff"),))
+
+
+@dataclass(frozen=True)
+class _Opened:
+    push: Push
+    event: Event
+    decrypted: Decrypted
+    dedupe_key: str
+
+
+def _open(
+    ctx: Context,
+    options: CallbackOptions,
+    params: Mapping[str, str],
+    body: object,
+    authorizer_appid: str | None,
+) -> _Opened:
+    """Every check of a POST that needs no store: parameters, size, signature, XML, appid."""
+    names = ("timestamp", "nonce", "msg_signature")
+    missing = [name for name in names if not params.get(name)]
+    if missing:
+        raise CallbackError(f"missing query parameter {', '.join(missing)}")
+    encrypt_type = params.get("encrypt_type")
+    if encrypt_type is not None and encrypt_type.lower() != "aes":
+        raise CallbackError("encrypt_type must be aes")
+    if isinstance(body, str):
+        body = body.encode("utf-8", "surrogatepass")
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise XMLError("the body must be bytes")
+    data = bytes(body)
+    if len(data) > options.max_body:
+        raise BodyTooLarge(
+            f"body of {len(data)} bytes exceeds the limit of {options.max_body} bytes"
+        )
+    timestamp, nonce, signature = params["timestamp"], params["nonce"], params["msg_signature"]
+    try:
+        decrypted = ctx.crypto.open_body(data, msg_signature=signature, timestamp=timestamp,
+                                         nonce=nonce)
+        event = parse_event(decrypted.message, max_size=max(options.max_body, DEFAULT_MAX_BODY))
+    except CallbackError:
+        raise
+    except Exception as exc:
+        raise XMLError(f"the push could not be read ({type(exc).__name__})") from None
+    if isinstance(event, ComponentEvent) and event.component_appid != ctx.appid:
+        raise AppIdMismatch(f"the push is for {event.component_appid[:32]!r}, not {ctx.appid!r}")
+    window = options.timestamp_window
+    if window is not None:
+        try:
+            skew = abs(ctx.clock() - int(timestamp))
+        except (ValueError, OverflowError):
+            raise StalePush("timestamp is not a usable number") from None
+        if skew > window:
+            raise StalePush(f"timestamp is more than {window:g} seconds away from now")
+    digest = hashlib.sha256(f"{signature.lower()}\n{timestamp}\n{nonce}".encode()).hexdigest()
+    push = Push(ctx.appid, authorizer_appid, timestamp, nonce, decrypted.message,
+                decrypted.used_previous_key, params.get("openid") or None)
+    return _Opened(push, event, decrypted, f"{ctx.appid}:push:{digest[:40]}")
+
+
+def _describe(event: Event) -> str:
+    names = sorted(route_names(event), key=len, reverse=True)
+    return names[0] if names else type(event).__name__
+
+
+def _receive(
+    ctx: Context,
+    callbacks: Callbacks,
+    params: Mapping[str, str],
+    body: object,
+    authorizer_appid: str | None,
+) -> Flow[CallbackResponse]:
+    options = callbacks.options
+    opened = _open(ctx, options, params, body, authorizer_appid)
+    kind = _describe(opened.event)
+    try:
+        fence: int | None = yield StoreCall("acquire_lease", (opened.dedupe_key,
+                                                              options.dedupe_ttl))
+    except Exception as exc:
+        log.warning("push %s not handled: the store failed (%s)", kind, type(exc).__name__)
+        yield Emit("push_failed", {"event": kind, "error": type(exc).__name__})
+        return CallbackResponse.text(503, _UNAVAILABLE)
+    if fence is None:
+        log.info("push %s already handled (a retry by WeChat): answered success", kind)
+        yield Emit("push_duplicate", {"event": kind})
+        return _SUCCESS
+    try:
+        yield from _builtins(ctx, options, opened.event)
+    except GeneratorExit:
+        raise
+    except BaseException as exc:  # cancelled too: WeChat's retry must find the lease free
+        try:
+            yield StoreCall("release_lease", (opened.dedupe_key, fence))
+        except Exception:
+            log.warning("could not release the dedupe lease of push %s", kind)
+        if not isinstance(exc, Exception):
+            raise
+        if isinstance(exc, StoreError):
+            log.warning("push %s not handled: the store failed (%s)", kind, exc)
+        else:
+            log.error("push %s not handled: built-in step failed", kind, exc_info=True)
+        yield Emit("push_failed", {"event": kind, "error": type(exc).__name__})
+        return CallbackResponse.text(503, _UNAVAILABLE)
+    reply = yield from _run_handlers(callbacks, opened.event, opened.push, kind)
+    yield Emit("push_handled", {"event": kind, "appid": ctx.appid,
+                                "authorizer_appid": authorizer_appid})
+    if reply is None or not isinstance(opened.event, AuthorizerMessage):
+        return _SUCCESS
+    return _encrypted_reply(ctx, opened, reply)
+
+
+def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[None]:
+    if isinstance(event, VerifyTicket) and options.store_ticket:
+        yield from save_ticket(ctx, event.ticket, event.create_time)
+    elif isinstance(event, (Authorized, UpdateAuthorized)) and options.exchange_codes:
+        yield _exchange_later(ctx, options, event.authorization_code, event.authorizer_appid,
+                              event.info_type)
+    elif isinstance(event, Unauthorized) and options.forget_on_unauthorized:
+        yield from forget_authorizer(ctx, event.authorizer_appid)
+    elif (isinstance(event, FastRegisterResult) and options.exchange_codes and event.succeeded
+          and event.auth_code):
+        yield _exchange_later(ctx, options, event.auth_code, event.appid or "", event.info_type)
+
+
+def _exchange_later(ctx: Context, options: CallbackOptions, code: str, authorizer_appid: str,
+                    source: str) -> Spawn:
+    factory = functools.partial(exchange_code, ctx, code, attempts=options.exchange_attempts,
+                                backoff=options.exchange_backoff,
+                                authorizer_appid=authorizer_appid, source=source)
+    return Spawn(factory, f"exchange of the {source} code of {authorizer_appid or 'an account'}")
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, APIError):
+        return exc.retryable
+    return isinstance(exc, (TransportError, StoreError, LeaseTimeout, TicketNotFound))
+
+
+def exchange_code(
+    ctx: Context,
+    code: str,
+    *,
+    attempts: int = 5,
+    backoff: float = 1.0,
+    authorizer_appid: str = "",
+    source: str = "authorized",
+) -> Flow[AuthorizationInfo | None]:
+    """Exchange an authorization code pushed by WeChat, retrying transient failures.
+
+    Tries :func:`~wxcomponent.core.flows.query_auth` ``attempts`` times, pausing ``backoff``
+    seconds and doubling; an error that a retry cannot fix (an invalid or used code, a
+    permission or configuration error) ends it at once. Returns None after a failure, which
+    is logged and emitted as ``authorization_exchange_failed``.
+    """
+    delay = backoff
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return (yield from query_auth(ctx, code))
+        except Exception as exc:
+            if attempt < attempts and _retryable(exc):
+                log.info("exchange of the %s code of %s failed (%s); try %d of %d in %.1fs",
+                         source, authorizer_appid or "an account", type(exc).__name__,
+                         attempt + 1, attempts, delay)
+                yield Sleep(delay)
+                delay *= 2
+                continue
+            log.error("exchange of the %s code of %s failed after %d tries: %s", source,
+                      authorizer_appid or "an account", attempt, exc)
+            yield Emit("authorization_exchange_failed", {
+                "appid": authorizer_appid, "source": source, "attempts": attempt,
+                "error": type(exc).__name__,
+            })
+            return None
+
+
+def _handler_name(handler: Callable[..., Any]) -> str:
+    name = getattr(handler, "__qualname__", None) or getattr(handler, "__name__", None)
+    return str(name) if name else type(handler).__name__
+
+
+def _run_handlers(callbacks: Callbacks, event: Event, push: Push, kind: str) -> Flow[Any]:
+    """Run the matching handlers; return the first passive reply one of them gave (or None)."""
+    reply: Any = None
+    for handler in callbacks.handlers_for(event):
+        try:
+            result = yield CallHandler(handler, (event, push))
+        except Exception as exc:
+            name = _handler_name(handler)
+            log.error("push handler %s failed on %s; answered success anyway", name, kind,
+                      exc_info=True)
+            yield Emit("handler_failed", {"handler": name, "event": kind,
+                                          "error": type(exc).__name__})
+            continue
+        if reply is None and not _is_empty_reply(result):
+            reply = result
+    return reply
+
+
+def _is_empty_reply(result: object) -> bool:
+    if result is None:
+        return True
+    if isinstance(result, bytes):
+        return result.strip() in (b"", SUCCESS)
+    if isinstance(result, str):
+        return result.strip() in ("", "success")
+    return False
+
+
+def _encrypted_reply(ctx: Context, opened: _Opened, reply: object) -> CallbackResponse:
+    event = opened.event
+    try:
+        if isinstance(reply, Mapping):
+            assert isinstance(event, AuthorizerMessage)
+            fields = {"ToUserName": event.from_user_name, "FromUserName": event.to_user_name,
+                      "CreateTime": int(ctx.clock()), **reply}
+            plaintext: str | bytes = build_xml(fields)
+        elif isinstance(reply, (str, bytes)):
+            plaintext = reply
+        else:
+            raise TypeError(f"a passive reply is XML (str or bytes) or a mapping, "
+                            f"not {type(reply).__name__}")
+        xml = ctx.crypto.encrypt_reply(plaintext, nonce=opened.push.nonce,
+                                       timestamp=int(ctx.clock()), key=opened.decrypted.key)
+    except Exception:
+        log.error("passive reply to %s could not be built; answered success", _describe(event),
+                  exc_info=True)
+        return _SUCCESS
+    return CallbackResponse(200, (("Content-Type", APPLICATION_XML),), xml.encode("utf-8"))

@@ -1,0 +1,291 @@
+"""The callback URLs as ASGI and WSGI applications (the seed's ``ServerFrontend``).
+
+Both wrap :meth:`~wxcomponent.Component.handle_callback` and serve the same routes:
+
+* ``/{component_appid}/events`` (also ``/{component_appid}``): the authorization-event URL;
+* ``/{component_appid}/messages/{authorizer_appid}``: the message URL, configured in WeChat's
+  console as ``…/messages/$APPID$``; ``/{component_appid}/messages`` serves a message URL
+  configured without ``$APPID$``;
+* when the application serves exactly one platform, the same without the component appid:
+  ``/events``, ``/messages/{authorizer_appid}``, ``/messages`` and ``/``.
+
+An unknown platform or path is answered 404. A POST body over the platform's
+:attr:`~wxcomponent.core.callbacks.CallbackOptions.max_body` is answered 413 as soon as the
+``Content-Length`` or the bytes read so far exceed it, without reading the rest. No request
+gets a 500: a failure that escapes the callback logic is logged and answered 503, which makes
+WeChat retry.
+
+Mount the application under any prefix (Starlette's ``Mount``, FastAPI's ``app.mount``,
+werkzeug's ``DispatcherMiddleware``): routes are matched below the mount point.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from http import HTTPStatus
+from typing import Any
+
+import anyio.to_thread
+
+from .client import AsyncComponent, Component
+from .core.callbacks import CallbackResponse
+from .core.xml import DEFAULT_MAX_BODY
+
+__all__ = ["CallbackASGIApp", "CallbackWSGIApp", "asgi_app", "wsgi_app"]
+
+log = logging.getLogger("wxcomponent")
+
+AnyComponent = Component | AsyncComponent
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+StartResponse = Callable[..., Any]
+
+_SEGMENT = re.compile(r"[A-Za-z0-9_.$-]{1,128}")
+_NOT_FOUND = CallbackResponse.text(404, "not found")
+_TOO_LARGE = "request body too large"
+_UNAVAILABLE = CallbackResponse.text(503, "temporarily unavailable; try again")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Disconnected(Exception):
+    pass
+
+
+def _platforms(components: Iterable[AnyComponent],
+               allowed: tuple[type, ...]) -> dict[str, AnyComponent]:
+    platforms: dict[str, AnyComponent] = {}
+    for component in components:
+        if not isinstance(component, allowed):
+            names = " or ".join(cls.__name__ for cls in allowed)
+            raise TypeError(f"expected a {names}, got {type(component).__name__}")
+        if component.appid in platforms:
+            raise ValueError(f"platform {component.appid} is given twice")
+        platforms[component.appid] = component
+    if not platforms:
+        raise ValueError("give at least one platform")
+    return platforms
+
+
+def route(path: str, platforms: Mapping[str, AnyComponent]
+          ) -> tuple[AnyComponent, str | None] | None:
+    """The platform and authorizer appid a request path names, or None (404)."""
+    parts = [part for part in path.split("/") if part]
+    if parts and parts[0] in platforms:
+        component, rest = platforms[parts[0]], parts[1:]
+    elif len(platforms) == 1:
+        component, rest = next(iter(platforms.values())), parts
+    else:
+        return None
+    if rest in ([], ["events"], ["messages"]):
+        return component, None
+    if len(rest) == 2 and rest[0] == "messages" and _SEGMENT.fullmatch(rest[1]):
+        return component, rest[1]
+    return None
+
+
+def _max_body(component: AnyComponent) -> int:
+    options = getattr(component._ctx.callbacks, "options", None)
+    limit = getattr(options, "max_body", DEFAULT_MAX_BODY)
+    return limit if isinstance(limit, int) else DEFAULT_MAX_BODY
+
+
+def _declared_length(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return int(value) if value.isdigit() else None
+
+
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+def _headers(response: CallbackResponse) -> list[tuple[str, str]]:
+    return [*response.headers, ("Content-Length", str(len(response.body)))]
+
+
+# --------------------------------------------------------------------------- ASGI
+
+
+class CallbackASGIApp:
+    """An ASGI application serving the callback URLs of one or several platforms.
+
+    A :class:`~wxcomponent.Component` (blocking) handles each request on a worker thread; an
+    :class:`~wxcomponent.AsyncComponent` in the server's event loop.
+    """
+
+    def __init__(self, components: Iterable[AnyComponent]) -> None:
+        self.platforms = _platforms(components, (Component, AsyncComponent))
+
+    def __repr__(self) -> str:
+        return f"<CallbackASGIApp platforms={sorted(self.platforms)}>"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope.get("type")
+        if kind == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if kind != "http":
+            if kind == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+            return
+        try:
+            response = await self._respond(scope, receive)
+        except _Disconnected:
+            return
+        except Exception:
+            log.exception("callback request failed")
+            response = _UNAVAILABLE
+        await send({
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                        for k, v in _headers(response)],
+        })
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def _respond(self, scope: Scope, receive: Receive) -> CallbackResponse:
+        path = str(scope.get("path") or "/")
+        root = str(scope.get("root_path") or "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        found = route(path, self.platforms)
+        if found is None:
+            return _NOT_FOUND
+        component, authorizer_appid = found
+        method = str(scope.get("method") or "GET").upper()
+        query = bytes(scope.get("query_string") or b"").decode("latin-1")
+        body = b""
+        if method == "POST":
+            try:
+                body = await _read_asgi_body(scope, receive, _max_body(component))
+            except _TooLarge:
+                return CallbackResponse.text(413, _TOO_LARGE, (("Connection", "close"),))
+        if isinstance(component, AsyncComponent):
+            return await component.handle_callback(method, query, body,
+                                                   authorizer_appid=authorizer_appid)
+        call = functools.partial(component.handle_callback, method, query, body,
+                                 authorizer_appid=authorizer_appid)
+        return await anyio.to_thread.run_sync(call)
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message.get("type") == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message.get("type") == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _read_asgi_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    for name, value in scope.get("headers") or ():
+        if bytes(name).lower() == b"content-length":
+            declared = _declared_length(bytes(value).decode("latin-1"))
+            if declared is not None and declared > limit:
+                raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message.get("type") == "http.disconnect":
+            raise _Disconnected
+        chunk = bytes(message.get("body") or b"")
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def asgi_app(*components: AnyComponent) -> CallbackASGIApp:
+    """An ASGI application serving the callback URLs of ``components`` (see the module).
+
+    One application may serve several platforms (``Component`` or ``AsyncComponent``, mixed),
+    each under its component appid.
+    """
+    return CallbackASGIApp(components)
+
+
+# --------------------------------------------------------------------------- WSGI
+
+
+class CallbackWSGIApp:
+    """A WSGI application serving the callback URLs of one or several blocking platforms."""
+
+    def __init__(self, components: Iterable[Component]) -> None:
+        self.platforms = _platforms(components, (Component,))
+
+    def __repr__(self) -> str:
+        return f"<CallbackWSGIApp platforms={sorted(self.platforms)}>"
+
+    def __call__(self, environ: Mapping[str, Any], start_response: StartResponse
+                 ) -> list[bytes]:
+        try:
+            response = self._respond(environ)
+        except Exception:
+            log.exception("callback request failed")
+            response = _UNAVAILABLE
+        start_response(_status_line(response.status), _headers(response))
+        return [response.body]
+
+    def _respond(self, environ: Mapping[str, Any]) -> CallbackResponse:
+        found = route(str(environ.get("PATH_INFO") or "/"), self.platforms)
+        if found is None:
+            return _NOT_FOUND
+        component, authorizer_appid = found
+        assert isinstance(component, Component)
+        method = str(environ.get("REQUEST_METHOD") or "GET").upper()
+        query = str(environ.get("QUERY_STRING") or "")
+        body = b""
+        if method == "POST":
+            try:
+                body = _read_wsgi_body(environ, _max_body(component))
+            except _TooLarge:
+                return CallbackResponse.text(413, _TOO_LARGE, (("Connection", "close"),))
+        return component.handle_callback(method, query, body, authorizer_appid=authorizer_appid)
+
+
+def _read_wsgi_body(environ: Mapping[str, Any], limit: int) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    declared = _declared_length(environ.get("CONTENT_LENGTH"))
+    if declared is not None and declared > limit:
+        raise _TooLarge
+    if declared is None and not environ.get("wsgi.input_terminated"):
+        return b""  # no length and no end marker: reading could block; the push is refused
+    want = limit + 1 if declared is None else declared
+    chunks: list[bytes] = []
+    size = 0
+    while size < want:
+        chunk = stream.read(min(65536, want - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise _TooLarge
+    return b"".join(chunks)
+
+
+def wsgi_app(*components: Component) -> CallbackWSGIApp:
+    """A WSGI application serving the callback URLs of ``components`` (blocking platforms).
+
+    Routes as :func:`asgi_app`; mount it under a prefix with werkzeug's
+    ``DispatcherMiddleware`` or any WSGI router.
+    """
+    return CallbackWSGIApp(components)
