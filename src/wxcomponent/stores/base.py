@@ -105,7 +105,9 @@ class Store(Protocol):
         """Insert or replace the record of ``record.authorizer_appid``."""
         ...
 
-    def get_authorizer(self, component_appid: str, authorizer_appid: str) -> AuthorizerRecord | None:
+    def get_authorizer(
+        self, component_appid: str, authorizer_appid: str
+    ) -> AuthorizerRecord | None:
         """One authorizer's record, or None."""
         ...
 

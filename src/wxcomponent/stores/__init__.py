@@ -1,0 +1,84 @@
+"""Where wxcomponent keeps tickets, refresh tokens, cached tokens and leases.
+
+One protocol (:class:`Store`, and :class:`AsyncStore` for asyncio), three backends, each in a
+sync and an async flavour that pass one contract:
+
+* :class:`SQLiteStore` / :class:`AsyncSQLiteStore` — the default: one file, durable, shared by
+  every process of a host;
+* :class:`RedisStore` / :class:`AsyncRedisStore` — for fleets; give it a ``durable=`` store
+  (or run Redis with AOF) so refresh tokens never live only in a cache;
+* :class:`MemoryStore` / :class:`AsyncMemoryStore` — for tests and one-process scripts.
+
+Every sync store has an ``aio`` property giving its async flavour over the same data.
+:func:`open_store` builds a store from a URL (for configuration files and the command line).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote, urlsplit
+
+from .base import AsyncStore, AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
+from .memory import AsyncMemoryStore, MemoryStore
+from .redis import AsyncRedisStore, RedisStore  # imports redis-py only when a store is made
+from .sqlite import AsyncSQLiteStore, SQLiteStore
+
+__all__ = [
+    "AsyncMemoryStore",
+    "AsyncRedisStore",
+    "AsyncSQLiteStore",
+    "AsyncStore",
+    "AuthorizerRecord",
+    "AuthorizerStatus",
+    "CachedToken",
+    "MemoryStore",
+    "RedisStore",
+    "SQLiteStore",
+    "Store",
+    "Ticket",
+    "open_store",
+]
+
+
+def open_store(url: str) -> Store:
+    """Build a sync store from a URL.
+
+    * ``memory://`` — a new :class:`MemoryStore`;
+    * ``sqlite:///relative/path.sqlite3`` or ``sqlite:////absolute/path.sqlite3`` (the path
+      is what follows ``sqlite:///``, as in SQLAlchemy) — a :class:`SQLiteStore`;
+    * ``redis://[user:password@]host[:port][/db]`` or ``rediss://…`` — a :class:`RedisStore`
+      with the default prefix and no durable store (Redis must then run with AOF).
+
+    Anything else raises :class:`ValueError` (whose message never repeats a password).
+    """
+    if not isinstance(url, str):
+        raise ValueError(f"a store URL must be a string, not {type(url).__name__}")
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep:
+        raise ValueError(
+            "a store URL looks like memory://, sqlite:///path/to/file.sqlite3 or "
+            "redis://host:6379/0"
+        )
+    if scheme == "memory":
+        if rest:
+            raise ValueError("memory:// takes nothing after the scheme")
+        return MemoryStore()
+    if scheme == "sqlite":
+        if not rest.startswith("/"):
+            raise ValueError(
+                "a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path "
+                "(no host between the slashes)"
+            )
+        split = urlsplit(url)
+        if split.query or split.fragment:
+            raise ValueError("a SQLite URL takes no query string or fragment")
+        path = unquote(rest[1:])
+        if not path:
+            raise ValueError("a SQLite URL must name a file: sqlite:///path/to/file.sqlite3")
+        return SQLiteStore(path)
+    if scheme in ("redis", "rediss"):
+        return RedisStore(url)
+    raise ValueError(
+        f"unsupported store URL scheme {scheme!r}: use memory://, sqlite:///path or "
+        "redis:// (rediss://)"
+    )

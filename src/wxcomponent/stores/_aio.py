@@ -1,0 +1,131 @@
+"""The asyncio flavour of a synchronous store, written once.
+
+:class:`AsyncOverSync` implements :class:`~wxcomponent.stores.base.AsyncStore` by calling the
+methods of a sync :class:`~wxcomponent.stores.base.Store`. Subclasses only decide *how* a call
+runs: inline (the memory store, whose calls never block) or on worker threads (SQLite, or any
+foreign blocking store), so the event loop is never blocked by file I/O or lock waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
+
+__all__ = ["AsyncOverSync", "ThreadedAsyncStore"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class AsyncOverSync:
+    """Every :class:`AsyncStore` method, delegated to a sync store through :meth:`_call`."""
+
+    def __init__(self, store: Store, *, owns: bool) -> None:
+        self._store = store
+        self._owns = owns
+
+    async def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run one sync call; inline here, overridden to use threads."""
+        return fn(*args, **kwargs)
+
+    async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
+        """See :meth:`Store.save_ticket`."""
+        return await self._call(self._store.save_ticket, component_appid, ticket, created_at)
+
+    async def load_ticket(self, component_appid: str) -> Ticket | None:
+        """See :meth:`Store.load_ticket`."""
+        return await self._call(self._store.load_ticket, component_appid)
+
+    async def save_authorizer(self, record: AuthorizerRecord) -> None:
+        """See :meth:`Store.save_authorizer`."""
+        await self._call(self._store.save_authorizer, record)
+
+    async def get_authorizer(
+        self, component_appid: str, authorizer_appid: str
+    ) -> AuthorizerRecord | None:
+        """See :meth:`Store.get_authorizer`."""
+        return await self._call(self._store.get_authorizer, component_appid, authorizer_appid)
+
+    async def list_authorizers(
+        self,
+        component_appid: str,
+        *,
+        status: AuthorizerStatus | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`Store.list_authorizers`."""
+        return await self._call(
+            self._store.list_authorizers, component_appid, status=status, after=after, limit=limit
+        )
+
+    async def count_authorizers(
+        self, component_appid: str, *, status: AuthorizerStatus | None = None
+    ) -> int:
+        """See :meth:`Store.count_authorizers`."""
+        return await self._call(self._store.count_authorizers, component_appid, status=status)
+
+    async def replace_refresh_token(
+        self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
+    ) -> bool:
+        """See :meth:`Store.replace_refresh_token`."""
+        return await self._call(
+            self._store.replace_refresh_token, component_appid, authorizer_appid, expected, new
+        )
+
+    async def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`Store.mark_revoked`."""
+        return await self._call(self._store.mark_revoked, component_appid, authorizer_appid)
+
+    async def get_token(self, key: str) -> CachedToken | None:
+        """See :meth:`Store.get_token`."""
+        return await self._call(self._store.get_token, key)
+
+    async def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
+        """See :meth:`Store.set_token`."""
+        return await self._call(self._store.set_token, key, token, fence=fence)
+
+    async def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
+        """See :meth:`Store.delete_token`."""
+        return await self._call(self._store.delete_token, key, if_value=if_value)
+
+    async def acquire_lease(self, key: str, ttl: float) -> int | None:
+        """See :meth:`Store.acquire_lease`."""
+        return await self._call(self._store.acquire_lease, key, ttl)
+
+    async def release_lease(self, key: str, fence: int) -> bool:
+        """See :meth:`Store.release_lease`."""
+        return await self._call(self._store.release_lease, key, fence)
+
+    async def close(self) -> None:
+        """Close the underlying sync store if this object created it."""
+        if self._owns:
+            await self._call(self._store.close)
+
+
+class ThreadedAsyncStore(AsyncOverSync):
+    """An :class:`AsyncStore` over any blocking sync store: each call runs on a worker thread.
+
+    Calls go to a small private thread pool, so a slow store cannot exhaust the event loop's
+    default executor.
+    """
+
+    def __init__(self, store: Store, *, owns: bool, max_workers: int = 4) -> None:
+        super().__init__(store, owns=owns)
+        self._executor = ThreadPoolExecutor(max_workers, thread_name_prefix="wxcomponent-store")
+
+    async def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    async def close(self) -> None:
+        """Close the store if this object created it, then stop the worker threads."""
+        try:
+            await super().close()
+        finally:
+            self._executor.shutdown(wait=False)

@@ -1,0 +1,570 @@
+"""Every rule of the Redis store, written once, free of I/O.
+
+Each operation is a generator that yields *steps* and receives their replies:
+
+* a ``tuple`` is one Redis command (``("GET", key)``), executed with ``execute_command``;
+* a :class:`DurableCall` is a call to the durable store beside Redis (see :mod:`.redis`).
+
+An exception raised while executing a step is thrown into the generator, so the generator
+alone decides what to do about it (e.g. reload a Lua script Redis forgot); anything it does not
+handle comes back out to the driver, which maps Redis errors with :func:`translate`.
+
+:class:`~wxcomponent.stores.RedisStore` drives these generators with a blocking client,
+:class:`~wxcomponent.stores.AsyncRedisStore` with an asyncio client; neither holds any rule.
+
+Key layout (``p`` is the prefix, ``c`` a component appid, ``a`` an authorizer appid; appids
+never contain ``:``, so no appid can spell another platform's key)::
+
+    p:c:ticket                  hash: value, created_at, received_at
+    p:c:authorizer:a            hash: refresh_token, status, func_info, *_at
+    p:c:authorizers             sorted set of every authorizer appid (score 0: lexical order)
+    p:c:authorizers:<status>    the same, by status
+    p:c:mirror-epoch            counter bumped by every write of a durable authorizer record
+    p::token:<key>              string "expires_at obtained_at value", PX expiry
+    p::lease:<key>              string: the fence of the current holder, PX expiry
+    p::fence:<key>              counter: the last fence granted for <key>
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ..errors import StoreCorrupt, StoreError, StoreUnavailable
+from . import _validate as valid
+from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket
+
+__all__ = ["DurableCall", "Op", "RedisOps", "Step", "redact_url", "translate"]
+
+log = logging.getLogger("wxcomponent.stores")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DurableCall:
+    """A step: call ``method`` of the durable store with these arguments."""
+
+    method: str
+    # The arguments may hold refresh tokens: never shown.
+    args: tuple[Any, ...] = field(default=(), repr=False)
+    kwargs: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+Step = tuple[Any, ...] | DurableCall
+#: An operation: yields steps, receives their replies, returns the result.
+Op = Generator[Step, Any, T]
+
+
+# ---------------------------------------------------------------------- Lua scripts
+
+
+@dataclass(frozen=True)
+class Script:
+    """A Lua script, sent by SHA1 and re-sent in full when Redis does not know it."""
+
+    source: str
+    sha: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())  # noqa: S324
+
+
+# KEYS: ticket. ARGV: value, created_at, received_at, replace_equal ('1' or '0').
+SAVE_TICKET = Script("""
+local current = redis.call('HGET', KEYS[1], 'created_at')
+if current then
+  local old, new = tonumber(current), tonumber(ARGV[2])
+  if old > new or (old == new and ARGV[4] ~= '1') then return 0 end
+end
+redis.call('HSET', KEYS[1], 'value', ARGV[1], 'created_at', ARGV[2], 'received_at', ARGV[3])
+return 1
+""")
+
+# KEYS: record, all, authorized, revoked, epoch.
+# ARGV: appid, expected epoch ('' = any), status, then field/value pairs of the record.
+SAVE_AUTHORIZER = Script("""
+if ARGV[2] ~= '' and (redis.call('GET', KEYS[5]) or '0') ~= ARGV[2] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+if ARGV[3] == 'revoked' then
+  redis.call('ZADD', KEYS[4], 0, ARGV[1])
+  redis.call('ZREM', KEYS[3], ARGV[1])
+else
+  redis.call('ZADD', KEYS[3], 0, ARGV[1])
+  redis.call('ZREM', KEYS[4], ARGV[1])
+end
+return 1
+""")
+
+# KEYS: record, epoch. Drops the mirrored record and bumps the epoch; returns the new epoch.
+INVALIDATE = Script("""
+local epoch = redis.call('INCR', KEYS[2])
+redis.call('DEL', KEYS[1])
+return epoch
+""")
+
+# KEYS: record. ARGV: check ('1' or '0'), expected, new, updated_at.
+REPLACE_REFRESH_TOKEN = Script("""
+local current = redis.call('HGET', KEYS[1], 'refresh_token')
+if not current then return 0 end
+if ARGV[1] == '1' and current ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'refresh_token', ARGV[3], 'updated_at', ARGV[4])
+return 1
+""")
+
+# KEYS: record, authorized, revoked. ARGV: appid, now.
+MARK_REVOKED = Script("""
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 0 end
+if status ~= 'revoked' then
+  redis.call('HSET', KEYS[1], 'status', 'revoked', 'revoked_at', ARGV[2], 'updated_at', ARGV[2])
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[3], 0, ARGV[1])
+end
+return 1
+""")
+
+# KEYS: index. ARGV: lexical start, limit, record key prefix. Returns appid, fields, ...
+LIST_AUTHORIZERS = Script("""
+local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], '+', 'BYLEX', 'LIMIT', 0, ARGV[2])
+local out = {}
+for _, id in ipairs(ids) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGETALL', ARGV[3] .. id)
+end
+return out
+""")
+
+# KEYS: lease, token. ARGV: fence, packed token, px.
+FENCED_SET = Script("""
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1
+""")
+
+# KEYS: token. ARGV: value. The stored string is "expires_at obtained_at value".
+DELETE_IF = Script("""
+local current = redis.call('GET', KEYS[1])
+if not current or string.match(current, '^%S+ %S+ (.*)$') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+""")
+
+# KEYS: lease, fence counter. ARGV: ttl in ms. Returns the new fence or nil.
+ACQUIRE = Script("""
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], fence, 'NX', 'PX', ARGV[1])
+return fence
+""")
+
+# KEYS: lease. ARGV: fence.
+RELEASE = Script("""
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+""")
+
+
+def _is_noscript(exc: BaseException) -> bool:
+    return str(exc).startswith("NOSCRIPT") or type(exc).__name__ == "NoScriptError"
+
+
+def _eval(script: Script, keys: tuple[str, ...], args: tuple[Any, ...]) -> Op[Any]:
+    """Run ``script`` by SHA1, sending its source once if Redis does not have it."""
+    try:
+        return (yield ("EVALSHA", script.sha, len(keys), *keys, *args))
+    except Exception as exc:
+        if not _is_noscript(exc):
+            raise
+    return (yield ("EVAL", script.source, len(keys), *keys, *args))
+
+
+# ---------------------------------------------------------------------- decoding
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _fields(reply: Any) -> dict[str, str]:
+    """A hash as a dict of str, from HGETALL (dict) or from Lua (flat list)."""
+    if isinstance(reply, dict):
+        return {_text(k): _text(v) for k, v in reply.items()}
+    items = list(reply or ())
+    return {_text(items[i]): _text(items[i + 1]) for i in range(0, len(items) - 1, 2)}
+
+
+def _num(value: float) -> str:
+    return repr(float(value))
+
+
+def pack_token(token: CachedToken) -> str:
+    """The Redis string of a token: ``"expires_at obtained_at value"``."""
+    return f"{_num(token.expires_at)} {_num(token.obtained_at)} {token.value}"
+
+
+def unpack_token(raw: Any) -> CachedToken:
+    """Inverse of :func:`pack_token`."""
+    try:
+        expires_at, obtained_at, value = _text(raw).split(" ", 2)
+        return CachedToken(value, float(expires_at), float(obtained_at))
+    except ValueError as exc:
+        raise StoreCorrupt("Redis holds an unreadable cached token") from exc
+
+
+def encode_record(record: AuthorizerRecord) -> list[str]:
+    """Field/value pairs of an authorizer record's hash."""
+    return [
+        "refresh_token", record.refresh_token,
+        "status", record.status,
+        "func_info", ",".join(str(i) for i in record.func_info),
+        "authorized_at", _num(record.authorized_at),
+        "updated_at", _num(record.updated_at),
+        "revoked_at", "" if record.revoked_at is None else _num(record.revoked_at),
+    ]  # fmt: skip
+
+
+def decode_record(c: str, a: str, fields: dict[str, str]) -> AuthorizerRecord:
+    """An authorizer record from its hash."""
+    try:
+        status: AuthorizerStatus = "revoked" if fields["status"] == "revoked" else "authorized"
+        return AuthorizerRecord(
+            component_appid=c,
+            authorizer_appid=a,
+            refresh_token=fields["refresh_token"],
+            status=status,
+            func_info=tuple(int(i) for i in fields["func_info"].split(",") if i),
+            authorized_at=float(fields["authorized_at"]),
+            updated_at=float(fields["updated_at"]),
+            revoked_at=float(fields["revoked_at"]) if fields["revoked_at"] else None,
+        )
+    except (KeyError, ValueError) as exc:
+        raise StoreCorrupt(f"Redis holds an unreadable record of authorizer {a}") from exc
+
+
+def decode_ticket(c: str, fields: dict[str, str]) -> Ticket:
+    """A ticket from its hash."""
+    try:
+        return Ticket(c, fields["value"], int(fields["created_at"]), float(fields["received_at"]))
+    except (KeyError, ValueError) as exc:
+        raise StoreCorrupt(f"Redis holds an unreadable ticket of {c}") from exc
+
+
+def _ms(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
+# ---------------------------------------------------------------------- errors and URLs
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its password (in the authority or the query string)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = host if parts.port is None else f"{host}:{parts.port}"
+    except ValueError:
+        return "<unparsable Redis URL>"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query) if "pass" not in k.lower()], safe="/"
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def translate(exc: BaseException, where: str, secret: str | None = None) -> BaseException:
+    """Map a redis-py exception to the store error tree; others come back unchanged.
+
+    ``where`` names the server (a redacted URL); ``secret`` (the password) is cut from the
+    message should the client library have quoted it.
+    """
+    try:
+        from redis import exceptions as rx
+    except ImportError:  # pragma: no cover - redis is installed whenever this runs
+        return exc
+    if not isinstance(exc, rx.RedisError):
+        return exc
+    detail = str(exc)
+    if secret:
+        detail = detail.replace(secret, "***")
+    if isinstance(exc, (rx.ConnectionError, rx.TimeoutError, rx.BusyLoadingError)) or (
+        isinstance(exc, rx.ResponseError) and detail.startswith(("READONLY", "OOM", "MASTERDOWN"))
+    ):
+        return StoreUnavailable(f"Redis at {where} is unavailable: {detail}")
+    if detail.startswith("WRONGTYPE"):
+        return StoreCorrupt(f"Redis at {where} holds keys of another kind: {detail}")
+    return StoreError(f"Redis at {where} failed: {detail}")
+
+
+def _is_response_error(exc: BaseException) -> bool:
+    try:
+        from redis.exceptions import ResponseError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, ResponseError)
+
+
+# ---------------------------------------------------------------------- the operations
+
+
+class RedisOps:
+    """The operations of the Redis store, as generators of steps.
+
+    ``durable`` tells whether a durable store stands beside Redis: then tickets and authorizer
+    records are written there first and Redis keeps a mirror, read first and repaired from
+    the durable store on a miss.
+    """
+
+    def __init__(self, prefix: str, *, durable: bool, clock: Callable[[], float]) -> None:
+        self.prefix = prefix
+        self.durable = durable
+        self.clock = clock
+
+    # -------------------------------------------------------------- keys
+
+    def ticket_key(self, c: str) -> str:
+        """The hash of ``c``'s ticket."""
+        return f"{self.prefix}:{c}:ticket"
+
+    def record_key(self, c: str, a: str) -> str:
+        """The hash of one authorizer record."""
+        return f"{self.prefix}:{c}:authorizer:{a}"
+
+    def _record_keys(self, c: str, a: str) -> tuple[str, ...]:
+        return (
+            self.record_key(c, a),
+            self._index(c, None),
+            self._index(c, "authorized"),
+            self._index(c, "revoked"),
+            f"{self.prefix}:{c}:mirror-epoch",
+        )
+
+    def _index(self, c: str, status: AuthorizerStatus | None) -> str:
+        index = f"{self.prefix}:{c}:authorizers"
+        return index if status is None else f"{index}:{status}"
+
+    def token_key(self, key: str) -> str:
+        """The string holding a cached token."""
+        return f"{self.prefix}::token:{key}"
+
+    def lease_key(self, key: str) -> str:
+        """The string holding the current lease on ``key``."""
+        return f"{self.prefix}::lease:{key}"
+
+    def fence_key(self, key: str) -> str:
+        """The counter of fences granted for ``key``."""
+        return f"{self.prefix}::fence:{key}"
+
+    # -------------------------------------------------------------- persistence check
+
+    def check_persistence(self, where: str) -> Op[None]:
+        """Warn once when refresh tokens would live only in a Redis without AOF."""
+        if self.durable:
+            return
+        try:
+            reply = yield ("CONFIG", "GET", "appendonly")
+        except Exception as exc:
+            if not _is_response_error(exc):
+                raise
+            log.warning(
+                "Redis at %s keeps the verify tickets and refresh tokens of wxcomponent, and "
+                "its configuration cannot be read (CONFIG is disabled): make sure it runs with "
+                "AOF ('appendonly yes'), or pass durable= a persistent store",
+                where,
+            )
+            return
+        fields = _fields(reply)
+        if fields.get("appendonly", "").lower() != "yes":
+            log.warning(
+                "Redis at %s runs without AOF ('appendonly no') and keeps the verify tickets "
+                "and refresh tokens of wxcomponent: a restart can lose them and force every "
+                "authorizer to authorize again. Run Redis with 'appendonly yes', or pass "
+                "durable= a persistent store",
+                where,
+            )
+
+    # -------------------------------------------------------------- tickets
+
+    def _mirror_ticket(self, ticket: Ticket, *, replace_equal: bool) -> Op[Any]:
+        return _eval(
+            SAVE_TICKET,
+            (self.ticket_key(ticket.component_appid),),
+            (ticket.value, ticket.created_at, _num(ticket.received_at), int(replace_equal)),
+        )
+
+    def save_ticket(self, c: str, ticket: str, created_at: int) -> Op[bool]:
+        """See :meth:`Store.save_ticket`."""
+        valid.ticket_args(c, ticket, created_at)
+        if not self.durable:
+            now = self.clock()
+            kept = yield from self._mirror_ticket(
+                Ticket(c, ticket, created_at, now), replace_equal=True
+            )
+            return bool(kept)
+        kept = yield DurableCall("save_ticket", (c, ticket, created_at))
+        if kept:
+            stored = yield DurableCall("load_ticket", (c,))
+            if stored is not None:
+                yield from self._mirror_ticket(stored, replace_equal=True)
+        return bool(kept)
+
+    def load_ticket(self, c: str) -> Op[Ticket | None]:
+        """See :meth:`Store.load_ticket`."""
+        valid.check_appid("component_appid", c)
+        reply = yield ("HGETALL", self.ticket_key(c))
+        if reply:
+            return decode_ticket(c, _fields(reply))
+        if not self.durable:
+            return None
+        stored: Ticket | None = yield DurableCall("load_ticket", (c,))
+        if stored is not None:
+            # Never replace an equal-time ticket: a writer may have mirrored a later one.
+            yield from self._mirror_ticket(stored, replace_equal=False)
+        return stored
+
+    # -------------------------------------------------------------- authorizers
+
+    def _save_record(self, record: AuthorizerRecord, epoch: str) -> Op[Any]:
+        keys = self._record_keys(record.component_appid, record.authorizer_appid)
+        args = (record.authorizer_appid, epoch, record.status, *encode_record(record))
+        return _eval(SAVE_AUTHORIZER, keys, args)
+
+    def _invalidate(self, c: str, a: str) -> Op[Any]:
+        keys = self._record_keys(c, a)
+        return _eval(INVALIDATE, (keys[0], keys[4]), ())
+
+    def _refill(self, c: str, a: str, epoch: Any) -> Op[AuthorizerRecord | None]:
+        """Copy the durable record into Redis unless a writer bumped the epoch meanwhile."""
+        record: AuthorizerRecord | None = yield DurableCall("get_authorizer", (c, a))
+        if record is not None:
+            yield from self._save_record(record, _text(epoch) if epoch is not None else "0")
+        return record
+
+    def _write_through(self, c: str, a: str, call: DurableCall) -> Op[Any]:
+        """Drop the mirror, write the durable store, then mirror what it holds."""
+        yield from self._invalidate(c, a)
+        result = yield call
+        epoch = yield from self._invalidate(c, a)
+        yield from self._refill(c, a, epoch)
+        return result
+
+    def save_authorizer(self, record: AuthorizerRecord) -> Op[None]:
+        """See :meth:`Store.save_authorizer`."""
+        record = valid.check_record(record)
+        if self.durable:
+            c, a = record.component_appid, record.authorizer_appid
+            yield from self._write_through(c, a, DurableCall("save_authorizer", (record,)))
+        else:
+            yield from self._save_record(record, "")
+
+    def get_authorizer(self, c: str, a: str) -> Op[AuthorizerRecord | None]:
+        """See :meth:`Store.get_authorizer`."""
+        valid.authorizer_args(c, a)
+        reply = yield ("HGETALL", self.record_key(c, a))
+        if reply:
+            return decode_record(c, a, _fields(reply))
+        if not self.durable:
+            return None
+        epoch = yield ("GET", self._record_keys(c, a)[4])
+        return (yield from self._refill(c, a, epoch))
+
+    def list_authorizers(
+        self, c: str, *, status: AuthorizerStatus | None, after: str | None, limit: int
+    ) -> Op[list[AuthorizerRecord]]:
+        """See :meth:`Store.list_authorizers` (from the durable store when there is one)."""
+        valid.list_args(c, status, after, limit)
+        if self.durable:
+            kwargs = {"status": status, "after": after, "limit": limit}
+            records: list[AuthorizerRecord] = yield DurableCall("list_authorizers", (c,), kwargs)
+            return list(records)
+        index = self._index(c, status)
+        start = "-" if after is None else f"({after}"
+        prefix = self.record_key(c, "")
+        reply = yield from _eval(LIST_AUTHORIZERS, (index,), (start, limit, prefix))
+        items = list(reply or ())
+        page = []
+        for i in range(0, len(items) - 1, 2):
+            fields = _fields(items[i + 1])
+            if fields:
+                page.append(decode_record(c, _text(items[i]), fields))
+        return page
+
+    def count_authorizers(self, c: str, *, status: AuthorizerStatus | None) -> Op[int]:
+        """See :meth:`Store.count_authorizers` (from the durable store when there is one)."""
+        valid.count_args(c, status)
+        if self.durable:
+            count = yield DurableCall("count_authorizers", (c,), {"status": status})
+        else:
+            count = yield ("ZCARD", self._index(c, status))
+        return int(count)
+
+    def replace_refresh_token(self, c: str, a: str, expected: str | None, new: str) -> Op[bool]:
+        """See :meth:`Store.replace_refresh_token`."""
+        valid.replace_args(c, a, expected, new)
+        if self.durable:
+            call = DurableCall("replace_refresh_token", (c, a, expected, new))
+            return bool((yield from self._write_through(c, a, call)))
+        args = (int(expected is not None), expected or "", new, _num(self.clock()))
+        return bool((yield from _eval(REPLACE_REFRESH_TOKEN, (self.record_key(c, a),), args)))
+
+    def mark_revoked(self, c: str, a: str) -> Op[bool]:
+        """See :meth:`Store.mark_revoked`."""
+        valid.authorizer_args(c, a)
+        if self.durable:
+            return bool((yield from self._write_through(c, a, DurableCall("mark_revoked", (c, a)))))
+        keys = self._record_keys(c, a)[:4]
+        args = (a, _num(self.clock()))
+        return bool((yield from _eval(MARK_REVOKED, (keys[0], keys[2], keys[3]), args)))
+
+    # -------------------------------------------------------------- tokens
+
+    def get_token(self, key: str) -> Op[CachedToken | None]:
+        """See :meth:`Store.get_token`."""
+        valid.check_key(key)
+        raw = yield ("GET", self.token_key(key))
+        if raw is None:
+            return None
+        token = unpack_token(raw)
+        return token if self.clock() < token.expires_at else None
+
+    def set_token(self, key: str, token: CachedToken, *, fence: int | None) -> Op[bool]:
+        """See :meth:`Store.set_token`."""
+        valid.set_token_args(key, token, fence)
+        px = _ms(token.expires_at - self.clock())
+        if fence is None:
+            yield ("SET", self.token_key(key), pack_token(token), "PX", px)
+            return True
+        keys = (self.lease_key(key), self.token_key(key))
+        return bool((yield from _eval(FENCED_SET, keys, (fence, pack_token(token), px))))
+
+    def delete_token(self, key: str, *, if_value: str | None) -> Op[bool]:
+        """See :meth:`Store.delete_token`."""
+        valid.delete_token_args(key, if_value)
+        if if_value is None:
+            return bool((yield ("DEL", self.token_key(key))))
+        return bool((yield from _eval(DELETE_IF, (self.token_key(key),), (if_value,))))
+
+    # -------------------------------------------------------------- leases
+
+    def acquire_lease(self, key: str, ttl: float) -> Op[int | None]:
+        """See :meth:`Store.acquire_lease`."""
+        ttl = valid.lease_args(key, ttl)
+        keys = (self.lease_key(key), self.fence_key(key))
+        fence = yield from _eval(ACQUIRE, keys, (_ms(ttl),))
+        return None if fence is None else int(fence)
+
+    def release_lease(self, key: str, fence: int) -> Op[bool]:
+        """See :meth:`Store.release_lease`."""
+        valid.release_args(key, fence)
+        return bool((yield from _eval(RELEASE, (self.lease_key(key),), (fence,))))

@@ -1,0 +1,247 @@
+"""Argument checks shared by every backend.
+
+Each check raises :class:`ValueError` before a store is touched, and no message ever contains
+the value of a secret (tickets, refresh tokens, token values): only names and types.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, get_args
+
+from .base import AuthorizerRecord, AuthorizerStatus, CachedToken
+
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "STATUSES",
+    "check_appid",
+    "check_created_at",
+    "check_fence",
+    "check_key",
+    "check_limit",
+    "check_optional_text",
+    "check_record",
+    "check_secret",
+    "check_status",
+    "check_token",
+    "check_ttl",
+]
+
+STATUSES: tuple[str, ...] = get_args(AuthorizerStatus)
+
+#: Longest token or lease key accepted (keys are built by the token layer and stay short).
+MAX_KEY_LENGTH = 512
+#: Longest appid accepted (WeChat's are 18 characters).
+MAX_APPID_LENGTH = 128
+#: ``created_at`` must be exactly representable as a double (Redis compares it in Lua).
+_MAX_EXACT_INT = 2**53
+
+# An appid is one "word": no whitespace, no control character and no ':' (the separator of
+# Redis keys, so that no appid can spell another platform's key).
+_APPID = re.compile(r"[^\s:\x00-\x1f\x7f]+")
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def check_appid(name: str, value: object) -> str:
+    """An appid: a non-empty string without whitespace, control characters or ':'."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string, not {_kind(value)}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    if len(value) > MAX_APPID_LENGTH or _APPID.fullmatch(value) is None:
+        raise ValueError(
+            f"{name} must be at most {MAX_APPID_LENGTH} characters without whitespace, "
+            f"control characters or ':', got {value[:40]!r}"
+        )
+    return value
+
+
+def check_key(value: object, name: str = "key") -> str:
+    """A token or lease key: a non-empty printable string of bounded length."""
+    if type(value) is not str:
+        raise ValueError(f"{name} must be a string, not {_kind(value)}")
+    if not value or len(value) > MAX_KEY_LENGTH or not value.isprintable():
+        raise ValueError(
+            f"{name} must be a non-empty printable string of at most {MAX_KEY_LENGTH} "
+            f"characters, got {value[:40]!r}"
+        )
+    return value
+
+
+def check_secret(name: str, value: object) -> str:
+    """A secret string (ticket, refresh token, token value): non-empty; never echoed."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string, not {_kind(value)}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
+def check_optional_text(name: str, value: object) -> str | None:
+    """None or a string (a compare-and-set expectation, a paging cursor)."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{name} must be a string or None, not {_kind(value)}")
+    return value
+
+
+def check_created_at(value: object) -> int:
+    """A push's CreateTime: an int (not a bool) that a double holds exactly."""
+    if type(value) is not int:
+        raise ValueError(f"created_at must be an int, not {_kind(value)}")
+    if abs(value) >= _MAX_EXACT_INT:
+        raise ValueError("created_at is out of range")
+    return value
+
+
+def _check_time(name: str, value: object, *, optional: bool = False) -> float | None:
+    if value is None and optional:
+        return None
+    if type(value) is bool or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number, not {_kind(value)}")
+    result = float(value)
+    if not math.isfinite(result):
+        raise ValueError(f"{name} must be finite")
+    return result
+
+
+def check_ttl(value: object) -> float:
+    """A lease duration in seconds: a finite positive number."""
+    ttl = _check_time("ttl", value)
+    assert ttl is not None
+    if ttl <= 0:
+        raise ValueError("ttl must be positive")
+    return ttl
+
+
+def check_fence(value: object, *, optional: bool = False) -> int | None:
+    """A fencing token: a positive int (or None where allowed)."""
+    if value is None and optional:
+        return None
+    if type(value) is not int:
+        raise ValueError(f"fence must be an int, not {_kind(value)}")
+    if value < 1:
+        raise ValueError("fence must be positive")
+    return value
+
+
+def check_status(value: object) -> AuthorizerStatus | None:
+    """None or one of the authorizer statuses."""
+    if value is None:
+        return None
+    if value not in STATUSES or not isinstance(value, str):
+        raise ValueError(f"status must be one of {STATUSES} or None, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def check_limit(value: object) -> int:
+    """A page size: a positive int."""
+    if type(value) is not int:
+        raise ValueError(f"limit must be an int, not {_kind(value)}")
+    if value < 1:
+        raise ValueError("limit must be at least 1")
+    return value
+
+
+def check_token(token: object) -> CachedToken:
+    """A :class:`CachedToken` with a non-empty value and finite times."""
+    if not isinstance(token, CachedToken):
+        raise ValueError(f"token must be a CachedToken, not {_kind(token)}")
+    check_secret("token.value", token.value)
+    _check_time("token.expires_at", token.expires_at)
+    _check_time("token.obtained_at", token.obtained_at)
+    return token
+
+
+def check_record(record: object) -> AuthorizerRecord:
+    """A well-formed :class:`AuthorizerRecord`; ``func_info`` is normalised to a tuple."""
+    if not isinstance(record, AuthorizerRecord):
+        raise ValueError(f"record must be an AuthorizerRecord, not {_kind(record)}")
+    check_appid("component_appid", record.component_appid)
+    check_appid("authorizer_appid", record.authorizer_appid)
+    check_secret("refresh_token", record.refresh_token)
+    if check_status(record.status) is None:
+        raise ValueError("status must not be None")
+    func_info: Any = record.func_info
+    if isinstance(func_info, (str, bytes)) or not hasattr(func_info, "__iter__"):
+        raise ValueError(f"func_info must be a sequence of ints, not {_kind(func_info)}")
+    items = tuple(func_info)
+    if any(type(item) is not int for item in items):
+        raise ValueError("func_info must hold ints only")
+    _check_time("authorized_at", record.authorized_at)
+    _check_time("updated_at", record.updated_at)
+    _check_time("revoked_at", record.revoked_at, optional=True)
+    if type(func_info) is not tuple:
+        from dataclasses import replace
+
+        record = replace(record, func_info=items)
+    return record
+
+
+# ---------------------------------------------------------------------- one check per operation
+# Every backend validates an operation's arguments with the same function, so the rules of
+# what a store accepts are written once.
+
+
+def ticket_args(component_appid: object, ticket: object, created_at: object) -> None:
+    """Arguments of ``save_ticket``."""
+    check_appid("component_appid", component_appid)
+    check_secret("ticket", ticket)
+    check_created_at(created_at)
+
+
+def authorizer_args(component_appid: object, authorizer_appid: object) -> None:
+    """Arguments naming one authorizer (``get_authorizer``, ``mark_revoked``)."""
+    check_appid("component_appid", component_appid)
+    check_appid("authorizer_appid", authorizer_appid)
+
+
+def list_args(component_appid: object, status: object, after: object, limit: object) -> None:
+    """Arguments of ``list_authorizers``."""
+    check_appid("component_appid", component_appid)
+    check_status(status)
+    check_optional_text("after", after)
+    check_limit(limit)
+
+
+def count_args(component_appid: object, status: object) -> None:
+    """Arguments of ``count_authorizers``."""
+    check_appid("component_appid", component_appid)
+    check_status(status)
+
+
+def replace_args(
+    component_appid: object, authorizer_appid: object, expected: object, new: object
+) -> None:
+    """Arguments of ``replace_refresh_token``."""
+    authorizer_args(component_appid, authorizer_appid)
+    check_optional_text("expected", expected)
+    check_secret("new", new)
+
+
+def set_token_args(key: object, token: object, fence: object) -> None:
+    """Arguments of ``set_token``."""
+    check_key(key)
+    check_token(token)
+    check_fence(fence, optional=True)
+
+
+def delete_token_args(key: object, if_value: object) -> None:
+    """Arguments of ``delete_token``."""
+    check_key(key)
+    check_optional_text("if_value", if_value)
+
+
+def lease_args(key: object, ttl: object) -> float:
+    """Arguments of ``acquire_lease``; returns ``ttl`` as a float."""
+    check_key(key)
+    return check_ttl(ttl)
+
+
+def release_args(key: object, fence: object) -> None:
+    """Arguments of ``release_lease``."""
+    check_key(key)
+    check_fence(fence)

@@ -1,0 +1,492 @@
+"""The fleet store: Redis 7, from any number of hosts, sync (redis-py) or asyncio.
+
+Tokens live in Redis with a ``PX`` expiry matching ``expires_at``. A lease is
+``SET lease fence NX PX ttl``, its fence taken from ``INCR`` of a per-key counter (both in one
+Lua script); releasing it and writing a token under it are Lua scripts that check the fence,
+so a holder that paused past its lease can neither release nor overwrite its successor's work.
+Leases expire by the Redis server's clock; a token's ``expires_at`` is also checked against the
+store's ``clock`` when read.
+
+**Refresh tokens and Redis persistence.** The verify ticket and the authorizers' refresh tokens
+must survive anything: losing a refresh token forces that merchant to authorize again. Redis is
+a cache unless it runs with AOF, so there are two ways to run this store:
+
+* ``RedisStore(url, durable=SQLiteStore("/persistent/wxcomponent.sqlite3"))`` (or any other
+  :class:`~wxcomponent.stores.base.Store`): tickets and authorizer records are written to the
+  durable store first and then mirrored into Redis; reads come from Redis and fall back to the
+  durable store on a miss, repairing Redis. Listing and counting authorizers ask the durable
+  store, which is the reference. A record write drops the mirror, writes the durable store and
+  mirrors what it then holds, under an epoch counter that a reader's repair must find
+  unchanged, so a slow reader cannot put back a refresh token that was replaced meanwhile.
+  Every host that writes credentials must reach the same durable data (a SQLite file on a
+  persistent path serves one host; a fleet needs a shared store). A Redis flush then loses
+  nothing that cannot be fetched again.
+* ``RedisStore(url)`` alone: everything lives in Redis, which must then run with AOF
+  (``appendonly yes``). On first use the store reads ``CONFIG GET appendonly`` and logs one
+  WARNING when AOF is off or cannot be checked (``CONFIG`` disabled). Simpler and faster, but
+  a Redis restart without AOF, a ``FLUSHALL`` or an eviction policy that drops keys loses the
+  refresh tokens.
+
+Use plain Redis (a primary, with replicas if you like), not Redis Cluster: scripts touch keys
+that are not all named in ``KEYS``. Every key starts with ``prefix`` and then the component
+appid (tokens and leases use the token layer's keys, which carry it), so platforms and
+applications sharing one Redis never collide; see :mod:`._redis_ops` for the layout.
+
+The rules are written once, in :mod:`._redis_ops`, as generators of Redis commands;
+:class:`RedisStore` and :class:`AsyncRedisStore` only execute the commands they yield.
+``redis`` is imported when a store is created, so the rest of the package works without it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import urlsplit
+
+from ._aio import ThreadedAsyncStore
+from ._redis_ops import DurableCall, Op, RedisOps, Step, redact_url, translate
+from .base import AsyncStore, AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
+
+if TYPE_CHECKING:
+    import redis as redis_sync
+    import redis.asyncio as redis_async
+
+__all__ = ["AsyncRedisStore", "RedisStore"]
+
+T = TypeVar("T")
+
+_PREFIX = re.compile(r"[^\s:]+(?::[^\s:]+)*")
+_TIMEOUT = 5.0
+_MAX_CONNECTIONS = 64
+
+
+def _check_prefix(prefix: object) -> str:
+    if not isinstance(prefix, str) or _PREFIX.fullmatch(prefix) is None:
+        raise ValueError(
+            "prefix must be a non-empty string without whitespace, empty ':' parts or a "
+            "trailing ':'"
+        )
+    return prefix
+
+
+def _new_client(url: str, *, asyncio: bool) -> Any:
+    """A client for ``url``: decoded replies, timeouts, one quick retry on a dropped link.
+
+    Its pool holds at most :data:`_MAX_CONNECTIONS` connections; a caller beyond that waits
+    (up to the timeout) for a free one instead of failing at once.
+    """
+    try:
+        from redis.backoff import ConstantBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
+    except ImportError as exc:
+        raise ImportError(
+            "the Redis stores need redis-py: pip install 'wxcomponent[redis]'"
+        ) from exc
+
+    options: dict[str, Any] = {
+        "max_connections": _MAX_CONNECTIONS,
+        "timeout": _TIMEOUT,
+        "decode_responses": True,
+        "socket_timeout": _TIMEOUT,
+        "socket_connect_timeout": _TIMEOUT,
+    }
+    if asyncio:
+        from redis.asyncio import BlockingConnectionPool as AsyncPool
+        from redis.asyncio import Redis as AsyncRedis
+        from redis.asyncio.retry import Retry as AsyncRetry
+
+        retry: Any = AsyncRetry(ConstantBackoff(0.05), 1, (RedisConnectionError,))
+        return _owning(AsyncRedis, AsyncPool.from_url(url, retry=retry, **options))
+    from redis import BlockingConnectionPool, Redis
+    from redis.retry import Retry
+
+    retry = Retry(ConstantBackoff(0.05), 1, (RedisConnectionError,))
+    return _owning(Redis, BlockingConnectionPool.from_url(url, retry=retry, **options))
+
+
+def _owning(cls: Any, pool: Any) -> Any:
+    """A client that disconnects ``pool`` when closed (``from_pool`` appeared in redis 5.0.1)."""
+    if hasattr(cls, "from_pool"):
+        return cls.from_pool(pool)
+    client = cls(connection_pool=pool)
+    client.auto_close_connection_pool = True
+    return client
+
+
+def _async_twin(client: Any) -> Any:
+    """An asyncio client with the connection settings of a blocking one."""
+    from redis.asyncio import Redis as AsyncRedis
+
+    pool = client.connection_pool
+    kwargs = dict(pool.connection_kwargs)
+    if "path" in kwargs:
+        kwargs["unix_socket_path"] = kwargs.pop("path")
+    if "SSL" in pool.connection_class.__name__:
+        kwargs["ssl"] = True
+    accepted = inspect.signature(AsyncRedis.__init__).parameters
+    return AsyncRedis(**{k: v for k, v in kwargs.items() if k in accepted and k != "retry"})
+
+
+def _describe(client: Any) -> tuple[str, str | None]:
+    """Where a client connects (no password), and its password."""
+    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+    password = kwargs.get("password")
+    if kwargs.get("path"):
+        return f"unix://{kwargs['path']}", password
+    host, port, db = kwargs.get("host", "?"), kwargs.get("port", "?"), kwargs.get("db", 0)
+    return f"redis://{host}:{port}/{db}", password
+
+
+class _RedisBase:
+    """What the sync and async stores share: the operations, the target, the repr."""
+
+    _durable: Any
+
+    def __init__(
+        self,
+        url_or_client: Any,
+        prefix: str,
+        *,
+        asyncio: bool,
+        clock: Callable[[], float],
+    ) -> None:
+        self._prefix = _check_prefix(prefix)
+        self._clock = clock
+        if isinstance(url_or_client, str):
+            try:
+                scheme = urlsplit(url_or_client).scheme
+            except ValueError:
+                scheme = ""
+            if scheme not in ("redis", "rediss", "unix"):
+                raise ValueError("a Redis URL starts with redis://, rediss:// or unix://")
+            self._url: str | None = url_or_client
+            self._where = redact_url(url_or_client)
+            self._password = urlsplit(url_or_client).password
+            self._client = _new_client(url_or_client, asyncio=asyncio)
+            self._owns_client = True
+        else:
+            if not hasattr(url_or_client, "execute_command"):
+                raise ValueError("url_or_client must be a Redis URL or a redis-py client")
+            self._url = None
+            self._where, self._password = _describe(url_or_client)
+            self._client = url_or_client
+            self._owns_client = False
+        self._ops = RedisOps(self._prefix, durable=self._durable is not None, clock=clock)
+        # The AOF check runs on first use, only when Redis holds the refresh tokens alone.
+        self._unchecked = self._durable is None
+
+    @property
+    def prefix(self) -> str:
+        """The first part of every key."""
+        return self._prefix
+
+    @property
+    def client(self) -> Any:
+        """The redis-py client in use."""
+        return self._client
+
+    def _first_use(self, op: Op[T]) -> Op[T]:
+        """``op``, preceded by the persistence check (done again if it fails)."""
+        self._unchecked = False
+        try:
+            yield from self._ops.check_persistence(self._where)
+        except BaseException:
+            self._unchecked = True
+            raise
+        return (yield from op)
+
+    def _resume(
+        self, op: Op[T], reply: Any = None, error: BaseException | None = None
+    ) -> Step | _Done[T]:
+        """Hand ``op`` the reply (or the error) of its last step: its next step, or the end.
+
+        The drivers below only execute steps; everything else happens here and in the op.
+        """
+        try:
+            return op.send(reply) if error is None else op.throw(error)
+        except StopIteration as stop:
+            return _Done(stop.value)
+        except Exception as exc:
+            mapped = translate(exc, self._where, self._password)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+    def __repr__(self) -> str:
+        durable = "" if self._durable is None else f", durable={self._durable!r}"
+        return f"{type(self).__name__}({self._where!r}, prefix={self._prefix!r}{durable})"
+
+
+@dataclass(frozen=True)
+class _Done(Generic[T]):
+    """An operation finished with ``value``."""
+
+    value: T
+
+
+class RedisStore(_RedisBase):
+    """The :class:`~wxcomponent.stores.base.Store` protocol over Redis (redis-py, blocking).
+
+    ``url_or_client`` is a ``redis://`` / ``rediss://`` / ``unix://`` URL (the store then owns
+    its client and closes it) or a ``redis.Redis`` you manage. ``durable`` is the store that
+    keeps tickets and authorizer records durably beside Redis (see the module docs); it is
+    not closed by :meth:`close`. ``clock`` decides token expiry and the times recorded.
+    """
+
+    def __init__(
+        self,
+        url_or_client: str | redis_sync.Redis,
+        prefix: str = "wxcomponent",
+        *,
+        durable: Store | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if durable is not None and (
+            not isinstance(durable, Store) or inspect.iscoroutinefunction(durable.save_ticket)
+        ):
+            raise ValueError("durable must be a synchronous Store (e.g. SQLiteStore)")
+        self._durable = durable
+        super().__init__(url_or_client, prefix, asyncio=False, clock=clock)
+
+    @property
+    def aio(self) -> AsyncRedisStore:
+        """An :class:`AsyncRedisStore` on the same server, prefix and durable store.
+
+        It opens its own asyncio connections, which its ``close()`` releases.
+        """
+        if self._url is not None:
+            view = AsyncRedisStore(
+                self._url, self._prefix, durable=self._durable, clock=self._clock
+            )
+        else:
+            view = AsyncRedisStore(
+                _async_twin(self._client), self._prefix, durable=self._durable, clock=self._clock
+            )
+            view._owns_client = True
+        view._unchecked = self._unchecked
+        return view
+
+    def _run(self, op: Op[T]) -> T:
+        return self._drive(self._first_use(op) if self._unchecked else op)
+
+    def _drive(self, op: Op[T]) -> T:
+        step = self._resume(op)
+        while not isinstance(step, _Done):
+            try:
+                reply = self._execute(step)
+            except Exception as exc:
+                step = self._resume(op, error=exc)
+            else:
+                step = self._resume(op, reply)
+        return step.value
+
+    def _execute(self, step: Step) -> Any:
+        if isinstance(step, DurableCall):
+            return getattr(self._durable, step.method)(*step.args, **step.kwargs)
+        return self._client.execute_command(*step)
+
+    def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
+        """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
+        return self._run(self._ops.save_ticket(component_appid, ticket, created_at))
+
+    def load_ticket(self, component_appid: str) -> Ticket | None:
+        """The latest ticket, or None."""
+        return self._run(self._ops.load_ticket(component_appid))
+
+    def save_authorizer(self, record: AuthorizerRecord) -> None:
+        """Insert or replace the record of ``record.authorizer_appid``."""
+        self._run(self._ops.save_authorizer(record))
+
+    def get_authorizer(
+        self, component_appid: str, authorizer_appid: str
+    ) -> AuthorizerRecord | None:
+        """One authorizer's record, or None."""
+        return self._run(self._ops.get_authorizer(component_appid, authorizer_appid))
+
+    def list_authorizers(
+        self,
+        component_appid: str,
+        *,
+        status: AuthorizerStatus | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
+        op = self._ops.list_authorizers(component_appid, status=status, after=after, limit=limit)
+        return self._run(op)
+
+    def count_authorizers(
+        self, component_appid: str, *, status: AuthorizerStatus | None = None
+    ) -> int:
+        """How many records (of ``status``, if given) the platform has."""
+        return self._run(self._ops.count_authorizers(component_appid, status=status))
+
+    def replace_refresh_token(
+        self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
+    ) -> bool:
+        """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
+        op = self._ops.replace_refresh_token(component_appid, authorizer_appid, expected, new)
+        return self._run(op)
+
+    def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Mark the authorizer revoked (keeping its record); False if there is none."""
+        return self._run(self._ops.mark_revoked(component_appid, authorizer_appid))
+
+    def get_token(self, key: str) -> CachedToken | None:
+        """The cached token under ``key``, or None when missing or past ``expires_at``."""
+        return self._run(self._ops.get_token(key))
+
+    def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
+        """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
+        return self._run(self._ops.set_token(key, token, fence=fence))
+
+    def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
+        """Delete the token (only if its value is ``if_value``, when given)."""
+        return self._run(self._ops.delete_token(key, if_value=if_value))
+
+    def acquire_lease(self, key: str, ttl: float) -> int | None:
+        """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
+        return self._run(self._ops.acquire_lease(key, ttl))
+
+    def release_lease(self, key: str, fence: int) -> bool:
+        """Give the lease back if still held with ``fence``."""
+        return self._run(self._ops.release_lease(key, fence))
+
+    def close(self) -> None:
+        """Close the client if this store created it (the durable store stays open)."""
+        if self._owns_client:
+            self._client.close()
+
+
+def _async_durable(durable: Store | AsyncStore | None) -> tuple[AsyncStore | None, bool]:
+    """The durable store as an :class:`AsyncStore`, and whether we built that wrapper."""
+    if durable is None:
+        return None, False
+    if not isinstance(durable, (Store, AsyncStore)):
+        raise ValueError("durable must be a Store or an AsyncStore")
+    if inspect.iscoroutinefunction(durable.save_ticket):
+        return durable, False  # type: ignore[return-value]
+    aio = getattr(durable, "aio", None)
+    if aio is not None and inspect.iscoroutinefunction(aio.save_ticket):
+        return aio, True
+    return ThreadedAsyncStore(durable, owns=False), True  # type: ignore[arg-type]
+
+
+class AsyncRedisStore(_RedisBase):
+    """The :class:`~wxcomponent.stores.base.AsyncStore` protocol over ``redis.asyncio``.
+
+    The same rules as :class:`RedisStore` (the very same code drives both). ``durable`` may be
+    an :class:`AsyncStore`, or a sync :class:`Store` (used through its ``aio`` flavour, or on
+    worker threads) so that the event loop never blocks.
+    """
+
+    def __init__(
+        self,
+        url_or_client: str | redis_async.Redis,
+        prefix: str = "wxcomponent",
+        *,
+        durable: Store | AsyncStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._durable, self._owns_durable = _async_durable(durable)
+        super().__init__(url_or_client, prefix, asyncio=True, clock=clock)
+
+    async def _run(self, op: Op[T]) -> T:
+        return await self._drive(self._first_use(op) if self._unchecked else op)
+
+    async def _drive(self, op: Op[T]) -> T:
+        step = self._resume(op)
+        while not isinstance(step, _Done):
+            try:
+                reply = await self._execute(step)
+            except Exception as exc:
+                step = self._resume(op, error=exc)
+            else:
+                step = self._resume(op, reply)
+        return step.value
+
+    async def _execute(self, step: Step) -> Any:
+        if isinstance(step, DurableCall):
+            return await getattr(self._durable, step.method)(*step.args, **step.kwargs)
+        return await self._client.execute_command(*step)
+
+    async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
+        """See :meth:`RedisStore.save_ticket`."""
+        return await self._run(self._ops.save_ticket(component_appid, ticket, created_at))
+
+    async def load_ticket(self, component_appid: str) -> Ticket | None:
+        """See :meth:`RedisStore.load_ticket`."""
+        return await self._run(self._ops.load_ticket(component_appid))
+
+    async def save_authorizer(self, record: AuthorizerRecord) -> None:
+        """See :meth:`RedisStore.save_authorizer`."""
+        await self._run(self._ops.save_authorizer(record))
+
+    async def get_authorizer(
+        self, component_appid: str, authorizer_appid: str
+    ) -> AuthorizerRecord | None:
+        """See :meth:`RedisStore.get_authorizer`."""
+        return await self._run(self._ops.get_authorizer(component_appid, authorizer_appid))
+
+    async def list_authorizers(
+        self,
+        component_appid: str,
+        *,
+        status: AuthorizerStatus | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`RedisStore.list_authorizers`."""
+        op = self._ops.list_authorizers(component_appid, status=status, after=after, limit=limit)
+        return await self._run(op)
+
+    async def count_authorizers(
+        self, component_appid: str, *, status: AuthorizerStatus | None = None
+    ) -> int:
+        """See :meth:`RedisStore.count_authorizers`."""
+        return await self._run(self._ops.count_authorizers(component_appid, status=status))
+
+    async def replace_refresh_token(
+        self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
+    ) -> bool:
+        """See :meth:`RedisStore.replace_refresh_token`."""
+        op = self._ops.replace_refresh_token(component_appid, authorizer_appid, expected, new)
+        return await self._run(op)
+
+    async def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`RedisStore.mark_revoked`."""
+        return await self._run(self._ops.mark_revoked(component_appid, authorizer_appid))
+
+    async def get_token(self, key: str) -> CachedToken | None:
+        """See :meth:`RedisStore.get_token`."""
+        return await self._run(self._ops.get_token(key))
+
+    async def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
+        """See :meth:`RedisStore.set_token`."""
+        return await self._run(self._ops.set_token(key, token, fence=fence))
+
+    async def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
+        """See :meth:`RedisStore.delete_token`."""
+        return await self._run(self._ops.delete_token(key, if_value=if_value))
+
+    async def acquire_lease(self, key: str, ttl: float) -> int | None:
+        """See :meth:`RedisStore.acquire_lease`."""
+        return await self._run(self._ops.acquire_lease(key, ttl))
+
+    async def release_lease(self, key: str, fence: int) -> bool:
+        """See :meth:`RedisStore.release_lease`."""
+        return await self._run(self._ops.release_lease(key, fence))
+
+    async def close(self) -> None:
+        """Close the client if this store created it, and any wrapper it put on ``durable``."""
+        try:
+            if self._owns_client:
+                closing = getattr(self._client, "aclose", None) or self._client.close
+                await closing()
+        finally:
+            if self._owns_durable and self._durable is not None:
+                await self._durable.close()

@@ -1,0 +1,583 @@
+"""The default store: one SQLite file, shared by every process and thread of a host.
+
+:class:`SQLiteStore` uses the standard library's :mod:`sqlite3` in WAL mode with
+``synchronous=FULL`` (a committed refresh token survives a crash of the process or the
+machine) and a busy timeout, so many processes can share one file. Each thread gets its own
+connection. Reads are single statements; every read-modify-write (ticket ordering,
+compare-and-set, lease acquisition, fenced token writes) runs in a ``BEGIN IMMEDIATE``
+transaction, so it is atomic across processes.
+
+The schema is versioned: the ``schema_version`` table lists the migrations applied. On first
+use the store creates or upgrades the schema; it refuses (:class:`~wxcomponent.errors.StoreCorrupt`)
+a file written by a newer version, a file that is not SQLite, and a SQLite file holding other
+tables than ours.
+
+:class:`AsyncSQLiteStore` runs the same code on a few worker threads, so the event loop never
+waits for the disk or a lock.
+
+Keep the file on a local disk: SQLite's locking is not reliable over network file systems.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from ..errors import StoreCorrupt, StoreError, StoreUnavailable
+from . import _validate as valid
+from ._aio import ThreadedAsyncStore
+from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket
+
+__all__ = ["SCHEMA_VERSION", "AsyncSQLiteStore", "SQLiteStore"]
+
+T = TypeVar("T")
+
+#: Migrations, in order: (version, statements). Append; never edit a released one.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            """CREATE TABLE tickets (
+                component_appid TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                received_at REAL NOT NULL
+            )""",
+            """CREATE TABLE authorizers (
+                component_appid TEXT NOT NULL,
+                authorizer_appid TEXT NOT NULL,
+                refresh_token TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('authorized', 'revoked')),
+                func_info TEXT NOT NULL,
+                authorized_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                revoked_at REAL,
+                PRIMARY KEY (component_appid, authorizer_appid)
+            )""",
+            """CREATE INDEX authorizers_by_status
+                ON authorizers (component_appid, status, authorizer_appid)""",
+            """CREATE TABLE tokens (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                expires_at REAL NOT NULL,
+                obtained_at REAL NOT NULL
+            )""",
+            """CREATE TABLE leases (
+                key TEXT PRIMARY KEY,
+                fence INTEGER NOT NULL,
+                held_until REAL NOT NULL
+            )""",
+        ),
+    ),
+)
+
+#: The schema version this code writes.
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_RECORD_COLUMNS = (
+    "component_appid, authorizer_appid, refresh_token, status, func_info, "
+    "authorized_at, updated_at, revoked_at"
+)
+_GET_TOKEN = "SELECT value, expires_at, obtained_at FROM tokens WHERE key = ?"
+_HOLDS = "SELECT 1 FROM leases WHERE key = ? AND fence = ? AND held_until > ?"
+
+# Words in sqlite3.OperationalError messages that mean "cannot get at the file right now".
+_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "read-only", "full")
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that can be weakly referenced (for :meth:`SQLiteStore.close`)."""
+
+
+# Stores whose connections must not be used by a forked child.
+_LIVE_STORES: weakref.WeakSet[SQLiteStore] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for store in list(_LIVE_STORES):
+        store._forget_connections()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def _record(row: tuple[object, ...]) -> AuthorizerRecord:
+    c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at = row
+    return AuthorizerRecord(
+        component_appid=str(c),
+        authorizer_appid=str(a),
+        refresh_token=str(refresh_token),
+        status="revoked" if status == "revoked" else "authorized",
+        func_info=tuple(int(i) for i in json.loads(str(func_info))),
+        authorized_at=float(authorized_at),  # type: ignore[arg-type]
+        updated_at=float(updated_at),  # type: ignore[arg-type]
+        revoked_at=None if revoked_at is None else float(revoked_at),  # type: ignore[arg-type]
+    )
+
+
+class SQLiteStore:
+    """The :class:`~wxcomponent.stores.base.Store` protocol over one SQLite file.
+
+    ``path`` is the database file (created on first use; its directory must exist).
+    ``clock`` (epoch seconds) decides expiry of tokens and leases: every process sharing the
+    file must use the same clock. ``busy_timeout`` is how long a call waits for another
+    process's write before giving up with :class:`~wxcomponent.errors.StoreUnavailable`.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], float] = time.time,
+        busy_timeout: float = 10.0,
+    ) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise ValueError(f"path must be a str or a path, not {type(path).__name__}")
+        text = os.fspath(path)
+        if not isinstance(text, str) or not text or text == ":memory:" or "\x00" in text:
+            raise ValueError("path must name a database file (use MemoryStore for memory)")
+        if not (isinstance(busy_timeout, (int, float)) and busy_timeout >= 0):
+            raise ValueError("busy_timeout must be a non-negative number")
+        self._path = Path(text)
+        self._clock = clock
+        self._busy_timeout = float(busy_timeout)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._schema_ready = False
+        self._closed = False
+        _LIVE_STORES.add(self)
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self._path)!r})"
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._path
+
+    @property
+    def aio(self) -> AsyncSQLiteStore:
+        """An :class:`AsyncSQLiteStore` over this store (closing it leaves this one open)."""
+        return AsyncSQLiteStore.over(self)
+
+    # ------------------------------------------------------------------ connections
+
+    def _forget_connections(self) -> None:
+        # After fork: never touch the parent's connections; open new ones on demand.
+        self._local = threading.local()
+        self._connections = weakref.WeakSet()
+
+    def _conn(self) -> sqlite3.Connection:
+        try:
+            conn: sqlite3.Connection = self._local.conn
+            return conn
+        except AttributeError:
+            return self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError(f"{self} is closed")
+        try:
+            conn = sqlite3.connect(
+                self._path,
+                timeout=self._busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                factory=_Connection,
+            )
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+            conn.execute("PRAGMA synchronous = FULL")
+            with self._lock:
+                if not self._schema_ready:
+                    self._migrate(conn)
+                    self._schema_ready = True
+        except BaseException as exc:
+            conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise self._translate(exc) from exc
+            raise
+        assert isinstance(conn, _Connection)
+        with self._lock:
+            self._connections.add(conn)
+        self._local.conn = conn
+        return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        if mode is None or str(mode[0]).lower() != "wal":
+            raise StoreUnavailable(f"{self._path}: cannot switch the database to WAL mode")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            tables = {
+                str(row[0])
+                for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                if not str(row[0]).startswith("sqlite_")
+            }
+            if "schema_version" in tables:
+                found = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+                version = int(found[0]) if found and found[0] is not None else 0
+                if version > SCHEMA_VERSION:
+                    raise StoreCorrupt(
+                        f"{self._path} was written by schema version {version}; this version "
+                        f"of wxcomponent reads schema version {SCHEMA_VERSION} at most: "
+                        "upgrade wxcomponent"
+                    )
+            elif tables:
+                raise StoreCorrupt(
+                    f"{self._path} is a SQLite database of something else (tables: "
+                    f"{', '.join(sorted(tables)[:5])}); give wxcomponent its own file"
+                )
+            else:
+                conn.execute(
+                    "CREATE TABLE schema_version "
+                    "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
+                )
+                version = 0
+            for number, statements in MIGRATIONS:
+                if number > version:
+                    for statement in statements:
+                        conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                        (number, time.time()),
+                    )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _translate(self, exc: sqlite3.Error) -> StoreError:
+        if isinstance(exc, sqlite3.ProgrammingError):  # e.g. a connection closed meanwhile
+            return StoreError(f"{self._path}: {exc}")
+        message = str(exc).lower()
+        if isinstance(exc, sqlite3.OperationalError) and any(w in message for w in _UNAVAILABLE):
+            return StoreUnavailable(f"{self._path}: {exc}")
+        return StoreCorrupt(f"{self._path} is not a usable wxcomponent store: {exc}")
+
+    def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+        try:
+            return self._conn().execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+
+    def _write(self, body: Callable[[sqlite3.Connection, float], T]) -> T:
+        """Run ``body(conn, now)`` in a ``BEGIN IMMEDIATE`` transaction."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = body(conn, self._clock())
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+        return result
+
+    # ------------------------------------------------------------------ tickets
+
+    def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
+        """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
+        valid.ticket_args(component_appid, ticket, created_at)
+
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            cursor = conn.execute(
+                "INSERT INTO tickets (component_appid, value, created_at, received_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (component_appid) DO UPDATE SET "
+                "value = excluded.value, created_at = excluded.created_at, "
+                "received_at = excluded.received_at "
+                "WHERE excluded.created_at >= tickets.created_at",
+                (component_appid, ticket, created_at, now),
+            )
+            return cursor.rowcount == 1
+
+        return self._write(body)
+
+    def load_ticket(self, component_appid: str) -> Ticket | None:
+        """The latest ticket, or None."""
+        valid.check_appid("component_appid", component_appid)
+        rows = self._read(
+            "SELECT value, created_at, received_at FROM tickets WHERE component_appid = ?",
+            (component_appid,),
+        )
+        if not rows:
+            return None
+        value, created_at, received_at = rows[0]
+        return Ticket(component_appid, str(value), int(created_at), float(received_at))  # type: ignore[call-overload, arg-type]
+
+    # ------------------------------------------------------------------ authorizers
+
+    def save_authorizer(self, record: AuthorizerRecord) -> None:
+        """Insert or replace the record of ``record.authorizer_appid``."""
+        record = valid.check_record(record)
+        values = (
+            record.component_appid,
+            record.authorizer_appid,
+            record.refresh_token,
+            record.status,
+            json.dumps(list(record.func_info)),
+            float(record.authorized_at),
+            float(record.updated_at),
+            None if record.revoked_at is None else float(record.revoked_at),
+        )
+
+        def body(conn: sqlite3.Connection, now: float) -> None:
+            conn.execute(
+                f"INSERT OR REPLACE INTO authorizers ({_RECORD_COLUMNS}) "  # noqa: S608 (constant)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+
+        self._write(body)
+
+    def get_authorizer(
+        self, component_appid: str, authorizer_appid: str
+    ) -> AuthorizerRecord | None:
+        """One authorizer's record, or None."""
+        valid.authorizer_args(component_appid, authorizer_appid)
+        rows = self._read(
+            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
+            "WHERE component_appid = ? AND authorizer_appid = ?",
+            (component_appid, authorizer_appid),
+        )
+        return self._decode(rows[0]) if rows else None
+
+    def _decode(self, row: tuple[object, ...]) -> AuthorizerRecord:
+        try:
+            return _record(row)
+        except (TypeError, ValueError) as exc:
+            raise StoreCorrupt(f"{self._path}: unreadable authorizer record") from exc
+
+    def list_authorizers(
+        self,
+        component_appid: str,
+        *,
+        status: AuthorizerStatus | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
+        valid.list_args(component_appid, status, after, limit)
+        sql = f"SELECT {_RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
+        params: list[object] = [component_appid]
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(status)
+        if after is not None:
+            sql += " AND authorizer_appid > ?"
+            params.append(after)
+        sql += " ORDER BY authorizer_appid LIMIT ?"
+        params.append(limit)
+        return [self._decode(row) for row in self._read(sql, tuple(params))]
+
+    def count_authorizers(
+        self, component_appid: str, *, status: AuthorizerStatus | None = None
+    ) -> int:
+        """How many records (of ``status``, if given) the platform has."""
+        valid.count_args(component_appid, status)
+        if status is None:
+            rows = self._read(
+                "SELECT COUNT(*) FROM authorizers WHERE component_appid = ?", (component_appid,)
+            )
+        else:
+            rows = self._read(
+                "SELECT COUNT(*) FROM authorizers WHERE component_appid = ? AND status = ?",
+                (component_appid, status),
+            )
+        count = rows[0][0]
+        assert isinstance(count, int)
+        return count
+
+    def replace_refresh_token(
+        self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
+    ) -> bool:
+        """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
+        valid.replace_args(component_appid, authorizer_appid, expected, new)
+
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            cursor = conn.execute(
+                "UPDATE authorizers SET refresh_token = ?, updated_at = ? "
+                "WHERE component_appid = ? AND authorizer_appid = ? "
+                "AND (? IS NULL OR refresh_token = ?)",
+                (new, now, component_appid, authorizer_appid, expected, expected),
+            )
+            return cursor.rowcount == 1
+
+        return self._write(body)
+
+    def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Mark the authorizer revoked (keeping its record); False if there is none."""
+        valid.authorizer_args(component_appid, authorizer_appid)
+
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            found = conn.execute(
+                "SELECT status FROM authorizers WHERE component_appid = ? AND authorizer_appid = ?",
+                (component_appid, authorizer_appid),
+            ).fetchone()
+            if found is None:
+                return False
+            if found[0] != "revoked":
+                conn.execute(
+                    "UPDATE authorizers SET status = 'revoked', revoked_at = ?, updated_at = ? "
+                    "WHERE component_appid = ? AND authorizer_appid = ?",
+                    (now, now, component_appid, authorizer_appid),
+                )
+            return True
+
+        return self._write(body)
+
+    # ------------------------------------------------------------------ tokens
+
+    def get_token(self, key: str) -> CachedToken | None:
+        """The cached token under ``key``, or None when missing or past ``expires_at``."""
+        valid.check_key(key)
+        try:
+            try:
+                conn: sqlite3.Connection = self._local.conn
+            except AttributeError:
+                conn = self._open()
+            row = conn.execute(_GET_TOKEN, (key,)).fetchone()
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+        if row is None or self._clock() >= row[1]:
+            return None
+        return CachedToken(row[0], row[1], row[2])
+
+    def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
+        """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
+        valid.set_token_args(key, token, fence)
+
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            if fence is not None and conn.execute(_HOLDS, (key, fence, now)).fetchone() is None:
+                return False
+            conn.execute(
+                "INSERT OR REPLACE INTO tokens (key, value, expires_at, obtained_at) "
+                "VALUES (?, ?, ?, ?)",
+                (key, token.value, float(token.expires_at), float(token.obtained_at)),
+            )
+            return True
+
+        return self._write(body)
+
+    def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
+        """Delete the token (only if its value is ``if_value``, when given)."""
+        valid.delete_token_args(key, if_value)
+
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            found = conn.execute(
+                "SELECT value, expires_at FROM tokens WHERE key = ?", (key,)
+            ).fetchone()
+            if found is None or (if_value is not None and found[0] != if_value):
+                return False
+            conn.execute("DELETE FROM tokens WHERE key = ?", (key,))
+            return bool(now < found[1])
+
+        return self._write(body)
+
+    # ------------------------------------------------------------------ leases
+
+    def acquire_lease(self, key: str, ttl: float) -> int | None:
+        """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
+        ttl = valid.lease_args(key, ttl)
+        # A plain read first: while the lease is held, waiters never queue for the write lock.
+        held = self._read("SELECT held_until FROM leases WHERE key = ?", (key,))
+        if held and self._clock() < held[0][0]:  # type: ignore[operator]
+            return None
+
+        def body(conn: sqlite3.Connection, now: float) -> int | None:
+            found = conn.execute(
+                "SELECT fence, held_until FROM leases WHERE key = ?", (key,)
+            ).fetchone()
+            if found is not None and now < found[1]:
+                return None
+            fence = 1 if found is None else int(found[0]) + 1
+            conn.execute(
+                "INSERT OR REPLACE INTO leases (key, fence, held_until) VALUES (?, ?, ?)",
+                (key, fence, now + ttl),
+            )
+            return fence
+
+        return self._write(body)
+
+    def release_lease(self, key: str, fence: int) -> bool:
+        """Give the lease back if still held with ``fence``."""
+        valid.release_args(key, fence)
+
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            cursor = conn.execute(
+                "UPDATE leases SET held_until = 0 WHERE key = ? AND fence = ? AND held_until > ?",
+                (key, fence, now),
+            )
+            return cursor.rowcount == 1
+
+        return self._write(body)
+
+    def close(self) -> None:
+        """Close every connection this store opened; later calls raise :class:`StoreError`."""
+        with self._lock:
+            self._closed = True
+            connections = list(self._connections)
+            self._connections = weakref.WeakSet()
+        for conn in connections:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+
+
+class AsyncSQLiteStore(ThreadedAsyncStore):
+    """The asyncio flavour of :class:`SQLiteStore`: every call runs on a worker thread.
+
+    It drives a :class:`SQLiteStore` (the same code, the same file format), so sync and async
+    processes can share one file.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], float] = time.time,
+        busy_timeout: float = 10.0,
+        max_workers: int = 4,
+    ) -> None:
+        super().__init__(
+            SQLiteStore(path, clock=clock, busy_timeout=busy_timeout),
+            owns=True,
+            max_workers=max_workers,
+        )
+
+    @classmethod
+    def over(cls, store: SQLiteStore, *, max_workers: int = 4) -> AsyncSQLiteStore:
+        """An async view of ``store``; closing the view leaves ``store`` open."""
+        view = cls.__new__(cls)
+        ThreadedAsyncStore.__init__(view, store, owns=False, max_workers=max_workers)
+        return view
+
+    @property
+    def sync(self) -> SQLiteStore:
+        """The :class:`SQLiteStore` doing the work."""
+        assert isinstance(self._store, SQLiteStore)
+        return self._store
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self.sync.path
+
+    def __repr__(self) -> str:
+        return f"AsyncSQLiteStore({str(self.sync.path)!r})"

@@ -1,0 +1,39 @@
+"""Fixtures of the store tests.
+
+``store`` runs a test once per backend (memory, SQLite in ``tmp_path``, Redis) and flavour
+(sync, async). Test bodies ``await`` every call; a sync store is seen through
+:class:`~tests.stores.factories.Awaiting`, which calls it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wxcomponent.stores import AsyncStore, Store
+
+from .factories import BACKENDS, Awaiting, make_async, make_sync
+
+
+@pytest.fixture(
+    params=[(b, f) for b in BACKENDS for f in ("sync", "async")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """A fresh store of one backend and flavour, closed after the test."""
+    backend, flavour = request.param
+    url = request.getfixturevalue("redis_url") if backend == "redis" else None
+    if flavour == "sync":
+        sync = make_sync(backend, tmp_path, url)
+        assert isinstance(sync, Store)
+        wrapped: Any = Awaiting(sync)
+    else:
+        wrapped = make_async(backend, tmp_path, url)
+        assert isinstance(wrapped, AsyncStore)
+    try:
+        yield wrapped
+    finally:
+        await wrapped.close()
