@@ -1,0 +1,578 @@
+"""The emulated API endpoints, declared as data, and the one dispatcher that serves them all.
+
+Every endpoint is an :class:`Endpoint`: method, path, which token it takes, which fields it
+requires, which account kinds it serves and a small handler that builds the answer. The
+dispatcher does what they share, in WeChat's order: method, body, token, required fields,
+platform and authorizer, account kind, quota; then the handler; then the quota is charged.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from .model import Account, AccountKind, Credential, Grant, Platform, WxError
+from .state import OPTIONS, State, normalize_path
+
+__all__ = ["ENDPOINTS", "Call", "Endpoint", "Hooks", "dispatch"]
+
+TokenUse = Literal["none", "component", "authorizer", "any", "user"]
+
+#: Token kinds accepted by each kind of endpoint.
+_TOKEN_KINDS: dict[TokenUse, tuple[str, ...]] = {
+    "none": (),
+    "component": ("component",),
+    "authorizer": ("authorizer",),
+    "any": ("component", "authorizer"),
+    "user": ("oauth",),
+}
+
+#: errcode answered when a required field is missing (47001 for the others).
+_MISSING: dict[str, int] = {
+    "component_appid": 41002,
+    "authorizer_appid": 41002,
+    "appid": 41002,
+    "component_appsecret": 41004,
+    "component_secret": 41004,
+    "appsecret": 41004,
+    "component_verify_ticket": 61006,
+    "authorization_code": 41008,
+    "code": 41008,
+    "js_code": 41008,
+    "authorizer_refresh_token": 41003,
+    "refresh_token": 41003,
+    "openid": 41009,
+    "option_name": 61012,
+    "option_value": 61013,
+}
+
+_OA: tuple[AccountKind, ...] = ("official_account",)
+_MP: tuple[AccountKind, ...] = ("mini_program",)
+_OK: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
+
+
+class Hooks(Protocol):
+    """What endpoints may ask of the emulator beyond its state."""
+
+    def push_ticket_soon(self, component_appid: str) -> None:
+        """Push a new ticket in the background."""
+
+
+@dataclass
+class Call:
+    """One authenticated request, as handlers see it."""
+
+    state: State
+    hooks: Hooks
+    params: dict[str, Any]
+    now: float
+    platform: Platform
+    token: Credential | None = None
+    grant: Grant | None = None
+    account: Account | None = None
+
+    def text(self, name: str) -> str:
+        """The parameter ``name`` as a string ("" when absent)."""
+        value = self.params.get(name)
+        return "" if value is None else str(value)
+
+    def number(self, name: str, default: int) -> int:
+        """The parameter ``name`` as a non-negative int (47001 otherwise)."""
+        value = self.params.get(name, default)
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise WxError(47001, f"{name} must be a number") from None
+        if number < 0:
+            raise WxError(47001, f"{name} must not be negative")
+        return number
+
+    def expect(self, name: str, value: str, errcode: int) -> None:
+        """Raise ``errcode`` unless the parameter ``name`` equals ``value``."""
+        if self.text(name) != value:
+            raise WxError(errcode, f"{name} must be {value}")
+
+    def check_secret(self, name: str) -> None:
+        """Raise 40125 unless the parameter ``name`` is the platform's secret."""
+        if self.text(name) != self.platform.config.secret:
+            raise WxError(40125)
+
+    def owned(self) -> tuple[Platform, Grant, Account]:
+        """The platform, grant and account the call acts for (set by the dispatcher)."""
+        assert self.grant is not None and self.account is not None
+        return self.platform, self.grant, self.account
+
+    @property
+    def owner(self) -> str:
+        """Whose quota the call spends: the authorizer of its token, else the platform."""
+        if self.token is not None and self.token.authorizer_appid is not None:
+            return self.token.authorizer_appid
+        return self.platform.appid
+
+    @property
+    def lifetime(self) -> int:
+        """``expires_in`` of a new token."""
+        return int(self.state.settings.token_lifetime)
+
+
+Handler = Callable[[Call], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An emulated API: ``token`` says which access token it takes (``none``: it checks the
+    secret itself), ``required`` the fields without which it answers an errcode,
+    ``authorizer`` the field naming an account that must have authorized the platform and
+    ``kinds`` the account kinds it serves (48001 for others)."""
+
+    method: Literal["GET", "POST"]
+    path: str
+    handler: Handler
+    token: TokenUse = "component"
+    required: tuple[str, ...] = ()
+    authorizer: str | None = None
+    kinds: tuple[AccountKind, ...] | None = None
+
+    @property
+    def needed(self) -> tuple[str, ...]:
+        """Required fields, with ``component_appid`` for component endpoints."""
+        if self.token in ("none", "component"):
+            return ("component_appid", *self.required)
+        return self.required
+
+
+# --------------------------------------------------------------------------- dispatcher
+
+
+def _params(endpoint: Endpoint, query: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    if endpoint.method == "GET":
+        return dict(query)
+    if not body.strip():
+        raise WxError(44002)
+    try:
+        params = json.loads(body)
+    except (ValueError, RecursionError):
+        raise WxError(47001, "body is not JSON") from None
+    if not isinstance(params, dict):
+        raise WxError(47001, "body is not a JSON object")
+    return params
+
+
+def _token(state: State, endpoint: Endpoint, query: Mapping[str, str]) -> Credential | None:
+    """The endpoint's access token from the query, checked (41001, 40001, 61003)."""
+    if endpoint.token == "none":
+        return None
+    names = ("component_access_token", "access_token")
+    value = next((query[n] for n in names[endpoint.token != "component" :] if query.get(n)), None)
+    token = state.find_token(value, _TOKEN_KINDS[endpoint.token])
+    platform = state.platforms.get(token.component_appid)
+    if platform is None:
+        raise WxError(40001)
+    if token.authorizer_appid is not None and not platform.active_grant(token.authorizer_appid):
+        raise WxError(61003)
+    if not state.valid(token, state.clock.now()):
+        raise WxError(40001)
+    return token
+
+
+def _authenticate(
+    state: State, hooks: Hooks, endpoint: Endpoint, query: Mapping[str, str],
+    params: dict[str, Any],
+) -> Call:
+    token = _token(state, endpoint, query)
+    for name in endpoint.needed:
+        if params.get(name) in (None, ""):
+            raise WxError(_MISSING.get(name, 47001), f"missing {name}")
+    given = params.get("component_appid")
+    appid = token.component_appid if token is not None else str(given)
+    platform = state.platforms.get(appid)
+    if platform is None or (given is not None and given != appid):
+        raise WxError(40013)
+    call = Call(state, hooks, params, state.clock.now(), platform, token)
+    authorizer = token.authorizer_appid if token is not None else None
+    if endpoint.authorizer is not None:
+        authorizer = call.text(endpoint.authorizer)
+    if authorizer is not None:
+        call.grant = platform.active_grant(authorizer)
+        if call.grant is None:
+            raise WxError(61003)
+        call.account = platform.accounts[authorizer]
+        if endpoint.kinds is not None and call.account.kind not in endpoint.kinds:
+            raise WxError(48001, f"not available to a {call.account.kind}")
+    return call
+
+
+def dispatch(
+    state: State, hooks: Hooks, endpoint: Endpoint, method: str, query: Mapping[str, str],
+    body: bytes,
+) -> dict[str, Any]:
+    """Serve one request of ``endpoint``; errors become ``{"errcode", "errmsg"}`` answers."""
+    try:
+        if method != endpoint.method:
+            raise WxError(43001 if endpoint.method == "GET" else 43002)
+        params = _params(endpoint, query, body)
+        with state.lock:
+            call = _authenticate(state, hooks, endpoint, query, params)
+            state.check_quota(call.owner, endpoint.path)
+            answer = endpoint.handler(call)
+            state.use_quota(call.owner, endpoint.path)
+            return answer
+    except WxError as exc:
+        return exc.payload()
+
+
+# --------------------------------------------------------------------------- component APIs
+
+
+def _func_info(grant: Grant) -> list[dict[str, Any]]:
+    return [{"funcscope_category": {"id": i}} for i in grant.func_info]
+
+
+def _component_token(call: Call) -> dict[str, Any]:
+    call.check_secret("component_appsecret")
+    issued = call.platform.tickets.get(call.text("component_verify_ticket"))
+    if issued is None:
+        raise WxError(61006)
+    if call.now >= issued + call.state.settings.ticket_lifetime:
+        raise WxError(61005)
+    token = call.state.issue_token("component", call.platform.appid)
+    return {"component_access_token": token.value, "expires_in": call.lifetime}
+
+
+def _create_preauthcode(call: Call) -> dict[str, Any]:
+    code = call.state.issue_code("pre_auth", call.platform.appid, prefix="preauthcode@@@")
+    return {"pre_auth_code": code.value, "expires_in": int(code.expires_at - code.issued_at)}
+
+
+def _authorizer_answer(call: Call, grant: Grant, token_name: str) -> dict[str, Any]:
+    token = call.state.issue_token("authorizer", call.platform.appid, grant.authorizer_appid)
+    return {
+        token_name: token.value,
+        "expires_in": call.lifetime,
+        "authorizer_refresh_token": grant.refresh_token,
+    }
+
+
+def _query_auth(call: Call) -> dict[str, Any]:
+    code = call.state.consume_code(
+        call.params["authorization_code"], "auth", call.platform.appid, (61009, 61010, 61010)
+    )
+    assert code.authorizer_appid is not None
+    grant = call.platform.active_grant(code.authorizer_appid)
+    if grant is None:
+        raise WxError(61003)
+    info: dict[str, Any] = {"authorizer_appid": grant.authorizer_appid}
+    info.update(_authorizer_answer(call, grant, "authorizer_access_token"))
+    info["func_info"] = _func_info(grant)
+    return {"authorization_info": info}
+
+
+def _authorizer_token(call: Call) -> dict[str, Any]:
+    _, grant, _ = call.owned()
+    call.state.use_refresh_token(grant, call.params["authorizer_refresh_token"])
+    return _authorizer_answer(call, grant, "authorizer_access_token")
+
+
+def _image(kind: str, appid: str) -> str:
+    return f"http://wx.qlogo.cn/{kind}/{hashlib.sha256(appid.encode()).hexdigest()[:40]}/0"
+
+
+def _authorizer_info(call: Call) -> dict[str, Any]:
+    _, grant, account = call.owned()
+    official = account.kind == "official_account"
+    info: dict[str, Any] = {
+        "nick_name": account.nick_name,
+        "head_img": _image("mmopen", account.appid),
+        "service_type_info": {"id": 2 if official else 0},
+        "verify_type_info": {"id": 0},
+        "user_name": account.user_name,
+        "alias": "",
+        "qrcode_url": _image("mmbiz_jpg", account.appid),
+        "principal_name": account.principal_name,
+        "signature": "wxcomponent 模拟账号",
+        "business_info": dict.fromkeys(
+            ("open_store", "open_scan", "open_pay", "open_card", "open_shake"), 0
+        ),
+        "account_status": 1,
+    }
+    if not official:
+        info["MiniProgramInfo"] = {
+            "network": {
+                name: []
+                for name in ("RequestDomain", "WsRequestDomain", "UploadDomain",
+                             "DownloadDomain", "BizDomain", "UDPDomain")
+            },
+            "categories": [{"first": "工具", "second": "备忘录"}],
+            "visit_status": 0,
+        }
+        info["basic_config"] = {"is_phone_configured": True, "is_email_configured": True}
+    return {
+        "authorizer_info": info,
+        "authorization_info": {
+            "authorizer_appid": account.appid,
+            "authorizer_refresh_token": grant.refresh_token,
+            "func_info": _func_info(grant),
+        },
+    }
+
+
+def _option_name(call: Call) -> str:
+    name = call.text("option_name")
+    if name not in OPTIONS:
+        raise WxError(61012)
+    return name
+
+
+def _get_option(call: Call) -> dict[str, Any]:
+    _, grant, account = call.owned()
+    name = _option_name(call)
+    return {
+        "authorizer_appid": account.appid,
+        "option_name": name,
+        "option_value": grant.options[name],
+    }
+
+
+def _set_option(call: Call) -> dict[str, Any]:
+    _, grant, _ = call.owned()
+    name = _option_name(call)
+    value = call.text("option_value")
+    if value not in OPTIONS[name]:
+        raise WxError(61013)
+    grant.options[name] = value
+    return dict(_OK)
+
+
+def _authorizer_list(call: Call) -> dict[str, Any]:
+    offset = call.number("offset", 0)
+    count = call.number("count", 500)
+    if not 1 <= count <= 500:
+        raise WxError(47001, "count must be between 1 and 500")
+    grants = sorted(
+        (g for g in call.platform.grants.values() if not g.revoked),
+        key=lambda g: (g.auth_time, g.authorizer_appid),
+    )
+    return {
+        "total_count": len(grants),
+        "list": [
+            {
+                "authorizer_appid": g.authorizer_appid,
+                "refresh_token": g.refresh_token,
+                "auth_time": g.auth_time,
+            }
+            for g in grants[offset : offset + count]
+        ],
+    }
+
+
+def _start_push_ticket(call: Call) -> dict[str, Any]:
+    call.check_secret("component_secret")
+    call.hooks.push_ticket_soon(call.platform.appid)
+    return dict(_OK)
+
+
+def _clear_quota(call: Call) -> dict[str, Any]:
+    call.state.clear_quota(call.platform.appid)
+    return dict(_OK)
+
+
+def _clear_quota_v2(call: Call) -> dict[str, Any]:
+    call.check_secret("appsecret")
+    owner = call.text("appid") or call.platform.appid
+    if owner != call.platform.appid and call.platform.active_grant(owner) is None:
+        raise WxError(61003)
+    call.state.clear_quota(owner)
+    return dict(_OK)
+
+
+def _quota_get(call: Call) -> dict[str, Any]:
+    quota = call.state.quota(call.owner, normalize_path(call.text("cgi_path")))
+    return {**_OK, "quota": quota}
+
+
+# --------------------------------------------------------------------------- users (sns)
+
+
+def _user_code(call: Call, field: str, kind: str) -> Account:
+    """Check ``grant_type`` and use the one-use code in ``field``; return the account."""
+    _, _, account = call.owned()
+    call.expect("grant_type", "authorization_code", 40002)
+    code = call.state.consume_code(
+        call.params[field], kind, call.platform.appid, (40029, 40163, 40029), account.appid
+    )
+    call.params["openid"] = code.data["openid"]
+    call.params["scope"] = code.data.get("scope")
+    return account
+
+
+def _jscode2session(call: Call) -> dict[str, Any]:
+    account = _user_code(call, "js_code", "js_code")
+    user = account.user(call.text("openid"))
+    session_key = base64.b64encode(secrets.token_bytes(16)).decode()
+    return {"openid": user.openid, "session_key": session_key, "unionid": user.unionid}
+
+
+def _user_token(call: Call, openid: str, scope: str, refresh: Credential) -> dict[str, Any]:
+    _, _, account = call.owned()
+    token = call.state.issue_token(
+        "oauth", call.platform.appid, account.appid, openid=openid, scope=scope, supersede=False
+    )
+    return {
+        "access_token": token.value,
+        "expires_in": call.lifetime,
+        "refresh_token": refresh.value,
+        "openid": openid,
+        "scope": scope,
+    }
+
+
+def _oauth_access_token(call: Call) -> dict[str, Any]:
+    account = _user_code(call, "code", "oauth_code")
+    openid, scope = call.text("openid"), call.text("scope")
+    refresh = call.state.issue_token(
+        "oauth_refresh", call.platform.appid, account.appid, openid=openid, scope=scope,
+        lifetime=call.state.settings.user_refresh_lifetime, supersede=False,
+    )
+    return _user_token(call, openid, scope, refresh)
+
+
+def _oauth_refresh_token(call: Call) -> dict[str, Any]:
+    _, _, account = call.owned()
+    call.expect("grant_type", "refresh_token", 40002)
+    refresh = call.state.tokens.get(call.text("refresh_token"))
+    if (
+        refresh is None
+        or refresh.kind != "oauth_refresh"
+        or refresh.invalidated
+        or refresh.authorizer_appid != account.appid
+    ):
+        raise WxError(40030)
+    if call.now >= refresh.expires_at:
+        raise WxError(42002)
+    assert refresh.openid is not None and refresh.scope is not None
+    return _user_token(call, refresh.openid, refresh.scope, refresh)
+
+
+def _userinfo(call: Call) -> dict[str, Any]:
+    _, _, account = call.owned()
+    assert call.token is not None
+    if call.text("openid") != call.token.openid:
+        raise WxError(40003)
+    if call.token.scope != "snsapi_userinfo":
+        raise WxError(48001, "scope snsapi_base")
+    user = account.user(call.token.openid)
+    return {
+        "openid": user.openid,
+        "nickname": user.nickname,
+        "sex": 0,
+        "province": "",
+        "city": "",
+        "country": "",
+        "headimgurl": _image("mmopen", user.openid),
+        "privilege": [],
+        "unionid": user.unionid,
+    }
+
+
+# --------------------------------------------------------------------------- authorizer APIs
+
+
+def _getticket(call: Call) -> dict[str, Any]:
+    _, _, account = call.owned()
+    kind = call.text("type")
+    if kind not in ("jsapi", "wx_card"):
+        raise WxError(40097, "type must be jsapi or wx_card")
+    ticket = call.state.issue_token(f"{kind}_ticket", call.platform.appid, account.appid)
+    return {**_OK, "ticket": ticket.value, "expires_in": call.lifetime}
+
+
+def _api_domain_ip(call: Call) -> dict[str, Any]:
+    return {"ip_list": ["101.226.62.77", "101.226.62.78", "101.89.47.18", "183.3.234.0/24"]}
+
+
+def _user_info(call: Call) -> dict[str, Any]:
+    _, _, account = call.owned()
+    user = account.users.get(call.text("openid"))
+    if user is None:
+        raise WxError(40003)
+    return {
+        "subscribe": 1,
+        "openid": user.openid,
+        "language": "zh_CN",
+        "subscribe_time": int(call.now) - 86400,
+        "unionid": user.unionid,
+        "remark": "",
+        "groupid": 0,
+        "tagid_list": [],
+        "subscribe_scene": "ADD_SCENE_QR_CODE",
+        "qr_scene": 0,
+        "qr_scene_str": "",
+    }
+
+
+def _get_category(call: Call) -> dict[str, Any]:
+    category = {"first_class": "工具", "second_class": "备忘录", "first_id": 287, "second_id": 612}
+    return {**_OK, "category_list": [category]}
+
+
+def _basic_info(call: Call) -> dict[str, Any]:
+    _, _, account = call.owned()
+    quota = {"modify_used_count": 0, "modify_quota": 5}
+    return {
+        **_OK,
+        "appid": account.appid,
+        "account_type": 2,
+        "principal_type": 1,
+        "principal_name": account.principal_name,
+        "realname_status": 1,
+        "nickname": account.nick_name,
+        "registered_country": 1,
+        "wx_verify_info": {"qualification_verify": False, "naming_verify": False},
+        "signature_info": {"signature": "wxcomponent 模拟账号", **quota},
+        "head_image_info": {"head_image_url": _image("mmopen", account.appid), **quota},
+        "nickname_info": {"nickname": account.nick_name, **quota},
+    }
+
+
+_C = "/cgi-bin/component/"
+_WHO = ("authorizer_appid",)
+
+#: Every emulated API endpoint.
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("POST", _C + "api_component_token", _component_token, "none",
+             ("component_appsecret", "component_verify_ticket")),
+    Endpoint("POST", _C + "api_create_preauthcode", _create_preauthcode),
+    Endpoint("POST", _C + "api_query_auth", _query_auth, required=("authorization_code",)),
+    Endpoint("POST", _C + "api_authorizer_token", _authorizer_token,
+             required=(*_WHO, "authorizer_refresh_token"), authorizer=_WHO[0]),
+    Endpoint("POST", _C + "api_get_authorizer_info", _authorizer_info, required=_WHO,
+             authorizer=_WHO[0]),
+    Endpoint("POST", _C + "api_get_authorizer_option", _get_option,
+             required=(*_WHO, "option_name"), authorizer=_WHO[0]),
+    Endpoint("POST", _C + "api_set_authorizer_option", _set_option,
+             required=(*_WHO, "option_name", "option_value"), authorizer=_WHO[0]),
+    Endpoint("POST", _C + "api_get_authorizer_list", _authorizer_list),
+    Endpoint("POST", _C + "api_start_push_ticket", _start_push_ticket, "none",
+             ("component_secret",)),
+    Endpoint("POST", _C + "clear_quota", _clear_quota),
+    Endpoint("POST", _C + "clear_quota/v2", _clear_quota_v2, "none", ("appsecret",)),
+    Endpoint("POST", "/cgi-bin/openapi/quota/get", _quota_get, "any", ("cgi_path",)),
+    Endpoint("GET", "/sns/component/jscode2session", _jscode2session,
+             required=("appid", "js_code", "grant_type"), authorizer="appid", kinds=_MP),
+    Endpoint("GET", "/sns/oauth2/component/access_token", _oauth_access_token,
+             required=("appid", "code", "grant_type"), authorizer="appid", kinds=_OA),
+    Endpoint("GET", "/sns/oauth2/component/refresh_token", _oauth_refresh_token,
+             required=("appid", "grant_type", "refresh_token"), authorizer="appid", kinds=_OA),
+    Endpoint("GET", "/sns/userinfo", _userinfo, "user", ("openid",)),
+    Endpoint("GET", "/cgi-bin/ticket/getticket", _getticket, "authorizer", ("type",)),
+    Endpoint("GET", "/cgi-bin/get_api_domain_ip", _api_domain_ip, "authorizer"),
+    Endpoint("GET", "/cgi-bin/user/info", _user_info, "authorizer", ("openid",), kinds=_OA),
+    Endpoint("GET", "/wxa/get_category", _get_category, "authorizer", kinds=_MP),
+    Endpoint("GET", "/cgi-bin/account/getaccountbasicinfo", _basic_info, "authorizer",
+             kinds=_MP),
+)

@@ -1,0 +1,335 @@
+"""The emulator's records: platforms, merchant accounts, grants, credentials and deliveries.
+
+These are plain data holders. Every mutation happens under the state lock of
+:class:`~wxcomponent.emulator.state.State`; objects handed to callers are either immutable or
+meant to be read only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from ..core.crypto import MessageCrypto
+
+__all__ = [
+    "DEFAULT_PLATFORM",
+    "ERRMSG",
+    "Account",
+    "AccountKind",
+    "Attempt",
+    "Authorization",
+    "Credential",
+    "Delivery",
+    "FastRegistration",
+    "Grant",
+    "NotFound",
+    "Platform",
+    "PlatformConfig",
+    "User",
+    "WxError",
+]
+
+AccountKind = Literal["official_account", "mini_program"]
+ACCOUNT_KINDS: tuple[AccountKind, ...] = ("official_account", "mini_program")
+
+#: errmsg texts answered with each errcode (WeChat's wording where it has one).
+ERRMSG: dict[int, str] = {
+    -1: "system error",
+    40001: "invalid credential, access_token is invalid or not latest",
+    40002: "invalid grant_type",
+    40003: "invalid openid",
+    40013: "invalid appid",
+    40029: "invalid code",
+    40030: "invalid refresh_token",
+    40097: "invalid args",
+    40125: "invalid appsecret",
+    40163: "code been used",
+    41001: "access_token missing",
+    41002: "appid missing",
+    41003: "refresh_token missing",
+    41004: "appsecret missing",
+    41008: "missing code",
+    41009: "missing openid",
+    42002: "refresh_token expired",
+    43001: "require GET method",
+    43002: "require POST method",
+    44002: "empty post data",
+    45009: "reach max api daily quota limit",
+    47001: "data format error",
+    48001: "api unauthorized",
+    48006: "forbid to clear quota because of reaching the limit",
+    61003: "component is not authorized by this account",
+    61005: "component ticket is expired",
+    61006: "component ticket is invalid",
+    61009: "code is invalid",
+    61010: "code is expired",
+    61012: "must use right option name",
+    61013: "must use right option value",
+    61023: "refresh_token is invalid",
+}
+
+
+class WxError(Exception):
+    """An ``errcode`` answer (HTTP 200 with ``{"errcode": N, "errmsg": "..."}``)."""
+
+    def __init__(self, errcode: int, hint: str = "") -> None:
+        self.errcode = errcode
+        self.errmsg = ERRMSG.get(errcode, "error") + (f" hint: [{hint}]" if hint else "")
+        super().__init__(f"{errcode}: {self.errmsg}")
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON answer, with a request id like WeChat's."""
+        rid = f"{secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
+        return {"errcode": self.errcode, "errmsg": f"{self.errmsg} rid: {rid}"}
+
+
+class NotFound(LookupError):
+    """A control call named a platform, account or authorization the emulator does not have."""
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """What identifies a registered platform, and where its pushes go.
+
+    ``message_url`` may contain ``$APPID$``, replaced by the authorizer's appid on each push.
+    ``redirect_domain``, when set, is the only host (or parent domain) accepted as the
+    authorization page's ``redirect_uri``.
+    """
+
+    appid: str
+    secret: str = field(repr=False)
+    token: str = field(repr=False)
+    encoding_aes_key: str = field(repr=False)
+    auth_event_url: str | None = None
+    message_url: str | None = None
+    redirect_domain: str | None = None
+
+
+#: The platform every emulator has unless told otherwise: fixed demo credentials.
+DEFAULT_PLATFORM = PlatformConfig(
+    appid="wxd0c0ffee5eed0001",
+    secret="d3m0c0ffee5ecre7d3m0c0ffee5ecre7",
+    token="wxcomponentdemotoken",
+    encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+)
+
+
+@dataclass
+class User:
+    """A WeChat user as seen by one authorizer (its ``openid``)."""
+
+    openid: str
+    unionid: str
+    nickname: str
+
+
+@dataclass
+class Account:
+    """A simulated merchant account: an official account or a mini program."""
+
+    appid: str
+    kind: AccountKind
+    nick_name: str
+    user_name: str
+    principal_name: str
+    users: dict[str, User] = field(default_factory=dict, repr=False)
+
+    def user(self, openid: str | None = None) -> User:
+        """The user with ``openid``, created on first sight (a new random one when ``None``)."""
+        if openid is None:
+            openid = "o" + secrets.token_urlsafe(21)[:27]
+        found = self.users.get(openid)
+        if found is None:
+            digest = hashlib.sha256(openid.encode()).hexdigest()
+            found = User(openid, "o" + digest[:27], f"模拟用户{len(self.users) + 1}")
+            self.users[openid] = found
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (without users)."""
+        return {
+            "appid": self.appid,
+            "kind": self.kind,
+            "nick_name": self.nick_name,
+            "user_name": self.user_name,
+            "principal_name": self.principal_name,
+        }
+
+
+@dataclass
+class Grant:
+    """An account's authorization of a platform, with its refresh token(s).
+
+    ``previous_refresh_token`` is the token replaced by the last rotation; it is still accepted
+    until ``previous_valid_until`` (see :meth:`Emulator.rotate_refresh_tokens`).
+    """
+
+    authorizer_appid: str
+    func_info: tuple[int, ...]
+    auth_time: int
+    refresh_token: str = field(repr=False)
+    previous_refresh_token: str | None = field(default=None, repr=False)
+    previous_valid_until: float = 0.0
+    revoked: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Platform:
+    """A registered third-party platform and everything the emulator keeps for it.
+
+    ``config`` is replaced as a whole when the platform is reconfigured
+    (:meth:`Emulator.configure`).
+    """
+
+    config: PlatformConfig
+    accounts: dict[str, Account] = field(default_factory=dict, repr=False)
+    grants: dict[str, Grant] = field(default_factory=dict, repr=False)
+    tickets: dict[str, float] = field(default_factory=dict, repr=False)
+    latest_ticket: str | None = field(default=None, repr=False)
+    next_ticket_at: float = 0.0
+
+    @property
+    def appid(self) -> str:
+        """The component appid."""
+        return self.config.appid
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (without the secret, token and key)."""
+        c = self.config
+        return {
+            "appid": c.appid,
+            "auth_event_url": c.auth_event_url,
+            "message_url": c.message_url,
+            "redirect_domain": c.redirect_domain,
+            "accounts": [a.to_dict() for a in self.accounts.values()],
+        }
+
+    def crypto(self) -> MessageCrypto:
+        """A :class:`MessageCrypto` for this platform's pushes."""
+        return MessageCrypto(self.config.token, self.config.encoding_aes_key, self.appid)
+
+    def account(self, appid: str) -> Account:
+        """The account ``appid`` (raises :class:`NotFound`)."""
+        try:
+            return self.accounts[appid]
+        except KeyError:
+            raise NotFound(f"no account {appid!r} on platform {self.appid}") from None
+
+    def active_grant(self, appid: str) -> Grant | None:
+        """The authorization of ``appid`` unless it is missing or revoked."""
+        grant = self.grants.get(appid)
+        return grant if grant is not None and not grant.revoked else None
+
+
+@dataclass(eq=False)
+class Credential:
+    """A token, ticket or one-use code with its owner and lifetime."""
+
+    value: str = field(repr=False)
+    kind: str
+    component_appid: str
+    authorizer_appid: str | None
+    issued_at: float
+    expires_at: float
+    openid: str | None = None
+    scope: str | None = None
+    superseded_at: float | None = None
+    invalidated: bool = False
+    used: bool = False
+    data: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One delivery attempt: the HTTP status and body received, or the error."""
+
+    number: int
+    at: float
+    status: int | None
+    body: str | None
+    error: str | None
+    elapsed: float
+
+
+class Delivery:
+    """A push and every attempt to deliver it (up to the configured number of tries).
+
+    ``ok`` is true once an attempt got the expected answer; ``finished`` once no attempt is left
+    to make. :meth:`wait` blocks until then (pushes sent in the background).
+    """
+
+    def __init__(
+        self, id: int, component_appid: str, target: str, event: str, url: str | None,
+        fields: dict[str, Any],
+    ) -> None:
+        self.id = id
+        self.component_appid = component_appid
+        self.target = target
+        self.event = event
+        self.url = url
+        self.fields = fields
+        self.attempts: list[Attempt] = []
+        self.ok = False
+        self.error: str | None = None
+        self._done = threading.Event()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Delivery #{self.id} {self.event} to {self.url} ok={self.ok} "
+            f"attempts={len(self.attempts)} finished={self.finished}>"
+        )
+
+    @property
+    def finished(self) -> bool:
+        """True when no attempt is left to make."""
+        return self._done.is_set()
+
+    def finish(self, ok: bool, error: str | None = None) -> None:
+        """Record the outcome (used by the pusher)."""
+        self.ok = ok
+        self.error = error
+        self._done.set()
+
+    def wait(self, timeout: float | None = 10.0) -> bool:
+        """Block until the delivery is finished; return whether it succeeded."""
+        self._done.wait(timeout)
+        return self.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "id": self.id,
+            "component_appid": self.component_appid,
+            "target": self.target,
+            "event": self.event,
+            "url": self.url,
+            "fields": self.fields,
+            "ok": self.ok,
+            "finished": self.finished,
+            "error": self.error,
+            "attempts": [asdict(a) for a in self.attempts],
+        }
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """The result of a simulated authorization: the auth code and the authorizer's appid."""
+
+    auth_code: str = field(repr=False)
+    authorizer_appid: str
+    delivery: Delivery | None = None
+
+
+@dataclass(frozen=True)
+class FastRegistration:
+    """The result of a simulated fast registration (``appid``/``auth_code`` only on success)."""
+
+    status: int
+    appid: str | None
+    auth_code: str | None = field(repr=False)
+    delivery: Delivery | None = None
