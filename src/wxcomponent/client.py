@@ -24,10 +24,10 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 import httpx
 
 from .config import ComponentConfig
+from .core import callbacks as cb
 from .core import flows
 from .core.authurl import MOBILE_AUTH_URL, PC_AUTH_URL
 from .core.crypto import MessageCrypto
-from .core import callbacks as cb
 from .core.effects import (
     CallHandler,
     Effect,
@@ -209,7 +209,7 @@ def _result(response: httpx.Response) -> HttpResult:
                       response.headers.get("content-type", ""))
 
 
-async def _awaited(awaitable: Awaitable[T]) -> T:  # noqa: RUF029 - makes a coroutine
+async def _awaited(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
 
@@ -248,7 +248,9 @@ class _ThreadLocks:
             return lock
 
 
-def _sync(flow: Callable[Concatenate[Context, P], Flow[T]]) -> Callable[Concatenate[Component, P], T]:
+def _sync(
+    flow: Callable[Concatenate[Context, P], Flow[T]],
+) -> Callable[Concatenate[Component, P], T]:
     def method(self: Component, /, *args: P.args, **kwargs: P.kwargs) -> T:
         return self._run(flow(self._ctx, *args, **kwargs))
 
@@ -389,7 +391,9 @@ class Component(_Shell):
             yield from page.items
             offset = flows.next_offset(page, offset)
 
-    def stored_authorizers(self, *, status: str | None = "authorized") -> Iterator[AuthorizerRecord]:
+    def stored_authorizers(
+        self, *, status: str | None = "authorized"
+    ) -> Iterator[AuthorizerRecord]:
         """Every authorizer record in the store (all statuses with ``status=None``)."""
         after: str | None = None
         while True:

@@ -46,7 +46,7 @@ def consent_in_browser(authorization_url: str) -> dict[str, list[str]]:
         account = re.search(r'name="authorizer_appid" value="([^"]+)"', page.text)
         assert account is not None
         fields["authorizer_appid"] = account.group(1)
-        action = authorization_url.split("?")[0]
+        action = authorization_url.split("?", maxsplit=1)[0]
         answer = browser.post(action, data=fields)
         assert answer.status_code == 302
         return parse_qs(urlsplit(answer.headers["location"]).query)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 __all__ = [
     "CallHandler",
@@ -111,7 +111,7 @@ class Spawn:
     name: str = "background"
 
 
-Effect = Union[Http, StoreCall, Sleep, Lock, Unlock, Emit, CallHandler, Spawn]
+Effect = Http | StoreCall | Sleep | Lock | Unlock | Emit | CallHandler | Spawn
 
 #: A flow: a generator that yields effects, receives their answers, and returns a ``T``.
 Flow = Generator[Effect, Any, T]

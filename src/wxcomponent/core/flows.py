@@ -54,7 +54,6 @@ from .authurl import (
     pc_authorization_url,
 )
 from .crypto import MessageCrypto
-from .xml import DEFAULT_MAX_BODY
 from .effects import Emit, Flow, Http, HttpResult, Lock, Sleep, StoreCall, Unlock
 from .models import (
     AuthorizationInfo,
@@ -68,6 +67,7 @@ from .models import (
     UserInfo,
 )
 from .policy import Policy, is_fresh
+from .xml import DEFAULT_MAX_BODY
 
 __all__ = ["Context", "TokenRef"]
 
@@ -562,7 +562,8 @@ def get_authorizer_info(ctx: Context, authorizer_appid: str) -> Flow[AuthorizerI
     """An authorizer's account details."""
     data = yield from call(ctx, "POST", f"{COMPONENT}/api_get_authorizer_info",
                            token=component_ref(),
-                           body={"component_appid": ctx.appid, "authorizer_appid": authorizer_appid})
+                           body={"component_appid": ctx.appid,
+                                 "authorizer_appid": authorizer_appid})
     return AuthorizerInfo.from_json(data)
 
 
@@ -584,7 +585,9 @@ def set_authorizer_option(ctx: Context, authorizer_appid: str, option_name: str,
                           "option_name": option_name, "option_value": str(option_value)})
 
 
-def authorizer_list_page(ctx: Context, offset: int = 0, count: int = 500) -> Flow[AuthorizerListPage]:
+def authorizer_list_page(
+    ctx: Context, offset: int = 0, count: int = 500
+) -> Flow[AuthorizerListPage]:
     """One page of WeChat's list of authorizers (``count`` at most 500)."""
     if offset < 0 or not 1 <= count <= 500:
         raise ValueError("offset must be >= 0 and count between 1 and 500")
