@@ -39,8 +39,11 @@ The rules are written once, in :mod:`._redis_ops`, as generators of Redis comman
 
 from __future__ import annotations
 
+import asyncio as aio
+import contextlib
 import inspect
 import re
+import weakref
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -394,6 +397,26 @@ class AsyncRedisStore(_RedisBase):
     ) -> None:
         self._durable, self._owns_durable = _async_durable(durable)
         super().__init__(url_or_client, prefix, asyncio=True, clock=clock)
+        # redis.asyncio connections belong to the loop that opened them. A store built from
+        # a URL keeps one client per event loop, so one store can serve, say, a server's loop
+        # and a test's loop; a client passed in is used as given.
+        self._loop_clients: weakref.WeakKeyDictionary[aio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._first_loop: aio.AbstractEventLoop | None = None
+
+    def _loop_client(self) -> Any:
+        if not self._owns_client or self._url is None:
+            return self._client
+        loop = aio.get_running_loop()
+        if self._first_loop is None:
+            self._first_loop = loop
+        if loop is self._first_loop:
+            return self._client
+        client = self._loop_clients.get(loop)
+        if client is None:
+            client = self._loop_clients[loop] = _new_client(self._url, asyncio=True)
+        return client
 
     async def _run(self, op: Op[T]) -> T:
         return await self._drive(self._first_use(op) if self._unchecked else op)
@@ -412,7 +435,7 @@ class AsyncRedisStore(_RedisBase):
     async def _execute(self, step: Step) -> Any:
         if isinstance(step, DurableCall):
             return await getattr(self._durable, step.method)(*step.args, **step.kwargs)
-        return await self._client.execute_command(*step)
+        return await self._loop_client().execute_command(*step)
 
     async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """See :meth:`RedisStore.save_ticket`."""
@@ -487,6 +510,9 @@ class AsyncRedisStore(_RedisBase):
             if self._owns_client:
                 closing = getattr(self._client, "aclose", None) or self._client.close
                 await closing()
+                for client in list(self._loop_clients.values()):
+                    with contextlib.suppress(Exception):  # their loops may be gone
+                        await (getattr(client, "aclose", None) or client.close)()
         finally:
             if self._owns_durable and self._durable is not None:
                 await self._durable.close()
