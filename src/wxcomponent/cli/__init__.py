@@ -1,0 +1,76 @@
+"""The ``wxcomponent`` command: serve, emulator, demo, decrypt, authorizers, token.
+
+Every error is one line on stderr and a non-zero exit status; ``wxcomponent --debug …`` shows
+the traceback instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from .. import __version__
+from ._common import describe, err
+
+__all__ = ["main"]
+
+
+class _Group(click.Group):
+    """A group that turns any failure of a command into one line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            _fail(describe(exc))
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="show tracebacks of errors")
+@click.version_option(__version__, prog_name="wxcomponent")
+def cli(debug: bool) -> None:
+    """Run a WeChat third-party platform (第三方平台): the service, an offline emulator of
+    WeChat, a demo of the whole flow, and tools for operators."""
+
+
+def _register() -> None:
+    from .commands import authorizers, emulator, serve, token
+    from .decrypt import decrypt
+    from .demo import demo
+
+    for command in (serve, emulator, demo, decrypt, authorizers, token):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``wxcomponent`` script; returns the exit status."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None,
+                          prog_name="wxcomponent", standalone_mode=False)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "wxcomponent"
+        _fail(f"{exc.format_message()} (see '{where} --help')")
+        return exc.exit_code
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+        return exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        _fail("interrupted")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False,
+              soft_wrap=True)

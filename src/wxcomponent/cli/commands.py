@@ -1,0 +1,180 @@
+"""``serve``, ``emulator``, ``authorizers`` and ``token``."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from ..client import Component
+from ..config import ComponentConfig
+from ..service.app import Service, open_service_store
+from ..service.server import bind
+from ..service.server import serve as serve_forever
+from ..service.settings import LOG_LEVELS, ServiceSettings, load_settings, shown_url
+from ..stores.base import AuthorizerRecord, AuthorizerStatus, Store
+from ._common import config_option, err, out, platform_option, quiet_logs
+
+__all__ = ["authorizers", "emulator", "serve", "token"]
+
+
+@click.command()
+@config_option
+@click.option("--host", default=None, help="address to listen on (overrides the settings)")
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="port to listen on (overrides the settings)")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS), default=None,
+              help="log level (overrides the settings)")
+def serve(config: Path | None, host: str | None, port: int | None,
+          log_level: str | None) -> None:
+    """Run the service: callback URLs, authorization pages, token API, /healthz, /metrics.
+
+    Stops gracefully on SIGTERM or Ctrl-C.
+    """
+    settings = load_settings(config, host=host, port=port, log_level=log_level)
+    with err.status("opening the store…"):
+        service = Service(settings)
+        service.check_store()
+    sock = bind(settings.host, settings.port)
+    listening = f"http://{settings.host}:{sock.getsockname()[1]}"
+    base = settings.public_url or listening
+    err.print(f"[bold]wxcomponent service[/] on {listening} "
+              f"(store {shown_url(settings.store)}, API {settings.api_base})", markup=True)
+    for appid in service.platforms:
+        err.print(f"  {appid}  authorization events  {base}/{appid}/events\n"
+                  f"  {' ' * len(appid)}  messages              {base}/{appid}/messages/$APPID$\n"
+                  f"  {' ' * len(appid)}  authorization page    {base}/{appid}/authorize",
+                  markup=False, highlight=False)
+    if settings.api_key is None:
+        err.print("  token API off (no api_key configured)", markup=False)
+    code = serve_forever(settings, service=service, sock=sock)
+    if code:
+        raise click.ClickException("the service did not start (see the log above)")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", type=click.IntRange(0, 65535), default=8800, show_default=True,
+              help="port (0 picks a free one)")
+@click.option("--ticket-interval", type=click.FloatRange(min=0), default=600.0,
+              show_default=True, metavar="SECONDS",
+              help="seconds between ticket pushes (0: no automatic pushes)")
+@click.option("--auth-event-url", default=None, help="the platform's authorization-event URL")
+@click.option("--message-url", default=None, help="the platform's message URL ($APPID$ ok)")
+@click.pass_context
+def emulator(ctx: click.Context, host: str, port: int, ticket_interval: float,
+             auth_event_url: str | None, message_url: str | None) -> None:
+    """Run an emulator of WeChat's API and pushes (offline development and tests)."""
+    from ..emulator.__main__ import main as run_emulator
+
+    argv = ["--host", host, "--port", str(port), "--ticket-interval", str(ticket_interval),
+            "--log-level", "warning"]
+    if auth_event_url:
+        argv += ["--auth-event-url", auth_event_url]
+    if message_url:
+        argv += ["--message-url", message_url]
+    ctx.exit(run_emulator(argv))
+
+
+def _platforms(settings: ServiceSettings, platform: str | None) -> list[ComponentConfig]:
+    return [settings.platform(platform)] if platform else list(settings.platforms)
+
+
+_STATUSES: dict[str, AuthorizerStatus | None] = {
+    "all": None, "authorized": "authorized", "revoked": "revoked"}
+
+
+def _records(store: Store, appid: str, status: AuthorizerStatus | None
+             ) -> Iterator[AuthorizerRecord]:
+    after: str | None = None
+    while True:
+        page = store.list_authorizers(appid, status=status, after=after, limit=200)
+        yield from page
+        if len(page) < 200:
+            return
+        after = page[-1].authorizer_appid
+
+
+def _when(seconds: float | None) -> str:
+    if not seconds:
+        return "—"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
+
+
+@click.command()
+@config_option
+@platform_option
+@click.option("--status", type=click.Choice(["all", "authorized", "revoked"]), default="all",
+              show_default=True, help="which records to list")
+@click.option("--json", "as_json", is_flag=True, help="print JSON lines instead of a table")
+def authorizers(config: Path | None, platform: str | None, status: str, as_json: bool) -> None:
+    """List the authorizers kept in the store, with their status."""
+    settings = load_settings(config)
+    store, opened = open_service_store(settings)
+    try:
+        table = Table(title="authorizers", title_justify="left")
+        for name in ("platform", "authorizer appid", "status", "permission sets", "authorized",
+                     "updated", "revoked"):
+            table.add_column(name, overflow="fold")
+        count = 0
+        with err.status("reading the store…"):
+            for config_ in _platforms(settings, platform):
+                for record in _records(store, config_.appid, _STATUSES[status]):
+                    count += 1
+                    if as_json:
+                        out.print_json(json.dumps({
+                            "platform": record.component_appid,
+                            "authorizer_appid": record.authorizer_appid,
+                            "status": record.status, "func_info": list(record.func_info),
+                            "authorized_at": record.authorized_at,
+                            "updated_at": record.updated_at, "revoked_at": record.revoked_at,
+                        }), indent=None)
+                        continue
+                    style = "green" if record.status == "authorized" else "red"
+                    table.add_row(record.component_appid, record.authorizer_appid,
+                                  f"[{style}]{record.status}[/]",
+                                  " ".join(str(i) for i in record.func_info) or "—",
+                                  _when(record.authorized_at), _when(record.updated_at),
+                                  _when(record.revoked_at))
+        if not as_json:
+            out.print(table)
+        err.print(f"{count} authorizer(s)", markup=False)
+    finally:
+        for opened_store in opened:
+            opened_store.close()
+
+
+@click.command()
+@config_option
+@platform_option
+@click.option("--authorizer", "authorizer_appid", default=None, metavar="APPID",
+              help="an authorizer's access token instead of the component token")
+@click.option("--stale", default=None, metavar="TOKEN",
+              help="compare-and-refresh: a token that WeChat refused (renewed only if it is "
+                   "still the stored one)")
+def token(config: Path | None, platform: str | None, authorizer_appid: str | None,
+          stale: str | None) -> None:
+    """Print an access token (only the token on stdout, for scripts)."""
+    settings = load_settings(config)
+    store, opened = open_service_store(settings)
+    component = Component(settings.platform(platform), store, api_base=settings.api_base,
+                          auth_base=settings.auth_base)
+    try:
+        what = f"the access token of {authorizer_appid}" if authorizer_appid \
+            else "the component access token"
+        with quiet_logs(), err.status(f"getting {what}…"):
+            if authorizer_appid:
+                client = component.authorizer(authorizer_appid)
+                value = client.refresh_access_token(stale) if stale else client.access_token()
+            else:
+                value = (component.refresh_access_token(stale) if stale
+                         else component.access_token())
+        click.echo(value)
+    finally:
+        component.close()
+        for opened_store in opened:
+            opened_store.close()

@@ -1,0 +1,30 @@
+"""The production service: callback URLs, authorization pages, a token API, health, metrics.
+
+Build it from validated settings (a TOML file and/or ``WXCOMPONENT_…`` environment variables,
+see :mod:`wxcomponent.service.settings`) and serve it with uvicorn::
+
+    from wxcomponent.service import create_app, load_settings
+
+    app = create_app(load_settings("wxcomponent.toml"))     # uvicorn module:app
+
+or from the command line: ``wxcomponent serve --config wxcomponent.toml``.
+"""
+
+from __future__ import annotations
+
+from .app import Service, ServiceApp, create_app, open_service_store
+from .server import ServiceServer, serve
+from .settings import ENV_PREFIX, ServiceSettings, SettingsError, load_settings
+
+__all__ = [
+    "ENV_PREFIX",
+    "Service",
+    "ServiceApp",
+    "ServiceServer",
+    "ServiceSettings",
+    "SettingsError",
+    "create_app",
+    "load_settings",
+    "open_service_store",
+    "serve",
+]

@@ -1,0 +1,134 @@
+"""Prometheus metrics of the service, one registry per application.
+
+Fed by the platforms' event listeners (pushes, token refreshes, authorizer changes) and by a
+response hook on the HTTP client that calls WeChat (``errcode`` answers). Without
+``prometheus-client`` (the ``service`` extra) every method does nothing and :attr:`Metrics.enabled`
+is False.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+
+__all__ = ["Metrics"]
+
+#: Events of the platforms turned into push counts: event name -> result label.
+_PUSH_RESULTS = {
+    "push_handled": "handled",
+    "push_duplicate": "duplicate",
+    "push_refused": "refused",
+    "push_failed": "failed",
+}
+_AUTHORIZER_EVENTS = ("authorizer_saved", "authorizer_revoked", "refresh_token_rotated",
+                      "authorization_exchange_failed", "handler_failed", "quota_exhausted")
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    """The service's counters and histograms, in a registry of their own."""
+
+    def __init__(self) -> None:
+        try:
+            import prometheus_client as prom
+        except ImportError:
+            self.enabled = False
+            self.registry: Any = None
+            return
+        self.enabled = True
+        self._prom = prom
+        self.registry = prom.CollectorRegistry(auto_describe=True)
+        reg = self.registry
+        self.pushes = prom.Counter(
+            "wxcomponent_pushes", "Pushes received on the callback URLs, by type and result.",
+            ("platform", "type", "result"), registry=reg)
+        self.refreshes = prom.Counter(
+            "wxcomponent_token_refreshes", "Token refreshes against WeChat, by kind and result.",
+            ("platform", "kind", "result"), registry=reg)
+        self.refresh_seconds = prom.Histogram(
+            "wxcomponent_token_refresh_seconds", "Duration of successful token refreshes.",
+            ("platform", "kind"), buckets=_LATENCY_BUCKETS, registry=reg)
+        self.api_errors = prom.Counter(
+            "wxcomponent_api_errors", "Error answers from WeChat's API, by errcode "
+            "(http_<status> for HTTP 5xx).", ("platform", "errcode"), registry=reg)
+        self.events = prom.Counter(
+            "wxcomponent_events", "Authorizer and handler events, by name.",
+            ("platform", "event"), registry=reg)
+        self.ticket_time = prom.Gauge(
+            "wxcomponent_ticket_received_timestamp_seconds",
+            "When the platform's last verify ticket was received (epoch seconds).",
+            ("platform",), registry=reg)
+        self.token_api = prom.Counter(
+            "wxcomponent_token_api_requests", "Requests to the internal token API, by status.",
+            ("endpoint", "status"), registry=reg)
+
+    # ------------------------------------------------------------------ feeding
+
+    def listener(self, platform: str) -> Callable[[str, Mapping[str, Any]], None]:
+        """A platform event listener recording that platform's events."""
+
+        pushes: dict[tuple[str, str], Any] = {}  # label children, looked up once
+        ticket_time: Any = self.ticket_time.labels(platform) if self.enabled else None
+
+        def record(name: str, fields: Mapping[str, Any]) -> None:
+            if not self.enabled:
+                return
+            result = _PUSH_RESULTS.get(name)
+            if result is not None:
+                kind = "unknown" if result == "refused" else str(fields.get("event") or "unknown")
+                child = pushes.get((kind, result))
+                if child is None:
+                    child = pushes[(kind, result)] = self.pushes.labels(platform, kind, result)
+                child.inc()
+            elif name == "token_refreshed":
+                kind = str(fields.get("kind", "token"))
+                self.refreshes.labels(platform, kind, "ok").inc()
+                seconds = fields.get("seconds")
+                if isinstance(seconds, (int, float)):
+                    self.refresh_seconds.labels(platform, kind).observe(max(0.0, seconds))
+            elif name == "refresh_failed":
+                self.refreshes.labels(platform, str(fields.get("kind", "token")), "failed").inc()
+            elif name == "ticket_received":
+                ticket_time.set_to_current_time()
+            elif name in _AUTHORIZER_EVENTS:
+                self.events.labels(platform, name).inc()
+
+        return record
+
+    def response_hook(self, platform: str) -> Callable[[httpx.Response], Awaitable[None]]:
+        """An httpx response hook counting WeChat's error answers for ``platform``."""
+
+        async def hook(response: httpx.Response) -> None:
+            if not self.enabled:
+                return
+            if response.status_code >= 500:
+                self.api_errors.labels(platform, f"http_{response.status_code}").inc()
+                return
+            content = await response.aread()
+            if b'"errcode"' not in content:
+                return
+            try:
+                errcode = int(json.loads(content).get("errcode") or 0)
+            except (ValueError, TypeError, AttributeError):
+                return
+            if errcode:
+                self.api_errors.labels(platform, str(errcode)).inc()
+
+        return hook
+
+    def token_api_request(self, endpoint: str, status: int) -> None:
+        """Count one request to the token API."""
+        if self.enabled:
+            self.token_api.labels(endpoint, str(status)).inc()
+
+    # ------------------------------------------------------------------ exposition
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The text exposition of the registry and its content type."""
+        if not self.enabled:
+            return b"", "text/plain"
+        prom = self._prom
+        return prom.generate_latest(self.registry), str(prom.CONTENT_TYPE_LATEST)

@@ -1,0 +1,295 @@
+"""The ``wxcomponent`` command, run as a subprocess like an operator would."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
+from wxcomponent.stores import AuthorizerRecord, SQLiteStore
+
+P = DEFAULT_PLATFORM
+ROOT = Path(__file__).resolve().parents[2]
+#: Configuration files are TOML, read with tomllib (Python 3.11+).
+needs_toml = pytest.mark.skipif(sys.version_info < (3, 11),
+                                reason="reading TOML files needs Python 3.11")
+
+
+def vectors_file() -> Path:
+    shared = Path(__file__).resolve().parents[3] / "shared" / "spec" / "vectors.json"
+    return shared if shared.exists() else ROOT / "tests" / "core" / "data" / "vectors.json"
+
+
+def decrypt_vector(name: str = "official-platform-push") -> dict[str, Any]:
+    vectors = json.loads(vectors_file().read_text(encoding="utf-8"))["vectors"]
+    found: dict[str, Any] = next(v for v in vectors if v["name"] == name)
+    return found
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WXCOMPONENT_")}
+    env.update({"COLUMNS": "200", "NO_COLOR": "1"}, **extra)
+    return env
+
+
+def wxcomponent(*args: str, timeout: float = 60, stdin: bytes | None = None,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wxcomponent.cli", *args], input=(
+        stdin.decode() if stdin is not None else None), capture_output=True, text=True,
+        timeout=timeout, env=env or clean_env(), cwd=ROOT)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def write_config(path: Path, *, api_base: str, store: Path, port: int = 8000) -> Path:
+    path.write_text(
+        f'port = {port}\napi_base = "{api_base}"\nstore = "sqlite:///{store}"\n'
+        f'api_key = "cli-test-key-0123456789"\nrefresh_interval = 0\n\n'
+        f'[[platforms]]\nappid = "{P.appid}"\nsecret = "{P.secret}"\ntoken = "{P.token}"\n'
+        f'encoding_aes_key = "{P.encoding_aes_key}"\n', encoding="utf-8")
+    return path
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- demo
+
+
+def test_demo_walks_through_every_step_and_exits_0() -> None:
+    result = wxcomponent("demo", timeout=90)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for step in ("Verify ticket pushed to the service", "A merchant authorizes",
+                 "EncodingAESKey rotation", "40001 injected and healed",
+                 "500 concurrent token requests", "The merchant revokes"):
+        assert f"✓ {step}" in out, step
+    assert "✗" not in out
+    assert "All 9 steps held" in out
+    assert "/cgi-bin/component/api_authorizer_token" in out  # the call-count table
+
+
+# --------------------------------------------------------------------------- decrypt
+
+
+def vector_args(vector: dict[str, Any], tmp_path: Path, *, signature: str | None = None
+                ) -> list[str]:
+    body = tmp_path / "body.xml"
+    body.write_text(f"<xml><ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName>"
+                    f"<Encrypt><![CDATA[{vector['encrypt']}]]></Encrypt></xml>", encoding="utf-8")
+    query = (f"https://platform.example.com/messages/wx?timestamp={vector['timestamp']}"
+             f"&nonce={vector['nonce']}&encrypt_type=aes"
+             f"&msg_signature={signature or vector['msg_signature']}")
+    return ["decrypt", query, str(body), "--appid", vector["appid"], "--token",
+            vector["token"], "--encoding-aes-key", vector["encoding_aes_key"]]
+
+
+def test_decrypt_prints_the_plaintext_fields(tmp_path: Path) -> None:
+    vector = decrypt_vector()
+    result = wxcomponent(*vector_args(vector, tmp_path))
+    assert result.returncode == 0, result.stderr
+    for value in ("gh_97417a04a28d", "o9AgO5Kd5ggOC-bXrbNODIiE3bGY", "1715943329", "debug_demo",
+                  "hello world", "debug_str"):
+        assert value in result.stdout, value
+    assert "msg_signature ok" in result.stdout
+
+
+@needs_toml
+def test_decrypt_reads_the_body_from_stdin_and_a_config_file(tmp_path: Path) -> None:
+    vector = decrypt_vector()
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[platforms]]\nappid = "{vector["appid"]}"\nsecret = "s"\n'
+                      f'token = "{vector["token"]}"\n'
+                      f'encoding_aes_key = "{vector["encoding_aes_key"]}"\n', encoding="utf-8")
+    query = (f"timestamp={vector['timestamp']}&nonce={vector['nonce']}"
+             f"&msg_signature={vector['msg_signature']}")
+    result = wxcomponent("decrypt", query, "-", "--config", str(config),
+                         stdin=vector["encrypt"].encode())
+    assert result.returncode == 0, result.stderr
+    assert "hello world" in result.stdout
+
+
+def test_decrypt_says_which_check_failed(tmp_path: Path) -> None:
+    vector = decrypt_vector()
+    tampered = ("0" if vector["msg_signature"][0] != "0" else "1") + vector["msg_signature"][1:]
+    result = wxcomponent(*vector_args(vector, tmp_path, signature=tampered))
+    line = assert_one_line_error(result)
+    assert "msg_signature does not match (-40001)" in line
+    assert result.stdout == ""
+    args = vector_args(vector, tmp_path)
+    args[args.index("--appid") + 1] = "wx0000000000000000"
+    wrong_appid = assert_one_line_error(wxcomponent(*args))
+    assert "(-40005)" in wrong_appid
+
+
+# --------------------------------------------------------------------------- serve
+
+
+@pytest.fixture
+def emulator() -> Iterator[EmulatorServer]:
+    with EmulatorServer(ticket_interval=None) as server:
+        yield server
+
+
+def wait_healthz(url: str, process: subprocess.Popen[str], timeout: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited early: {process.communicate()}")
+        try:
+            return httpx.get(url + "/healthz", timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("serve did not answer /healthz")
+
+
+@needs_toml
+def test_serve_answers_receives_a_ticket_and_stops_on_sigterm(
+        emulator: EmulatorServer, tmp_path: Path) -> None:
+    port = free_port()
+    store_path = tmp_path / "service.sqlite3"
+    config = write_config(tmp_path / "wx.toml", api_base=emulator.url, store=store_path,
+                          port=port)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wxcomponent.cli", "serve", "--config", str(config),
+         "--host", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=clean_env(), cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        first = wait_healthz(url, process)
+        assert first.status_code == 200
+        assert first.json()["platforms"][P.appid]["ticket"] == "waiting_for_ticket"
+        emulator.configure(P.appid, auth_event_url=f"{url}/{P.appid}/events")
+        delivery = emulator.push_ticket(P.appid)
+        assert delivery.ok, delivery.error
+        assert httpx.get(url + "/healthz").json()["platforms"][P.appid]["ticket"] == "ok"
+        token = httpx.get(f"{url}/api/{P.appid}/component_token",
+                          headers={"Authorization": "Bearer cli-test-key-0123456789"})
+        assert token.status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert f"{url}/{P.appid}/events" in stderr  # the startup summary names the URLs
+    assert "Finished server process" in stderr  # uvicorn's graceful shutdown
+    stored = SQLiteStore(store_path)
+    try:
+        ticket = stored.load_ticket(P.appid)
+        assert ticket is not None and ticket.value == emulator.latest_ticket(P.appid)
+    finally:
+        stored.close()
+
+
+@needs_toml
+def test_serve_with_a_bad_config_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.toml"
+    line = assert_one_line_error(wxcomponent("serve", "--config", str(missing)))
+    assert f"{missing}: no such file" in line
+    env = clean_env(WXCOMPONENT_APPID=P.appid, WXCOMPONENT_SECRET=P.secret,
+                    WXCOMPONENT_TOKEN=P.token, WXCOMPONENT_ENCODING_AES_KEY="short")
+    line = assert_one_line_error(wxcomponent("serve", env=env))
+    assert "platforms[0].encoding_aes_key" in line and "WXCOMPONENT_ENCODING_AES_KEY" in line
+
+
+@needs_toml
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = wxcomponent("--debug", "serve", "--config", str(tmp_path / "missing.toml"))
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "SettingsError" in result.stderr
+
+
+# --------------------------------------------------------------------------- ops commands
+
+
+@needs_toml
+def test_token_prints_only_the_token(emulator: EmulatorServer, tmp_path: Path) -> None:
+    store_path = tmp_path / "ops.sqlite3"
+    config = write_config(tmp_path / "wx.toml", api_base=emulator.url, store=store_path)
+    store = SQLiteStore(store_path)
+    store.save_ticket(P.appid, emulator.issue_ticket(P.appid), int(time.time()))
+    store.close()
+    result = wxcomponent("token", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    assert result.stdout == token + "\n" and len(token) > 20 and " " not in token
+    assert emulator.calls("/cgi-bin/component/api_component_token") == 1
+    again = wxcomponent("token", "--config", str(config))
+    assert again.stdout.strip() == token  # from the store
+    assert emulator.calls("/cgi-bin/component/api_component_token") == 1
+    unknown = assert_one_line_error(wxcomponent("token", "--config", str(config),
+                                                "--authorizer", "wx0123456789abcdef"))
+    assert "has no stored authorization" in unknown
+
+
+@needs_toml
+def test_authorizers_lists_the_store(tmp_path: Path) -> None:
+    store_path = tmp_path / "ops.sqlite3"
+    config = write_config(tmp_path / "wx.toml", api_base="http://127.0.0.1:9", store=store_path)
+    store = SQLiteStore(store_path)
+    for appid in ("wx00000000000000a1", "wx00000000000000a2"):
+        store.save_authorizer(AuthorizerRecord(P.appid, appid, "refresh@@@" + appid,
+                                               func_info=(1, 15), authorized_at=time.time(),
+                                               updated_at=time.time()))
+    store.mark_revoked(P.appid, "wx00000000000000a2")
+    store.close()
+    result = wxcomponent("authorizers", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("│")[2].strip(): line for line in result.stdout.splitlines()
+            if "wx00000000000000a" in line}
+    assert "authorized" in rows["wx00000000000000a1"]
+    assert "revoked" in rows["wx00000000000000a2"]
+    assert "refresh@@@" not in result.stdout
+    only = wxcomponent("authorizers", "--config", str(config), "--status", "revoked", "--json")
+    listed = [json.loads(line) for line in only.stdout.splitlines()]
+    assert [r["authorizer_appid"] for r in listed] == ["wx00000000000000a2"]
+    assert listed[0]["func_info"] == [1, 15]
+
+
+def test_emulator_serves_until_sigterm() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wxcomponent.cli", "emulator", "--port", str(port),
+         "--ticket-interval", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=clean_env(), cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.post(f"http://127.0.0.1:{port}/cgi-bin/component/"
+                                    "api_create_preauthcode", json={})
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+        assert answer.json()["errcode"] == 41001  # like WeChat: no access token given
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, _ = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert P.appid in stdout and P.encoding_aes_key in stdout

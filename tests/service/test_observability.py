@@ -1,0 +1,141 @@
+"""/metrics and /healthz, and the lifespan that runs the refresher."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import httpx
+import pytest
+
+from wxcomponent.emulator import EmulatorServer
+from wxcomponent.errors import StoreUnavailable
+from wxcomponent.service import Service, ServiceServer
+from wxcomponent.stores import MemoryStore
+
+from .conftest import APPID, COMPONENT_TOKEN, Running, make_settings, running
+
+PUSHES = "wxcomponent_pushes_total"
+TICKET = "component_verify_ticket"
+
+
+async def test_push_counts_change_with_pushes(svc: Running) -> None:
+    labels = {"platform": APPID, "type": TICKET}
+    assert await svc.metric(PUSHES, **labels, result="handled") == 0
+    await svc.push_ticket()
+    await svc.push_ticket()
+    assert await svc.metric(PUSHES, **labels, result="handled") == 2
+    query, body = svc.sealed(TICKET, ComponentVerifyTicket=svc.emu.issue_ticket(APPID))
+    for _ in range(2):  # WeChat's retry of one push: handled once, then a duplicate
+        answer = await svc.client.post(f"/{APPID}/events", params=query, content=body)
+        assert answer.text == "success"
+    assert await svc.metric(PUSHES, **labels, result="handled") == 3
+    assert await svc.metric(PUSHES, **labels, result="duplicate") == 1
+    tampered = dict(query, msg_signature="0" * 40)
+    refused = await svc.client.post(f"/{APPID}/events", params=tampered, content=body)
+    assert refused.status_code == 403
+    assert await svc.metric(PUSHES, platform=APPID, type="unknown", result="refused") == 1
+    assert await svc.metric("wxcomponent_ticket_received_timestamp_seconds",
+                            platform=APPID) >= time.time() - 60
+
+
+async def test_refreshes_and_api_errors_are_counted(svc: Running) -> None:
+    await svc.push_ticket()
+    svc.emu.inject(COMPONENT_TOKEN, errcode=45009)
+    assert (await svc.api("GET", "/component_token")).status_code == 429
+    assert await svc.metric("wxcomponent_api_errors_total", platform=APPID,
+                            errcode="45009") == 1
+    kind = {"platform": APPID, "kind": "component_access_token"}
+    assert await svc.metric("wxcomponent_token_refreshes_total", **kind, result="failed") == 1
+    assert (await svc.api("GET", "/component_token")).status_code == 200
+    assert await svc.metric("wxcomponent_token_refreshes_total", **kind, result="ok") == 1
+    assert await svc.metric("wxcomponent_token_refresh_seconds_count", **kind) == 1
+    assert await svc.metric("wxcomponent_token_api_requests_total",
+                            endpoint="component_token", status="429") == 1
+    assert await svc.metric("wxcomponent_events_total", platform=APPID,
+                            event="quota_exhausted") == 1
+
+
+async def test_each_app_has_its_own_registry(wechat_emulator: EmulatorServer) -> None:
+    async with running(wechat_emulator) as first, running(wechat_emulator) as second:
+        await first.push_ticket()
+        labels = {"platform": APPID, "type": TICKET, "result": "handled"}
+        assert await first.metric(PUSHES, **labels) == 1
+        assert await second.metric(PUSHES, **labels) == 0
+
+
+async def test_healthz_waits_for_the_first_ticket_then_reports_its_age(svc: Running) -> None:
+    before = await svc.client.get("/healthz")
+    assert before.status_code == 200
+    assert before.json()["platforms"][APPID]["ticket"] == "waiting_for_ticket"
+    await svc.push_ticket()
+    after = await svc.client.get("/healthz")
+    assert after.status_code == 200
+    report = after.json()
+    assert report["status"] == "ok" and report["store"]["ok"] is True
+    assert report["platforms"][APPID]["ticket"] == "ok"
+    assert 0 <= report["platforms"][APPID]["ticket_age_seconds"] < 60
+
+
+async def test_healthz_is_503_when_the_component_token_cannot_be_refreshed(svc: Running) -> None:
+    await svc.push_ticket()
+    svc.emu.inject(COMPONENT_TOKEN, errcode=40013)
+    await svc.api("GET", "/component_token")
+    answer = await svc.client.get("/healthz")
+    assert answer.status_code == 503
+    errors = answer.json()["platforms"][APPID]["refresh_errors"]
+    assert [e["error"] for e in errors] == ["InvalidAppCredentials"]
+    await svc.api("GET", "/component_token")  # the fault was for one call
+    assert (await svc.client.get("/healthz")).status_code == 200
+
+
+async def test_healthz_is_503_for_a_stale_ticket(wechat_emulator: EmulatorServer) -> None:
+    async with running(wechat_emulator, ticket_max_age=1) as svc:
+        await svc.push_ticket()
+        await asyncio.sleep(1.2)
+        answer = await svc.client.get("/healthz")
+        assert answer.status_code == 503
+        assert answer.json()["platforms"][APPID]["ticket"] == "stale"
+
+
+class BrokenStore(MemoryStore):
+    def load_ticket(self, component_appid: str):  # type: ignore[no-untyped-def]
+        raise StoreUnavailable("the disk is gone")
+
+
+async def test_healthz_is_503_when_the_store_fails(wechat_emulator: EmulatorServer) -> None:
+    service = Service(make_settings(api_base=wechat_emulator.url), store=BrokenStore())
+    transport = httpx.ASGITransport(app=service.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        answer = await client.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json()["store"] == {"ok": False,
+                                      "error": "StoreUnavailable: the disk is gone"}
+
+
+def test_lifespan_starts_and_stops_the_refresher(wechat_emulator: EmulatorServer) -> None:
+    settings = make_settings(api_base=wechat_emulator.url, refresh_interval=0.2)
+    store = MemoryStore()
+    store.save_ticket(APPID, wechat_emulator.issue_ticket(APPID), int(time.time()))
+    server = ServiceServer(Service(settings, store=store))
+    with server:
+        deadline = time.monotonic() + 10
+        while wechat_emulator.calls(COMPONENT_TOKEN) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert wechat_emulator.calls(COMPONENT_TOKEN) == 1  # renewed without any request
+        refreshers = list(server.service._refreshers)
+        assert refreshers and all(r.running for r in refreshers)
+    assert not any(r.running for r in refreshers)
+    assert server.service._refreshers == []
+
+
+async def test_without_prometheus_client_the_metrics_are_off(
+        wechat_emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "prometheus_client", None)  # import fails
+    async with running(wechat_emulator) as svc:
+        assert svc.service.metrics.enabled is False
+        await svc.push_ticket()  # the listeners do nothing, the push is handled
+        answer = await svc.client.get("/metrics")
+        assert answer.status_code == 404
+        assert "wxcomponent[service]" in answer.json()["message"]
