@@ -178,9 +178,11 @@ class _Shell:
         self._listeners.append(listener)
 
     def _emit(self, effect: Emit) -> None:
-        log.info("%s %s", effect.name, dict(effect.fields),
-                 extra={"wx_event": effect.name, "wx_fields": dict(effect.fields)})
-        for listener in list(self._listeners):
+        if log.isEnabledFor(logging.INFO):
+            fields = dict(effect.fields)
+            log.info("%s %s", effect.name, fields,
+                     extra={"wx_event": effect.name, "wx_fields": fields})
+        for listener in self._listeners:
             try:
                 listener(effect.name, effect.fields)
             except Exception:

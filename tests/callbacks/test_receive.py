@@ -262,3 +262,16 @@ def test_random_signed_payloads_never_break(message: bytes, nonce: str, envelope
     assert isinstance(answer, CallbackResponse)
     assert answer.status in ALLOWED - {405, 413}
     _fuzz.wait_background()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab=&?%+;x1 中", max_size=30))
+def test_query_fast_path_agrees_with_parse_qsl(query: str) -> None:
+    from urllib.parse import parse_qsl
+
+    from wxcomponent.core.callbacks import _params
+
+    expected: dict[str, str] = {}
+    for name, value in parse_qsl(query.lstrip("?"), keep_blank_values=True, errors="replace"):
+        expected.setdefault(name, value)
+    assert _params(query) == expected

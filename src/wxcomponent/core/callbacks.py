@@ -345,11 +345,19 @@ def _params(query: object) -> dict[str, str]:
     if isinstance(query, (bytes, bytearray, memoryview)):
         query = bytes(query).decode("utf-8", "replace")
     if isinstance(query, str):
-        pairs: list[tuple[str, str]] = parse_qsl(query.lstrip("?"), keep_blank_values=True,
-                                                 errors="replace")
+        query = query.lstrip("?")
         out: dict[str, str] = {}
-        for name, value in pairs:
-            out.setdefault(name, value)
+        if "%" in query or "+" in query or ";" in query:
+            pairs: list[tuple[str, str]] = parse_qsl(query, keep_blank_values=True,
+                                                     errors="replace")
+            for name, value in pairs:
+                out.setdefault(name, value)
+            return out
+        # WeChat's query strings need no unquoting: split them directly (the hot path).
+        for pair in query.split("&"):
+            if pair:
+                name, _, value = pair.partition("=")
+                out.setdefault(name, value)
         return out
     if isinstance(query, Mapping):
         found = {name: _first(value) for name, value in query.items() if isinstance(name, str)}

@@ -43,8 +43,8 @@ import asyncio as aio
 import contextlib
 import inspect
 import re
-import weakref
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
