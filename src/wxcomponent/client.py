@@ -173,6 +173,19 @@ class _Shell:
         """Install a new EncodingAESKey at run time; the current one stays as the previous."""
         self._ctx.crypto.rotate(new_encoding_aes_key)
 
+    def token_key(self, kind: str, authorizer_appid: str | None = None) -> str:
+        """The store key of a token: ``"component_access_token"``, or with an authorizer
+        appid ``"authorizer_access_token"`` or ``"jsapi_ticket"``."""
+        ctx = self._ctx
+        if kind == "component_access_token" and authorizer_appid is None:
+            return ctx.component_token_key()
+        if authorizer_appid and kind == "authorizer_access_token":
+            return ctx.authorizer_token_key(authorizer_appid)
+        if authorizer_appid and kind == "jsapi_ticket":
+            return ctx.jsapi_ticket_key(authorizer_appid)
+        raise ValueError(f"no token {kind!r}" + (f" for {authorizer_appid}"
+                                                  if authorizer_appid else ""))
+
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(name, fields)`` on every event (ticket received, token refreshed…)."""
         self._listeners.append(listener)

@@ -77,32 +77,32 @@ def _authorizer(component: AsyncComponent, request: Request) -> AsyncAuthorizerC
 
 
 async def _component_token(component: AsyncComponent, request: Request) -> Produced:
-    return (await component.access_token(), component._ctx.component_token_key(),
+    return (await component.access_token(), component.token_key("component_access_token"),
             "access_token")
 
 
 async def _component_refresh(component: AsyncComponent, request: Request) -> Produced:
     stale = await _stale(request)
-    return (await component.refresh_access_token(stale), component._ctx.component_token_key(),
-            "access_token")
+    token = await component.refresh_access_token(stale)
+    return token, component.token_key("component_access_token"), "access_token"
 
 
 async def _authorizer_token(component: AsyncComponent, request: Request) -> Produced:
     client = _authorizer(component, request)
-    return (await client.access_token(), component._ctx.authorizer_token_key(client.appid),
-            "access_token")
+    token = await client.access_token()
+    return token, component.token_key("authorizer_access_token", client.appid), "access_token"
 
 
 async def _authorizer_refresh(component: AsyncComponent, request: Request) -> Produced:
     client = _authorizer(component, request)
     stale = await _stale(request)
     return (await client.refresh_access_token(stale),
-            component._ctx.authorizer_token_key(client.appid), "access_token")
+            component.token_key("authorizer_access_token", client.appid), "access_token")
 
 
 async def _jsapi_ticket(component: AsyncComponent, request: Request) -> Produced:
     client = _authorizer(component, request)
-    return (await client.jsapi_ticket(), component._ctx.jsapi_ticket_key(client.appid),
+    return (await client.jsapi_ticket(), component.token_key("jsapi_ticket", client.appid),
             "ticket")
 
 
