@@ -209,3 +209,35 @@ async def test_memory_aio_view_shares_the_dicts() -> None:
     await view.save_ticket(C1, "shared", 1)
     assert store.load_ticket(C1).value == "shared"  # type: ignore[union-attr]
     assert view.sync is store
+
+
+async def test_async_store_never_blocks_the_loop_on_a_held_write_lock(tmp_path: Path) -> None:
+    """Calls run inline when nothing holds the lock, and move to a worker thread when another
+    connection (here: another process's stand-in) holds the write lock."""
+    import asyncio
+
+    path = tmp_path / "held.sqlite3"
+    store = AsyncSQLiteStore(path)
+    assert await store.save_ticket("wx1234567890abcdef", "t1", 1)  # inline: nothing held
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # hold the write lock
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    tick_task = asyncio.ensure_future(ticker())
+    write = asyncio.ensure_future(store.save_ticket("wx1234567890abcdef", "t2", 2))
+    await asyncio.sleep(0.3)
+    assert not write.done()  # waiting for the lock, on a worker thread…
+    assert ticks >= 10  # …while the loop kept running
+    other.execute("COMMIT")
+    assert await asyncio.wait_for(write, 5)
+    ticket = await store.load_ticket("wx1234567890abcdef")
+    assert ticket is not None and ticket.value == "t2"
+    tick_task.cancel()
+    other.close()
+    await store.close()

@@ -29,9 +29,9 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from ..errors import StoreCorrupt, StoreError, StoreUnavailable
 from . import _validate as valid
@@ -41,6 +41,7 @@ from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket
 __all__ = ["SCHEMA_VERSION", "AsyncSQLiteStore", "SQLiteStore"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 #: Migrations, in order: (version, statements). Append; never edit a released one.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -97,9 +98,14 @@ _UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "rea
 
 class _Connection(sqlite3.Connection):
     """A connection that can be weakly referenced (for :meth:`SQLiteStore.close`), and that
-    remembers its ``synchronous`` level."""
+    remembers its ``synchronous`` level and busy timeout."""
 
     synchronous = "FULL"
+    busy_ms = -1
+
+
+class _WouldWait(Exception):
+    """A call made with :meth:`SQLiteStore._no_wait` met a lock; nothing was written."""
 
 
 # Stores whose connections must not be used by a forked child.
@@ -157,6 +163,7 @@ class SQLiteStore:
         self._busy_timeout = float(busy_timeout)
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._write_turn = threading.Lock()
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._schema_ready = False
         self._closed = False
@@ -273,11 +280,41 @@ class SQLiteStore:
             return StoreUnavailable(f"{self._path}: {exc}")
         return StoreCorrupt(f"{self._path} is not a usable wxcomponent store: {exc}")
 
-    def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+    @contextlib.contextmanager
+    def _no_wait(self) -> Iterator[None]:
+        """Within this block, this thread's calls raise :class:`_WouldWait` instead of waiting
+        for a lock (another thread's or process's write). The async store runs calls inline
+        this way and sends only those that would wait to its worker threads."""
+        self._local.no_wait = True
         try:
-            return self._conn().execute(sql, params).fetchall()
+            yield
+        finally:
+            self._local.no_wait = False
+
+    def _waiting(self, conn: sqlite3.Connection) -> bool:
+        """Set the connection's busy timeout for this call; True if it may wait."""
+        may_wait = not getattr(self._local, "no_wait", False)
+        wanted = int(self._busy_timeout * 1000) if may_wait else 0
+        if isinstance(conn, _Connection) and conn.busy_ms != wanted:
+            conn.execute(f"PRAGMA busy_timeout = {wanted}")
+            conn.busy_ms = wanted
+        return may_wait
+
+    def _failed(self, exc: sqlite3.Error, may_wait: bool) -> Exception:
+        if not may_wait and isinstance(exc, sqlite3.OperationalError) and any(
+            word in str(exc).lower() for word in ("locked", "busy")
+        ):
+            return _WouldWait()
+        return self._translate(exc)
+
+    def _read(self, sql: str, params: tuple[object, ...]) -> list[tuple[object, ...]]:
+        conn = self._conn()
+        may_wait = True
+        try:
+            may_wait = self._waiting(conn)
+            return conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise self._translate(exc) from exc
+            raise self._failed(exc, may_wait) from exc
 
     def _write(self, body: Callable[[sqlite3.Connection, float], T], *,
                durable: bool = True) -> T:
@@ -293,7 +330,23 @@ class SQLiteStore:
         """
         conn = self._conn()
         level = "FULL" if durable else "NORMAL"
+        # Threads of this process take turns here: a Python lock hands over at once, where
+        # SQLite's busy handler would make the others sleep and poll for the write lock.
+        if getattr(self._local, "no_wait", False):
+            if not self._write_turn.acquire(blocking=False):
+                raise _WouldWait()
+        else:
+            self._write_turn.acquire()
         try:
+            return self._write_locked(conn, body, level)
+        finally:
+            self._write_turn.release()
+
+    def _write_locked(self, conn: sqlite3.Connection,
+                      body: Callable[[sqlite3.Connection, float], T], level: str) -> T:
+        may_wait = True
+        try:
+            may_wait = self._waiting(conn)
             if isinstance(conn, _Connection) and conn.synchronous != level:
                 conn.execute(f"PRAGMA synchronous = {level}")
                 conn.synchronous = level
@@ -306,7 +359,7 @@ class SQLiteStore:
                     conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
-            raise self._translate(exc) from exc
+            raise self._failed(exc, may_wait) from exc
         return result
 
     # ------------------------------------------------------------------ tickets
@@ -579,6 +632,17 @@ class AsyncSQLiteStore(ThreadedAsyncStore):
             owns=True,
             max_workers=max_workers,
         )
+
+    async def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run the call inline when it can finish without waiting for a lock (a read, or a
+        write nobody else is making: tens of microseconds, less than a hop to a thread), else
+        on a worker thread, where it may wait up to the busy timeout."""
+        store = self.sync
+        try:
+            with store._no_wait():
+                return fn(*args, **kwargs)
+        except _WouldWait:
+            return await super()._call(fn, *args, **kwargs)
 
     @classmethod
     def over(cls, store: SQLiteStore, *, max_workers: int = 4) -> AsyncSQLiteStore:
