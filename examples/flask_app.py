@@ -26,12 +26,7 @@ from wxcomponent.stores import open_store
 log = logging.getLogger(__name__)
 
 component = Component(
-    ComponentConfig(
-        appid=os.environ["WXCOMPONENT_APPID"],
-        secret=os.environ["WXCOMPONENT_SECRET"],
-        token=os.environ["WXCOMPONENT_TOKEN"],
-        encoding_aes_key=os.environ["WXCOMPONENT_ENCODING_AES_KEY"],
-    ),
+    ComponentConfig.from_env(),  # WXCOMPONENT_APPID, _SECRET, _TOKEN, _ENCODING_AES_KEY
     store=open_store(os.environ.get("WXCOMPONENT_STORE", "sqlite:///wxcomponent.sqlite3")),
     api_base=os.environ.get("WXCOMPONENT_API_BASE", "https://api.weixin.qq.com"),
 )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .core.crypto import decode_aes_key
@@ -62,6 +64,22 @@ class ComponentConfig:
         _require_key(self.encoding_aes_key, "encoding_aes_key")
         if self.previous_encoding_aes_key is not None:
             _require_key(self.previous_encoding_aes_key, "previous_encoding_aes_key")
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, prefix: str = "WXCOMPONENT_"
+    ) -> ComponentConfig:
+        """Read ``WXCOMPONENT_APPID``, ``_SECRET``, ``_TOKEN``, ``_ENCODING_AES_KEY`` and
+        (optional) ``_PREVIOUS_ENCODING_AES_KEY`` — the names the service uses too."""
+        env = os.environ if environ is None else environ
+        values: dict[str, str] = {}
+        for name in ("appid", "secret", "token", "encoding_aes_key"):
+            variable = prefix + name.upper()
+            if not env.get(variable):
+                raise ConfigurationError(name, f"set the environment variable {variable}")
+            values[name] = env[variable]
+        previous = env.get(prefix + "PREVIOUS_ENCODING_AES_KEY") or None
+        return cls(**values, previous_encoding_aes_key=previous)
 
     def __repr__(self) -> str:
         prev = "'***'" if self.previous_encoding_aes_key else "None"

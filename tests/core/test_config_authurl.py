@@ -103,3 +103,15 @@ def test_bad_url_arguments(kwargs: dict[str, object]) -> None:
                                "redirect_uri": "https://e.com/cb", **kwargs}
     with pytest.raises(ValueError):
         pc_authorization_url(**args)  # type: ignore[arg-type]
+
+
+def test_config_from_env() -> None:
+    env = {f"WXCOMPONENT_{k.upper()}": v for k, v in GOOD.items()}
+    cfg = ComponentConfig.from_env(env)
+    assert cfg.appid == GOOD["appid"] and cfg.previous_encoding_aes_key is None
+    with pytest.raises(ConfigurationError, match="WXCOMPONENT_TOKEN") as info:
+        ComponentConfig.from_env({k: v for k, v in env.items() if not k.endswith("TOKEN")})
+    assert info.value.field == "token"
+    with pytest.raises(ConfigurationError) as bad:
+        ComponentConfig.from_env({**env, "WXCOMPONENT_ENCODING_AES_KEY": "short"})
+    assert bad.value.field == "encoding_aes_key"
