@@ -368,7 +368,7 @@ class Component(_Shell):
         except Exception:
             log.exception("background %s failed", name)
 
-    def wait_background(self, timeout: float | None = None) -> None:
+    def wait_background(self) -> None:
         """Wait for the background work started by pushes (code exchanges) to finish."""
         with self._bg_guard:
             pool, self._bg = self._bg, None
