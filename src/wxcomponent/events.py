@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .core.xml import DEFAULT_MAX_BODY, XMLValue, parse_xml
+from .core.xml import DEFAULT_MAX_BODY, XMLValue, _parse_flat, parse_xml
 from .errors import XMLError
 
 __all__ = [
@@ -329,4 +329,8 @@ def parse_event(xml: bytes | str, *, max_size: int = DEFAULT_MAX_BODY) -> Event:
     Raises :class:`~wxcomponent.errors.XMLError` for malformed XML, a DOCTYPE or entities, a
     missing required field or a non-integer number.
     """
+    if isinstance(xml, bytes) and len(xml) <= max_size:
+        flat = _parse_flat(xml)  # the common flat push, without the general entry's checks
+        if flat is not None:
+            return event_from_fields(flat)
     return event_from_fields(parse_xml(xml, max_size=max_size))

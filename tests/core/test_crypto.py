@@ -272,3 +272,16 @@ def test_property_mutations_raise_only_callback_errors(data: st.DataObject) -> N
         call()
     except CallbackError as exc:
         assert isinstance(exc.code, int) and exc.code < 0
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ABCabc019+/=-_ \n", max_size=24))
+def test_property_strict_base64_is_never_more_lenient(text: str) -> None:
+    from wxcomponent.core.crypto import _b64decode_strict
+
+    data = text.encode("ascii")
+    try:
+        ours = _b64decode_strict(data)
+    except ValueError:  # binascii.Error
+        return
+    assert base64.b64decode(data, validate=True) == ours

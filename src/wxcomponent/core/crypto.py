@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import os
 import struct
+import sys
 import threading
 import time
 from typing import NamedTuple
@@ -61,6 +63,15 @@ def sha1_signature(*parts: str) -> str:
 
 
 _sha1 = hashlib.sha1
+
+
+def _b64decode_strict(data: bytes) -> bytes:
+    """Standard base64 with ``=`` padding; anything else raises ``binascii.Error``."""
+    return base64.b64decode(data, validate=True)
+
+
+if sys.version_info >= (3, 11):  # the same rules, checked in C
+    _b64decode_strict = functools.partial(binascii.a2b_base64, strict_mode=True)
 
 
 def _same(expected: str, given: object) -> bool:
@@ -222,9 +233,11 @@ class MessageCrypto:
         """Verify and decrypt ``encrypt``, telling which key worked (see :class:`Decrypted`)."""
         if not isinstance(encrypt, str):
             raise Base64Error("Encrypt must be text")
-        self.check_msg_signature(msg_signature, timestamp=timestamp, nonce=nonce, encrypt=encrypt)
+        if not _same(sha1_signature(self.token, str(timestamp), str(nonce), encrypt),
+                     msg_signature):
+            raise InvalidSignature("msg_signature does not match")
         try:
-            data = base64.b64decode(encrypt.encode("ascii"), validate=True)
+            data = _b64decode_strict(encrypt.encode("ascii"))
         except (binascii.Error, UnicodeEncodeError, ValueError):
             raise Base64Error("Encrypt is not valid base64") from None
         if not data or len(data) % 16:
