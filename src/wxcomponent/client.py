@@ -138,6 +138,20 @@ class _Shell:
         self.api_base = api_base
         self._listeners: list[Listener] = list(listeners)
 
+    def _http_options(self) -> dict[str, Any]:
+        """What the HTTP client of either shell is built with."""
+        return {
+            "base_url": self.api_base,
+            "timeout": self.policy.timeout,
+            "limits": httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        }
+
+    @property
+    def callback_options(self) -> cb.CallbackOptions:
+        """The push handling options (built-ins, dedupe, body limit)."""
+        options: cb.CallbackOptions = self._ctx.callbacks.options
+        return options
+
     @property
     def config(self) -> ComponentConfig:
         """The platform's configuration."""
@@ -238,6 +252,13 @@ def _run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+def _default_store() -> Store:
+    """The store used when none is given: ``./wxcomponent.sqlite3``."""
+    from .stores import SQLiteStore
+
+    return SQLiteStore("wxcomponent.sqlite3")
+
+
 def _step(flow: Flow[T], send: Any, error: BaseException | None) -> tuple[bool, Any]:
     """Advance ``flow`` once: (True, result) when it returned, else (False, next effect)."""
     try:
@@ -298,16 +319,9 @@ class Component(_Shell):
     ) -> None:
         super().__init__(config, api_base=api_base, auth_base=auth_base, policy=policy,
                          clock=clock, listeners=listeners, callbacks=callbacks)
-        if store is None:
-            from .stores import SQLiteStore
-
-            store = SQLiteStore("wxcomponent.sqlite3")
-        self.store: Store = store
+        self.store: Store = store if store is not None else _default_store()
         self._own_http = http_client is None
-        self._http = http_client or httpx.Client(
-            base_url=self.api_base, timeout=self.policy.timeout,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
-        )
+        self._http = http_client or httpx.Client(**self._http_options())
         self._locks = _ThreadLocks()
         self._bg: ThreadPoolExecutor | None = None
         self._bg_guard = threading.Lock()
@@ -585,9 +599,7 @@ class _TaskLocks:
 
 def _as_async_store(store: Store | AsyncStore | None) -> AsyncStore:
     if store is None:
-        from .stores import SQLiteStore
-
-        store = SQLiteStore("wxcomponent.sqlite3")
+        store = _default_store()
     if inspect.iscoroutinefunction(getattr(store, "get_token", None)):
         return cast(AsyncStore, store)
     aio = getattr(store, "aio", None)
@@ -631,10 +643,7 @@ class AsyncComponent(_Shell):
                          clock=clock, listeners=listeners, callbacks=callbacks)
         self.store: AsyncStore = _as_async_store(store)
         self._own_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            base_url=self.api_base, timeout=self.policy.timeout,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
-        )
+        self._http = http_client or httpx.AsyncClient(**self._http_options())
         self._locks = _TaskLocks()
         self._tasks: set[asyncio.Task[None]] = set()
 

@@ -32,7 +32,6 @@ import anyio.to_thread
 
 from .client import AsyncComponent, Component
 from .core.callbacks import CallbackResponse
-from .core.xml import DEFAULT_MAX_BODY
 
 __all__ = ["CallbackASGIApp", "CallbackWSGIApp", "asgi_app", "wsgi_app"]
 
@@ -92,9 +91,7 @@ def route(path: str, platforms: Mapping[str, AnyComponent]
 
 
 def _max_body(component: AnyComponent) -> int:
-    options = getattr(component._ctx.callbacks, "options", None)
-    limit = getattr(options, "max_body", DEFAULT_MAX_BODY)
-    return limit if isinstance(limit, int) else DEFAULT_MAX_BODY
+    return component.callback_options.max_body
 
 
 def _declared_length(value: str | None) -> int | None:
@@ -140,8 +137,20 @@ class CallbackASGIApp:
             if kind == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
             return
+        await self.serve(scope, receive, send, route(self._path(scope), self.platforms))
+
+    @staticmethod
+    def _path(scope: Scope) -> str:
+        path = str(scope.get("path") or "/")
+        root = str(scope.get("root_path") or "")
+        return path[len(root):] if root and path.startswith(root) else path
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send,
+                    found: tuple[AnyComponent, str | None] | None) -> None:
+        """Answer one HTTP request whose path :func:`route` already resolved to ``found``
+        (an app that routed the request itself need not route it twice)."""
         try:
-            response = await self._respond(scope, receive)
+            response = await self._respond(scope, receive, found)
         except _Disconnected:
             return
         except Exception:
@@ -155,12 +164,8 @@ class CallbackASGIApp:
         })
         await send({"type": "http.response.body", "body": response.body})
 
-    async def _respond(self, scope: Scope, receive: Receive) -> CallbackResponse:
-        path = str(scope.get("path") or "/")
-        root = str(scope.get("root_path") or "")
-        if root and path.startswith(root):
-            path = path[len(root):]
-        found = route(path, self.platforms)
+    async def _respond(self, scope: Scope, receive: Receive,
+                       found: tuple[AnyComponent, str | None] | None) -> CallbackResponse:
         if found is None:
             return _NOT_FOUND
         component, authorizer_appid = found

@@ -258,8 +258,9 @@ class ServiceApp:
         return f"<ServiceApp platforms={sorted(self._platforms)}>"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and route(scope["path"], self._platforms) is not None:
-            await self._callbacks(scope, receive, send)
+        found = route(scope["path"], self._platforms) if scope["type"] == "http" else None
+        if found is not None:
+            await self._callbacks.serve(scope, receive, send, found)
         else:
             await self._starlette(scope, receive, send)
 
