@@ -4,7 +4,8 @@ Everything the library raises on purpose derives from :class:`WxComponentError`:
 
 * :class:`CallbackError` and its subclasses describe a push that was refused. Each carries the
   code WeChat's reference implementation uses for that failure (``.code``, e.g. ``-40001``).
-* :class:`ConfigurationError` is a bad value given to the library (it is also a ``ValueError``).
+* :class:`ConfigurationError` is a bad configuration value, and :class:`InvalidArgument` a bad
+  argument of a call (both are also ``ValueError``); nothing was sent or stored.
 * :class:`TicketNotFound` means no ``component_verify_ticket`` has been stored yet.
 * :class:`APIError` is an ``errcode`` answered by WeChat; :func:`api_error` picks the subclass
   that says what it means (:class:`InvalidCredential`, :class:`QuotaExceeded`, ...).
@@ -27,8 +28,10 @@ __all__ = [
     "CallbackError",
     "ConfigurationError",
     "DecryptError",
+    "FileTooLarge",
     "IPNotWhitelisted",
     "InvalidAESKey",
+    "InvalidArgument",
     "InvalidAppCredentials",
     "InvalidBuffer",
     "InvalidCredential",
@@ -67,6 +70,23 @@ class ConfigurationError(WxComponentError, ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+class InvalidArgument(WxComponentError, ValueError):
+    """An argument of a call is malformed; ``argument`` names it. Nothing was sent or stored."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"{argument}: {message}")
+        self.argument = argument
+
+
+class FileTooLarge(InvalidArgument):
+    """A file to upload is larger than the endpoint accepts; it was not sent."""
+
+    def __init__(self, argument: str, size: int, limit: int) -> None:
+        super().__init__(argument, f"{size} bytes is more than the {limit} bytes allowed")
+        self.size = size
+        self.limit = limit
 
 
 # --------------------------------------------------------------------------- callbacks
