@@ -1,6 +1,8 @@
 """The callback URLs as ASGI and WSGI applications (the seed's ``ServerFrontend``).
 
-Both wrap :meth:`~wxcomponent.Component.handle_callback` and serve the same routes:
+Both serve any :class:`CallbackPlatform`: :class:`~wxcomponent.Component` and
+:class:`~wxcomponent.AsyncComponent` are ones, and so is any object with an ``appid``, the
+``callback_options`` and a ``handle_callback`` method. Both serve the same routes:
 
 * ``/{component_appid}/events`` (also ``/{component_appid}``): the authorization-event URL;
 * ``/{component_appid}/messages/{authorizer_appid}``: the message URL, configured in WeChat's
@@ -22,22 +24,30 @@ werkzeug's ``DispatcherMiddleware``): routes are matched below the mount point.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import anyio.to_thread
 
-from .client import AsyncComponent, Component
-from .core.callbacks import CallbackResponse
+from .core.callbacks import CallbackOptions, CallbackResponse
+from .errors import InvalidArgument
 
-__all__ = ["CallbackASGIApp", "CallbackWSGIApp", "asgi_app", "wsgi_app"]
+__all__ = [
+    "BlockingCallbackPlatform",
+    "CallbackASGIApp",
+    "CallbackPlatform",
+    "CallbackWSGIApp",
+    "asgi_app",
+    "route",
+    "wsgi_app",
+]
 
 log = logging.getLogger("wxcomponent")
 
-AnyComponent = Component | AsyncComponent
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -50,6 +60,47 @@ _TOO_LARGE = "request body too large"
 _UNAVAILABLE = CallbackResponse.text(503, "temporarily unavailable; try again")
 
 
+class CallbackPlatform(Protocol):
+    """What the applications need from a platform.
+
+    ``handle_callback(method, query, body, authorizer_appid=...)`` answers one request to a
+    callback URL (``query`` is the raw query string, ``body`` the raw body). A blocking
+    platform defines it as a plain method returning the :class:`CallbackResponse`; an asyncio
+    platform as a coroutine function (``async def``) whose result is awaited. The two are told
+    apart with :func:`inspect.iscoroutinefunction`. ``callback_options.max_body`` bounds the
+    POST bodies read.
+    """
+
+    @property
+    def appid(self) -> str:
+        """The component appid, the first segment of the platform's callback URLs."""
+        ...
+
+    @property
+    def callback_options(self) -> CallbackOptions:
+        """The push handling options; ``max_body`` is the largest POST body read."""
+        ...
+
+    def handle_callback(self, method: str, query: str, body: bytes, /, *,
+                        authorizer_appid: str | None = None
+                        ) -> CallbackResponse | Awaitable[CallbackResponse]:
+        """Answer one request (a coroutine function on an asyncio platform)."""
+        ...
+
+
+class BlockingCallbackPlatform(CallbackPlatform, Protocol):
+    """A :class:`CallbackPlatform` whose ``handle_callback`` blocks and returns the answer:
+    what the WSGI application serves (e.g. a :class:`~wxcomponent.Component`)."""
+
+    def handle_callback(self, method: str, query: str, body: bytes, /, *,
+                        authorizer_appid: str | None = None) -> CallbackResponse:
+        """Answer one request."""
+        ...
+
+
+P = TypeVar("P", bound=CallbackPlatform)
+
+
 class _TooLarge(Exception):
     pass
 
@@ -58,23 +109,34 @@ class _Disconnected(Exception):
     pass
 
 
-def _platforms(components: Iterable[AnyComponent],
-               allowed: tuple[type, ...]) -> dict[str, AnyComponent]:
-    platforms: dict[str, AnyComponent] = {}
+def _is_async(platform: CallbackPlatform) -> bool:
+    """Whether ``platform.handle_callback`` is a coroutine function (an asyncio platform)."""
+    return inspect.iscoroutinefunction(platform.handle_callback)
+
+
+def _is_platform(candidate: object) -> bool:
+    """Whether ``candidate`` has what :class:`CallbackPlatform` promises (checked once)."""
+    options = getattr(candidate, "callback_options", None)
+    return (isinstance(getattr(candidate, "appid", None), str)
+            and isinstance(getattr(options, "max_body", None), int)
+            and callable(getattr(candidate, "handle_callback", None)))
+
+
+def _platforms(components: Iterable[P], *, blocking_only: bool) -> dict[str, P]:
+    platforms: dict[str, P] = {}
     for component in components:
-        if not isinstance(component, allowed):
-            names = " or ".join(cls.__name__ for cls in allowed)
+        if not _is_platform(component) or (blocking_only and _is_async(component)):
+            names = "Component" if blocking_only else "Component or AsyncComponent"
             raise TypeError(f"expected a {names}, got {type(component).__name__}")
         if component.appid in platforms:
-            raise ValueError(f"platform {component.appid} is given twice")
+            raise InvalidArgument("components", f"platform {component.appid} is given twice")
         platforms[component.appid] = component
     if not platforms:
-        raise ValueError("give at least one platform")
+        raise InvalidArgument("components", "give at least one platform")
     return platforms
 
 
-def route(path: str, platforms: Mapping[str, AnyComponent]
-          ) -> tuple[AnyComponent, str | None] | None:
+def route(path: str, platforms: Mapping[str, P]) -> tuple[P, str | None] | None:
     """The platform and authorizer appid a request path names, or None (404)."""
     parts = [part for part in path.split("/") if part]
     if parts and parts[0] in platforms:
@@ -90,7 +152,7 @@ def route(path: str, platforms: Mapping[str, AnyComponent]
     return None
 
 
-def _max_body(component: AnyComponent) -> int:
+def _max_body(component: CallbackPlatform) -> int:
     return component.callback_options.max_body
 
 
@@ -118,12 +180,15 @@ def _headers(response: CallbackResponse) -> list[tuple[str, str]]:
 class CallbackASGIApp:
     """An ASGI application serving the callback URLs of one or several platforms.
 
-    A :class:`~wxcomponent.Component` (blocking) handles each request on a worker thread; an
-    :class:`~wxcomponent.AsyncComponent` in the server's event loop.
+    A blocking platform (a :class:`~wxcomponent.Component`) handles each request on a worker
+    thread; an asyncio one (an :class:`~wxcomponent.AsyncComponent`, whose
+    ``handle_callback`` is a coroutine function) in the server's event loop.
     """
 
-    def __init__(self, components: Iterable[AnyComponent]) -> None:
-        self.platforms = _platforms(components, (Component, AsyncComponent))
+    def __init__(self, components: Iterable[CallbackPlatform]) -> None:
+        self.platforms: dict[str, CallbackPlatform] = _platforms(components,
+                                                                 blocking_only=False)
+        self._async = {appid: _is_async(p) for appid, p in self.platforms.items()}
 
     def __repr__(self) -> str:
         return f"<CallbackASGIApp platforms={sorted(self.platforms)}>"
@@ -146,7 +211,7 @@ class CallbackASGIApp:
         return path[len(root):] if root and path.startswith(root) else path
 
     async def serve(self, scope: Scope, receive: Receive, send: Send,
-                    found: tuple[AnyComponent, str | None] | None) -> None:
+                    found: tuple[CallbackPlatform, str | None] | None) -> None:
         """Answer one HTTP request whose path :func:`route` already resolved to ``found``
         (an app that routed the request itself need not route it twice)."""
         try:
@@ -165,7 +230,8 @@ class CallbackASGIApp:
         await send({"type": "http.response.body", "body": response.body})
 
     async def _respond(self, scope: Scope, receive: Receive,
-                       found: tuple[AnyComponent, str | None] | None) -> CallbackResponse:
+                       found: tuple[CallbackPlatform, str | None] | None
+                       ) -> CallbackResponse:
         if found is None:
             return _NOT_FOUND
         component, authorizer_appid = found
@@ -177,12 +243,22 @@ class CallbackASGIApp:
                 body = await _read_asgi_body(scope, receive, _max_body(component))
             except _TooLarge:
                 return CallbackResponse.text(413, _TOO_LARGE, (("Connection", "close"),))
-        if isinstance(component, AsyncComponent):
-            return await component.handle_callback(method, query, body,
-                                                   authorizer_appid=authorizer_appid)
-        call = functools.partial(component.handle_callback, method, query, body,
-                                 authorizer_appid=authorizer_appid)
-        return await anyio.to_thread.run_sync(call)
+        if self._serves_async(component):
+            answer = component.handle_callback(method, query, body,
+                                               authorizer_appid=authorizer_appid)
+        else:
+            call = functools.partial(component.handle_callback, method, query, body,
+                                     authorizer_appid=authorizer_appid)
+            answer = await anyio.to_thread.run_sync(call)
+        return answer if isinstance(answer, CallbackResponse) else await answer
+
+    def _serves_async(self, component: CallbackPlatform) -> bool:
+        # The platforms of this app were classified once; another (a caller of serve() that
+        # routed with its own mapping) is classified now.
+        known = self._async.get(component.appid)
+        if known is not None and self.platforms.get(component.appid) is component:
+            return known
+        return _is_async(component)
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -216,11 +292,11 @@ async def _read_asgi_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-def asgi_app(*components: AnyComponent) -> CallbackASGIApp:
+def asgi_app(*components: CallbackPlatform) -> CallbackASGIApp:
     """An ASGI application serving the callback URLs of ``components`` (see the module).
 
-    One application may serve several platforms (``Component`` or ``AsyncComponent``, mixed),
-    each under its component appid.
+    One application may serve several platforms (``Component`` or ``AsyncComponent``, or
+    any :class:`CallbackPlatform`, mixed), each under its component appid.
     """
     return CallbackASGIApp(components)
 
@@ -229,10 +305,15 @@ def asgi_app(*components: AnyComponent) -> CallbackASGIApp:
 
 
 class CallbackWSGIApp:
-    """A WSGI application serving the callback URLs of one or several blocking platforms."""
+    """A WSGI application serving the callback URLs of one or several blocking platforms.
 
-    def __init__(self, components: Iterable[Component]) -> None:
-        self.platforms = _platforms(components, (Component,))
+    An asyncio platform (whose ``handle_callback`` is a coroutine function) is refused with
+    :class:`TypeError`: serve it with :func:`asgi_app`.
+    """
+
+    def __init__(self, components: Iterable[BlockingCallbackPlatform]) -> None:
+        self.platforms: dict[str, BlockingCallbackPlatform] = _platforms(components,
+                                                                         blocking_only=True)
 
     def __repr__(self) -> str:
         return f"<CallbackWSGIApp platforms={sorted(self.platforms)}>"
@@ -252,7 +333,6 @@ class CallbackWSGIApp:
         if found is None:
             return _NOT_FOUND
         component, authorizer_appid = found
-        assert isinstance(component, Component)
         method = str(environ.get("REQUEST_METHOD") or "GET").upper()
         query = str(environ.get("QUERY_STRING") or "")
         body = b""
@@ -287,7 +367,7 @@ def _read_wsgi_body(environ: Mapping[str, Any], limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def wsgi_app(*components: Component) -> CallbackWSGIApp:
+def wsgi_app(*components: BlockingCallbackPlatform) -> CallbackWSGIApp:
     """A WSGI application serving the callback URLs of ``components`` (blocking platforms).
 
     Routes as :func:`asgi_app`; mount it under a prefix with werkzeug's
