@@ -15,7 +15,7 @@ import http
 import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -24,15 +24,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .endpoints import ENDPOINTS, Endpoint, dispatch
+from .endpoints import ENDPOINTS, Endpoint, Hooks, dispatch
 from .model import NotFound, WxError
-from .pages import PAGE_PATHS, authorization_page
+from .pages import PAGE_PATHS, PageHost, authorization_page
 from .state import Fault
 
-if TYPE_CHECKING:
-    from .emulator import Emulator
-
-__all__ = ["CONTROL", "CONTROL_PREFIX", "ConnectionDropped", "build_app"]
+__all__ = ["CONTROL", "CONTROL_PREFIX", "AppHost", "ConnectionDropped", "build_app"]
 
 #: Reserved path prefix of the HTTP control API.
 CONTROL_PREFIX = "/__emulator__/"
@@ -76,6 +73,20 @@ _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 class ConnectionDropped(ConnectionError):
     """Raised in place of dropping a connection when the server offers no way to abort it."""
+
+
+class AppHost(PageHost, Hooks, Protocol):
+    """What the application needs of the emulator it serves: the state, the consent of the
+    pages, the endpoints' hooks, the background work its lifespan starts and stops, and the
+    attributes :data:`CONTROL` names (looked up by name, so not listed here)."""
+
+    def start_background(self) -> None:
+        """Start the background ticket pushes (idempotent)."""
+        ...
+
+    def close(self) -> None:
+        """Stop the background work."""
+        ...
 
 
 def jsonable(value: Any) -> Any:
@@ -126,7 +137,7 @@ def _fault_response(fault: Fault) -> Response | None:
 class _Gate:
     """Counts requests per path and applies injected faults before the routes."""
 
-    def __init__(self, emulator: Emulator, app: ASGIApp) -> None:
+    def __init__(self, emulator: AppHost, app: ASGIApp) -> None:
         self.emulator = emulator
         self.app = app
 
@@ -149,7 +160,7 @@ class _Gate:
 # --------------------------------------------------------------------------- routes
 
 
-def _api_view(emulator: Emulator, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+def _api_view(emulator: AppHost, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
     async def view(request: Request) -> Response:
         body = await request.body()
         answer = dispatch(emulator.state, emulator, endpoint, request.method,
@@ -159,7 +170,7 @@ def _api_view(emulator: Emulator, endpoint: Endpoint) -> Callable[[Request], Awa
     return view
 
 
-def _control_view(emulator: Emulator) -> Callable[[Request], Awaitable[Response]]:
+def _control_view(emulator: AppHost) -> Callable[[Request], Awaitable[Response]]:
     async def view(request: Request) -> Response:
         name = request.path_params["name"].strip("/")
         entry = CONTROL.get(name)
@@ -206,7 +217,7 @@ async def _not_found(request: Request) -> Response:
     )
 
 
-def build_app(emulator: Emulator) -> ASGIApp:
+def build_app(emulator: AppHost) -> ASGIApp:
     """The emulator's ASGI application (its lifespan runs the background ticket pushes)."""
 
     async def page(request: Request) -> Response:

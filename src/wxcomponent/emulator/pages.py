@@ -9,19 +9,18 @@ POSTs back to the same path, which uses the pre-auth code, records the consent, 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Literal, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .model import Account, Platform, WxError
+from .model import Account, Authorization, Platform, WxError
+from .state import State
 
-if TYPE_CHECKING:
-    from .emulator import Emulator
-
-__all__ = ["PAGE_PATHS", "authorization_page"]
+__all__ = ["PAGE_PATHS", "PageHost", "authorization_page"]
 
 PC_PAGE = "/cgi-bin/componentloginpage"
 MOBILE_PAGE = "/wxaopen/safe/bindcomponent"
@@ -47,6 +46,21 @@ class PageError(Exception):
     """A parameter of the authorization page is wrong; shown to the merchant, HTTP 400."""
 
 
+class PageHost(Protocol):
+    """What the pages need of the emulator: its state and a way to record a consent."""
+
+    @property
+    def state(self) -> State:
+        """The current state; its lock is held while the parameters are checked."""
+        ...
+
+    def consent(self, platform: Platform, account: Account, func_info: Iterable[int] | None,
+                pre_auth_code: str, *,
+                push: Literal["wait", "background"] | None = "wait") -> Authorization:
+        """Record the merchant's consent, issue the auth code and push ``authorized``."""
+        ...
+
+
 @dataclass
 class _Page:
     platform: Platform
@@ -65,7 +79,7 @@ def _redirect_ok(redirect_uri: str, domain: str | None) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-def _check(emulator: Emulator, params: dict[str, str], mobile: bool, use_code: bool) -> _Page:
+def _check(emulator: PageHost, params: dict[str, str], mobile: bool, use_code: bool) -> _Page:
     state = emulator.state
     if mobile and params.get("action") != "bindcomponent":
         raise PageError("action must be bindcomponent")
@@ -142,7 +156,7 @@ def _error(message: str) -> HTMLResponse:
     return HTMLResponse(body, status_code=400)
 
 
-async def authorization_page(emulator: Emulator, request: Request) -> Response:
+async def authorization_page(emulator: PageHost, request: Request) -> Response:
     """Serve GET (the consent page) or POST (the consent) of an authorization page."""
     mobile = request.url.path == MOBILE_PAGE
     if request.method == "POST":
