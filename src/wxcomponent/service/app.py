@@ -33,7 +33,7 @@ from ..client import AsyncComponent, AsyncRefresher
 from ..core.callbacks import CallbackOptions
 from ..core.policy import Policy
 from ..errors import StoreError
-from ..stores import open_store
+from ..stores import as_async_store, open_store
 from ..stores.base import AsyncStore, Store
 from ..web import CallbackASGIApp, asgi_app, route
 from .api import TokenAPI
@@ -68,14 +68,6 @@ def open_service_store(settings: ServiceSettings) -> tuple[Store, list[Store]]:
         raise SettingsError("store", str(exc)) from None
 
 
-def _async_view(store: Store) -> AsyncStore:
-    aio = getattr(store, "aio", None)
-    if aio is None:
-        raise TypeError("the store has no asyncio flavour (.aio)")
-    view: AsyncStore = aio() if callable(aio) else aio
-    return view
-
-
 class Service:
     """Everything the service runs: the platforms, their store, metrics and health.
 
@@ -107,7 +99,7 @@ class Service:
         else:
             self._opened = []
         self.store: Store = store
-        self.aio_store: AsyncStore = _async_view(store)
+        self.aio_store: AsyncStore = as_async_store(store)
         self.metrics = Metrics()
         self.health = HealthTracker(clock)
         policy = policy or Policy()

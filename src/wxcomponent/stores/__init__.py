@@ -9,14 +9,17 @@ sync and an async flavour that pass one contract:
   (or run Redis with AOF) so refresh tokens never live only in a cache;
 * :class:`MemoryStore` / :class:`AsyncMemoryStore` — for tests and one-process scripts.
 
-Every sync store has an ``aio`` property giving its async flavour over the same data.
-:func:`open_store` builds a store from a URL (for configuration files and the command line).
+Every sync store has an ``aio`` property giving its async flavour over the same data;
+:func:`as_async_store` turns any store into an async one (its ``aio`` flavour, or worker
+threads for a foreign sync store). :func:`open_store` builds a store from a URL (for
+configuration files and the command line).
 """
 
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from ._aio import as_async_store
 from .base import AsyncStore, AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
 from .memory import AsyncMemoryStore, MemoryStore
 from .redis import AsyncRedisStore, RedisStore  # imports redis-py only when a store is made
@@ -35,6 +38,7 @@ __all__ = [
     "SQLiteStore",
     "Store",
     "Ticket",
+    "as_async_store",
     "open_store",
 ]
 

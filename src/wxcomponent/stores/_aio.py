@@ -4,19 +4,23 @@
 methods of a sync :class:`~wxcomponent.stores.base.Store`. Subclasses only decide *how* a call
 runs: inline (the memory store, whose calls never block) or on worker threads (SQLite, or any
 foreign blocking store), so the event loop is never blocked by file I/O or lock waits.
+
+:func:`as_async_store` is the one place that turns whatever store a caller hands over into an
+:class:`~wxcomponent.stores.base.AsyncStore`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
+from .base import AsyncStore, AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
 
-__all__ = ["AsyncOverSync", "ThreadedAsyncStore"]
+__all__ = ["AsyncOverSync", "ThreadedAsyncStore", "as_async_store", "is_async_store"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -129,3 +133,45 @@ class ThreadedAsyncStore(AsyncOverSync):
             await super().close()
         finally:
             self._executor.shutdown(wait=False)
+
+
+def is_async_store(store: object) -> bool:
+    """True if ``store``'s methods are coroutine functions (an :class:`AsyncStore`).
+
+    ``get_token`` or ``save_ticket`` decides: a sync store's are plain functions.
+    """
+    return any(
+        inspect.iscoroutinefunction(getattr(store, name, None))
+        for name in ("get_token", "save_ticket")
+    )
+
+
+def as_async_store(store: Store | AsyncStore) -> AsyncStore:
+    """``store`` as an :class:`AsyncStore` whose calls never block the event loop.
+
+    * an :class:`AsyncStore` (``AsyncSQLiteStore``, ``AsyncRedisStore``, ...) is returned as is;
+    * a sync store with an ``aio`` flavour (``SQLiteStore``, ``RedisStore``, ``MemoryStore``;
+      ``aio`` may be a property or a method) gives that flavour, over the same data;
+    * any other sync :class:`Store` is wrapped in a :class:`ThreadedAsyncStore`, whose calls
+      run on its own worker threads.
+
+    Anything else raises :class:`TypeError`. When the result is not ``store`` itself, it is a
+    view that the caller closes (``await view.close()``) when done with it: that releases what
+    the view opened (threads, asyncio connections) and never closes ``store``.
+    """
+    if is_async_store(store):
+        return cast(AsyncStore, store)
+    aio = getattr(store, "aio", None)
+    if aio is not None:
+        view = aio if is_async_store(aio) or not callable(aio) else aio()
+        if not is_async_store(view):
+            raise TypeError(
+                f"{type(store).__name__}.aio is not an async store (got {type(view).__name__})"
+            )
+        return cast(AsyncStore, view)
+    if isinstance(store, Store):
+        return ThreadedAsyncStore(store, owns=False)
+    raise TypeError(
+        "store must be an AsyncStore, a Store with an .aio flavour or a sync Store, "
+        f"not {type(store).__name__}"
+    )

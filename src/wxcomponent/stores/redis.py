@@ -50,7 +50,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from ._aio import ThreadedAsyncStore
+from ..errors import InvalidArgument
+from ._aio import as_async_store, is_async_store
 from ._redis_ops import DurableCall, Op, RedisOps, Step, redact_url, translate
 from .base import AsyncStore, AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
 
@@ -248,10 +249,8 @@ class RedisStore(_RedisBase):
         durable: Store | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if durable is not None and (
-            not isinstance(durable, Store) or inspect.iscoroutinefunction(durable.save_ticket)
-        ):
-            raise ValueError("durable must be a synchronous Store (e.g. SQLiteStore)")
+        if durable is not None and (not isinstance(durable, Store) or is_async_store(durable)):
+            raise InvalidArgument("durable", "must be a synchronous Store (e.g. SQLiteStore)")
         self._durable = durable
         super().__init__(url_or_client, prefix, asyncio=False, clock=clock)
 
@@ -366,17 +365,16 @@ class RedisStore(_RedisBase):
 
 
 def _async_durable(durable: Store | AsyncStore | None) -> tuple[AsyncStore | None, bool]:
-    """The durable store as an :class:`AsyncStore`, and whether we built that wrapper."""
+    """The durable store as an :class:`AsyncStore`, and whether we built that view."""
     if durable is None:
         return None, False
-    if not isinstance(durable, (Store, AsyncStore)):
-        raise ValueError("durable must be a Store or an AsyncStore")
-    if inspect.iscoroutinefunction(durable.save_ticket):
-        return durable, False  # type: ignore[return-value]
-    aio = getattr(durable, "aio", None)
-    if aio is not None and inspect.iscoroutinefunction(aio.save_ticket):
-        return aio, True
-    return ThreadedAsyncStore(durable, owns=False), True  # type: ignore[arg-type]
+    try:
+        view = as_async_store(durable)
+    except TypeError:
+        raise InvalidArgument(
+            "durable", f"must be a Store or an AsyncStore, not {type(durable).__name__}"
+        ) from None
+    return view, view is not durable
 
 
 class AsyncRedisStore(_RedisBase):
