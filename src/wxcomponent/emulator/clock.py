@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+from ..errors import InvalidArgument
+
 __all__ = ["Clock"]
 
 
@@ -34,7 +36,7 @@ class Clock:
     def advance(self, seconds: float) -> float:
         """Move the clock ``seconds`` forward (never backward) and return the new time."""
         if seconds < 0:
-            raise ValueError("the clock only moves forward")
+            raise InvalidArgument("seconds", "the clock only moves forward")
         with self._cond:
             self._offset += float(seconds)
             self._cond.notify_all()

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, Literal
 
+from ..errors import InvalidArgument
 from .app import build_app
 from .clock import Clock
 from .model import (
@@ -70,6 +71,8 @@ class Emulator:
         push_retry_delay: float = 0.2,
         push_timeout: float = 5.0,
     ) -> None:
+        if push_tries < 1:
+            raise InvalidArgument("push_tries", "must be at least 1")
         self.clock = clock or Clock()
         self.settings = Settings(
             token_lifetime=token_lifetime,
@@ -126,7 +129,7 @@ class Emulator:
         ``message_url``, ``redirect_domain``.
         """
         if "appid" in changes:
-            raise ValueError("a platform's appid cannot change")
+            raise InvalidArgument("appid", "a platform's appid cannot change")
         platform = self.platform(component_appid)
         return self._state.add_platform(replace(platform.config, **changes))
 
@@ -363,13 +366,13 @@ class Emulator:
         one path are used in the order they were injected.
         """
         if errcode is None and status is None and not delay and not drop:
-            raise ValueError("give errcode, status, delay or drop")
+            raise InvalidArgument("errcode/status/delay/drop", "give at least one")
         if status is not None and not 200 <= status <= 599:
-            raise ValueError("status must be an HTTP status (200-599)")
+            raise InvalidArgument("status", "must be an HTTP status (200-599)")
         if times is not None and times < 1:
-            raise ValueError("times must be at least 1 (or None for every call)")
+            raise InvalidArgument("times", "must be at least 1 (or None for every call)")
         if delay < 0:
-            raise ValueError("delay must not be negative")
+            raise InvalidArgument("delay", "must not be negative")
         self._state.add_fault(path, Fault(errcode, status, float(delay), bool(drop), times))
 
     def clear_faults(self, path: str | None = None) -> None:
@@ -427,7 +430,7 @@ class Emulator:
     def set_quota(self, path: str, daily_limit: int | None) -> None:
         """Set the daily quota of ``path`` per caller (``None``: unlimited). Over it: 45009."""
         if daily_limit is not None and daily_limit < 0:
-            raise ValueError("daily_limit must not be negative")
+            raise InvalidArgument("daily_limit", "must not be negative")
         with self._state.lock:
             self._state.quotas[normalize_path(path)] = daily_limit
 
@@ -477,7 +480,7 @@ class Emulator:
     ) -> str:
         """A web OAuth code of a user of an official account (for ``/sns/oauth2/...``)."""
         if scope not in ("snsapi_base", "snsapi_userinfo"):
-            raise ValueError("scope must be snsapi_base or snsapi_userinfo")
+            raise InvalidArgument("scope", "must be snsapi_base or snsapi_userinfo")
         return self._user_code(component_appid, authorizer_appid, "official_account",
                                "oauth_code", openid, scope)
 
@@ -587,7 +590,8 @@ class Emulator:
             self._grant(component_appid, authorizer_appid)
             account = self.platform(component_appid).account(authorizer_appid)
             if account.kind != kind:
-                raise ValueError(f"{authorizer_appid} is a {account.kind}, not a {kind}")
+                raise InvalidArgument("authorizer_appid",
+                                      f"{authorizer_appid} is a {account.kind}, not a {kind}")
             user = account.user(openid)
             return state.issue_code(
                 code_kind, component_appid, authorizer_appid,

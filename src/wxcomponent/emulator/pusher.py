@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import httpx
 
 from ..core.xml import build_xml
+from ..errors import InvalidArgument
 from .model import Attempt, Delivery, Platform
 
 __all__ = ["Pusher", "seal"]
@@ -52,7 +53,7 @@ class Pusher:
 
     def __init__(self, *, tries: int = 3, retry_delay: float = 0.2, timeout: float = 5.0):
         if tries < 1:
-            raise ValueError("tries must be at least 1")
+            raise InvalidArgument("tries", "must be at least 1")
         self.tries = tries
         self.retry_delay = retry_delay
         self.timeout = timeout

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.crypto import MessageCrypto
-from ..errors import InvalidAESKey
+from ..errors import InvalidAESKey, InvalidArgument
 from .clock import Clock
 from .model import (
     Account,
@@ -137,7 +137,7 @@ class State:
         try:
             MessageCrypto(config.token, config.encoding_aes_key, config.appid)
         except InvalidAESKey as exc:
-            raise ValueError(f"encoding_aes_key: {exc}") from None
+            raise InvalidArgument("encoding_aes_key", str(exc)) from None
         with self.lock:
             platform = self.platforms.get(config.appid)
             if platform is not None:
@@ -168,7 +168,8 @@ class State:
     ) -> Account:
         """Add a merchant account to ``platform`` (or return the existing one with ``appid``)."""
         if kind not in DEFAULT_FUNC_INFO:
-            raise ValueError(f"kind must be 'official_account' or 'mini_program', not {kind!r}")
+            raise InvalidArgument(
+                "kind", f"must be 'official_account' or 'mini_program', not {kind!r}")
         with self.lock:
             if appid is not None and appid in platform.accounts:
                 return platform.accounts[appid]
