@@ -67,9 +67,9 @@ async def authorization_start(component: AsyncComponent, request: Request,
     query = request.query_params
     try:
         auth_type = int(query.get("auth_type") or 3)
-        if auth_type not in _AUTH_TYPES:
-            raise ValueError
     except ValueError:
+        auth_type = 0  # not a number: refused below like any unknown auth_type
+    if auth_type not in _AUTH_TYPES:
         return _problem(400, "auth_type must be one of 1, 2, 3, 4, 5, 6, 8")
     biz_appid = query.get("biz_appid") or None
     categories = [c for c in (query.get("category_ids") or "").split("|") if c]
