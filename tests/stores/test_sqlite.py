@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from wxcomponent.errors import StoreCorrupt, StoreError, StoreUnavailable
-from wxcomponent.stores import AsyncSQLiteStore, CachedToken, MemoryStore, SQLiteStore
+from wxcomponent.stores import (
+    AsyncSQLiteStore,
+    AuthorizerRecord,
+    CachedToken,
+    MemoryStore,
+    SQLiteStore,
+)
 from wxcomponent.stores.sqlite import SCHEMA_VERSION
 
 C1 = "wxcomponent0000001"
@@ -214,30 +223,88 @@ async def test_memory_aio_view_shares_the_dicts() -> None:
 async def test_async_store_never_blocks_the_loop_on_a_held_write_lock(tmp_path: Path) -> None:
     """Calls run inline when nothing holds the lock, and move to a worker thread when another
     connection (here: another process's stand-in) holds the write lock."""
-    import asyncio
-
     path = tmp_path / "held.sqlite3"
     store = AsyncSQLiteStore(path)
-    assert await store.save_ticket("wx1234567890abcdef", "t1", 1)  # inline: nothing held
+    assert await store.save_ticket("wx1234567890abcdef", "t1", 1)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # hold the write lock
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
-
-    tick_task = asyncio.ensure_future(ticker())
-    write = asyncio.ensure_future(store.save_ticket("wx1234567890abcdef", "t2", 2))
-    await asyncio.sleep(0.3)
-    assert not write.done()  # waiting for the lock, on a worker thread…
-    assert ticks >= 10  # …while the loop kept running
-    other.execute("COMMIT")
-    assert await asyncio.wait_for(write, 5)
+    try:
+        write = asyncio.ensure_future(store.save_ticket("wx1234567890abcdef", "t2", 2))
+        for _ in range(5):
+            await asyncio.sleep(0)  # the write starts, and hands control back to the loop
+        # Had the write waited for the lock on the loop's thread, it would only give control
+        # back once finished (failed, after the busy timeout). It is still waiting, elsewhere,
+        # and the loop goes on serving calls meanwhile.
+        assert not write.done()
+        ticket = await store.load_ticket("wx1234567890abcdef")
+        assert ticket is not None and ticket.value == "t1"
+        assert not write.done()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert await asyncio.wait_for(write, 30)
     ticket = await store.load_ticket("wx1234567890abcdef")
     assert ticket is not None and ticket.value == "t2"
-    tick_task.cancel()
-    other.close()
     await store.close()
+
+
+class ThreadClock:
+    """A real clock that remembers the thread of each reading. SQLiteStore reads its clock
+    inside every write transaction, so the threads show where the commits ran."""
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+
+    def __call__(self) -> float:
+        self.threads.append(threading.get_ident())
+        return time.time()
+
+    def take(self) -> set[int]:
+        threads, self.threads = set(self.threads), []
+        return threads
+
+
+async def test_async_store_makes_full_commits_on_a_worker_thread(tmp_path: Path) -> None:
+    """Writes that fsync (synchronous=FULL) never run on the event loop's thread; the others
+    run inline when nothing else holds the lock."""
+    path = tmp_path / "wx.sqlite3"
+    clock = ThreadClock()
+    store = AsyncSQLiteStore(path, clock=clock)
+    loop_thread = threading.get_ident()
+
+    assert await store.save_ticket(C1, "ticket", 1)  # the first call creates the schema
+    first = clock.take()
+    assert first and loop_thread not in first
+
+    full = {
+        "save_authorizer": lambda: store.save_authorizer(AuthorizerRecord(C1, "wxa1", "rt-1")),
+        "replace_refresh_token": lambda: store.replace_refresh_token(C1, "wxa1", "rt-1", "rt-2"),
+        "mark_revoked": lambda: store.mark_revoked(C1, "wxa1"),
+    }
+    for name, call in full.items():
+        await call()
+        threads = clock.take()
+        assert threads, name
+        assert loop_thread not in threads, f"{name} committed on the event loop's thread"
+
+    normal = {
+        "save_ticket": lambda: store.save_ticket(C1, "ticket-2", 2),
+        "set_token": lambda: store.set_token("k", CachedToken("v", time.time() + 60)),
+        "acquire_lease": lambda: store.acquire_lease("lease", 30),
+        "release_lease": lambda: store.release_lease("lease", 1),
+        "delete_token": lambda: store.delete_token("k"),
+    }
+    for name, call in normal.items():
+        assert await call(), name
+        assert clock.take() == {loop_thread}, f"{name} did not run inline"
+    await store.close()
+
+    conn = sqlite3.connect(path)
+    try:
+        row = conn.execute(
+            "SELECT refresh_token, status FROM authorizers WHERE authorizer_appid = 'wxa1'"
+        ).fetchone()
+        assert row == ("rt-2", "revoked")
+        assert conn.execute("SELECT value FROM tickets").fetchall() == [("ticket-2",)]
+    finally:
+        conn.close()

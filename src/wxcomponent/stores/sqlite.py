@@ -14,8 +14,17 @@ use the store creates or upgrades the schema; it refuses (:class:`~wxcomponent.e
 a file written by a newer version, a file that is not SQLite, and a SQLite file holding other
 tables than ours.
 
-:class:`AsyncSQLiteStore` runs the same code on a few worker threads, so the event loop never
-waits for the disk or a lock.
+:class:`AsyncSQLiteStore` runs the same code. A call that needs no fsync and meets no lock
+(a read, or a ticket, token or lease write nobody else is making) runs inline on the event
+loop: tens of microseconds, less than a hop to a thread. Every call that commits with
+``synchronous=FULL`` (:meth:`~SQLiteStore.save_authorizer`,
+:meth:`~SQLiteStore.replace_refresh_token`, :meth:`~SQLiteStore.mark_revoked`), the first
+call (which creates or upgrades the schema), :meth:`~SQLiteStore.close`, and any call that
+would wait for another thread's or process's lock run on a worker thread instead, so the
+event loop waits neither for a lock nor for the fsync of a ``FULL`` commit. One sync can
+still happen on the loop: an inline ``NORMAL`` commit that takes the write-ahead log past
+SQLite's automatic checkpoint threshold (about every 1000 pages written) runs that
+checkpoint, which syncs the log and the database file.
 
 Keep the file on a local disk: SQLite's locking is not reliable over network file systems.
 """
@@ -105,7 +114,8 @@ class _Connection(sqlite3.Connection):
 
 
 class _WouldWait(Exception):
-    """A call made with :meth:`SQLiteStore._no_wait` met a lock; nothing was written."""
+    """A call made with :meth:`SQLiteStore._no_wait` would wait (for a lock, or for an fsync);
+    nothing was written."""
 
 
 # Stores whose connections must not be used by a forked child.
@@ -199,6 +209,8 @@ class SQLiteStore:
     def _open(self) -> sqlite3.Connection:
         if self._closed:
             raise StoreError(f"{self} is closed")
+        if not self._schema_ready and getattr(self._local, "no_wait", False):
+            raise _WouldWait()  # creating or upgrading the schema commits with FULL
         try:
             conn = sqlite3.connect(
                 self._path,
@@ -282,9 +294,10 @@ class SQLiteStore:
 
     @contextlib.contextmanager
     def _no_wait(self) -> Iterator[None]:
-        """Within this block, this thread's calls raise :class:`_WouldWait` instead of waiting
-        for a lock (another thread's or process's write). The async store runs calls inline
-        this way and sends only those that would wait to its worker threads."""
+        """Within this block, this thread's calls raise :class:`_WouldWait` instead of waiting:
+        for a lock (another thread's or process's write), or for the disk (a ``FULL`` commit,
+        the first call that creates the schema, :meth:`close`). The async store runs calls
+        inline this way and sends those that would wait to its worker threads."""
         self._local.no_wait = True
         try:
             yield
@@ -327,12 +340,18 @@ class SQLiteStore:
         (the one before stays valid for 12 hours, and WeChat pushes a new one every 10
         minutes). The next ``FULL`` commit syncs the log with everything before it. This
         keeps an fsync off every push.
+
+        Under :meth:`_no_wait`, a ``FULL`` commit raises :class:`_WouldWait` before touching
+        the file, so that the async store makes it on a worker thread.
         """
+        no_wait = getattr(self._local, "no_wait", False)
+        if durable and no_wait:
+            raise _WouldWait()
         conn = self._conn()
         level = "FULL" if durable else "NORMAL"
         # Threads of this process take turns here: a Python lock hands over at once, where
         # SQLite's busy handler would make the others sleep and poll for the write lock.
-        if getattr(self._local, "no_wait", False):
+        if no_wait:
             if not self._write_turn.acquire(blocking=False):
                 raise _WouldWait()
         else:
@@ -602,6 +621,8 @@ class SQLiteStore:
 
     def close(self) -> None:
         """Close every connection this store opened; later calls raise :class:`StoreError`."""
+        if getattr(self._local, "no_wait", False):
+            raise _WouldWait()  # the last connection to close checkpoints the log (fsync)
         with self._lock:
             self._closed = True
             connections = list(self._connections)
@@ -613,10 +634,14 @@ class SQLiteStore:
 
 
 class AsyncSQLiteStore(ThreadedAsyncStore):
-    """The asyncio flavour of :class:`SQLiteStore`: every call runs on a worker thread.
+    """The asyncio flavour of :class:`SQLiteStore`.
 
     It drives a :class:`SQLiteStore` (the same code, the same file format), so sync and async
-    processes can share one file.
+    processes can share one file. Reads and the ticket, token and lease writes run inline on
+    the event loop when they meet no lock; the writes that commit with ``synchronous=FULL``
+    (authorizer records and refresh tokens), the first call (schema creation), ``close()`` and
+    any call that meets a lock run on one of ``max_workers`` worker threads (see the module
+    docs).
     """
 
     def __init__(
@@ -634,9 +659,11 @@ class AsyncSQLiteStore(ThreadedAsyncStore):
         )
 
     async def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run the call inline when it can finish without waiting for a lock (a read, or a
-        write nobody else is making: tens of microseconds, less than a hop to a thread), else
-        on a worker thread, where it may wait up to the busy timeout."""
+        """Run the call inline when it can finish without an fsync or a lock wait (a read, or
+        a ``NORMAL`` write nobody else is making: tens of microseconds, less than a hop to a
+        thread). A call that would commit with ``FULL``, create the schema, close the store
+        or wait for a lock stops before writing anything and runs again on a worker thread,
+        where it may wait up to the busy timeout."""
         store = self.sync
         try:
             with store._no_wait():
