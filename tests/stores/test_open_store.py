@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import wxcomponent.stores as stores
+from wxcomponent.errors import ConfigurationError, InvalidArgument
 from wxcomponent.stores import MemoryStore, RedisStore, SQLiteStore, open_store
 
 
@@ -61,21 +62,24 @@ def test_redis_urls(redis_url: str) -> None:
     ],
 )
 def test_bad_urls_are_refused_without_echoing_passwords(url: str) -> None:
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ConfigurationError) as caught:
         open_store(url)
+    assert caught.value.field == "url"
+    assert isinstance(caught.value, ValueError)
     assert "secret-pw" not in str(caught.value)
 
 
 def test_non_string_url() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidArgument) as caught:
         open_store(None)  # type: ignore[arg-type]
+    assert caught.value.argument == "url"
 
 
 def test_exports() -> None:
     expected = {
         "Store", "AsyncStore", "Ticket", "AuthorizerRecord", "CachedToken", "MemoryStore",
         "AsyncMemoryStore", "SQLiteStore", "AsyncSQLiteStore", "RedisStore", "AsyncRedisStore",
-        "open_store",
+        "open_store", "as_async_store",
     }  # fmt: skip
     assert expected <= set(stores.__all__)
     for name in expected:

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 import redis
 
-from wxcomponent.errors import StoreCorrupt, StoreUnavailable
+from wxcomponent.errors import (
+    ConfigurationError,
+    InvalidArgument,
+    StoreCorrupt,
+    StoreUnavailable,
+)
 from wxcomponent.stores import (
     AsyncMemoryStore,
     AsyncRedisStore,
@@ -88,8 +93,9 @@ def test_two_prefixes_never_see_each_other(redis_url: str) -> None:
 
 @pytest.mark.parametrize("prefix", ["", "a:", ":a", "a::b", "a b", 5])
 def test_bad_prefixes_are_refused(redis_url: str, prefix: Any) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidArgument) as caught:
         RedisStore(redis_url, prefix=prefix)
+    assert caught.value.argument == "prefix"
 
 
 def test_lua_scripts_are_reloaded_after_script_flush(redis_url: str, client: Any) -> None:
@@ -353,8 +359,15 @@ async def test_async_store_with_an_async_durable_store(redis_url: str, client: A
 
 
 def test_sync_store_refuses_an_async_durable_store(redis_url: str) -> None:
-    with pytest.raises(ValueError, match="synchronous"):
+    with pytest.raises(InvalidArgument, match="synchronous") as caught:
         RedisStore(redis_url, durable=AsyncMemoryStore())  # type: ignore[arg-type]
+    assert caught.value.argument == "durable"
+
+
+def test_async_store_refuses_what_is_no_store(redis_url: str) -> None:
+    with pytest.raises(InvalidArgument, match="must be a Store or an AsyncStore") as caught:
+        AsyncRedisStore(redis_url, durable="sqlite:///x.sqlite3")  # type: ignore[arg-type]
+    assert caught.value.argument == "durable"
 
 
 # ------------------------------------------------------------------ unreachable
@@ -409,8 +422,11 @@ def test_wrong_password_gives_store_unavailable_without_the_password(
 
 
 def test_non_redis_urls_are_refused() -> None:
-    for bad in ("http://127.0.0.1:6379", "127.0.0.1:6379", ""):
-        with pytest.raises(ValueError):
+    for bad in ("http://user:secret-pw@127.0.0.1:6379", "127.0.0.1:6379", ""):
+        with pytest.raises(ConfigurationError) as caught:
             RedisStore(bad)
-    with pytest.raises(ValueError):
+        assert caught.value.field == "url_or_client"
+        assert "secret-pw" not in str(caught.value)
+    with pytest.raises(InvalidArgument) as wrong:
         RedisStore(42)  # type: ignore[arg-type]
+    assert wrong.value.argument == "url_or_client"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wxcomponent.errors import StoreCorrupt, StoreError, StoreUnavailable
+from wxcomponent.errors import InvalidArgument, StoreCorrupt, StoreError, StoreUnavailable
 from wxcomponent.stores import (
     AsyncSQLiteStore,
     AuthorizerRecord,
@@ -155,8 +155,12 @@ def test_a_long_write_lock_gives_store_unavailable_and_reads_go_on(tmp_path: Pat
 
 def test_bad_paths_are_refused() -> None:
     for bad in ("", ":memory:", 5, None):
-        with pytest.raises(ValueError):
+        with pytest.raises(InvalidArgument) as caught:
             SQLiteStore(bad)  # type: ignore[arg-type]
+        assert caught.value.argument == "path"
+    with pytest.raises(InvalidArgument) as timeout:
+        SQLiteStore("x.sqlite3", busy_timeout=-1)
+    assert timeout.value.argument == "busy_timeout"
 
 
 def test_a_closed_store_refuses_calls(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Bad arguments raise ValueError before any store is touched, on every backend and flavour."""
+"""Bad arguments raise InvalidArgument (a ValueError) before any store is touched, on every
+backend and flavour."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from wxcomponent.errors import InvalidArgument
 from wxcomponent.stores import AuthorizerRecord, CachedToken
 
 C1 = "wxcomponent0000001"
@@ -95,16 +97,28 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
 ]
 
 
+#: What InvalidArgument.argument may name: a parameter, or a field of a record or token.
+ARGUMENT_NAMES = {
+    "component_appid", "authorizer_appid", "ticket", "created_at", "record", "refresh_token",
+    "status", "func_info", "authorized_at", "updated_at", "revoked_at", "after", "limit",
+    "expected", "new", "key", "token", "token.value", "token.expires_at", "token.obtained_at",
+    "fence", "if_value", "ttl",
+}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("method", "args", "kwargs"),
     BAD_CALLS,
     ids=[f"{m}-{i}" for i, (m, _, _) in enumerate(BAD_CALLS)],
 )
-async def test_bad_arguments_raise_value_error_and_write_nothing(
+async def test_bad_arguments_raise_invalid_argument_and_write_nothing(
     store: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> None:
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(InvalidArgument) as caught:
         await getattr(store, method)(*args, **kwargs)
+    assert isinstance(caught.value, ValueError)  # callers catching ValueError still do
+    assert caught.value.argument in ARGUMENT_NAMES
+    assert str(caught.value).startswith(f"{caught.value.argument}: ")
     # no secret is echoed
     assert "refresh-token-value" not in str(caught.value)
     assert "token-value" not in str(caught.value)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from ..errors import ConfigurationError, InvalidArgument
 from ._aio import as_async_store
 from .base import AsyncStore, AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
 from .memory import AsyncMemoryStore, MemoryStore
@@ -52,37 +53,44 @@ def open_store(url: str) -> Store:
     * ``redis://[user:password@]host[:port][/db]`` or ``rediss://…`` — a :class:`RedisStore`
       with the default prefix and no durable store (Redis must then run with AOF).
 
-    Anything else raises :class:`ValueError` (whose message never repeats a password).
+    Any other URL raises :class:`~wxcomponent.errors.ConfigurationError` with ``field`` set to
+    ``"url"`` (whose message never repeats a password); a ``url`` that is not a string raises
+    :class:`~wxcomponent.errors.InvalidArgument`. Both are :class:`ValueError`.
     """
     if not isinstance(url, str):
-        raise ValueError(f"a store URL must be a string, not {type(url).__name__}")
+        raise InvalidArgument("url", f"a store URL must be a string, not {type(url).__name__}")
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep:
-        raise ValueError(
+        raise ConfigurationError(
+            "url",
             "a store URL looks like memory://, sqlite:///path/to/file.sqlite3 or "
-            "redis://host:6379/0"
+            "redis://host:6379/0",
         )
     if scheme == "memory":
         if rest:
-            raise ValueError("memory:// takes nothing after the scheme")
+            raise ConfigurationError("url", "memory:// takes nothing after the scheme")
         return MemoryStore()
     if scheme == "sqlite":
         if not rest.startswith("/"):
-            raise ValueError(
+            raise ConfigurationError(
+                "url",
                 "a SQLite URL is sqlite:///relative/path or sqlite:////absolute/path "
-                "(no host between the slashes)"
+                "(no host between the slashes)",
             )
         split = urlsplit(url)
         if split.query or split.fragment:
-            raise ValueError("a SQLite URL takes no query string or fragment")
+            raise ConfigurationError("url", "a SQLite URL takes no query string or fragment")
         path = unquote(rest[1:])
         if not path:
-            raise ValueError("a SQLite URL must name a file: sqlite:///path/to/file.sqlite3")
+            raise ConfigurationError(
+                "url", "a SQLite URL must name a file: sqlite:///path/to/file.sqlite3"
+            )
         return SQLiteStore(path)
     if scheme in ("redis", "rediss"):
         return RedisStore(url)
-    raise ValueError(
+    raise ConfigurationError(
+        "url",
         f"unsupported store URL scheme {scheme!r}: use memory://, sqlite:///path or "
-        "redis:// (rediss://)"
+        "redis:// (rediss://)",
     )

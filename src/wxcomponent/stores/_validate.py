@@ -1,7 +1,8 @@
 """Argument checks shared by every backend.
 
-Each check raises :class:`ValueError` before a store is touched, and no message ever contains
-the value of a secret (tickets, refresh tokens, token values): only names and types.
+Each check raises :class:`~wxcomponent.errors.InvalidArgument` (a :class:`ValueError`) naming
+the argument before a store is touched, and no message ever contains the value of a secret
+(tickets, refresh tokens, token values): only names and types.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import math
 import re
 from typing import Any, get_args
 
+from ..errors import InvalidArgument
 from .base import AuthorizerRecord, AuthorizerStatus, CachedToken
 
 __all__ = [
@@ -49,13 +51,14 @@ def _kind(value: object) -> str:
 def check_appid(name: str, value: object) -> str:
     """An appid: a non-empty string without whitespace, control characters or ':'."""
     if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string, not {_kind(value)}")
+        raise InvalidArgument(name, f"must be a string, not {_kind(value)}")
     if not value:
-        raise ValueError(f"{name} must not be empty")
+        raise InvalidArgument(name, "must not be empty")
     if len(value) > MAX_APPID_LENGTH or _APPID.fullmatch(value) is None:
-        raise ValueError(
-            f"{name} must be at most {MAX_APPID_LENGTH} characters without whitespace, "
-            f"control characters or ':', got {value[:40]!r}"
+        raise InvalidArgument(
+            name,
+            f"must be at most {MAX_APPID_LENGTH} characters without whitespace, "
+            f"control characters or ':', got {value[:40]!r}",
         )
     return value
 
@@ -63,11 +66,12 @@ def check_appid(name: str, value: object) -> str:
 def check_key(value: object, name: str = "key") -> str:
     """A token or lease key: a non-empty printable string of bounded length."""
     if type(value) is not str:
-        raise ValueError(f"{name} must be a string, not {_kind(value)}")
+        raise InvalidArgument(name, f"must be a string, not {_kind(value)}")
     if not value or len(value) > MAX_KEY_LENGTH or not value.isprintable():
-        raise ValueError(
-            f"{name} must be a non-empty printable string of at most {MAX_KEY_LENGTH} "
-            f"characters, got {value[:40]!r}"
+        raise InvalidArgument(
+            name,
+            f"must be a non-empty printable string of at most {MAX_KEY_LENGTH} "
+            f"characters, got {value[:40]!r}",
         )
     return value
 
@@ -75,25 +79,25 @@ def check_key(value: object, name: str = "key") -> str:
 def check_secret(name: str, value: object) -> str:
     """A secret string (ticket, refresh token, token value): non-empty; never echoed."""
     if not isinstance(value, str):
-        raise ValueError(f"{name} must be a string, not {_kind(value)}")
+        raise InvalidArgument(name, f"must be a string, not {_kind(value)}")
     if not value:
-        raise ValueError(f"{name} must not be empty")
+        raise InvalidArgument(name, "must not be empty")
     return value
 
 
 def check_optional_text(name: str, value: object) -> str | None:
     """None or a string (a compare-and-set expectation, a paging cursor)."""
     if value is not None and not isinstance(value, str):
-        raise ValueError(f"{name} must be a string or None, not {_kind(value)}")
+        raise InvalidArgument(name, f"must be a string or None, not {_kind(value)}")
     return value
 
 
 def check_created_at(value: object) -> int:
     """A push's CreateTime: an int (not a bool) that a double holds exactly."""
     if type(value) is not int:
-        raise ValueError(f"created_at must be an int, not {_kind(value)}")
+        raise InvalidArgument("created_at", f"must be an int, not {_kind(value)}")
     if abs(value) >= _MAX_EXACT_INT:
-        raise ValueError("created_at is out of range")
+        raise InvalidArgument("created_at", "is out of range")
     return value
 
 
@@ -101,10 +105,10 @@ def _check_time(name: str, value: object, *, optional: bool = False) -> float | 
     if value is None and optional:
         return None
     if type(value) is bool or not isinstance(value, (int, float)):
-        raise ValueError(f"{name} must be a number, not {_kind(value)}")
+        raise InvalidArgument(name, f"must be a number, not {_kind(value)}")
     result = float(value)
     if not math.isfinite(result):
-        raise ValueError(f"{name} must be finite")
+        raise InvalidArgument(name, "must be finite")
     return result
 
 
@@ -113,7 +117,7 @@ def check_ttl(value: object) -> float:
     ttl = _check_time("ttl", value)
     assert ttl is not None
     if ttl <= 0:
-        raise ValueError("ttl must be positive")
+        raise InvalidArgument("ttl", "must be positive")
     return ttl
 
 
@@ -122,9 +126,9 @@ def check_fence(value: object, *, optional: bool = False) -> int | None:
     if value is None and optional:
         return None
     if type(value) is not int:
-        raise ValueError(f"fence must be an int, not {_kind(value)}")
+        raise InvalidArgument("fence", f"must be an int, not {_kind(value)}")
     if value < 1:
-        raise ValueError("fence must be positive")
+        raise InvalidArgument("fence", "must be positive")
     return value
 
 
@@ -133,23 +137,23 @@ def check_status(value: object) -> AuthorizerStatus | None:
     if value is None:
         return None
     if value not in STATUSES or not isinstance(value, str):
-        raise ValueError(f"status must be one of {STATUSES} or None, got {value!r}")
+        raise InvalidArgument("status", f"must be one of {STATUSES} or None, got {value!r}")
     return value  # type: ignore[return-value]
 
 
 def check_limit(value: object) -> int:
     """A page size: a positive int."""
     if type(value) is not int:
-        raise ValueError(f"limit must be an int, not {_kind(value)}")
+        raise InvalidArgument("limit", f"must be an int, not {_kind(value)}")
     if value < 1:
-        raise ValueError("limit must be at least 1")
+        raise InvalidArgument("limit", "must be at least 1")
     return value
 
 
 def check_token(token: object) -> CachedToken:
     """A :class:`CachedToken` with a non-empty value and finite times."""
     if not isinstance(token, CachedToken):
-        raise ValueError(f"token must be a CachedToken, not {_kind(token)}")
+        raise InvalidArgument("token", f"must be a CachedToken, not {_kind(token)}")
     check_secret("token.value", token.value)
     _check_time("token.expires_at", token.expires_at)
     _check_time("token.obtained_at", token.obtained_at)
@@ -159,18 +163,18 @@ def check_token(token: object) -> CachedToken:
 def check_record(record: object) -> AuthorizerRecord:
     """A well-formed :class:`AuthorizerRecord`; ``func_info`` is normalised to a tuple."""
     if not isinstance(record, AuthorizerRecord):
-        raise ValueError(f"record must be an AuthorizerRecord, not {_kind(record)}")
+        raise InvalidArgument("record", f"must be an AuthorizerRecord, not {_kind(record)}")
     check_appid("component_appid", record.component_appid)
     check_appid("authorizer_appid", record.authorizer_appid)
     check_secret("refresh_token", record.refresh_token)
     if check_status(record.status) is None:
-        raise ValueError("status must not be None")
+        raise InvalidArgument("status", "must not be None")
     func_info: Any = record.func_info
     if isinstance(func_info, (str, bytes)) or not hasattr(func_info, "__iter__"):
-        raise ValueError(f"func_info must be a sequence of ints, not {_kind(func_info)}")
+        raise InvalidArgument("func_info", f"must be a sequence of ints, not {_kind(func_info)}")
     items = tuple(func_info)
     if any(type(item) is not int for item in items):
-        raise ValueError("func_info must hold ints only")
+        raise InvalidArgument("func_info", "must hold ints only")
     _check_time("authorized_at", record.authorized_at)
     _check_time("updated_at", record.updated_at)
     _check_time("revoked_at", record.revoked_at, optional=True)

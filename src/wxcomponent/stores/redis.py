@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from ..errors import InvalidArgument
+from ..errors import ConfigurationError, InvalidArgument
 from ._aio import as_async_store, is_async_store
 from ._redis_ops import DurableCall, Op, RedisOps, Step, redact_url, translate
 from .base import AsyncStore, AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
@@ -70,9 +70,9 @@ _MAX_CONNECTIONS = 64
 
 def _check_prefix(prefix: object) -> str:
     if not isinstance(prefix, str) or _PREFIX.fullmatch(prefix) is None:
-        raise ValueError(
-            "prefix must be a non-empty string without whitespace, empty ':' parts or a "
-            "trailing ':'"
+        raise InvalidArgument(
+            "prefix",
+            "must be a non-empty string without whitespace, empty ':' parts or a trailing ':'",
         )
     return prefix
 
@@ -166,7 +166,9 @@ class _RedisBase:
             except ValueError:
                 scheme = ""
             if scheme not in ("redis", "rediss", "unix"):
-                raise ValueError("a Redis URL starts with redis://, rediss:// or unix://")
+                raise ConfigurationError(
+                    "url_or_client", "a Redis URL starts with redis://, rediss:// or unix://"
+                )
             self._url: str | None = url_or_client
             self._where = redact_url(url_or_client)
             self._password = urlsplit(url_or_client).password
@@ -174,7 +176,9 @@ class _RedisBase:
             self._owns_client = True
         else:
             if not hasattr(url_or_client, "execute_command"):
-                raise ValueError("url_or_client must be a Redis URL or a redis-py client")
+                raise InvalidArgument(
+                    "url_or_client", "must be a Redis URL or a redis-py client"
+                )
             self._url = None
             self._where, self._password = _describe(url_or_client)
             self._client = url_or_client

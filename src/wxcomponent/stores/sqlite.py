@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from ..errors import StoreCorrupt, StoreError, StoreUnavailable
+from ..errors import InvalidArgument, StoreCorrupt, StoreError, StoreUnavailable
 from . import _validate as valid
 from ._aio import ThreadedAsyncStore
 from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket
@@ -162,12 +162,12 @@ class SQLiteStore:
         busy_timeout: float = 10.0,
     ) -> None:
         if not isinstance(path, (str, os.PathLike)):
-            raise ValueError(f"path must be a str or a path, not {type(path).__name__}")
+            raise InvalidArgument("path", f"must be a str or a path, not {type(path).__name__}")
         text = os.fspath(path)
         if not isinstance(text, str) or not text or text == ":memory:" or "\x00" in text:
-            raise ValueError("path must name a database file (use MemoryStore for memory)")
+            raise InvalidArgument("path", "must name a database file (use MemoryStore for memory)")
         if not (isinstance(busy_timeout, (int, float)) and busy_timeout >= 0):
-            raise ValueError("busy_timeout must be a non-negative number")
+            raise InvalidArgument("busy_timeout", "must be a non-negative number")
         self._path = Path(text)
         self._clock = clock
         self._busy_timeout = float(busy_timeout)
