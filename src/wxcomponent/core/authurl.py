@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
+from ..errors import InvalidArgument
+
 __all__ = [
     "MOBILE_AUTH_URL",
     "PC_AUTH_URL",
@@ -39,9 +41,9 @@ def _check(component_appid: str, pre_auth_code: str, redirect_uri: str) -> None:
         ("redirect_uri", redirect_uri),
     ):
         if not isinstance(value, str) or not value:
-            raise ValueError(f"{name} must be a non-empty string")
+            raise InvalidArgument(name, "must be a non-empty string")
     if not redirect_uri.startswith(("http://", "https://")):
-        raise ValueError("redirect_uri must be an absolute http(s) URL")
+        raise InvalidArgument("redirect_uri", "must be an absolute http(s) URL")
 
 
 def _params(
@@ -60,12 +62,15 @@ def _params(
     ]
     if auth_type is not None:
         if auth_type not in AuthType.VALID:
-            raise ValueError(f"auth_type must be one of {sorted(AuthType.VALID)}")
+            raise InvalidArgument("auth_type", f"must be one of {sorted(AuthType.VALID)}")
         params.append(("auth_type", str(auth_type)))
     if biz_appid:
         params.append(("biz_appid", biz_appid))
     if category_ids:
-        ids = [str(int(c)) for c in category_ids]
+        try:
+            ids = [str(int(c)) for c in category_ids]
+        except ValueError:
+            raise InvalidArgument("category_ids", "must be integers (or their digits)") from None
         params.append(("category_id_list", "|".join(ids)))
     return params
 

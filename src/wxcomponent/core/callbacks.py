@@ -10,15 +10,17 @@ flow (see :mod:`wxcomponent.core.effects`), so :class:`~wxcomponent.Component` a
 2. verifies ``msg_signature`` and decrypts (the current EncodingAESKey, then the previous
    one), which also checks the platform appid at the end of the plaintext (403 on a bad
    signature or a foreign appid, 400 on bad base64, padding or XML);
-3. parses the typed event, and for a push to the authorization-event URL checks that its
-   ``AppId`` is this platform (403);
+3. parses the typed event, and for a platform event (a
+   :class:`~wxcomponent.events.ComponentEvent`: ticket, authorization…), on whichever URL it
+   came, checks that its ``AppId`` is this platform (403);
 4. with :attr:`CallbackOptions.timestamp_window` set, refuses a push whose ``timestamp`` is
    that far from the clock (403);
 5. **dedupe**: takes the store lease ``<component appid>:push:<digest of msg_signature,
    timestamp and nonce>`` for :attr:`CallbackOptions.dedupe_ttl` seconds. WeChat retries a push
    it thinks failed with the same three values; when the lease is already taken the push was
    (or is being) handled, and the answer is ``success`` with nothing run again. The lease is
-   taken only after every check passed, so refused input never touches the store;
+   taken only after every check passed, so refused input never touches the store; a store
+   that fails to take it gets the push answered 503;
 6. runs the built-ins (each switchable in :class:`CallbackOptions`): a verify ticket is stored
    before answering; ``authorized`` / ``updateauthorized`` and a successful fast registration
    answer WeChat first and exchange the code in the background (``api_query_auth``, retried;
@@ -31,8 +33,9 @@ flow (see :mod:`wxcomponent.core.effects`), so :class:`~wxcomponent.Component` a
    authorizer calls ``query_auth(event.authorization_code)``, which waits for that exchange
    and reads its result instead of exchanging the code again;
 8. answers exactly ``success`` (HTTP 200, ``text/plain``), or, for a message of an authorizer
-   whose handler returned a passive reply, the reply encrypted with the key that decrypted
-   the request.
+   whose handler returned a passive reply (the first one, when several did), the reply
+   encrypted with the key that decrypted the request (``success`` again when the reply
+   cannot be built, which is logged).
 
 Failures, decided once here:
 
@@ -66,6 +69,8 @@ from ..errors import (
     AppIdMismatch,
     BodyTooLarge,
     CallbackError,
+    ConfigurationError,
+    InvalidArgument,
     LeaseTimeout,
     StalePush,
     StoreError,
@@ -133,8 +138,10 @@ class CallbackOptions:
       drifts would otherwise refuse every ticket.
     * ``dedupe_ttl`` — how long a handled push is remembered, so WeChat's retries of it are
       answered ``success`` without running anything again.
-    * ``max_body`` — the largest POST body accepted (413 above). The message crypto has a limit
-      of its own (64 KiB by default), which a larger value here does not lift.
+    * ``max_body`` — the largest POST body accepted (413 above; 64 KiB by default). The
+      platform's message crypto is built with the same limit, so a larger value lets larger
+      pushes through decryption too (a :class:`~wxcomponent.core.crypto.MessageCrypto` built
+      directly keeps its own ``max_body``, 64 KiB by default).
     * ``exchange_attempts`` / ``exchange_backoff`` — tries of a background code exchange, and
       the first pause between them in seconds (doubling each time).
     """
@@ -150,16 +157,17 @@ class CallbackOptions:
 
     def __post_init__(self) -> None:
         if self.timestamp_window is not None and not self.timestamp_window > 0:
-            raise ValueError("timestamp_window must be positive (or None to turn it off)")
+            raise ConfigurationError("timestamp_window",
+                                     "must be positive (or None to turn it off)")
         if not self.dedupe_ttl > 0:
-            raise ValueError("dedupe_ttl must be positive")
+            raise ConfigurationError("dedupe_ttl", "must be positive")
         if isinstance(self.max_body, bool) or not isinstance(self.max_body, int) \
                 or self.max_body < 1:
-            raise ValueError("max_body must be a positive int")
+            raise ConfigurationError("max_body", "must be a positive int")
         if self.exchange_attempts < 1:
-            raise ValueError("exchange_attempts must be at least 1")
+            raise ConfigurationError("exchange_attempts", "must be at least 1")
         if not self.exchange_backoff >= 0:
-            raise ValueError("exchange_backoff must not be negative")
+            raise ConfigurationError("exchange_backoff", "must not be negative")
 
 
 @dataclass(frozen=True)
@@ -167,8 +175,10 @@ class Push:
     """What a handler knows about the push besides its event.
 
     ``authorizer_appid`` comes from the message URL (``…/messages/$APPID$``) and is None on the
-    authorization-event URL. ``xml`` is the decrypted XML; ``used_previous_key`` tells that the
-    previous EncodingAESKey decrypted it (a sender not yet rotated).
+    authorization-event URL and on a message URL configured without ``$APPID$``. ``xml`` is
+    the decrypted XML; ``used_previous_key`` tells that the previous EncodingAESKey decrypted
+    it (a sender not yet rotated). ``openid`` is the ``openid`` query parameter WeChat adds to
+    the pushes of a user's message (None when absent).
     """
 
     component_appid: str
@@ -214,7 +224,7 @@ def _normalize_key(key: object) -> str | type[Event]:
     if isinstance(key, str):
         name = key.strip().lower()
         if not name:
-            raise ValueError("a handler key must not be empty")
+            raise InvalidArgument("key", "a handler key must not be empty")
         return name
     if isinstance(key, type) and issubclass(key, Event):
         return key
@@ -253,9 +263,10 @@ class Callbacks:
     def on(self, key: HandlerKey) -> Callable[[H], H]:
         """Register a handler for ``key`` (decorator); it is called as ``handler(event, push)``.
 
-        Plain functions are called, coroutine functions awaited. On the message URL a handler
-        may return a passive reply: XML (str or bytes), or a mapping written as XML (with
-        ``ToUserName``, ``FromUserName`` and ``CreateTime`` filled in when missing).
+        Plain functions are called, coroutine functions awaited. For a message of an
+        authorizer a handler may return a passive reply: XML (str or bytes), or a mapping
+        written as XML (with ``ToUserName``, ``FromUserName`` and ``CreateTime`` filled in
+        when missing).
         """
         normalized = _normalize_key(key)
 
@@ -304,8 +315,9 @@ def handle_callback(
     """Answer one request to a callback URL: GET echo verification, or a POST push.
 
     ``query`` is a mapping (values may be lists: the first item counts) or the raw query
-    string; ``body`` the raw request body; ``authorizer_appid`` the appid in the message URL.
-    Never raises: every outcome is a :class:`CallbackResponse` (see the module documentation).
+    string (str or bytes); ``body`` the raw request body; ``authorizer_appid`` the appid in the
+    message URL. Raises nothing but a cancellation: every outcome is a
+    :class:`CallbackResponse` (see the module documentation).
     """
     callbacks: Callbacks = ctx.callbacks if isinstance(ctx.callbacks, Callbacks) else Callbacks()
     try:

@@ -32,6 +32,7 @@ from ..errors import (
     CallbackError,
     DecryptError,
     InvalidAESKey,
+    InvalidArgument,
     InvalidBuffer,
     InvalidSignature,
     XMLError,
@@ -166,9 +167,9 @@ class MessageCrypto:
         max_body: int = DEFAULT_MAX_BODY,
     ) -> None:
         if not isinstance(token, str) or not token:
-            raise ValueError("token must be a non-empty string")
+            raise InvalidArgument("token", "must be a non-empty string")
         if not isinstance(appid, str) or not appid:
-            raise ValueError("appid must be a non-empty string")
+            raise InvalidArgument("appid", "must be a non-empty string")
         self.token = token
         self.appid = appid
         self._appid_bytes = appid.encode("utf-8")
@@ -307,7 +308,7 @@ class MessageCrypto:
         message = plaintext.encode("utf-8") if isinstance(plaintext, str) else bytes(plaintext)
         prefix = os.urandom(16) if random is None else bytes(random)
         if len(prefix) != 16:
-            raise ValueError("random must be exactly 16 bytes")
+            raise InvalidArgument("random", "must be exactly 16 bytes")
         raw = prefix + struct.pack(">I", len(message)) + message + self._appid_bytes
         return base64.b64encode((key or self.current_key).encrypt(_pad(raw))).decode("ascii")
 

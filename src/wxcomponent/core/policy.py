@@ -5,6 +5,7 @@ from __future__ import annotations
 import random as _random
 from dataclasses import dataclass
 
+from ..errors import ConfigurationError
 from ..stores.base import CachedToken
 
 __all__ = ["Policy", "is_fresh"]
@@ -43,9 +44,9 @@ class Policy:
     def __post_init__(self) -> None:
         for name in ("lease_ttl", "wait_timeout", "poll_initial", "poll_max", "timeout"):
             if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
+                raise ConfigurationError(name, "must be positive")
         if self.attempts < 1:
-            raise ValueError("attempts must be at least 1")
+            raise ConfigurationError("attempts", "must be at least 1")
 
     def margin(self, lifetime: float) -> float:
         """Seconds before ``expires_at`` at which a token of ``lifetime`` stops being fresh."""
