@@ -35,8 +35,8 @@ __all__ = ["CONTROL", "CONTROL_PREFIX", "AppHost", "ConnectionDropped", "build_a
 CONTROL_PREFIX = "/__emulator__/"
 
 #: The HTTP control API: ``/__emulator__/<name>`` → (HTTP method, Emulator attribute).
-#: Parameters come from the query string and, for POST, a JSON object body; they are the
-#: keyword arguments of the Python method of the same meaning.
+#: Parameters come from the query string and a JSON object body (the body wins on a name given
+#: in both); they are the keyword arguments of the Python method of the same meaning.
 CONTROL: dict[str, tuple[str, str]] = {
     "state": ("GET", "snapshot"),
     "clock": ("GET", "now"),

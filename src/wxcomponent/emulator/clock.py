@@ -1,4 +1,4 @@
-"""The emulator's adjustable clock: real time plus an offset that only moves forward."""
+"""The emulator's adjustable clock: real time plus an offset that moves forward until reset."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ __all__ = ["Clock"]
 
 
 class Clock:
-    """Wall-clock time shifted by an offset that tests move with :meth:`advance`.
+    """Wall-clock time shifted by an offset that tests move forward with :meth:`advance`
+    (never backward) and set back to 0 with :meth:`reset`.
 
     Every lifetime in the emulator (tokens, codes, tickets, quotas, the ticket schedule) is
     measured on this clock. Thread-safe; :meth:`advance` wakes whoever waits in :meth:`wait`.

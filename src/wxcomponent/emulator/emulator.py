@@ -50,7 +50,10 @@ class Emulator:
     authorization pages); run it with :class:`~wxcomponent.emulator.EmulatorServer` or any
     ASGI server. Every method is thread-safe. Methods that push (``push_ticket``,
     ``authorize`` …) deliver synchronously in the calling thread and return the
-    :class:`Delivery`; pushes caused by HTTP requests are sent from worker threads.
+    :class:`Delivery` or a result carrying it (``Authorization.delivery``,
+    ``FastRegistration.delivery``). :meth:`push_ticket_soon`, the background ticket schedule
+    and the pushes caused by HTTP requests (the consent page, ``api_start_push_ticket``) are
+    sent from worker threads.
 
     ``platforms`` defaults to ``[DEFAULT_PLATFORM]``. Lifetimes are in seconds on
     :attr:`clock`; ``ticket_interval=None`` turns the background ticket pushes off.

@@ -1,8 +1,9 @@
 """The emulator's records: platforms, merchant accounts, grants, credentials and deliveries.
 
-These are plain data holders. Every mutation happens under the state lock of
-:class:`~wxcomponent.emulator.state.State`; objects handed to callers are either immutable or
-meant to be read only.
+These are plain data holders. Platforms, accounts, grants and credentials change under the
+state lock of :class:`~wxcomponent.emulator.state.State`; a :class:`Delivery` is filled in by
+the thread that sends it, without that lock (read it once :meth:`Delivery.wait` returned).
+Objects handed to callers are either immutable or meant to be read only.
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ class Grant:
     """An account's authorization of a platform, with its refresh token(s).
 
     ``previous_refresh_token`` is the token replaced by the last rotation; it is still accepted
-    until ``previous_valid_until`` (see :meth:`Emulator.rotate_refresh_tokens`).
+    until ``previous_valid_until`` (see
+    :attr:`~wxcomponent.emulator.Emulator.rotate_refresh_tokens`).
     """
 
     authorizer_appid: str
@@ -259,8 +261,9 @@ class Attempt:
 class Delivery:
     """A push and every attempt to deliver it (up to the configured number of tries).
 
-    ``ok`` is true once an attempt got the expected answer; ``finished`` once no attempt is left
-    to make. :meth:`wait` blocks until then (pushes sent in the background).
+    ``ok`` is true once an attempt got the expected answer; ``finished`` once the delivery is
+    over (an attempt succeeded, the tries are spent, or no URL is configured). :meth:`wait`
+    blocks until then (pushes sent in the background).
     """
 
     def __init__(
@@ -286,7 +289,7 @@ class Delivery:
 
     @property
     def finished(self) -> bool:
-        """True when no attempt is left to make."""
+        """True once the delivery is over: no further attempt will be made."""
         return self._done.is_set()
 
     def finish(self, ok: bool, error: str | None = None) -> None:

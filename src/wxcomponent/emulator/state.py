@@ -188,7 +188,8 @@ class State:
     # ------------------------------------------------------------------ tickets, tokens, codes
 
     def issue_ticket(self, platform: Platform) -> str:
-        """A new ``component_verify_ticket`` for ``platform`` (valid 12 hours)."""
+        """A new ``component_verify_ticket`` for ``platform``, valid ``ticket_lifetime`` seconds
+        (12 hours by default)."""
         with self.lock:
             ticket = random_token("ticket@@@")
             platform.tickets[ticket] = self.clock.now()
