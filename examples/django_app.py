@@ -22,9 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from wxcomponent import ComponentConfig, events
-from wxcomponent.client import Component
-from wxcomponent.core.callbacks import Push
+from wxcomponent import Component, ComponentConfig, Push, events
 from wxcomponent.stores import open_store
 
 if not settings.configured:

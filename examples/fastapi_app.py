@@ -17,9 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from wxcomponent import ComponentConfig, events
-from wxcomponent.client import AsyncComponent
-from wxcomponent.core.callbacks import Push
+from wxcomponent import AsyncComponent, ComponentConfig, Push, events
 from wxcomponent.stores import open_store
 
 log = logging.getLogger(__name__)

@@ -18,9 +18,7 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from wxcomponent import ComponentConfig, events
-from wxcomponent.client import Component
-from wxcomponent.core.callbacks import Push
+from wxcomponent import Component, ComponentConfig, Push, events
 from wxcomponent.stores import open_store
 
 log = logging.getLogger(__name__)

@@ -1,27 +1,86 @@
-"""wxcomponent: run a WeChat third-party platform (component), sync or asyncio."""
+"""wxcomponent: run a WeChat third-party platform (component), sync or asyncio.
+
+Everything a user imports comes from here or from :mod:`wxcomponent.stores` (and the
+:mod:`wxcomponent.errors` and :mod:`wxcomponent.events` namespaces); other modules are
+internal and may change.
+"""
 
 from __future__ import annotations
 
 from . import errors, events
-from .client import AsyncAuthorizerClient, AsyncComponent, AuthorizerClient, Component
+from .client import (
+    API_BASE,
+    AsyncAuthorizerClient,
+    AsyncComponent,
+    AsyncRefresher,
+    AuthorizerClient,
+    Component,
+    Listener,
+    Refresher,
+)
 from .config import ComponentConfig
 from .core.authurl import AuthType, auth_code_url, mobile_authorization_url, pc_authorization_url
-from .core.crypto import MessageCrypto
+from .core.callbacks import CallbackOptions, CallbackResponse, Push
+from .core.context import TokenKind
+from .core.crypto import Decrypted, MessageCrypto
+from .core.engine import File
+from .core.models import (
+    AuthorizationInfo,
+    AuthorizerInfo,
+    AuthorizerListItem,
+    AuthorizerListPage,
+    AuthorizerOption,
+    Media,
+    OAuthToken,
+    PreAuthCode,
+    Quota,
+    SessionInfo,
+    UserInfo,
+)
+from .core.policy import Policy
 from .events import parse_event
+from .stores.base import AuthorizerRecord, CachedToken
+from .web import asgi_app, wsgi_app
 
 __all__ = [
+    "API_BASE",
     "AsyncAuthorizerClient",
     "AsyncComponent",
+    "AsyncRefresher",
     "AuthType",
+    "AuthorizationInfo",
     "AuthorizerClient",
+    "AuthorizerInfo",
+    "AuthorizerListItem",
+    "AuthorizerListPage",
+    "AuthorizerOption",
+    "AuthorizerRecord",
+    "CachedToken",
+    "CallbackOptions",
+    "CallbackResponse",
     "Component",
     "ComponentConfig",
+    "Decrypted",
+    "File",
+    "Listener",
+    "Media",
     "MessageCrypto",
+    "OAuthToken",
+    "Policy",
+    "PreAuthCode",
+    "Push",
+    "Quota",
+    "Refresher",
+    "SessionInfo",
+    "TokenKind",
+    "UserInfo",
+    "asgi_app",
     "auth_code_url",
     "errors",
     "events",
     "mobile_authorization_url",
     "parse_event",
     "pc_authorization_url",
+    "wsgi_app",
 ]
 __version__ = "0.1.0"

@@ -31,8 +31,8 @@ __all__ = [
     "FileTooLarge",
     "IPNotWhitelisted",
     "InvalidAESKey",
-    "InvalidArgument",
     "InvalidAppCredentials",
+    "InvalidArgument",
     "InvalidBuffer",
     "InvalidCredential",
     "InvalidSignature",
@@ -81,11 +81,11 @@ class InvalidArgument(WxComponentError, ValueError):
 
 
 class FileTooLarge(InvalidArgument):
-    """A file to upload is larger than the endpoint accepts; it was not sent."""
+    """A file to upload is larger than the endpoint accepts (``limit`` bytes); nothing was
+    sent, and no more than ``limit + 1`` bytes of it were read."""
 
-    def __init__(self, argument: str, size: int, limit: int) -> None:
-        super().__init__(argument, f"{size} bytes is more than the {limit} bytes allowed")
-        self.size = size
+    def __init__(self, argument: str, limit: int) -> None:
+        super().__init__(argument, f"is larger than the {limit} bytes allowed here")
         self.limit = limit
 
 

@@ -24,7 +24,7 @@ flow (see :mod:`wxcomponent.core.effects`), so :class:`~wxcomponent.Component` a
 6. runs the built-ins (each switchable in :class:`CallbackOptions`): a verify ticket is stored
    before answering; ``authorized`` / ``updateauthorized`` and a successful fast registration
    answer WeChat first and exchange the code in the background (``api_query_auth``, retried;
-   :func:`~wxcomponent.core.flows.query_auth` makes the push and the browser redirect
+   :func:`~wxcomponent.core.endpoints.component.query_auth` makes the push and the browser redirect
    exchanging the same code harmless); ``unauthorized`` marks the authorizer revoked and drops
    its tokens before answering;
 7. runs the user handlers registered with :meth:`Callbacks.on` (or the
@@ -89,9 +89,11 @@ from ..events import (
     VerifyTicket,
     parse_event,
 )
+from .accounts import forget_authorizer, save_ticket
+from .context import Context
 from .crypto import Decrypted
 from .effects import CallHandler, Emit, Flow, Sleep, Spawn, StoreCall
-from .flows import Context, forget_authorizer, query_auth, save_ticket
+from .endpoints.component import query_auth
 from .models import AuthorizationInfo
 from .xml import DEFAULT_MAX_BODY, build_xml
 
@@ -533,10 +535,10 @@ def exchange_code(
 ) -> Flow[AuthorizationInfo | None]:
     """Exchange an authorization code pushed by WeChat, retrying transient failures.
 
-    Tries :func:`~wxcomponent.core.flows.query_auth` ``attempts`` times, pausing ``backoff``
-    seconds and doubling; an error that a retry cannot fix (an invalid or used code, a
-    permission or configuration error) ends it at once. Returns None after a failure, which
-    is logged and emitted as ``authorization_exchange_failed``.
+    Tries :func:`~wxcomponent.core.endpoints.component.query_auth` ``attempts`` times,
+    pausing ``backoff`` seconds and doubling; an error that a retry cannot fix (an invalid or
+    used code, a permission or configuration error) ends it at once. Returns None after a
+    failure, which is logged and emitted as ``authorization_exchange_failed``.
     """
     delay = backoff
     attempt = 0

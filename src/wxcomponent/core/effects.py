@@ -2,9 +2,11 @@
 
 This is how :class:`~wxcomponent.Component` and :class:`~wxcomponent.AsyncComponent` share one
 implementation of every rule (token policy, retries, compare-and-refresh, error mapping): the
-rules live in generator functions with no I/O (:mod:`wxcomponent.core.flows`); each shell only
-performs the effects below, with blocking or awaited calls, and sends the results back in (or
-throws the exception in). The idea is the one httpx uses for its auth flows.
+rules live in generator functions with no I/O (the modules of :mod:`wxcomponent.core`); each
+shell only performs the effects below, with blocking or awaited calls, and sends the results
+back in (or throws the exception in). The idea is the one httpx uses for its auth flows.
+
+Internal module.
 """
 
 from __future__ import annotations
@@ -18,30 +20,47 @@ __all__ = [
     "Effect",
     "Emit",
     "Flow",
+    "Gather",
     "Http",
     "HttpResult",
     "Lock",
+    "Pause",
+    "ReadFile",
     "Sleep",
     "Spawn",
     "StoreCall",
     "Unlock",
+    "UploadPart",
 ]
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
+class UploadPart:
+    """One file of a multipart request: the form field, the file name, its bytes and type."""
+
+    name: str
+    filename: str
+    content: bytes = field(repr=False)
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
 class Http:
     """Send one HTTP request to ``api_base + path``; the answer is an :class:`HttpResult`.
 
-    Transport failures (connection, timeout) are thrown into the flow as
-    :class:`~wxcomponent.errors.TransportError`. ``params`` may carry tokens: never log them.
+    The body is ``json`` (sent as UTF-8 JSON), or with ``files`` a multipart form of the files
+    and the ``form`` fields. Transport failures (connection, timeout) are thrown into the flow
+    as :class:`~wxcomponent.errors.TransportError`. ``params`` may carry tokens: never log them.
     """
 
     method: str
     path: str
     params: Mapping[str, str] = field(default_factory=dict)
     json: Any = None
+    files: tuple[UploadPart, ...] = ()
+    form: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +130,38 @@ class Spawn:
     name: str = "background"
 
 
-Effect = Http | StoreCall | Sleep | Lock | Unlock | Emit | CallHandler | Spawn
+@dataclass(frozen=True, slots=True)
+class ReadFile:
+    """Read at most ``limit`` bytes from ``source`` (a path, or a binary file object read from
+    its current position); the answer is the bytes read. The sync shell reads inline, the async
+    one on a worker thread. Reading ``limit`` bytes is how a flow tells a file is too large:
+    ask for one byte more than allowed."""
+
+    source: Any
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Gather:
+    """Run every flow made by ``factories`` with at most ``concurrency`` at a time (threads, or
+    tasks); the answer is their results in order. When some raise, all still finish and the
+    first exception is thrown into the flow."""
+
+    factories: tuple[Callable[[], Generator[Any, Any, Any]], ...]
+    concurrency: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Wait ``seconds``, or less if ``stop`` is set (a ``threading.Event`` in the sync shell, an
+    ``asyncio.Event`` in the async one); the answer is True when ``stop`` is set."""
+
+    seconds: float
+    stop: Any
+
+
+Effect = (Http | StoreCall | Sleep | Lock | Unlock | Emit | CallHandler | Spawn | ReadFile
+          | Gather | Pause)
 
 #: A flow: a generator that yields effects, receives their answers, and returns a ``T``.
 Flow = Generator[Effect, Any, T]

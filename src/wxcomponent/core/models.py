@@ -1,6 +1,7 @@
 """Typed answers of WeChat's component APIs. Every model keeps ``raw``, the JSON as received.
 
-Secrets (tokens, refresh tokens, session keys) are kept out of every ``repr``.
+Secrets (tokens, refresh tokens, session keys) are kept out of every ``repr``. The public
+names are exported by :mod:`wxcomponent`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ __all__ = [
     "AuthorizerListItem",
     "AuthorizerListPage",
     "AuthorizerOption",
+    "Media",
     "OAuthToken",
     "PreAuthCode",
     "Quota",
@@ -286,3 +288,14 @@ class SessionInfo:
         return cls(
             _str(raw, "openid"), _str(raw, "session_key"), _str(raw, "unionid") or None, raw
         )
+
+
+@dataclass(frozen=True)
+class Media:
+    """A binary answer (an image such as ``/wxa/get_qrcode``'s): its bytes and content type."""
+
+    content: bytes = field(repr=False)
+    content_type: str
+
+    def __repr__(self) -> str:
+        return f"Media(content_type={self.content_type!r}, {len(self.content)} bytes)"

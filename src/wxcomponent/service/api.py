@@ -31,8 +31,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..client import AsyncAuthorizerClient, AsyncComponent
+from ..client import AsyncComponent
+from ..config import validate_appid
+from ..core.context import TokenKind
 from ..errors import ConfigurationError, WxComponentError
+from ..stores.base import CachedToken
 from .errors import error_body, error_status
 from .metrics import Metrics
 
@@ -41,8 +44,8 @@ __all__ = ["TokenAPI"]
 log = logging.getLogger("wxcomponent.service")
 
 _MAX_BODY = 4096
-#: What a producer returns: the token, its store key, and the JSON name of the token.
-Produced = tuple[str, str, str]
+#: What a producer returns: the token with its expiry, and the JSON name of its value.
+Produced = tuple[CachedToken, str]
 Producer = Callable[[AsyncComponent, Request], Awaitable[Produced]]
 
 
@@ -72,38 +75,34 @@ async def _stale(request: Request) -> str | None:
     return stale
 
 
-def _authorizer(component: AsyncComponent, request: Request) -> AsyncAuthorizerClient:
-    return component.authorizer(str(request.path_params["authorizer_appid"]))
+def _appid(request: Request) -> str:
+    return validate_appid(str(request.path_params["authorizer_appid"]), "authorizer_appid")
 
 
 async def _component_token(component: AsyncComponent, request: Request) -> Produced:
-    return (await component.access_token(), component.token_key("component_access_token"),
-            "access_token")
+    return await component.token(TokenKind.COMPONENT_ACCESS_TOKEN), "access_token"
 
 
 async def _component_refresh(component: AsyncComponent, request: Request) -> Produced:
     stale = await _stale(request)
-    token = await component.refresh_access_token(stale)
-    return token, component.token_key("component_access_token"), "access_token"
+    return (await component.renew_token(TokenKind.COMPONENT_ACCESS_TOKEN, "", stale),
+            "access_token")
 
 
 async def _authorizer_token(component: AsyncComponent, request: Request) -> Produced:
-    client = _authorizer(component, request)
-    token = await client.access_token()
-    return token, component.token_key("authorizer_access_token", client.appid), "access_token"
+    return (await component.token(TokenKind.AUTHORIZER_ACCESS_TOKEN, _appid(request)),
+            "access_token")
 
 
 async def _authorizer_refresh(component: AsyncComponent, request: Request) -> Produced:
-    client = _authorizer(component, request)
+    appid = _appid(request)
     stale = await _stale(request)
-    return (await client.refresh_access_token(stale),
-            component.token_key("authorizer_access_token", client.appid), "access_token")
+    return (await component.renew_token(TokenKind.AUTHORIZER_ACCESS_TOKEN, appid, stale),
+            "access_token")
 
 
 async def _jsapi_ticket(component: AsyncComponent, request: Request) -> Produced:
-    client = _authorizer(component, request)
-    return (await client.jsapi_ticket(), component.token_key("jsapi_ticket", client.appid),
-            "ticket")
+    return await component.token(TokenKind.JSAPI_TICKET, _appid(request)), "ticket"
 
 
 class TokenAPI:
@@ -161,17 +160,11 @@ class TokenAPI:
             return _json(404, {"error": "not_found",
                                "message": f"no platform {platform[:40]!r} is served here"})
         try:
-            value, key, field = await produce(component, request)
-            cached = await component.store.get_token(key)
+            token, field = await produce(component, request)
         except WxComponentError as exc:
             status = error_status(exc)
             log.log(logging.WARNING if status >= 500 else logging.INFO,
                     "token API %s answered %d: %s", request.url.path, status, exc)
             return _json(status, error_body(exc))
-        body: dict[str, Any] = {field: value, "expires_at": None, "expires_in": None}
-        if cached is not None:
-            # The stored token is the current one (a refresh may have landed meanwhile).
-            body[field] = cached.value
-            body["expires_at"] = int(cached.expires_at)
-            body["expires_in"] = max(0, int(cached.expires_at - self._clock()))
-        return _json(200, body)
+        return _json(200, {field: token.value, "expires_at": int(token.expires_at),
+                           "expires_in": max(0, int(token.expires_at - self._clock()))})

@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from ..client import AsyncComponent, AsyncRefresher
+from ..client._shell import http_options
 from ..core.callbacks import CallbackOptions
 from ..core.policy import Policy
 from ..errors import StoreError
@@ -107,8 +108,7 @@ class Service:
         self.platforms: dict[str, AsyncComponent] = {}
         for config in settings.platforms:
             http = httpx.AsyncClient(
-                base_url=settings.api_base, timeout=policy.timeout,
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+                **http_options(settings.api_base, policy),
                 event_hooks={"response": [self.metrics.response_hook(config.appid)]},
             )
             self._http.append(http)

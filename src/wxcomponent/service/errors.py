@@ -9,6 +9,7 @@ from ..errors import (
     AuthorizerNotFound,
     ConfigurationError,
     InvalidAppCredentials,
+    InvalidArgument,
     IPNotWhitelisted,
     LeaseTimeout,
     NotAuthorized,
@@ -27,6 +28,7 @@ __all__ = ["error_body", "error_status"]
 #: (exception class, HTTP status), the first match wins.
 _STATUS: tuple[tuple[type[BaseException], int], ...] = (
     (ConfigurationError, 400),
+    (InvalidArgument, 400),
     (AuthorizerNotFound, 404),
     (NotAuthorized, 409),
     (RefreshTokenInvalid, 409),

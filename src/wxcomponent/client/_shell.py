@@ -1,0 +1,258 @@
+"""What both shells share: the context, listeners, push handlers, the HTTP client options, and
+the translation between effects and the outside world that does not depend on blocking or
+awaiting (request arguments, transport errors, reading files).
+
+Internal module.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
+
+import httpx
+
+from ..config import ComponentConfig, validate_appid
+from ..core import callbacks as cb
+from ..core.authurl import MOBILE_AUTH_URL, PC_AUTH_URL
+from ..core.context import Context, TokenKind
+from ..core.crypto import MessageCrypto
+from ..core.effects import Emit, Flow, Http, HttpResult, ReadFile
+from ..core.endpoints.oauth import oauth_url
+from ..core.policy import Policy
+from ..core.tokens import Tokens
+from ..errors import InvalidArgument, TransportError
+from ..stores.base import Store
+
+__all__ = ["API_BASE", "AuthorizerBase", "Listener", "Shell"]
+
+log = logging.getLogger("wxcomponent")
+
+API_BASE = "https://api.weixin.qq.com"
+
+#: A listener gets an event name ("ticket_received", "token_refreshed", "refresh_failed",
+#: "quota_exhausted", "authorizer_saved", "authorizer_revoked", "refresh_token_rotated") and
+#: its fields (never secrets). It runs inline: keep it quick.
+Listener = Callable[[str, Mapping[str, Any]], None]
+
+T = TypeVar("T")
+
+
+class RedactTokens(logging.Filter):
+    """Removes token values from URLs in log records (httpx logs every request URL at INFO,
+    and WeChat puts tokens in the query string)."""
+
+    _PATTERN = re.compile(
+        r"((?:component_)?access_token|refresh_token|authorizer_refresh_token|js_code|code"
+        r"|ticket)=[^&\s\"']+"
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message with token values replaced by ``***``."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is not ours to fix
+            return True
+        if "=" in message:
+            cleaned = self._PATTERN.sub(r"\1=***", message)
+            if cleaned != message:
+                record.msg, record.args = cleaned, ()
+        return True
+
+
+_REDACT = RedactTokens()
+for _name in ("httpx", "httpcore"):
+    if not any(isinstance(f, RedactTokens) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(_REDACT)
+
+
+def auth_pages(api_base: str, auth_base: str | None) -> tuple[str, str]:
+    """The PC and mobile authorization page URLs: WeChat's for WeChat's API, else under
+    ``auth_base`` (or ``api_base``, the emulator, which serves both)."""
+    if auth_base is None and api_base == API_BASE:
+        return PC_AUTH_URL, MOBILE_AUTH_URL
+    base = (auth_base or api_base).rstrip("/")
+    return f"{base}/cgi-bin/componentloginpage", f"{base}/wxaopen/safe/bindcomponent"
+
+
+def http_options(api_base: str, policy: Policy) -> dict[str, Any]:
+    """What the HTTP client of either shell is built with."""
+    return {
+        "base_url": api_base,
+        "timeout": policy.timeout,
+        "limits": httpx.Limits(max_connections=100, max_keepalive_connections=50),
+    }
+
+
+def request_args(effect: Http) -> dict[str, Any]:
+    """httpx's arguments for an :class:`Http` effect."""
+    args: dict[str, Any] = {"params": dict(effect.params)}
+    if effect.files:
+        args["files"] = [(p.name, (p.filename, p.content, p.content_type))
+                         for p in effect.files]
+        if effect.form:
+            args["data"] = dict(effect.form)
+    elif effect.json is not None:
+        args["content"] = json.dumps(effect.json, ensure_ascii=False).encode("utf-8")
+        args["headers"] = {"Content-Type": "application/json; charset=utf-8"}
+    return args
+
+
+def transport_error(exc: httpx.HTTPError, path: str) -> TransportError:
+    """The typed error of a failed request (naming the path only: the URL holds tokens)."""
+    kind = "timeout" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
+    return TransportError(f"{kind} calling {path}", path=path)
+
+
+def http_result(response: httpx.Response) -> HttpResult:
+    """An :class:`HttpResult` from httpx's response."""
+    return HttpResult(response.status_code, response.content,
+                      response.headers.get("content-type", ""))
+
+
+def read_file(effect: ReadFile) -> bytes:
+    """Perform a :class:`ReadFile`: at most ``limit`` bytes of a path or a file object."""
+    source = effect.source
+    try:
+        if isinstance(source, (str, os.PathLike)):
+            with open(source, "rb") as handle:
+                return handle.read(effect.limit)
+        data = source.read(effect.limit)
+    except OSError as exc:
+        raise InvalidArgument("file", f"cannot be read: {exc.strerror or type(exc).__name__}"
+                              ) from None
+    return cast(bytes, data)
+
+
+def step(flow: Flow[T], send: Any, error: BaseException | None) -> tuple[bool, Any]:
+    """Advance ``flow`` once: (True, result) when it returned, else (False, next effect)."""
+    try:
+        effect = flow.throw(error) if error is not None else flow.send(send)
+    except StopIteration as stop:
+        return True, stop.value
+    return False, effect
+
+
+def default_store() -> Store:
+    """The store used when none is given: ``./wxcomponent.sqlite3``."""
+    from ..stores import SQLiteStore
+
+    return SQLiteStore("wxcomponent.sqlite3")
+
+
+class Shell:
+    """What both shells share: the context, listeners and push handlers."""
+
+    _ctx: Context
+    _flow_args: tuple[Any, ...]
+
+    def __init__(
+        self,
+        config: ComponentConfig,
+        *,
+        api_base: str,
+        auth_base: str | None,
+        policy: Policy | None,
+        clock: Callable[[], float],
+        listeners: tuple[Listener, ...],
+        callbacks: cb.CallbackOptions | None,
+    ) -> None:
+        if not isinstance(config, ComponentConfig):
+            raise TypeError("config must be a ComponentConfig")
+        api_base = api_base.rstrip("/")
+        pc, mobile = auth_pages(api_base, auth_base)
+        self._ctx = Context(config, policy or Policy(), clock, random.Random(),
+                            pc_auth_url=pc, mobile_auth_url=mobile,
+                            callbacks=cb.Callbacks(callbacks or cb.CallbackOptions()),
+                            tokens=Tokens())
+        self._flow_args = (self._ctx,)
+        self.api_base = api_base
+        self._listeners: list[Listener] = list(listeners)
+
+    def _http_options(self) -> dict[str, Any]:
+        return http_options(self.api_base, self.policy)
+
+    @property
+    def callback_options(self) -> cb.CallbackOptions:
+        """The push handling options (built-ins, dedupe, body limit)."""
+        options: cb.CallbackOptions = self._ctx.callbacks.options
+        return options
+
+    @property
+    def config(self) -> ComponentConfig:
+        """The platform's configuration."""
+        return self._ctx.config
+
+    @property
+    def appid(self) -> str:
+        """The component appid."""
+        return self._ctx.appid
+
+    @property
+    def policy(self) -> Policy:
+        """The token and retry policy."""
+        return self._ctx.policy
+
+    @property
+    def crypto(self) -> MessageCrypto:
+        """The platform's message crypto (current and previous EncodingAESKey)."""
+        return self._ctx.crypto
+
+    def on(self, key: str | type) -> Callable[[T], T]:
+        """Register a push handler (decorator): by InfoType (``"authorized"``), by message type
+        (``"text"``, ``"event:weapp_audit_success"``) or by event class. Sync or async."""
+        return cast(Callable[[T], T], self._ctx.callbacks.on(key))
+
+    def on_default(self, handler: T) -> T:
+        """Register the handler for pushes no other handler matches."""
+        return cast(T, self._ctx.callbacks.on_default(handler))
+
+    def rotate_aes_key(self, new_encoding_aes_key: str) -> None:
+        """Install a new EncodingAESKey at run time; the current one stays as the previous."""
+        self._ctx.crypto.rotate(new_encoding_aes_key)
+
+    def token_key(self, kind: TokenKind | str, authorizer_appid: str | None = None) -> str:
+        """The store key of a token of ``kind`` (a :class:`TokenKind` or its value), with the
+        authorizer's appid for an authorizer's token."""
+        return self._ctx.token_key(TokenKind.parse(kind), authorizer_appid or "")
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call ``listener(name, fields)`` on every event (ticket received, token refreshed…)."""
+        self._listeners.append(listener)
+
+    def _emit(self, effect: Emit) -> None:
+        if log.isEnabledFor(logging.INFO):
+            fields = dict(effect.fields)
+            log.info("%s %s", effect.name, fields,
+                     extra={"wx_event": effect.name, "wx_fields": fields})
+        for listener in self._listeners:
+            try:
+                listener(effect.name, effect.fields)
+            except Exception:
+                log.exception("event listener failed on %s", effect.name)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} appid={self.appid!r} api_base={self.api_base!r}>"
+
+
+class AuthorizerBase:
+    """What both authorizer clients share: who they act for, and for which platform."""
+
+    _flow_args: tuple[Any, ...]
+
+    def __init__(self, component: Shell, authorizer_appid: str) -> None:
+        self.appid = validate_appid(authorizer_appid, "authorizer_appid")
+        self._shell = component
+        self._flow_args = (component._ctx, self.appid)
+
+    def oauth_url(self, redirect_uri: str, *, scope: str = "snsapi_base", state: str = "") -> str:
+        """The web OAuth page URL for this official account's users (on the platform's behalf)."""
+        return oauth_url(self._shell.appid, self.appid, redirect_uri, scope=scope, state=state)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.appid} of {self._shell.appid}>"

@@ -1,0 +1,232 @@
+"""The asyncio shell: :class:`AsyncComponent` and :class:`AsyncAuthorizerClient`.
+
+It performs each effect a flow yields with ``httpx.AsyncClient``, an async store, ``asyncio``
+locks, ``asyncio.sleep`` and tasks; every rule is in the flows.
+
+Internal module: import the names from :mod:`wxcomponent`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import httpx
+
+from ..config import ComponentConfig
+from ..core import callbacks as cb
+from ..core.effects import (
+    CallHandler,
+    Effect,
+    Flow,
+    Gather,
+    Http,
+    Lock,
+    Pause,
+    ReadFile,
+    Sleep,
+    Spawn,
+    StoreCall,
+    Unlock,
+)
+from ..core.policy import Policy
+from ..stores import as_async_store
+from ..stores.base import AsyncStore, Store
+from ._api import AuthorizerAPI, ComponentAPI
+from ._methods import AsyncDriver
+from ._shell import (
+    API_BASE,
+    AuthorizerBase,
+    Listener,
+    Shell,
+    default_store,
+    http_result,
+    read_file,
+    request_args,
+    step,
+    transport_error,
+)
+from .refresher import AsyncRefresher
+
+__all__ = ["AsyncAuthorizerClient", "AsyncComponent"]
+
+log = logging.getLogger("wxcomponent")
+
+T = TypeVar("T")
+
+
+class _TaskLocks:
+    def __init__(self) -> None:
+        self._locks: dict[tuple[int, str], asyncio.Lock] = {}
+
+    def get(self, key: str) -> asyncio.Lock:
+        loop_key = (id(asyncio.get_running_loop()), key)
+        lock = self._locks.get(loop_key)
+        if lock is None:
+            lock = self._locks[loop_key] = asyncio.Lock()
+        return lock
+
+
+class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
+    """A third-party platform, asyncio API: the same methods as :class:`Component`, awaited.
+
+    ``store`` may be an async store or a sync one (``SQLiteStore``, ``RedisStore``,
+    ``MemoryStore`` use their ``.aio`` flavour; any other runs on worker threads).
+    """
+
+    def __init__(
+        self,
+        config: ComponentConfig,
+        store: Store | AsyncStore | None = None,
+        *,
+        api_base: str = API_BASE,
+        auth_base: str | None = None,
+        policy: Policy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] = time.time,
+        listeners: tuple[Listener, ...] = (),
+        callbacks: cb.CallbackOptions | None = None,
+    ) -> None:
+        super().__init__(config, api_base=api_base, auth_base=auth_base, policy=policy,
+                         clock=clock, listeners=listeners, callbacks=callbacks)
+        self.store: AsyncStore = as_async_store(store if store is not None else default_store())
+        self._own_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(**self._http_options())
+        self._locks = _TaskLocks()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------ driving flows
+
+    async def _drive(self, flow: Flow[T]) -> T:
+        send: Any = None
+        error: BaseException | None = None
+        while True:
+            done, value = step(flow, send, error)
+            if done:
+                return cast(T, value)
+            send, error = None, None
+            try:
+                send = await self._perform(value)
+            except BaseException as exc:  # cancellation too: the flow releases what it holds
+                error = exc
+
+    async def _perform(self, effect: Effect) -> Any:
+        if isinstance(effect, StoreCall):
+            return await getattr(self.store, effect.method)(*effect.args, **effect.kwargs)
+        if isinstance(effect, Http):
+            try:
+                response = await self._http.request(effect.method, effect.path,
+                                                    **request_args(effect))
+            except httpx.HTTPError as exc:
+                raise transport_error(exc, effect.path) from None
+            return http_result(response)
+        if isinstance(effect, Lock):
+            try:
+                await asyncio.wait_for(self._locks.get(effect.key).acquire(), effect.timeout)
+            except asyncio.TimeoutError:
+                return False
+            return True
+        if isinstance(effect, Unlock):
+            self._locks.get(effect.key).release()
+            return None
+        if isinstance(effect, Sleep):
+            await asyncio.sleep(effect.seconds)
+            return None
+        if isinstance(effect, CallHandler):
+            result = effect.handler(*effect.args)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+        if isinstance(effect, Spawn):
+            task = asyncio.get_running_loop().create_task(
+                self._drive_logged(effect.factory, effect.name))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return None
+        if isinstance(effect, Gather):
+            return await self._gather(effect)
+        if isinstance(effect, ReadFile):
+            return await asyncio.to_thread(read_file, effect)
+        if isinstance(effect, Pause):
+            return await self._pause(effect)
+        self._emit(effect)
+        return None
+
+    async def _gather(self, effect: Gather) -> list[Any]:
+        gate = asyncio.Semaphore(max(1, effect.concurrency))
+
+        async def one(factory: Callable[[], Flow[Any]]) -> Any:
+            async with gate:
+                return await self._drive(factory())
+
+        results = await asyncio.gather(*(one(f) for f in effect.factories),
+                                       return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return list(results)
+
+    @staticmethod
+    async def _pause(effect: Pause) -> bool:
+        stop = cast(asyncio.Event, effect.stop)
+        if effect.seconds <= 0 or stop.is_set():
+            return stop.is_set()
+        try:
+            await asyncio.wait_for(stop.wait(), effect.seconds)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    async def _drive_logged(self, factory: Callable[[], Flow[Any]], name: str) -> None:
+        try:
+            await self._drive(factory())
+        except Exception:
+            log.exception("background %s failed", name)
+
+    async def wait_background(self) -> None:
+        """Wait for the background work started by pushes (code exchanges) to finish."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # ------------------------------------------------------------------ the rest of the API
+
+    def authorizer(self, authorizer_appid: str) -> AsyncAuthorizerClient:
+        """A client acting for one authorizer (official account or mini program)."""
+        return AsyncAuthorizerClient(self, authorizer_appid)
+
+    def start_refresher(self, *, interval: float = 60.0, concurrency: int = 8) -> AsyncRefresher:
+        """Start a task that calls :meth:`refresh_due` every ``interval`` (jittered)."""
+        return AsyncRefresher(self, interval=interval, concurrency=concurrency)
+
+    def asgi_app(self) -> Any:
+        """An ASGI app serving this platform's callback URLs (see :mod:`wxcomponent.web`)."""
+        from ..web import asgi_app
+
+        return asgi_app(self)
+
+    async def aclose(self) -> None:
+        """Finish background work and close the HTTP client (if created here)."""
+        await self.wait_background()
+        if self._own_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncComponent:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+class AsyncAuthorizerClient(AuthorizerAPI, AuthorizerBase, AsyncDriver):
+    """The asyncio flavour of :class:`AuthorizerClient`."""
+
+    def __init__(self, component: AsyncComponent, authorizer_appid: str) -> None:
+        super().__init__(component, authorizer_appid)
+        self.component = component
+
+    async def _drive(self, flow: Flow[T]) -> T:
+        return await self.component._drive(flow)

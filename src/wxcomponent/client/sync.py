@@ -1,0 +1,252 @@
+"""The blocking shell: :class:`Component` and :class:`AuthorizerClient`.
+
+It performs each effect a flow yields with ``httpx.Client``, a sync store, ``threading``
+locks, ``time.sleep`` and a thread pool; every rule is in the flows.
+
+Internal module: import the names from :mod:`wxcomponent`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar, cast
+
+import httpx
+
+from ..config import ComponentConfig
+from ..core import callbacks as cb
+from ..core.effects import (
+    CallHandler,
+    Effect,
+    Flow,
+    Gather,
+    Http,
+    Lock,
+    Pause,
+    ReadFile,
+    Sleep,
+    Spawn,
+    StoreCall,
+    Unlock,
+)
+from ..core.policy import Policy
+from ..stores.base import Store
+from ._api import AuthorizerAPI, ComponentAPI
+from ._methods import SyncDriver
+from ._shell import (
+    API_BASE,
+    AuthorizerBase,
+    Listener,
+    Shell,
+    default_store,
+    http_result,
+    read_file,
+    request_args,
+    step,
+    transport_error,
+)
+from .refresher import Refresher
+
+__all__ = ["AuthorizerClient", "Component"]
+
+log = logging.getLogger("wxcomponent")
+
+T = TypeVar("T")
+
+
+class _ThreadLocks:
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def get(self, key: str) -> threading.Lock:
+        with self._guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+            return lock
+
+
+async def _awaited(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+def _run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run an async handler from sync code, also when this thread already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+class Component(ComponentAPI, Shell, SyncDriver):
+    """A third-party platform, blocking API (threads welcome).
+
+    ``store`` keeps the ticket, authorizers and tokens (default: ``SQLiteStore`` at
+    ``./wxcomponent.sqlite3``). ``api_base`` is WeChat's API host, or the emulator's URL in
+    tests; the authorization pages are served from ``auth_base`` (WeChat's hosts by default,
+    the emulator when ``api_base`` points at one).
+    """
+
+    def __init__(
+        self,
+        config: ComponentConfig,
+        store: Store | None = None,
+        *,
+        api_base: str = API_BASE,
+        auth_base: str | None = None,
+        policy: Policy | None = None,
+        http_client: httpx.Client | None = None,
+        clock: Callable[[], float] = time.time,
+        listeners: tuple[Listener, ...] = (),
+        callbacks: cb.CallbackOptions | None = None,
+    ) -> None:
+        super().__init__(config, api_base=api_base, auth_base=auth_base, policy=policy,
+                         clock=clock, listeners=listeners, callbacks=callbacks)
+        self.store: Store = store if store is not None else default_store()
+        self._own_http = http_client is None
+        self._http = http_client or httpx.Client(**self._http_options())
+        self._locks = _ThreadLocks()
+        self._bg: ThreadPoolExecutor | None = None
+        self._bg_guard = threading.Lock()
+
+    # ------------------------------------------------------------------ driving flows
+
+    def _drive(self, flow: Flow[T]) -> T:
+        send: Any = None
+        error: BaseException | None = None
+        while True:
+            done, value = step(flow, send, error)
+            if done:
+                return cast(T, value)
+            send, error = None, None
+            try:
+                send = self._perform(value)
+            except BaseException as exc:  # thrown in, so the flow releases locks and leases
+                error = exc
+
+    def _perform(self, effect: Effect) -> Any:
+        if isinstance(effect, StoreCall):
+            return getattr(self.store, effect.method)(*effect.args, **effect.kwargs)
+        if isinstance(effect, Http):
+            try:
+                response = self._http.request(effect.method, effect.path, **request_args(effect))
+            except httpx.HTTPError as exc:
+                raise transport_error(exc, effect.path) from None
+            return http_result(response)
+        if isinstance(effect, Lock):
+            return self._locks.get(effect.key).acquire(timeout=effect.timeout)
+        if isinstance(effect, Unlock):
+            self._locks.get(effect.key).release()
+            return None
+        if isinstance(effect, Sleep):
+            time.sleep(effect.seconds)
+            return None
+        if isinstance(effect, CallHandler):
+            result = effect.handler(*effect.args)
+            if inspect.isawaitable(result):
+                result = _run_coroutine(_awaited(result))
+            return result
+        if isinstance(effect, Spawn):
+            self._background().submit(self._drive_logged, effect.factory, effect.name)
+            return None
+        if isinstance(effect, Gather):
+            return self._gather(effect)
+        if isinstance(effect, ReadFile):
+            return read_file(effect)
+        if isinstance(effect, Pause):
+            stop = cast(threading.Event, effect.stop)
+            return stop.wait(effect.seconds) if effect.seconds > 0 else stop.is_set()
+        self._emit(effect)
+        return None
+
+    def _gather(self, effect: Gather) -> list[Any]:
+        if not effect.factories:
+            return []
+        workers = max(1, min(effect.concurrency, len(effect.factories)))
+        with ThreadPoolExecutor(max_workers=workers,
+                                thread_name_prefix="wxcomponent-gather") as pool:
+            futures = [pool.submit(self._drive_made, factory) for factory in effect.factories]
+        errors = [f.exception() for f in futures if f.exception() is not None]
+        if errors:
+            raise cast(BaseException, errors[0])
+        return [f.result() for f in futures]
+
+    def _drive_made(self, factory: Callable[[], Flow[T]]) -> T:
+        return self._drive(factory())
+
+    def _background(self) -> ThreadPoolExecutor:
+        with self._bg_guard:
+            if self._bg is None:
+                self._bg = ThreadPoolExecutor(max_workers=4,
+                                              thread_name_prefix="wxcomponent-background")
+            return self._bg
+
+    def _drive_logged(self, factory: Callable[[], Flow[Any]], name: str) -> None:
+        try:
+            self._drive(factory())
+        except Exception:
+            log.exception("background %s failed", name)
+
+    def wait_background(self) -> None:
+        """Wait for the background work started by pushes (code exchanges) to finish."""
+        with self._bg_guard:
+            pool, self._bg = self._bg, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    # ------------------------------------------------------------------ the rest of the API
+
+    def authorizer(self, authorizer_appid: str) -> AuthorizerClient:
+        """A client acting for one authorizer (official account or mini program)."""
+        return AuthorizerClient(self, authorizer_appid)
+
+    def start_refresher(self, *, interval: float = 60.0, concurrency: int = 8) -> Refresher:
+        """Start a daemon thread that calls :meth:`refresh_due` every ``interval`` (jittered)."""
+        return Refresher(self, interval=interval, concurrency=concurrency)
+
+    def asgi_app(self) -> Any:
+        """An ASGI app serving this platform's callback URLs (see :mod:`wxcomponent.web`)."""
+        from ..web import asgi_app
+
+        return asgi_app(self)
+
+    def wsgi_app(self) -> Any:
+        """A WSGI app serving this platform's callback URLs (see :mod:`wxcomponent.web`)."""
+        from ..web import wsgi_app
+
+        return wsgi_app(self)
+
+    def close(self) -> None:
+        """Finish background work and close the HTTP client (if created here)."""
+        self.wait_background()
+        if self._own_http:
+            self._http.close()
+
+    def __enter__(self) -> Component:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AuthorizerClient(AuthorizerAPI, AuthorizerBase, SyncDriver):
+    """Acts for one authorizer: its token, any API with the token injected, OAuth, JS-SDK.
+
+    Every call reads the tokens fresh from the store; nothing is captured.
+    """
+
+    def __init__(self, component: Component, authorizer_appid: str) -> None:
+        super().__init__(component, authorizer_appid)
+        self.component = component
+
+    def _drive(self, flow: Flow[T]) -> T:
+        return self.component._drive(flow)

@@ -1,0 +1,122 @@
+"""Keeping every token fresh ahead of expiry: one round, and the loop of rounds.
+
+A round renews the component token, then pages through the platform's authorized accounts in
+the store and renews each one's access token when it is within ``policy.refresh_lead`` of its
+margin, with at most ``concurrency`` refreshes at a time (:class:`~.effects.Gather`). Each
+refresh goes through single flight, so every host of a fleet may run its own refresher: they
+never refresh the same token twice. A failure is logged and counted, never raised.
+
+Internal module.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import (
+    APIError,
+    AuthorizerNotFound,
+    InvalidArgument,
+    LeaseTimeout,
+    TicketNotFound,
+    TransportError,
+)
+from ..stores.base import AuthorizerRecord
+from .context import Context, TokenKind
+from .effects import Flow, Gather, Pause, StoreCall
+from .paging import Page, Pages
+from .tokens import get_token
+
+__all__ = ["RefresherStats", "refresh_due", "refresh_one", "run_refresher", "stored_authorizers"]
+
+log = logging.getLogger("wxcomponent")
+
+#: Records read from the store per page.
+STORE_PAGE = 200
+
+
+def refresh_one(ctx: Context, kind: TokenKind, authorizer_appid: str = "") -> Flow[bool]:
+    """Renew one token ahead of time; False (logged, emitted) when the refresh failed."""
+    try:
+        yield from get_token(ctx, kind, authorizer_appid, lead=ctx.policy.refresh_lead)
+    except (APIError, TransportError, LeaseTimeout, TicketNotFound, AuthorizerNotFound) as exc:
+        log.warning("background refresh of %s %s failed: %s", kind.value,
+                    authorizer_appid or ctx.appid, exc)
+        return False
+    return True
+
+
+def stored_authorizers(ctx: Context, *,
+                       status: str | None = "authorized") -> Pages[AuthorizerRecord]:
+    """Every authorizer record of the platform in the store (all statuses with
+    ``status=None``), in appid order, a page at a time."""
+    if status not in (None, "authorized", "revoked"):
+        raise InvalidArgument("status", "must be 'authorized', 'revoked' or None")
+
+    def fetch(cursor: Any) -> Flow[Page[AuthorizerRecord]]:
+        records: list[AuthorizerRecord] = yield StoreCall(
+            "list_authorizers", (ctx.appid,),
+            {"status": status, "after": cursor, "limit": STORE_PAGE})
+        last = records[-1].authorizer_appid if len(records) == STORE_PAGE else None
+        return Page(tuple(records), last)
+
+    return Pages(fetch)
+
+
+def refresh_due(ctx: Context, *, concurrency: int = 8) -> Flow[tuple[int, int]]:
+    """Renew every token that is near its margin: (tokens checked, refreshes failed)."""
+    if not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidArgument("concurrency", "must be an integer >= 1")
+    ok = yield from refresh_one(ctx, TokenKind.COMPONENT_ACCESS_TOKEN)
+    checked, failed = 1, 0 if ok else 1
+    pages = stored_authorizers(ctx)
+    cursor: Any = None
+    while True:
+        page = yield from pages.fetch(cursor)
+        results = yield Gather(tuple(_refresher(ctx, r.authorizer_appid) for r in page.items),
+                               concurrency)
+        checked += len(results)
+        failed += sum(1 for ok in results if not ok)
+        if page.next is None:
+            return checked, failed
+        cursor = page.next
+
+
+def _refresher(ctx: Context, authorizer_appid: str) -> Any:
+    return lambda: refresh_one(ctx, TokenKind.AUTHORIZER_ACCESS_TOKEN, authorizer_appid)
+
+
+@dataclass
+class RefresherStats:
+    """What a running refresher reports: rounds done and the failures of the last one."""
+
+    rounds: int = 0
+    last_failed: int = 0
+
+
+def run_refresher(ctx: Context, stats: RefresherStats, stop: object, *, interval: float,
+                  concurrency: int) -> Flow[None]:
+    """Rounds of :func:`refresh_due` every ``interval`` seconds (±20 % jitter, so a fleet's
+    hosts drift apart) until ``stop`` is set. A round that fails is logged and the loop goes
+    on. Bad arguments are refused here, before anything runs."""
+    if not isinstance(interval, (int, float)) or interval <= 0:
+        raise InvalidArgument("interval", "must be a positive number of seconds")
+    if not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidArgument("concurrency", "must be an integer >= 1")
+    return _refresher_loop(ctx, stats, stop, float(interval), concurrency)
+
+
+def _refresher_loop(ctx: Context, stats: RefresherStats, stop: object, interval: float,
+                    concurrency: int) -> Flow[None]:
+    if (yield Pause(0, stop)):
+        return
+    while True:
+        try:
+            _, stats.last_failed = yield from refresh_due(ctx, concurrency=concurrency)
+        except Exception:
+            log.exception("token refresher round failed")
+        stats.rounds += 1
+        if (yield Pause(interval * ctx.rng.uniform(0.8, 1.2), stop)):
+            return
