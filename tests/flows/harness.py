@@ -1,0 +1,184 @@
+"""Drive flows directly: feed answers to the effects they yield and record every effect.
+
+Store calls go to a real :class:`MemoryStore` on the harness's clock; HTTP requests are
+answered by a script (a function of the request, or a list of answers in order); sleeps
+advance the clock instead of waiting; locks are tracked so a test can check that every lock
+taken was given back.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from wxcomponent import ComponentConfig
+from wxcomponent.core.context import Context
+from wxcomponent.core.effects import (
+    CallHandler,
+    Emit,
+    Gather,
+    Http,
+    HttpResult,
+    Lock,
+    Pause,
+    ReadFile,
+    Sleep,
+    Spawn,
+    StoreCall,
+    Unlock,
+)
+from wxcomponent.core.policy import Policy
+from wxcomponent.core.tokens import Tokens
+from wxcomponent.stores import MemoryStore
+
+COMPONENT_APPID = "wx1111111111111111"
+AUTHORIZER = "wxaaaaaaaaaaaaaaaa"
+
+CONFIG = ComponentConfig(
+    appid=COMPONENT_APPID,
+    secret="s" * 32,
+    token="tok",
+    encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+)
+
+
+class FakeClock:
+    """A clock that moves only when told to (or when a flow sleeps)."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def answer(status: int = 200, body: Any = None, content_type: str = "application/json",
+           content: bytes | None = None) -> HttpResult:
+    """An HTTP answer: JSON from ``body`` unless raw ``content`` is given."""
+    if content is None:
+        content = json.dumps({} if body is None else body).encode()
+    return HttpResult(status, content, content_type)
+
+
+Responder = Callable[[Http], HttpResult | BaseException]
+
+
+@dataclass
+class Harness:
+    """One platform's context over a real memory store, a fake clock and scripted HTTP."""
+
+    policy: Policy = field(default_factory=Policy)
+    clock: FakeClock = field(default_factory=FakeClock)
+    seed: int = 7
+    effects: list[Any] = field(default_factory=list)
+    held: dict[str, int] = field(default_factory=dict)
+    responder: Responder | None = None
+    files: dict[Any, bytes] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.store = MemoryStore(clock=self.clock)
+        self.ctx = Context(CONFIG, self.policy, self.clock, random.Random(self.seed),
+                           tokens=Tokens())
+
+    # ------------------------------------------------------------------ scripting
+
+    def reply(self, *answers: HttpResult | BaseException | Responder) -> None:
+        """Answer HTTP requests in order (a callable answers every request left)."""
+        queue = list(answers)
+
+        def respond(request: Http) -> HttpResult | BaseException:
+            if not queue:
+                raise AssertionError(f"unexpected request {request.method} {request.path}")
+            head = queue[0]
+            if callable(head) and not isinstance(head, BaseException):
+                return head(request)
+            queue.pop(0)
+            return head
+
+        self.responder = respond
+
+    # ------------------------------------------------------------------ what happened
+
+    def of(self, kind: type) -> list[Any]:
+        """The recorded effects of one type."""
+        return [e for e in self.effects if isinstance(e, kind)]
+
+    def requests(self, path_end: str = "") -> list[Http]:
+        """The HTTP requests made (those whose path ends with ``path_end``)."""
+        return [e for e in self.of(Http) if e.path.endswith(path_end)]
+
+    def emitted(self, name: str) -> list[dict[str, Any]]:
+        """The fields of every emitted event called ``name``."""
+        return [dict(e.fields) for e in self.of(Emit) if e.name == name]
+
+    # ------------------------------------------------------------------ driving
+
+    def run(self, flow: Any, *, on: Callable[[Any], BaseException | None] | None = None) -> Any:
+        """Drive ``flow`` to its end. ``on(effect)`` may return an exception to throw in
+        instead of performing the effect (a cancellation, a crash)."""
+        send: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                effect = flow.throw(error) if error is not None else flow.send(send)
+            except StopIteration as stop:
+                return stop.value
+            self.effects.append(effect)
+            send, error = None, None
+            injected = on(effect) if on is not None else None
+            if injected is not None:
+                error = injected
+                continue
+            try:
+                send = self._perform(effect)
+            except BaseException as exc:
+                error = exc
+
+    def _perform(self, effect: Any) -> Any:
+        if isinstance(effect, StoreCall):
+            return getattr(self.store, effect.method)(*effect.args, **effect.kwargs)
+        if isinstance(effect, Http):
+            if self.responder is None:
+                raise AssertionError(f"no answer scripted for {effect.path}")
+            result = self.responder(effect)
+            if isinstance(result, BaseException):
+                raise result
+            return result
+        if isinstance(effect, Sleep):
+            self.clock.advance(effect.seconds)
+            return None
+        if isinstance(effect, Lock):
+            if self.held.get(effect.key):
+                return False
+            self.held[effect.key] = 1
+            return True
+        if isinstance(effect, Unlock):
+            assert self.held.get(effect.key), f"unlock of {effect.key} not held"
+            self.held[effect.key] = 0
+            return None
+        if isinstance(effect, Gather):
+            return [self.run(factory()) for factory in effect.factories]
+        if isinstance(effect, ReadFile):
+            return self.files[effect.source][: effect.limit]
+        if isinstance(effect, Pause):
+            self.clock.advance(effect.seconds)
+            return bool(effect.stop)
+        if isinstance(effect, (Emit, Spawn, CallHandler)):
+            return None
+        raise AssertionError(f"unknown effect {effect!r}")
+
+    def locks_free(self) -> bool:
+        """True when every in-process lock taken was given back."""
+        return not any(self.held.values())
+
+
+def list_page(appids: Iterable[tuple[str, str]], total: int) -> HttpResult:
+    """An ``api_get_authorizer_list`` answer of (appid, refresh token) rows."""
+    rows = [{"authorizer_appid": a, "refresh_token": r, "auth_time": 1} for a, r in appids]
+    return answer(body={"total_count": total, "list": rows})

@@ -1,0 +1,422 @@
+"""The rules of tokens and calls, tested on the flows themselves: answers fed in, effects read."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from wxcomponent import File, Media, TokenKind
+from wxcomponent.core import accounts, engine, refresher, tokens
+from wxcomponent.core.effects import Http, Lock, Sleep, StoreCall, Unlock
+from wxcomponent.core.endpoints import component, generic
+from wxcomponent.core.policy import Policy
+from wxcomponent.errors import (
+    FileTooLarge,
+    InvalidArgument,
+    InvalidCredential,
+    NotAuthorized,
+    RefreshTokenInvalid,
+    SystemBusy,
+    TransportError,
+)
+from wxcomponent.stores import AuthorizerRecord, CachedToken
+
+from .harness import AUTHORIZER, COMPONENT_APPID, Harness, answer, list_page
+
+COMPONENT_KEY = f"{COMPONENT_APPID}:component_access_token"
+AUTHORIZER_KEY = f"{COMPONENT_APPID}:authorizer_access_token:{AUTHORIZER}"
+
+
+def with_ticket(h: Harness) -> Harness:
+    h.store.save_ticket(COMPONENT_APPID, "ticket-1", int(h.clock()))
+    return h
+
+
+def authorize(h: Harness, refresh_token: str = "rt-1") -> None:
+    now = h.clock()
+    h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, refresh_token,
+                                             "authorized", (1,), now, now, None))
+
+
+def component_token_answer(value: str = "ct-1", expires_in: int = 7200):
+    return answer(body={"component_access_token": value, "expires_in": expires_in})
+
+
+def authorizer_token_answer(value: str = "at-1", refresh: str | None = None):
+    body = {"authorizer_access_token": value, "expires_in": 7200}
+    if refresh is not None:
+        body["authorizer_refresh_token"] = refresh
+    return answer(body=body)
+
+
+# --------------------------------------------------------------------------- single flight
+
+
+def test_a_fresh_token_costs_one_store_read_and_nothing_else() -> None:
+    h = with_ticket(Harness())
+    h.store.set_token(COMPONENT_KEY, CachedToken("cached", h.clock() + 7200, h.clock()))
+    token = h.run(tokens.component_token(h.ctx))
+    assert token.value == "cached"
+    assert [type(e) for e in h.effects] == [StoreCall]
+
+
+def test_a_missing_token_is_fetched_under_the_lock_and_the_lease_then_both_are_released() -> None:
+    h = with_ticket(Harness())
+    h.reply(component_token_answer("ct-new", 7200))
+    token = h.run(tokens.component_token(h.ctx))
+    assert (token.value, token.expires_at) == ("ct-new", h.clock() + 7200)
+    assert h.store.get_token(COMPONENT_KEY) == token
+    calls = [e.method for e in h.of(StoreCall)]
+    assert calls.index("acquire_lease") < calls.index("set_token") < calls.index("release_lease")
+    assert len(h.of(Lock)) == len(h.of(Unlock)) == 1 and h.locks_free()
+    assert h.store.acquire_lease(COMPONENT_KEY, 30) is not None  # the lease was given back
+    body = h.requests("api_component_token")[0].json
+    assert body["component_verify_ticket"] == "ticket-1"
+
+
+def test_the_lease_lost_during_a_refresh_keeps_the_newer_token_of_another_worker() -> None:
+    h = with_ticket(Harness(policy=Policy(lease_ttl=30)))
+
+    def slow_fetch(request: Http):
+        # While our fetch is on the wire, our lease expires and another worker refreshes.
+        h.clock.advance(31)
+        fence = h.store.acquire_lease(COMPONENT_KEY, 30)
+        assert fence is not None, "our lease should have expired"
+        newer = CachedToken("ct-other", h.clock() + 7200, h.clock())
+        assert h.store.set_token(COMPONENT_KEY, newer, fence=fence)
+        h.store.release_lease(COMPONENT_KEY, fence)
+        return component_token_answer("ct-ours")
+
+    h.reply(slow_fetch)
+    token = h.run(tokens.component_token(h.ctx))
+    assert token.value == "ct-other"  # our late write was refused by its fence
+    assert h.store.get_token(COMPONENT_KEY).value == "ct-other"
+    assert h.locks_free()
+
+
+def test_a_waiter_polls_with_growing_pauses_until_the_holder_writes() -> None:
+    h = with_ticket(Harness())
+    holder = h.store.acquire_lease(COMPONENT_KEY, 30)
+    polls = 0
+
+    def on(effect):
+        nonlocal polls
+        if isinstance(effect, Sleep):
+            polls += 1
+            if polls == 3:  # the holder lands its token while we wait
+                h.store.set_token(COMPONENT_KEY,
+                                  CachedToken("ct-holder", h.clock() + 7200, h.clock()),
+                                  fence=holder)
+        return None
+
+    token = h.run(tokens.component_token(h.ctx), on=on)
+    assert token.value == "ct-holder"
+    assert h.requests() == []  # the waiter never called WeChat
+    pauses = [s.seconds for s in h.of(Sleep)]
+    assert len(pauses) == 3 and pauses[2] > pauses[0]
+
+
+def test_cancellation_during_the_fetch_releases_the_lock_and_the_lease() -> None:
+    h = with_ticket(Harness())
+    h.reply(component_token_answer())
+
+    def on(effect):
+        return asyncio.CancelledError() if isinstance(effect, Http) else None
+
+    with pytest.raises(asyncio.CancelledError):
+        h.run(tokens.component_token(h.ctx), on=on)
+    assert h.locks_free()
+    assert [e.method for e in h.of(StoreCall)][-1] == "release_lease"
+    assert h.store.acquire_lease(COMPONENT_KEY, 30) is not None
+    assert h.store.get_token(COMPONENT_KEY) is None
+
+
+# --------------------------------------------------------------------------- the call engine
+
+
+def test_transient_failures_are_retried_with_capped_jittered_backoff() -> None:
+    policy = Policy(attempts=4, backoff_base=0.5, backoff_max=1.5)
+    h = with_ticket(Harness(policy=policy))
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h.reply(answer(body={"errcode": -1}), answer(status=502, content=b"bad gateway"),
+            TransportError("timeout calling /x"), answer(body={"errcode": 0, "ok": 1}))
+    data = h.run(generic.component_get_json(h.ctx, "/cgi-bin/x"))
+    assert data["ok"] == 1
+    assert len(h.requests("/cgi-bin/x")) == 4
+    pauses = [s.seconds for s in h.of(Sleep)]
+    # the same draws as the policy makes from the same seeded generator
+    rng = random.Random(h.seed)
+    assert pauses == [policy.backoff(n, rng) for n in (1, 2, 3)]
+    assert 0.25 <= pauses[0] <= 0.5 and 0.5 <= pauses[1] <= 1.0 and 0.75 <= pauses[2] <= 1.5
+
+
+def test_retries_stop_after_the_policy_attempts_with_the_typed_error() -> None:
+    h = with_ticket(Harness(policy=Policy(attempts=3)))
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h.reply(lambda request: answer(body={"errcode": -1, "errmsg": "system busy"}))
+    with pytest.raises(SystemBusy):
+        h.run(generic.component_get_json(h.ctx, "/cgi-bin/x"))
+    assert len(h.requests()) == 3 and len(h.of(Sleep)) == 2
+
+
+def test_40001_refreshes_the_token_the_call_used_once_then_retries() -> None:
+    h = with_ticket(Harness())
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct-old", h.clock() + 7200, h.clock()))
+    h.reply(answer(body={"errcode": 40001}), component_token_answer("ct-new"),
+            answer(body={"errcode": 0, "done": True}))
+    assert h.run(generic.component_get_json(h.ctx, "/cgi-bin/x"))["done"] is True
+    sent = [r.params.get("component_access_token") for r in h.requests("/cgi-bin/x")]
+    assert sent == ["ct-old", "ct-new"]
+
+
+def test_a_second_40001_is_raised_not_refreshed_again() -> None:
+    h = with_ticket(Harness())
+    h.reply(component_token_answer("a"), answer(body={"errcode": 40001}),
+            component_token_answer("b"), answer(body={"errcode": 42001}))
+    with pytest.raises(InvalidCredential):
+        h.run(generic.component_get_json(h.ctx, "/cgi-bin/x"))
+    assert len(h.requests("api_component_token")) == 2
+
+
+def test_40001_on_a_token_another_worker_already_replaced_does_not_refresh() -> None:
+    h = with_ticket(Harness())
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct-old", h.clock() + 7200, h.clock()))
+
+    def refused(request: Http):
+        # Another worker renewed the token after our call left.
+        h.store.set_token(COMPONENT_KEY, CachedToken("ct-fresh", h.clock() + 7200, h.clock()))
+        return answer(body={"errcode": 40001})
+
+    answers = iter([refused, lambda request: answer(body={"errcode": 0})])
+    h.responder = lambda request: next(answers)(request)
+    h.run(generic.component_get_json(h.ctx, "/cgi-bin/x"))
+    assert h.requests("api_component_token") == []  # compare-and-refresh: nothing to refresh
+    assert [r.params["component_access_token"] for r in h.requests("/cgi-bin/x")] == [
+        "ct-old", "ct-fresh"]
+
+
+def test_component_endpoints_may_carry_the_component_token_as_access_token() -> None:
+    h = with_ticket(Harness())
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h.reply(answer(body={"quota": {"daily_limit": 10, "used": 1, "remain": 9}}))
+    quota = h.run(component.get_quota(h.ctx, "/cgi-bin/x"))
+    assert quota.remain == 9
+    (request,) = h.requests("/cgi-bin/openapi/quota/get")
+    assert request.params == {"access_token": "ct"}
+
+
+def test_61003_on_an_authorizer_call_marks_it_revoked_and_drops_its_tokens() -> None:
+    h = with_ticket(Harness())
+    authorize(h)
+    h.store.set_token(AUTHORIZER_KEY, CachedToken("at", h.clock() + 7200, h.clock()))
+    h.reply(answer(body={"errcode": 61003, "errmsg": "not authorized"}))
+    with pytest.raises(NotAuthorized):
+        h.run(generic.authorizer_get_json(h.ctx, AUTHORIZER, "/cgi-bin/user/get"))
+    assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).status == "revoked"
+    assert h.store.get_token(AUTHORIZER_KEY) is None
+
+
+def test_bytes_on_success_json_on_error_told_apart_by_content_type() -> None:
+    h = with_ticket(Harness())
+    authorize(h)
+    h.store.set_token(AUTHORIZER_KEY, CachedToken("at", h.clock() + 7200, h.clock()))
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    h.reply(answer(content=png, content_type="image/png"),
+            answer(body={"errcode": 85009, "errmsg": "busy"}))
+    media = h.run(generic.authorizer_get_bytes(h.ctx, AUTHORIZER, "/wxa/get_qrcode"))
+    assert media == Media(png, "image/png")
+    with pytest.raises(Exception) as caught:
+        h.run(generic.authorizer_get_bytes(h.ctx, AUTHORIZER, "/wxa/get_qrcode"))
+    assert getattr(caught.value, "errcode", None) == 85009
+
+
+def test_a_bad_path_is_a_typed_error_before_anything_happens() -> None:
+    h = Harness()
+    for path in ("", "https://evil.example/cgi-bin/x", 42):
+        with pytest.raises(InvalidArgument):
+            h.run(generic.component_get_json(h.ctx, path))  # type: ignore[arg-type]
+    assert h.effects == []
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+@pytest.mark.parametrize("source", ["path", "bytes", "fileobj"])
+def test_an_upload_too_large_is_refused_before_sending(source: str) -> None:
+    h = with_ticket(Harness())
+    authorize(h)
+    h.store.set_token(AUTHORIZER_KEY, CachedToken("at", h.clock() + 7200, h.clock()))
+    content = b"x" * 101
+    arg: object
+    if source == "path":
+        h.files["/tmp/big.jpg"] = content
+        arg = "/tmp/big.jpg"
+    elif source == "bytes":
+        arg = content
+    else:
+        class Reader:
+            name = "big.jpg"
+
+            def read(self, size: int = -1) -> bytes:
+                raise AssertionError("read through the shell's ReadFile")
+
+        arg = Reader()
+        h.files[arg] = content
+    with pytest.raises(FileTooLarge) as caught:
+        h.run(generic.authorizer_upload(h.ctx, AUTHORIZER, "/cgi-bin/media/upload", arg,
+                                        max_size=100))
+    assert caught.value.limit == 100
+    assert h.requests() == []
+
+
+def test_an_upload_names_and_types_the_file_and_sends_it_as_multipart() -> None:
+    h = with_ticket(Harness())
+    authorize(h)
+    h.store.set_token(AUTHORIZER_KEY, CachedToken("at", h.clock() + 7200, h.clock()))
+    png = b"\x89PNG\r\n\x1a\n" + b"1" * 10
+    h.reply(answer(body={"media_id": "m1"}), answer(body={"media_id": "m2"}))
+    h.run(generic.authorizer_upload(h.ctx, AUTHORIZER, "/cgi-bin/media/upload", png,
+                                    params={"type": "image"}))
+    h.run(generic.authorizer_upload(h.ctx, AUTHORIZER, "/wxa/uploadmedia",
+                                    File(b"abc", "notes.txt"), field="file",
+                                    form={"k": 1}))
+    first, second = h.requests()
+    assert first.params == {"type": "image", "access_token": "at"}
+    (part,) = first.files
+    assert (part.name, part.filename, part.content_type, part.content) == (
+        "media", "file.png", "image/png", png)
+    (part,) = second.files
+    assert (part.name, part.filename, part.content_type) == ("file", "notes.txt", "text/plain")
+    assert second.form == {"k": "1"}
+
+
+def test_an_empty_file_or_a_text_file_object_is_refused() -> None:
+    h = Harness()
+    with pytest.raises(InvalidArgument):
+        h.run(engine.upload_part(b"", field_name="media", limit=10))
+    h.files["text"] = "not bytes"  # type: ignore[assignment]
+    with pytest.raises(InvalidArgument):
+        h.run(engine.upload_part("text", field_name="media", limit=10))
+
+
+# --------------------------------------------------------------------------- authorizer tokens
+
+
+def test_a_rotated_refresh_token_is_stored_before_the_access_token() -> None:
+    h = with_ticket(Harness())
+    authorize(h, "rt-1")
+    h.reply(component_token_answer(), authorizer_token_answer("at-1", refresh="rt-2"))
+    token = h.run(tokens.authorizer_token(h.ctx, AUTHORIZER))
+    assert token.value == "at-1"
+    assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).refresh_token == "rt-2"
+    writes = [(e.method, e.args[0]) for e in h.of(StoreCall)
+              if e.method in ("replace_refresh_token", "set_token")]
+    assert writes.index(("replace_refresh_token", COMPONENT_APPID)) < writes.index(
+        ("set_token", AUTHORIZER_KEY))
+
+
+def test_61023_recovers_the_refresh_token_from_the_paged_authorizer_list() -> None:
+    h = with_ticket(Harness())
+    authorize(h, "rt-dead")
+    others = [(f"wx{n:016d}", f"rt-{n}") for n in range(500)]
+    h.reply(
+        component_token_answer(),
+        answer(body={"errcode": 61023, "errmsg": "invalid refresh token"}),
+        list_page(others, total=501),
+        list_page([(AUTHORIZER, "rt-live")], total=501),
+        authorizer_token_answer("at-live"),
+    )
+    token = h.run(tokens.authorizer_token(h.ctx, AUTHORIZER))
+    assert token.value == "at-live"
+    pages = [r.json for r in h.requests("api_get_authorizer_list")]
+    assert [(p["offset"], p["count"]) for p in pages] == [(0, 500), (500, 500)]
+    refreshes = [r.json["authorizer_refresh_token"] for r in h.requests("api_authorizer_token")]
+    assert refreshes == ["rt-dead", "rt-live"]
+    record = h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER)
+    assert (record.refresh_token, record.status) == ("rt-live", "authorized")
+
+
+def test_61023_with_nothing_to_recover_marks_the_authorizer_revoked() -> None:
+    h = with_ticket(Harness())
+    authorize(h, "rt-dead")
+    h.reply(component_token_answer(), answer(body={"errcode": 61023}),
+            list_page([(AUTHORIZER, "rt-dead")], total=1))
+    with pytest.raises(RefreshTokenInvalid):
+        h.run(tokens.authorizer_token(h.ctx, AUTHORIZER))
+    assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).status == "revoked"
+    assert h.emitted("authorizer_revoked") == [
+        {"appid": AUTHORIZER, "reason": "refresh_token_invalid"}]
+
+
+def test_token_flows_return_the_token_with_its_expiry_for_every_kind() -> None:
+    h = with_ticket(Harness())
+    authorize(h)
+    h.reply(component_token_answer("ct", 7000), authorizer_token_answer("at"),
+            answer(body={"errcode": 0, "ticket": "jt", "expires_in": 7200}))
+    now = h.clock()
+    got = {kind: h.run(tokens.token(h.ctx, kind.value,
+                                    AUTHORIZER if kind.per_authorizer else ""))
+           for kind in TokenKind}
+    assert got[TokenKind.COMPONENT_ACCESS_TOKEN] == CachedToken("ct", now + 7000, now)
+    assert got[TokenKind.AUTHORIZER_ACCESS_TOKEN].value == "at"
+    assert got[TokenKind.JSAPI_TICKET].value == "jt"
+    with pytest.raises(InvalidArgument):
+        h.run(tokens.token(h.ctx, "component"))
+    with pytest.raises(InvalidArgument):
+        h.run(tokens.token(h.ctx, TokenKind.JSAPI_TICKET))  # whose ticket?
+
+
+# --------------------------------------------------------------------------- refresher
+
+
+def test_refresh_due_pages_the_store_and_renews_only_what_is_due() -> None:
+    h = with_ticket(Harness())
+    now = h.clock()
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
+    appids = [f"wx{n:016x}" for n in range(refresher.STORE_PAGE + 5)]
+    for n, appid in enumerate(appids):
+        h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, appid, f"rt-{n}",
+                                                 "authorized", (), now, now, None))
+        due = n % 50 == 0
+        expires = now + (600 if due else 7200)
+        h.store.set_token(f"{COMPONENT_APPID}:authorizer_access_token:{appid}",
+                          CachedToken("at", expires, expires - 7200))
+    h.reply(lambda request: authorizer_token_answer("renewed"))
+    checked, failed = h.run(refresher.refresh_due(h.ctx, concurrency=4))
+    assert (checked, failed) == (1 + len(appids), 0)
+    renewed = [r.json["authorizer_appid"] for r in h.requests("api_authorizer_token")]
+    assert renewed == [a for n, a in enumerate(appids) if n % 50 == 0]
+    lists = [e for e in h.of(StoreCall) if e.method == "list_authorizers"]
+    assert len(lists) == 2 and lists[1].kwargs["after"] == appids[refresher.STORE_PAGE - 1]
+
+
+def test_the_refresher_loop_counts_rounds_and_stops_when_told() -> None:
+    h = with_ticket(Harness())
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    stats = refresher.RefresherStats()
+
+    class Stop:
+        def __init__(self) -> None:
+            self.checks = 0
+
+        def __bool__(self) -> bool:
+            self.checks += 1
+            return self.checks > 3  # stop at the third pause after the start
+
+    h.run(refresher.run_refresher(h.ctx, stats, Stop(), interval=60, concurrency=2))
+    assert stats.rounds == 3
+    with pytest.raises(InvalidArgument):
+        refresher.run_refresher(h.ctx, stats, Stop(), interval=0, concurrency=2)
+
+
+def test_forget_authorizer_revokes_a_known_account_and_ignores_an_unknown_one() -> None:
+    h = Harness()
+    authorize(h)
+    h.store.set_token(AUTHORIZER_KEY, CachedToken("at", h.clock() + 7200, h.clock()))
+    assert h.run(accounts.forget_authorizer(h.ctx, AUTHORIZER)) is True
+    assert h.run(accounts.forget_authorizer(h.ctx, "wxbbbbbbbbbbbbbbbb")) is False
+    assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).status == "revoked"
+    assert h.store.get_token(AUTHORIZER_KEY) is None
+    assert h.emitted("authorizer_revoked") == [{"appid": AUTHORIZER, "reason": "unauthorized"}]
