@@ -44,7 +44,6 @@ __all__ = [
     "QuotaExceeded",
     "QuotaResetsExhausted",
     "RefreshTokenInvalid",
-    "ReplayedPush",
     "StalePush",
     "StoreCorrupt",
     "StoreError",
@@ -158,13 +157,6 @@ class StalePush(CallbackError):
 
     code = -40001
     http_status = 403
-
-
-class ReplayedPush(CallbackError):
-    """The same push (signature, timestamp, nonce) was already handled. Code -40001."""
-
-    code = -40001
-    http_status = 200
 
 
 # --------------------------------------------------------------------------- stores

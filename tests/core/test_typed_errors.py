@@ -65,3 +65,16 @@ def test_authorization_url_arguments_raise_invalid_argument(kwargs: dict[str, ob
     assert caught.value.argument == name
     with pytest.raises(InvalidArgument):
         auth_code_url(**args)  # type: ignore[arg-type]
+
+
+def test_every_callback_error_is_a_refusal() -> None:
+    """A CallbackError describes a refused push: none is answered 200 (a duplicate push is
+    answered ``success`` and reported as the ``push_duplicate`` event, not as an error)."""
+    from wxcomponent import errors
+
+    exported = [getattr(errors, name) for name in errors.__all__]
+    refusals = [cls for cls in exported
+                if isinstance(cls, type) and issubclass(cls, errors.CallbackError)]
+    assert errors.InvalidSignature in refusals
+    assert all(cls.http_status >= 400 for cls in refusals), [
+        cls.__name__ for cls in refusals if cls.http_status < 400]
