@@ -22,7 +22,21 @@ from ..core import callbacks as cb
 from ..core.authurl import MOBILE_AUTH_URL, PC_AUTH_URL
 from ..core.context import Context, TokenKind
 from ..core.crypto import MessageCrypto
-from ..core.effects import Emit, Flow, Http, HttpResult, ReadFile
+from ..core.effects import (
+    CallHandler,
+    Emit,
+    Flow,
+    Gather,
+    Http,
+    HttpResult,
+    Lock,
+    Pause,
+    ReadFile,
+    Sleep,
+    Spawn,
+    StoreCall,
+    Unlock,
+)
 from ..core.endpoints.oauth import oauth_url
 from ..core.policy import Policy
 from ..core.tokens import Tokens
@@ -129,6 +143,27 @@ def read_file(effect: ReadFile) -> bytes:
     return cast(bytes, data)
 
 
+#: The method of a shell that performs each kind of effect: every shell has all of them.
+PERFORMERS: dict[type, str] = {
+    StoreCall: "_store_call",
+    Http: "_request",
+    Lock: "_lock",
+    Unlock: "_unlock",
+    Sleep: "_sleep",
+    Emit: "_emit",
+    CallHandler: "_call_handler",
+    Spawn: "_spawn",
+    Gather: "_gather",
+    ReadFile: "_read_file",
+    Pause: "_pause",
+}
+
+
+def first_error(results: list[Any]) -> BaseException | None:
+    """The first exception among gathered results (all of them ran to their end)."""
+    return next((r for r in results if isinstance(r, BaseException)), None)
+
+
 def step(flow: Flow[T], send: Any, error: BaseException | None) -> tuple[bool, Any]:
     """Advance ``flow`` once: (True, result) when it returned, else (False, next effect)."""
     try:
@@ -173,6 +208,8 @@ class Shell:
         self._flow_args = (self._ctx,)
         self.api_base = api_base
         self._listeners: list[Listener] = list(listeners)
+        self._performers: dict[type, Callable[[Any], Any]] = {
+            effect: getattr(self, name) for effect, name in PERFORMERS.items()}
 
     def _http_options(self) -> dict[str, Any]:
         return http_options(self.api_base, self.policy)

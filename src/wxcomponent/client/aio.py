@@ -19,20 +19,8 @@ import httpx
 
 from ..config import ComponentConfig
 from ..core import callbacks as cb
-from ..core.effects import (
-    CallHandler,
-    Effect,
-    Flow,
-    Gather,
-    Http,
-    Lock,
-    Pause,
-    ReadFile,
-    Sleep,
-    Spawn,
-    StoreCall,
-    Unlock,
-)
+from ..core import effects as fx
+from ..core.effects import Flow
 from ..core.policy import Policy
 from ..stores import as_async_store
 from ..stores.base import AsyncStore, Store
@@ -44,6 +32,7 @@ from ._shell import (
     Listener,
     Shell,
     default_store,
+    first_error,
     http_result,
     read_file,
     request_args,
@@ -102,6 +91,7 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
     # ------------------------------------------------------------------ driving flows
 
     async def _drive(self, flow: Flow[T]) -> T:
+        perform = self._performers
         send: Any = None
         error: BaseException | None = None
         while True:
@@ -110,68 +100,68 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
                 return cast(T, value)
             send, error = None, None
             try:
-                send = await self._perform(value)
+                send = perform[type(value)](value)
+                if inspect.isawaitable(send):
+                    send = await send
             except BaseException as exc:  # cancellation too: the flow releases what it holds
                 error = exc
 
-    async def _perform(self, effect: Effect) -> Any:
-        if isinstance(effect, StoreCall):
-            return await getattr(self.store, effect.method)(*effect.args, **effect.kwargs)
-        if isinstance(effect, Http):
-            try:
-                response = await self._http.request(effect.method, effect.path,
-                                                    **request_args(effect))
-            except httpx.HTTPError as exc:
-                raise transport_error(exc, effect.path) from None
-            return http_result(response)
-        if isinstance(effect, Lock):
-            try:
-                await asyncio.wait_for(self._locks.get(effect.key).acquire(), effect.timeout)
-            except asyncio.TimeoutError:
-                return False
-            return True
-        if isinstance(effect, Unlock):
-            self._locks.get(effect.key).release()
-            return None
-        if isinstance(effect, Sleep):
-            await asyncio.sleep(effect.seconds)
-            return None
-        if isinstance(effect, CallHandler):
-            result = effect.handler(*effect.args)
-            if inspect.isawaitable(result):
-                result = await result
-            return result
-        if isinstance(effect, Spawn):
-            task = asyncio.get_running_loop().create_task(
-                self._drive_logged(effect.factory, effect.name))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            return None
-        if isinstance(effect, Gather):
-            return await self._gather(effect)
-        if isinstance(effect, ReadFile):
-            return await asyncio.to_thread(read_file, effect)
-        if isinstance(effect, Pause):
-            return await self._pause(effect)
-        self._emit(effect)
-        return None
+    # one method per effect (see PERFORMERS); the quick ones answer without awaiting
 
-    async def _gather(self, effect: Gather) -> list[Any]:
+    async def _store_call(self, effect: fx.StoreCall) -> Any:
+        return await getattr(self.store, effect.method)(*effect.args, **effect.kwargs)
+
+    async def _request(self, effect: fx.Http) -> fx.HttpResult:
+        try:
+            response = await self._http.request(effect.method, effect.path,
+                                                **request_args(effect))
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, effect.path) from None
+        return http_result(response)
+
+    async def _lock(self, effect: fx.Lock) -> bool:
+        try:
+            await asyncio.wait_for(self._locks.get(effect.key).acquire(), effect.timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    def _unlock(self, effect: fx.Unlock) -> None:
+        self._locks.get(effect.key).release()
+
+    async def _sleep(self, effect: fx.Sleep) -> None:
+        await asyncio.sleep(effect.seconds)
+
+    async def _call_handler(self, effect: fx.CallHandler) -> Any:
+        result = effect.handler(*effect.args)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    def _spawn(self, effect: fx.Spawn) -> None:
+        task = asyncio.get_running_loop().create_task(
+            self._drive_logged(effect.factory, effect.name))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _gather(self, effect: fx.Gather) -> list[Any]:
         gate = asyncio.Semaphore(max(1, effect.concurrency))
 
         async def one(factory: Callable[[], Flow[Any]]) -> Any:
             async with gate:
                 return await self._drive(factory())
 
-        results = await asyncio.gather(*(one(f) for f in effect.factories),
-                                       return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-        return list(results)
+        results = list(await asyncio.gather(*(one(f) for f in effect.factories),
+                                            return_exceptions=True))
+        error = first_error(results)
+        if error is not None:
+            raise error
+        return results
 
-    @staticmethod
-    async def _pause(effect: Pause) -> bool:
+    async def _read_file(self, effect: fx.ReadFile) -> bytes:
+        return await asyncio.to_thread(read_file, effect)
+
+    async def _pause(self, effect: fx.Pause) -> bool:
         stop = cast(asyncio.Event, effect.stop)
         if effect.seconds <= 0 or stop.is_set():
             return stop.is_set()

@@ -21,20 +21,8 @@ import httpx
 
 from ..config import ComponentConfig
 from ..core import callbacks as cb
-from ..core.effects import (
-    CallHandler,
-    Effect,
-    Flow,
-    Gather,
-    Http,
-    Lock,
-    Pause,
-    ReadFile,
-    Sleep,
-    Spawn,
-    StoreCall,
-    Unlock,
-)
+from ..core import effects as fx
+from ..core.effects import Flow
 from ..core.policy import Policy
 from ..stores.base import Store
 from ._api import AuthorizerAPI, ComponentAPI
@@ -45,6 +33,7 @@ from ._shell import (
     Listener,
     Shell,
     default_store,
+    first_error,
     http_result,
     read_file,
     request_args,
@@ -121,6 +110,7 @@ class Component(ComponentAPI, Shell, SyncDriver):
     # ------------------------------------------------------------------ driving flows
 
     def _drive(self, flow: Flow[T]) -> T:
+        perform = self._performers
         send: Any = None
         error: BaseException | None = None
         while True:
@@ -129,56 +119,59 @@ class Component(ComponentAPI, Shell, SyncDriver):
                 return cast(T, value)
             send, error = None, None
             try:
-                send = self._perform(value)
+                send = perform[type(value)](value)
             except BaseException as exc:  # thrown in, so the flow releases locks and leases
                 error = exc
 
-    def _perform(self, effect: Effect) -> Any:
-        if isinstance(effect, StoreCall):
-            return getattr(self.store, effect.method)(*effect.args, **effect.kwargs)
-        if isinstance(effect, Http):
-            try:
-                response = self._http.request(effect.method, effect.path, **request_args(effect))
-            except httpx.HTTPError as exc:
-                raise transport_error(exc, effect.path) from None
-            return http_result(response)
-        if isinstance(effect, Lock):
-            return self._locks.get(effect.key).acquire(timeout=effect.timeout)
-        if isinstance(effect, Unlock):
-            self._locks.get(effect.key).release()
-            return None
-        if isinstance(effect, Sleep):
-            time.sleep(effect.seconds)
-            return None
-        if isinstance(effect, CallHandler):
-            result = effect.handler(*effect.args)
-            if inspect.isawaitable(result):
-                result = _run_coroutine(_awaited(result))
-            return result
-        if isinstance(effect, Spawn):
-            self._background().submit(self._drive_logged, effect.factory, effect.name)
-            return None
-        if isinstance(effect, Gather):
-            return self._gather(effect)
-        if isinstance(effect, ReadFile):
-            return read_file(effect)
-        if isinstance(effect, Pause):
-            stop = cast(threading.Event, effect.stop)
-            return stop.wait(effect.seconds) if effect.seconds > 0 else stop.is_set()
-        self._emit(effect)
-        return None
+    # one method per effect (see PERFORMERS)
 
-    def _gather(self, effect: Gather) -> list[Any]:
+    def _store_call(self, effect: fx.StoreCall) -> Any:
+        return getattr(self.store, effect.method)(*effect.args, **effect.kwargs)
+
+    def _request(self, effect: fx.Http) -> fx.HttpResult:
+        try:
+            response = self._http.request(effect.method, effect.path, **request_args(effect))
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, effect.path) from None
+        return http_result(response)
+
+    def _lock(self, effect: fx.Lock) -> bool:
+        return self._locks.get(effect.key).acquire(timeout=effect.timeout)
+
+    def _unlock(self, effect: fx.Unlock) -> None:
+        self._locks.get(effect.key).release()
+
+    def _sleep(self, effect: fx.Sleep) -> None:
+        time.sleep(effect.seconds)
+
+    def _call_handler(self, effect: fx.CallHandler) -> Any:
+        result = effect.handler(*effect.args)
+        if inspect.isawaitable(result):
+            result = _run_coroutine(_awaited(result))
+        return result
+
+    def _spawn(self, effect: fx.Spawn) -> None:
+        self._background().submit(self._drive_logged, effect.factory, effect.name)
+
+    def _gather(self, effect: fx.Gather) -> list[Any]:
         if not effect.factories:
             return []
         workers = max(1, min(effect.concurrency, len(effect.factories)))
         with ThreadPoolExecutor(max_workers=workers,
                                 thread_name_prefix="wxcomponent-gather") as pool:
             futures = [pool.submit(self._drive_made, factory) for factory in effect.factories]
-        errors = [f.exception() for f in futures if f.exception() is not None]
-        if errors:
-            raise cast(BaseException, errors[0])
-        return [f.result() for f in futures]
+        results = [f.exception() or f.result() for f in futures]
+        error = first_error(results)
+        if error is not None:
+            raise error
+        return results
+
+    def _read_file(self, effect: fx.ReadFile) -> bytes:
+        return read_file(effect)
+
+    def _pause(self, effect: fx.Pause) -> bool:
+        stop = cast(threading.Event, effect.stop)
+        return stop.wait(effect.seconds) if effect.seconds > 0 else stop.is_set()
 
     def _drive_made(self, factory: Callable[[], Flow[T]]) -> T:
         return self._drive(factory())

@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .endpoints import ENDPOINTS, Endpoint, Hooks, dispatch
+from .endpoints import ENDPOINTS, Binary, Endpoint, Hooks, dispatch
 from .model import NotFound, WxError
 from .pages import PAGE_PATHS, PageHost, authorization_page
 from .state import Fault
@@ -164,7 +164,9 @@ def _api_view(emulator: AppHost, endpoint: Endpoint) -> Callable[[Request], Awai
     async def view(request: Request) -> Response:
         body = await request.body()
         answer = dispatch(emulator.state, emulator, endpoint, request.method,
-                          request.query_params, body)
+                          request.query_params, body, request.headers.get("content-type", ""))
+        if isinstance(answer, Binary):
+            return Response(answer.content, media_type=answer.content_type)
         return JSONResponse(answer)
 
     return view

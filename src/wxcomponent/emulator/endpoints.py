@@ -9,17 +9,21 @@ platform and authorizer, account kind, quota; then the handler; then the quota i
 from __future__ import annotations
 
 import base64
+import email.policy
 import hashlib
 import json
 import secrets
+import struct
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.parser import BytesParser
 from typing import Any, Literal, Protocol
 
 from .model import Account, AccountKind, Credential, Grant, Platform, WxError
 from .state import OPTIONS, State, normalize_path
 
-__all__ = ["ENDPOINTS", "Call", "Endpoint", "Hooks", "dispatch"]
+__all__ = ["ENDPOINTS", "Binary", "Call", "Endpoint", "Hooks", "Upload", "dispatch"]
 
 TokenUse = Literal["none", "component", "authorizer", "any", "user"]
 
@@ -54,6 +58,23 @@ _MISSING: dict[str, int] = {
 _OA: tuple[AccountKind, ...] = ("official_account",)
 _MP: tuple[AccountKind, ...] = ("mini_program",)
 _OK: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
+
+
+@dataclass(frozen=True)
+class Binary:
+    """A non-JSON answer (an image)."""
+
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file received in a multipart body."""
+
+    filename: str
+    content_type: str
+    content: bytes
 
 
 class Hooks(Protocol):
@@ -120,7 +141,7 @@ class Call:
         return int(self.state.settings.token_lifetime)
 
 
-Handler = Callable[[Call], dict[str, Any]]
+Handler = Callable[[Call], "dict[str, Any] | Binary"]
 
 
 @dataclass(frozen=True)
@@ -128,7 +149,8 @@ class Endpoint:
     """An emulated API: ``token`` says which access token it takes (``none``: it checks the
     secret itself), ``required`` the fields without which it answers an errcode,
     ``authorizer`` the field naming an account that must have authorized the platform and
-    ``kinds`` the account kinds it serves (48001 for others)."""
+    ``kinds`` the account kinds it serves (48001 for others). A ``multipart`` endpoint reads
+    its fields from the query and a multipart form, files as :class:`Upload`."""
 
     method: Literal["GET", "POST"]
     path: str
@@ -137,6 +159,7 @@ class Endpoint:
     required: tuple[str, ...] = ()
     authorizer: str | None = None
     kinds: tuple[AccountKind, ...] | None = None
+    multipart: bool = False
 
     @property
     def needed(self) -> tuple[str, ...]:
@@ -149,9 +172,35 @@ class Endpoint:
 # --------------------------------------------------------------------------- dispatcher
 
 
-def _params(endpoint: Endpoint, query: Mapping[str, str], body: bytes) -> dict[str, Any]:
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """The fields and files of a multipart/form-data body (41005 when it is not one)."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise WxError(41005, "media data missing: send multipart/form-data")
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise WxError(41005, "media data missing")
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is None:
+            fields[name] = content.decode("utf-8", "replace")
+        else:
+            fields[name] = Upload(filename, part.get_content_type(), content)
+    return fields
+
+
+def _params(endpoint: Endpoint, query: Mapping[str, str], body: bytes,
+            content_type: str = "") -> dict[str, Any]:
     if endpoint.method == "GET":
         return dict(query)
+    if endpoint.multipart:
+        return {**query, **_multipart(content_type, body)}
     if not body.strip():
         raise WxError(44002)
     try:
@@ -209,13 +258,13 @@ def _authenticate(
 
 def dispatch(
     state: State, hooks: Hooks, endpoint: Endpoint, method: str, query: Mapping[str, str],
-    body: bytes,
-) -> dict[str, Any]:
+    body: bytes, content_type: str = "",
+) -> dict[str, Any] | Binary:
     """Serve one request of ``endpoint``; errors become ``{"errcode", "errmsg"}`` answers."""
     try:
         if method != endpoint.method:
             raise WxError(43001 if endpoint.method == "GET" else 43002)
-        params = _params(endpoint, query, body)
+        params = _params(endpoint, query, body, content_type)
         with state.lock:
             call = _authenticate(state, hooks, endpoint, query, params)
             state.check_quota(call.owner, endpoint.path)
@@ -539,6 +588,53 @@ def _basic_info(call: Call) -> dict[str, Any]:
     }
 
 
+def _png(seed: str) -> bytes:
+    """A small valid PNG (8x8, grey), different per ``seed``: what the QR code images are."""
+    shade = hashlib.sha256(seed.encode()).digest()[0]
+    rows = b"".join(b"\x00" + bytes([shade]) * 8 for _ in range(8))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _qrcode(call: Call) -> Binary:
+    _, _, account = call.owned()
+    return Binary(_png(f"{account.appid}:{call.text('path')}"), "image/png")
+
+
+def _wxacode_unlimited(call: Call) -> Binary:
+    _, _, account = call.owned()
+    scene = call.text("scene")
+    if len(scene) > 32:
+        raise WxError(41030, "scene is longer than 32 characters")
+    return Binary(_png(f"{account.appid}:{scene}:{call.text('page')}"), "image/png")
+
+
+#: Largest upload per media type, and the errcode for a larger one.
+_MEDIA_LIMITS = {"image": (10 << 20, 40009), "voice": (2 << 20, 40007),
+                 "video": (10 << 20, 40006), "thumb": (64 << 10, 40009)}
+
+
+def _media_upload(call: Call) -> dict[str, Any]:
+    kind = call.text("type")
+    if kind not in _MEDIA_LIMITS:
+        raise WxError(40004, "invalid media type")
+    media = call.params.get("media")
+    if not isinstance(media, Upload) or not media.content:
+        raise WxError(41005, "media data missing")
+    limit, errcode = _MEDIA_LIMITS[kind]
+    if len(media.content) > limit:
+        raise WxError(errcode, "invalid media size")
+    media_id = call.state.keep_media(call.owner, media.filename, media.content_type,
+                                     media.content)
+    return {"type": kind, "media_id": media_id, "created_at": int(call.now)}
+
+
 _C = "/cgi-bin/component/"
 _WHO = ("authorizer_appid",)
 
@@ -575,4 +671,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/wxa/get_category", _get_category, "authorizer", kinds=_MP),
     Endpoint("GET", "/cgi-bin/account/getaccountbasicinfo", _basic_info, "authorizer",
              kinds=_MP),
+    Endpoint("GET", "/wxa/get_qrcode", _qrcode, "authorizer", kinds=_MP),
+    Endpoint("POST", "/wxa/getwxacodeunlimit", _wxacode_unlimited, "authorizer", ("scene",),
+             kinds=_MP),
+    Endpoint("POST", "/cgi-bin/media/upload", _media_upload, "authorizer", ("type",),
+             multipart=True),
 )

@@ -127,6 +127,8 @@ class State:
         self.counts: Counter[str] = Counter()
         self.deliveries: list[Delivery] = []
         self.rotate_refresh_tokens = False
+        #: Uploaded media by id: (owner appid, file name, content type, bytes).
+        self.media: dict[str, tuple[str, str, str, bytes]] = {}
         for config in platforms:
             self.add_platform(config)
 
@@ -237,6 +239,12 @@ class State:
                 self.current[owner] = cred
             self.tokens[cred.value] = cred
             return cred
+
+    def keep_media(self, owner: str, filename: str, content_type: str, content: bytes) -> str:
+        """Keep an uploaded file; its new media id."""
+        media_id = secrets.token_urlsafe(24)
+        self.media[media_id] = (owner, filename, content_type, content)
+        return media_id
 
     def find_token(self, value: object, kinds: Iterable[str]) -> Credential:
         """The token ``value`` if it is one of ``kinds``, known and valid (else 41001/40001)."""
