@@ -1,4 +1,7 @@
-"""Authorization page URLs (PC QR-code page, mobile page, the seed's form with ``state``)."""
+"""Authorization page URLs (PC QR-code page, mobile page, the seed's form with ``state``).
+
+Internal module: import these names from :mod:`wxcomponent`.
+"""
 
 from __future__ import annotations
 

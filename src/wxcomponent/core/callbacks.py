@@ -51,6 +51,9 @@ Failures, decided once here:
   a retry by WeChat would not fix the handler's code, and an answer other than ``success``
   only makes WeChat count the push as failed. Handlers that need a retry should record their
   own work and pick it up again.
+
+Internal module: import :class:`CallbackOptions`, :class:`Push` and
+:class:`CallbackResponse` from :mod:`wxcomponent`.
 """
 
 from __future__ import annotations

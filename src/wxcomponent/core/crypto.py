@@ -7,6 +7,8 @@ Layout of a plaintext before encryption::
 padded with PKCS#7 to a multiple of 32 bytes and encrypted with AES-256-CBC, where the key is
 ``base64(EncodingAESKey + "=")`` and the IV its first 16 bytes. Everything here works on bytes:
 the random prefix may be any binary value.
+
+Internal module: import :class:`MessageCrypto` from :mod:`wxcomponent`.
 """
 
 from __future__ import annotations

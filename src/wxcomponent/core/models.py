@@ -2,6 +2,8 @@
 
 Secrets (tokens, refresh tokens, session keys) are kept out of every ``repr``. The public
 names are exported by :mod:`wxcomponent`.
+
+Internal module.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Token freshness and retry policy: plain numbers and pure functions."""
+"""Token freshness and retry policy: plain numbers and pure functions.
+
+Internal module: import :class:`Policy` from :mod:`wxcomponent`.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Redaction of secrets for logs, messages and reprs (one rule for the whole library)."""
+"""Redaction of secrets for logs, messages and reprs (one rule for the whole library).
+
+Internal module.
+"""
 
 from __future__ import annotations
 

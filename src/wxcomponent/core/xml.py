@@ -4,6 +4,8 @@ WeChat's XML is flat, with CDATA text and the odd nested element (``info`` in fa
 pushes, ``Articles`` in replies). :func:`parse_xml` returns the root's children as a dict:
 text for leaves, a dict for nested elements, a list where a name repeats. It refuses any
 DOCTYPE, entity declaration or processing of external entities, and bodies over a size limit.
+
+Internal module.
 """
 
 from __future__ import annotations
