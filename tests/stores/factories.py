@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,24 +21,34 @@ from wxcomponent.stores import (
 BACKENDS = ("memory", "sqlite", "redis")
 
 
-def make_sync(backend: str, tmp_path: Path, redis_url: str | None = None) -> Store:
-    """A fresh sync store of ``backend``."""
+def make_sync(
+    backend: str,
+    tmp_path: Path,
+    redis_url: str | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Store:
+    """A fresh sync store of ``backend``, reading ``clock``."""
     if backend == "memory":
-        return MemoryStore()
+        return MemoryStore(clock=clock)
     if backend == "sqlite":
-        return SQLiteStore(tmp_path / "store.sqlite3")
+        return SQLiteStore(tmp_path / "store.sqlite3", clock=clock)
     assert redis_url is not None
-    return RedisStore(redis_url)
+    return RedisStore(redis_url, clock=clock)
 
 
-def make_async(backend: str, tmp_path: Path, redis_url: str | None = None) -> Any:
-    """A fresh async store of ``backend``."""
+def make_async(
+    backend: str,
+    tmp_path: Path,
+    redis_url: str | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Any:
+    """A fresh async store of ``backend``, reading ``clock``."""
     if backend == "memory":
-        return AsyncMemoryStore()
+        return AsyncMemoryStore(clock=clock)
     if backend == "sqlite":
-        return AsyncSQLiteStore(tmp_path / "store.sqlite3")
+        return AsyncSQLiteStore(tmp_path / "store.sqlite3", clock=clock)
     assert redis_url is not None
-    return AsyncRedisStore(redis_url)
+    return AsyncRedisStore(redis_url, clock=clock)
 
 
 class Awaiting:

@@ -94,12 +94,11 @@ async def test_500_tasks_one_lease(
 ) -> None:
     store = _store(backend, tmp_path, request, aio=True)
     state = {"inside": 0, "max_inside": 0, "successes": 0, "rejected": 0}
-    seconds = 1.5
-    deadline = time.monotonic() + seconds
+    wanted = 25  # acquisitions, each by another of the 500 tasks, then they all stop
 
     async def task(index: int) -> None:
         rng = random.Random(index)
-        while time.monotonic() < deadline:
+        while state["successes"] < wanted:
             fence = await store.acquire_lease(KEY, TTL)
             if fence is None:
                 await asyncio.sleep(rng.uniform(0.002, 0.02))
@@ -118,11 +117,11 @@ async def test_500_tasks_one_lease(
             return
 
     try:
-        await asyncio.wait_for(asyncio.gather(*(task(i) for i in range(500))), seconds + 15)
+        # The timeout only turns a hang into a failure.
+        await asyncio.wait_for(asyncio.gather(*(task(i) for i in range(500))), 60)
         assert state["max_inside"] == 1
         assert state["rejected"] == 0
-        assert state["successes"] >= 10, state
-        print(f"{backend}: {state['successes']} acquisitions by 500 tasks in {seconds} s")
+        assert state["successes"] >= wanted, state
         assert _counter(await store.get_token(KEY)) == state["successes"]
     finally:
         await store.close()
@@ -130,21 +129,25 @@ async def test_500_tasks_one_lease(
 
 async def test_a_waiting_sqlite_call_does_not_block_the_event_loop(tmp_path: Path) -> None:
     # Another connection holds the write lock; the store's write waits for it on a worker
-    # thread while the event loop goes on ticking.
+    # thread while the event loop goes on serving other calls.
     path = tmp_path / "store.sqlite3"  # the file make_async uses
     store = make_async("sqlite", tmp_path)
     assert await store.save_ticket("wxcomponent0000001", "ticket", 1)
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
-    write = asyncio.create_task(store.save_ticket("wxcomponent0000001", "ticket-2", 2))
-    ticks = 0
-    started = time.monotonic()
-    while time.monotonic() - started < 0.3:
-        ticks += 1
-        await asyncio.sleep(0.01)
-    assert not write.done()
-    blocker.execute("ROLLBACK")
-    blocker.close()
-    assert await write is True
-    assert ticks >= 10
+    try:
+        write = asyncio.create_task(store.save_ticket("wxcomponent0000001", "ticket-2", 2))
+        for _ in range(5):
+            await asyncio.sleep(0)  # the write starts and hands control back
+        # A write waiting on the loop's thread would only hand control back once finished
+        # (failed, after the busy timeout): this one is still waiting, and reads go on.
+        assert not write.done()
+        for _ in range(10):
+            ticket = await store.load_ticket("wxcomponent0000001")
+            assert ticket is not None and ticket.value == "ticket"
+        assert not write.done()
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert await asyncio.wait_for(write, 30) is True
     await store.close()

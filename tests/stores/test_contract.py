@@ -1,17 +1,19 @@
 """The store contract: every backend (memory, SQLite, Redis) in both flavours (sync, async).
 
 Each test body is written once, with ``await``; a sync store is seen through
-:class:`~tests.stores.factories.Awaiting`.
+:class:`~tests.stores.factories.Awaiting`. Expiry is driven by ``store_time``, the store's
+clock, which only moves when a test moves it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import time
 from typing import Any
 
 from wxcomponent.stores import AuthorizerRecord, CachedToken
+
+from .conftest import StoreTime
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"
@@ -40,9 +42,8 @@ def token(value: str = SECRET_TOKEN, ttl: float = 3600.0) -> CachedToken:
 # ------------------------------------------------------------------ tickets
 
 
-async def test_ticket_round_trip(store: Any) -> None:
+async def test_ticket_round_trip(store: Any, store_time: StoreTime) -> None:
     assert await store.load_ticket(C1) is None
-    before = time.time()
     assert await store.save_ticket(C1, SECRET_TICKET, 1700000000) is True
     ticket = await store.load_ticket(C1)
     assert ticket is not None
@@ -52,7 +53,7 @@ async def test_ticket_round_trip(store: Any) -> None:
         1700000000,
     )
     assert isinstance(ticket.created_at, int)
-    assert before - 1 <= ticket.received_at <= time.time() + 1
+    assert ticket.received_at == store_time.now
 
 
 async def test_older_ticket_never_overwrites_newer(store: Any) -> None:
@@ -164,39 +165,43 @@ async def test_replace_refresh_token_is_compare_and_set(store: Any) -> None:
     assert (await store.get_authorizer(C1, "wxa1")).refresh_token == "rt-fourth"
 
 
-async def test_mark_revoked(store: Any) -> None:
+async def test_mark_revoked(store: Any, store_time: StoreTime) -> None:
     assert await store.mark_revoked(C1, "wxa1") is False
     await store.save_authorizer(record("wxa1"))
     await store.save_authorizer(record("wxa2"))
-    before = time.time()
     assert await store.mark_revoked(C1, "wxa1") is True
     rec = await store.get_authorizer(C1, "wxa1")
     assert rec.status == "revoked"
-    assert rec.revoked_at is not None and rec.revoked_at >= before - 1
+    assert rec.revoked_at == store_time.now
     assert rec.refresh_token.startswith("rt-wxa1")  # the record is kept
     assert await store.count_authorizers(C1, status="revoked") == 1
     assert [r.authorizer_appid for r in await store.list_authorizers(C1, status="authorized")] == [
         "wxa2"
     ]
+    store_time.advance(10)
     assert await store.mark_revoked(C1, "wxa1") is True
-    assert (await store.get_authorizer(C1, "wxa1")).revoked_at == rec.revoked_at
+    assert (await store.get_authorizer(C1, "wxa1")).revoked_at == rec.revoked_at  # not moved
 
 
 # ------------------------------------------------------------------ tokens
 
 
-async def test_token_round_trip_and_expiry(store: Any) -> None:
+async def test_token_round_trip_and_expiry(store: Any, store_time: StoreTime) -> None:
     assert await store.get_token("c:token") is None
-    tok = token(ttl=0.3)
+    tok = CachedToken(SECRET_TOKEN, expires_at=store_time.now + 60, obtained_at=store_time.now)
     assert await store.set_token("c:token", tok) is True
     assert await store.get_token("c:token") == tok
     assert await store.get_token("c:other") is None
-    await asyncio.sleep(0.4)
+    store_time.advance(59)
+    assert await store.get_token("c:token") == tok
+    store_time.advance(1)  # now == expires_at: no longer usable
     assert await store.get_token("c:token") is None
 
 
-async def test_token_already_expired_is_never_returned(store: Any) -> None:
-    now = time.time()
+async def test_token_already_expired_is_never_returned(
+    store: Any, store_time: StoreTime
+) -> None:
+    now = store_time.now
     await store.set_token("k", CachedToken("stale-value", expires_at=now - 5, obtained_at=now - 10))
     assert await store.get_token("k") is None
 
@@ -239,22 +244,24 @@ async def test_lease_is_exclusive_and_fences_grow(store: Any) -> None:
     assert third_try is None
 
 
-async def test_expired_lease_can_be_taken_by_anyone(store: Any) -> None:
-    first = await store.acquire_lease("lease", 0.2)
+async def test_expired_lease_can_be_taken_by_anyone(store: Any, store_time: StoreTime) -> None:
+    first = await store.acquire_lease("lease", 5)
     assert first is not None
-    assert await store.acquire_lease("lease", 0.2) is None
-    await asyncio.sleep(0.3)
+    assert await store.acquire_lease("lease", 5) is None
+    await store_time.expire_lease("lease", 5)
     second = await store.acquire_lease("lease", 5)
     assert second is not None and second > first
     assert await store.release_lease("lease", first) is False
     assert await store.acquire_lease("lease", 5) is None
 
 
-async def test_fenced_write_of_a_stale_holder_is_rejected(store: Any) -> None:
-    stale = await store.acquire_lease("tok", 0.2)
+async def test_fenced_write_of_a_stale_holder_is_rejected(
+    store: Any, store_time: StoreTime
+) -> None:
+    stale = await store.acquire_lease("tok", 5)
     assert stale is not None
     assert await store.set_token("tok", token("written-by-first"), fence=stale) is True
-    await asyncio.sleep(0.3)
+    await store_time.expire_lease("tok", 5)
     fresh = await store.acquire_lease("tok", 5)
     assert fresh is not None and fresh > stale
     assert await store.set_token("tok", token("late-write-of-first"), fence=stale) is False
@@ -265,7 +272,9 @@ async def test_fenced_write_of_a_stale_holder_is_rejected(store: Any) -> None:
     assert (await store.get_token("tok")).value == "written-by-second"
 
 
-async def test_fenced_write_needs_the_lease_on_that_key_still_held(store: Any) -> None:
+async def test_fenced_write_needs_the_lease_on_that_key_still_held(
+    store: Any, store_time: StoreTime
+) -> None:
     assert await store.set_token("tok", token("x-no-lease"), fence=1) is False
     fence = await store.acquire_lease("tok", 5)
     assert fence is not None
@@ -275,8 +284,11 @@ async def test_fenced_write_needs_the_lease_on_that_key_still_held(store: Any) -
     assert await store.set_token("tok", token("x-after-release"), fence=fence) is False
     assert await store.get_token("tok") is None
     # an expired lease no longer covers writes, even if nobody took it since
-    short = await store.acquire_lease("tok", 0.15)
-    await asyncio.sleep(0.25)
+    short = await store.acquire_lease("tok", 5)
+    assert short is not None
+    assert await store.set_token("tok", token("x-while-held"), fence=short) is True
+    assert await store.delete_token("tok")
+    await store_time.expire_lease("tok", 5)
     assert await store.set_token("tok", token("x-after-expiry"), fence=short) is False
     assert await store.release_lease("tok", short) is False
 

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.slow
 SPAWN = multiprocessing.get_context("spawn")
 PROCESSES = 4
 THREADS = 25
+ACQUISITIONS = 25  # per process
 
 
 def _target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
@@ -44,7 +45,7 @@ def test_processes_and_threads_contend_for_one_lease(
     procs = [
         SPAWN.Process(
             target=workers.contend,
-            args=(kind, target, THREADS, 2.0, start, inside, overlaps, results),
+            args=(kind, target, THREADS, ACQUISITIONS, start, inside, overlaps, results),
         )
         for _ in range(PROCESSES)
     ]
@@ -61,9 +62,8 @@ def test_processes_and_threads_contend_for_one_lease(
         total = sum(n for _pid, n, _r, _e in reports)
         assert overlaps.value == 0, "two holders at once"
         assert sum(r for _pid, _n, r, _e in reports) == 0, "a fenced write or release failed"
-        assert all(n > 0 for _pid, n, _r, _e in reports), "a process never got the lease"
+        assert all(n >= ACQUISITIONS for _pid, n, _r, _e in reports)
         assert workers.read_counter(store) == total, "a write was lost"
-        assert total >= PROCESSES
         print(f"{kind}: {total} acquisitions by {PROCESSES} x {THREADS} threads")
     finally:
         store.close()
