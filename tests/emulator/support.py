@@ -124,6 +124,15 @@ class Receiver:
                 self._cond.wait(left)
             return list(self.requests)
 
+    def wait_until(
+        self, done: Callable[[list[Received]], bool], timeout: float = 10.0
+    ) -> list[Received]:
+        """Wait until ``done(requests)`` holds (``timeout`` only turns a hang into a failure)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: done(self.requests), timeout):
+                raise AssertionError(f"still waiting, after {len(self.requests)} pushes")
+            return list(self.requests)
+
 
 def closed_port() -> int:
     """A loopback port nobody listens on."""

@@ -45,14 +45,16 @@ def test_status_fault(emu: EmulatorServer, client: httpx.Client) -> None:
 
 def test_latency_fault(emu: EmulatorServer, client: httpx.Client) -> None:
     token = component_token(emu, client)
-    emu.inject(PREAUTH, delay=0.4)
+    emu.inject(PREAUTH, delay=0.4)  # one call: delayed, then answered as usual
+    emu.inject(PREAUTH, errcode=-1)  # the call after it
     started = time.monotonic()
     slow = preauth(client, token)
     assert time.monotonic() - started >= 0.4
     assert "pre_auth_code" in slow.json()
-    started = time.monotonic()
-    preauth(client, token)
-    assert time.monotonic() - started < 0.4
+    # The delay was spent on that one call: the next call gets the next fault, then none.
+    assert errcode(preauth(client, token).json()) == -1
+    assert "pre_auth_code" in preauth(client, token).json()
+    assert emu.calls(PREAUTH) == 3
     emu.inject(PREAUTH, delay=1.0)
     with pytest.raises(httpx.ReadTimeout):
         client.post(PREAUTH, params={"component_access_token": token},
@@ -60,14 +62,24 @@ def test_latency_fault(emu: EmulatorServer, client: httpx.Client) -> None:
 
 
 def test_latency_does_not_stall_other_calls(emu: EmulatorServer, client: httpx.Client) -> None:
-    emu.inject("/slow/path", delay=1.0)
-    slow = threading.Thread(target=lambda: httpx.get(emu.url + "/slow/path", trust_env=False))
+    emu.inject("/slow/path", delay=2.0)
+    answered = threading.Event()
+
+    def call_slow() -> None:
+        httpx.get(emu.url + "/slow/path", trust_env=False, timeout=30)
+        answered.set()
+
+    slow = threading.Thread(target=call_slow, daemon=True)
     slow.start()
-    time.sleep(0.1)
-    started = time.monotonic()
-    client.get("/other")
-    assert time.monotonic() - started < 0.5
-    slow.join()
+    deadline = time.monotonic() + 10  # only turns a hang into a failure
+    while emu.calls("/slow/path") == 0:  # the slow call has arrived and sits in its delay
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert client.get("/other").status_code == 404
+    assert not answered.is_set(), "the other call waited for the slow one"
+    assert emu.calls("/other") == 1
+    slow.join(30)
+    assert answered.is_set()
 
 
 def test_dropped_connection(emu: EmulatorServer, client: httpx.Client) -> None:
@@ -144,7 +156,7 @@ def test_reset(emu: EmulatorServer, client: httpx.Client) -> None:
     emu.reset()
     assert emu.call_counts() == {} and emu.deliveries == []
     assert emu.rotate_refresh_tokens is False
-    assert abs(emu.clock.now() - time.time()) < 1
+    assert emu.clock.offset == 0
     assert [p.appid for p in emu.platforms] == [APPID]
     assert errcode(preauth(client, token).json()) == 40001
     assert errcode(preauth(client, component_token(emu, client)).json()) == 0
@@ -152,22 +164,27 @@ def test_reset(emu: EmulatorServer, client: httpx.Client) -> None:
 
 def test_clock() -> None:
     clock = Clock()
-    assert abs(clock.now() - time.time()) < 1
-    assert clock.advance(3600) - time.time() == pytest.approx(3600, abs=1)
+    before = time.time()
+    now = clock.now()
+    assert before <= now <= time.time()
+    before = time.time()
+    moved = clock.advance(3600)
+    assert before + 3600 <= moved <= time.time() + 3600
     assert clock.offset == 3600
     with pytest.raises(ValueError):
         clock.advance(-1)
     woke = threading.Event()
 
     def sleeper() -> None:
-        clock.wait(5.0)
+        clock.wait(3600)  # only a move of the clock ends this wait in time
         woke.set()
 
-    thread = threading.Thread(target=sleeper)
+    thread = threading.Thread(target=sleeper, daemon=True)
     thread.start()
-    time.sleep(0.05)
-    clock.advance(1)
-    assert woke.wait(2.0)
+    deadline = time.monotonic() + 10  # only turns a hang into a failure
+    while not woke.wait(0.01):  # move the clock until the sleeper, once waiting, wakes
+        assert time.monotonic() < deadline, "advance() never woke the sleeper"
+        clock.advance(1)
     thread.join()
     clock.reset()
     assert clock.offset == 0

@@ -23,6 +23,8 @@ from .support import (
     post,
 )
 
+OTHER_APPID = "wx6666666666666666"
+OTHER_KEY = "C" * 43
 CRYPTO = MessageCrypto(DEFAULT_PLATFORM.token, DEFAULT_PLATFORM.encoding_aes_key, APPID)
 
 
@@ -173,14 +175,36 @@ def test_message_push(emu: EmulatorServer, receiver: Receiver) -> None:
 def test_background_ticket_push_follows_the_clock(
     emu: EmulatorServer, listening: Receiver
 ) -> None:
-    emu.clock.advance(601)
-    (received,) = listening.wait_for(1)
-    assert open_both(received)["InfoType"] == "component_verify_ticket"
-    emu.clock.advance(599)
-    time.sleep(0.3)
-    assert len(listening.requests) == 1
-    emu.clock.advance(2)
-    assert len(listening.wait_for(2)) == 2
+    """Tickets go out every 600 s of the emulator's clock. A second platform, whose schedule
+    runs 300 s behind, shows when the scheduler has looked at the clock in between."""
+
+    def pushes(path: str) -> list[Received]:
+        return [r for r in listening.requests if r.path == path]
+
+    def wait_for_push(path: str, count: int) -> list[Received]:
+        listening.wait_until(lambda got: sum(r.path == path for r in got) >= count)
+        return pushes(path)
+
+    own, other = "/wechat/auth", "/wechat/other"
+    emu.clock.advance(300)
+    emu.add_platform(OTHER_APPID, "other-secret", "other-token", OTHER_KEY,
+                     auth_event_url=listening.url.replace("/auth", "/other"))  # due at +900
+
+    emu.clock.advance(301)  # +601: our first ticket is due
+    (first,) = wait_for_push(own, 1)
+    first_fields = open_both(first)
+    assert first_fields["InfoType"] == "component_verify_ticket"
+    scheduled = emu.platform(APPID).next_ticket_at
+
+    emu.clock.advance(300)  # +901: only the other platform's ticket is due
+    wait_for_push(other, 1)  # the scheduler has looked at the clock...
+    assert emu.platform(APPID).next_ticket_at == scheduled  # ...and found ours not due
+    assert len(pushes(own)) == 1
+
+    emu.clock.advance(300)  # +1201: a whole interval after our first ticket
+    second = wait_for_push(own, 2)[1]
+    # CreateTime is in whole seconds: 599 is the least gap a full interval can show.
+    assert int(open_both(second)["CreateTime"]) - int(first_fields["CreateTime"]) >= 599
 
 
 def test_start_push_ticket_pushes_now(
