@@ -7,7 +7,7 @@ internal and may change.
 
 from __future__ import annotations
 
-from . import errors, events
+from . import errors, events, replies
 from .client import (
     API_BASE,
     AsyncAuthorizerClient,
@@ -81,6 +81,7 @@ __all__ = [
     "mobile_authorization_url",
     "parse_event",
     "pc_authorization_url",
+    "replies",
     "wsgi_app",
 ]
 __version__ = "0.1.0"

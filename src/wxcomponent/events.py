@@ -9,7 +9,7 @@ text, so nothing is lost; numeric fields are ints.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +23,32 @@ __all__ = [
     "BetaAppVerified",
     "ComponentEvent",
     "Event",
+    "EventType",
     "FastRegisterResult",
+    "FileMessage",
+    "ImageMessage",
+    "InfoType",
+    "LinkMessage",
+    "LocationEvent",
+    "LocationMessage",
+    "MenuClickEvent",
+    "MenuViewEvent",
+    "MsgType",
     "NicknameAuditResult",
+    "ScanEvent",
+    "ShortVideoMessage",
+    "SubscribeEvent",
+    "TemplateSendJobFinishEvent",
+    "TextMessage",
     "Unauthorized",
     "UnknownEvent",
+    "UnsubscribeEvent",
     "UpdateAuthorized",
+    "UserEnterTempsessionEvent",
+    "UserMessage",
     "VerifyTicket",
+    "VideoMessage",
+    "VoiceMessage",
     "WeappAuditResult",
     "event_from_fields",
     "parse_event",
@@ -226,6 +246,199 @@ class NicknameAuditResult(AuthorizerMessage):
         return self.ret == 3
 
 
+# ------------------------------------------------------------------ users' messages
+
+
+@dataclass(frozen=True)
+class UserMessage(AuthorizerMessage):
+    """A message a user sent to an authorized account; ``msg_id`` identifies it (retries of
+    the same message carry the same id)."""
+
+    msg_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TextMessage(UserMessage):
+    """``text``: what the user typed."""
+
+    content: str = ""
+
+
+@dataclass(frozen=True)
+class ImageMessage(UserMessage):
+    """``image``: a picture (``pic_url`` to download it, ``media_id`` for the media API)."""
+
+    pic_url: str = ""
+    media_id: str = ""
+
+
+@dataclass(frozen=True)
+class VoiceMessage(UserMessage):
+    """``voice``: a voice message; ``recognition`` is WeChat's transcript when enabled."""
+
+    media_id: str = ""
+    format: str = ""
+    recognition: str | None = None
+
+
+@dataclass(frozen=True)
+class VideoMessage(UserMessage):
+    """``video``: a video with its thumbnail."""
+
+    media_id: str = ""
+    thumb_media_id: str = ""
+
+
+@dataclass(frozen=True)
+class ShortVideoMessage(VideoMessage):
+    """``shortvideo``: a short video with its thumbnail."""
+
+
+@dataclass(frozen=True)
+class LocationMessage(UserMessage):
+    """``location``: a place the user sent."""
+
+    latitude: float = 0.0
+    longitude: float = 0.0
+    scale: int = 0
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class LinkMessage(UserMessage):
+    """``link``: a link the user shared."""
+
+    title: str = ""
+    description: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class FileMessage(UserMessage):
+    """``file``: a file the user sent."""
+
+    title: str = ""
+    description: str = ""
+    file_key: str = ""
+    file_md5: str = ""
+    file_total_len: int = 0
+
+
+@dataclass(frozen=True)
+class SubscribeEvent(AuthorizerMessage):
+    """``event:subscribe``: a user followed the account (``event_key`` ``qrscene_…`` and
+    ``ticket`` when through a parameterized QR code)."""
+
+    event_key: str = ""
+    ticket: str = ""
+
+
+@dataclass(frozen=True)
+class UnsubscribeEvent(AuthorizerMessage):
+    """``event:unsubscribe``: a user unfollowed the account."""
+
+
+@dataclass(frozen=True)
+class ScanEvent(AuthorizerMessage):
+    """``event:SCAN``: a follower scanned a parameterized QR code."""
+
+    event_key: str = ""
+    ticket: str = ""
+
+
+@dataclass(frozen=True)
+class LocationEvent(AuthorizerMessage):
+    """``event:LOCATION``: a follower's location, reported on entering the conversation."""
+
+    latitude: float = 0.0
+    longitude: float = 0.0
+    precision: float = 0.0
+
+
+@dataclass(frozen=True)
+class MenuClickEvent(AuthorizerMessage):
+    """``event:CLICK``: a menu item was clicked; ``event_key`` is the item's key."""
+
+    event_key: str = ""
+
+
+@dataclass(frozen=True)
+class MenuViewEvent(AuthorizerMessage):
+    """``event:VIEW``: a menu link was opened; ``event_key`` is its URL."""
+
+    event_key: str = ""
+    menu_id: str = ""
+
+
+@dataclass(frozen=True)
+class TemplateSendJobFinishEvent(AuthorizerMessage):
+    """``event:TEMPLATESENDJOBFINISH``: the delivery of a template message ended
+    (``status`` ``success``, ``failed:user block``, ``failed: system failed``)."""
+
+    msg_id: int | None = None
+    status: str = ""
+
+    @property
+    def delivered(self) -> bool:
+        """True when the message reached the user."""
+        return self.status == "success"
+
+
+@dataclass(frozen=True)
+class UserEnterTempsessionEvent(AuthorizerMessage):
+    """``event:user_enter_tempsession``: a user opened a mini program's customer-service
+    conversation (``session_from`` is what the page passed)."""
+
+    session_from: str = ""
+
+
+# ------------------------------------------------------------------ names
+
+
+class InfoType:
+    """The ``InfoType`` values of the authorization-event URL."""
+
+    COMPONENT_VERIFY_TICKET = "component_verify_ticket"
+    AUTHORIZED = "authorized"
+    UPDATE_AUTHORIZED = "updateauthorized"
+    UNAUTHORIZED = "unauthorized"
+    NOTIFY_THIRD_FASTEREGISTER = "notify_third_fasteregister"
+    NOTIFY_THIRD_FASTREGISTERBETAAPP = "notify_third_fastregisterbetaapp"
+    NOTIFY_THIRD_FASTVERIFYBETAAPP = "notify_third_fastverifybetaapp"
+
+
+class MsgType:
+    """The ``MsgType`` values of the message URL."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    VOICE = "voice"
+    VIDEO = "video"
+    SHORTVIDEO = "shortvideo"
+    LOCATION = "location"
+    LINK = "link"
+    FILE = "file"
+    EVENT = "event"
+    MINIPROGRAMPAGE = "miniprogrampage"
+
+
+class EventType:
+    """The ``Event`` values of the message URL (as WeChat spells them)."""
+
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+    SCAN = "SCAN"
+    LOCATION = "LOCATION"
+    CLICK = "CLICK"
+    VIEW = "VIEW"
+    TEMPLATESENDJOBFINISH = "TEMPLATESENDJOBFINISH"
+    USER_ENTER_TEMPSESSION = "user_enter_tempsession"
+    WEAPP_AUDIT_SUCCESS = "weapp_audit_success"
+    WEAPP_AUDIT_FAIL = "weapp_audit_fail"
+    WEAPP_AUDIT_DELAY = "weapp_audit_delay"
+    WXA_NICKNAME_AUDIT = "wxa_nickname_audit"
+
+
 # --------------------------------------------------------------------------- parsing
 
 
@@ -311,7 +524,67 @@ def _authorizer_message(raw: Raw) -> AuthorizerMessage:
             nickname=_text(raw, "nickname", "") or "",
             reason=_text(raw, "reason", "") or "",
         )
-    return AuthorizerMessage(**base)
+    if event is not None:
+        build_event = _EVENTS.get(event.lower())
+        return build_event(base, raw) if build_event else AuthorizerMessage(**base)
+    build_message = _MESSAGES.get(msg_type.lower())
+    if build_message is None:
+        return AuthorizerMessage(**base)
+    return build_message({**base, "msg_id": _int(raw, "MsgId")}, raw)
+
+
+def _s(raw: Raw, name: str) -> str:
+    return _text(raw, name, "") or ""
+
+
+def _float(raw: Raw, name: str) -> float:
+    value = _text(raw, name)
+    if value is None or value.strip() == "":
+        return 0.0
+    try:
+        return float(value.strip())
+    except ValueError:
+        raise XMLError(f"field {name} is not a number") from None
+
+
+Builder = Callable[[dict[str, Any], Raw], AuthorizerMessage]
+
+_MESSAGES: dict[str, Builder] = {
+    "text": lambda b, r: TextMessage(**b, content=_s(r, "Content")),
+    "image": lambda b, r: ImageMessage(**b, pic_url=_s(r, "PicUrl"), media_id=_s(r, "MediaId")),
+    "voice": lambda b, r: VoiceMessage(**b, media_id=_s(r, "MediaId"), format=_s(r, "Format"),
+                                       recognition=_text(r, "Recognition")),
+    "video": lambda b, r: VideoMessage(**b, media_id=_s(r, "MediaId"),
+                                       thumb_media_id=_s(r, "ThumbMediaId")),
+    "shortvideo": lambda b, r: ShortVideoMessage(**b, media_id=_s(r, "MediaId"),
+                                                 thumb_media_id=_s(r, "ThumbMediaId")),
+    "location": lambda b, r: LocationMessage(**b, latitude=_float(r, "Location_X"),
+                                             longitude=_float(r, "Location_Y"),
+                                             scale=_int(r, "Scale", 0) or 0,
+                                             label=_s(r, "Label")),
+    "link": lambda b, r: LinkMessage(**b, title=_s(r, "Title"), description=_s(r, "Description"),
+                                     url=_s(r, "Url")),
+    "file": lambda b, r: FileMessage(**b, title=_s(r, "Title"), description=_s(r, "Description"),
+                                     file_key=_s(r, "FileKey"), file_md5=_s(r, "FileMd5"),
+                                     file_total_len=_int(r, "FileTotalLen", 0) or 0),
+}
+
+_EVENTS: dict[str, Builder] = {
+    "subscribe": lambda b, r: SubscribeEvent(**b, event_key=_s(r, "EventKey"),
+                                             ticket=_s(r, "Ticket")),
+    "unsubscribe": lambda b, r: UnsubscribeEvent(**b),
+    "scan": lambda b, r: ScanEvent(**b, event_key=_s(r, "EventKey"), ticket=_s(r, "Ticket")),
+    "location": lambda b, r: LocationEvent(**b, latitude=_float(r, "Latitude"),
+                                           longitude=_float(r, "Longitude"),
+                                           precision=_float(r, "Precision")),
+    "click": lambda b, r: MenuClickEvent(**b, event_key=_s(r, "EventKey")),
+    "view": lambda b, r: MenuViewEvent(**b, event_key=_s(r, "EventKey"),
+                                       menu_id=_s(r, "MenuId")),
+    "templatesendjobfinish": lambda b, r: TemplateSendJobFinishEvent(
+        **b, msg_id=_int(r, "MsgID", _int(r, "MsgId")), status=_s(r, "Status")),
+    "user_enter_tempsession": lambda b, r: UserEnterTempsessionEvent(
+        **b, session_from=_s(r, "SessionFrom")),
+}
 
 
 def event_from_fields(raw: Raw) -> Event:

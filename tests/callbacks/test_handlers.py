@@ -10,10 +10,10 @@ import pytest
 from wxcomponent import events
 from wxcomponent.client import AsyncComponent, Component
 from wxcomponent.core.callbacks import CallbackOptions, Callbacks, Push
-from wxcomponent.errors import StoreUnavailable
-from wxcomponent.stores import AuthorizerRecord, CachedToken
+from wxcomponent.errors import ConfigurationError, StoreUnavailable
+from wxcomponent.stores import AuthorizerRecord, CachedToken, MemoryStore
 
-from .conftest import RecordingStore, call, config
+from .conftest import RecordingStore, call, config, make_shell
 from .wire import APPID, AUTHORIZER, KEY2, OLD_KEY, Sender, xml_of
 
 NO_EXCHANGE = CallbackOptions(exchange_codes=False)
@@ -346,9 +346,49 @@ async def test_timestamp_window(shells: Any, sender: Sender, store: RecordingSto
     assert fresh.body == b"success"
 
 
-async def test_timestamp_window_is_off_by_default(shells: Any, sender: Sender) -> None:
-    shell = shells("sync", clock=lambda: 1800000000.0)
-    assert (await call(shell, "POST", *sender.ticket_push(timestamp="1"))).body == b"success"
+async def test_a_day_old_push_is_refused_by_default(shells: Any, sender: Sender,
+                                                    store: RecordingStore) -> None:
+    now = 1800000000.0
+    shell = shells("sync", clock=lambda: now)
+    old = await call(shell, "POST", *sender.ticket_push(timestamp=str(int(now) - 86400)))
+    assert old.status == 403 and store.calls == []
+    recent = await call(shell, "POST", *sender.ticket_push(timestamp=str(int(now) - 60)))
+    assert recent.body == b"success"
+
+
+def test_the_dedupe_window_must_cover_the_timestamp_window() -> None:
+    assert CallbackOptions().dedupe_ttl >= 2 * (CallbackOptions().timestamp_window or 0)
+    with pytest.raises(ConfigurationError):
+        CallbackOptions(timestamp_window=600, dedupe_ttl=900)
+    CallbackOptions(timestamp_window=None, dedupe_ttl=60)  # off: any dedupe window
+
+
+async def test_a_replayed_unauthorized_push_never_revokes_a_merchant_again(
+    shells: Any, sender: Sender
+) -> None:
+    """A captured ``unauthorized`` push replayed later: inside the window it is a duplicate,
+    after it, stale. The merchant who authorized again stays authorized."""
+    now = [1800000000.0]
+    store = RecordingStore(MemoryStore(clock=lambda: now[0]))  # the dedupe window's clock
+    shell = make_shell("sync", store, clock=lambda: now[0])
+    captured = sender.seal(sender.event("unauthorized", AuthorizerAppid=AUTHORIZER,
+                                        create_time=int(now[0])),
+                           timestamp=str(int(now[0])))
+    def authorize() -> None:
+        store.inner.save_authorizer(AuthorizerRecord(APPID, AUTHORIZER, "refresh@@@1",
+                                                     "authorized", (1,), now[0], now[0], None))
+
+    authorize()
+    assert (await call(shell, "POST", *captured)).body == b"success"
+    assert store.inner.get_authorizer(APPID, AUTHORIZER).status == "revoked"
+    authorize()  # the merchant authorizes again
+    answers = []
+    for later in (60.0, 1700.0, 1900.0, 3700.0, 86400.0):
+        now[0] = 1800000000.0 + later
+        answers.append((await call(shell, "POST", *captured)).status)
+        assert store.inner.get_authorizer(APPID, AUTHORIZER).status == "authorized", later
+    shell.close()
+    assert answers == [200, 200, 403, 403, 403]  # duplicates inside the window, then stale
 
 
 # --------------------------------------------------------------------------- key rotation
@@ -408,3 +448,24 @@ async def test_several_platforms_keep_apart(store: RecordingStore, sender: Sende
 
 def test_xml_helper_is_flat() -> None:
     assert xml_of({"A": 1, "B": "x"}) == b"<xml><A>1</A><B><![CDATA[x]]></B></xml>"
+
+
+async def test_refused_requests_reach_the_refused_hook(shells: Any, shell_kind: str,
+                                                       sender: Sender) -> None:
+    shell = shells(shell_kind)
+    seen: list[tuple[Any, Any]] = []
+
+    async def hook(error: Any, request: Any) -> None:
+        seen.append((error, request))
+
+    shell.on_refused(hook)
+    query, body = sender.ticket_push()
+    bad = dict(query, msg_signature="0" * 40)
+    answer = await call(shell, "POST", bad, body, authorizer_appid=None)
+    assert answer.status == 403
+    ((error, request),) = seen
+    assert type(error).__name__ == "InvalidSignature"
+    assert (request.method, request.status) == ("POST", 403)
+    assert "0" * 40 not in repr(request)
+    good = await call(shell, "POST", query, body)
+    assert good.body == b"success" and len(seen) == 1

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import os
 import re
+import time
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -82,12 +83,14 @@ class Sender:
         message: bytes,
         *,
         envelope: str = "AppId",
-        timestamp: str = "1700000000",
+        timestamp: str | None = None,
         nonce: str = "1234567",
         appid: str | None = None,
         encrypt: str | None = None,
     ) -> tuple[dict[str, str], bytes]:
-        """The query and body of a push carrying ``message``."""
+        """The query and body of a push carrying ``message``, stamped now as WeChat does
+        (unless ``timestamp`` is given)."""
+        timestamp = str(int(time.time())) if timestamp is None else timestamp
         encrypt = self.encrypt(message, appid=appid) if encrypt is None else encrypt
         query = {
             "signature": sha1_sorted(self.token, timestamp, nonce),

@@ -8,6 +8,7 @@ import inspect
 import pathlib
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -99,7 +100,7 @@ def test_what_the_readme_and_examples_import_comes_from_the_public_packages() ->
         text = path.read_text()
         if path.suffix == ".md":
             blocks = text.split("```python")[1:]
-            text = "\n".join(block.split("```")[0] for block in blocks)
+            text = "\n".join(textwrap.dedent(block.split("```")[0]) for block in blocks)
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.ImportFrom) and node.module and \
                     node.module.startswith("wxcomponent") and node.module not in allowed:

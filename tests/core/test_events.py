@@ -163,7 +163,7 @@ def test_nickname_audit() -> None:
 
 def test_plain_messages() -> None:
     text = parse_event(msg("<MsgType>text</MsgType><Content>hello</Content><MsgId>1</MsgId>"))
-    assert type(text) is events.AuthorizerMessage
+    assert type(text) is events.TextMessage and text.content == "hello" and text.msg_id == 1
     assert text.msg_type == "text" and text.event is None and text.route_key == "text"
     assert text.get("Content") == "hello"
     other = parse_event(msg("<MsgType>event</MsgType><Event>wxa_category_audit</Event>"))

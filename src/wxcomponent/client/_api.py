@@ -10,7 +10,7 @@ Internal module.
 from __future__ import annotations
 
 from ..core import accounts, callbacks, refresher, tokens
-from ..core.endpoints import component, generic, oauth
+from ..core.endpoints import component, generic, message, oauth
 from ._methods import authorizer_method, flow_method, pages_method
 
 __all__ = ["AuthorizerAPI", "ComponentAPI"]
@@ -22,6 +22,7 @@ class ComponentAPI:
 
     # pushes
     handle_callback = flow_method(callbacks.handle_callback)
+    dispatch = flow_method(callbacks.dispatch_message)
     save_ticket = flow_method(accounts.save_ticket)
     # tokens
     access_token = flow_method(tokens.component_access_token)
@@ -67,6 +68,8 @@ class AuthorizerAPI:
     oauth_refresh_token = authorizer_method(oauth.oauth_refresh_token)
     user_info = authorizer_method(oauth.oauth_user_info)
     jscode2session = authorizer_method(oauth.jscode2session)
+    send_text = authorizer_method(message.send_text)
+    send_custom_message = authorizer_method(message.send_custom_message)
     # any endpoint
     get_json = authorizer_method(generic.authorizer_get_json)
     post_json = authorizer_method(generic.authorizer_post_json)

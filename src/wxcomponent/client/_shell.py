@@ -249,6 +249,12 @@ class Shell:
         """Register the handler for pushes no other handler matches."""
         return cast(T, self._ctx.callbacks.on_default(handler))
 
+    def on_refused(self, hook: T) -> T:
+        """Register ``hook(error, request)`` for refused requests (bad signature, stale, too
+        large…): the seed's invalid-request handler. Sync or async; the answer stays the
+        refusal."""
+        return cast(T, self._ctx.callbacks.on_refused(hook))
+
     def rotate_aes_key(self, new_encoding_aes_key: str) -> None:
         """Install a new EncodingAESKey at run time; the current one stays as the previous."""
         self._ctx.crypto.rotate(new_encoding_aes_key)

@@ -92,6 +92,8 @@ from ..events import (
     VerifyTicket,
     parse_event,
 )
+from ..replies import Reply, reply_fields
+from . import release_check
 from .accounts import forget_authorizer, save_ticket
 from .context import Context
 from .crypto import Decrypted
@@ -107,6 +109,8 @@ __all__ = [
     "Handler",
     "HandlerKey",
     "Push",
+    "RefusedRequest",
+    "dispatch_message",
     "exchange_code",
     "handle_callback",
 ]
@@ -138,11 +142,15 @@ class CallbackOptions:
       successful fast registration in the background, and persist the authorizer.
     * ``forget_on_unauthorized`` — on ``unauthorized``, mark the authorizer revoked and drop
       its tokens (before answering).
-    * ``timestamp_window`` — when set (seconds, e.g. 300), refuse (403) pushes whose
-      ``timestamp`` is further than that from the clock. Off by default: a host whose clock
-      drifts would otherwise refuse every ticket.
+    * ``timestamp_window`` — refuse (403) pushes whose ``timestamp`` is further than this many
+      seconds from the clock (30 minutes by default; None turns it off). Together with the
+      dedupe window it makes a captured push useless: replayed within the window it is a
+      duplicate, later it is stale. Keep the host's clock synchronized (NTP).
     * ``dedupe_ttl`` — how long a handled push is remembered, so WeChat's retries of it are
-      answered ``success`` without running anything again.
+      answered ``success`` without running anything again. It must cover the timestamp
+      window on both sides (at least twice ``timestamp_window``); by default it does.
+    * ``release_check`` — answer WeChat's release check (全网发布) for its two test accounts,
+      and only for them (see :mod:`wxcomponent.core.release_check`).
     * ``max_body`` — the largest POST body accepted (413 above; 64 KiB by default). The
       platform's message crypto is built with the same limit, so a larger value lets larger
       pushes through decryption too (a :class:`~wxcomponent.core.crypto.MessageCrypto` built
@@ -154,11 +162,12 @@ class CallbackOptions:
     store_ticket: bool = True
     exchange_codes: bool = True
     forget_on_unauthorized: bool = True
-    timestamp_window: float | None = None
-    dedupe_ttl: float = 600.0
+    timestamp_window: float | None = 1800.0
+    dedupe_ttl: float = 3900.0
     max_body: int = DEFAULT_MAX_BODY
     exchange_attempts: int = 5
     exchange_backoff: float = 1.0
+    release_check: bool = True
 
     def __post_init__(self) -> None:
         if self.timestamp_window is not None and not self.timestamp_window > 0:
@@ -166,6 +175,11 @@ class CallbackOptions:
                                      "must be positive (or None to turn it off)")
         if not self.dedupe_ttl > 0:
             raise ConfigurationError("dedupe_ttl", "must be positive")
+        if self.timestamp_window is not None and self.dedupe_ttl < 2 * self.timestamp_window:
+            raise ConfigurationError(
+                "dedupe_ttl", f"must be at least twice timestamp_window "
+                f"({2 * self.timestamp_window:g} s), or a push replayed inside the window "
+                "would be handled again")
         if isinstance(self.max_body, bool) or not isinstance(self.max_body, int) \
                 or self.max_body < 1:
             raise ConfigurationError("max_body", "must be a positive int")
@@ -261,6 +275,9 @@ class Callbacks:
         self._lock = threading.Lock()
         self._routes: tuple[tuple[str | type[Event], Handler], ...] = ()
         self._defaults: tuple[Handler, ...] = ()
+        #: Called as ``hook(error, request)`` for every refused request (the seed's
+        #: invalid-request handler); see :meth:`on_refused`.
+        self.refused_hooks: tuple[Callable[..., Any], ...] = ()
 
     def __repr__(self) -> str:
         return f"<Callbacks handlers={len(self._routes)} defaults={len(self._defaults)}>"
@@ -289,6 +306,15 @@ class Callbacks:
         with self._lock:
             self._defaults = (*self._defaults, handler)
         return handler
+
+    def on_refused(self, hook: H) -> H:
+        """Register ``hook(error, request)``, called for every refused request with its
+        :class:`~wxcomponent.errors.CallbackError` and a :class:`RefusedRequest` (usable as a
+        decorator). The answer stays the refusal; a hook that raises is logged."""
+        _check_callable(hook)
+        with self._lock:
+            self.refused_hooks = (*self.refused_hooks, hook)
+        return hook
 
     def handlers_for(self, event: Event) -> tuple[Handler, ...]:
         """The handlers to run for ``event``, in order (the defaults when none matches)."""
@@ -333,17 +359,35 @@ def handle_callback(
             return _NOT_ALLOWED
         return (yield from _receive(ctx, callbacks, _params(query), body, authorizer_appid))
     except CallbackError as exc:
-        return (yield from _refuse(exc))
+        return (yield from _refuse(callbacks, exc, method, authorizer_appid))
     except Exception as exc:  # never a 500: whatever slipped through is a bad request
         log.warning("push refused after an unexpected %s", type(exc).__name__, exc_info=True)
-        return (yield from _refuse(XMLError("the push could not be read")))
+        return (yield from _refuse(callbacks, XMLError("the push could not be read"), method,
+                                   authorizer_appid))
 
 
-def _refuse(exc: CallbackError) -> Flow[CallbackResponse]:
+@dataclass(frozen=True)
+class RefusedRequest:
+    """What a refused-request hook learns of the request (never its body or signature)."""
+
+    method: str
+    authorizer_appid: str | None
+    status: int
+    reason: str
+
+
+def _refuse(callbacks: Callbacks, exc: CallbackError, method: object,
+            authorizer_appid: str | None) -> Flow[CallbackResponse]:
     reason = " ".join(str(exc).split())[:_REASON_MAX] or type(exc).__name__
     log.info("push refused with HTTP %d: %s", exc.http_status, reason)
     yield Emit("push_refused", {"status": exc.http_status, "code": exc.code,
                                 "error": type(exc).__name__})
+    request = RefusedRequest(str(method)[:16], authorizer_appid, exc.http_status, reason)
+    for hook in callbacks.refused_hooks:
+        try:
+            yield CallHandler(hook, (exc, request))
+        except Exception:
+            log.error("refused-request hook %s failed", _handler_name(hook), exc_info=True)
     return CallbackResponse.text(exc.http_status, reason)
 
 
@@ -492,12 +536,76 @@ def _receive(
             log.error("push %s not handled: built-in step failed", kind, exc_info=True)
         yield Emit("push_failed", {"event": kind, "error": type(exc).__name__})
         return CallbackResponse.text(503, _UNAVAILABLE)
-    reply = yield from _run_handlers(callbacks, opened.event, opened.push, kind)
-    yield Emit("push_handled", {"event": kind, "appid": ctx.appid,
-                                "authorizer_appid": authorizer_appid})
-    if reply is None or not isinstance(opened.event, AuthorizerMessage):
+    reply = yield from _respond(ctx, callbacks, opened.event, opened.push, kind)
+    if reply is _EMPTY:
+        return _EMPTY_ANSWER
+    if reply is None:
         return _SUCCESS
     return _encrypted_reply(ctx, opened, reply)
+
+
+#: A handler's answer asking for an empty body (no passive reply, not even ``success``).
+_EMPTY = object()
+_EMPTY_ANSWER = CallbackResponse(200, (("Content-Type", TEXT_PLAIN),), b"")
+
+
+def _respond(ctx: Context, callbacks: Callbacks, event: Event, push: Push,
+             kind: str) -> Flow[Any]:
+    """After the built-ins: the release check's answer for its test accounts, or the user
+    handlers' first passive reply (None when there is none)."""
+    reply: Any = None
+    answered = False
+    if callbacks.options.release_check and isinstance(event, AuthorizerMessage):
+        answer = release_check.respond(event, push.authorizer_appid)
+        if answer is not None:
+            answered = True
+            log.info("release check case %s from %s answered", answer.case, event.to_user_name)
+            yield Emit("release_check", {"case": answer.case, "appid": ctx.appid})
+            reply = answer.reply
+            if answer.code is not None:
+                yield Spawn(functools.partial(release_check.answer_with_api, ctx, answer.code,
+                                              event.from_user_name),
+                            "release check: exchange the code and answer through the API")
+                reply = _EMPTY
+    if not answered:
+        reply = yield from _run_handlers(callbacks, event, push, kind)
+    yield Emit("push_handled", {"event": kind, "appid": ctx.appid,
+                                "authorizer_appid": push.authorizer_appid})
+    if not isinstance(event, AuthorizerMessage):
+        return None
+    return reply
+
+
+def dispatch_message(
+    ctx: Context,
+    xml: bytes | str,
+    *,
+    authorizer_appid: str | None = None,
+    openid: str | None = None,
+) -> Flow[bytes | None]:
+    """Handle a push that was already verified and decrypted elsewhere (the seed's
+    ``ServeMessage``): the built-ins, the release check and the handlers run as for
+    :func:`handle_callback`, without the transport checks or the dedupe. Returns the passive
+    reply as plaintext XML (to encrypt and send yourself), ``b""`` when the answer must be an
+    empty body, or None when WeChat should get ``success``. Raises
+    :class:`~wxcomponent.errors.XMLError` for XML that is not a push; a failing built-in
+    raises its error (so the caller can answer 503 and let WeChat retry)."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    if not isinstance(data, bytes):
+        raise InvalidArgument("xml", "must be the decrypted push as bytes or str")
+    callbacks: Callbacks = ctx.callbacks if isinstance(ctx.callbacks, Callbacks) else Callbacks()
+    event = parse_event(data, max_size=max(callbacks.options.max_body, DEFAULT_MAX_BODY))
+    if isinstance(event, ComponentEvent) and event.component_appid != ctx.appid:
+        raise AppIdMismatch(f"the push is for {event.component_appid[:32]!r}, not {ctx.appid!r}")
+    push = Push(ctx.appid, authorizer_appid, str(event.create_time), "", data, False, openid)
+    yield from _builtins(ctx, callbacks.options, event)
+    reply = yield from _respond(ctx, callbacks, event, push, _describe(event))
+    if reply is _EMPTY:
+        return b""
+    if reply is None:
+        return None
+    assert isinstance(event, AuthorizerMessage)
+    return _reply_xml(ctx, event, reply).encode("utf-8")
 
 
 def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[None]:
@@ -599,19 +707,26 @@ def _is_empty_reply(result: object) -> bool:
     return False
 
 
+def _reply_xml(ctx: Context, event: AuthorizerMessage, reply: object) -> str:
+    """A handler's reply as plaintext XML: a :class:`~wxcomponent.replies.Reply`, a mapping
+    of fields (addressed back to the sender), or XML as it is."""
+    if isinstance(reply, (Reply, Mapping)):
+        return build_xml(reply_fields(reply, to_user=event.from_user_name,
+                                      from_user=event.to_user_name,
+                                      create_time=int(ctx.clock())))
+    if isinstance(reply, bytes):
+        return reply.decode("utf-8")
+    if isinstance(reply, str):
+        return reply
+    raise TypeError(f"a passive reply is a Reply, XML (str or bytes) or a mapping, "
+                    f"not {type(reply).__name__}")
+
+
 def _encrypted_reply(ctx: Context, opened: _Opened, reply: object) -> CallbackResponse:
     event = opened.event
     try:
-        if isinstance(reply, Mapping):
-            assert isinstance(event, AuthorizerMessage)
-            fields = {"ToUserName": event.from_user_name, "FromUserName": event.to_user_name,
-                      "CreateTime": int(ctx.clock()), **reply}
-            plaintext: str | bytes = build_xml(fields)
-        elif isinstance(reply, (str, bytes)):
-            plaintext = reply
-        else:
-            raise TypeError(f"a passive reply is XML (str or bytes) or a mapping, "
-                            f"not {type(reply).__name__}")
+        assert isinstance(event, AuthorizerMessage)
+        plaintext = _reply_xml(ctx, event, reply)
         xml = ctx.crypto.encrypt_reply(plaintext, nonce=opened.push.nonce,
                                        timestamp=int(ctx.clock()), key=opened.decrypted.key)
     except Exception:
