@@ -65,6 +65,8 @@ CONTROL: dict[str, tuple[str, str]] = {
     "reset": ("POST", "reset"),
     "oauth_code": ("POST", "oauth_code"),
     "js_code": ("POST", "js_code"),
+    "release_check": ("POST", "release_check"),
+    "custom_messages": ("GET", "custom_messages"),
 }
 
 

@@ -26,6 +26,7 @@ from .model import (
     User,
 )
 from .pusher import Pusher, seal
+from .release_check import run_release_check
 from .state import DEFAULT_DAILY_LIMIT, Fault, Settings, State, normalize_path
 
 __all__ = ["Emulator"]
@@ -348,6 +349,20 @@ class Emulator:
         query, body = seal(platform, payload, ("ToUserName", account.user_name),
                            {"openid": str(payload["FromUserName"])})
         return self._pusher.deliver(delivery, query, body, strict=False)
+
+    def release_check(self, component_appid: str, timeout: float = 5.0) -> dict[str, Any]:
+        """Run WeChat's release check (全网发布) against the platform's message URL: every case
+        for both test accounts; the report says which passed (see
+        :mod:`wxcomponent.emulator.release_check`)."""
+        if not isinstance(timeout, (int, float)) or not 0 < timeout <= 60:
+            raise InvalidArgument("timeout", "must be a number of seconds between 0 and 60")
+        return run_release_check(self, component_appid, timeout=float(timeout)).to_dict()
+
+    def custom_messages(self, authorizer_appid: str | None = None) -> list[dict[str, Any]]:
+        """The customer-service messages accounts sent (of one account when given)."""
+        with self._state.lock:
+            return [dict(m) for m in self._state.custom_messages
+                    if authorizer_appid is None or m["authorizer_appid"] == authorizer_appid]
 
     # ------------------------------------------------------------------ faults and knobs
 

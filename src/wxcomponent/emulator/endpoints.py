@@ -635,6 +635,27 @@ def _media_upload(call: Call) -> dict[str, Any]:
     return {"type": kind, "media_id": media_id, "created_at": int(call.now)}
 
 
+_CUSTOM_TYPES = frozenset({"text", "image", "voice", "video", "music", "news", "mpnews",
+                           "msgmenu", "wxcard", "miniprogrampage"})
+
+
+def _custom_send(call: Call) -> dict[str, Any]:
+    _, _, account = call.owned()
+    kind = call.text("msgtype")
+    if kind not in _CUSTOM_TYPES:
+        raise WxError(40008, "invalid message type")
+    touser = call.text("touser")
+    if touser not in account.users:
+        raise WxError(40003, "invalid openid")
+    content = call.params.get(kind)
+    if not isinstance(content, dict):
+        raise WxError(47001, f"missing {kind}")
+    if kind == "text" and not str(content.get("content") or ""):
+        raise WxError(44003, "empty content")
+    call.state.record_custom_message(account.appid, dict(call.params))
+    return dict(_OK)
+
+
 _C = "/cgi-bin/component/"
 _WHO = ("authorizer_appid",)
 
@@ -676,4 +697,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              kinds=_MP),
     Endpoint("POST", "/cgi-bin/media/upload", _media_upload, "authorizer", ("type",),
              multipart=True),
+    Endpoint("POST", "/cgi-bin/message/custom/send", _custom_send, "authorizer",
+             ("touser", "msgtype")),
 )

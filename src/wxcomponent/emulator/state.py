@@ -11,7 +11,7 @@ import secrets
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,6 +129,9 @@ class State:
         self.rotate_refresh_tokens = False
         #: Uploaded media by id: (owner appid, file name, content type, bytes).
         self.media: dict[str, tuple[str, str, str, bytes]] = {}
+        #: Customer-service messages sent, in order (the JSON body plus the sender's appid).
+        self.custom_messages: list[dict[str, Any]] = []
+        self._messages_sent = threading.Condition(self.lock)
         for config in platforms:
             self.add_platform(config)
 
@@ -239,6 +242,30 @@ class State:
                 self.current[owner] = cred
             self.tokens[cred.value] = cred
             return cred
+
+    def record_custom_message(self, authorizer_appid: str, message: dict[str, Any]) -> None:
+        """Keep a customer-service message an account sent, and wake its waiters."""
+        with self._messages_sent:
+            self.custom_messages.append({**message, "authorizer_appid": authorizer_appid})
+            self._messages_sent.notify_all()
+
+    def custom_message_count(self) -> int:
+        """How many customer-service messages were sent so far."""
+        with self.lock:
+            return len(self.custom_messages)
+
+    def wait_custom_message(self, match: Callable[[dict[str, Any]], bool], *, after: int = 0,
+                            timeout: float) -> dict[str, Any] | None:
+        """The first message after index ``after`` that ``match`` accepts, waiting up to
+        ``timeout`` seconds for it to be sent (None when it never was)."""
+        deadline = time.monotonic() + timeout
+        with self._messages_sent:
+            while True:
+                found = next((m for m in self.custom_messages[after:] if match(m)), None)
+                left = deadline - time.monotonic()
+                if found is not None or left <= 0:
+                    return found
+                self._messages_sent.wait(left)
 
     def keep_media(self, owner: str, filename: str, content_type: str, content: bytes) -> str:
         """Keep an uploaded file; its new media id."""
