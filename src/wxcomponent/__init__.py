@@ -19,6 +19,7 @@ from .client import (
     Refresher,
 )
 from .config import ComponentConfig
+from .core import models_wxa as _models_wxa
 from .core.authurl import AuthType, auth_code_url, mobile_authorization_url, pc_authorization_url
 from .core.callbacks import CallbackOptions, CallbackResponse, Push
 from .core.context import TokenKind
@@ -37,6 +38,7 @@ from .core.models import (
     SessionInfo,
     UserInfo,
 )
+from .core.models_wxa import *  # noqa: F403  (the mini-program answers and request parts)
 from .core.policy import Policy
 from .events import parse_event
 from .stores.base import AuthorizerRecord, CachedToken
@@ -84,4 +86,5 @@ __all__ = [
     "replies",
     "wsgi_app",
 ]
+__all__ += _models_wxa.__all__
 __version__ = "0.1.0"

@@ -20,12 +20,16 @@ from __future__ import annotations
 
 __all__ = [
     "APIError",
+    "AlreadyReleased",
     "AppIdMismatch",
+    "AuditInProgress",
+    "AuditNotReleasable",
     "AuthCodeInvalid",
     "AuthorizerNotFound",
     "Base64Error",
     "BodyTooLarge",
     "CallbackError",
+    "CodeCheckPending",
     "ConfigurationError",
     "DecryptError",
     "FileTooLarge",
@@ -35,8 +39,11 @@ __all__ = [
     "InvalidArgument",
     "InvalidBuffer",
     "InvalidCredential",
+    "InvalidExtJson",
     "InvalidSignature",
     "LeaseTimeout",
+    "MiniProgramError",
+    "NoCommittedCode",
     "NotAuthorized",
     "OAuthCodeInvalid",
     "OptionInvalid",
@@ -49,6 +56,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "SystemBusy",
+    "TemplateNotFound",
     "TicketInvalid",
     "TicketNotFound",
     "TransportError",
@@ -269,10 +277,23 @@ class IPNotWhitelisted(APIError):
 
     def __init__(self, errcode: int, errmsg: str, path: str = "") -> None:
         super().__init__(errcode, errmsg, path)
-        import re
+        self.ip: str | None = _first_ip(errmsg)
 
-        found = re.search(r"\b(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]{3,39})\b", errmsg)
-        self.ip: str | None = found.group(1) if found else None
+
+def _first_ip(text: str) -> str | None:
+    """The first IPv4 or IPv6 address in ``text`` (request ids and hex digits are not)."""
+    import ipaddress
+    import re
+
+    for found in re.findall(r"[0-9A-Fa-f:.]{3,45}", text):
+        candidate = found.strip(".:") if "::" not in found else found.strip(".")
+        if "." not in candidate and ":" not in candidate:
+            continue
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 class TicketInvalid(APIError):
@@ -297,6 +318,41 @@ class WrongTokenEndpoint(APIError):
 
 class OAuthCodeInvalid(APIError):
     """40029, 40163: an OAuth or js code is invalid or already used."""
+
+
+class MiniProgramError(APIError):
+    """An errcode of the mini-program management APIs that says the mini program's state
+    does not allow the call; the subclasses name the common ones."""
+
+
+class CodeCheckPending(MiniProgramError):
+    """61039: the privacy check of the uploaded code has not finished; try again in a minute.
+    Do not commit again meanwhile: a new commit restarts the check."""
+
+
+class InvalidExtJson(MiniProgramError):
+    """85013: ``ext_json`` does not parse or names a path the template does not have."""
+
+
+class TemplateNotFound(MiniProgramError):
+    """85014, 85064: no such code template in the platform's library."""
+
+
+class NoCommittedCode(MiniProgramError):
+    """85086, 86001: nothing was committed: commit code before submitting an audit."""
+
+
+class AuditInProgress(MiniProgramError):
+    """85009: a version is already under audit (withdraw it, or wait for its result)."""
+
+
+class AuditNotReleasable(MiniProgramError):
+    """85019, 85020: there is no approved audit to release (none under audit, or its state
+    does not allow a release)."""
+
+
+class AlreadyReleased(MiniProgramError):
+    """85052: this version is already released."""
 
 
 _BY_CODE: dict[int, type[APIError]] = {
@@ -324,6 +380,16 @@ _BY_CODE: dict[int, type[APIError]] = {
     61024: WrongTokenEndpoint,
     40029: OAuthCodeInvalid,
     40163: OAuthCodeInvalid,
+    61039: CodeCheckPending,
+    85013: InvalidExtJson,
+    85014: TemplateNotFound,
+    85064: TemplateNotFound,
+    85086: NoCommittedCode,
+    86001: NoCommittedCode,
+    85009: AuditInProgress,
+    85019: AuditNotReleasable,
+    85020: AuditNotReleasable,
+    85052: AlreadyReleased,
 }
 
 #: errcodes meaning "this access token is no longer good" (compare-and-refresh, then retry once).

@@ -10,10 +10,266 @@ Internal module.
 from __future__ import annotations
 
 from ..core import accounts, callbacks, refresher, tokens
-from ..core.endpoints import component, generic, message, oauth
-from ._methods import authorizer_method, flow_method, pages_method
+from ..core.endpoints import (
+    audit,
+    basic_info,
+    categories,
+    code,
+    component,
+    domains,
+    generic,
+    message,
+    oauth,
+    open_account,
+    privacy,
+    registration,
+    templates,
+    testers,
+)
+from ._methods import (
+    AsyncGroup,
+    SyncGroup,
+    authorizer_method,
+    flow_method,
+    group,
+    pages_method,
+)
 
 __all__ = ["AuthorizerAPI", "ComponentAPI"]
+
+
+# --------------------------------------------------------------------------- the platform's groups
+
+
+class TemplatesAPI:
+    """The platform's code template library (``component.templates``)."""
+
+    drafts = flow_method(templates.drafts)
+    add = flow_method(templates.add)
+    list = flow_method(templates.list_templates)
+    delete = flow_method(templates.delete)
+
+
+class TemplatesGroup(TemplatesAPI, SyncGroup):
+    """The platform's code template library, blocking."""
+
+
+class AsyncTemplatesGroup(TemplatesAPI, AsyncGroup):
+    """The platform's code template library, awaited."""
+
+
+class PlatformDomainsAPI:
+    """The platform's own server and jump domains (``component.domains``)."""
+
+    modify_server = flow_method(domains.modify_server)
+    modify_jump = flow_method(domains.modify_jump)
+    confirm_file = flow_method(domains.confirm_file)
+
+
+class PlatformDomainsGroup(PlatformDomainsAPI, SyncGroup):
+    """The platform's own domains, blocking."""
+
+
+class AsyncPlatformDomainsGroup(PlatformDomainsAPI, AsyncGroup):
+    """The platform's own domains, awaited."""
+
+
+class FastRegistrationAPI:
+    """Registering mini programs for merchants (``component.fast_registration``)."""
+
+    create_enterprise = flow_method(registration.create_enterprise)
+    search_enterprise = flow_method(registration.search_enterprise)
+    create_personal = flow_method(registration.create_personal)
+    query_personal = flow_method(registration.query_personal)
+    create_trial = flow_method(registration.create_trial)
+
+
+class FastRegistrationGroup(FastRegistrationAPI, SyncGroup):
+    """Registering mini programs, blocking."""
+
+
+class AsyncFastRegistrationGroup(FastRegistrationAPI, AsyncGroup):
+    """Registering mini programs, awaited."""
+
+
+# --------------------------------------------------------------------------- an authorizer's groups
+
+
+class CodeAPI:
+    """A mini program's code versions (``authorizer.code``): commit, release, revert."""
+
+    commit = authorizer_method(code.commit)
+    pages = authorizer_method(code.pages)
+    qrcode = authorizer_method(code.qrcode)
+    privacy_check = authorizer_method(code.privacy_check)
+    version_info = authorizer_method(code.version_info)
+    release = authorizer_method(code.release)
+    revert = authorizer_method(code.revert)
+    history = authorizer_method(code.history)
+    gray_release = authorizer_method(code.gray_release)
+    gray_release_plan = authorizer_method(code.gray_release_plan)
+    revert_gray_release = authorizer_method(code.revert_gray_release)
+    set_visit_status = authorizer_method(code.set_visit_status)
+    visit_status = authorizer_method(code.visit_status)
+    support_version = authorizer_method(code.support_version)
+    set_support_version = authorizer_method(code.set_support_version)
+
+
+class CodeGroup(CodeAPI, SyncGroup):
+    """A mini program's code versions, blocking."""
+
+
+class AsyncCodeGroup(CodeAPI, AsyncGroup):
+    """A mini program's code versions, awaited."""
+
+
+class AuditAPI:
+    """A mini program's code audits (``authorizer.audit``)."""
+
+    submit = authorizer_method(audit.submit)
+    upload_media = authorizer_method(audit.upload_media)
+    status = authorizer_method(audit.status)
+    latest = authorizer_method(audit.latest)
+    withdraw = authorizer_method(audit.withdraw)
+    speed_up = authorizer_method(audit.speed_up)
+    quota = authorizer_method(audit.quota)
+
+
+class AuditGroup(AuditAPI, SyncGroup):
+    """A mini program's code audits, blocking."""
+
+
+class AsyncAuditGroup(AuditAPI, AsyncGroup):
+    """A mini program's code audits, awaited."""
+
+
+class DomainsAPI:
+    """A mini program's server, web-view and prefetch domains (``authorizer.domains``)."""
+
+    get = authorizer_method(domains.get)
+    modify = authorizer_method(domains.modify)
+    modify_webview = authorizer_method(domains.modify_webview)
+    webview_confirm_file = authorizer_method(domains.webview_confirm_file)
+    effective = authorizer_method(domains.effective)
+    set_prefetch = authorizer_method(domains.set_prefetch)
+    prefetch = authorizer_method(domains.prefetch)
+
+
+class DomainsGroup(DomainsAPI, SyncGroup):
+    """A mini program's domains, blocking."""
+
+
+class AsyncDomainsGroup(DomainsAPI, AsyncGroup):
+    """A mini program's domains, awaited."""
+
+
+class TestersAPI:
+    """A mini program's testers (``authorizer.testers``)."""
+
+    bind = authorizer_method(testers.bind)
+    unbind = authorizer_method(testers.unbind)
+    list = authorizer_method(testers.list_testers)
+
+
+class TestersGroup(TestersAPI, SyncGroup):
+    """A mini program's testers, blocking."""
+
+
+class AsyncTestersGroup(TestersAPI, AsyncGroup):
+    """A mini program's testers, awaited."""
+
+
+class PrivacyAPI:
+    """A mini program's privacy guide (``authorizer.privacy``)."""
+
+    set = authorizer_method(privacy.set_setting)
+    get = authorizer_method(privacy.get)
+    upload_ext_file = authorizer_method(privacy.upload_ext_file)
+
+
+class PrivacyGroup(PrivacyAPI, SyncGroup):
+    """A mini program's privacy guide, blocking."""
+
+
+class AsyncPrivacyGroup(PrivacyAPI, AsyncGroup):
+    """A mini program's privacy guide, awaited."""
+
+
+class CategoriesAPI:
+    """A mini program's service categories (``authorizer.categories``)."""
+
+    all = authorizer_method(categories.all_categories)
+    list = authorizer_method(categories.list_categories)
+    for_audit = authorizer_method(categories.for_audit)
+    add = authorizer_method(categories.add)
+    delete = authorizer_method(categories.delete)
+    modify = authorizer_method(categories.modify)
+
+
+class CategoriesGroup(CategoriesAPI, SyncGroup):
+    """A mini program's categories, blocking."""
+
+
+class AsyncCategoriesGroup(CategoriesAPI, AsyncGroup):
+    """A mini program's categories, awaited."""
+
+
+class BasicInfoAPI:
+    """A mini program's account, nickname, avatar, introduction and search visibility
+    (``authorizer.basic_info``)."""
+
+    get = authorizer_method(basic_info.get)
+    set_nickname = authorizer_method(basic_info.set_nickname)
+    nickname_status = authorizer_method(basic_info.nickname_status)
+    check_nickname = authorizer_method(basic_info.check_nickname)
+    set_avatar = authorizer_method(basic_info.set_avatar)
+    set_signature = authorizer_method(basic_info.set_signature)
+    search_status = authorizer_method(basic_info.search_status)
+    set_search_status = authorizer_method(basic_info.set_search_status)
+
+
+class BasicInfoGroup(BasicInfoAPI, SyncGroup):
+    """A mini program's basic information, blocking."""
+
+
+class AsyncBasicInfoGroup(BasicInfoAPI, AsyncGroup):
+    """A mini program's basic information, awaited."""
+
+
+class AccountRegistrationAPI:
+    """Registration on an account's behalf (``authorizer.fast_registration``): verifying a
+    trial mini program, and registering one with an official account's subject."""
+
+    verify_trial = authorizer_method(registration.verify_trial)
+    reuse_subject = authorizer_method(registration.reuse_subject)
+
+
+class AccountRegistrationGroup(AccountRegistrationAPI, SyncGroup):
+    """Registration on an account's behalf, blocking."""
+
+
+class AsyncAccountRegistrationGroup(AccountRegistrationAPI, AsyncGroup):
+    """Registration on an account's behalf, awaited."""
+
+
+class OpenAccountAPI:
+    """The open platform account of an authorizer (``authorizer.open_account``)."""
+
+    create = authorizer_method(open_account.create)
+    bind = authorizer_method(open_account.bind)
+    unbind = authorizer_method(open_account.unbind)
+    get = authorizer_method(open_account.get)
+
+
+class OpenAccountGroup(OpenAccountAPI, SyncGroup):
+    """The open platform account, blocking."""
+
+
+class AsyncOpenAccountGroup(OpenAccountAPI, AsyncGroup):
+    """The open platform account, awaited."""
+
+
+# --------------------------------------------------------------------------- the shells' APIs
 
 
 class ComponentAPI:
@@ -51,6 +307,10 @@ class ComponentAPI:
     upload = flow_method(generic.component_upload)
     # keeping tokens fresh
     refresh_due = flow_method(refresher.refresh_due)
+    # mini programs: the template library, the platform's domains, registrations
+    templates = group(TemplatesGroup, AsyncTemplatesGroup)
+    domains = group(PlatformDomainsGroup, AsyncPlatformDomainsGroup)
+    fast_registration = group(FastRegistrationGroup, AsyncFastRegistrationGroup)
 
 
 class AuthorizerAPI:
@@ -76,3 +336,13 @@ class AuthorizerAPI:
     get_bytes = authorizer_method(generic.authorizer_get_bytes)
     post_bytes = authorizer_method(generic.authorizer_post_bytes)
     upload = authorizer_method(generic.authorizer_upload)
+    # managing a mini program
+    code = group(CodeGroup, AsyncCodeGroup)
+    audit = group(AuditGroup, AsyncAuditGroup)
+    domains = group(DomainsGroup, AsyncDomainsGroup)
+    testers = group(TestersGroup, AsyncTestersGroup)
+    privacy = group(PrivacyGroup, AsyncPrivacyGroup)
+    categories = group(CategoriesGroup, AsyncCategoriesGroup)
+    basic_info = group(BasicInfoGroup, AsyncBasicInfoGroup)
+    fast_registration = group(AccountRegistrationGroup, AsyncAccountRegistrationGroup)
+    open_account = group(OpenAccountGroup, AsyncOpenAccountGroup)

@@ -8,6 +8,13 @@ turns every inherited descriptor into a real function (``def`` or ``async def``)
 flow's name, docstring and signature (without the leading context, and the authorizer appid
 for authorizer clients), so ``inspect.signature``, ``help()`` and editors show the real thing.
 
+Methods that belong together form a **group**, reached as an attribute
+(``client.code.commit(...)``): a class lists the group's methods once, and one line per shell
+makes its concrete classes (``class CodeGroup(CodeAPI, SyncGroup)``,
+``class AsyncCodeGroup(CodeAPI, AsyncGroup)``). :class:`group` is the attribute: on a
+:class:`SyncDriver` it is the sync class, on an :class:`AsyncDriver` the async one, for the type
+checker and at run time; a group drives its flows through the object it belongs to.
+
 Internal module.
 """
 
@@ -24,14 +31,19 @@ from ..core.paging import Pages
 
 __all__ = [
     "AsyncDriver",
+    "AsyncGroup",
     "SyncDriver",
+    "SyncGroup",
     "authorizer_method",
     "flow_method",
+    "group",
     "pages_method",
 ]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+S = TypeVar("S", bound="SyncGroup")
+A = TypeVar("A", bound="AsyncGroup")
 
 
 class SyncDriver:
@@ -203,3 +215,61 @@ class pages_method(_Declared, Generic[P, T]):
                 owner: type | None = None) -> Callable[P, AsyncIterator[T]]: ...
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         return super().__get__(obj, owner)
+
+
+# --------------------------------------------------------------------------- groups
+
+
+class SyncGroup(SyncDriver):
+    """A group of blocking methods, driven by the client or platform it belongs to."""
+
+    def __init__(self, owner: SyncDriver) -> None:
+        self._owner = owner
+        self._flow_args = owner._flow_args
+
+    def _drive(self, flow: Flow[T]) -> T:
+        return self._owner._drive(flow)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._owner!r}>"
+
+
+class AsyncGroup(AsyncDriver):
+    """A group of awaited methods, driven by the client or platform it belongs to."""
+
+    def __init__(self, owner: AsyncDriver) -> None:
+        self._owner = owner
+        self._flow_args = owner._flow_args
+
+    async def _drive(self, flow: Flow[T]) -> T:
+        return await self._owner._drive(flow)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._owner!r}>"
+
+
+class group(Generic[S, A]):
+    """A group of methods as an attribute: the ``sync`` class on a blocking object, the
+    ``aio`` class on an asyncio one (made once per object, on first use)."""
+
+    def __init__(self, sync: type[S], aio: type[A]) -> None:
+        self.sync = sync
+        self.aio = aio
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> group[S, A]: ...
+    @overload
+    def __get__(self, obj: SyncDriver, owner: type | None = None) -> S: ...
+    @overload
+    def __get__(self, obj: AsyncDriver, owner: type | None = None) -> A: ...
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        made = self.aio(obj) if isinstance(obj, AsyncDriver) else self.sync(obj)
+        # a non-data descriptor: the instance's attribute answers from now on
+        vars(obj)[self.name] = made
+        return made
