@@ -40,6 +40,7 @@ from .core.models import (
 )
 from .core.models_wxa import *  # noqa: F403  (the mini-program answers and request parts)
 from .core.policy import Policy
+from .core.reconcile import ReconcileReport
 from .events import parse_event
 from .stores.base import AuthorizerRecord, CachedToken
 from .web import asgi_app, wsgi_app
@@ -72,6 +73,7 @@ __all__ = [
     "PreAuthCode",
     "Push",
     "Quota",
+    "ReconcileReport",
     "Refresher",
     "SessionInfo",
     "TokenKind",

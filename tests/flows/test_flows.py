@@ -393,7 +393,7 @@ def test_refresh_due_pages_the_store_and_renews_only_what_is_due() -> None:
 
 
 def test_the_refresher_loop_counts_rounds_and_stops_when_told() -> None:
-    h = with_ticket(Harness())
+    h = with_ticket(Harness(policy=Policy(reconcile_interval=None)))
     h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
     stats = refresher.RefresherStats()
 
@@ -420,3 +420,49 @@ def test_forget_authorizer_revokes_a_known_account_and_ignores_an_unknown_one() 
     assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).status == "revoked"
     assert h.store.get_token(AUTHORIZER_KEY) is None
     assert h.emitted("authorizer_revoked") == [{"appid": AUTHORIZER, "reason": "unauthorized"}]
+
+
+def test_the_refresher_reconciles_with_wechats_list_when_due() -> None:
+    h = with_ticket(Harness(policy=Policy(reconcile_interval=3600)))
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h.reply(lambda request: list_page([(AUTHORIZER, "rt-from-list")], total=1)
+            if request.path.endswith("api_get_authorizer_list")
+            else authorizer_token_answer("at"))
+    stats = refresher.RefresherStats()
+
+    class Stop:
+        pauses = 0
+
+        def __bool__(self) -> bool:
+            self.pauses += 1
+            return self.pauses > 3  # after the start and two rounds: three rounds
+
+    h.run(refresher.run_refresher(h.ctx, stats, Stop(), interval=1200, concurrency=2))
+    assert stats.rounds == 3 and stats.reconciled_added == 1
+    assert len(h.requests("api_get_authorizer_list")) == 1  # not again within the hour
+    record = h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER)
+    assert (record.refresh_token, record.status) == ("rt-from-list", "authorized")
+
+
+def test_reconciliation_adds_only_what_is_missing_and_never_removes() -> None:
+    from wxcomponent.core.reconcile import reconcile_authorizers
+
+    h = with_ticket(Harness())
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    authorize(h, "rt-kept")
+    gone = "wxbbbbbbbbbbbbbbbb"
+    now = h.clock()
+    h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, gone, "rt-gone", "revoked", (),
+                                             now, now, now))
+    back = "wxcccccccccccccccc"
+    h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, back, "rt-old", "revoked", (),
+                                             now, now, now))
+    h.reply(list_page([(AUTHORIZER, "rt-list"), (gone, "rt-gone"), (back, "rt-new"),
+                       ("wxdddddddddddddddd", ""), ("wxeeeeeeeeeeeeeeee", "rt-e")], total=5))
+    report = h.run(reconcile_authorizers(h.ctx))
+    assert report.listed == 5
+    assert set(report.added) == {back, "wxeeeeeeeeeeeeeeee"}
+    assert report.without_refresh_token == ("wxdddddddddddddddd",)
+    assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).refresh_token == "rt-kept"
+    assert h.store.get_authorizer(COMPONENT_APPID, gone).status == "revoked"
+    assert h.store.get_authorizer(COMPONENT_APPID, back).status == "authorized"

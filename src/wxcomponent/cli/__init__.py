@@ -1,4 +1,5 @@
-"""The ``wxcomponent`` command: serve, emulator, demo, decrypt, authorizers, token.
+"""The ``wxcomponent`` command: serve, emulator, demo, decrypt, authorizers, token,
+release-check.
 
 Every error is one line on stderr and a non-zero exit status; ``wxcomponent --debug …`` shows
 the traceback instead.
@@ -45,8 +46,9 @@ def _register() -> None:
     from .commands import authorizers, emulator, serve, token
     from .decrypt import decrypt
     from .demo import demo
+    from .release_check import release_check
 
-    for command in (serve, emulator, demo, decrypt, authorizers, token):
+    for command in (serve, emulator, demo, decrypt, authorizers, token, release_check):
         cli.add_command(command)
 
 

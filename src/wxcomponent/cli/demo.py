@@ -273,6 +273,15 @@ def _step_stampede(d: Demo, count: int = 500) -> str:
             "api_authorizer_token call, one new token for all")
 
 
+def _step_release_check(d: Demo) -> str:
+    report = d.emu.release_check(APPID)
+    failed = [f"{c['account']} {c['case']}: {c['detail']}" for c in report["cases"]
+              if not c["passed"]]
+    check(report["passed"], "; ".join(failed) or "no case ran")
+    return (f"{len(report['cases'])} cases for both test accounts answered: passive replies, "
+            "and the code exchanged with a customer-service message")
+
+
 def _step_revoke(d: Demo) -> str:
     delivery = d.emu.revoke(APPID, d.authorizer_appid)
     check(delivery is not None and delivery.ok, "the unauthorized push failed")
@@ -292,6 +301,7 @@ STEPS: tuple[tuple[str, Callable[[Demo], str]], ...] = (
     ("EncodingAESKey rotation mid-stream", _step_rotation),
     ("40001 injected and healed", _step_heal_40001),
     ("500 concurrent token requests, one refresh", _step_stampede),
+    ("WeChat's release check (全网发布)", _step_release_check),
     ("The merchant revokes", _step_revoke),
 )
 

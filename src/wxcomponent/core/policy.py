@@ -30,6 +30,8 @@ class Policy:
       connection errors, timeouts) are tried ``attempts`` times in all, with exponential backoff
       and full jitter.
     * ``timeout`` — per-request HTTP timeout in seconds.
+    * ``reconcile_interval`` — how often the background refresher compares the store with
+      WeChat's list of authorizers and adds any account it lacks (seconds; None: never).
     """
 
     max_margin: float = 600.0
@@ -43,6 +45,7 @@ class Policy:
     backoff_base: float = 0.2
     backoff_max: float = 3.0
     timeout: float = 10.0
+    reconcile_interval: float | None = 3600.0
 
     def __post_init__(self) -> None:
         for name in ("lease_ttl", "wait_timeout", "poll_initial", "poll_max", "timeout"):
@@ -50,6 +53,8 @@ class Policy:
                 raise ConfigurationError(name, "must be positive")
         if self.attempts < 1:
             raise ConfigurationError("attempts", "must be at least 1")
+        if self.reconcile_interval is not None and not self.reconcile_interval > 0:
+            raise ConfigurationError("reconcile_interval", "must be positive (or None)")
 
     def margin(self, lifetime: float) -> float:
         """Seconds before ``expires_at`` at which a token of ``lifetime`` stops being fresh."""

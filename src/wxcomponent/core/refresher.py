@@ -27,6 +27,7 @@ from ..stores.base import AuthorizerRecord
 from .context import Context, TokenKind
 from .effects import Flow, Gather, Pause, StoreCall
 from .paging import Page, Pages
+from .reconcile import reconcile_authorizers
 from .tokens import get_token
 
 __all__ = ["RefresherStats", "refresh_due", "refresh_one", "run_refresher", "stored_authorizers"]
@@ -84,16 +85,34 @@ def refresh_due(ctx: Context, *, concurrency: int = 8) -> Flow[tuple[int, int]]:
         cursor = page.next
 
 
+def _reconcile_when_due(ctx: Context, stats: RefresherStats) -> Flow[None]:
+    interval = ctx.policy.reconcile_interval
+    now = ctx.clock()
+    if interval is None or (stats.reconciled_at is not None
+                            and now - stats.reconciled_at < interval):
+        return
+    try:
+        report = yield from reconcile_authorizers(ctx)
+    except (APIError, TransportError, LeaseTimeout, TicketNotFound) as exc:
+        log.warning("reconciliation with WeChat's authorizer list failed: %s", exc)
+        return
+    stats.reconciled_at = now
+    stats.reconciled_added += len(report.added)
+
+
 def _refresher(ctx: Context, authorizer_appid: str) -> Any:
     return lambda: refresh_one(ctx, TokenKind.AUTHORIZER_ACCESS_TOKEN, authorizer_appid)
 
 
 @dataclass
 class RefresherStats:
-    """What a running refresher reports: rounds done and the failures of the last one."""
+    """What a running refresher reports: rounds done, the failures of the last one, and the
+    last reconciliation with WeChat's list of authorizers (its time and the accounts added)."""
 
     rounds: int = 0
     last_failed: int = 0
+    reconciled_at: float | None = None
+    reconciled_added: int = 0
 
 
 def run_refresher(ctx: Context, stats: RefresherStats, stop: object, *, interval: float,
@@ -113,6 +132,7 @@ def _refresher_loop(ctx: Context, stats: RefresherStats, stop: object, interval:
     if (yield Pause(0, stop)):
         return
     while True:
+        yield from _reconcile_when_due(ctx, stats)
         try:
             _, stats.last_failed = yield from refresh_due(ctx, concurrency=concurrency)
         except Exception:
