@@ -57,9 +57,11 @@ def free_port() -> int:
         return port
 
 
-def write_config(path: Path, *, api_base: str, store: Path, port: int = 8000) -> Path:
+def write_config(path: Path, *, api_base: str, store: Path, port: int = 8000,
+                 admin_port: int = 8001) -> Path:
     path.write_text(
-        f'port = {port}\napi_base = "{api_base}"\nstore = "sqlite:///{store}"\n'
+        f'port = {port}\nadmin_port = {admin_port}\napi_base = "{api_base}"\n'
+        f'store = "sqlite:///{store}"\n'
         f'api_key = "cli-test-key-0123456789"\nrefresh_interval = 0\n\n'
         f'[[platforms]]\nappid = "{P.appid}"\nsecret = "{P.secret}"\ntoken = "{P.token}"\n'
         f'encoding_aes_key = "{P.encoding_aes_key}"\n', encoding="utf-8")
@@ -167,26 +169,31 @@ def wait_healthz(url: str, process: subprocess.Popen[str], timeout: float = 30) 
 @needs_toml
 def test_serve_answers_receives_a_ticket_and_stops_on_sigterm(
         emulator: EmulatorServer, tmp_path: Path) -> None:
-    port = free_port()
+    port, admin_port = free_port(), free_port()
     store_path = tmp_path / "service.sqlite3"
     config = write_config(tmp_path / "wx.toml", api_base=emulator.url, store=store_path,
-                          port=port)
+                          port=port, admin_port=admin_port)
     process = subprocess.Popen(
         [sys.executable, "-m", "wxcomponent.cli", "serve", "--config", str(config),
          "--host", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=clean_env(), cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
+    admin = f"http://127.0.0.1:{admin_port}"
     try:
         first = wait_healthz(url, process)
         assert first.status_code == 200
-        assert first.json()["platforms"][P.appid]["ticket"] == "waiting_for_ticket"
+        status = httpx.get(admin + "/status").json()
+        assert status["platforms"][P.appid]["ticket"] == "waiting_for_ticket"
         emulator.configure(P.appid, auth_event_url=f"{url}/{P.appid}/events")
         delivery = emulator.push_ticket(P.appid)
         assert delivery.ok, delivery.error
-        assert httpx.get(url + "/healthz").json()["platforms"][P.appid]["ticket"] == "ok"
-        token = httpx.get(f"{url}/api/{P.appid}/component_token",
+        assert httpx.get(admin + "/status").json()["platforms"][P.appid]["ticket"] == "ok"
+        token = httpx.get(f"{admin}/api/{P.appid}/component_token",
                           headers={"Authorization": "Bearer cli-test-key-0123456789"})
         assert token.status_code == 200
+        public = httpx.get(f"{url}/api/{P.appid}/component_token",
+                           headers={"Authorization": "Bearer cli-test-key-0123456789"})
+        assert public.status_code == 404  # the admin API is not on the public listener
     finally:
         process.send_signal(signal.SIGTERM)
         try:

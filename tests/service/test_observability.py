@@ -1,20 +1,18 @@
-"""/metrics and /healthz, and the lifespan that runs the refresher."""
+"""/metrics, liveness, readiness and the status report, and the lifespan that runs the
+refresher."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 
-import httpx
 import pytest
 
 from wxcomponent.emulator import EmulatorServer
-from wxcomponent.errors import StoreUnavailable
 from wxcomponent.service import Service, ServiceServer
 from wxcomponent.stores import MemoryStore
 
-from .conftest import APPID, COMPONENT_TOKEN, Running, make_settings, running
+from .conftest import APPID, COMPONENT_TOKEN, FakeClock, Running, make_settings, running
 
 PUSHES = "wxcomponent_pushes_total"
 TICKET = "component_verify_ticket"
@@ -65,53 +63,46 @@ async def test_each_app_has_its_own_registry(wechat_emulator: EmulatorServer) ->
         assert await second.metric(PUSHES, **labels) == 0
 
 
-async def test_healthz_waits_for_the_first_ticket_then_reports_its_age(svc: Running) -> None:
-    before = await svc.client.get("/healthz")
+async def test_status_waits_for_the_first_ticket_then_reports_its_age(svc: Running) -> None:
+    before = await svc.admin.get("/status")
     assert before.status_code == 200
     assert before.json()["platforms"][APPID]["ticket"] == "waiting_for_ticket"
     await svc.push_ticket()
-    after = await svc.client.get("/healthz")
+    after = await svc.admin.get("/status")
     assert after.status_code == 200
     report = after.json()
     assert report["status"] == "ok" and report["store"]["ok"] is True
+    assert report["store"]["read"] is True and report["store"]["write"] is True
     assert report["platforms"][APPID]["ticket"] == "ok"
     assert 0 <= report["platforms"][APPID]["ticket_age_seconds"] < 60
 
 
-async def test_healthz_is_503_when_the_component_token_cannot_be_refreshed(svc: Running) -> None:
+async def test_status_is_503_when_the_component_token_cannot_be_refreshed(svc: Running) -> None:
     await svc.push_ticket()
     svc.emu.inject(COMPONENT_TOKEN, errcode=40013)
     await svc.api("GET", "/component_token")
-    answer = await svc.client.get("/healthz")
+    answer = await svc.admin.get("/status")
     assert answer.status_code == 503
     errors = answer.json()["platforms"][APPID]["refresh_errors"]
     assert [e["error"] for e in errors] == ["InvalidAppCredentials"]
+    assert (await svc.client.get("/readyz")).status_code == 200  # still ready to serve
     await svc.api("GET", "/component_token")  # the fault was for one call
-    assert (await svc.client.get("/healthz")).status_code == 200
+    assert (await svc.admin.get("/status")).status_code == 200
 
 
-async def test_healthz_is_503_for_a_stale_ticket(wechat_emulator: EmulatorServer) -> None:
-    async with running(wechat_emulator, ticket_max_age=1) as svc:
+async def test_status_is_503_for_a_stale_ticket_yet_the_instance_stays_ready(
+        wechat_emulator: EmulatorServer) -> None:
+    clock = FakeClock()
+    async with running(wechat_emulator, ticket_max_age=60, clock=clock) as svc:
         await svc.push_ticket()
-        await asyncio.sleep(1.2)
-        answer = await svc.client.get("/healthz")
+        assert (await svc.admin.get("/status")).status_code == 200
+        clock.advance(61)
+        answer = await svc.admin.get("/status")
         assert answer.status_code == 503
         assert answer.json()["platforms"][APPID]["ticket"] == "stale"
-
-
-class BrokenStore(MemoryStore):
-    def load_ticket(self, component_appid: str):  # type: ignore[no-untyped-def]
-        raise StoreUnavailable("the disk is gone")
-
-
-async def test_healthz_is_503_when_the_store_fails(wechat_emulator: EmulatorServer) -> None:
-    service = Service(make_settings(api_base=wechat_emulator.url), store=BrokenStore())
-    transport = httpx.ASGITransport(app=service.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        answer = await client.get("/healthz")
-    assert answer.status_code == 503
-    assert answer.json()["store"] == {"ok": False,
-                                      "error": "StoreUnavailable: the disk is gone"}
+        # a load balancer must not take every instance out because pushes stopped
+        assert (await svc.client.get("/readyz")).status_code == 200
+        assert (await svc.admin.get("/readyz")).status_code == 200
 
 
 def test_lifespan_starts_and_stops_the_refresher(wechat_emulator: EmulatorServer) -> None:
@@ -136,6 +127,6 @@ async def test_without_prometheus_client_the_metrics_are_off(
     async with running(wechat_emulator) as svc:
         assert svc.service.metrics.enabled is False
         await svc.push_ticket()  # the listeners do nothing, the push is handled
-        answer = await svc.client.get("/metrics")
+        answer = await svc.admin.get("/metrics")
         assert answer.status_code == 404
         assert "wxcomponent[service]" in answer.json()["message"]

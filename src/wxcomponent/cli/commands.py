@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,36 +25,57 @@ __all__ = ["authorizers", "emulator", "serve", "token"]
 
 @click.command()
 @config_option
-@click.option("--host", default=None, help="address to listen on (overrides the settings)")
+@click.option("--host", default=None, help="address of the public listener (overrides the "
+                                            "settings)")
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
-              help="port to listen on (overrides the settings)")
+              help="port of the public listener (overrides the settings)")
+@click.option("--admin-host", default=None,
+              help="address of the admin listener (overrides the settings)")
+@click.option("--admin-port", type=click.IntRange(0, 65535), default=None,
+              help="port of the admin listener (overrides the settings)")
 @click.option("--log-level", type=click.Choice(LOG_LEVELS), default=None,
               help="log level (overrides the settings)")
-def serve(config: Path | None, host: str | None, port: int | None,
-          log_level: str | None) -> None:
-    """Run the service: callback URLs, authorization pages, token API, /healthz, /metrics.
+def serve(config: Path | None, host: str | None, port: int | None, admin_host: str | None,
+          admin_port: int | None, log_level: str | None) -> None:
+    """Run the service: callback URLs and authorization pages on the public listener; token
+    API, authorization links, health and metrics on the admin listener.
 
     Stops gracefully on SIGTERM or Ctrl-C.
     """
-    settings = load_settings(config, host=host, port=port, log_level=log_level)
+    settings = load_settings(config, host=host, port=port, admin_host=admin_host,
+                             admin_port=admin_port, log_level=log_level)
     with err.status("opening the store…"):
         service = Service(settings)
         service.check_store()
     sock = bind(settings.host, settings.port)
-    listening = f"http://{settings.host}:{sock.getsockname()[1]}"
+    try:
+        admin_sock = bind(settings.admin_host, settings.admin_port)
+    except OSError:
+        sock.close()
+        raise
+    listening = _listener_url(settings.host, sock)
+    admin = _listener_url(settings.admin_host, admin_sock)
     base = settings.public_url or listening
-    err.print(f"[bold]wxcomponent service[/] on {listening} "
+    err.print(f"[bold]wxcomponent service[/] public {listening}, admin {admin} "
               f"(store {shown_url(settings.store)}, API {settings.api_base})", markup=True)
     for appid in service.platforms:
+        pad = " " * len(appid)
         err.print(f"  {appid}  authorization events  {base}/{appid}/events\n"
-                  f"  {' ' * len(appid)}  messages              {base}/{appid}/messages/$APPID$\n"
-                  f"  {' ' * len(appid)}  authorization page    {base}/{appid}/authorize",
+                  f"  {pad}  messages              {base}/{appid}/messages/$APPID$\n"
+                  f"  {pad}  authorization links   POST {admin}/api/{appid}/links",
                   markup=False, highlight=False)
+    if settings.public_url is None:
+        err.print("  authorization pages off (no public_url configured)", markup=False)
     if settings.api_key is None:
-        err.print("  token API off (no api_key configured)", markup=False)
-    code = serve_forever(settings, service=service, sock=sock)
+        err.print("  admin API off (no api_key configured)", markup=False)
+    code = serve_forever(settings, service=service, sock=sock, admin_sock=admin_sock)
     if code:
         raise click.ClickException("the service did not start (see the log above)")
+
+
+def _listener_url(host: str, sock: socket.socket) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{sock.getsockname()[1]}"
 
 
 @click.command()

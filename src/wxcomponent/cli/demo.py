@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 import re
 import secrets
+import socket
 import string
 import tempfile
 import time
@@ -97,9 +99,9 @@ class Demo:
         return self.server.url
 
     def api(self, path: str, *, authorized: bool = True) -> httpx.Response:
-        """GET from the token API (with the bearer key unless ``authorized`` is false)."""
+        """GET from the admin API (with the bearer key unless ``authorized`` is false)."""
         headers = {"Authorization": f"Bearer {self.api_key}"} if authorized else {}
-        return self.http.get(f"{self.base}/api/{APPID}{path}", headers=headers)
+        return self.http.get(f"{self.server.admin_url}/api/{APPID}{path}", headers=headers)
 
     def token_of(self, authorizer: str) -> str:
         """The authorizer's current token through the token API."""
@@ -149,11 +151,18 @@ def _step_component_token(d: Demo) -> str:
 
 
 def _step_authorize(d: Demo) -> str:
-    start = d.http.get(f"{d.base}/{APPID}/authorize")
-    check(start.status_code == 302, f"/authorize answered {start.status_code}")
-    page_url = start.headers["location"]
-    check(page_url.startswith(d.emu.url), f"/authorize redirected to {page_url[:80]}")
-    consent_page = d.http.get(page_url)
+    link = d.http.post(f"{d.server.admin_url}/api/{APPID}/links", json={"tenant": "demo-shop"},
+                       headers={"Authorization": f"Bearer {d.api_key}"})
+    check(link.status_code == 201, f"the links API answered {link.status_code}: "
+                                   f"{link.text[:120]}")
+    start = d.http.get(link.json()["url"])
+    check(start.status_code == 200, f"/authorize answered {start.status_code}")
+    found = re.search(r'<a class="go" href="([^"]+)"', start.text)
+    check(found is not None, "the start page has no link to WeChat's page")
+    assert found is not None
+    page_url = html.unescape(found.group(1))
+    check(page_url.startswith(d.emu.url), f"/authorize links to {page_url[:80]}")
+    consent_page = d.http.get(page_url, headers={"Referer": f"{d.base}/"})
     check(consent_page.status_code == 200, f"the consent page answered {consent_page.status_code}")
     form = _Form()
     form.feed(consent_page.text)
@@ -176,8 +185,8 @@ def _step_authorize(d: Demo) -> str:
     exchanges = d.calls(QUERY_AUTH)
     check(exchanges == 1, f"api_query_auth was called {exchanges} times, expected 1")
     d.authorizer_appid = authorizer
-    return (f"{nick} ({authorizer}) authorized; the code came twice (push and redirect) and "
-            "was exchanged once")
+    return (f"{nick} ({authorizer}) authorized through a link for tenant demo-shop; the code "
+            "came twice (push and redirect) and was exchanged once")
 
 
 def _step_authorizer_token(d: Demo) -> str:
@@ -249,7 +258,7 @@ async def _post_json(host: str, port: int, path: str, payload: Any,
 async def _concurrent_refresh(d: Demo, stale: str, count: int) -> list[tuple[int, Any]]:
     path = f"/api/{APPID}/authorizers/{d.authorizer_appid}/token/refresh"
     headers = {"Authorization": f"Bearer {d.api_key}"}
-    host, port = d.server.host, d.server.port
+    host, port = d.server.admin_host, d.server.admin_port
     return await asyncio.gather(*(_post_json(host, port, path, {"stale": stale}, headers)
                                   for _ in range(count)))
 
@@ -309,12 +318,21 @@ STEPS: tuple[tuple[str, Callable[[Demo], str]], ...] = (
 # --------------------------------------------------------------------------- running
 
 
-def _settings(emu_url: str, directory: Path, api_key: str) -> ServiceSettings:
+def _free_port() -> int:
+    """A loopback port nothing listens on now (the public URL must be known beforehand)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _settings(emu_url: str, directory: Path, api_key: str, port: int) -> ServiceSettings:
     p = DEFAULT_PLATFORM
     return settings_from_mapping({
         "platforms": [{"appid": p.appid, "secret": p.secret, "token": p.token,
                        "encoding_aes_key": p.encoding_aes_key}],
         "api_base": emu_url,
+        "public_url": f"http://127.0.0.1:{port}",
         "store": f"sqlite:///{directory / 'demo.sqlite3'}",
         "api_key": api_key,
     })
@@ -355,8 +373,9 @@ def run(console: Console, *, debug: bool = False) -> bool:
         with console.status("starting the WeChat emulator and the service…"):
             emu = stack.enter_context(EmulatorServer(ticket_interval=None))
             api_key = secrets.token_urlsafe(24)
-            settings = _settings(emu.url, tmp, api_key)
-            server = stack.enter_context(ServiceServer(settings))
+            port = _free_port()
+            settings = _settings(emu.url, tmp, api_key, port)
+            server = stack.enter_context(ServiceServer(settings, port=port))
         store = SQLiteStore(tmp / "demo.sqlite3")
         stack.callback(store.close)
         worker = stack.enter_context(Component(settings.platforms[0], store, api_base=emu.url))

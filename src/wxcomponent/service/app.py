@@ -1,17 +1,26 @@
-"""The service: one ASGI application for every platform a company runs.
+"""The service: two ASGI applications, public and admin, for every platform a company runs.
 
-Routes (``{appid}`` is a component appid; with a single platform the callback URLs and the
-authorization pages also answer without it):
+The **public** application (``{appid}`` is a component appid; with a single platform the
+callback URLs and the pages also answer without it):
 
 * ``/{appid}/events`` — the authorization-event URL; ``/{appid}/messages/{authorizer_appid}``
   — the message URL (``…/messages/$APPID$`` in WeChat's console); see :mod:`wxcomponent.web`;
 * ``/{appid}/authorize`` and ``/{appid}/authorized`` — the authorization pages
-  (:mod:`wxcomponent.service.pages`);
-* ``/api/{appid}/…`` — the internal token API (:mod:`wxcomponent.service.api`);
-* ``/healthz`` (:mod:`wxcomponent.service.health`) and ``/metrics`` (Prometheus).
+  (:mod:`wxcomponent.service.pages`), rate-limited per client address;
+* ``/healthz`` (liveness) and ``/readyz`` (readiness), with no detail.
 
-The background refresher of every platform starts with the application (ASGI lifespan) and
-stops with it; uvicorn turns SIGTERM into that graceful shutdown.
+The **admin** application, for the admin listener only:
+
+* ``/api/{appid}/…`` — tokens, authorization links and the authorizers
+  (:mod:`wxcomponent.service.api`);
+* ``/healthz``, ``/readyz`` (which step of the store failed) and ``/status`` (tickets and
+  refresh failures too; :mod:`wxcomponent.service.health`), ``/metrics`` (Prometheus).
+
+:attr:`Service.app` serves both by listener: a request that came in on one of
+:attr:`Service.admin_ports` gets the admin application, any other the public one (so an
+ASGI server given only the public socket never serves an admin route). The background
+refresher of every platform starts with the application (ASGI lifespan) and stops with it;
+uvicorn turns SIGTERM into that graceful shutdown.
 """
 
 from __future__ import annotations
@@ -20,14 +29,15 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..client import AsyncComponent, AsyncRefresher
 from ..client._shell import http_options
@@ -38,9 +48,12 @@ from ..stores import as_async_store, open_store
 from ..stores.base import AsyncStore, Store
 from ..web import CallbackASGIApp, asgi_app, route
 from .api import TokenAPI
-from .health import HealthTracker
+from .authorization import AuthorizationFlows, tenant_of
+from .health import HealthTracker, probe_store
+from .links import LinkSigner
 from .metrics import Metrics
-from .pages import authorization_result, authorization_start, page
+from .pages import authorization_result, authorization_start, problem
+from .ratelimit import RateLimiter, client_address
 from .settings import ServiceSettings, SettingsError
 
 __all__ = ["Service", "ServiceApp", "create_app", "open_service_store"]
@@ -74,8 +87,10 @@ class Service:
 
     ``store`` replaces the store named by the settings (the caller then closes it);
     ``policy`` and ``callbacks`` tune the token rules and the push handling of every platform;
-    ``clock`` is for tests. :attr:`app` is the ASGI application; serve it with uvicorn or any
-    ASGI server. Register push handlers on the platforms before serving::
+    ``clock`` is for tests (tokens, links, rate limits). :attr:`app` is the ASGI application
+    of both listeners (:attr:`public_app` and :attr:`admin_app` are each alone); serve it
+    with :func:`~wxcomponent.service.serve` or :class:`~wxcomponent.service.ServiceServer`.
+    Register push handlers on the platforms before serving::
 
         service = Service(load_settings("wxcomponent.toml"))
 
@@ -121,10 +136,25 @@ class Service:
             )
         self._refreshers: list[AsyncRefresher] = []
         self._closed = False
+        self.authorizations = AuthorizationFlows(
+            self.platforms, self.aio_store,
+            {c.appid: LinkSigner(c.appid, settings.link_key or c.secret)
+             for c in settings.platforms},
+            settings.public_url, clock)
+        self.authorizations.register()
+        self.page_limiter = RateLimiter(settings.page_rate_limit, clock)
+        self.failure_limiter = RateLimiter(settings.auth_failure_limit, clock)
+        #: The ports of the admin listener (set by the server that binds it).
+        self.admin_ports: set[int] = set()
         self.callbacks: CallbackASGIApp = asgi_app(*self.platforms.values())
         self.starlette = Starlette(routes=self._routes(), lifespan=self._lifespan,
                                    exception_handlers={Exception: _internal_error})
         self.starlette.state.service = self
+        self.admin_starlette = Starlette(routes=self._admin_routes(),
+                                         exception_handlers={Exception: _internal_error})
+        self.admin_starlette.state.service = self
+        self.public_app: ASGIApp = self._proxied(PublicApp(self))
+        self.admin_app: ASGIApp = self._proxied(self.admin_starlette)
         self.app = ServiceApp(self)
 
     def __repr__(self) -> str:
@@ -141,13 +171,26 @@ class Service:
         pushes encrypted with the current key keep being accepted as the previous one."""
         self.component(appid).rotate_aes_key(new_encoding_aes_key)
 
+    async def tenant_of(self, appid: str, *, pre_auth_code: str | None = None,
+                        authorizer_appid: str | None = None) -> str | None:
+        """The tenant of an authorization of platform ``appid``: of the link that created
+        ``pre_auth_code``, else of the stored ``authorizer_appid`` (see
+        :func:`wxcomponent.service.authorization.tenant_of`)."""
+        return await tenant_of(self.aio_store, appid, pre_auth_code=pre_auth_code,
+                               authorizer_appid=authorizer_appid)
+
+    def _proxied(self, app: ASGIApp) -> ASGIApp:
+        proxies = list(self.settings.trusted_proxies)
+        if not proxies:
+            return app
+        return cast(ASGIApp, ProxyHeadersMiddleware(cast(Any, app), trusted_hosts=proxies))
+
     # ------------------------------------------------------------------ routes
 
     def _routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [
-            Route("/healthz", self._healthz, methods=["GET"]),
-            Route("/metrics", self._metrics, methods=["GET"]),
-            *TokenAPI(self.platforms, self.settings.api_key, self.metrics, self._clock).routes(),
+            Route("/healthz", _alive, methods=["GET"]),
+            Route("/readyz", self._ready_public, methods=["GET"]),
             Route("/{platform}/authorize", self._authorize, methods=["GET"]),
             Route("/{platform}/authorized", self._authorized, methods=["GET"]),
         ]
@@ -157,25 +200,69 @@ class Service:
         routes.append(Mount("", app=self.callbacks))  # anything else: the callback app's 404
         return routes
 
+    def _admin_routes(self) -> list[BaseRoute]:
+        api = TokenAPI(self.platforms, self.settings.api_key, self.metrics, self._clock,
+                       failures=self.failure_limiter, flows=self.authorizations,
+                       link_ttl=self.settings.link_ttl)
+        return [
+            Route("/healthz", _alive, methods=["GET"]),
+            Route("/readyz", self._ready_admin, methods=["GET"]),
+            Route("/status", self._status, methods=["GET"]),
+            Route("/metrics", self._metrics, methods=["GET"]),
+            *api.routes(),
+        ]
+
     def _platform_of(self, request: Request) -> AsyncComponent | None:
         appid = request.path_params.get("platform")
         if appid is None:
             return next(iter(self.platforms.values()))
         return self.platforms.get(str(appid))
 
+    def _limited(self, request: Request) -> Response | None:
+        wait = self.page_limiter.take(client_address(request.scope))
+        if not wait:
+            return None
+        return problem(429, "Too many requests from your address; try again in a moment.",
+                       {"Retry-After": str(wait)})
+
     async def _authorize(self, request: Request) -> Response:
+        refused = self._limited(request)
+        if refused is not None:
+            return refused
         component = self._platform_of(request)
         if component is None:
             return _unknown_platform()
-        return await authorization_start(component, request, self.settings.public_url)
+        return await authorization_start(self.authorizations, component, request,
+                                         open_start=self.settings.open_authorize,
+                                         now=self._clock())
 
     async def _authorized(self, request: Request) -> Response:
+        refused = self._limited(request)
+        if refused is not None:
+            return refused
         component = self._platform_of(request)
         if component is None:
             return _unknown_platform()
-        return await authorization_result(component, request)
+        return await authorization_result(self.authorizations, component, request)
 
-    async def _healthz(self, request: Request) -> Response:
+    async def readiness(self) -> dict[str, Any]:
+        """The store's probe: ``{"ok", "read", "write", "error"}`` (see
+        :func:`~wxcomponent.service.health.probe_store`)."""
+        return await probe_store(self.aio_store, next(iter(self.platforms)), self._clock)
+
+    async def _ready_public(self, request: Request) -> Response:
+        ready = (await self.readiness())["ok"]
+        return JSONResponse({"status": "ready" if ready else "unready"},
+                            status_code=200 if ready else 503,
+                            headers={"Cache-Control": "no-store"})
+
+    async def _ready_admin(self, request: Request) -> Response:
+        probe = await self.readiness()
+        return JSONResponse({"status": "ready" if probe["ok"] else "unready", "store": probe},
+                            status_code=200 if probe["ok"] else 503,
+                            headers={"Cache-Control": "no-store"})
+
+    async def _status(self, request: Request) -> Response:
         healthy, report = await self.health.report(self.aio_store, list(self.platforms),
                                                    self.settings.ticket_max_age)
         return JSONResponse(report, status_code=200 if healthy else 503,
@@ -228,6 +315,7 @@ class Service:
             await refresher.stop()
         for component in self.platforms.values():
             await component.aclose()
+        await self.authorizations.wait()
         for http in self._http:
             await http.aclose()
         await self.aio_store.close()
@@ -236,18 +324,14 @@ class Service:
         log.info("stopped")
 
 
-class ServiceApp:
-    """The service's ASGI application: pushes go straight to the callback app (the hot
-    path), everything else (and the lifespan) through the Starlette routes."""
+class PublicApp:
+    """The public application: pushes go straight to the callback app (the hot path),
+    everything else (and the lifespan) through the public Starlette routes."""
 
     def __init__(self, service: Service) -> None:
-        self.service = service
         self._platforms = service.platforms
         self._callbacks = service.callbacks
         self._starlette = service.starlette
-
-    def __repr__(self) -> str:
-        return f"<ServiceApp platforms={sorted(self._platforms)}>"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = route(scope["path"], self._platforms) if scope["type"] == "http" else None
@@ -257,14 +341,40 @@ class ServiceApp:
             await self._starlette(scope, receive, send)
 
 
+class ServiceApp:
+    """The service's ASGI application for both listeners: a request that came in on an admin
+    port (:attr:`Service.admin_ports`) gets the admin application, any other the public one;
+    the lifespan is the service's."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._public = service.public_app
+        self._admin = service.admin_app
+        self._admin_ports = service.admin_ports
+
+    def __repr__(self) -> str:
+        return f"<ServiceApp platforms={sorted(self.service.platforms)}>"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")
+        if server and server[1] in self._admin_ports and scope["type"] != "lifespan":
+            await self._admin(scope, receive, send)
+        else:
+            await self._public(scope, receive, send)
+
+
 def _unknown_platform() -> Response:
-    return page("Not found", "Not found", "<p>No such platform is served here.</p>", 404)
+    return problem(404, "No such platform is served here.")
+
+
+async def _alive(request: Request) -> Response:
+    return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
     log.error("unexpected failure on %s", request.url.path, exc_info=exc)
-    return JSONResponse({"error": "internal", "message": "unexpected failure; see the "
-                                                         "service log"}, status_code=500)
+    return JSONResponse({"error": "unavailable", "message": "temporarily unavailable; try "
+                                                            "again later"}, status_code=503)
 
 
 def create_app(settings: ServiceSettings, **options: Any) -> ServiceApp:

@@ -1,26 +1,36 @@
-"""``/healthz``: is the store reachable, how old is each platform's ticket, which refreshes fail.
+"""Liveness, readiness and the health report.
 
-The answer is 503 when the store cannot be read, when a platform's ticket is older than
-``ticket_max_age`` (WeChat's pushes stopped reaching the service: tokens cannot be renewed
-for long), or when the last refresh of a platform's component token failed. A platform that
-has *never* received a ticket is reported as ``waiting_for_ticket`` and does not fail the
-check: a fresh deployment behind a load balancer that routes only to healthy instances would
-otherwise never receive its first push. Authorizer refresh failures are listed but do not fail
-the check (one merchant's revoked authorization is not the service's illness).
+* **Liveness** (``/healthz`` on both listeners): the process serves requests; always 200.
+* **Readiness** (``/readyz``): the store can be read *and written* now
+  (:func:`probe_store`); 503 otherwise. The public listener answers only the verdict; the
+  admin listener says which step failed and why. A stale ticket does not make an instance
+  unready: a load balancer that took every instance out because WeChat's pushes stopped
+  would make sure they never come back.
+* **The report** (``/status`` on the admin listener): readiness plus each platform's ticket
+  and refresh failures, for monitoring. It is 503 when the store fails, when a platform's
+  ticket is older than ``ticket_max_age`` (WeChat's pushes stopped reaching the service:
+  tokens cannot be renewed for long), or when the last refresh of a platform's component
+  token failed. A platform that has *never* received a ticket is ``waiting_for_ticket``
+  and does not fail it. Authorizer refresh failures are listed but do not fail it (one
+  merchant's revoked authorization is not the service's illness).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..stores.base import AsyncStore
+from ..errors import StoreError
+from ..stores.base import AsyncStore, CachedToken
 
-__all__ = ["HealthTracker"]
+__all__ = ["HealthTracker", "probe_store"]
 
 _STORE_TIMEOUT = 3.0
+_PROBE_TTL = 10.0
 _COMPONENT = "component_access_token"
 
 
@@ -65,21 +75,23 @@ class HealthTracker:
             found = [dict(v) for k, v in self._failures.items() if k[0] == platform]
         return sorted(found, key=lambda item: float(item["at"]))
 
-    async def report(self, store: AsyncStore, platforms: list[str],
-                     ticket_max_age: float) -> tuple[bool, dict[str, Any]]:
-        """(healthy, the JSON report) after reading every platform's ticket from ``store``."""
+    async def report(self, store: AsyncStore, platforms: list[str], ticket_max_age: float,
+                     *, probe: dict[str, Any] | None = None) -> tuple[bool, dict[str, Any]]:
+        """(healthy, the JSON report): the store's probe (:func:`probe_store`, made here
+        unless given), each platform's ticket age and refresh failures."""
+        probe = probe if probe is not None else await probe_store(store, platforms[0],
+                                                                  self._clock)
         now = self._clock()
-        healthy = True
-        store_error: str | None = None
+        healthy = bool(probe["ok"])
         entries: dict[str, Any] = {}
         for appid in platforms:
             entry: dict[str, Any] = {"ticket": "unknown", "ticket_age_seconds": None}
-            if store_error is None:
+            if probe["ok"]:
                 try:
                     ticket = await asyncio.wait_for(store.load_ticket(appid), _STORE_TIMEOUT)
                 except Exception as exc:
-                    store_error = (f"{type(exc).__name__}: {exc}" if str(exc)
-                                   else type(exc).__name__)
+                    probe = {**probe, "ok": False, "error": _describe(exc)}
+                    healthy = False
                 else:
                     if ticket is None:
                         entry["ticket"] = "waiting_for_ticket"
@@ -95,11 +107,50 @@ class HealthTracker:
                 and not component_failed
             healthy = healthy and bool(entry["healthy"])
             entries[appid] = entry
-        if store_error is not None:
-            healthy = False
         report = {
             "status": "ok" if healthy else "unhealthy",
-            "store": {"ok": store_error is None, "error": store_error},
+            "store": probe,
             "platforms": entries,
         }
         return healthy, report
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.TimeoutError):
+        return f"TimeoutError: no answer within {_STORE_TIMEOUT:g}s"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+async def probe_store(store: AsyncStore, appid: str,
+                      clock: Callable[[], float]) -> dict[str, Any]:
+    """Whether the store can be read and written now: ``{"ok", "read", "write", "error"}``.
+
+    It reads the platform's ticket (a durable read), then takes a short lease, writes a
+    value under it, reads it back and releases it (the writes every push and refresh
+    make). Each step has a deadline; the first failure is named in ``error``.
+    """
+    result: dict[str, Any] = {"ok": False, "read": False, "write": False, "error": None}
+    key = f"{appid}:health:{secrets.token_hex(8)}"
+    try:
+        await asyncio.wait_for(store.load_ticket(appid), _STORE_TIMEOUT)
+        result["read"] = True
+        fence = await asyncio.wait_for(store.acquire_lease(key, _PROBE_TTL), _STORE_TIMEOUT)
+        if fence is None:
+            raise StoreError("a fresh lease could not be taken")
+        try:
+            value = secrets.token_hex(8)
+            landed = await asyncio.wait_for(
+                store.set_token(key, CachedToken(value, clock() + _PROBE_TTL, clock()),
+                                fence=fence), _STORE_TIMEOUT)
+            back = await asyncio.wait_for(store.get_token(key), _STORE_TIMEOUT)
+            if not landed or back is None or back.value != value:
+                raise StoreError("a value written could not be read back")
+            await asyncio.wait_for(store.delete_token(key), _STORE_TIMEOUT)
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(store.release_lease(key, fence), _STORE_TIMEOUT)
+        result["write"] = True
+        result["ok"] = True
+    except Exception as exc:
+        result["error"] = _describe(exc)
+    return result

@@ -1,8 +1,15 @@
 """Running the service with uvicorn: in the foreground (``wxcomponent serve``) or on a thread.
 
+One uvicorn server in one event loop listens on two sockets: the public listener
+(``host``/``port``) and the admin listener (``admin_host``/``admin_port``, loopback by
+default); :class:`~wxcomponent.service.app.ServiceApp` answers each with its application.
+Every connection has the settings' ``header_timeout`` and ``body_timeout``
+(:mod:`wxcomponent.service.protocol`), and every log line goes through the redaction of
+:mod:`wxcomponent.service.logs`.
+
 :func:`serve` runs until SIGTERM or SIGINT, lets uvicorn finish the requests in flight and
 the lifespan shutdown stop the refreshers, and returns 0. :class:`ServiceServer` runs the
-service on a background thread on a free loopback port (demos, tests).
+service on a background thread on free loopback ports (demos, tests).
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from typing import Any
 import uvicorn
 
 from .app import Service
+from .logs import RedactingFilter
+from .protocol import guarded_protocol
 from .settings import ServiceSettings
 
 __all__ = ["ServiceServer", "bind", "serve"]
@@ -54,17 +63,22 @@ def _log_config(level: str) -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     config["loggers"]["wxcomponent"] = {"handlers": ["default"], "level": level.upper()
                                         if level != "trace" else "DEBUG", "propagate": False}
+    config.setdefault("filters", {})["redact"] = {"()": RedactingFilter}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("redact")
     return config
 
 
-def _uvicorn(service: Service, *, log_level: str, foreground: bool) -> uvicorn.Server:
+def _uvicorn(service: Service, *, log_level: str, foreground: bool,
+             access_log: bool | None = None) -> uvicorn.Server:
+    settings = service.settings
     config = uvicorn.Config(
         service.app,
         log_config=_log_config(log_level) if foreground else None,
         log_level=log_level,
-        access_log=foreground,
+        access_log=foreground if access_log is None else access_log,
         lifespan="on",
-        http="h11",
+        http=guarded_protocol(settings.header_timeout, settings.body_timeout),
         ws="none",
         loop="asyncio",
         backlog=2048,
@@ -82,16 +96,25 @@ def serve(
     log_level: str | None = None,
     service: Service | None = None,
     sock: socket.socket | None = None,
+    admin_sock: socket.socket | None = None,
 ) -> int:
     """Serve until SIGTERM / SIGINT (graceful), then return 0; non-zero when the application
     did not start (uvicorn's status 3 when the lifespan startup failed).
 
-    ``sock`` is a listening socket to serve on (from :func:`bind`); without it the address of
-    ``host``/``port`` (default: the settings') is bound here.
+    ``sock`` and ``admin_sock`` are listening sockets to serve the public and the admin
+    listener on (from :func:`bind`); without them the addresses of ``host``/``port``
+    (default: the settings') and of ``admin_host``/``admin_port`` are bound here.
     """
     if sock is None:
         sock = bind(host or settings.host, settings.port if port is None else port)
+    if admin_sock is None:
+        try:
+            admin_sock = bind(settings.admin_host, settings.admin_port)
+        except BindError:
+            sock.close()
+            raise
     service = service or Service(settings)
+    service.admin_ports.add(admin_sock.getsockname()[1])
     server = _uvicorn(service, log_level=log_level or settings.log_level, foreground=True)
     stopped_by: list[int] = []
 
@@ -102,13 +125,14 @@ def serve(
     # found before it started: with these, a graceful stop ends the process with status 0.
     previous = {sig: signal.signal(sig, remember) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        server.run(sockets=[sock])
+        server.run(sockets=[sock, admin_sock])
     except SystemExit as exit_:  # how uvicorn reports a failed startup
         return exit_.code if isinstance(exit_.code, int) else 1
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         sock.close()
+        admin_sock.close()
     return 0 if server.started else 1
 
 
@@ -120,8 +144,8 @@ class _Thread:
     thread: threading.Thread
 
     @classmethod
-    def launch(cls, server: uvicorn.Server, sock: socket.socket) -> _Thread:
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+    def launch(cls, server: uvicorn.Server, sockets: list[socket.socket]) -> _Thread:
+        thread = threading.Thread(target=server.run, kwargs={"sockets": sockets},
                                   name="wxcomponent-service", daemon=True)
         thread.start()
         return cls(server, thread)
@@ -143,10 +167,13 @@ class _Thread:
 
 
 class ServiceServer:
-    """The service on a background thread, on a free loopback port unless told otherwise::
+    """The service on a background thread, on free loopback ports unless told otherwise::
 
         with ServiceServer(settings) as server:
-            httpx.get(server.url + "/healthz")
+            httpx.post(server.url + "/wx0123456789abcdef/events", ...)   # public listener
+            httpx.get(server.admin_url + "/readyz")                       # admin listener
+
+    ``access_log`` turns uvicorn's access log on (through the service's redaction).
     """
 
     def __init__(
@@ -155,28 +182,52 @@ class ServiceServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        admin_host: str = "127.0.0.1",
+        admin_port: int = 0,
         log_level: str = "warning",
+        access_log: bool = False,
     ) -> None:
         self.service = (settings_or_service if isinstance(settings_or_service, Service)
                         else Service(settings_or_service))
         self.host = host
         self.port = port
+        self.admin_host = admin_host
+        self.admin_port = admin_port
         self.log_level = log_level
+        self.access_log = access_log
         self._running: _Thread | None = None
+
+    @staticmethod
+    def _url(host: str, port: int) -> str:
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}"
 
     @property
     def url(self) -> str:
-        """The base URL, e.g. ``http://127.0.0.1:54321``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        """The public listener's base URL, e.g. ``http://127.0.0.1:54321``."""
+        return self._url(self.host, self.port)
+
+    @property
+    def admin_url(self) -> str:
+        """The admin listener's base URL."""
+        return self._url(self.admin_host, self.admin_port)
 
     def start(self, timeout: float = 15.0) -> ServiceServer:
-        """Bind, serve on a daemon thread and wait until the application started."""
+        """Bind both listeners, serve on a daemon thread and wait until the application
+        started."""
         if self._running is None:
             sock = bind(self.host, self.port)
+            try:
+                admin_sock = bind(self.admin_host, self.admin_port)
+            except BindError:
+                sock.close()
+                raise
             self.port = sock.getsockname()[1]
-            server = _uvicorn(self.service, log_level=self.log_level, foreground=False)
-            self._running = _Thread.launch(server, sock)
+            self.admin_port = admin_sock.getsockname()[1]
+            self.service.admin_ports.add(self.admin_port)
+            server = _uvicorn(self.service, log_level=self.log_level, foreground=False,
+                              access_log=self.access_log)
+            self._running = _Thread.launch(server, [sock, admin_sock])
             if not self._running.wait_started(timeout):
                 self.stop()
                 raise RuntimeError(f"the service did not start on {self.url}")

@@ -2,11 +2,21 @@
 
 A file looks like this (every key but the platforms' is optional)::
 
-    host = "0.0.0.0"
+    host = "0.0.0.0"                           # the public listener: callbacks and pages
     port = 8000
-    public_url = "https://wx.example.com"      # base of the redirect_uri of the authorization
+    admin_host = "127.0.0.1"                   # the admin listener: token API, links, metrics
+    admin_port = 8001
+    public_url = "https://wx.example.com"      # base URL of the pages (off without it)
     api_base = "https://api.weixin.qq.com"     # the emulator's URL for local runs
-    api_key = "a long random string"           # bearer key of the internal token API
+    api_key = "a long random string"           # bearer key of the admin API
+    link_key = "another long random string"    # signs authorization links (default: derived)
+    link_ttl = 604800                          # default lifetime of a link, seconds
+    open_authorize = false                     # true: /authorize also without a link
+    trusted_proxies = ["10.0.0.0/8"]           # whose X-Forwarded-For is believed
+    page_rate_limit = 30                       # page requests per minute per client address
+    auth_failure_limit = 10                    # failed bearer keys per minute per address
+    header_timeout = 10                        # seconds to send the request head
+    body_timeout = 10                          # seconds to send the body after the head
     store = "sqlite:///./wxcomponent.sqlite3"  # or "redis://host:6379/0"
     durable_store = "sqlite:///./wxcomponent-durable.sqlite3"   # beside redis:// only
     refresh_interval = 60                      # seconds between refresher rounds; 0: off
@@ -20,10 +30,9 @@ A file looks like this (every key but the platforms' is optional)::
     encoding_aes_key = "…43 characters…"
     previous_encoding_aes_key = "…"            # during a key rotation
 
-Environment variables override the file key by key: ``WXCOMPONENT_HOST``, ``WXCOMPONENT_PORT``,
-``WXCOMPONENT_PUBLIC_URL``, ``WXCOMPONENT_API_BASE``, ``WXCOMPONENT_AUTH_BASE``,
-``WXCOMPONENT_API_KEY``, ``WXCOMPONENT_STORE``, ``WXCOMPONENT_DURABLE_STORE``,
-``WXCOMPONENT_REFRESH_INTERVAL``, ``WXCOMPONENT_TICKET_MAX_AGE``, ``WXCOMPONENT_LOG_LEVEL``;
+Environment variables override the file key by key: ``WXCOMPONENT_`` and the key in capitals
+(``WXCOMPONENT_HOST``, ``WXCOMPONENT_ADMIN_PORT``, ``WXCOMPONENT_LINK_KEY``, …; a list such
+as ``trusted_proxies`` is comma-separated, a boolean is ``true``/``false``);
 the first platform's ``WXCOMPONENT_APPID``, ``WXCOMPONENT_SECRET``, ``WXCOMPONENT_TOKEN``,
 ``WXCOMPONENT_ENCODING_AES_KEY``, ``WXCOMPONENT_PREVIOUS_ENCODING_AES_KEY``; any platform's
 ``WXCOMPONENT_PLATFORMS_<N>_<KEY>`` (``N`` from 0). ``WXCOMPONENT_CONFIG`` names the file.
@@ -36,6 +45,7 @@ and, for a value from the environment, the variable. Reading a file needs Python
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import math
 import os
 import re
@@ -63,10 +73,16 @@ DEFAULT_STORE = "sqlite:///./wxcomponent.sqlite3"
 WECHAT_API = "https://api.weixin.qq.com"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
-_SERVICE_KEYS = ("host", "port", "public_url", "api_base", "auth_base", "api_key", "store",
-                 "durable_store", "refresh_interval", "ticket_max_age", "log_level")
+_SERVICE_KEYS = ("host", "port", "admin_host", "admin_port", "public_url", "api_base",
+                 "auth_base", "api_key", "link_key", "link_ttl", "open_authorize",
+                 "trusted_proxies", "page_rate_limit", "auth_failure_limit", "header_timeout",
+                 "body_timeout", "store", "durable_store", "refresh_interval", "ticket_max_age",
+                 "log_level")
 _PLATFORM_KEYS = ("appid", "secret", "token", "encoding_aes_key", "previous_encoding_aes_key")
 _MIN_API_KEY = 16
+_MIN_LINK_KEY = 32
+#: The longest lifetime of an authorization link (30 days).
+MAX_LINK_TTL = 30 * 86400.0
 
 
 class SettingsError(ConfigurationError):
@@ -78,9 +94,21 @@ class ServiceSettings:
     """Everything the service needs, validated. ``repr`` shows no secret.
 
     ``platforms`` holds one :class:`~wxcomponent.ComponentConfig` per third-party platform.
-    ``api_key`` is the bearer key of the token API (the API is off without one).
-    ``public_url`` is the base URL the service is reached at from browsers (the
-    authorization's ``redirect_uri`` is built on it; without it, on the request's own URL).
+
+    Two listeners: ``host``/``port`` is the **public** one (callback URLs, the authorization
+    pages, a bare ``/healthz`` and ``/readyz``); ``admin_host``/``admin_port`` the **admin**
+    one (the token API, authorization links, the authorizers' listing, ``/metrics`` and the
+    detailed health), on loopback by default. ``api_key`` is the bearer key of the admin API
+    (off without one).
+
+    ``public_url`` is the base URL browsers reach the public listener at; the authorization
+    pages are off without it (a ``redirect_uri`` is never built from a request's ``Host``).
+    ``link_key`` signs authorization links (without it, a key derived from each platform's
+    app secret); ``link_ttl`` is a link's default lifetime; ``open_authorize`` serves
+    ``/authorize`` without a link. ``trusted_proxies`` are the addresses or networks whose
+    ``X-Forwarded-For`` names the client; ``page_rate_limit`` and ``auth_failure_limit`` are
+    per client address and minute (0: off); ``header_timeout`` and ``body_timeout`` close
+    connections whose request head or body is not complete in time.
     """
 
     platforms: tuple[ComponentConfig, ...]
@@ -91,7 +119,17 @@ class ServiceSettings:
     api_key: str | None = field(default=None, repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
+    admin_host: str = "127.0.0.1"
+    admin_port: int = 8001
     public_url: str | None = None
+    link_key: str | None = field(default=None, repr=False)
+    link_ttl: float = 7 * 86400.0
+    open_authorize: bool = False
+    trusted_proxies: tuple[str, ...] = ()
+    page_rate_limit: int = 30
+    auth_failure_limit: int = 10
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
     refresh_interval: float = 60.0
     ticket_max_age: float = 12 * 3600.0
     log_level: str = "info"
@@ -105,6 +143,9 @@ class ServiceSettings:
                 raise SettingsError(f"platforms[{index}].appid",
                                     f"{platform.appid} is configured twice")
             seen.add(platform.appid)
+        if self.port == self.admin_port and self.port != 0:
+            raise SettingsError("admin_port", f"must differ from port ({self.port}): the "
+                                              "admin listener is a listener of its own")
 
     def platform(self, appid: str | None = None) -> ComponentConfig:
         """The platform ``appid`` (the only one when ``appid`` is None and there is one)."""
@@ -121,10 +162,12 @@ class ServiceSettings:
 
     def __repr__(self) -> str:
         key = "'***'" if self.api_key else "None"
+        link_key = "'***'" if self.link_key else "None"
         return (f"ServiceSettings(platforms={list(self.platforms)!r}, "
                 f"store={shown_url(self.store)!r}, api_base={self.api_base!r}, "
-                f"api_key={key}, host={self.host!r}, port={self.port}, "
-                f"public_url={self.public_url!r})")
+                f"api_key={key}, link_key={link_key}, host={self.host!r}, port={self.port}, "
+                f"admin_host={self.admin_host!r}, admin_port={self.admin_port}, "
+                f"public_url={self.public_url!r}, open_authorize={self.open_authorize})")
 
 
 def shown_url(url: str) -> str:
@@ -176,6 +219,8 @@ def read_toml(path: Path) -> dict[str, Any]:
                                    "environment variables")
 
 
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
 _INDEXED = re.compile(r"PLATFORMS_(\d{1,3})_(.+)")
 
 
@@ -251,6 +296,36 @@ class _Reader:
             raise self.fail(key, f"must be at most {maximum:g}")
         return float(value)
 
+    def flag(self, key: str, value: object, default: bool) -> bool:
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+            return value.strip().lower() in _TRUE
+        raise self.fail(key, "must be true or false")
+
+    def networks(self, key: str, value: object) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        items: list[object]
+        if isinstance(value, str):
+            items = [part.strip() for part in value.split(",") if part.strip()]
+        elif isinstance(value, list):
+            items = list(value)
+        else:
+            raise self.fail(key, "must be a list of addresses or networks")
+        found: list[str] = []
+        for item in items:
+            if not isinstance(item, str):
+                raise self.fail(key, "must be a list of addresses or networks (strings)")
+            try:
+                found.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+            except ValueError:
+                raise self.fail(key, f"{item[:60]!r} is not an IP address or network "
+                                     "such as 10.0.0.0/8") from None
+        return tuple(found)
+
     def url(self, key: str, value: object, *, schemes: tuple[str, ...] = ("http", "https"),
             optional: bool = True) -> str | None:
         text = self.text(key, value, optional=optional)
@@ -287,6 +362,9 @@ def settings_from_mapping(
     api_key = read.text("api_key", data.get("api_key"))
     if api_key is not None and len(api_key) < _MIN_API_KEY:
         raise read.fail("api_key", f"must be at least {_MIN_API_KEY} characters")
+    link_key = read.text("link_key", data.get("link_key"))
+    if link_key is not None and len(link_key) < _MIN_LINK_KEY:
+        raise read.fail("link_key", f"must be at least {_MIN_LINK_KEY} characters")
     log_level = (read.text("log_level", data.get("log_level")) or "info").lower()
     if log_level not in LOG_LEVELS:
         raise read.fail("log_level", f"must be one of {', '.join(LOG_LEVELS)}")
@@ -298,15 +376,34 @@ def settings_from_mapping(
         auth_base=read.url("auth_base", data.get("auth_base")),
         api_key=api_key,
         host=read.text("host", data.get("host")) or "127.0.0.1",
-        port=int(read.number("port", data.get("port", 8000), minimum=0, maximum=65535,
-                             integer=True)),
+        port=_port(read, "port", data.get("port", 8000)),
+        admin_host=read.text("admin_host", data.get("admin_host")) or "127.0.0.1",
+        admin_port=_port(read, "admin_port", data.get("admin_port", 8001)),
         public_url=read.url("public_url", data.get("public_url")),
+        link_key=link_key,
+        link_ttl=read.number("link_ttl", data.get("link_ttl", 7 * 86400.0), minimum=60,
+                             maximum=MAX_LINK_TTL),
+        open_authorize=read.flag("open_authorize", data.get("open_authorize"), False),
+        trusted_proxies=read.networks("trusted_proxies", data.get("trusted_proxies")),
+        page_rate_limit=int(read.number("page_rate_limit", data.get("page_rate_limit", 30),
+                                        minimum=0, maximum=100_000, integer=True)),
+        auth_failure_limit=int(read.number("auth_failure_limit",
+                                           data.get("auth_failure_limit", 10), minimum=0,
+                                           maximum=100_000, integer=True)),
+        header_timeout=read.number("header_timeout", data.get("header_timeout", 10.0),
+                                   minimum=0.05, maximum=600),
+        body_timeout=read.number("body_timeout", data.get("body_timeout", 10.0),
+                                 minimum=0.05, maximum=600),
         refresh_interval=read.number("refresh_interval", data.get("refresh_interval", 60.0),
                                      minimum=0),
         ticket_max_age=read.number("ticket_max_age", data.get("ticket_max_age", 43200.0),
                                    minimum=1),
         log_level=log_level,
     )
+
+
+def _port(read: _Reader, key: str, value: object) -> int:
+    return int(read.number(key, value, minimum=0, maximum=65535, integer=True))
 
 
 def _platforms(read: _Reader, raw: object) -> tuple[ComponentConfig, ...]:
