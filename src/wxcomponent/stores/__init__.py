@@ -21,7 +21,16 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import ConfigurationError, InvalidArgument
 from ._aio import as_async_store
-from .base import AsyncStore, AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
+from .base import (
+    AsyncStore,
+    AuthorizerRecord,
+    AuthorizerStatus,
+    CachedToken,
+    Job,
+    JobState,
+    Store,
+    Ticket,
+)
 from .memory import AsyncMemoryStore, MemoryStore
 from .redis import AsyncRedisStore, RedisStore  # imports redis-py only when a store is made
 from .sqlite import AsyncSQLiteStore, SQLiteStore
@@ -34,6 +43,8 @@ __all__ = [
     "AuthorizerRecord",
     "AuthorizerStatus",
     "CachedToken",
+    "Job",
+    "JobState",
     "MemoryStore",
     "RedisStore",
     "SQLiteStore",

@@ -86,6 +86,14 @@ class AsyncOverSync:
         """See :meth:`Store.mark_revoked`."""
         return await self._call(self._store.mark_revoked, component_appid, authorizer_appid)
 
+    async def set_authorizer_tenant(
+        self, component_appid: str, authorizer_appid: str, tenant: str | None
+    ) -> bool:
+        """See :meth:`Store.set_authorizer_tenant`."""
+        return await self._call(
+            self._store.set_authorizer_tenant, component_appid, authorizer_appid, tenant
+        )
+
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`Store.get_token`."""
         return await self._call(self._store.get_token, key)

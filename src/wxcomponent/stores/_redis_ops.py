@@ -16,7 +16,7 @@ Key layout (``p`` is the prefix, ``c`` a component appid, ``a`` an authorizer ap
 never contain ``:``, so no appid can spell another platform's key)::
 
     p:c:ticket                  hash: value, created_at, received_at
-    p:c:authorizer:a            hash: refresh_token, status, func_info, *_at
+    p:c:authorizer:a            hash: refresh_token, status, func_info, *_at, tenant
     p:c:authorizers             sorted set of every authorizer appid (score 0: lexical order)
     p:c:authorizers:<status>    the same, by status
     p:c:mirror-epoch            counter bumped by every write of a durable authorizer record
@@ -87,11 +87,17 @@ return 1
 """)
 
 # KEYS: record, all, authorized, revoked, epoch.
-# ARGV: appid, expected epoch ('' = any), status, then field/value pairs of the record.
+# ARGV: appid, expected epoch ('' = any), status, keep the stored tenant when the new one is
+# empty ('1' or '0'), then field/value pairs of the record (the tenant's last).
 SAVE_AUTHORIZER = Script("""
 if ARGV[2] ~= '' and (redis.call('GET', KEYS[5]) or '0') ~= ARGV[2] then return 0 end
+local tenant = ARGV[#ARGV]
+if ARGV[4] == '1' and tenant == '' then
+  tenant = redis.call('HGET', KEYS[1], 'tenant') or ''
+end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5, #ARGV - 2))
+redis.call('HSET', KEYS[1], 'tenant', tenant)
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 if ARGV[3] == 'revoked' then
   redis.call('ZADD', KEYS[4], 0, ARGV[1])
@@ -116,6 +122,13 @@ local current = redis.call('HGET', KEYS[1], 'refresh_token')
 if not current then return 0 end
 if ARGV[1] == '1' and current ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'refresh_token', ARGV[3], 'updated_at', ARGV[4])
+return 1
+""")
+
+# KEYS: record. ARGV: tenant ('' = none), updated_at.
+SET_TENANT = Script("""
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'updated_at', ARGV[2])
 return 1
 """)
 
@@ -221,7 +234,7 @@ def unpack_token(raw: Any) -> CachedToken:
 
 
 def encode_record(record: AuthorizerRecord) -> list[str]:
-    """Field/value pairs of an authorizer record's hash."""
+    """Field/value pairs of an authorizer record's hash (the tenant last; '' for none)."""
     return [
         "refresh_token", record.refresh_token,
         "status", record.status,
@@ -229,6 +242,7 @@ def encode_record(record: AuthorizerRecord) -> list[str]:
         "authorized_at", _num(record.authorized_at),
         "updated_at", _num(record.updated_at),
         "revoked_at", "" if record.revoked_at is None else _num(record.revoked_at),
+        "tenant", record.tenant or "",
     ]  # fmt: skip
 
 
@@ -245,6 +259,7 @@ def decode_record(c: str, a: str, fields: dict[str, str]) -> AuthorizerRecord:
             authorized_at=float(fields["authorized_at"]),
             updated_at=float(fields["updated_at"]),
             revoked_at=float(fields["revoked_at"]) if fields["revoked_at"] else None,
+            tenant=fields.get("tenant") or None,  # absent in records of older versions
         )
     except (KeyError, ValueError) as exc:
         raise StoreCorrupt(f"Redis holds an unreadable record of authorizer {a}") from exc
@@ -435,9 +450,14 @@ class RedisOps:
 
     # -------------------------------------------------------------- authorizers
 
-    def _save_record(self, record: AuthorizerRecord, epoch: str) -> Op[Any]:
+    def _save_record(
+        self, record: AuthorizerRecord, epoch: str, *, keep_tenant: bool = False
+    ) -> Op[Any]:
         keys = self._record_keys(record.component_appid, record.authorizer_appid)
-        args = (record.authorizer_appid, epoch, record.status, *encode_record(record))
+        args = (
+            record.authorizer_appid, epoch, record.status, int(keep_tenant),
+            *encode_record(record),
+        )  # fmt: skip
         return _eval(SAVE_AUTHORIZER, keys, args)
 
     def _invalidate(self, c: str, a: str) -> Op[Any]:
@@ -466,7 +486,7 @@ class RedisOps:
             c, a = record.component_appid, record.authorizer_appid
             yield from self._write_through(c, a, DurableCall("save_authorizer", (record,)))
         else:
-            yield from self._save_record(record, "")
+            yield from self._save_record(record, "", keep_tenant=True)
 
     def get_authorizer(self, c: str, a: str) -> Op[AuthorizerRecord | None]:
         """See :meth:`Store.get_authorizer`."""
@@ -526,6 +546,15 @@ class RedisOps:
         keys = self._record_keys(c, a)[:4]
         args = (a, _num(self.clock()))
         return bool((yield from _eval(MARK_REVOKED, (keys[0], keys[2], keys[3]), args)))
+
+    def set_authorizer_tenant(self, c: str, a: str, tenant: str | None) -> Op[bool]:
+        """See :meth:`Store.set_authorizer_tenant`."""
+        valid.tenant_args(c, a, tenant)
+        if self.durable:
+            call = DurableCall("set_authorizer_tenant", (c, a, tenant))
+            return bool((yield from self._write_through(c, a, call)))
+        args = (tenant or "", _num(self.clock()))
+        return bool((yield from _eval(SET_TENANT, (self.record_key(c, a),), args)))
 
     # -------------------------------------------------------------- tokens
 

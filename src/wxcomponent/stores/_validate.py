@@ -26,6 +26,7 @@ __all__ = [
     "check_record",
     "check_secret",
     "check_status",
+    "check_tenant",
     "check_token",
     "check_ttl",
 ]
@@ -36,6 +37,8 @@ STATUSES: tuple[str, ...] = get_args(AuthorizerStatus)
 MAX_KEY_LENGTH = 512
 #: Longest appid accepted (WeChat's are 18 characters).
 MAX_APPID_LENGTH = 128
+#: Longest tenant reference accepted.
+MAX_TENANT_LENGTH = 128
 #: ``created_at`` must be exactly representable as a double (Redis compares it in Lua).
 _MAX_EXACT_INT = 2**53
 
@@ -82,6 +85,20 @@ def check_secret(name: str, value: object) -> str:
         raise InvalidArgument(name, f"must be a string, not {_kind(value)}")
     if not value:
         raise InvalidArgument(name, "must not be empty")
+    return value
+
+
+def check_tenant(value: object, name: str = "tenant") -> str | None:
+    """None, or a tenant reference: 1 to 128 printable characters."""
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise InvalidArgument(name, f"must be a string or None, not {_kind(value)}")
+    if not value or len(value) > MAX_TENANT_LENGTH or not value.isprintable():
+        raise InvalidArgument(
+            name,
+            f"must be 1 to {MAX_TENANT_LENGTH} printable characters, got {value[:40]!r}",
+        )
     return value
 
 
@@ -178,6 +195,7 @@ def check_record(record: object) -> AuthorizerRecord:
     _check_time("authorized_at", record.authorized_at)
     _check_time("updated_at", record.updated_at)
     _check_time("revoked_at", record.revoked_at, optional=True)
+    check_tenant(record.tenant)
     if type(func_info) is not tuple:
         from dataclasses import replace
 
@@ -201,6 +219,12 @@ def authorizer_args(component_appid: object, authorizer_appid: object) -> None:
     """Arguments naming one authorizer (``get_authorizer``, ``mark_revoked``)."""
     check_appid("component_appid", component_appid)
     check_appid("authorizer_appid", authorizer_appid)
+
+
+def tenant_args(component_appid: object, authorizer_appid: object, tenant: object) -> None:
+    """Arguments of ``set_authorizer_tenant``."""
+    authorizer_args(component_appid, authorizer_appid)
+    check_tenant(tenant)
 
 
 def list_args(component_appid: object, status: object, after: object, limit: object) -> None:

@@ -26,11 +26,15 @@ __all__ = [
     "AuthorizerRecord",
     "AuthorizerStatus",
     "CachedToken",
+    "Job",
+    "JobState",
     "Store",
     "Ticket",
 ]
 
 AuthorizerStatus = Literal["authorized", "revoked"]
+#: Where a queued job stands: waiting (or claimed), finished, or given up.
+JobState = Literal["pending", "done", "dead"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,13 @@ class Ticket:
 
 @dataclass(frozen=True)
 class AuthorizerRecord:
-    """An account that authorized the platform, with its (secret) refresh token."""
+    """An account that authorized the platform, with its (secret) refresh token.
+
+    ``tenant`` is the platform's own reference of the customer whose authorization link brought
+    the account (at most 128 printable characters; not a secret), or None. Saving a record
+    whose ``tenant`` is None keeps the tenant already stored: a new code exchange or a rotated
+    refresh token never drops it; :meth:`Store.set_authorizer_tenant` changes or clears it.
+    """
 
     component_appid: str
     authorizer_appid: str
@@ -61,6 +71,7 @@ class AuthorizerRecord:
     authorized_at: float = 0.0
     updated_at: float = 0.0
     revoked_at: float | None = None
+    tenant: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -68,7 +79,8 @@ class AuthorizerRecord:
             f"authorizer_appid={self.authorizer_appid!r}, "
             f"refresh_token={redact(self.refresh_token)}, status={self.status!r}, "
             f"func_info={self.func_info!r}, authorized_at={self.authorized_at}, "
-            f"updated_at={self.updated_at}, revoked_at={self.revoked_at})"
+            f"updated_at={self.updated_at}, revoked_at={self.revoked_at}, "
+            f"tenant={self.tenant!r})"
         )
 
 
@@ -87,6 +99,44 @@ class CachedToken:
         )
 
 
+@dataclass(frozen=True)
+class Job:
+    """A job of a store's durable queue (see :meth:`Store.enqueue`).
+
+    ``id`` grows with every enqueue in a store, so it is the order of enqueueing. Jobs of one
+    ``(component_appid, topic, group)`` run one at a time, oldest first; groups proceed
+    independently. ``payload`` is opaque to the store and never shown in the repr.
+    ``attempts`` counts the claims; ``claim`` is the fence of the current claim (None when the
+    job is not claimed), which :meth:`Store.ack_job`, :meth:`Store.retry_job` and
+    :meth:`Store.bury_job` must present. ``key`` is the idempotency key given to
+    :meth:`Store.enqueue`, if any.
+    """
+
+    id: int
+    component_appid: str
+    topic: str
+    group: str
+    payload: bytes = field(repr=False)
+    state: JobState
+    attempts: int
+    available_at: float
+    created_at: float
+    updated_at: float
+    last_error: str
+    key: str | None
+    claim: int | None
+
+    def __repr__(self) -> str:
+        return (
+            f"Job(id={self.id}, component_appid={self.component_appid!r}, "
+            f"topic={self.topic!r}, group={self.group!r}, payload=<{len(self.payload)} bytes>, "
+            f"state={self.state!r}, attempts={self.attempts}, "
+            f"available_at={self.available_at}, created_at={self.created_at}, "
+            f"updated_at={self.updated_at}, last_error={self.last_error!r}, key={self.key!r}, "
+            f"claim={self.claim})"
+        )
+
+
 @runtime_checkable
 class Store(Protocol):
     """The synchronous store protocol. Every backend implements it and passes one contract."""
@@ -102,7 +152,10 @@ class Store(Protocol):
 
     # durable: authorizers
     def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid``."""
+        """Insert or replace the record of ``record.authorizer_appid``.
+
+        A record whose ``tenant`` is None keeps the tenant already stored.
+        """
         ...
 
     def get_authorizer(
@@ -139,6 +192,15 @@ class Store(Protocol):
 
     def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
         """Mark the authorizer revoked (keeping its record); False if there is none."""
+        ...
+
+    def set_authorizer_tenant(
+        self, component_appid: str, authorizer_appid: str, tenant: str | None
+    ) -> bool:
+        """Set (or, with None, clear) the tenant of an authorizer; False if there is no record.
+
+        ``updated_at`` moves to now; nothing else of the record changes.
+        """
         ...
 
     # volatile
@@ -215,6 +277,12 @@ class AsyncStore(Protocol):
 
     async def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
         """See :meth:`Store.mark_revoked`."""
+        ...
+
+    async def set_authorizer_tenant(
+        self, component_appid: str, authorizer_appid: str, tenant: str | None
+    ) -> bool:
+        """See :meth:`Store.set_authorizer_tenant`."""
         ...
 
     async def get_token(self, key: str) -> CachedToken | None:

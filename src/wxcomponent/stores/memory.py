@@ -73,14 +73,20 @@ class MemoryStore:
     # ------------------------------------------------------------------ authorizers
 
     def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid``."""
+        """Insert or replace the record of ``record.authorizer_appid``.
+
+        A record whose ``tenant`` is None keeps the tenant already stored.
+        """
         record = valid.check_record(record)
         with self._lock:
             records = self._authorizers.setdefault(record.component_appid, {})
-            if record.authorizer_appid not in records:
+            current = records.get(record.authorizer_appid)
+            if current is None:
                 bisect.insort(
                     self._order.setdefault(record.component_appid, []), record.authorizer_appid
                 )
+            elif record.tenant is None and current.tenant is not None:
+                record = replace(record, tenant=current.tenant)
             records[record.authorizer_appid] = record
 
     def get_authorizer(
@@ -149,6 +155,19 @@ class MemoryStore:
                 records[authorizer_appid] = replace(
                     record, status="revoked", revoked_at=now, updated_at=now
                 )
+            return True
+
+    def set_authorizer_tenant(
+        self, component_appid: str, authorizer_appid: str, tenant: str | None
+    ) -> bool:
+        """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
+        valid.tenant_args(component_appid, authorizer_appid, tenant)
+        with self._lock:
+            records = self._authorizers.get(component_appid, {})
+            record = records.get(authorizer_appid)
+            if record is None:
+                return False
+            records[authorizer_appid] = replace(record, tenant=tenant, updated_at=self._clock())
             return True
 
     # ------------------------------------------------------------------ tokens

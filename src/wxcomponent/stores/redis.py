@@ -304,7 +304,8 @@ class RedisStore(_RedisBase):
         return self._run(self._ops.load_ticket(component_appid))
 
     def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid``."""
+        """Insert or replace the record of ``record.authorizer_appid`` (a ``tenant`` of None
+        keeps the stored one)."""
         self._run(self._ops.save_authorizer(record))
 
     def get_authorizer(
@@ -341,6 +342,13 @@ class RedisStore(_RedisBase):
     def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
         """Mark the authorizer revoked (keeping its record); False if there is none."""
         return self._run(self._ops.mark_revoked(component_appid, authorizer_appid))
+
+    def set_authorizer_tenant(
+        self, component_appid: str, authorizer_appid: str, tenant: str | None
+    ) -> bool:
+        """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
+        op = self._ops.set_authorizer_tenant(component_appid, authorizer_appid, tenant)
+        return self._run(op)
 
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
@@ -485,6 +493,13 @@ class AsyncRedisStore(_RedisBase):
     async def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
         """See :meth:`RedisStore.mark_revoked`."""
         return await self._run(self._ops.mark_revoked(component_appid, authorizer_appid))
+
+    async def set_authorizer_tenant(
+        self, component_appid: str, authorizer_appid: str, tenant: str | None
+    ) -> bool:
+        """See :meth:`RedisStore.set_authorizer_tenant`."""
+        op = self._ops.set_authorizer_tenant(component_appid, authorizer_appid, tenant)
+        return await self._run(op)
 
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`RedisStore.get_token`."""

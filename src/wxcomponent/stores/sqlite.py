@@ -18,7 +18,8 @@ tables than ours.
 (a read, or a ticket, token or lease write nobody else is making) runs inline on the event
 loop: tens of microseconds, less than a hop to a thread. Every call that commits with
 ``synchronous=FULL`` (:meth:`~SQLiteStore.save_authorizer`,
-:meth:`~SQLiteStore.replace_refresh_token`, :meth:`~SQLiteStore.mark_revoked`), the first
+:meth:`~SQLiteStore.replace_refresh_token`, :meth:`~SQLiteStore.mark_revoked`,
+:meth:`~SQLiteStore.set_authorizer_tenant`), the first
 call (which creates or upgrades the schema), :meth:`~SQLiteStore.close`, and any call that
 would wait for another thread's or process's lock run on a worker thread instead, so the
 event loop waits neither for a lock nor for the fsync of a ``FULL`` commit. One sync can
@@ -89,6 +90,13 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             )""",
         ),
     ),
+    (
+        2,
+        (
+            # The customer of the platform whose authorization link brought the account.
+            "ALTER TABLE authorizers ADD COLUMN tenant TEXT",
+        ),
+    ),
 )
 
 #: The schema version this code writes.
@@ -96,7 +104,7 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _RECORD_COLUMNS = (
     "component_appid, authorizer_appid, refresh_token, status, func_info, "
-    "authorized_at, updated_at, revoked_at"
+    "authorized_at, updated_at, revoked_at, tenant"
 )
 _GET_TOKEN = "SELECT value, expires_at, obtained_at FROM tokens WHERE key = ?"
 _HOLDS = "SELECT 1 FROM leases WHERE key = ? AND fence = ? AND held_until > ?"
@@ -132,7 +140,7 @@ if hasattr(os, "register_at_fork"):
 
 
 def _record(row: tuple[object, ...]) -> AuthorizerRecord:
-    c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at = row
+    c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant = row
     return AuthorizerRecord(
         component_appid=str(c),
         authorizer_appid=str(a),
@@ -142,6 +150,7 @@ def _record(row: tuple[object, ...]) -> AuthorizerRecord:
         authorized_at=float(authorized_at),  # type: ignore[arg-type]
         updated_at=float(updated_at),  # type: ignore[arg-type]
         revoked_at=None if revoked_at is None else float(revoked_at),  # type: ignore[arg-type]
+        tenant=None if tenant is None else str(tenant),
     )
 
 
@@ -415,7 +424,10 @@ class SQLiteStore:
     # ------------------------------------------------------------------ authorizers
 
     def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid``."""
+        """Insert or replace the record of ``record.authorizer_appid``.
+
+        A record whose ``tenant`` is None keeps the tenant already stored.
+        """
         record = valid.check_record(record)
         values = (
             record.component_appid,
@@ -426,12 +438,18 @@ class SQLiteStore:
             float(record.authorized_at),
             float(record.updated_at),
             None if record.revoked_at is None else float(record.revoked_at),
+            record.tenant,
         )
 
         def body(conn: sqlite3.Connection, now: float) -> None:
             conn.execute(
-                f"INSERT OR REPLACE INTO authorizers ({_RECORD_COLUMNS}) "  # noqa: S608 (constant)
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO authorizers ({_RECORD_COLUMNS}) "  # noqa: S608 (constant)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
+                "refresh_token = excluded.refresh_token, status = excluded.status, "
+                "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
+                "updated_at = excluded.updated_at, revoked_at = excluded.revoked_at, "
+                "tenant = COALESCE(excluded.tenant, authorizers.tenant)",
                 values,
             )
 
@@ -530,6 +548,22 @@ class SQLiteStore:
                     (now, now, component_appid, authorizer_appid),
                 )
             return True
+
+        return self._write(body)
+
+    def set_authorizer_tenant(
+        self, component_appid: str, authorizer_appid: str, tenant: str | None
+    ) -> bool:
+        """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
+        valid.tenant_args(component_appid, authorizer_appid, tenant)
+
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            cursor = conn.execute(
+                "UPDATE authorizers SET tenant = ?, updated_at = ? "
+                "WHERE component_appid = ? AND authorizer_appid = ?",
+                (tenant, now, component_appid, authorizer_appid),
+            )
+            return cursor.rowcount == 1
 
         return self._write(body)
 
