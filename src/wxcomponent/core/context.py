@@ -97,6 +97,7 @@ class Context:
         self.crypto = MessageCrypto(cfg.token, cfg.encoding_aes_key, cfg.appid,
                                     previous_encoding_aes_key=cfg.previous_encoding_aes_key,
                                     max_body=getattr(options, "max_body", DEFAULT_MAX_BODY))
+        self._component_key = f"{cfg.appid}:{TokenKind.COMPONENT_ACCESS_TOKEN.value}"
 
     @property
     def appid(self) -> str:
@@ -106,6 +107,8 @@ class Context:
     def token_key(self, kind: TokenKind, authorizer_appid: str = "") -> str:
         """The store key of a token: always under the component appid, and for the tokens of
         an authorizer under its appid too."""
+        if kind is TokenKind.COMPONENT_ACCESS_TOKEN and not authorizer_appid:
+            return self._component_key
         if kind.per_authorizer:
             if not authorizer_appid:
                 raise InvalidArgument("authorizer_appid", f"a {kind.value} belongs to an "

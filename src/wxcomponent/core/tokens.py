@@ -54,6 +54,8 @@ __all__ = [
 
 log = logging.getLogger("wxcomponent")
 
+_COMPONENT_KIND = TokenKind.COMPONENT_ACCESS_TOKEN.value
+
 JSAPI_TICKET = endpoint("GET", "/cgi-bin/ticket/getticket", JSON,
                         token=TokenKind.AUTHORIZER_ACCESS_TOKEN)
 
@@ -89,7 +91,7 @@ def component_token(ctx: Context, *, stale: str | None = None,
         return _token_from(data, "component_access_token", started)
 
     return ensure_token(ctx, ctx.token_key(TokenKind.COMPONENT_ACCESS_TOKEN), fetch,
-                        stale=stale, lead=lead, kind=TokenKind.COMPONENT_ACCESS_TOKEN.value)
+                        stale=stale, lead=lead, kind=_COMPONENT_KIND)
 
 
 # --------------------------------------------------------------------------- authorizer token
