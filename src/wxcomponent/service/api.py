@@ -177,7 +177,7 @@ class TokenAPI:
         self._key = api_key.encode("utf-8") if api_key else None
         self._metrics = metrics
         self._clock = clock
-        self._failures = failures or RateLimiter(0, clock)
+        self._failures = failures if failures is not None else RateLimiter(0, clock)
         self._flows = flows
         self._link_ttl = link_ttl
 

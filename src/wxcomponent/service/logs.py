@@ -13,7 +13,12 @@ from __future__ import annotations
 import logging
 import re
 
-__all__ = ["SECRET_NAMES", "RedactingFilter", "redact_line"]
+__all__ = ["REDACTED_LOGGERS", "SECRET_NAMES", "RedactingFilter", "install_redaction",
+           "redact_line"]
+
+#: The loggers whose records :func:`install_redaction` redacts at the source.
+REDACTED_LOGGERS = ("uvicorn.access", "uvicorn.error", "wxcomponent", "wxcomponent.service",
+                    "wxcomponent.stores")
 
 #: Parameter and field names whose values never reach a log.
 SECRET_NAMES = (
@@ -71,3 +76,12 @@ class RedactingFilter(logging.Filter):
                 pass
         record.msg, record.args = redacted, None
         return True
+
+
+def install_redaction() -> None:
+    """Redact every record of :data:`REDACTED_LOGGERS` where it is made, whatever handlers
+    an embedding application configured (once per logger)."""
+    for name in REDACTED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

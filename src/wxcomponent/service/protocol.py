@@ -83,14 +83,15 @@ class _GuardedH11Protocol(H11Protocol):
         super().connection_lost(exc)
 
     def _expired(self) -> None:
-        self._deadline = None
-        self._phase = ""
+        phase, self._phase, self._deadline = self._phase, "", None
         if self.transport.is_closing():
             return
         cycle = self.cycle
         active = cycle is not None and not cycle.response_complete
-        if active and cycle.response_started:
-            self.transport.close()  # the answer is being written: cut it, nothing to add
+        if (active and cycle.response_started) or (not active and phase == "body"):
+            # An answer is being written, or was given without reading the whole body:
+            # nothing to add, the connection just ends.
+            self.transport.close()
             return
         if active:
             cycle.disconnected = True  # the application's reads end, its answer is dropped

@@ -106,6 +106,8 @@ class RateLimiter:
         while len(self._buckets) > self._max:
             self._buckets.popitem(last=False)
 
-    def __len__(self) -> int:
+    @property
+    def tracked(self) -> int:
+        """How many addresses the limiter remembers now."""
         with self._lock:
             return len(self._buckets)

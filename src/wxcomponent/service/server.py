@@ -27,7 +27,7 @@ from typing import Any
 import uvicorn
 
 from .app import Service
-from .logs import RedactingFilter
+from .logs import RedactingFilter, install_redaction
 from .protocol import guarded_protocol
 from .settings import ServiceSettings
 
@@ -72,12 +72,14 @@ def _log_config(level: str) -> dict[str, Any]:
 def _uvicorn(service: Service, *, log_level: str, foreground: bool,
              access_log: bool | None = None) -> uvicorn.Server:
     settings = service.settings
+    install_redaction()
     config = uvicorn.Config(
         service.app,
         log_config=_log_config(log_level) if foreground else None,
         log_level=log_level,
         access_log=foreground if access_log is None else access_log,
         lifespan="on",
+        proxy_headers=False,  # X-Forwarded-For only from trusted_proxies (the service's own)
         http=guarded_protocol(settings.header_timeout, settings.body_timeout),
         ws="none",
         loop="asyncio",
