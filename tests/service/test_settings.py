@@ -65,6 +65,39 @@ def test_defaults() -> None:
     assert (settings.host, settings.port, settings.api_key) == ("127.0.0.1", 8000, None)
 
 
+def test_hardening_defaults() -> None:
+    settings = settings_from_mapping({"platforms": [platform_table()]})
+    assert (settings.admin_host, settings.admin_port) == ("127.0.0.1", 8001)
+    assert settings.public_url is None and settings.link_key is None
+    assert settings.link_ttl == 7 * 86400 and settings.open_authorize is False
+    assert settings.trusted_proxies == ()
+    assert (settings.page_rate_limit, settings.auth_failure_limit) == (30, 10)
+    assert (settings.header_timeout, settings.body_timeout) == (10.0, 10.0)
+
+
+def test_hardening_settings_from_the_environment() -> None:
+    env = {f"WXCOMPONENT_{k.upper()}": v for k, v in platform_table().items()}
+    env.update({
+        "WXCOMPONENT_ADMIN_HOST": "10.1.2.3", "WXCOMPONENT_ADMIN_PORT": "9001",
+        "WXCOMPONENT_LINK_KEY": "L" * 40, "WXCOMPONENT_LINK_TTL": "3600",
+        "WXCOMPONENT_OPEN_AUTHORIZE": "true",
+        "WXCOMPONENT_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1, 2001:db8::/32",
+        "WXCOMPONENT_PAGE_RATE_LIMIT": "0", "WXCOMPONENT_AUTH_FAILURE_LIMIT": "3",
+        "WXCOMPONENT_HEADER_TIMEOUT": "2.5", "WXCOMPONENT_BODY_TIMEOUT": "4",
+    })
+    settings = load_settings(None, env=env)
+    assert (settings.admin_host, settings.admin_port) == ("10.1.2.3", 9001)
+    assert settings.link_key == "L" * 40 and settings.link_ttl == 3600
+    assert settings.open_authorize is True
+    assert settings.trusted_proxies == ("10.0.0.0/8", "192.0.2.1/32", "2001:db8::/32")
+    assert (settings.page_rate_limit, settings.auth_failure_limit) == (0, 3)
+    assert (settings.header_timeout, settings.body_timeout) == (2.5, 4.0)
+    assert "L" * 40 not in repr(settings)
+    both_free = settings_from_mapping({"platforms": [platform_table()], "port": 0,
+                                       "admin_port": 0})
+    assert both_free.port == both_free.admin_port == 0
+
+
 def test_environment_overrides_the_file(toml_file: Path) -> None:
     env = {
         "WXCOMPONENT_PORT": "9100",
@@ -140,6 +173,19 @@ def test_platform_errors_name_the_key(change: dict[str, Any], expected: str) -> 
     ({"durable_store": "sqlite:///d.sqlite3"}, "durable_store: is only used beside a "
                                                "redis:// store"),
     ({"log_level": "loud"}, "log_level: must be one of"),
+    ({"admin_port": 8000}, "admin_port: must differ from port (8000)"),
+    ({"admin_port": "x"}, "admin_port: must be an integer"),
+    ({"link_key": "short"}, "link_key: must be at least 32 characters"),
+    ({"link_ttl": 10}, "link_ttl: must be at least 60"),
+    ({"link_ttl": 31 * 86400}, "link_ttl: must be at most 2.592e+06"),
+    ({"open_authorize": "maybe"}, "open_authorize: must be true or false"),
+    ({"trusted_proxies": "10.0.0.0/8, proxy.example"}, "trusted_proxies: 'proxy.example' is "
+                                                       "not an IP address or network"),
+    ({"trusted_proxies": 5}, "trusted_proxies: must be a list"),
+    ({"page_rate_limit": -1}, "page_rate_limit: must be at least 0"),
+    ({"auth_failure_limit": 1.5}, "auth_failure_limit: must be an integer"),
+    ({"header_timeout": 0}, "header_timeout: must be at least 0.05"),
+    ({"body_timeout": "soon"}, "body_timeout: must be a number"),
 ])
 def test_service_errors_name_the_key(data: dict[str, Any], expected: str) -> None:
     if "platforms" not in data and data:
