@@ -64,6 +64,10 @@ async def test_a_link_authorizes_one_account_for_its_tenant(svc: Running) -> Non
     appid = named.group(1)
     record = svc.store.get_authorizer(APPID, appid)
     assert record is not None and record.status == "authorized"
+    assert record.tenant == "customer-42"
+    assert await svc.service.tenant_of(APPID, authorizer_appid=appid) == "customer-42"
+    listing = (await svc.api("GET", "/authorizers")).json()["authorizers"]
+    assert [(a["authorizer_appid"], a["tenant"]) for a in listing] == [(appid, "customer-42")]
     assert svc.emu.calls(PRE_AUTH) == 1 and svc.emu.calls(QUERY_AUTH) == 1
 
     spent = await svc.client.get(url)  # single use: the authorization spent it

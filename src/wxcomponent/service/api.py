@@ -122,9 +122,8 @@ MAX_PAGE = 500
 
 
 def _record_json(record: AuthorizerRecord) -> dict[str, Any]:
-    tenant = getattr(record, "tenant", None)
     return {"authorizer_appid": record.authorizer_appid, "status": record.status,
-            "tenant": tenant if isinstance(tenant, str) else None,
+            "tenant": record.tenant,
             "func_info": list(record.func_info), "authorized_at": record.authorized_at,
             "updated_at": record.updated_at, "revoked_at": record.revoked_at}
 

@@ -119,20 +119,23 @@ async def tenant_of(store: AsyncStore, component_appid: str, *,
                 return tenant
     if authorizer_appid:
         record = await store.get_authorizer(component_appid, authorizer_appid)
-        value = getattr(record, "tenant", None)
-        return value if isinstance(value, str) else None
+        return record.tenant if record is not None else None
     return None
 
 
 async def set_tenant(store: AsyncStore, component_appid: str, authorizer_appid: str,
                      tenant: str) -> bool:
     """Record ``tenant`` on the stored authorizer (kept by later refreshes and exchanges);
-    False when the store keeps no tenants or has no such authorizer."""
-    setter = getattr(store, "set_authorizer_tenant", None)
-    if setter is None:
-        log.warning("the store keeps no tenant; %s stays without one", authorizer_appid)
+    False when there is no such authorizer. A tenant replacing another one is logged."""
+    record = await store.get_authorizer(component_appid, authorizer_appid)
+    if record is None:
         return False
-    return bool(await setter(component_appid, authorizer_appid, tenant))
+    if record.tenant == tenant:
+        return True
+    if record.tenant is not None:
+        log.warning("authorizer %s of %s moves from tenant %r to %r (authorized again "
+                    "through a link)", authorizer_appid, component_appid, record.tenant, tenant)
+    return await store.set_authorizer_tenant(component_appid, authorizer_appid, tenant)
 
 
 def _decode(value: str) -> dict[str, Any]:
