@@ -19,6 +19,8 @@ JPEG = b"\xff\xd8\xff\xe0" + b"j" * 64
 
 
 def _setup(emu: EmulatorServer) -> tuple[MemoryStore, str, str]:
+    """A mini program with committed code (it has an experience QR code) and an official
+    account, both authorized."""
     store = MemoryStore()
     seed_ticket(emu, store)
     with Component(CONFIG, store, api_base=emu.url) as comp:
@@ -26,6 +28,9 @@ def _setup(emu: EmulatorServer) -> tuple[MemoryStore, str, str]:
         oa = emu.authorize(CONFIG.appid, push=False, kind="official_account")
         comp.query_auth(mp.auth_code)
         comp.query_auth(oa.auth_code)
+        comp.templates.add(emu.add_template_draft(CONFIG.appid)["draft_id"])
+        template = comp.templates.list().templates[0]
+        comp.authorizer(mp.authorizer_appid).code.commit(template.template_id, {}, "1.0.0")
     return store, mp.authorizer_appid, oa.authorizer_appid
 
 

@@ -29,7 +29,7 @@ def test_authorizer_token_lifecycle(emu: EmulatorServer, client: httpx.Client) -
     emu.clock.advance(7199)
     assert errcode(get(client, path, access_token=a.access_token)) == 0
     emu.clock.advance(2)
-    assert errcode(get(client, path, access_token=a.access_token)) == 40001
+    assert errcode(get(client, path, access_token=a.access_token)) == 42001  # expired
 
 
 def test_invalidate_authorizer_tokens(emu: EmulatorServer, client: httpx.Client) -> None:
@@ -167,7 +167,7 @@ def test_web_oauth(emu: EmulatorServer, client: httpx.Client) -> None:
                        refresh_token=answer["refresh_token"],
                        **{**base, "component_access_token": component})) == 42002
     assert errcode(get(client, "/sns/userinfo", access_token=renewed["access_token"],
-                       openid="oWebUser")) == 40001
+                       openid="oWebUser")) == 42001  # expired
 
 
 def test_web_oauth_base_scope(emu: EmulatorServer, client: httpx.Client) -> None:

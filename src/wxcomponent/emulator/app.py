@@ -67,6 +67,18 @@ CONTROL: dict[str, tuple[str, str]] = {
     "js_code": ("POST", "js_code"),
     "release_check": ("POST", "release_check"),
     "custom_messages": ("GET", "custom_messages"),
+    # mini-program management
+    "mini_program": ("GET", "mini_program"),
+    "mini_program_settings": ("POST", "configure_mini_programs"),
+    "template_drafts": ("POST", "add_template_draft"),
+    "audit_plan": ("POST", "plan_audits"),
+    "audit_result": ("POST", "set_audit_result"),
+    "run_due": ("POST", "run_due_events"),
+    "registrations": ("GET", "registrations"),
+    "complete_registration": ("POST", "complete_registration"),
+    "reuse_subject_ticket": ("POST", "reuse_subject_ticket"),
+    "nickname_audit": ("POST", "finish_nickname_audit"),
+    "category_review": ("POST", "review_category"),
 }
 
 
@@ -123,9 +135,11 @@ async def _drop(send: Send, receive: Receive) -> None:
         await asyncio.wait_for(until_disconnect(), 2.0)
 
 
-def _fault_response(fault: Fault) -> Response | None:
+def _fault_response(fault: Fault, client_ip: str) -> Response | None:
     if fault.errcode is not None:
-        return JSONResponse(WxError(fault.errcode, "injected").payload(),
+        # WeChat names the caller's address in 61004's message; the others carry their text
+        hint = f"requestIP: {client_ip}" if fault.errcode == 61004 else "injected"
+        return JSONResponse(WxError(fault.errcode, hint).payload(),
                             status_code=fault.status or 200)
     if fault.status is not None:
         phrase = html.escape(http.HTTPStatus(fault.status).phrase)
@@ -152,7 +166,8 @@ class _Gate:
                 if fault.drop:
                     await _drop(send, receive)
                     return
-                response = _fault_response(fault)
+                client = scope.get("client") or ("127.0.0.1", 0)
+                response = _fault_response(fault, str(client[0]))
                 if response is not None:
                     await response(scope, receive, send)
                     return

@@ -21,6 +21,7 @@ class Clock:
     def __init__(self) -> None:
         self._offset = 0.0
         self._cond = threading.Condition()
+        self._generation = 0
 
     def __repr__(self) -> str:
         return f"<Clock offset={self._offset:+.1f}s>"
@@ -40,6 +41,7 @@ class Clock:
             raise InvalidArgument("seconds", "the clock only moves forward")
         with self._cond:
             self._offset += float(seconds)
+            self._generation += 1
             self._cond.notify_all()
         return self.now()
 
@@ -47,14 +49,24 @@ class Clock:
         """Go back to the wall clock (offset 0)."""
         with self._cond:
             self._offset = 0.0
+            self._generation += 1
             self._cond.notify_all()
 
-    def wait(self, timeout: float) -> None:
-        """Sleep up to ``timeout`` real seconds, returning early when the clock moves."""
+    @property
+    def generation(self) -> int:
+        """A number that grows every time the clock moves or :meth:`wake` is called."""
+        return self._generation
+
+    def wait(self, timeout: float, since: int | None = None) -> None:
+        """Sleep up to ``timeout`` real seconds, returning early when the clock moves (or
+        at once if it moved after :attr:`generation` was ``since``)."""
         with self._cond:
-            self._cond.wait(timeout)
+            if since is None or since == self._generation:
+                self._cond.wait(timeout)
 
     def wake(self) -> None:
-        """Wake every thread sleeping in :meth:`wait`."""
+        """Wake every thread sleeping in :meth:`wait` (and make a pending ``wait(since=…)``
+        return at once)."""
         with self._cond:
+            self._generation += 1
             self._cond.notify_all()

@@ -28,6 +28,7 @@ from .model import (
 from .pusher import Pusher, seal
 from .release_check import run_release_check
 from .state import DEFAULT_DAILY_LIMIT, Fault, Settings, State, normalize_path
+from .wxa import MiniProgramControl
 
 __all__ = ["Emulator"]
 
@@ -44,7 +45,7 @@ _FAST_REGISTER_INFO = {
 }
 
 
-class Emulator:
+class Emulator(MiniProgramControl):
     """WeChat's side of a third-party platform: state, control methods and pushes.
 
     ``app`` is the ASGI application that answers like ``api.weixin.qq.com`` (and serves the
@@ -516,15 +517,14 @@ class Emulator:
     # ------------------------------------------------------------------ background work
 
     def start_background(self) -> None:
-        """Start the thread that pushes tickets every ``ticket_interval`` (idempotent)."""
-        if self.settings.ticket_interval is None:
-            return
+        """Start the scheduler thread (idempotent): it pushes tickets every
+        ``ticket_interval`` (unless None) and the audit results as they fall due."""
         with self._background_lock:
             if self._scheduler is not None and self._scheduler.is_alive():
                 return
             self._stopping.clear()
             self._scheduler = threading.Thread(
-                target=self._ticket_loop, name="wxcomponent-emulator-tickets", daemon=True
+                target=self._schedule_loop, name="wxcomponent-emulator-scheduler", daemon=True
             )
             self._scheduler.start()
 
@@ -540,23 +540,31 @@ class Emulator:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
 
-    def _ticket_loop(self) -> None:
-        interval = self.settings.ticket_interval or 600.0
+    def _schedule_loop(self) -> None:
+        interval = self.settings.ticket_interval
         while not self._stopping.is_set():
+            generation = self.clock.generation
             state = self._state
             now = self.clock.now()
             due: list[str] = []
-            pause = interval
+            pause = 5.0
             with state.lock:
-                for platform in state.platforms.values():
-                    if platform.next_ticket_at <= now:
-                        platform.next_ticket_at = now + interval
-                        if platform.config.auth_event_url:
-                            due.append(platform.appid)
-                    pause = min(pause, platform.next_ticket_at - now)
+                if interval is not None:
+                    for platform in state.platforms.values():
+                        if platform.next_ticket_at <= now:
+                            platform.next_ticket_at = now + interval
+                            if platform.config.auth_event_url:
+                                due.append(platform.appid)
+                        pause = min(pause, platform.next_ticket_at - now)
+                pushes = state.wxa.due_pushes(now)
+                next_audit = state.wxa.next_due()
+            if next_audit is not None:
+                pause = min(pause, next_audit - now)
             for appid in due:
                 self._submit(self.push_ticket, appid)
-            self.clock.wait(min(max(pause, 0.01), 5.0))
+            for push in pushes:
+                self._submit(self.push_audit, push)
+            self.clock.wait(min(max(pause, 0.01), 5.0), since=generation)
 
     def _submit(self, fn: Callable[..., object], *args: Any) -> None:
         def run() -> None:

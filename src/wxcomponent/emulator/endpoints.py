@@ -13,19 +13,19 @@ import email.policy
 import hashlib
 import json
 import secrets
-import struct
-import zlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from email.parser import BytesParser
-from typing import Any, Literal, Protocol
+from typing import Any
 
-from .model import Account, AccountKind, Credential, Grant, Platform, WxError
+from .calls import MP as _MP
+from .calls import OA as _OA
+from .calls import OK as _OK
+from .calls import Binary, Call, Endpoint, Hooks, TokenUse, Upload
+from .model import Account, Credential, Grant, WxError
 from .state import OPTIONS, State, normalize_path
+from .wxa import WXA_ENDPOINTS, png
 
 __all__ = ["ENDPOINTS", "Binary", "Call", "Endpoint", "Hooks", "Upload", "dispatch"]
-
-TokenUse = Literal["none", "component", "authorizer", "any", "user"]
 
 #: Token kinds accepted by each kind of endpoint.
 _TOKEN_KINDS: dict[TokenUse, tuple[str, ...]] = {
@@ -54,120 +54,6 @@ _MISSING: dict[str, int] = {
     "option_name": 61012,
     "option_value": 61013,
 }
-
-_OA: tuple[AccountKind, ...] = ("official_account",)
-_MP: tuple[AccountKind, ...] = ("mini_program",)
-_OK: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
-
-
-@dataclass(frozen=True)
-class Binary:
-    """A non-JSON answer (an image)."""
-
-    content: bytes
-    content_type: str
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file received in a multipart body."""
-
-    filename: str
-    content_type: str
-    content: bytes
-
-
-class Hooks(Protocol):
-    """What endpoints may ask of the emulator beyond its state."""
-
-    def push_ticket_soon(self, component_appid: str) -> None:
-        """Push a new ticket in the background."""
-
-
-@dataclass
-class Call:
-    """One authenticated request, as handlers see it."""
-
-    state: State
-    hooks: Hooks
-    params: dict[str, Any]
-    now: float
-    platform: Platform
-    token: Credential | None = None
-    grant: Grant | None = None
-    account: Account | None = None
-
-    def text(self, name: str) -> str:
-        """The parameter ``name`` as a string ("" when absent)."""
-        value = self.params.get(name)
-        return "" if value is None else str(value)
-
-    def number(self, name: str, default: int) -> int:
-        """The parameter ``name`` as a non-negative int (47001 otherwise)."""
-        value = self.params.get(name, default)
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise WxError(47001, f"{name} must be a number") from None
-        if number < 0:
-            raise WxError(47001, f"{name} must not be negative")
-        return number
-
-    def expect(self, name: str, value: str, errcode: int) -> None:
-        """Raise ``errcode`` unless the parameter ``name`` equals ``value``."""
-        if self.text(name) != value:
-            raise WxError(errcode, f"{name} must be {value}")
-
-    def check_secret(self, name: str) -> None:
-        """Raise 40125 unless the parameter ``name`` is the platform's secret."""
-        if self.text(name) != self.platform.config.secret:
-            raise WxError(40125)
-
-    def owned(self) -> tuple[Platform, Grant, Account]:
-        """The platform, grant and account the call acts for (set by the dispatcher)."""
-        assert self.grant is not None and self.account is not None
-        return self.platform, self.grant, self.account
-
-    @property
-    def owner(self) -> str:
-        """Whose quota the call spends: the authorizer of its token, else the platform."""
-        if self.token is not None and self.token.authorizer_appid is not None:
-            return self.token.authorizer_appid
-        return self.platform.appid
-
-    @property
-    def lifetime(self) -> int:
-        """``expires_in`` of a new token."""
-        return int(self.state.settings.token_lifetime)
-
-
-Handler = Callable[[Call], "dict[str, Any] | Binary"]
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """An emulated API: ``token`` says which access token it takes (``none``: it checks the
-    secret itself), ``required`` the fields without which it answers an errcode,
-    ``authorizer`` the field naming an account that must have authorized the platform and
-    ``kinds`` the account kinds it serves (48001 for others). A ``multipart`` endpoint reads
-    its fields from the query and a multipart form, files as :class:`Upload`."""
-
-    method: Literal["GET", "POST"]
-    path: str
-    handler: Handler
-    token: TokenUse = "component"
-    required: tuple[str, ...] = ()
-    authorizer: str | None = None
-    kinds: tuple[AccountKind, ...] | None = None
-    multipart: bool = False
-
-    @property
-    def needed(self) -> tuple[str, ...]:
-        """Required fields, with ``component_appid`` for component endpoints."""
-        if self.token in ("none", "component"):
-            return ("component_appid", *self.required)
-        return self.required
-
 
 # --------------------------------------------------------------------------- dispatcher
 
@@ -224,8 +110,10 @@ def _token(state: State, endpoint: Endpoint, query: Mapping[str, str]) -> Creden
         raise WxError(40001)
     if token.authorizer_appid is not None and not platform.active_grant(token.authorizer_appid):
         raise WxError(61003)
-    if not state.valid(token, state.clock.now()):
-        raise WxError(40001)
+    now = state.clock.now()
+    if not state.valid(token, now):
+        # WeChat: 42001 for a token past its lifetime, 40001 for one invalid or not latest
+        raise WxError(42001 if now >= token.expires_at and not token.invalidated else 40001)
     return token
 
 
@@ -242,7 +130,7 @@ def _authenticate(
     platform = state.platforms.get(appid)
     if platform is None or (given is not None and given != appid):
         raise WxError(40013)
-    call = Call(state, hooks, params, state.clock.now(), platform, token)
+    call = Call(state, hooks, params, state.clock.now(), platform, token, query=query)
     authorizer = token.authorizer_appid if token is not None else None
     if endpoint.authorizer is not None:
         authorizer = call.text(endpoint.authorizer)
@@ -564,55 +452,12 @@ def _user_info(call: Call) -> dict[str, Any]:
     }
 
 
-def _get_category(call: Call) -> dict[str, Any]:
-    category = {"first_class": "工具", "second_class": "备忘录", "first_id": 287, "second_id": 612}
-    return {**_OK, "category_list": [category]}
-
-
-def _basic_info(call: Call) -> dict[str, Any]:
-    _, _, account = call.owned()
-    quota = {"modify_used_count": 0, "modify_quota": 5}
-    return {
-        **_OK,
-        "appid": account.appid,
-        "account_type": 2,
-        "principal_type": 1,
-        "principal_name": account.principal_name,
-        "realname_status": 1,
-        "nickname": account.nick_name,
-        "registered_country": 1,
-        "wx_verify_info": {"qualification_verify": False, "naming_verify": False},
-        "signature_info": {"signature": "wxcomponent 模拟账号", **quota},
-        "head_image_info": {"head_image_url": _image("mmopen", account.appid), **quota},
-        "nickname_info": {"nickname": account.nick_name, **quota},
-    }
-
-
-def _png(seed: str) -> bytes:
-    """A small valid PNG (8x8, grey), different per ``seed``: what the QR code images are."""
-    shade = hashlib.sha256(seed.encode()).digest()[0]
-    rows = b"".join(b"\x00" + bytes([shade]) * 8 for _ in range(8))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-def _qrcode(call: Call) -> Binary:
-    _, _, account = call.owned()
-    return Binary(_png(f"{account.appid}:{call.text('path')}"), "image/png")
-
-
 def _wxacode_unlimited(call: Call) -> Binary:
     _, _, account = call.owned()
     scene = call.text("scene")
     if len(scene) > 32:
         raise WxError(41030, "scene is longer than 32 characters")
-    return Binary(_png(f"{account.appid}:{scene}:{call.text('page')}"), "image/png")
+    return Binary(png(f"{account.appid}:{scene}:{call.text('page')}"), "image/png")
 
 
 #: Largest upload per media type, and the errcode for a larger one.
@@ -689,14 +534,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/cgi-bin/ticket/getticket", _getticket, "authorizer", ("type",)),
     Endpoint("GET", "/cgi-bin/get_api_domain_ip", _api_domain_ip, "authorizer"),
     Endpoint("GET", "/cgi-bin/user/info", _user_info, "authorizer", ("openid",), kinds=_OA),
-    Endpoint("GET", "/wxa/get_category", _get_category, "authorizer", kinds=_MP),
-    Endpoint("GET", "/cgi-bin/account/getaccountbasicinfo", _basic_info, "authorizer",
-             kinds=_MP),
-    Endpoint("GET", "/wxa/get_qrcode", _qrcode, "authorizer", kinds=_MP),
     Endpoint("POST", "/wxa/getwxacodeunlimit", _wxacode_unlimited, "authorizer", ("scene",),
              kinds=_MP),
     Endpoint("POST", "/cgi-bin/media/upload", _media_upload, "authorizer", ("type",),
              multipart=True),
     Endpoint("POST", "/cgi-bin/message/custom/send", _custom_send, "authorizer",
              ("touser", "msgtype")),
+    *WXA_ENDPOINTS,
 )

@@ -24,7 +24,9 @@ __all__ = ["PAGE_PATHS", "PageHost", "authorization_page"]
 
 PC_PAGE = "/cgi-bin/componentloginpage"
 MOBILE_PAGE = "/wxaopen/safe/bindcomponent"
-PAGE_PATHS = (PC_PAGE, MOBILE_PAGE)
+#: The older mobile path (``mp.weixin.qq.com/safe/bindcomponent``), still used by some SDKs.
+LEGACY_MOBILE_PAGE = "/safe/bindcomponent"
+PAGE_PATHS = (PC_PAGE, MOBILE_PAGE, LEGACY_MOBILE_PAGE)
 
 #: Account kinds offered for each ``auth_type``.
 _AUTH_TYPES = {
@@ -158,7 +160,7 @@ def _error(message: str) -> HTMLResponse:
 
 async def authorization_page(emulator: PageHost, request: Request) -> Response:
     """Serve GET (the consent page) or POST (the consent) of an authorization page."""
-    mobile = request.url.path == MOBILE_PAGE
+    mobile = request.url.path in (MOBILE_PAGE, LEGACY_MOBILE_PAGE)
     if request.method == "POST":
         form = (await request.body()).decode("utf-8", "replace")
         params = dict(parse_qsl(form, keep_blank_values=True))

@@ -29,6 +29,7 @@ from .model import (
     PlatformConfig,
     WxError,
 )
+from .wxa_state import WxaWorld
 
 __all__ = ["DEFAULT_DAILY_LIMIT", "Fault", "Settings", "State"]
 
@@ -129,6 +130,8 @@ class State:
         self.rotate_refresh_tokens = False
         #: Uploaded media by id: (owner appid, file name, content type, bytes).
         self.media: dict[str, tuple[str, str, str, bytes]] = {}
+        #: Mini-program management: templates, code, audits, releases, domains …
+        self.wxa = WxaWorld()
         #: Customer-service messages sent, in order (the JSON body plus the sender's appid).
         self.custom_messages: list[dict[str, Any]] = []
         self._messages_sent = threading.Condition(self.lock)
