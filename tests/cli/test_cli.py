@@ -194,10 +194,12 @@ def test_serve_answers_receives_a_ticket_and_stops_on_sigterm(
         public = httpx.get(f"{url}/api/{P.appid}/component_token",
                            headers={"Authorization": "Bearer cli-test-key-0123456789"})
         assert public.status_code == 404  # the admin API is not on the public listener
+        httpx.get(f"{url}/{P.appid}/authorized",
+                  params={"auth_code": "queryauthcode@@@CLISECRET", "state": "v1.CLISTATE.x"})
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            _, stderr = process.communicate(timeout=20)
+            stdout, stderr = process.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             raise
@@ -205,6 +207,9 @@ def test_serve_answers_receives_a_ticket_and_stops_on_sigterm(
     assert "Traceback" not in stderr
     assert f"{url}/{P.appid}/events" in stderr  # the startup summary names the URLs
     assert "Finished server process" in stderr  # uvicorn's graceful shutdown
+    logs = stdout + stderr
+    assert f"/{P.appid}/authorized?auth_code=***" in logs  # the access log, redacted
+    assert "CLISECRET" not in logs and "CLISTATE" not in logs
     stored = SQLiteStore(store_path)
     try:
         ticket = stored.load_ticket(P.appid)

@@ -1,4 +1,5 @@
-"""The production service: callback URLs, authorization pages, a token API, health, metrics.
+"""The production service: callback URLs and authorization pages on a public listener; the
+admin API (tokens, authorization links, authorizers), health and metrics on an admin listener.
 
 Build it from validated settings (a TOML file and/or ``WXCOMPONENT_…`` environment variables,
 see :mod:`wxcomponent.service.settings`) and serve it with uvicorn::
@@ -13,11 +14,16 @@ or from the command line: ``wxcomponent serve --config wxcomponent.toml``.
 from __future__ import annotations
 
 from .app import Service, ServiceApp, create_app, open_service_store
+from .authorization import tenant_of
+from .links import AuthorizationLink, LinkExpired, LinkInvalid
 from .server import ServiceServer, serve
 from .settings import ENV_PREFIX, ServiceSettings, SettingsError, load_settings
 
 __all__ = [
     "ENV_PREFIX",
+    "AuthorizationLink",
+    "LinkExpired",
+    "LinkInvalid",
     "Service",
     "ServiceApp",
     "ServiceServer",
@@ -27,4 +33,5 @@ __all__ = [
     "load_settings",
     "open_service_store",
     "serve",
+    "tenant_of",
 ]
