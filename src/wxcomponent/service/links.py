@@ -243,7 +243,9 @@ class LinkSigner:
         digest = hmac.new(self._key, purpose + payload.encode("ascii"), hashlib.sha256)
         return _b64(digest.digest()[:_MAC_BYTES])
 
-    def _seal(self, purpose: bytes, payload: Mapping[str, Any]) -> str:
+    def _seal(self, purpose: bytes, appid: str, payload: Mapping[str, Any], name: str) -> str:
+        if appid != self.component_appid:
+            raise InvalidArgument(name, "belongs to another platform")
         text = _b64(json.dumps(payload, separators=(",", ":"), ensure_ascii=False,
                                sort_keys=True).encode("utf-8"))
         return f"v1.{text}.{self._mac(purpose, text)}"
@@ -273,9 +275,7 @@ class LinkSigner:
 
     def sign_link(self, link: AuthorizationLink) -> str:
         """The token of ``link``."""
-        if link.component_appid != self.component_appid:
-            raise InvalidArgument("link", "belongs to another platform")
-        return self._seal(_LINK, link.payload())
+        return self._seal(_LINK, link.component_appid, link.payload(), "link")
 
     def open_link(self, token: object, now: float) -> AuthorizationLink:
         """The link a token names, checked: signed here, this platform's, not expired."""
@@ -285,9 +285,7 @@ class LinkSigner:
 
     def sign_state(self, state: AuthorizationState) -> str:
         """The token of ``state``."""
-        if state.component_appid != self.component_appid:
-            raise InvalidArgument("state", "belongs to another platform")
-        return self._seal(_STATE, state.payload())
+        return self._seal(_STATE, state.component_appid, state.payload(), "state")
 
     def open_state(self, token: object, now: float) -> AuthorizationState:
         """The state a token names, checked like a link."""

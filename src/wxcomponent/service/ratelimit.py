@@ -82,11 +82,9 @@ class RateLimiter:
         now = self._clock()
         with self._lock:
             tokens = self._level(key, now)
-            if tokens >= 1.0:
-                self._put(key, tokens - 1.0, now)
-                return 0
-            self._put(key, tokens, now)
-            return max(1, math.ceil((1.0 - tokens) / self._rate))
+            wait = self._wait(tokens)
+            self._put(key, tokens - 1.0 if wait == 0 else tokens, now)
+            return wait
 
     def blocked(self, address: str) -> int:
         """Seconds until ``address`` may act again (0: now), without taking a token."""
@@ -95,10 +93,11 @@ class RateLimiter:
         key = limit_key(address)
         now = self._clock()
         with self._lock:
-            if key not in self._buckets:
-                return 0
-            tokens = self._level(key, now)
-            return 0 if tokens >= 1.0 else max(1, math.ceil((1.0 - tokens) / self._rate))
+            return self._wait(self._level(key, now)) if key in self._buckets else 0
+
+    def _wait(self, tokens: float) -> int:
+        """0 when a token is there, else the whole seconds until one is."""
+        return 0 if tokens >= 1.0 else max(1, math.ceil((1.0 - tokens) / self._rate))
 
     def _put(self, key: str, tokens: float, now: float) -> None:
         self._buckets[key] = (tokens, now)
