@@ -162,10 +162,12 @@ class FakeClock:
 
 @contextlib.asynccontextmanager
 async def running(emu: EmulatorServer, *, store: Store | None = None,
-                  clock: FakeClock | None = None, **extra: Any) -> AsyncIterator[Running]:
+                  clock: FakeClock | None = None, readiness_ttl: float = 0.0,
+                  **extra: Any) -> AsyncIterator[Running]:
     """Start a service for the emulator's platform (settings ``extra``) on two loopback
     listeners, yield, stop it. ``public_url`` defaults to the public listener's URL; with
-    ``clock``, the service and its memory store read time from it."""
+    ``clock``, the service and its memory store read time from it. Readiness probes are not
+    reused unless ``readiness_ttl`` says so."""
     extra.setdefault("api_base", emu.url)
     port = free_port()
     extra.setdefault("public_url", f"http://127.0.0.1:{port}")
@@ -173,6 +175,7 @@ async def running(emu: EmulatorServer, *, store: Store | None = None,
         store = MemoryStore(clock=clock) if clock is not None else MemoryStore()
     service = Service(make_settings(**extra), store=store,
                       policy=Policy(attempts=2, backoff_base=0.01, backoff_max=0.02),
+                      readiness_ttl=readiness_ttl,
                       **({"clock": clock} if clock is not None else {}))
     server = ServiceServer(service, port=port)
     await asyncio.to_thread(server.start)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import tempfile
@@ -11,7 +12,7 @@ import pytest
 import redis
 
 from wxcomponent.emulator import EmulatorServer
-from wxcomponent.stores import RedisStore, SQLiteStore
+from wxcomponent.stores import MemoryStore, RedisStore, SQLiteStore
 
 from ..conftest import start_redis_server
 from .conftest import APPID, running
@@ -92,3 +93,30 @@ async def test_redis_refusing_writes_then_down_is_unready(
     finally:
         admin_client.close()
         store.close()
+
+
+class CountingStore(MemoryStore):
+    """A memory store that counts the leases taken by readiness probes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.probes = 0
+
+    def acquire_lease(self, key: str, ttl: float) -> int | None:
+        if ":health:" in key:
+            self.probes += 1
+        return super().acquire_lease(key, ttl)
+
+
+async def test_a_flood_of_readiness_checks_costs_the_store_one_probe(
+        wechat_emulator: EmulatorServer) -> None:
+    store = CountingStore()
+    async with running(wechat_emulator, store=store, readiness_ttl=3600) as svc:
+        answers = await asyncio.gather(*(svc.client.get("/readyz") for _ in range(200)))
+        assert {a.status_code for a in answers} == {200}
+        assert store.probes == 1
+    store = CountingStore()
+    async with running(wechat_emulator, store=store, readiness_ttl=0) as svc:
+        for _ in range(3):
+            assert (await svc.admin.get("/readyz")).status_code == 200
+        assert store.probes == 3  # without reuse, each check probes

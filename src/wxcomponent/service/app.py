@@ -49,7 +49,7 @@ from ..stores.base import AsyncStore, Store
 from ..web import CallbackASGIApp, asgi_app, route
 from .api import TokenAPI
 from .authorization import AuthorizationFlows, tenant_of
-from .health import HealthTracker, probe_store
+from .health import HealthTracker, ReadinessProbe
 from .links import LinkSigner
 from .metrics import Metrics
 from .pages import authorization_result, authorization_start, problem
@@ -87,7 +87,8 @@ class Service:
 
     ``store`` replaces the store named by the settings (the caller then closes it);
     ``policy`` and ``callbacks`` tune the token rules and the push handling of every platform;
-    ``clock`` is for tests (tokens, links, rate limits). :attr:`app` is the ASGI application
+    ``clock`` is for tests (tokens, links, rate limits); ``readiness_ttl`` is how long a
+    readiness probe of the store is answered again. :attr:`app` is the ASGI application
     of both listeners (:attr:`public_app` and :attr:`admin_app` are each alone); serve it
     with :func:`~wxcomponent.service.serve` or :class:`~wxcomponent.service.ServiceServer`.
     Register push handlers on the platforms before serving::
@@ -107,6 +108,7 @@ class Service:
         policy: Policy | None = None,
         callbacks: CallbackOptions | None = None,
         clock: Callable[[], float] = time.time,
+        readiness_ttl: float = 1.0,
     ) -> None:
         self.settings = settings
         self._clock = clock
@@ -118,6 +120,8 @@ class Service:
         self.aio_store: AsyncStore = as_async_store(store)
         self.metrics = Metrics()
         self.health = HealthTracker(clock)
+        self.readiness_probe = ReadinessProbe(self.aio_store, settings.platforms[0].appid,
+                                              clock, ttl=readiness_ttl)
         policy = policy or Policy()
         self._http: list[httpx.AsyncClient] = []
         self.platforms: dict[str, AsyncComponent] = {}
@@ -247,8 +251,9 @@ class Service:
 
     async def readiness(self) -> dict[str, Any]:
         """The store's probe: ``{"ok", "read", "write", "error"}`` (see
-        :func:`~wxcomponent.service.health.probe_store`)."""
-        return await probe_store(self.aio_store, next(iter(self.platforms)), self._clock)
+        :func:`~wxcomponent.service.health.probe_store`), at most one per ``readiness_ttl``
+        seconds however many ask."""
+        return await self.readiness_probe.result()
 
     async def _ready_public(self, request: Request) -> Response:
         ready = (await self.readiness())["ok"]

@@ -21,13 +21,14 @@ import asyncio
 import contextlib
 import secrets
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import StoreError
 from ..stores.base import AsyncStore, CachedToken
 
-__all__ = ["HealthTracker", "probe_store"]
+__all__ = ["HealthTracker", "ReadinessProbe", "probe_store"]
 
 _STORE_TIMEOUT = 3.0
 _PROBE_TTL = 10.0
@@ -154,3 +155,36 @@ async def probe_store(store: AsyncStore, appid: str,
     except Exception as exc:
         result["error"] = _describe(exc)
     return result
+
+
+class ReadinessProbe:
+    """:func:`probe_store` for the ``/readyz`` routes, at most once per ``ttl`` seconds.
+
+    Concurrent callers share the probe in flight, and a result younger than ``ttl`` (measured
+    on ``monotonic``) is answered again: a flood of ``/readyz`` requests costs the store at
+    most one probe a ``ttl``. ``ttl=0`` probes on every call (still one at a time).
+    """
+
+    def __init__(self, store: AsyncStore, appid: str, clock: Callable[[], float], *,
+                 ttl: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._store = store
+        self._appid = appid
+        self._clock = clock
+        self.ttl = ttl
+        self._monotonic = monotonic
+        self._last: tuple[float, dict[str, Any]] | None = None
+        self._running: asyncio.Future[dict[str, Any]] | None = None
+        self.probes = 0
+
+    async def result(self) -> dict[str, Any]:
+        """The store's probe result (see :func:`probe_store`), fresh within ``ttl``."""
+        if self._running is not None and not self._running.done():
+            return dict(await asyncio.shield(self._running))
+        if self._last is not None and self._monotonic() - self._last[0] < self.ttl:
+            return dict(self._last[1])
+        self.probes += 1
+        self._running = asyncio.ensure_future(probe_store(self._store, self._appid,
+                                                          self._clock))
+        result = await asyncio.shield(self._running)
+        self._last = (self._monotonic(), result)
+        return dict(result)
