@@ -18,7 +18,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar, cast
 
-from .base import AsyncStore, AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
+from .base import (
+    AsyncStore,
+    AuthorizerRecord,
+    AuthorizerStatus,
+    CachedToken,
+    Job,
+    JobState,
+    Store,
+    Ticket,
+)
 
 __all__ = ["AsyncOverSync", "ThreadedAsyncStore", "as_async_store", "is_async_store"]
 
@@ -92,6 +101,79 @@ class AsyncOverSync:
         """See :meth:`Store.set_authorizer_tenant`."""
         return await self._call(
             self._store.set_authorizer_tenant, component_appid, authorizer_appid, tenant
+        )
+
+    async def enqueue(
+        self,
+        component_appid: str,
+        topic: str,
+        group: str,
+        payload: bytes,
+        *,
+        available_at: float | None = None,
+        key: str | None = None,
+    ) -> int:
+        """See :meth:`Store.enqueue`."""
+        return await self._call(
+            self._store.enqueue, component_appid, topic, group, payload,
+            available_at=available_at, key=key,
+        )  # fmt: skip
+
+    async def claim_jobs(
+        self, component_appid: str, topic: str, *, limit: int, lease: float
+    ) -> list[Job]:
+        """See :meth:`Store.claim_jobs`."""
+        return await self._call(
+            self._store.claim_jobs, component_appid, topic, limit=limit, lease=lease
+        )
+
+    async def ack_job(self, job_id: int, claim: int) -> bool:
+        """See :meth:`Store.ack_job`."""
+        return await self._call(self._store.ack_job, job_id, claim)
+
+    async def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
+        """See :meth:`Store.retry_job`."""
+        return await self._call(self._store.retry_job, job_id, claim, available_at, error)
+
+    async def bury_job(self, job_id: int, claim: int, error: str) -> bool:
+        """See :meth:`Store.bury_job`."""
+        return await self._call(self._store.bury_job, job_id, claim, error)
+
+    async def get_job(self, job_id: int) -> Job | None:
+        """See :meth:`Store.get_job`."""
+        return await self._call(self._store.get_job, job_id)
+
+    async def list_jobs(
+        self,
+        component_appid: str,
+        *,
+        topic: str | None = None,
+        state: JobState | None = None,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> list[Job]:
+        """See :meth:`Store.list_jobs`."""
+        return await self._call(
+            self._store.list_jobs, component_appid, topic=topic, state=state, after=after,
+            limit=limit,
+        )  # fmt: skip
+
+    async def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
+        """See :meth:`Store.requeue_job`."""
+        return await self._call(self._store.requeue_job, job_id, available_at=available_at)
+
+    async def count_jobs(
+        self, component_appid: str, *, topic: str | None = None
+    ) -> dict[str, int]:
+        """See :meth:`Store.count_jobs`."""
+        return await self._call(self._store.count_jobs, component_appid, topic=topic)
+
+    async def purge_jobs(
+        self, component_appid: str, *, topic: str, state: JobState, before: float
+    ) -> int:
+        """See :meth:`Store.purge_jobs`."""
+        return await self._call(
+            self._store.purge_jobs, component_appid, topic=topic, state=state, before=before
         )
 
     async def get_token(self, key: str) -> CachedToken | None:

@@ -39,7 +39,19 @@ from ..errors import StoreCorrupt, StoreError, StoreUnavailable
 from . import _validate as valid
 from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket
 
-__all__ = ["DurableCall", "Op", "RedisOps", "Step", "redact_url", "translate"]
+__all__ = [
+    "DurableCall",
+    "Op",
+    "RedisOps",
+    "Script",
+    "Step",
+    "eval_script",
+    "fields_of",
+    "num",
+    "redact_url",
+    "text",
+    "translate",
+]
 
 log = logging.getLogger("wxcomponent.stores")
 
@@ -190,7 +202,7 @@ def _is_noscript(exc: BaseException) -> bool:
     return str(exc).startswith("NOSCRIPT") or type(exc).__name__ == "NoScriptError"
 
 
-def _eval(script: Script, keys: tuple[str, ...], args: tuple[Any, ...]) -> Op[Any]:
+def eval_script(script: Script, keys: tuple[str, ...], args: tuple[Any, ...]) -> Op[Any]:
     """Run ``script`` by SHA1, sending its source once if Redis does not have it."""
     try:
         return (yield ("EVALSHA", script.sha, len(keys), *keys, *args))
@@ -203,31 +215,31 @@ def _eval(script: Script, keys: tuple[str, ...], args: tuple[Any, ...]) -> Op[An
 # ---------------------------------------------------------------------- decoding
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _fields(reply: Any) -> dict[str, str]:
+def fields_of(reply: Any) -> dict[str, str]:
     """A hash as a dict of str, from HGETALL (dict) or from Lua (flat list)."""
     if isinstance(reply, dict):
-        return {_text(k): _text(v) for k, v in reply.items()}
+        return {text(k): text(v) for k, v in reply.items()}
     items = list(reply or ())
-    return {_text(items[i]): _text(items[i + 1]) for i in range(0, len(items) - 1, 2)}
+    return {text(items[i]): text(items[i + 1]) for i in range(0, len(items) - 1, 2)}
 
 
-def _num(value: float) -> str:
+def num(value: float) -> str:
     return repr(float(value))
 
 
 def pack_token(token: CachedToken) -> str:
     """The Redis string of a token: ``"expires_at obtained_at value"``."""
-    return f"{_num(token.expires_at)} {_num(token.obtained_at)} {token.value}"
+    return f"{num(token.expires_at)} {num(token.obtained_at)} {token.value}"
 
 
 def unpack_token(raw: Any) -> CachedToken:
     """Inverse of :func:`pack_token`."""
     try:
-        expires_at, obtained_at, value = _text(raw).split(" ", 2)
+        expires_at, obtained_at, value = text(raw).split(" ", 2)
         return CachedToken(value, float(expires_at), float(obtained_at))
     except ValueError as exc:
         raise StoreCorrupt("Redis holds an unreadable cached token") from exc
@@ -239,9 +251,9 @@ def encode_record(record: AuthorizerRecord) -> list[str]:
         "refresh_token", record.refresh_token,
         "status", record.status,
         "func_info", ",".join(str(i) for i in record.func_info),
-        "authorized_at", _num(record.authorized_at),
-        "updated_at", _num(record.updated_at),
-        "revoked_at", "" if record.revoked_at is None else _num(record.revoked_at),
+        "authorized_at", num(record.authorized_at),
+        "updated_at", num(record.updated_at),
+        "revoked_at", "" if record.revoked_at is None else num(record.revoked_at),
         "tenant", record.tenant or "",
     ]  # fmt: skip
 
@@ -399,7 +411,7 @@ class RedisOps:
                 where,
             )
             return
-        fields = _fields(reply)
+        fields = fields_of(reply)
         if fields.get("appendonly", "").lower() != "yes":
             log.warning(
                 "Redis at %s runs without AOF ('appendonly no') and keeps the verify tickets "
@@ -412,10 +424,10 @@ class RedisOps:
     # -------------------------------------------------------------- tickets
 
     def _mirror_ticket(self, ticket: Ticket, *, replace_equal: bool) -> Op[Any]:
-        return _eval(
+        return eval_script(
             SAVE_TICKET,
             (self.ticket_key(ticket.component_appid),),
-            (ticket.value, ticket.created_at, _num(ticket.received_at), int(replace_equal)),
+            (ticket.value, ticket.created_at, num(ticket.received_at), int(replace_equal)),
         )
 
     def save_ticket(self, c: str, ticket: str, created_at: int) -> Op[bool]:
@@ -439,7 +451,7 @@ class RedisOps:
         valid.check_appid("component_appid", c)
         reply = yield ("HGETALL", self.ticket_key(c))
         if reply:
-            return decode_ticket(c, _fields(reply))
+            return decode_ticket(c, fields_of(reply))
         if not self.durable:
             return None
         stored: Ticket | None = yield DurableCall("load_ticket", (c,))
@@ -458,17 +470,17 @@ class RedisOps:
             record.authorizer_appid, epoch, record.status, int(keep_tenant),
             *encode_record(record),
         )  # fmt: skip
-        return _eval(SAVE_AUTHORIZER, keys, args)
+        return eval_script(SAVE_AUTHORIZER, keys, args)
 
     def _invalidate(self, c: str, a: str) -> Op[Any]:
         keys = self._record_keys(c, a)
-        return _eval(INVALIDATE, (keys[0], keys[4]), ())
+        return eval_script(INVALIDATE, (keys[0], keys[4]), ())
 
     def _refill(self, c: str, a: str, epoch: Any) -> Op[AuthorizerRecord | None]:
         """Copy the durable record into Redis unless a writer bumped the epoch meanwhile."""
         record: AuthorizerRecord | None = yield DurableCall("get_authorizer", (c, a))
         if record is not None:
-            yield from self._save_record(record, _text(epoch) if epoch is not None else "0")
+            yield from self._save_record(record, text(epoch) if epoch is not None else "0")
         return record
 
     def _write_through(self, c: str, a: str, call: DurableCall) -> Op[Any]:
@@ -493,7 +505,7 @@ class RedisOps:
         valid.authorizer_args(c, a)
         reply = yield ("HGETALL", self.record_key(c, a))
         if reply:
-            return decode_record(c, a, _fields(reply))
+            return decode_record(c, a, fields_of(reply))
         if not self.durable:
             return None
         epoch = yield ("GET", self._record_keys(c, a)[4])
@@ -511,13 +523,13 @@ class RedisOps:
         index = self._index(c, status)
         start = "-" if after is None else f"({after}"
         prefix = self.record_key(c, "")
-        reply = yield from _eval(LIST_AUTHORIZERS, (index,), (start, limit, prefix))
+        reply = yield from eval_script(LIST_AUTHORIZERS, (index,), (start, limit, prefix))
         items = list(reply or ())
         page = []
         for i in range(0, len(items) - 1, 2):
-            fields = _fields(items[i + 1])
+            fields = fields_of(items[i + 1])
             if fields:
-                page.append(decode_record(c, _text(items[i]), fields))
+                page.append(decode_record(c, text(items[i]), fields))
         return page
 
     def count_authorizers(self, c: str, *, status: AuthorizerStatus | None) -> Op[int]:
@@ -535,8 +547,8 @@ class RedisOps:
         if self.durable:
             call = DurableCall("replace_refresh_token", (c, a, expected, new))
             return bool((yield from self._write_through(c, a, call)))
-        args = (int(expected is not None), expected or "", new, _num(self.clock()))
-        return bool((yield from _eval(REPLACE_REFRESH_TOKEN, (self.record_key(c, a),), args)))
+        args = (int(expected is not None), expected or "", new, num(self.clock()))
+        return bool((yield from eval_script(REPLACE_REFRESH_TOKEN, (self.record_key(c, a),), args)))
 
     def mark_revoked(self, c: str, a: str) -> Op[bool]:
         """See :meth:`Store.mark_revoked`."""
@@ -544,8 +556,8 @@ class RedisOps:
         if self.durable:
             return bool((yield from self._write_through(c, a, DurableCall("mark_revoked", (c, a)))))
         keys = self._record_keys(c, a)[:4]
-        args = (a, _num(self.clock()))
-        return bool((yield from _eval(MARK_REVOKED, (keys[0], keys[2], keys[3]), args)))
+        args = (a, num(self.clock()))
+        return bool((yield from eval_script(MARK_REVOKED, (keys[0], keys[2], keys[3]), args)))
 
     def set_authorizer_tenant(self, c: str, a: str, tenant: str | None) -> Op[bool]:
         """See :meth:`Store.set_authorizer_tenant`."""
@@ -553,8 +565,8 @@ class RedisOps:
         if self.durable:
             call = DurableCall("set_authorizer_tenant", (c, a, tenant))
             return bool((yield from self._write_through(c, a, call)))
-        args = (tenant or "", _num(self.clock()))
-        return bool((yield from _eval(SET_TENANT, (self.record_key(c, a),), args)))
+        args = (tenant or "", num(self.clock()))
+        return bool((yield from eval_script(SET_TENANT, (self.record_key(c, a),), args)))
 
     # -------------------------------------------------------------- tokens
 
@@ -575,14 +587,14 @@ class RedisOps:
             yield ("SET", self.token_key(key), pack_token(token), "PX", px)
             return True
         keys = (self.lease_key(key), self.token_key(key))
-        return bool((yield from _eval(FENCED_SET, keys, (fence, pack_token(token), px))))
+        return bool((yield from eval_script(FENCED_SET, keys, (fence, pack_token(token), px))))
 
     def delete_token(self, key: str, *, if_value: str | None) -> Op[bool]:
         """See :meth:`Store.delete_token`."""
         valid.delete_token_args(key, if_value)
         if if_value is None:
             return bool((yield ("DEL", self.token_key(key))))
-        return bool((yield from _eval(DELETE_IF, (self.token_key(key),), (if_value,))))
+        return bool((yield from eval_script(DELETE_IF, (self.token_key(key),), (if_value,))))
 
     # -------------------------------------------------------------- leases
 
@@ -590,10 +602,10 @@ class RedisOps:
         """See :meth:`Store.acquire_lease`."""
         ttl = valid.lease_args(key, ttl)
         keys = (self.lease_key(key), self.fence_key(key))
-        fence = yield from _eval(ACQUIRE, keys, (_ms(ttl),))
+        fence = yield from eval_script(ACQUIRE, keys, (_ms(ttl),))
         return None if fence is None else int(fence)
 
     def release_lease(self, key: str, fence: int) -> Op[bool]:
         """See :meth:`Store.release_lease`."""
         valid.release_args(key, fence)
-        return bool((yield from _eval(RELEASE, (self.lease_key(key),), (fence,))))
+        return bool((yield from eval_script(RELEASE, (self.lease_key(key),), (fence,))))

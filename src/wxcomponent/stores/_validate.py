@@ -12,7 +12,7 @@ import re
 from typing import Any, get_args
 
 from ..errors import InvalidArgument
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken
+from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, JobState
 
 __all__ = [
     "MAX_KEY_LENGTH",
@@ -273,3 +273,137 @@ def release_args(key: object, fence: object) -> None:
     """Arguments of ``release_lease``."""
     check_key(key)
     check_fence(fence)
+
+
+# ---------------------------------------------------------------------- the job queue
+
+#: Job states, in the order counts are reported.
+JOB_STATES: tuple[str, ...] = get_args(JobState)
+#: Longest topic, group, idempotency key accepted.
+MAX_NAME_LENGTH = 256
+#: Largest payload accepted (a job carries a push or a small instruction, not a file).
+MAX_PAYLOAD = 1 << 20
+#: Longest error kept with a job (longer ones are cut).
+MAX_ERROR = 2000
+#: Most jobs one claim or one page returns.
+MAX_JOBS_PER_CALL = 1000
+
+
+def check_name(name: str, value: object, *, optional: bool = False) -> str | None:
+    """A topic, group or idempotency key: 1 to 256 printable characters (None if optional)."""
+    if value is None and optional:
+        return None
+    if type(value) is not str:
+        kind = "a string or None" if optional else "a string"
+        raise InvalidArgument(name, f"must be {kind}, not {_kind(value)}")
+    if not value or len(value) > MAX_NAME_LENGTH or not value.isprintable():
+        raise InvalidArgument(
+            name,
+            f"must be 1 to {MAX_NAME_LENGTH} printable characters, got {value[:40]!r}",
+        )
+    return value
+
+
+def check_payload(value: object) -> bytes:
+    """A job's payload: bytes (or a bytes-like object) of at most 1 MiB; never echoed."""
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise InvalidArgument("payload", f"must be bytes, not {_kind(value)}")
+    data = bytes(value)
+    if len(data) > MAX_PAYLOAD:
+        raise InvalidArgument("payload", f"is {len(data)} bytes; at most {MAX_PAYLOAD} allowed")
+    return data
+
+
+def check_job_id(value: object, name: str = "job_id") -> int:
+    """A job id (or a claim fence): a positive int."""
+    if type(value) is not int:
+        raise InvalidArgument(name, f"must be an int, not {_kind(value)}")
+    if value < 1 or value >= _MAX_EXACT_INT:
+        raise InvalidArgument(name, "must be a positive int below 2**53")
+    return value
+
+
+def check_job_state(value: object, *, optional: bool) -> JobState | None:
+    """One of the job states (or None where allowed)."""
+    if value is None and optional:
+        return None
+    if value not in JOB_STATES or not isinstance(value, str):
+        allowed = f"one of {JOB_STATES}" + (" or None" if optional else "")
+        raise InvalidArgument("state", f"must be {allowed}, got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def check_error(value: object) -> str:
+    """The error kept with a job: a string, cut to :data:`MAX_ERROR` characters."""
+    if type(value) is not str:
+        raise InvalidArgument("error", f"must be a string, not {_kind(value)}")
+    return value[:MAX_ERROR]
+
+
+def check_time(name: str, value: object, *, optional: bool = False) -> float | None:
+    """A point in time (epoch seconds): a finite number, or None where allowed."""
+    return _check_time(name, value, optional=optional)
+
+
+def _check_jobs_limit(value: object) -> int:
+    limit = check_limit(value)
+    if limit > MAX_JOBS_PER_CALL:
+        raise InvalidArgument("limit", f"must be at most {MAX_JOBS_PER_CALL}")
+    return limit
+
+
+def enqueue_args(
+    component_appid: object, topic: object, group: object, payload: object,
+    available_at: object, key: object,
+) -> bytes:
+    """Arguments of ``enqueue``; returns the payload as bytes."""
+    check_appid("component_appid", component_appid)
+    check_name("topic", topic)
+    check_name("group", group)
+    data = check_payload(payload)
+    _check_time("available_at", available_at, optional=True)
+    check_name("key", key, optional=True)
+    return data
+
+
+def claim_args(component_appid: object, topic: object, limit: object, lease: object) -> float:
+    """Arguments of ``claim_jobs``; returns the lease as a float."""
+    check_appid("component_appid", component_appid)
+    check_name("topic", topic)
+    _check_jobs_limit(limit)
+    seconds = _check_time("lease", lease)
+    assert seconds is not None
+    if seconds <= 0:
+        raise InvalidArgument("lease", "must be positive")
+    return seconds
+
+
+def settle_args(job_id: object, claim: object) -> None:
+    """Arguments naming one claim of one job (``ack_job``, ``retry_job``, ``bury_job``)."""
+    check_job_id(job_id)
+    check_job_id(claim, "claim")
+
+
+def list_jobs_args(
+    component_appid: object, topic: object, state: object, after: object, limit: object
+) -> None:
+    """Arguments of ``list_jobs``."""
+    check_appid("component_appid", component_appid)
+    check_name("topic", topic, optional=True)
+    check_job_state(state, optional=True)
+    if after is not None:
+        if type(after) is not int:
+            raise InvalidArgument("after", f"must be an int or None, not {_kind(after)}")
+        if after < 0:
+            raise InvalidArgument("after", "must not be negative")
+    _check_jobs_limit(limit)
+
+
+def purge_args(component_appid: object, topic: object, state: object, before: object) -> float:
+    """Arguments of ``purge_jobs``; returns ``before`` as a float."""
+    check_appid("component_appid", component_appid)
+    check_name("topic", topic)
+    check_job_state(state, optional=False)
+    moment = _check_time("before", before)
+    assert moment is not None
+    return moment

@@ -8,6 +8,10 @@ A store holds three kinds of data, always keyed so that several platforms can sh
   volatile cache.
 * **volatile** — :class:`CachedToken` values with an absolute ``expires_at`` (component token,
   authorizer tokens, JS-SDK tickets), under string keys built by the token layer.
+* **jobs** — a durable queue per (component appid, topic): :meth:`Store.enqueue` adds a
+  :class:`Job`, :meth:`Store.claim_jobs` hands out due jobs under a lease (oldest first within a
+  group, one at a time per group), and the claimer settles each with :meth:`Store.ack_job`,
+  :meth:`Store.retry_job` or :meth:`Store.bury_job`, presenting the claim's fence.
 * **leases** — ``acquire_lease(key, ttl)`` returns a fencing token (a number that grows with
   every grant of that key) or ``None`` when someone else holds the lease. ``set_token(key, token,
   fence=f)`` lands only while the lease on ``key`` is still held with fence ``f``, so a holder
@@ -203,6 +207,85 @@ class Store(Protocol):
         """
         ...
 
+    # durable: the job queue
+    def enqueue(
+        self,
+        component_appid: str,
+        topic: str,
+        group: str,
+        payload: bytes,
+        *,
+        available_at: float | None = None,
+        key: str | None = None,
+    ) -> int:
+        """Add a pending job; durable before it returns. Returns its id.
+
+        ``available_at`` (default: now) is when it may first be claimed. With a ``key``
+        already present in (``component_appid``, ``topic``), returns that job's id and
+        changes nothing.
+        """
+        ...
+
+    def claim_jobs(
+        self, component_appid: str, topic: str, *, limit: int, lease: float
+    ) -> list[Job]:
+        """Claim up to ``limit`` due jobs of ``topic``, at most one per group, for ``lease``
+        seconds.
+
+        A job is claimable when it is pending, due (``available_at`` <= now), the oldest
+        pending job of its group, and no job of its group is under a claim that has not
+        expired. Each claimed job comes back with ``attempts`` counted and a fresh ``claim``
+        fence; until the lease ends no other claim sees it, and after that (its worker died)
+        it is claimable again.
+        """
+        ...
+
+    def ack_job(self, job_id: int, claim: int) -> bool:
+        """Mark the job done; False (and nothing changes) if ``claim`` is not its claim."""
+        ...
+
+    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
+        """Put the claimed job back, pending, claimable from ``available_at``; its group
+        waits for it. False if ``claim`` is not its claim."""
+        ...
+
+    def bury_job(self, job_id: int, claim: int, error: str) -> bool:
+        """Give the claimed job up (dead); its group proceeds. False if ``claim`` is stale."""
+        ...
+
+    def get_job(self, job_id: int) -> Job | None:
+        """One job, or None."""
+        ...
+
+    def list_jobs(
+        self,
+        component_appid: str,
+        *,
+        topic: str | None = None,
+        state: JobState | None = None,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> list[Job]:
+        """Jobs ordered by id, those after ``after`` (keyset paging), of ``topic`` and
+        ``state`` when given."""
+        ...
+
+    def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
+        """Replay a done or dead job: pending again from ``available_at`` (default: now),
+        attempts 0. False when there is no such job or it is pending."""
+        ...
+
+    def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
+        """How many jobs (of ``topic``, if given) are in each state: every state is a key."""
+        ...
+
+    def purge_jobs(
+        self, component_appid: str, *, topic: str, state: JobState, before: float
+    ) -> int:
+        """Delete the jobs of ``topic`` in ``state`` last updated before ``before``; their
+        idempotency keys become free. Returns how many were deleted."""
+        ...
+
     # volatile
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
@@ -283,6 +366,69 @@ class AsyncStore(Protocol):
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
         """See :meth:`Store.set_authorizer_tenant`."""
+        ...
+
+    async def enqueue(
+        self,
+        component_appid: str,
+        topic: str,
+        group: str,
+        payload: bytes,
+        *,
+        available_at: float | None = None,
+        key: str | None = None,
+    ) -> int:
+        """See :meth:`Store.enqueue`."""
+        ...
+
+    async def claim_jobs(
+        self, component_appid: str, topic: str, *, limit: int, lease: float
+    ) -> list[Job]:
+        """See :meth:`Store.claim_jobs`."""
+        ...
+
+    async def ack_job(self, job_id: int, claim: int) -> bool:
+        """See :meth:`Store.ack_job`."""
+        ...
+
+    async def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
+        """See :meth:`Store.retry_job`."""
+        ...
+
+    async def bury_job(self, job_id: int, claim: int, error: str) -> bool:
+        """See :meth:`Store.bury_job`."""
+        ...
+
+    async def get_job(self, job_id: int) -> Job | None:
+        """See :meth:`Store.get_job`."""
+        ...
+
+    async def list_jobs(
+        self,
+        component_appid: str,
+        *,
+        topic: str | None = None,
+        state: JobState | None = None,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> list[Job]:
+        """See :meth:`Store.list_jobs`."""
+        ...
+
+    async def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
+        """See :meth:`Store.requeue_job`."""
+        ...
+
+    async def count_jobs(
+        self, component_appid: str, *, topic: str | None = None
+    ) -> dict[str, int]:
+        """See :meth:`Store.count_jobs`."""
+        ...
+
+    async def purge_jobs(
+        self, component_appid: str, *, topic: str, state: JobState, before: float
+    ) -> int:
+        """See :meth:`Store.purge_jobs`."""
         ...
 
     async def get_token(self, key: str) -> CachedToken | None:

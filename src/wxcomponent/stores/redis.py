@@ -53,7 +53,17 @@ from urllib.parse import urlsplit
 from ..errors import ConfigurationError, InvalidArgument
 from ._aio import as_async_store, is_async_store
 from ._redis_ops import DurableCall, Op, RedisOps, Step, redact_url, translate
-from .base import AsyncStore, AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
+from ._redis_queue import RedisQueue
+from .base import (
+    AsyncStore,
+    AuthorizerRecord,
+    AuthorizerStatus,
+    CachedToken,
+    Job,
+    JobState,
+    Store,
+    Ticket,
+)
 
 if TYPE_CHECKING:
     import redis as redis_sync
@@ -184,6 +194,7 @@ class _RedisBase:
             self._client = url_or_client
             self._owns_client = False
         self._ops = RedisOps(self._prefix, durable=self._durable is not None, clock=clock)
+        self._queue = RedisQueue(self._prefix, durable=self._durable is not None, clock=clock)
         # The AOF check runs on first use, only when Redis holds the refresh tokens alone.
         self._unchecked = self._durable is None
 
@@ -350,6 +361,68 @@ class RedisStore(_RedisBase):
         op = self._ops.set_authorizer_tenant(component_appid, authorizer_appid, tenant)
         return self._run(op)
 
+    def enqueue(
+        self,
+        component_appid: str,
+        topic: str,
+        group: str,
+        payload: bytes,
+        *,
+        available_at: float | None = None,
+        key: str | None = None,
+    ) -> int:
+        """Add a pending job; returns its id (see :meth:`Store.enqueue`)."""
+        op = self._queue.enqueue(component_appid, topic, group, payload, available_at, key)
+        return self._run(op)
+
+    def claim_jobs(
+        self, component_appid: str, topic: str, *, limit: int, lease: float
+    ) -> list[Job]:
+        """Claim up to ``limit`` due jobs of ``topic``, at most one per group."""
+        return self._run(self._queue.claim_jobs(component_appid, topic, limit, lease))
+
+    def ack_job(self, job_id: int, claim: int) -> bool:
+        """Mark the job done; False if ``claim`` is not its claim."""
+        return self._run(self._queue.ack_job(job_id, claim))
+
+    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
+        """Put the claimed job back, claimable from ``available_at``; False if stale."""
+        return self._run(self._queue.retry_job(job_id, claim, available_at, error))
+
+    def bury_job(self, job_id: int, claim: int, error: str) -> bool:
+        """Give the claimed job up (dead); False if ``claim`` is not its claim."""
+        return self._run(self._queue.bury_job(job_id, claim, error))
+
+    def get_job(self, job_id: int) -> Job | None:
+        """One job, or None."""
+        return self._run(self._queue.get_job(job_id))
+
+    def list_jobs(
+        self,
+        component_appid: str,
+        *,
+        topic: str | None = None,
+        state: JobState | None = None,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> list[Job]:
+        """Jobs ordered by id, after ``after``, of ``topic`` and ``state`` when given."""
+        return self._run(self._queue.list_jobs(component_appid, topic, state, after, limit))
+
+    def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
+        """Replay a done or dead job: pending again, attempts 0; False otherwise."""
+        return self._run(self._queue.requeue_job(job_id, available_at))
+
+    def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
+        """How many jobs (of ``topic``, if given) are in each state."""
+        return self._run(self._queue.count_jobs(component_appid, topic))
+
+    def purge_jobs(
+        self, component_appid: str, *, topic: str, state: JobState, before: float
+    ) -> int:
+        """Delete the jobs of ``topic`` in ``state`` last updated before ``before``."""
+        return self._run(self._queue.purge_jobs(component_appid, topic, state, before))
+
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
         return self._run(self._ops.get_token(key))
@@ -500,6 +573,70 @@ class AsyncRedisStore(_RedisBase):
         """See :meth:`RedisStore.set_authorizer_tenant`."""
         op = self._ops.set_authorizer_tenant(component_appid, authorizer_appid, tenant)
         return await self._run(op)
+
+    async def enqueue(
+        self,
+        component_appid: str,
+        topic: str,
+        group: str,
+        payload: bytes,
+        *,
+        available_at: float | None = None,
+        key: str | None = None,
+    ) -> int:
+        """See :meth:`RedisStore.enqueue`."""
+        op = self._queue.enqueue(component_appid, topic, group, payload, available_at, key)
+        return await self._run(op)
+
+    async def claim_jobs(
+        self, component_appid: str, topic: str, *, limit: int, lease: float
+    ) -> list[Job]:
+        """See :meth:`RedisStore.claim_jobs`."""
+        return await self._run(self._queue.claim_jobs(component_appid, topic, limit, lease))
+
+    async def ack_job(self, job_id: int, claim: int) -> bool:
+        """See :meth:`RedisStore.ack_job`."""
+        return await self._run(self._queue.ack_job(job_id, claim))
+
+    async def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
+        """See :meth:`RedisStore.retry_job`."""
+        return await self._run(self._queue.retry_job(job_id, claim, available_at, error))
+
+    async def bury_job(self, job_id: int, claim: int, error: str) -> bool:
+        """See :meth:`RedisStore.bury_job`."""
+        return await self._run(self._queue.bury_job(job_id, claim, error))
+
+    async def get_job(self, job_id: int) -> Job | None:
+        """See :meth:`RedisStore.get_job`."""
+        return await self._run(self._queue.get_job(job_id))
+
+    async def list_jobs(
+        self,
+        component_appid: str,
+        *,
+        topic: str | None = None,
+        state: JobState | None = None,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> list[Job]:
+        """See :meth:`RedisStore.list_jobs`."""
+        return await self._run(self._queue.list_jobs(component_appid, topic, state, after, limit))
+
+    async def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
+        """See :meth:`RedisStore.requeue_job`."""
+        return await self._run(self._queue.requeue_job(job_id, available_at))
+
+    async def count_jobs(
+        self, component_appid: str, *, topic: str | None = None
+    ) -> dict[str, int]:
+        """See :meth:`RedisStore.count_jobs`."""
+        return await self._run(self._queue.count_jobs(component_appid, topic))
+
+    async def purge_jobs(
+        self, component_appid: str, *, topic: str, state: JobState, before: float
+    ) -> int:
+        """See :meth:`RedisStore.purge_jobs`."""
+        return await self._run(self._queue.purge_jobs(component_appid, topic, state, before))
 
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`RedisStore.get_token`."""

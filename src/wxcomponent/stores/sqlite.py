@@ -46,7 +46,8 @@ from typing import ParamSpec, TypeVar
 from ..errors import InvalidArgument, StoreCorrupt, StoreError, StoreUnavailable
 from . import _validate as valid
 from ._aio import ThreadedAsyncStore
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket
+from ._sql_queue import SQLITE, Result, SqlOp, SqlQueue
+from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Job, JobState, Ticket
 
 __all__ = ["SCHEMA_VERSION", "AsyncSQLiteStore", "SQLiteStore"]
 
@@ -97,6 +98,52 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "ALTER TABLE authorizers ADD COLUMN tenant TEXT",
         ),
     ),
+    (
+        3,
+        (
+            # The job queue (see _sql_queue for the model).
+            """CREATE TABLE jobs (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                component_appid TEXT NOT NULL,
+                topic TEXT NOT NULL,
+                grp TEXT NOT NULL,
+                payload BLOB NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
+                attempts INTEGER NOT NULL,
+                available_at REAL NOT NULL,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                last_error TEXT NOT NULL,
+                job_key TEXT,
+                claim INTEGER,
+                claimed_until REAL
+            )""",
+            """CREATE UNIQUE INDEX jobs_by_key ON jobs (component_appid, topic, job_key)
+                WHERE job_key IS NOT NULL""",
+            """CREATE INDEX jobs_pending_by_group ON jobs (component_appid, topic, grp, id)
+                WHERE state = 'pending'""",
+            "CREATE INDEX jobs_by_platform ON jobs (component_appid, id)",
+            "CREATE INDEX jobs_by_topic ON jobs (component_appid, topic, id)",
+            "CREATE INDEX jobs_by_state ON jobs (component_appid, state, id)",
+            "CREATE INDEX jobs_by_topic_state ON jobs (component_appid, topic, state, id)",
+            "CREATE INDEX jobs_by_age ON jobs (component_appid, topic, state, updated_at)",
+            """CREATE TABLE job_groups (
+                component_appid TEXT NOT NULL,
+                topic TEXT NOT NULL,
+                grp TEXT NOT NULL,
+                head INTEGER NOT NULL,
+                flight INTEGER,
+                ready_at REAL NOT NULL,
+                PRIMARY KEY (component_appid, topic, grp)
+            )""",
+            "CREATE INDEX job_groups_by_ready ON job_groups (component_appid, topic, ready_at)",
+            """CREATE TABLE job_fences (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                value INTEGER NOT NULL
+            )""",
+            "INSERT INTO job_fences (id, value) VALUES (1, 0)",
+        ),
+    ),
 )
 
 #: The schema version this code writes.
@@ -137,6 +184,22 @@ def _after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork)
+
+
+_QUEUE = SqlQueue(SQLITE)
+
+
+def _perform(conn: sqlite3.Connection, op: SqlOp[T]) -> T:
+    """Run every statement of ``op`` on ``conn``, handing each result back."""
+    reply: Result | None = None
+    while True:
+        try:
+            step = op.send(reply)  # type: ignore[arg-type]  # None starts the generator
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+        cursor = conn.execute(step.text, step.params)
+        rows = cursor.fetchall() if cursor.description else []
+        reply = Result(rows, cursor.rowcount, cursor.lastrowid)
 
 
 def _record(row: tuple[object, ...]) -> AuthorizerRecord:
@@ -566,6 +629,112 @@ class SQLiteStore:
             return cursor.rowcount == 1
 
         return self._write(body)
+
+    # ------------------------------------------------------------------ jobs
+
+    def _queue_read(self, op: SqlOp[T]) -> T:
+        conn = self._conn()
+        may_wait = True
+        try:
+            may_wait = self._waiting(conn)
+            return _perform(conn, op)
+        except sqlite3.Error as exc:
+            raise self._failed(exc, may_wait) from exc
+        except (TypeError, ValueError) as exc:
+            raise StoreCorrupt(f"{self._path}: unreadable job") from exc
+
+    def _queue_write(self, make: Callable[[float], SqlOp[T]], *, durable: bool) -> T:
+        """Run the operation ``make(now)`` in one write transaction."""
+        return self._write(lambda conn, now: _perform(conn, make(now)), durable=durable)
+
+    def enqueue(
+        self,
+        component_appid: str,
+        topic: str,
+        group: str,
+        payload: bytes,
+        *,
+        available_at: float | None = None,
+        key: str | None = None,
+    ) -> int:
+        """Add a pending job, committed with ``synchronous=FULL``; returns its id."""
+        data = valid.enqueue_args(component_appid, topic, group, payload, available_at, key)
+        when = None if available_at is None else float(available_at)
+        return self._queue_write(
+            lambda now: _QUEUE.enqueue(component_appid, topic, group, data, when, key, now),
+            durable=True,
+        )
+
+    def claim_jobs(
+        self, component_appid: str, topic: str, *, limit: int, lease: float
+    ) -> list[Job]:
+        """Claim up to ``limit`` due jobs of ``topic``, at most one per group."""
+        lease = valid.claim_args(component_appid, topic, limit, lease)
+        return self._queue_write(
+            lambda now: _QUEUE.claim(component_appid, topic, limit, lease, now), durable=False
+        )
+
+    def _settle(self, job_id: int, claim: int, state: JobState, error: str | None,
+                available_at: float | None = None) -> bool:
+        return self._queue_write(
+            lambda now: _QUEUE.settle(job_id, claim, state, error, available_at, now),
+            durable=False,
+        )
+
+    def ack_job(self, job_id: int, claim: int) -> bool:
+        """Mark the job done; False if ``claim`` is not its claim."""
+        valid.settle_args(job_id, claim)
+        return self._settle(job_id, claim, "done", None)
+
+    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
+        """Put the claimed job back, claimable from ``available_at``; False if stale."""
+        valid.settle_args(job_id, claim)
+        when = valid.check_time("available_at", available_at)
+        return self._settle(job_id, claim, "pending", valid.check_error(error), when)
+
+    def bury_job(self, job_id: int, claim: int, error: str) -> bool:
+        """Give the claimed job up (dead); False if ``claim`` is not its claim."""
+        valid.settle_args(job_id, claim)
+        return self._settle(job_id, claim, "dead", valid.check_error(error))
+
+    def get_job(self, job_id: int) -> Job | None:
+        """One job, or None."""
+        valid.check_job_id(job_id)
+        return self._queue_read(_QUEUE.get_job(job_id))
+
+    def list_jobs(
+        self,
+        component_appid: str,
+        *,
+        topic: str | None = None,
+        state: JobState | None = None,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> list[Job]:
+        """Jobs ordered by id, after ``after``, of ``topic`` and ``state`` when given."""
+        valid.list_jobs_args(component_appid, topic, state, after, limit)
+        return self._queue_read(_QUEUE.list_jobs(component_appid, topic, state, after, limit))
+
+    def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
+        """Replay a done or dead job (committed with ``synchronous=FULL``)."""
+        valid.check_job_id(job_id)
+        when = valid.check_time("available_at", available_at, optional=True)
+        return self._queue_write(lambda now: _QUEUE.requeue(job_id, when, now), durable=True)
+
+    def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
+        """How many jobs (of ``topic``, if given) are in each state."""
+        valid.check_appid("component_appid", component_appid)
+        valid.check_name("topic", topic, optional=True)
+        return self._queue_read(_QUEUE.count_jobs(component_appid, topic))
+
+    def purge_jobs(
+        self, component_appid: str, *, topic: str, state: JobState, before: float
+    ) -> int:
+        """Delete the jobs of ``topic`` in ``state`` last updated before ``before``."""
+        before = valid.purge_args(component_appid, topic, state, before)
+        return self._queue_write(
+            lambda now: _QUEUE.purge(component_appid, topic, state, before, now), durable=False
+        )
 
     # ------------------------------------------------------------------ tokens
 

@@ -1,0 +1,401 @@
+"""The job queue of the Redis store when no durable store stands beside it, free of I/O.
+
+The model is the one of :mod:`._sql_queue`: jobs, and per (component appid, topic, group)
+the oldest pending job, the job in flight and when the group may next be claimed. Every key of
+a platform's queue carries the platform's hash tag, ``{component appid}``, so each Lua script
+touches one slot and runs on Redis Cluster. Job ids come from one counter of the store and a
+hash maps each id to its platform (those two keys live outside the platform's slot and are
+used by plain commands, before or after a script).
+
+Key layout (``p`` the prefix, ``c`` a component appid, ``T`` a topic written as
+``<length>:<topic>``, so no topic can spell another's keys)::
+
+    p:job-seq                       counter: the last job id given
+    p:job-homes                     hash: job id -> component appid
+    p:{c}:q:job:<id>                hash: the job (payload in base64)
+    p:{c}:q:fence                   counter: the last claim fence given
+    p:{c}:q:all, p:{c}:q:t:T        sorted sets of job ids (score: the id)
+    p:{c}:q:s:<state>, p:{c}:q:ts:T:<state>   the same, by state
+    p:{c}:q:age:T:<state>           job ids by updated_at (for purging)
+    p:{c}:q:keys:T                  hash: idempotency key -> job id
+    p:{c}:q:pending:T:<group>       the group's pending job ids
+    p:{c}:q:ready:T                 groups with pending jobs, scored by when they may be claimed
+    p:{c}:q:flight:T                hash: group -> the job under its latest claim
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import StoreCorrupt
+from . import _validate as valid
+from ._redis_ops import DurableCall, Op, Script, eval_script, fields_of, num, text
+from .base import Job, JobState
+
+__all__ = ["RedisQueue"]
+
+#: Jobs one purge script deletes at most (the store calls it again until none are left).
+PURGE_BATCH = 500
+
+_HELPERS = """
+local base = ARGV[1]
+local function tkey(topic) return #topic .. ':' .. topic end
+local function job(id) return base .. 'job:' .. id end
+local function pending(topic, group) return base .. 'pending:' .. tkey(topic) .. ':' .. group end
+local function unindex_state(id, topic, state)
+  redis.call('ZREM', base .. 's:' .. state, id)
+  redis.call('ZREM', base .. 'ts:' .. tkey(topic) .. ':' .. state, id)
+  redis.call('ZREM', base .. 'age:' .. tkey(topic) .. ':' .. state, id)
+end
+local function index_state(id, topic, state, updated_at)
+  redis.call('ZADD', base .. 's:' .. state, id, id)
+  redis.call('ZADD', base .. 'ts:' .. tkey(topic) .. ':' .. state, id, id)
+  redis.call('ZADD', base .. 'age:' .. tkey(topic) .. ':' .. state, updated_at, id)
+end
+local function refresh(topic, group)
+  local ready = base .. 'ready:' .. tkey(topic)
+  local flights = base .. 'flight:' .. tkey(topic)
+  local head = redis.call('ZRANGE', pending(topic, group), 0, 0)[1]
+  if not head then
+    redis.call('ZREM', ready, group)
+    redis.call('HDEL', flights, group)
+    return
+  end
+  local at = redis.call('HGET', job(head), 'available_at')
+  local flight = redis.call('HGET', flights, group)
+  if flight then
+    local f = redis.call('HMGET', job(flight), 'state', 'claim', 'claimed_until')
+    if f[1] == 'pending' and f[2] and f[2] ~= '' then
+      if tonumber(f[3]) > tonumber(at) then at = f[3] end
+    else
+      redis.call('HDEL', flights, group)
+    end
+  end
+  redis.call('ZADD', ready, at, group)
+end
+"""
+
+
+def _script(body: str) -> Script:
+    return Script(_HELPERS + body)
+
+
+# ARGV: base, id, topic, group, payload, available_at, now, key ('' = none).
+ENQUEUE = _script("""
+local id, topic, group, key, now = ARGV[2], ARGV[3], ARGV[4], ARGV[8], ARGV[7]
+if key ~= '' then
+  local found = redis.call('HGET', base .. 'keys:' .. tkey(topic), key)
+  if found then return tonumber(found) end
+  redis.call('HSET', base .. 'keys:' .. tkey(topic), key, id)
+end
+redis.call('HSET', job(id), 'topic', topic, 'group', group, 'payload', ARGV[5],
+  'state', 'pending', 'attempts', 0, 'available_at', ARGV[6], 'created_at', now,
+  'updated_at', now, 'last_error', '', 'key', key, 'claim', '', 'claimed_until', '')
+redis.call('ZADD', base .. 'all', id, id)
+redis.call('ZADD', base .. 't:' .. tkey(topic), id, id)
+index_state(id, topic, 'pending', now)
+redis.call('ZADD', pending(topic, group), id, id)
+refresh(topic, group)
+return tonumber(id)
+""")
+
+# ARGV: base, topic, now, limit, claimed until. Returns id, fields, id, fields, ...
+CLAIM = _script("""
+local topic, now, claimed_until = ARGV[2], ARGV[3], ARGV[5]
+local ready = base .. 'ready:' .. tkey(topic)
+local groups = redis.call('ZRANGEBYSCORE', ready, '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
+local out = {}
+for _, group in ipairs(groups) do
+  local head = redis.call('ZRANGE', pending(topic, group), 0, 0)[1]
+  if head then
+    local fence = redis.call('INCR', base .. 'fence')
+    redis.call('HINCRBY', job(head), 'attempts', 1)
+    redis.call('HSET', job(head), 'claim', fence, 'claimed_until', claimed_until,
+      'updated_at', now)
+    redis.call('ZADD', base .. 'age:' .. tkey(topic) .. ':pending', now, head)
+    redis.call('HSET', base .. 'flight:' .. tkey(topic), group, head)
+    redis.call('ZADD', ready, claimed_until, group)
+    out[#out + 1] = head
+    out[#out + 1] = redis.call('HGETALL', job(head))
+  else
+    refresh(topic, group)
+  end
+end
+return out
+""")
+
+# ARGV: base, id, claim, new state, now, available_at ('' = keep), error, '1' to set the error.
+SETTLE = _script("""
+local id, state, now = ARGV[2], ARGV[4], ARGV[5]
+local f = redis.call('HMGET', job(id), 'state', 'claim', 'topic', 'group')
+if f[1] ~= 'pending' or f[2] ~= ARGV[3] then return 0 end
+local topic, group = f[3], f[4]
+redis.call('HSET', job(id), 'state', state, 'claim', '', 'claimed_until', '', 'updated_at', now)
+if ARGV[8] == '1' then redis.call('HSET', job(id), 'last_error', ARGV[7]) end
+if ARGV[6] ~= '' then redis.call('HSET', job(id), 'available_at', ARGV[6]) end
+unindex_state(id, topic, 'pending')
+index_state(id, topic, state, now)
+if state ~= 'pending' then redis.call('ZREM', pending(topic, group), id) end
+local flights = base .. 'flight:' .. tkey(topic)
+if redis.call('HGET', flights, group) == id then redis.call('HDEL', flights, group) end
+refresh(topic, group)
+return 1
+""")
+
+# ARGV: base, id, available_at, now.
+REQUEUE = _script("""
+local id = ARGV[2]
+local f = redis.call('HMGET', job(id), 'state', 'topic', 'group')
+if not f[1] or f[1] == 'pending' then return 0 end
+redis.call('HSET', job(id), 'state', 'pending', 'attempts', 0, 'available_at', ARGV[3],
+  'claim', '', 'claimed_until', '', 'updated_at', ARGV[4])
+unindex_state(id, f[2], f[1])
+index_state(id, f[2], 'pending', ARGV[4])
+redis.call('ZADD', pending(f[2], f[3]), id, id)
+refresh(f[2], f[3])
+return 1
+""")
+
+# ARGV: base, topic, state, before, batch. Returns the ids deleted.
+PURGE = _script("""
+local topic, state = ARGV[2], ARGV[3]
+local ids = redis.call('ZRANGEBYSCORE', base .. 'age:' .. tkey(topic) .. ':' .. state,
+  '-inf', '(' .. ARGV[4], 'LIMIT', 0, tonumber(ARGV[5]))
+local groups = {}
+local keys = base .. 'keys:' .. tkey(topic)
+for _, id in ipairs(ids) do
+  local f = redis.call('HMGET', job(id), 'group', 'key')
+  unindex_state(id, topic, state)
+  redis.call('ZREM', base .. 'all', id)
+  redis.call('ZREM', base .. 't:' .. tkey(topic), id)
+  if f[2] and f[2] ~= '' and redis.call('HGET', keys, f[2]) == id then
+    redis.call('HDEL', keys, f[2])
+  end
+  if state == 'pending' and f[1] then
+    redis.call('ZREM', pending(topic, f[1]), id)
+    groups[f[1]] = true
+  end
+  redis.call('DEL', job(id))
+end
+for group, _ in pairs(groups) do refresh(topic, group) end
+return ids
+""")
+
+# ARGV: base, index, after, limit. Returns id, fields, id, fields, ...
+LIST = _script("""
+local ids = redis.call('ZRANGEBYSCORE', base .. ARGV[2], '(' .. ARGV[3], '+inf',
+  'LIMIT', 0, tonumber(ARGV[4]))
+local out = {}
+for _, id in ipairs(ids) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGETALL', job(id))
+end
+return out
+""")
+
+# ARGV: base, then one index per state. Returns their sizes.
+COUNT = _script("""
+local out = {}
+for i = 2, #ARGV do out[#out + 1] = redis.call('ZCARD', base .. ARGV[i]) end
+return out
+""")
+
+
+def _topic(topic: str) -> str:
+    return f"{len(topic)}:{topic}"
+
+
+def decode_job(job_id: Any, c: str, reply: Any) -> Job:
+    """A job from its hash."""
+    fields = fields_of(reply)
+    try:
+        state: Any = fields["state"]
+        if state not in valid.JOB_STATES:
+            raise ValueError(state)
+        return Job(
+            id=int(text(job_id)), component_appid=c, topic=fields["topic"],
+            group=fields["group"], payload=base64.b64decode(fields["payload"], validate=True),
+            state=state, attempts=int(fields["attempts"]),
+            available_at=float(fields["available_at"]), created_at=float(fields["created_at"]),
+            updated_at=float(fields["updated_at"]), last_error=fields["last_error"],
+            key=fields["key"] or None, claim=int(fields["claim"]) if fields["claim"] else None,
+        )  # fmt: skip
+    except (KeyError, ValueError, binascii.Error) as exc:
+        raise StoreCorrupt(f"Redis holds an unreadable job {text(job_id)}") from exc
+
+
+def _jobs(c: str, reply: Any) -> list[Job]:
+    items = list(reply or ())
+    return [
+        decode_job(items[i], c, items[i + 1])
+        for i in range(0, len(items) - 1, 2)
+        if items[i + 1]
+    ]
+
+
+class RedisQueue:
+    """The queue's operations, as generators of steps (see :mod:`._redis_ops`).
+
+    With ``durable`` set, every operation is one call to the durable store beside Redis (jobs
+    are durable data); otherwise the queue lives in Redis. ``clock`` gives the times.
+    """
+
+    def __init__(self, prefix: str, *, durable: bool, clock: Callable[[], float]) -> None:
+        self.prefix = prefix
+        self.durable = durable
+        self.clock = clock
+        self.seq_key = f"{prefix}:job-seq"
+        self.homes_key = f"{prefix}:job-homes"
+
+    def base(self, c: str) -> str:
+        """The start of every queue key of platform ``c`` (with its hash tag)."""
+        return f"{self.prefix}:{{{c}}}:q:"
+
+    def _run(self, script: Script, c: str, *args: Any) -> Op[Any]:
+        base = self.base(c)
+        return eval_script(script, (base + "all",), (base, *args))
+
+    def _home(self, job_id: int) -> Op[str | None]:
+        home = yield ("HGET", self.homes_key, job_id)
+        return None if home is None else text(home)
+
+    def enqueue(
+        self, c: str, topic: str, group: str, payload: bytes, available_at: float | None,
+        key: str | None,
+    ) -> Op[int]:
+        """See :meth:`Store.enqueue`."""
+        data = valid.enqueue_args(c, topic, group, payload, available_at, key)
+        if self.durable:
+            kwargs = {"available_at": available_at, "key": key}
+            return int((yield DurableCall("enqueue", (c, topic, group, data), kwargs)))
+        if key is not None:
+            found = yield ("HGET", self.base(c) + "keys:" + _topic(topic), key)
+            if found is not None:
+                return int(text(found))
+        job_id = int((yield ("INCR", self.seq_key)))
+        yield ("HSET", self.homes_key, job_id, c)  # before the job exists: ack needs it
+        now = self.clock()
+        when = now if available_at is None else float(available_at)
+        got = yield from self._run(
+            ENQUEUE, c, job_id, topic, group, base64.b64encode(data).decode(), num(when),
+            num(now), key or "",
+        )  # fmt: skip
+        if int(got) != job_id:  # the key was taken meanwhile: this id stays unused
+            yield ("HDEL", self.homes_key, job_id)
+        return int(got)
+
+    def claim_jobs(self, c: str, topic: str, limit: int, lease: float) -> Op[list[Job]]:
+        """See :meth:`Store.claim_jobs`."""
+        lease = valid.claim_args(c, topic, limit, lease)
+        if self.durable:
+            kwargs = {"limit": limit, "lease": lease}
+            return list((yield DurableCall("claim_jobs", (c, topic), kwargs)))
+        now = self.clock()
+        reply = yield from self._run(CLAIM, c, topic, num(now), limit, num(now + lease))
+        return _jobs(c, reply)
+
+    def _settle(
+        self, method: str, job_id: int, claim: int, state: JobState, error: str | None,
+        available_at: float | None = None,
+    ) -> Op[bool]:
+        if self.durable:
+            extra = () if error is None else (error,)
+            if available_at is not None:
+                extra = (available_at, *extra)
+            return bool((yield DurableCall(method, (job_id, claim, *extra))))
+        c = yield from self._home(job_id)
+        if c is None:
+            return False
+        done = yield from self._run(
+            SETTLE, c, job_id, claim, state, num(self.clock()),
+            "" if available_at is None else num(available_at), error or "",
+            int(error is not None),
+        )  # fmt: skip
+        return bool(done)
+
+    def ack_job(self, job_id: int, claim: int) -> Op[bool]:
+        """See :meth:`Store.ack_job`."""
+        valid.settle_args(job_id, claim)
+        return (yield from self._settle("ack_job", job_id, claim, "done", None))
+
+    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> Op[bool]:
+        """See :meth:`Store.retry_job`."""
+        valid.settle_args(job_id, claim)
+        when = valid.check_time("available_at", available_at)
+        error = valid.check_error(error)
+        return (yield from self._settle("retry_job", job_id, claim, "pending", error, when))
+
+    def bury_job(self, job_id: int, claim: int, error: str) -> Op[bool]:
+        """See :meth:`Store.bury_job`."""
+        valid.settle_args(job_id, claim)
+        error = valid.check_error(error)
+        return (yield from self._settle("bury_job", job_id, claim, "dead", error))
+
+    def requeue_job(self, job_id: int, available_at: float | None) -> Op[bool]:
+        """See :meth:`Store.requeue_job`."""
+        valid.check_job_id(job_id)
+        when = valid.check_time("available_at", available_at, optional=True)
+        if self.durable:
+            kwargs = {"available_at": available_at}
+            return bool((yield DurableCall("requeue_job", (job_id,), kwargs)))
+        c = yield from self._home(job_id)
+        if c is None:
+            return False
+        now = self.clock()
+        return bool((yield from self._run(REQUEUE, c, job_id, num(now if when is None else when),
+                                          num(now))))
+
+    def get_job(self, job_id: int) -> Op[Job | None]:
+        """See :meth:`Store.get_job`."""
+        valid.check_job_id(job_id)
+        if self.durable:
+            found: Job | None = yield DurableCall("get_job", (job_id,))
+            return found
+        c = yield from self._home(job_id)
+        if c is None:
+            return None
+        reply = yield ("HGETALL", f"{self.base(c)}job:{job_id}")
+        return decode_job(job_id, c, reply) if reply else None
+
+    def list_jobs(
+        self, c: str, topic: str | None, state: JobState | None, after: int | None, limit: int
+    ) -> Op[list[Job]]:
+        """See :meth:`Store.list_jobs`."""
+        valid.list_jobs_args(c, topic, state, after, limit)
+        if self.durable:
+            kwargs = {"topic": topic, "state": state, "after": after, "limit": limit}
+            return list((yield DurableCall("list_jobs", (c,), kwargs)))
+        if topic is None:
+            index = "all" if state is None else f"s:{state}"
+        else:
+            index = f"t:{_topic(topic)}" if state is None else f"ts:{_topic(topic)}:{state}"
+        reply = yield from self._run(LIST, c, index, after or 0, limit)
+        return _jobs(c, reply)
+
+    def count_jobs(self, c: str, topic: str | None) -> Op[dict[str, int]]:
+        """See :meth:`Store.count_jobs`."""
+        valid.check_appid("component_appid", c)
+        valid.check_name("topic", topic, optional=True)
+        if self.durable:
+            return dict((yield DurableCall("count_jobs", (c,), {"topic": topic})))
+        where = "s:" if topic is None else f"ts:{_topic(topic)}:"
+        reply = yield from self._run(COUNT, c, *(where + state for state in valid.JOB_STATES))
+        return {state: int(n) for state, n in zip(valid.JOB_STATES, reply, strict=True)}
+
+    def purge_jobs(self, c: str, topic: str, state: JobState, before: float) -> Op[int]:
+        """See :meth:`Store.purge_jobs` (a batch at a time)."""
+        before = valid.purge_args(c, topic, state, before)
+        if self.durable:
+            kwargs = {"topic": topic, "state": state, "before": before}
+            return int((yield DurableCall("purge_jobs", (c,), kwargs)))
+        total = 0
+        while True:
+            ids = list((yield from self._run(PURGE, c, topic, state, num(before), PURGE_BATCH)))
+            if ids:
+                yield ("HDEL", self.homes_key, *ids)
+            total += len(ids)
+            if len(ids) < PURGE_BATCH:
+                return total

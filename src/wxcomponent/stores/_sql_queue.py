@@ -1,0 +1,326 @@
+"""The job queue of the SQL stores (SQLite and PostgreSQL), written once, free of I/O.
+
+Each operation is a generator that yields :class:`Sql` statements and receives their
+:class:`Result`; the store runs the whole generator inside one transaction of its own, so an
+operation is atomic. The statements use ``?`` placeholders (the PostgreSQL store turns them
+into ``%s``) and only SQL both databases speak; what differs is in :class:`Dialect`.
+
+The model, shared with the memory and Redis stores:
+
+* ``jobs`` holds every job; ``state`` is ``pending``, ``done`` or ``dead``; a claim sets
+  ``claim`` (a fence from a counter of the store) and ``claimed_until``;
+* ``job_groups`` holds one row per (component appid, topic, group) that has pending jobs:
+  ``head`` (its oldest pending job), ``flight`` (the job under its latest claim) and
+  ``ready_at``, when the head may be claimed: the head's ``available_at``, or the end of the
+  claim in flight if later. A claim reads the due rows of ``job_groups`` through an index,
+  never the jobs themselves, so its cost does not grow with the backlog.
+
+On PostgreSQL several transactions run at once: every operation that changes a group locks
+that group's row first (:meth:`SqlQueue.lock_group`), then its jobs, so two operations never
+lock in opposite orders; claims skip the groups other claims hold (``SKIP LOCKED``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from . import _validate as valid
+from .base import Job, JobState
+
+__all__ = ["JOB_COLUMNS", "Dialect", "Result", "Sql", "SqlOp", "SqlQueue", "job_from_row"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Sql:
+    """One statement and its parameters."""
+
+    text: str
+    # parameters may hold payloads: never shown
+    params: tuple[Any, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a statement gave: its rows, the rows it changed, the id it inserted (SQLite)."""
+
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+    lastrowid: int | None = None
+
+
+#: An operation: yields statements, receives their results, returns its value.
+SqlOp = Generator[Sql, Result, T]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the SQL stores."""
+
+    #: Whether operations lock the group's row first (concurrent transactions).
+    lock_groups: bool
+    #: Appended to the claim's SELECT of due groups.
+    skip_locked: str
+    #: Appended to an INSERT of a job to get its id back ("" when the driver reports it).
+    returning_id: str
+    #: Statements giving the next claim fence (the last one returns it).
+    next_fence: tuple[str, ...]
+
+
+SQLITE = Dialect(
+    lock_groups=False,
+    skip_locked="",
+    returning_id="",
+    next_fence=("UPDATE job_fences SET value = value + 1", "SELECT value FROM job_fences"),
+)
+POSTGRES = Dialect(
+    lock_groups=True,
+    skip_locked=" FOR UPDATE SKIP LOCKED",
+    returning_id=" RETURNING id",
+    next_fence=("SELECT nextval('job_claims')",),
+)
+
+JOB_COLUMNS = (
+    "id, component_appid, topic, grp, payload, state, attempts, available_at, created_at, "
+    "updated_at, last_error, job_key, claim"
+)
+_GROUP = "component_appid = ? AND topic = ? AND grp = ?"
+
+
+def job_from_row(row: tuple[Any, ...]) -> Job:
+    """A :class:`Job` from a row of :data:`JOB_COLUMNS`."""
+    (job_id, c, topic, grp, payload, state, attempts, available_at, created_at, updated_at,
+     last_error, key, claim) = row
+    return Job(
+        id=int(job_id), component_appid=str(c), topic=str(topic), group=str(grp),
+        payload=bytes(payload), state=state, attempts=int(attempts),
+        available_at=float(available_at), created_at=float(created_at),
+        updated_at=float(updated_at), last_error=str(last_error),
+        key=None if key is None else str(key), claim=None if claim is None else int(claim),
+    )  # fmt: skip
+
+
+class SqlQueue:
+    """The queue's operations for one :class:`Dialect`. Arguments are checked by the caller
+    (the stores check them before opening a transaction); ``now`` comes from the store's
+    clock."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+
+    # -------------------------------------------------------------- groups
+
+    def lock_group(self, c: str, topic: str, group: str, now: float) -> SqlOp[None]:
+        """Lock the group's row (creating a placeholder that :meth:`refresh_group` settles)."""
+        if self.dialect.lock_groups:
+            yield Sql(
+                "INSERT INTO job_groups (component_appid, topic, grp, head, flight, ready_at) "
+                "VALUES (?, ?, ?, 0, NULL, ?) ON CONFLICT (component_appid, topic, grp) "
+                "DO UPDATE SET head = job_groups.head",
+                (c, topic, group, now),
+            )
+
+    def refresh_group(self, c: str, topic: str, group: str) -> SqlOp[None]:
+        """Recompute the group's head, flight and ``ready_at`` (or drop it: no pending job)."""
+        key = (c, topic, group)
+        found = yield Sql(
+            f"SELECT id, available_at FROM jobs WHERE {_GROUP} AND state = 'pending' "  # noqa: S608
+            "ORDER BY id LIMIT 1",
+            key,
+        )
+        if not found.rows:
+            yield Sql(f"DELETE FROM job_groups WHERE {_GROUP}", key)  # noqa: S608
+            return
+        head, ready = int(found.rows[0][0]), float(found.rows[0][1])
+        current = yield Sql(f"SELECT flight FROM job_groups WHERE {_GROUP}", key)  # noqa: S608
+        flight = current.rows[0][0] if current.rows else None
+        if flight is not None:
+            claimed = yield Sql(
+                "SELECT claimed_until FROM jobs WHERE id = ? AND state = 'pending' "
+                "AND claim IS NOT NULL",
+                (flight,),
+            )
+            if claimed.rows:
+                ready = max(ready, float(claimed.rows[0][0]))
+            else:
+                flight = None
+        yield Sql(
+            "INSERT INTO job_groups (component_appid, topic, grp, head, flight, ready_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (component_appid, topic, grp) DO UPDATE SET "
+            "head = excluded.head, flight = excluded.flight, ready_at = excluded.ready_at",
+            (*key, head, flight, ready),
+        )
+
+    def _next_fence(self) -> SqlOp[int]:
+        result = Result([], 0)
+        for statement in self.dialect.next_fence:
+            result = yield Sql(statement)
+        return int(result.rows[0][0])
+
+    # -------------------------------------------------------------- writes
+
+    def enqueue(
+        self, c: str, topic: str, group: str, payload: bytes, available_at: float | None,
+        key: str | None, now: float,
+    ) -> SqlOp[int]:
+        """See :meth:`Store.enqueue`."""
+        if key is not None:
+            found = yield Sql(
+                "SELECT id FROM jobs WHERE component_appid = ? AND topic = ? AND job_key = ?",
+                (c, topic, key),
+            )
+            if found.rows:
+                return int(found.rows[0][0])
+        yield from self.lock_group(c, topic, group, now)
+        inserted = yield Sql(
+            "INSERT INTO jobs (component_appid, topic, grp, payload, state, attempts, "
+            "available_at, created_at, updated_at, last_error, job_key) "
+            "VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, '', ?) "
+            "ON CONFLICT (component_appid, topic, job_key) WHERE job_key IS NOT NULL "
+            "DO NOTHING" + self.dialect.returning_id,
+            (c, topic, group, payload, now if available_at is None else available_at, now, now,
+             key),
+        )  # fmt: skip
+        if inserted.rowcount != 1:  # the key was taken meanwhile (another transaction)
+            found = yield Sql(
+                "SELECT id FROM jobs WHERE component_appid = ? AND topic = ? AND job_key = ?",
+                (c, topic, key),
+            )
+            job_id = int(found.rows[0][0])
+        elif inserted.rows:
+            job_id = int(inserted.rows[0][0])
+        else:
+            assert inserted.lastrowid is not None
+            job_id = int(inserted.lastrowid)
+        yield from self.refresh_group(c, topic, group)
+        return job_id
+
+    def claim(self, c: str, topic: str, limit: int, lease: float, now: float) -> SqlOp[list[Job]]:
+        """See :meth:`Store.claim_jobs`."""
+        due = yield Sql(
+            "SELECT grp, head FROM job_groups WHERE component_appid = ? AND topic = ? "  # noqa: S608
+            f"AND ready_at <= ? ORDER BY ready_at, head LIMIT ?{self.dialect.skip_locked}",
+            (c, topic, now, limit),
+        )
+        claimed: list[Job] = []
+        until = now + lease
+        for group, head in due.rows:
+            fence = yield from self._next_fence()
+            changed = yield Sql(
+                "UPDATE jobs SET attempts = attempts + 1, claim = ?, claimed_until = ?, "
+                "updated_at = ? WHERE id = ? AND state = 'pending'",
+                (fence, until, now, head),
+            )
+            if changed.rowcount != 1:  # cannot happen while groups are kept right; heal
+                yield from self.refresh_group(c, topic, group)
+                continue
+            yield Sql(
+                f"UPDATE job_groups SET flight = ?, ready_at = ? WHERE {_GROUP}",  # noqa: S608
+                (head, until, c, topic, group),
+            )
+            row = yield Sql(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (head,))  # noqa: S608
+            claimed.append(job_from_row(row.rows[0]))
+        return claimed
+
+    def _locate(self, job_id: int, now: float) -> SqlOp[tuple[str, str, str] | None]:
+        """The group of a job, locked; None when there is no such job."""
+        found = yield Sql("SELECT component_appid, topic, grp FROM jobs WHERE id = ?", (job_id,))
+        if not found.rows:
+            return None
+        c, topic, group = (str(v) for v in found.rows[0])
+        yield from self.lock_group(c, topic, group, now)
+        return c, topic, group
+
+    def settle(
+        self, job_id: int, claim: int, state: JobState, error: str | None,
+        available_at: float | None, now: float,
+    ) -> SqlOp[bool]:
+        """Ack (``done``), retry (``pending``) or bury (``dead``) a claimed job."""
+        group = yield from self._locate(job_id, now)
+        if group is None:
+            return False
+        sets = "state = ?, claim = NULL, claimed_until = NULL, updated_at = ?"
+        params: list[Any] = [state, now]
+        if error is not None:
+            sets += ", last_error = ?"
+            params.append(error)
+        if available_at is not None:
+            sets += ", available_at = ?"
+            params.append(available_at)
+        changed = yield Sql(
+            f"UPDATE jobs SET {sets} WHERE id = ? AND state = 'pending' AND claim = ?",  # noqa: S608
+            (*params, job_id, claim),
+        )
+        if changed.rowcount == 1 or self.dialect.lock_groups:
+            yield from self.refresh_group(*group)
+        return changed.rowcount == 1
+
+    def requeue(self, job_id: int, available_at: float | None, now: float) -> SqlOp[bool]:
+        """See :meth:`Store.requeue_job`."""
+        group = yield from self._locate(job_id, now)
+        if group is None:
+            return False
+        changed = yield Sql(
+            "UPDATE jobs SET state = 'pending', attempts = 0, available_at = ?, claim = NULL, "
+            "claimed_until = NULL, updated_at = ? WHERE id = ? AND state IN ('done', 'dead')",
+            (now if available_at is None else available_at, now, job_id),
+        )
+        if changed.rowcount == 1 or self.dialect.lock_groups:
+            yield from self.refresh_group(*group)
+        return changed.rowcount == 1
+
+    def purge(self, c: str, topic: str, state: JobState, before: float, now: float) -> SqlOp[int]:
+        """See :meth:`Store.purge_jobs`."""
+        where = "component_appid = ? AND topic = ? AND state = ? AND updated_at < ?"
+        params = (c, topic, state, before)
+        groups: list[str] = []
+        if state == "pending":
+            found = yield Sql(f"SELECT DISTINCT grp FROM jobs WHERE {where}", params)  # noqa: S608
+            groups = sorted(str(row[0]) for row in found.rows)  # one locking order
+            for group in groups:
+                yield from self.lock_group(c, topic, group, now)
+        deleted = yield Sql(f"DELETE FROM jobs WHERE {where}", params)  # noqa: S608
+        for group in groups:
+            yield from self.refresh_group(c, topic, group)
+        return deleted.rowcount
+
+    # -------------------------------------------------------------- reads
+
+    def get_job(self, job_id: int) -> SqlOp[Job | None]:
+        """See :meth:`Store.get_job`."""
+        found = yield Sql(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))  # noqa: S608
+        return job_from_row(found.rows[0]) if found.rows else None
+
+    def list_jobs(
+        self, c: str, topic: str | None, state: JobState | None, after: int | None, limit: int
+    ) -> SqlOp[list[Job]]:
+        """See :meth:`Store.list_jobs`."""
+        sql = f"SELECT {JOB_COLUMNS} FROM jobs WHERE component_appid = ?"  # noqa: S608
+        params: list[Any] = [c]
+        if topic is not None:
+            sql += " AND topic = ?"
+            params.append(topic)
+        if state is not None:
+            sql += " AND state = ?"
+            params.append(state)
+        if after is not None:
+            sql += " AND id > ?"
+            params.append(after)
+        found = yield Sql(sql + " ORDER BY id LIMIT ?", (*params, limit))
+        return [job_from_row(row) for row in found.rows]
+
+    def count_jobs(self, c: str, topic: str | None) -> SqlOp[dict[str, int]]:
+        """See :meth:`Store.count_jobs`."""
+        sql = "SELECT state, COUNT(*) FROM jobs WHERE component_appid = ?"
+        params: tuple[Any, ...] = (c,)
+        if topic is not None:
+            sql += " AND topic = ?"
+            params = (c, topic)
+        found = yield Sql(sql + " GROUP BY state", params)
+        counts = dict.fromkeys(valid.JOB_STATES, 0)
+        for state, number in found.rows:
+            counts[str(state)] = int(number)
+        return counts
