@@ -76,6 +76,27 @@ async def test_a_link_authorizes_one_account_for_its_tenant(svc: Running) -> Non
     assert svc.emu.calls(PRE_AUTH) == 1
 
 
+async def test_the_push_alone_spends_the_link_and_tags_the_account(svc: Running) -> None:
+    await svc.push_ticket()
+    url = await svc.link("customer-7")
+    start = await svc.client.get(url)
+    returned = await svc.consent(start)  # the merchant never comes back; WeChat pushes
+    appid = None
+    deadline = time.monotonic() + 20
+    while appid is None:
+        assert time.monotonic() < deadline, "the pushed authorization was never tagged"
+        listing = (await svc.api("GET", "/authorizers")).json()["authorizers"]
+        appid = next((a["authorizer_appid"] for a in listing if a["tenant"] == "customer-7"),
+                     None)
+        await asyncio.sleep(0.01)
+    assert (await svc.client.get(url)).status_code == 410  # spent by the push
+    code = parse_qs(urlsplit(returned).query)["auth_code"][0]
+    assert svc.emu.calls(QUERY_AUTH) == 1
+    late = await svc.client.get(returned)  # coming back later still shows the result
+    assert late.status_code == 200 and appid in late.text
+    assert svc.emu.calls(QUERY_AUTH) == 1 and code
+
+
 async def test_reloading_a_link_reuses_its_pre_auth_code(svc: Running) -> None:
     await svc.push_ticket()
     url = await svc.link()

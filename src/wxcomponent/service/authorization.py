@@ -38,7 +38,7 @@ from ..core.effects import Flow, StoreCall
 from ..core.endpoints.component import create_pre_auth_code
 from ..core.models import AuthorizationInfo
 from ..core.singleflight import ensure_token
-from ..errors import InvalidArgument, StoreError, WxComponentError
+from ..errors import InvalidArgument
 from ..events import Authorized, Event, UpdateAuthorized
 from ..stores.base import AsyncStore, CachedToken
 from .links import (
@@ -250,15 +250,17 @@ class AuthorizationFlows:
             if done is None or done.value != mark:
                 raise StateUsed("state", "this authorization was already completed; start "
                                          "again with a new link")
-            return await component.query_auth(auth_code), state.tenant  # a reload
-        try:
-            info = await component.query_auth(auth_code)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await self._store.release_lease(key, fence)
-            raise
-        await self._store.set_token(key, CachedToken(mark, float(state.expires_at), now),
-                                    fence=fence)
+            info = await component.query_auth(auth_code)  # a reload: read, not exchanged
+        else:
+            try:
+                info = await component.query_auth(auth_code)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await self._store.release_lease(key, fence)
+                raise
+            await self._store.set_token(key, CachedToken(mark, float(state.expires_at), now),
+                                        fence=fence)
+        # Both harmless twice: a reload after a failure here finishes the work.
         await self._spend(appid, state.session, state.link_id, now)
         if state.tenant is not None:
             await set_tenant(self._store, appid, info.authorizer_appid, state.tenant)
@@ -313,7 +315,7 @@ class AuthorizationFlows:
         try:
             info = await component.query_auth(code)
             await set_tenant(self._store, component.appid, info.authorizer_appid, tenant)
-        except (WxComponentError, StoreError) as exc:
+        except Exception as exc:  # the merchant's redirect attaches it too
             log.warning("tenant of an authorization of %s not attached: %s", component.appid,
                         type(exc).__name__)
 
