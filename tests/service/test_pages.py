@@ -127,6 +127,22 @@ async def test_links_are_signed_and_expire(wechat_emulator: EmulatorServer) -> N
         assert svc.emu.calls(PRE_AUTH) == 0
 
 
+async def test_a_spent_link_stays_spent_for_its_whole_life(
+        wechat_emulator: EmulatorServer) -> None:
+    clock = FakeClock()
+    async with running(wechat_emulator, clock=clock) as svc:
+        await svc.push_ticket()
+        url = await svc.link(expires_in=7 * 86400)
+        returned = await svc.consent(await svc.client.get(url), push=False)
+        assert (await svc.client.get(returned)).status_code == 200
+        clock.advance(6 * 86400)  # long after the pre-auth code and its memory
+        again = await svc.client.get(url)
+        assert again.status_code == 410 and "already used" in again.text
+        clock.advance(86400)
+        assert "expired" in (await svc.client.get(url)).text
+        assert svc.emu.calls(PRE_AUTH) == 1
+
+
 async def test_a_link_of_another_platform_or_service_is_refused(
         wechat_emulator: EmulatorServer) -> None:
     async with running(wechat_emulator, link_key="k" * 40) as first:

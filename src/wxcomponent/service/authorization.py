@@ -49,6 +49,7 @@ from .links import (
     code_digest,
     validate_tenant,
 )
+from .settings import MAX_LINK_TTL
 
 __all__ = [
     "AuthorizationFlows",
@@ -203,12 +204,13 @@ class AuthorizationFlows:
             session_key = _key(appid, "link", link.link_id)
             tenant: str | None = link.tenant
             link_id: str | None = link.link_id
+            until: int | None = link.expires_at
         else:
-            session_key, tenant, link_id = _key(appid, "open"), None, None
+            session_key, tenant, link_id, until = _key(appid, "open"), None, None, None
         ctx = component._ctx
         session = await component._drive(
             ensure_token(ctx, session_key, lambda: self._new_session(component, tenant,
-                                                                    link_id),
+                                                                    link_id, until),
                          kind="pre_auth_code"))
         code = str(_decode(session.value).get("code") or "")
         state = AuthorizationState(code_digest(code), appid,
@@ -222,12 +224,14 @@ class AuthorizationFlows:
                      base=base)
 
     def _new_session(self, component: AsyncComponent, tenant: str | None,
-                     link_id: str | None) -> Flow[CachedToken]:
+                     link_id: str | None, until: int | None) -> Flow[CachedToken]:
+        """A new pre-auth code, remembered by its digest with its tenant, its link and when
+        the link expires (how long the link's single use must be remembered)."""
         ctx = component._ctx
         started = ctx.clock()
         code = yield from create_pre_auth_code(ctx)
         expires = started + max(1, code.expires_in)
-        remembered = json.dumps({"tenant": tenant, "link": link_id})
+        remembered = json.dumps({"tenant": tenant, "link": link_id, "until": until})
         yield StoreCall("set_token", (
             _code_key(ctx.appid, code_digest(code.pre_auth_code)),
             CachedToken(remembered, expires + CODE_MEMORY, started)))
@@ -270,9 +274,11 @@ class AuthorizationFlows:
         """End the pre-auth code's session: the link is spent, the open code dropped."""
         if link_id is not None:
             remembered = await self._store.get_token(_code_key(appid, session))
-            until = remembered.expires_at if remembered is not None else now + CODE_MEMORY
+            until = _decode(remembered.value).get("until") if remembered is not None else None
+            if isinstance(until, bool) or not isinstance(until, int):
+                until = int(now + MAX_LINK_TTL)  # unknown: as long as any link lives
             await self._store.set_token(_key(appid, "used", link_id),
-                                        CachedToken("1", max(until, now + 1), now))
+                                        CachedToken("1", max(float(until), now + 1), now))
             await self._store.delete_token(_key(appid, "link", link_id))
             return
         current = await self._store.get_token(_key(appid, "open"))
