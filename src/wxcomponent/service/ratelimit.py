@@ -76,24 +76,25 @@ class RateLimiter:
 
     def take(self, address: str) -> int:
         """Take one token for ``address``: 0 when allowed, else the whole seconds to wait."""
-        if not self.enabled:
-            return 0
-        key = limit_key(address)
-        now = self._clock()
-        with self._lock:
-            tokens = self._level(key, now)
-            wait = self._wait(tokens)
-            self._put(key, tokens - 1.0 if wait == 0 else tokens, now)
-            return wait
+        return self._consult(address, take=True)
 
     def blocked(self, address: str) -> int:
         """Seconds until ``address`` may act again (0: now), without taking a token."""
+        return self._consult(address, take=False)
+
+    def _consult(self, address: str, *, take: bool) -> int:
         if not self.enabled:
             return 0
         key = limit_key(address)
         now = self._clock()
         with self._lock:
-            return self._wait(self._level(key, now)) if key in self._buckets else 0
+            if not take and key not in self._buckets:
+                return 0
+            tokens = self._level(key, now)
+            wait = self._wait(tokens)
+            if take:
+                self._put(key, tokens - 1.0 if wait == 0 else tokens, now)
+            return wait
 
     def _wait(self, tokens: float) -> int:
         """0 when a token is there, else the whole seconds until one is."""
