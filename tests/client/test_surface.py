@@ -9,6 +9,7 @@ import pathlib
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -191,3 +192,49 @@ def test_no_import_cycles_between_modules() -> None:
     assert _cycles(graph) == []
     # and the known former circles stay apart
     assert "wxcomponent.client" not in graph["wxcomponent.web"]
+
+
+def _groups(cls: type) -> dict[str, Any]:
+    from wxcomponent.client._methods import group
+
+    return {name: inspect.getattr_static(cls, name) for name in dir(cls)
+            if isinstance(inspect.getattr_static(cls, name), group)}
+
+
+@pytest.mark.parametrize(("sync", "aio"), [(Component, AsyncComponent),
+                                           (AuthorizerClient, AsyncAuthorizerClient)])
+def test_every_group_has_the_same_methods_on_both_shells(sync, aio) -> None:
+    groups = _groups(sync)
+    assert set(groups) == set(_groups(aio))
+    assert groups, "no method groups found"
+    for name, declared in groups.items():
+        left, right = public_methods(declared.sync), public_methods(declared.aio)
+        assert set(left) == set(right), name
+        assert len(left) >= 2, name
+        for method in left:
+            assert shape(left[method]) == shape(right[method]), f"{name}.{method}"
+            assert not inspect.iscoroutinefunction(getattr(declared.sync, method))
+            assert inspect.iscoroutinefunction(getattr(declared.aio, method)), method
+            assert (getattr(declared.sync, method).__doc__ or "").strip(), f"{name}.{method}"
+
+
+def test_groups_are_real_objects_with_real_methods() -> None:
+    from wxcomponent import ComponentConfig
+    from wxcomponent.stores import MemoryStore
+
+    config = ComponentConfig(appid="wx1111111111111111", secret="s", token="t",
+                             encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG")
+    with Component(config, MemoryStore(), api_base="http://127.0.0.1:9") as component:
+        client = component.authorizer("wx2222222222222222")
+        assert client.code is client.code  # made once per client
+        commit = client.code.commit
+        assert commit.__qualname__ == "CodeGroup.commit"
+        assert list(inspect.signature(commit).parameters) == [
+            "template_id", "ext_json", "user_version", "user_desc"]
+        assert inspect.signature(type(client.audit).status).return_annotation == "AuditStatus"
+        assert "experience version" in (commit.__doc__ or "")
+        assert list(inspect.signature(component.templates.add).parameters) == [
+            "draft_id", "template_type"]
+        with pytest.raises(TypeError):
+            client.code.commit()  # type: ignore[call-arg]
+    assert AsyncAuthorizerClient.code.aio.__name__ == "AsyncCodeGroup"
