@@ -250,8 +250,9 @@ class TokenAPI:
                                "message": f"no platform {platform[:40]!r} is served here"})
         try:
             return await handler(component, request)
-        except BodyRefused as exc:
-            return _json(exc.status, error_body(exc))
+        except BodyRefused as exc:  # a body left unread ends the connection
+            return _json(exc.status, error_body(exc),
+                         {"Connection": "close"} if exc.status == 413 else None)
         except ClientGone:
             return Response(status_code=400)
         except WxComponentError as exc:
