@@ -68,38 +68,30 @@ from typing import Any, TypeVar, Union
 from urllib.parse import parse_qsl
 
 from ..errors import (
-    APIError,
     AppIdMismatch,
     BodyTooLarge,
     CallbackError,
     ConfigurationError,
     InvalidArgument,
-    LeaseTimeout,
     StalePush,
     StoreError,
-    TicketNotFound,
-    TransportError,
     XMLError,
 )
 from ..events import (
-    Authorized,
     AuthorizerMessage,
     ComponentEvent,
     Event,
-    FastRegisterResult,
     Unauthorized,
-    UpdateAuthorized,
     VerifyTicket,
     parse_event,
 )
 from ..replies import Reply, reply_fields
-from . import release_check
+from . import outbox, release_check
 from .accounts import forget_authorizer, save_ticket
 from .context import Context
 from .crypto import Decrypted
-from .effects import CallHandler, Emit, Flow, Sleep, Spawn, StoreCall
-from .endpoints.component import query_auth
-from .models import AuthorizationInfo
+from .effects import CallHandler, Emit, Flow, Spawn, StoreCall
+from .exchange import exchange_code
 from .xml import DEFAULT_MAX_BODY, build_xml
 
 __all__ = [
@@ -151,6 +143,11 @@ class CallbackOptions:
       window on both sides (at least twice ``timestamp_window``); by default it does.
     * ``release_check`` — answer WeChat's release check (全网发布) for its two test accounts,
       and only for them (see :mod:`wxcomponent.core.release_check`).
+    * ``durable_exchanges`` — record each code exchange as a job of the store's durable queue
+      before WeChat is answered, so a crash cannot lose it (the next worker, or another host's
+      refresher, finishes it); off, the exchange only runs in the background of this process.
+    * ``forward_topics`` — queue topics (``deliver:<webhook>``) every accepted push is written
+      to, durably and before WeChat is answered (the service's webhooks deliver them).
     * ``max_body`` — the largest POST body accepted (413 above; 64 KiB by default). The
       platform's message crypto is built with the same limit, so a larger value lets larger
       pushes through decryption too (a :class:`~wxcomponent.core.crypto.MessageCrypto` built
@@ -168,8 +165,13 @@ class CallbackOptions:
     exchange_attempts: int = 5
     exchange_backoff: float = 1.0
     release_check: bool = True
+    durable_exchanges: bool = True
+    forward_topics: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if isinstance(self.forward_topics, str) or not all(
+                isinstance(t, str) and t for t in self.forward_topics):
+            raise ConfigurationError("forward_topics", "must be a tuple of non-empty names")
         if self.timestamp_window is not None and not self.timestamp_window > 0:
             raise ConfigurationError("timestamp_window",
                                      "must be positive (or None to turn it off)")
@@ -521,6 +523,9 @@ def _receive(
         return _SUCCESS
     try:
         yield from _builtins(ctx, options, opened.event)
+        yield from outbox.enqueue_push(ctx, options.forward_topics, opened.event,
+                                       authorizer_appid=authorizer_appid,
+                                       dedupe_key=opened.dedupe_key)
     except GeneratorExit:
         raise
     except BaseException as exc:  # cancelled too: WeChat's retry must find the lease free
@@ -611,14 +616,22 @@ def dispatch_message(
 def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[None]:
     if isinstance(event, VerifyTicket) and options.store_ticket:
         yield from save_ticket(ctx, event.ticket, event.create_time)
-    elif isinstance(event, (Authorized, UpdateAuthorized)) and options.exchange_codes:
-        yield _exchange_later(ctx, options, event.authorization_code, event.authorizer_appid,
-                              event.info_type)
     elif isinstance(event, Unauthorized) and options.forget_on_unauthorized:
         yield from forget_authorizer(ctx, event.authorizer_appid)
-    elif (isinstance(event, FastRegisterResult) and options.exchange_codes and event.succeeded
-          and event.auth_code):
-        yield _exchange_later(ctx, options, event.auth_code, event.appid or "", event.info_type)
+    elif options.exchange_codes:
+        exchange = outbox.exchange_of(event)
+        if exchange is None:
+            return
+        if options.durable_exchanges:
+            yield from outbox.enqueue_exchange(ctx, exchange, attempts=options.exchange_attempts)
+            yield Spawn(functools.partial(outbox.drain_exchanges, ctx,
+                                          backoff_base=options.exchange_backoff,
+                                          max_attempts=options.exchange_attempts),
+                        f"exchange of the {exchange.source} code of "
+                        f"{exchange.authorizer_appid or 'an account'}")
+        else:
+            yield _exchange_later(ctx, options, exchange.code, exchange.authorizer_appid,
+                                  exchange.source)
 
 
 def _exchange_later(ctx: Context, options: CallbackOptions, code: str, authorizer_appid: str,
@@ -627,51 +640,6 @@ def _exchange_later(ctx: Context, options: CallbackOptions, code: str, authorize
                                 backoff=options.exchange_backoff,
                                 authorizer_appid=authorizer_appid, source=source)
     return Spawn(factory, f"exchange of the {source} code of {authorizer_appid or 'an account'}")
-
-
-def _retryable(exc: Exception) -> bool:
-    if isinstance(exc, APIError):
-        return exc.retryable
-    return isinstance(exc, (TransportError, StoreError, LeaseTimeout, TicketNotFound))
-
-
-def exchange_code(
-    ctx: Context,
-    code: str,
-    *,
-    attempts: int = 5,
-    backoff: float = 1.0,
-    authorizer_appid: str = "",
-    source: str = "authorized",
-) -> Flow[AuthorizationInfo | None]:
-    """Exchange an authorization code pushed by WeChat, retrying transient failures.
-
-    Tries :func:`~wxcomponent.core.endpoints.component.query_auth` ``attempts`` times,
-    pausing ``backoff`` seconds and doubling; an error that a retry cannot fix (an invalid or
-    used code, a permission or configuration error) ends it at once. Returns None after a
-    failure, which is logged and emitted as ``authorization_exchange_failed``.
-    """
-    delay = backoff
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return (yield from query_auth(ctx, code))
-        except Exception as exc:
-            if attempt < attempts and _retryable(exc):
-                log.info("exchange of the %s code of %s failed (%s); try %d of %d in %.1fs",
-                         source, authorizer_appid or "an account", type(exc).__name__,
-                         attempt + 1, attempts, delay)
-                yield Sleep(delay)
-                delay *= 2
-                continue
-            log.error("exchange of the %s code of %s failed after %d tries: %s", source,
-                      authorizer_appid or "an account", attempt, exc)
-            yield Emit("authorization_exchange_failed", {
-                "appid": authorizer_appid, "source": source, "attempts": attempt,
-                "error": type(exc).__name__,
-            })
-            return None
 
 
 def _handler_name(handler: Callable[..., Any]) -> str:

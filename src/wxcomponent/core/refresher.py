@@ -26,6 +26,7 @@ from ..errors import (
 from ..stores.base import AuthorizerRecord
 from .context import Context, TokenKind
 from .effects import Flow, Gather, Pause, StoreCall
+from .outbox import run_exchanges
 from .paging import Page, Pages
 from .reconcile import reconcile_authorizers
 from .tokens import get_token
@@ -85,6 +86,21 @@ def refresh_due(ctx: Context, *, concurrency: int = 8) -> Flow[tuple[int, int]]:
         cursor = page.next
 
 
+def _resume_exchanges(ctx: Context) -> Flow[None]:
+    """Finish the code exchanges a crashed worker left in the durable queue."""
+    options = getattr(ctx.callbacks, "options", None)
+    if options is None or not options.exchange_codes or not options.durable_exchanges:
+        return
+    try:
+        done = yield from run_exchanges(ctx, max_attempts=options.exchange_attempts,
+                                        backoff_base=options.exchange_backoff)
+    except Exception as exc:
+        log.warning("pending code exchanges not resumed: %s", type(exc).__name__)
+        return
+    if done:
+        log.info("%d pending code exchange(s) resumed", len(done))
+
+
 def _reconcile_when_due(ctx: Context, stats: RefresherStats) -> Flow[None]:
     interval = ctx.policy.reconcile_interval
     now = ctx.clock()
@@ -132,6 +148,7 @@ def _refresher_loop(ctx: Context, stats: RefresherStats, stop: object, interval:
     if (yield Pause(0, stop)):
         return
     while True:
+        yield from _resume_exchanges(ctx)
         yield from _reconcile_when_due(ctx, stats)
         try:
             _, stats.last_failed = yield from refresh_due(ctx, concurrency=concurrency)

@@ -1,0 +1,86 @@
+"""Exchanging the authorization codes WeChat pushes, with retries: in this process
+(:func:`exchange_code`), or one try at a time for the durable queue (:func:`exchange_once`).
+
+Internal module.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ..errors import APIError, LeaseTimeout, StoreError, TicketNotFound, TransportError
+from .context import Context
+from .effects import Emit, Flow, Sleep
+from .endpoints.component import query_auth
+from .models import AuthorizationInfo
+
+__all__ = ["ExchangeError", "exchange_code", "exchange_once"]
+
+log = logging.getLogger("wxcomponent")
+
+
+def _retryable(exc: Exception) -> bool:
+    if isinstance(exc, APIError):
+        return exc.retryable
+    return isinstance(exc, (TransportError, StoreError, LeaseTimeout, TicketNotFound))
+
+
+def exchange_code(
+    ctx: Context,
+    code: str,
+    *,
+    attempts: int = 5,
+    backoff: float = 1.0,
+    authorizer_appid: str = "",
+    source: str = "authorized",
+) -> Flow[AuthorizationInfo | None]:
+    """Exchange an authorization code pushed by WeChat, retrying transient failures.
+
+    Tries :func:`~wxcomponent.core.endpoints.component.query_auth` ``attempts`` times,
+    pausing ``backoff`` seconds and doubling; an error that a retry cannot fix (an invalid or
+    used code, a permission or configuration error) ends it at once. Returns None after a
+    failure, which is logged and emitted as ``authorization_exchange_failed``.
+    """
+    delay = backoff
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return (yield from query_auth(ctx, code))
+        except Exception as exc:
+            if attempt < attempts and _retryable(exc):
+                log.info("exchange of the %s code of %s failed (%s); try %d of %d in %.1fs",
+                         source, authorizer_appid or "an account", type(exc).__name__,
+                         attempt + 1, attempts, delay)
+                yield Sleep(delay)
+                delay *= 2
+                continue
+            log.error("exchange of the %s code of %s failed after %d tries: %s", source,
+                      authorizer_appid or "an account", attempt, exc)
+            yield Emit("authorization_exchange_failed", {
+                "appid": authorizer_appid, "source": source, "attempts": attempt,
+                "error": type(exc).__name__,
+            })
+            return None
+
+
+@dataclass(frozen=True)
+class ExchangeError:
+    """Why one try of a code exchange failed: the error's name, and whether a retry may
+    help."""
+
+    name: str
+    retryable: bool
+
+
+def exchange_once(ctx: Context, code: str, *, source: str = "authorized",
+                  authorizer_appid: str = "") -> Flow[ExchangeError | None]:
+    """One try of exchanging a pushed code (None when the authorizer is stored)."""
+    try:
+        yield from query_auth(ctx, code)
+    except Exception as exc:
+        log.info("exchange of the %s code of %s failed: %s", source,
+                 authorizer_appid or "an account", type(exc).__name__)
+        return ExchangeError(type(exc).__name__, _retryable(exc))
+    return None

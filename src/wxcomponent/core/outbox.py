@@ -1,0 +1,220 @@
+"""Pushes handed on with nothing lost: the durable outbox and the durable code exchanges.
+
+Both are jobs of the store's durable queue (see :mod:`wxcomponent.stores`), written while the
+push is handled and **before** WeChat is answered; a store that cannot write them makes the
+push answer 503, so WeChat retries and nothing acknowledged can be lost by a crash.
+
+* **The outbox**: for every accepted push, one job per delivery topic (``deliver:<name>``, one
+  per webhook), grouped by the authorizer (``-`` for the platform's own events) so deliveries
+  keep each account's order. The job's payload is the push as JSON (:func:`push_document`).
+  Idempotency keys make a retried push (after a 503) enqueue nothing twice.
+* **Code exchanges**: the code of an ``authorized`` / ``updateauthorized`` push or of a
+  successful fast registration becomes a job of topic ``exchange`` before the answer; a
+  background worker claims and runs it (:func:`run_exchanges`). A crash leaves it pending, and
+  the next worker — after a restart, or another host's refresher round — finishes it.
+
+Internal module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..events import (
+    Authorized,
+    ComponentEvent,
+    Event,
+    FastRegisterResult,
+    UpdateAuthorized,
+    VerifyTicket,
+)
+from ..stores.base import Job
+from .context import Context
+from .effects import Emit, Flow, Sleep, StoreCall
+from .exchange import exchange_once
+
+__all__ = [
+    "EXCHANGE_TOPIC",
+    "SECRET_FIELDS",
+    "Delivery",
+    "backoff",
+    "deliver_topic",
+    "enqueue_exchange",
+    "enqueue_push",
+    "push_document",
+    "drain_exchanges",
+    "run_exchanges",
+]
+
+log = logging.getLogger("wxcomponent")
+
+EXCHANGE_TOPIC = "exchange"
+#: Fields of a push that are never handed on: the one-use codes and the verify ticket, which
+#: the platform uses itself (the authorizer's token is available through the token API).
+SECRET_FIELDS = frozenset({"AuthorizationCode", "ComponentVerifyTicket", "auth_code",
+                           "PreAuthCode"})
+#: The group of the platform's own events in the queue (an appid never looks like this).
+PLATFORM_GROUP = "-"
+
+
+def deliver_topic(name: str) -> str:
+    """The queue topic of the deliveries to the webhook ``name``."""
+    return f"deliver:{name}"
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: ("***" if k in SECRET_FIELDS else _scrub(v)) for k, v in value.items()}
+    return value
+
+
+def push_document(event: Event, *, component_appid: str, authorizer_appid: str | None,
+                  received_at: float, tenant: str | None = None) -> dict[str, Any]:
+    """The JSON form of a push as webhooks receive it: its kind, who it concerns, when it
+    came, and every field of the push (one-use codes and tickets replaced by ``***``)."""
+    kind = (event.info_type if isinstance(event, ComponentEvent)
+            else str(getattr(event, "route_key", type(event).__name__)))
+    about = getattr(event, "authorizer_appid", None) or authorizer_appid
+    return {
+        "kind": kind,
+        "type": type(event).__name__,
+        "component_appid": component_appid,
+        "authorizer_appid": about,
+        "tenant": tenant,
+        "received_at": received_at,
+        "create_time": event.create_time,
+        "fields": _scrub(dict(event.raw)),
+    }
+
+
+def enqueue_push(ctx: Context, topics: tuple[str, ...], event: Event, *,
+                 authorizer_appid: str | None, dedupe_key: str,
+                 tenant: str | None = None) -> Flow[list[int]]:
+    """Write the push to the outbox: one job per topic, keyed so a retried push adds none.
+    Verify tickets are the platform's own business and are never handed on."""
+    if not topics or isinstance(event, VerifyTicket):
+        return []
+    document = push_document(event, component_appid=ctx.appid,
+                             authorizer_appid=authorizer_appid, received_at=ctx.clock(),
+                             tenant=tenant)
+    payload = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    group = document["authorizer_appid"] or PLATFORM_GROUP
+    ids = []
+    for topic in topics:
+        job_id: int = yield StoreCall("enqueue", (ctx.appid, topic, group, payload),
+                                      {"key": dedupe_key})
+        ids.append(job_id)
+    yield Emit("push_queued", {"event": document["kind"], "topics": list(topics)})
+    return ids
+
+
+# --------------------------------------------------------------------------- code exchanges
+
+
+@dataclass(frozen=True)
+class _Exchange:
+    code: str
+    authorizer_appid: str
+    source: str
+
+
+def _code_key(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()[:40]
+
+
+def exchange_of(event: Event) -> _Exchange | None:
+    """The code exchange a push asks for (None for a push without one)."""
+    if isinstance(event, (Authorized, UpdateAuthorized)):
+        return _Exchange(event.authorization_code, event.authorizer_appid, event.info_type)
+    if isinstance(event, FastRegisterResult) and event.succeeded and event.auth_code:
+        return _Exchange(event.auth_code, event.appid or "", event.info_type)
+    return None
+
+
+def enqueue_exchange(ctx: Context, exchange: _Exchange, *, attempts: int) -> Flow[int]:
+    """Record a code exchange durably (once per code) before WeChat is answered."""
+    payload = json.dumps({"code": exchange.code, "source": exchange.source,
+                          "authorizer_appid": exchange.authorizer_appid,
+                          "attempts": attempts}).encode("utf-8")
+    job_id: int = yield StoreCall("enqueue", (ctx.appid, EXCHANGE_TOPIC,
+                                              exchange.authorizer_appid or PLATFORM_GROUP,
+                                              payload), {"key": _code_key(exchange.code)})
+    return job_id
+
+
+def backoff(attempt: int, rng: random.Random, *, base: float, cap: float) -> float:
+    """The pause before try ``attempt + 1``: exponential from ``base``, capped at ``cap``,
+    with full jitter (between half and all of it)."""
+    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one job: ``done``, ``retry`` (at ``retry_at``) or ``dead``."""
+
+    job_id: int
+    outcome: str
+    retry_at: float | None = None
+    error: str = ""
+
+
+def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 120.0,
+                  backoff_base: float = 2.0, backoff_cap: float = 300.0,
+                  max_attempts: int = 8) -> Flow[list[Delivery]]:
+    """Claim the due code exchanges of the platform and run them: done when the authorizer is
+    stored, retried later on a transient failure, dead (logged, emitted) when a retry cannot
+    help or the tries are spent."""
+    jobs: list[Job] = yield StoreCall("claim_jobs", (ctx.appid, EXCHANGE_TOPIC),
+                                      {"limit": limit, "lease": lease})
+    results = []
+    for job in jobs:
+        assert job.claim is not None
+        try:
+            spec = json.loads(job.payload)
+            code, source = str(spec["code"]), str(spec.get("source", "authorized"))
+        except (ValueError, KeyError, TypeError):
+            yield StoreCall("bury_job", (job.id, job.claim, "unreadable exchange job"))
+            results.append(Delivery(job.id, "dead", error="unreadable"))
+            continue
+        error = yield from exchange_once(ctx, code, source=source,
+                                         authorizer_appid=job.group)
+        if error is None:
+            yield StoreCall("ack_job", (job.id, job.claim))
+            results.append(Delivery(job.id, "done"))
+        elif error.retryable and job.attempts < max_attempts:
+            retry_at = ctx.clock() + backoff(job.attempts, ctx.rng, base=backoff_base,
+                                             cap=backoff_cap)
+            yield StoreCall("retry_job", (job.id, job.claim, retry_at, error.name))
+            results.append(Delivery(job.id, "retry", retry_at, error.name))
+        else:
+            yield StoreCall("bury_job", (job.id, job.claim, error.name))
+            log.error("exchange of the %s code of %s failed for good: %s", source,
+                      job.group, error.name)
+            yield Emit("authorization_exchange_failed", {
+                "appid": job.group, "source": source, "attempts": job.attempts,
+                "error": error.name})
+            results.append(Delivery(job.id, "dead", error=error.name))
+    return results
+
+
+def drain_exchanges(ctx: Context, *, backoff_base: float = 2.0, backoff_cap: float = 300.0,
+                    max_attempts: int = 8) -> Flow[list[Delivery]]:
+    """Run the due code exchanges, and keep at it while some wait for a retry: the worker a
+    push starts finishes its exchange in this process unless the process dies (then the job
+    waits in the store for the next worker)."""
+    done: list[Delivery] = []
+    while True:
+        results = yield from run_exchanges(ctx, backoff_base=backoff_base,
+                                           backoff_cap=backoff_cap, max_attempts=max_attempts)
+        done.extend(results)
+        waits = [r.retry_at for r in results if r.retry_at is not None]
+        if not waits:
+            return done
+        yield Sleep(max(0.0, min(waits) - ctx.clock()))
