@@ -45,10 +45,10 @@ __all__ = [
     "Delivery",
     "backoff",
     "deliver_topic",
+    "drain_exchanges",
     "enqueue_exchange",
     "enqueue_push",
     "push_document",
-    "drain_exchanges",
     "run_exchanges",
 ]
 
