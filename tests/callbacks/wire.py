@@ -11,8 +11,8 @@ import base64
 import hashlib
 import os
 import re
-import time
 import struct
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 

@@ -88,7 +88,7 @@ def test_demo_walks_through_every_step_and_exits_0() -> None:
                  "500 concurrent token requests", "The merchant revokes"):
         assert f"✓ {step}" in out, step
     assert "✗" not in out
-    assert "All 9 steps held" in out
+    assert "All 10 steps held" in out
     assert "/cgi-bin/component/api_authorizer_token" in out  # the call-count table
 
 
