@@ -41,12 +41,14 @@ from .core.models import (
 from .core.models_wxa import *  # noqa: F403  (the mini-program answers and request parts)
 from .core.policy import Policy
 from .core.reconcile import ReconcileReport
+from .core.shipping import AppShipment, ShipOptions, ShipReport
 from .events import parse_event
 from .stores.base import AuthorizerRecord, CachedToken
 from .web import asgi_app, wsgi_app
 
 __all__ = [
     "API_BASE",
+    "AppShipment",
     "AsyncAuthorizerClient",
     "AsyncComponent",
     "AsyncRefresher",
@@ -76,6 +78,8 @@ __all__ = [
     "ReconcileReport",
     "Refresher",
     "SessionInfo",
+    "ShipOptions",
+    "ShipReport",
     "TokenKind",
     "UserInfo",
     "asgi_app",

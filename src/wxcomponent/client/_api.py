@@ -34,6 +34,7 @@ from ._methods import (
     group,
     pages_method,
 )
+from .fleet import AsyncFleetGroup, FleetGroup
 
 __all__ = ["AuthorizerAPI", "ComponentAPI"]
 
@@ -312,6 +313,7 @@ class ComponentAPI:
     templates = group(TemplatesGroup, AsyncTemplatesGroup)
     domains = group(PlatformDomainsGroup, AsyncPlatformDomainsGroup)
     fast_registration = group(FastRegistrationGroup, AsyncFastRegistrationGroup)
+    fleet = group(FleetGroup, AsyncFleetGroup)
 
 
 class AuthorizerAPI:
