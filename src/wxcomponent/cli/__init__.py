@@ -50,6 +50,9 @@ def _register() -> None:
 
     for command in (serve, emulator, demo, decrypt, authorizers, token, release_check):
         cli.add_command(command)
+    from .ship import ship
+
+    cli.add_command(ship)
 
 
 _register()

@@ -49,7 +49,8 @@ __all__ = ["WXA_ENDPOINTS", "MiniProgramControl", "png"]
 
 _DEFAULT_PAGES = ("pages/index/index", "pages/order/list", "pages/order/detail",
                   "pages/me/index")
-_HOST = re.compile(r"(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+")
+#: A domain name (no IP address: the last label is letters).
+_HOST = re.compile(r"(?=.{1,253}$)((?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}")
 _DOMAIN_SCHEMES = {"requestdomain": "https", "wsrequestdomain": "wss",
                    "uploaddomain": "https", "downloaddomain": "https", "udpdomain": "udp",
                    "tcpdomain": "tcp"}
@@ -224,6 +225,7 @@ def _commit(call: Call) -> dict[str, Any]:
                                  user_version, call.text("user_desc"), call.now, pages)
     program.privacy_ready_at = call.now + call.state.wxa.limits.privacy_check_delay
     program.commits += 1
+    program.commit_times.append(call.now)
     return dict(OK)
 
 

@@ -229,6 +229,8 @@ class MiniProgram:
     experience: Version | None = None
     privacy_ready_at: float = 0.0
     commits: int = 0
+    #: When each commit was made (emulated time), oldest first.
+    commit_times: list[float] = field(default_factory=list)
     audits: list[Audit] = field(default_factory=list)
     released: Version | None = None
     history: list[Version] = field(default_factory=list)
@@ -264,6 +266,7 @@ class MiniProgram:
         return {
             "appid": self.appid,
             "commits": self.commits,
+            "commit_times": list(self.commit_times),
             "experience": self.experience.to_dict() if self.experience else None,
             "privacy_ready_at": self.privacy_ready_at,
             "audits": [a.to_dict(now) for a in self.audits],

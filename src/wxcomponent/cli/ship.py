@@ -1,0 +1,181 @@
+"""``wxcomponent ship``: release one template to many mini programs, with a progress display
+and a final report; running the same command again resumes the shipment."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..client import Component
+from ..core.shipping import ShipOptions, ShipReport
+from ..service.app import open_service_store
+from ..service.settings import load_settings
+from ._common import config_option, err, out, platform_option, quiet_logs
+
+__all__ = ["ship"]
+
+_FINAL = {"released", "rejected", "failed"}
+_STYLE = {"released": "green", "rejected": "yellow", "failed": "red", "in_progress": "cyan"}
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise click.BadParameter(f"{path} is not JSON: {exc}", param_hint=what) from None
+
+
+class _Display:
+    """The progress bar on stderr, fed by the shipment's listener events."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
+                                 TimeElapsedColumn(), console=err, disable=not enabled,
+                                 transient=False)
+        self.task = self.progress.add_task("shipping", total=None, counts="")
+        self.counts = {"released": 0, "rejected": 0, "failed": 0, "submitted": 0}
+        self.final: set[str] = set()
+        self.lock = threading.Lock()
+
+    def listener(self, name: str, fields: Mapping[str, Any]) -> None:
+        with self.lock:
+            if name == "ship_started":
+                self.progress.update(self.task, total=int(fields.get("apps", 0)))
+            elif name == "ship_app":
+                state = str(fields.get("state"))
+                appid = str(fields.get("appid"))
+                if state == "submitted":
+                    self.counts["submitted"] += 1
+                if state in _FINAL and appid not in self.final:
+                    self.final.add(appid)
+                    self.counts[state] += 1
+                    self.progress.advance(self.task)
+            else:
+                return
+            shown = " ".join(f"{k} {v}" for k, v in self.counts.items())
+            self.progress.update(self.task, counts=shown)
+
+
+def _print_report(result: ShipReport, as_json: bool) -> None:
+    if as_json:
+        for app in result.apps:
+            out.print_json(json.dumps({"shipment": result.shipment, "appid": app.appid,
+                                       "outcome": app.outcome, "stage": app.stage,
+                                       "auditid": app.auditid, "errcode": app.errcode,
+                                       "reason": app.reason}, ensure_ascii=False), indent=None)
+        return
+    table = Table(title=f"shipment {result.shipment}", title_justify="left")
+    for name in ("mini program", "outcome", "stage", "auditid", "errcode / reason"):
+        table.add_column(name, overflow="fold")
+    for app in result.apps:
+        detail = " ".join(p for p in (str(app.errcode) if app.errcode else "", app.reason) if p)
+        style = _STYLE[app.outcome]
+        table.add_row(app.appid, f"[{style}]{app.outcome}[/]", app.stage,
+                      str(app.auditid or "—"), escape(detail) or "—")
+    out.print(table)
+
+
+@click.command()
+@config_option
+@platform_option
+@click.option("--template", "template_id", type=click.IntRange(min=0), default=None,
+              metavar="ID", help="the template of the platform's library to ship")
+@click.option("--ext-json", "ext_json", type=click.Path(exists=True, dir_okay=False,
+                                                        path_type=Path),
+              default=None, metavar="FILE",
+              help="ext.json of every mini program (a JSON object; $APPID$ becomes its appid)")
+@click.option("--ext-json-per-app", "per_app", type=click.Path(exists=True, dir_okay=False,
+                                                               path_type=Path),
+              default=None, metavar="FILE",
+              help="a JSON object of appid -> ext.json for mini programs that need their own")
+@click.option("--version", "user_version", default=None, metavar="V",
+              help="the version name (user_version, at most 64 characters)")
+@click.option("--desc", "user_desc", default="", metavar="TEXT", help="the version description")
+@click.option("--appid", "appids", multiple=True, metavar="APPID",
+              help="a mini program to ship to (repeat the option for several)")
+@click.option("--all", "everyone", is_flag=True,
+              help="every stored mini program that granted code management")
+@click.option("--shipment", default=None, metavar="NAME",
+              help="the shipment's name (default TEMPLATE-VERSION); the same name resumes it")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
+              help="mini programs worked on at once")
+@click.option("--poll-interval", type=click.FloatRange(min=0), default=120.0,
+              show_default=True, metavar="SECONDS", help="between audit-status reads")
+@click.option("--privacy-interval", type=click.FloatRange(min=0), default=30.0,
+              show_default=True, metavar="SECONDS", help="between privacy-check reads")
+@click.option("--idle-interval", type=click.FloatRange(min=0), default=1.0,
+              show_default=True, metavar="SECONDS", help="the longest wait when nothing is due")
+@click.option("--lease", type=click.FloatRange(min=1), default=300.0, show_default=True,
+              metavar="SECONDS", help="how long a step runs before another run may take over")
+@click.option("--report", "report_only", is_flag=True,
+              help="only print where the shipment stands (nothing is run)")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON lines")
+@click.pass_context
+def ship(ctx: click.Context, config: Path | None, platform: str | None,
+         template_id: int | None, ext_json: Path | None, per_app: Path | None,
+         user_version: str | None, user_desc: str, appids: tuple[str, ...], everyone: bool,
+         shipment: str | None, concurrency: int, poll_interval: float,
+         privacy_interval: float, idle_interval: float, lease: float, report_only: bool,
+         as_json: bool) -> None:
+    """Release a template to many mini programs: commit, privacy check, audit, release.
+
+    Progress is kept in the store: when interrupted, run the same command again and it goes
+    on where it stopped, never submitting an audit twice. Exits 0 when every mini program was
+    released, 1 when some were rejected or failed.
+    """
+    name = shipment or (f"{template_id}-{user_version}"
+                        if template_id is not None and user_version else None)
+    if not report_only:
+        missing = [flag for flag, value in (("--template", template_id),
+                                            ("--ext-json", ext_json),
+                                            ("--version", user_version)) if value is None]
+        if missing:
+            raise click.UsageError(f"missing {', '.join(missing)}")
+        if bool(appids) == everyone:
+            raise click.UsageError("give --appid (one or more) or --all")
+    elif name is None:
+        raise click.UsageError("--report needs --shipment (or --template and --version)")
+    settings = load_settings(config)
+    store, opened = open_service_store(settings)
+    component = Component(settings.platform(platform), store, api_base=settings.api_base,
+                          auth_base=settings.auth_base)
+    try:
+        if report_only:
+            assert name is not None
+            with quiet_logs():
+                result = component.fleet.report(name)
+        else:
+            assert template_id is not None and ext_json is not None and user_version
+            shared = _read_json(ext_json, "--ext-json")
+            overrides = _read_json(per_app, "--ext-json-per-app") if per_app else None
+            if overrides is not None and not isinstance(overrides, dict):
+                raise click.BadParameter("must hold a JSON object of appid -> ext.json",
+                                         param_hint="--ext-json-per-app")
+            options = ShipOptions(concurrency=concurrency, lease=lease,
+                                  privacy_interval=privacy_interval,
+                                  poll_interval=poll_interval, idle_interval=idle_interval)
+            display = _Display(enabled=not as_json)
+            component.add_listener(display.listener)
+            with quiet_logs(), display.progress:
+                result = component.fleet.ship(
+                    template_id, shared if isinstance(shared, dict) else json.dumps(shared),
+                    user_version, user_desc, appids=list(appids) if appids else None,
+                    shipment=name, ext_json_for=overrides, options=options)
+        _print_report(result, as_json)
+        counts = result.counts()
+        err.print(" ".join(f"{k} {v}" for k, v in counts.items()), markup=False)
+        if counts["rejected"] or counts["failed"] or counts["in_progress"]:
+            ctx.exit(1)
+    finally:
+        component.close()
+        for opened_store in opened:
+            opened_store.close()
