@@ -46,9 +46,10 @@ def _register() -> None:
     from .commands import authorizers, emulator, serve, token
     from .decrypt import decrypt
     from .demo import demo
+    from .pushes import pushes
     from .release_check import release_check
 
-    for command in (serve, emulator, demo, decrypt, authorizers, token, release_check):
+    for command in (serve, emulator, demo, decrypt, authorizers, token, release_check, pushes):
         cli.add_command(command)
     from .ship import ship
 

@@ -9,15 +9,25 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from ..errors import APIError, LeaseTimeout, StoreError, TicketNotFound, TransportError
+from ..errors import (
+    APIError,
+    AuthCodeInvalid,
+    LeaseTimeout,
+    StoreError,
+    TicketNotFound,
+    TransportError,
+)
 from .context import Context
-from .effects import Emit, Flow, Sleep
+from .effects import Emit, Flow, Sleep, StoreCall
 from .endpoints.component import query_auth
 from .models import AuthorizationInfo
 
 __all__ = ["ExchangeError", "exchange_code", "exchange_once"]
 
 log = logging.getLogger("wxcomponent")
+
+#: Clock skew allowed between the host that received a push and the one that stored it.
+_SKEW = 60.0
 
 
 def _retryable(exc: Exception) -> bool:
@@ -75,10 +85,24 @@ class ExchangeError:
 
 
 def exchange_once(ctx: Context, code: str, *, source: str = "authorized",
-                  authorizer_appid: str = "") -> Flow[ExchangeError | None]:
-    """One try of exchanging a pushed code (None when the authorizer is stored)."""
+                  authorizer_appid: str = "", since: float | None = None
+                  ) -> Flow[ExchangeError | None]:
+    """One try of exchanging a pushed code (None when the authorizer is stored).
+
+    A code WeChat calls used or expired (61009, 61010) counts as exchanged when the store
+    holds the authorizer, authorized and written since ``since`` (when the push came): an
+    earlier try whose answer was lost, or the merchant's redirect, exchanged it.
+    """
     try:
         yield from query_auth(ctx, code)
+    except AuthCodeInvalid as exc:
+        if since is not None and authorizer_appid:
+            record = yield StoreCall("get_authorizer", (ctx.appid, authorizer_appid))
+            if record is not None and record.status == "authorized" \
+                    and record.updated_at >= since - _SKEW:
+                log.info("the %s code of %s was exchanged already", source, authorizer_appid)
+                return None
+        return ExchangeError(type(exc).__name__, _retryable(exc))
     except Exception as exc:
         log.info("exchange of the %s code of %s failed: %s", source,
                  authorizer_appid or "an account", type(exc).__name__)

@@ -165,7 +165,7 @@ class Delivery:
     error: str = ""
 
 
-def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 120.0,
+def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
                   backoff_base: float = 2.0, backoff_cap: float = 300.0,
                   max_attempts: int = 8) -> Flow[list[Delivery]]:
     """Claim the due code exchanges of the platform and run them: done when the authorizer is
@@ -184,7 +184,8 @@ def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 120.0,
             results.append(Delivery(job.id, "dead", error="unreadable"))
             continue
         error = yield from exchange_once(ctx, code, source=source,
-                                         authorizer_appid=job.group)
+                                         authorizer_appid=spec.get("authorizer_appid") or "",
+                                         since=job.created_at)
         if error is None:
             yield StoreCall("ack_job", (job.id, job.claim))
             results.append(Delivery(job.id, "done"))

@@ -25,7 +25,10 @@ uvicorn turns SIGTERM into that graceful shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
+import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -44,11 +47,13 @@ from ..client._shell import http_options
 from ..core.callbacks import CallbackOptions
 from ..core.policy import Policy
 from ..errors import StoreError
+from ..events import AuthorizerMessage
 from ..stores import as_async_store, open_store
 from ..stores.base import AsyncStore, Store
 from ..web import CallbackASGIApp, asgi_app, route
 from .api import TokenAPI
 from .authorization import AuthorizationFlows, tenant_of
+from .forward import Forwarder, ReplySource
 from .health import HealthTracker, ReadinessProbe
 from .links import LinkSigner
 from .metrics import Metrics
@@ -123,6 +128,11 @@ class Service:
         self.readiness_probe = ReadinessProbe(self.aio_store, settings.platforms[0].appid,
                                               clock, ttl=readiness_ttl)
         policy = policy or Policy()
+        callbacks = callbacks or CallbackOptions()
+        if settings.webhooks:
+            callbacks = dataclasses.replace(callbacks, forward_topics=tuple(
+                dict.fromkeys((*callbacks.forward_topics,
+                               *(hook.topic for hook in settings.webhooks)))))
         self._http: list[httpx.AsyncClient] = []
         self.platforms: dict[str, AsyncComponent] = {}
         for config in settings.platforms:
@@ -135,7 +145,7 @@ class Service:
                 config, self.aio_store, api_base=settings.api_base,
                 auth_base=settings.auth_base, policy=policy, http_client=http, clock=clock,
                 listeners=(self.metrics.listener(config.appid),
-                           self.health.listener(config.appid)),
+                           self.health.listener(config.appid), self._on_event),
                 callbacks=callbacks,
             )
         self._refreshers: list[AsyncRefresher] = []
@@ -146,6 +156,24 @@ class Service:
              for c in settings.platforms},
             settings.public_url, clock)
         self.authorizations.register()
+        self._outside = httpx.AsyncClient(trust_env=False, follow_redirects=False)
+        self.forwarder: Forwarder | None = None
+        if settings.webhooks:
+            self.forwarder = Forwarder(
+                self.aio_store, tuple(self.platforms), settings.webhooks, self._outside,
+                clock=clock, tenant_of=self._tenant_of_authorizer,
+                observe=self.metrics.delivery)
+        self._forwarding: asyncio.Task[None] | None = None
+        self._stop_forwarding: asyncio.Event | None = None
+        if settings.reply_url and settings.reply_secret:
+            replies = ReplySource(settings.reply_url, settings.reply_secret, self._outside,
+                                  timeout=settings.reply_timeout, clock=clock)
+            for component in self.platforms.values():
+                component.on(AuthorizerMessage)(replies)
+        if settings.handlers:
+            register = import_handlers(settings.handlers)
+            for component in self.platforms.values():
+                register(component)
         self.page_limiter = RateLimiter(settings.page_rate_limit, clock)
         self.failure_limiter = RateLimiter(settings.auth_failure_limit, clock)
         #: The ports of the admin listener (set by the server that binds it).
@@ -182,6 +210,13 @@ class Service:
         :func:`wxcomponent.service.authorization.tenant_of`)."""
         return await tenant_of(self.aio_store, appid, pre_auth_code=pre_auth_code,
                                authorizer_appid=authorizer_appid)
+
+    def _on_event(self, name: str, fields: Any) -> None:
+        if name == "push_queued" and self.forwarder is not None:
+            self.forwarder.wake()
+
+    async def _tenant_of_authorizer(self, appid: str, authorizer_appid: str) -> str | None:
+        return await tenant_of(self.aio_store, appid, authorizer_appid=authorizer_appid)
 
     def _proxied(self, app: ASGIApp) -> ASGIApp:
         proxies = list(self.settings.trusted_proxies)
@@ -308,6 +343,10 @@ class Service:
         if interval > 0:
             for component in self.platforms.values():
                 self._refreshers.append(component.start_refresher(interval=interval))
+        if self.forwarder is not None:
+            self._stop_forwarding = asyncio.Event()
+            self._forwarding = asyncio.get_running_loop().create_task(
+                self.forwarder.run(self._stop_forwarding), name="wxcomponent-forwarder")
         log.info("serving %d platform(s): %s", len(self.platforms), ", ".join(self.platforms))
 
     async def shutdown(self) -> None:
@@ -318,11 +357,16 @@ class Service:
         refreshers, self._refreshers = self._refreshers, []
         for refresher in refreshers:
             await refresher.stop()
+        if self._forwarding is not None and self._stop_forwarding is not None:
+            self._stop_forwarding.set()
+            await self._forwarding
+            self._forwarding = None
         for component in self.platforms.values():
             await component.aclose()
         await self.authorizations.wait()
         for http in self._http:
             await http.aclose()
+        await self._outside.aclose()
         await self.aio_store.close()
         for store in self._opened:
             store.close()
@@ -366,6 +410,20 @@ class ServiceApp:
             await self._admin(scope, receive, send)
         else:
             await self._public(scope, receive, send)
+
+
+def import_handlers(spec: str) -> Callable[[AsyncComponent], Any]:
+    """The function named by ``module:function`` (the ``handlers`` setting), which the
+    service calls with each platform at start to register push handlers."""
+    module_name, _, attribute = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise SettingsError("handlers", f"cannot import {module_name!r}: {exc}") from None
+    target = getattr(module, attribute, None)
+    if not callable(target):
+        raise SettingsError("handlers", f"{spec!r} is not a function of that module")
+    return cast(Callable[[AsyncComponent], Any], target)
 
 
 def _unknown_platform() -> Response:

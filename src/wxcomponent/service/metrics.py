@@ -54,6 +54,9 @@ class Metrics:
         self.api_errors = prom.Counter(
             "wxcomponent_api_errors", "Error answers from WeChat's API, by errcode "
             "(http_<status> for HTTP 5xx).", ("platform", "errcode"), registry=reg)
+        self.deliveries = prom.Counter(
+            "wxcomponent_push_deliveries", "Pushes handed on to webhooks, by outcome.",
+            ("webhook", "outcome"), registry=reg)
         self.events = prom.Counter(
             "wxcomponent_events", "Authorizer and handler events, by name.",
             ("platform", "event"), registry=reg)
@@ -118,6 +121,12 @@ class Metrics:
                 self.api_errors.labels(platform, str(errcode)).inc()
 
         return hook
+
+    def delivery(self, webhook: str, outcome: str, kind: str) -> None:
+        """Count a push delivery to ``webhook`` by outcome (delivered, retried, dead,
+        skipped)."""
+        if self.enabled:
+            self.deliveries.labels(webhook, outcome).inc()
 
     def token_api_request(self, endpoint: str, status: int) -> None:
         """Count one request to the token API."""

@@ -23,6 +23,18 @@ A file looks like this (every key but the platforms' is optional)::
     ticket_max_age = 43200                     # /healthz fails past this ticket age
     log_level = "info"
 
+    handlers = "myapp.wechat:register"         # register(component) for each platform
+    reply_url = "https://app.internal/wechat/reply"   # asked for passive replies (≤ 4 s)
+    reply_secret = "a long random string"      # signs what is sent to reply_url
+
+    [[webhooks]]                               # every push, delivered with nothing lost
+    name = "app"
+    url = "https://app.internal/wechat/pushes"
+    secret = "a long random string"            # HMAC key of X-Wxcomponent-Signature
+    # kinds = ["authorized", "unauthorized", "text"]   # default: every push
+    # timeout = 10                             # seconds per try
+    # max_age = 86400                          # retried this long, then dead
+
     [[platforms]]
     appid = "wx0123456789abcdef"
     secret = "…"
@@ -58,6 +70,7 @@ from urllib.parse import urlsplit
 
 from ..config import ComponentConfig
 from ..errors import ConfigurationError
+from .forward import Webhook
 
 __all__ = [
     "DEFAULT_STORE",
@@ -77,8 +90,10 @@ _SERVICE_KEYS = ("host", "port", "admin_host", "admin_port", "public_url", "api_
                  "auth_base", "api_key", "link_key", "link_ttl", "open_authorize",
                  "trusted_proxies", "page_rate_limit", "auth_failure_limit", "header_timeout",
                  "body_timeout", "store", "durable_store", "refresh_interval", "ticket_max_age",
-                 "log_level")
+                 "log_level", "handlers", "reply_url", "reply_secret", "reply_timeout")
 _PLATFORM_KEYS = ("appid", "secret", "token", "encoding_aes_key", "previous_encoding_aes_key")
+_WEBHOOK_KEYS = ("name", "url", "secret", "kinds", "timeout", "max_age")
+_HANDLERS = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 _MIN_API_KEY = 16
 _MIN_LINK_KEY = 32
 #: The longest lifetime of an authorization link (30 days).
@@ -109,6 +124,12 @@ class ServiceSettings:
     ``X-Forwarded-For`` names the client; ``page_rate_limit`` and ``auth_failure_limit`` are
     per client address and minute (0: off); ``header_timeout`` and ``body_timeout`` close
     connections whose request head or body is not complete in time.
+
+    ``webhooks`` receive every accepted push, written to the store's queue before WeChat is
+    answered and retried until delivered (:mod:`wxcomponent.service.forward`); ``reply_url``
+    is asked for a passive reply to users' messages within ``reply_timeout`` seconds;
+    ``handlers`` names ``module:function``, called with each platform at start to register
+    Python push handlers.
     """
 
     platforms: tuple[ComponentConfig, ...]
@@ -133,6 +154,11 @@ class ServiceSettings:
     refresh_interval: float = 60.0
     ticket_max_age: float = 12 * 3600.0
     log_level: str = "info"
+    webhooks: tuple[Webhook, ...] = ()
+    handlers: str | None = None
+    reply_url: str | None = None
+    reply_secret: str | None = field(default=None, repr=False)
+    reply_timeout: float = 4.0
 
     def __post_init__(self) -> None:
         if not self.platforms:
@@ -143,6 +169,12 @@ class ServiceSettings:
                 raise SettingsError(f"platforms[{index}].appid",
                                     f"{platform.appid} is configured twice")
             seen.add(platform.appid)
+        names = [hook.name for hook in self.webhooks]
+        if len(set(names)) != len(names):
+            raise SettingsError("webhooks", "each webhook needs a name of its own")
+        if self.reply_url is not None and not self.reply_secret:
+            raise SettingsError("reply_secret", "is required with reply_url (it signs what is "
+                                                "sent there)")
         if self.port == self.admin_port and self.port != 0:
             raise SettingsError("admin_port", f"must differ from port ({self.port}): the "
                                               "admin listener is a listener of its own")
@@ -222,6 +254,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 _TRUE = ("true", "1", "yes", "on")
 _FALSE = ("false", "0", "no", "off")
 _INDEXED = re.compile(r"PLATFORMS_(\d{1,3})_(.+)")
+_WEBHOOK_ENV = re.compile(r"WEBHOOKS_(\d{1,3})_(.+)")
 
 
 def _apply_env(data: dict[str, Any], env: Mapping[str, str], sources: dict[str, str]) -> None:
@@ -234,6 +267,17 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str], sources: dict[str, 
         if rest in known:
             data[known[rest]] = value
             sources[known[rest]] = name
+            continue
+        hook = _WEBHOOK_ENV.fullmatch(rest)
+        if hook is not None and hook.group(2).lower() in _WEBHOOK_KEYS:
+            hooks = data.setdefault("webhooks", [])
+            if not isinstance(hooks, list):
+                raise SettingsError("webhooks", "must be an array of tables ([[webhooks]])")
+            index = int(hook.group(1))
+            while len(hooks) <= index:
+                hooks.append({})
+            hooks[index][hook.group(2).lower()] = value
+            sources[f"webhooks[{index}].{hook.group(2).lower()}"] = name
             continue
         indexed = _INDEXED.fullmatch(rest)
         index, key = (int(indexed.group(1)), indexed.group(2)) if indexed else (0, rest)
@@ -347,9 +391,9 @@ def settings_from_mapping(
         raise SettingsError("settings", "must be a table")
     read = _Reader(sources or {})
     for key in data:
-        if key not in (*_SERVICE_KEYS, "platforms"):
-            raise read.fail(str(key), "unknown key" + _hint(str(key),
-                                                          [*_SERVICE_KEYS, "platforms"]))
+        if key not in (*_SERVICE_KEYS, "platforms", "webhooks"):
+            raise read.fail(str(key), "unknown key" + _hint(
+                str(key), [*_SERVICE_KEYS, "platforms", "webhooks"]))
     platforms = _platforms(read, data.get("platforms"))
     store = read.text("store", data.get("store")) or DEFAULT_STORE
     _check_store_url(read, "store", store)
@@ -365,6 +409,12 @@ def settings_from_mapping(
     link_key = read.text("link_key", data.get("link_key"))
     if link_key is not None and len(link_key) < _MIN_LINK_KEY:
         raise read.fail("link_key", f"must be at least {_MIN_LINK_KEY} characters")
+    handlers = read.text("handlers", data.get("handlers"))
+    if handlers is not None and not _HANDLERS.fullmatch(handlers):
+        raise read.fail("handlers", "must name module:function, e.g. myapp.wechat:register")
+    reply_secret = read.text("reply_secret", data.get("reply_secret"))
+    if reply_secret is not None and len(reply_secret) < _MIN_API_KEY:
+        raise read.fail("reply_secret", f"must be at least {_MIN_API_KEY} characters")
     log_level = (read.text("log_level", data.get("log_level")) or "info").lower()
     if log_level not in LOG_LEVELS:
         raise read.fail("log_level", f"must be one of {', '.join(LOG_LEVELS)}")
@@ -399,6 +449,12 @@ def settings_from_mapping(
         ticket_max_age=read.number("ticket_max_age", data.get("ticket_max_age", 43200.0),
                                    minimum=1),
         log_level=log_level,
+        webhooks=_webhooks(read, data.get("webhooks")),
+        handlers=handlers,
+        reply_url=read.url("reply_url", data.get("reply_url")),
+        reply_secret=reply_secret,
+        reply_timeout=read.number("reply_timeout", data.get("reply_timeout", 4.0),
+                                  minimum=0.1, maximum=4.5),
     )
 
 
@@ -430,6 +486,44 @@ def _platforms(read: _Reader, raw: object) -> tuple[ComponentConfig, ...]:
             message = str(exc).split(": ", 1)[-1]
             raise read.fail(key, message) from None
     return tuple(configs)
+
+
+def _webhooks(read: _Reader, raw: object) -> tuple[Webhook, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise read.fail("webhooks", "must be an array of tables ([[webhooks]])")
+    hooks: list[Webhook] = []
+    for index, item in enumerate(raw):
+        prefix = f"webhooks[{index}]"
+        if not isinstance(item, Mapping):
+            raise read.fail(prefix, "must be a table")
+        for key in item:
+            if key not in _WEBHOOK_KEYS:
+                raise read.fail(f"{prefix}.{key}", "unknown key" + _hint(str(key),
+                                                                       list(_WEBHOOK_KEYS)))
+        kinds = item.get("kinds", [])
+        if isinstance(kinds, str):
+            kinds = [k.strip() for k in kinds.split(",") if k.strip()]
+        if not isinstance(kinds, list) or not all(isinstance(k, str) and k for k in kinds):
+            raise read.fail(f"{prefix}.kinds", "must be a list of push kinds")
+        try:
+            hooks.append(Webhook(
+                name=str(read.text(f"{prefix}.name", item.get("name"), optional=False)),
+                url=str(read.url(f"{prefix}.url", item.get("url"), optional=False)),
+                secret=str(read.text(f"{prefix}.secret", item.get("secret"), optional=False)),
+                kinds=tuple(kinds),
+                timeout=read.number(f"{prefix}.timeout", item.get("timeout", 10.0),
+                                    minimum=0.1, maximum=120),
+                max_age=read.number(f"{prefix}.max_age", item.get("max_age", 86400.0),
+                                    minimum=1, maximum=30 * 86400.0),
+            ))
+        except ConfigurationError as exc:
+            if isinstance(exc, SettingsError):
+                raise
+            key = f"{prefix}.{exc.field.rpartition('.')[2]}"
+            raise read.fail(key, str(exc).split(": ", 1)[-1]) from None
+    return tuple(hooks)
 
 
 def _check_store_url(read: _Reader, key: str, url: str) -> None:
