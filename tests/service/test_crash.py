@@ -110,6 +110,8 @@ def test_an_acknowledged_push_survives_sigkill_before_its_exchange_and_delivery(
             check = SQLiteStore(store_path)
             try:
                 wait(lambda: check.get_job(exchange_id).state == "done")
+                # the delivery is acknowledged once the receiver answered
+                wait(lambda: all(job.state == "done" for job in check.list_jobs(P.appid)))
             finally:
                 check.close()
     assert got[0]["kind"] == "authorized"
