@@ -21,6 +21,49 @@ from wxcomponent.stores import (
 BACKENDS = ("memory", "sqlite", "redis")
 
 
+class StoreTime:
+    """The clock a store under test reads, and the ways a test makes time pass for it.
+
+    It starts at the real time and only moves when :meth:`advance` moves it. That decides
+    token expiry on every backend, and lease expiry on memory and SQLite. Redis expires a
+    lease by its own clock (``SET ... PX``); :meth:`expire_lease` makes that happen at once.
+    """
+
+    def __init__(self) -> None:
+        self.now = float(int(time.time()))  # whole seconds: advancing by whole seconds is exact
+        self.redis_url: str | None = None
+        self.prefix = ""
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the store's clock ``seconds`` forward."""
+        self.now += seconds
+
+    def expire_lease(self, key: str, ttl: float) -> None:
+        """Let the lease on ``key``, taken for ``ttl`` seconds, run out.
+
+        The store's clock moves past ``ttl``; on Redis the lease key is also given a 1 ms
+        expiry, and this returns once Redis no longer has it.
+        """
+        self.advance(ttl + 1)
+        if self.redis_url is None:
+            return
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        lease = f"{self.prefix}::lease:{key}"  # the key layout of wxcomponent.stores._redis_ops
+        try:
+            assert client.pexpire(lease, 1), f"no lease held on {key!r}"
+            deadline = time.monotonic() + 10  # only turns a hang into a failure
+            while client.exists(lease):
+                assert time.monotonic() < deadline, f"Redis kept {lease!r}"
+                time.sleep(0.001)
+        finally:
+            client.close()
+
+
 def make_sync(
     backend: str,
     tmp_path: Path,

@@ -13,7 +13,7 @@ from typing import Any
 
 from wxcomponent.stores import AuthorizerRecord, CachedToken
 
-from .conftest import StoreTime
+from .factories import StoreTime
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"
@@ -248,7 +248,7 @@ async def test_expired_lease_can_be_taken_by_anyone(store: Any, store_time: Stor
     first = await store.acquire_lease("lease", 5)
     assert first is not None
     assert await store.acquire_lease("lease", 5) is None
-    await store_time.expire_lease("lease", 5)
+    store_time.expire_lease("lease", 5)
     second = await store.acquire_lease("lease", 5)
     assert second is not None and second > first
     assert await store.release_lease("lease", first) is False
@@ -261,7 +261,7 @@ async def test_fenced_write_of_a_stale_holder_is_rejected(
     stale = await store.acquire_lease("tok", 5)
     assert stale is not None
     assert await store.set_token("tok", token("written-by-first"), fence=stale) is True
-    await store_time.expire_lease("tok", 5)
+    store_time.expire_lease("tok", 5)
     fresh = await store.acquire_lease("tok", 5)
     assert fresh is not None and fresh > stale
     assert await store.set_token("tok", token("late-write-of-first"), fence=stale) is False
@@ -288,7 +288,7 @@ async def test_fenced_write_needs_the_lease_on_that_key_still_held(
     assert short is not None
     assert await store.set_token("tok", token("x-while-held"), fence=short) is True
     assert await store.delete_token("tok")
-    await store_time.expire_lease("tok", 5)
+    store_time.expire_lease("tok", 5)
     assert await store.set_token("tok", token("x-after-expiry"), fence=short) is False
     assert await store.release_lease("tok", short) is False
 
