@@ -20,8 +20,10 @@ def component(api_base: str, store_url: str, **policy: Any) -> Component:
 
 
 def herd(api_base: str, store_url: str, threads: int, authorizer_appid: str | None,
-         start: Any) -> list[str]:
-    """``threads`` threads ask for the token at once (after ``start`` is released)."""
+         ready: Any, start: Any) -> list[str]:
+    """``threads`` threads ask for the token at once (after ``start`` is released).
+
+    The process puts its pid on ``ready`` once it is set up and waits at the start line."""
     comp = component(api_base, store_url)
     results: list[str] = []
     errors: list[BaseException] = []
@@ -37,6 +39,7 @@ def herd(api_base: str, store_url: str, threads: int, authorizer_appid: str | No
         except BaseException as exc:
             errors.append(exc)
 
+    ready.put(os.getpid())
     start.wait()
     pool = [threading.Thread(target=ask) for _ in range(threads)]
     for t in pool:
@@ -49,10 +52,12 @@ def herd(api_base: str, store_url: str, threads: int, authorizer_appid: str | No
 
 
 def force_refreshes(api_base: str, store_url: str, authorizer_appid: str, count: int,
-                    start: Any) -> int:
-    """Refresh the authorizer token ``count`` times, each replacing the stored one."""
+                    ready: Any, start: Any) -> int:
+    """Refresh the authorizer token ``count`` times, each replacing the stored one (after
+    putting the pid on ``ready`` and waiting for ``start``)."""
     comp = component(api_base, store_url)
     client = comp.authorizer(authorizer_appid)
+    ready.put(os.getpid())
     start.wait()
     for _ in range(count):
         client.refresh_access_token()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import queue
 import threading
 import time
 from typing import Any
@@ -23,6 +24,7 @@ from wxcomponent.errors import (
 from wxcomponent.stores import open_store
 from wxcomponent.stores.base import CachedToken, Store
 
+from ..stores.factories import StoreTime, make_sync
 from . import _workers
 from .conftest import CONFIG, seed_ticket
 
@@ -42,6 +44,31 @@ def authorize(emu: EmulatorServer, comp: Component) -> str:
 def drop_cached(store: Store, *keys: str) -> None:
     for key in keys:
         store.delete_token(key)
+
+
+def start_together(procs: list[Any], ready: Any, start: Any) -> None:
+    """Start ``procs``, wait until each has put its pid on ``ready`` (it is set up and waits
+    for ``start``), then release them all at once. A child that exits before that fails the
+    test, and the others are stopped."""
+    for proc in procs:
+        proc.start()
+    deadline = time.monotonic() + 60  # only turns a hang into a failure
+    try:
+        for _ in procs:
+            while True:
+                try:
+                    ready.get(timeout=0.1)
+                    break
+                except queue.Empty:
+                    exited = [p.exitcode for p in procs if p.exitcode is not None]
+                    assert not exited, f"a child exited before the start: {exited}"
+                    assert time.monotonic() < deadline, "the children never got ready"
+    except BaseException:
+        for proc in procs:
+            proc.kill()
+            proc.join(10)
+        raise
+    start.set()
 
 
 # --------------------------------------------------------------------------- basics
@@ -157,18 +184,12 @@ def test_herd_4_processes_x_50_threads(
         comp = Component(CONFIG, store, api_base=emu.url)
         appid = authorize(emu, comp)
         drop_cached(store, f"{CONFIG.appid}:authorizer_access_token:{appid}")
-    start = SPAWN.Event()
+    ready, start = SPAWN.Queue(), SPAWN.Event()
     results = SPAWN.Queue()
-
-    def run(i: int) -> None:  # pragma: no cover - runs in the child
-        pass
-
-    procs = [SPAWN.Process(target=_herd_child, args=(emu.url, url, 50, appid, start, results))
+    procs = [SPAWN.Process(target=_herd_child,
+                           args=(emu.url, url, 50, appid, ready, start, results))
              for _ in range(4)]
-    for p in procs:
-        p.start()
-    time.sleep(1.0)  # let the children import and wait at the start line
-    start.set()
+    start_together(procs, ready, start)
     tokens: list[str] = []
     for _ in procs:
         tokens.extend(results.get(timeout=60))
@@ -179,9 +200,9 @@ def test_herd_4_processes_x_50_threads(
     assert emu.calls(AUTHORIZER_PATH if appid else TOKEN_PATH) == 1
 
 
-def _herd_child(api_base: str, url: str, threads: int, appid: str | None, start: Any,
-                results: Any) -> None:
-    results.put(_workers.herd(api_base, url, threads, appid, start))
+def _herd_child(api_base: str, url: str, threads: int, appid: str | None, ready: Any,
+                start: Any, results: Any) -> None:
+    results.put(_workers.herd(api_base, url, threads, appid, ready, start))
 
 
 # --------------------------------------------------------------------------- 40001 storms
@@ -261,13 +282,11 @@ def test_rotation_1000_refreshes_across_processes(emu: EmulatorServer, tmp_path:
     comp = Component(CONFIG, store, api_base=emu.url)
     appid = authorize(emu, comp)
     emu.rotate_refresh_tokens = True
-    start = SPAWN.Event()
-    procs = [SPAWN.Process(target=_workers.force_refreshes, args=(emu.url, url, appid, 250, start))
+    ready, start = SPAWN.Queue(), SPAWN.Event()
+    procs = [SPAWN.Process(target=_workers.force_refreshes,
+                           args=(emu.url, url, appid, 250, ready, start))
              for _ in range(4)]
-    for p in procs:
-        p.start()
-    time.sleep(1.0)
-    start.set()
+    start_together(procs, ready, start)
     for p in procs:
         p.join(120)
         assert p.exitcode == 0
@@ -381,15 +400,19 @@ def test_unknown_authorizer(emu: EmulatorServer, store: Store) -> None:
 # --------------------------------------------------------------------------- leases
 
 
-def test_dead_lease_holder_blocks_at_most_its_ttl(emu: EmulatorServer, store: Store) -> None:
+def test_dead_lease_holder_blocks_only_until_its_lease_ends(
+    emu: EmulatorServer, store: Store
+) -> None:
     seed_ticket(emu, store)
     key = f"{CONFIG.appid}:component_access_token"
     assert store.acquire_lease(key, 1.0) is not None  # a holder that died
-    comp = Component(CONFIG, store, api_base=emu.url, policy=Policy(lease_ttl=1.0))
+    # The waiter would give up (LeaseTimeout) after wait_timeout if the dead holder's lease
+    # blocked it for good; it takes over once the lease has run out instead.
+    policy = Policy(lease_ttl=1.0, wait_timeout=30.0)
+    comp = Component(CONFIG, store, api_base=emu.url, policy=policy)
     started = time.monotonic()
     assert comp.access_token()
-    waited = time.monotonic() - started
-    assert 0.5 < waited < 5.0
+    assert time.monotonic() - started >= 0.5  # it did respect the lease
     assert emu.calls(TOKEN_PATH) == 1
 
 
@@ -403,31 +426,48 @@ def test_bounded_wait_ends_in_lease_timeout(emu: EmulatorServer, store: Store) -
     assert emu.calls(TOKEN_PATH) == 0
 
 
-def test_stale_holder_cannot_overwrite_a_newer_token(store: Store) -> None:
+def test_stale_holder_cannot_overwrite_a_newer_token(
+    store_url: str, tmp_path: Any
+) -> None:
+    store_time = StoreTime()
+    backend = store_url.partition(":")[0]
+    store = make_sync(backend, tmp_path, store_url, clock=store_time)
+    if backend == "redis":
+        store_time.redis_url, store_time.prefix = store_url, "wxcomponent"
     key = f"{CONFIG.appid}:component_access_token"
-    old_fence = store.acquire_lease(key, 0.2)
+    old_fence = store.acquire_lease(key, 5.0)
     assert old_fence is not None
-    time.sleep(0.3)
+    store_time.expire_lease(key, 5.0)  # the old holder paused past its lease
     new_fence = store.acquire_lease(key, 5.0)
     assert new_fence is not None and new_fence > old_fence
-    now = time.time()
+    now = store_time.now
     assert store.set_token(key, CachedToken("new", now + 7200, now), fence=new_fence)
     assert not store.set_token(key, CachedToken("old", now + 7200, now), fence=old_fence)
     cached = store.get_token(key)
     assert cached is not None and cached.value == "new"
+    store.close()
 
 
 async def test_cancelled_waiter_releases_its_lock(emu: EmulatorServer, store_url: str) -> None:
     sync_store = open_store(store_url)
     seed_ticket(emu, sync_store)
-    emu.inject(TOKEN_PATH, delay=0.5)
+    emu.inject(TOKEN_PATH, delay=1.0)  # WeChat holds the first fetch a while
     comp = AsyncComponent(CONFIG, sync_store, api_base=emu.url)
     task = asyncio.ensure_future(comp.access_token())
-    await asyncio.sleep(0.1)  # the fetch is under way, lock and lease held
+    deadline = time.monotonic() + 10  # only turns a hang into a failure
+    while emu.calls(TOKEN_PATH) == 0:  # the fetch has reached WeChat: lock and lease held
+        assert time.monotonic() < deadline, "the fetch never started"
+        await asyncio.sleep(0.005)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    # Nothing stays held: the next caller gets a token at once.
-    token = await asyncio.wait_for(comp.access_token(), 5)
-    assert token
+    # Nothing stays held: the lease is free again...
+    key = f"{CONFIG.appid}:component_access_token"
+    fence = sync_store.acquire_lease(key, 30.0)
+    assert fence is not None, "the cancelled fetch kept its lease"
+    assert sync_store.release_lease(key, fence)
+    # ...and so is the in-process lock: the next caller fetches a token (a lock left held
+    # would hang it; the timeout only turns that hang into a failure).
+    assert await asyncio.wait_for(comp.access_token(), 60)
+    assert emu.calls(TOKEN_PATH) == 2
     await comp.aclose()
