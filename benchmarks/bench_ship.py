@@ -36,18 +36,15 @@ from wxcomponent.stores.base import AuthorizerRecord
 CONFIG = ComponentConfig(appid=P.appid, secret=P.secret, token=P.token,
                          encoding_aes_key=P.encoding_aes_key)
 APPID = CONFIG.appid
+RUNS = 7
 
 
-def per_op(fn: Callable[[], object], n: int, rounds: int = 7) -> float:
-    for _ in range(min(n, 100)):
+def per_call(fn: Callable[[], object], calls: int) -> float:
+    """µs per call of ``calls`` calls of ``fn``."""
+    started = time.perf_counter()
+    for _ in range(calls):
         fn()
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(n):
-            fn()
-        samples.append((time.perf_counter() - start) / n * 1e6)
-    return statistics.median(samples)
+    return (time.perf_counter() - started) / calls * 1e6
 
 
 class MovingClock(threading.Thread):
@@ -151,15 +148,18 @@ def overhead(emu: EmulatorServer) -> None:
                 assert answer["errcode"] == 0
                 return answer["page_list"]
 
-            typed: list[float] = []
+            for _ in range(100):  # warm both paths up
+                raw_call()
+                client.code.pages()
             plain: list[float] = []
-            for _ in range(5):  # interleaved, so drift hits both
-                plain.append(per_op(raw_call, 300, rounds=1))
-                typed.append(per_op(client.code.pages, 300, rounds=1))
-    ours, theirs = statistics.median(typed), statistics.median(plain)
+            typed: list[float] = []
+            for _ in range(RUNS):  # interleaved, so that drift weighs on both
+                plain.append(per_call(raw_call, 300))
+                typed.append(per_call(client.code.pages, 300))
+    theirs, ours = statistics.median(plain), statistics.median(typed)
     spread = statistics.pstdev(plain)
     print("(b) client.code.pages() vs raw httpx GET /wxa/get_page, same token, µs per call")
-    print(f"    raw httpx    {theirs:8.1f} µs  (spread {spread:.1f} µs over 5 runs)")
+    print(f"    raw httpx    {theirs:8.1f} µs  (spread {spread:.1f} µs over {RUNS} runs)")
     print(f"    typed call   {ours:8.1f} µs  overhead {ours - theirs:+.1f} µs "
           f"({(ours / theirs - 1) * 100:+.1f}%)")
 

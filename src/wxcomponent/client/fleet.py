@@ -18,6 +18,7 @@ from typing import Any
 
 from ..core import shipping
 from ..core.callbacks import Push
+from ..core.effects import Flow
 from ..core.shipping import ShipOptions, ShipReport
 from ..events import WeappAuditResult
 from ._methods import AsyncGroup, SyncGroup, flow_method
@@ -83,6 +84,19 @@ def _forget(owner: Any, waker: _Waker) -> None:
     _WAKERS.get(owner._ctx.callbacks, set()).discard(waker)
 
 
+def _shipment(group: Any, waker: _Waker, template_id: int,
+              ext_json: str | Mapping[str, Any], user_version: str, user_desc: str,
+              appids: Sequence[str] | None, shipment: str | None,
+              ext_json_for: Mapping[str, str | Mapping[str, Any]] | None,
+              options: ShipOptions | None) -> Flow[ShipReport]:
+    """The shipment's flow (arguments checked now), with ``waker`` listening for pushes."""
+    flow = shipping.ship(group._flow_args[0], template_id, ext_json, user_version, user_desc,
+                         appids=appids, shipment=shipment, ext_json_for=ext_json_for,
+                         options=options, waker=waker)
+    _listen(group._owner, waker)
+    return flow
+
+
 class FleetAPI:
     """Shipping to the platform's mini programs (``component.fleet``)."""
 
@@ -102,10 +116,8 @@ class FleetGroup(FleetAPI, SyncGroup):
         (pushed to this platform, else polled) and release, ``options.concurrency`` at a time,
         every step durable in the store so that running it again resumes it."""
         waker = _Waker()
-        flow = shipping.ship(self._flow_args[0], template_id, ext_json, user_version,
-                             user_desc, appids=appids, shipment=shipment,
-                             ext_json_for=ext_json_for, options=options, waker=waker)
-        _listen(self._owner, waker)
+        flow = _shipment(self, waker, template_id, ext_json, user_version, user_desc,
+                         appids, shipment, ext_json_for, options)
         try:
             return self._drive(flow)
         finally:
@@ -123,10 +135,8 @@ class AsyncFleetGroup(FleetAPI, AsyncGroup):
         """Ship a template to many mini programs and return when each has an outcome; see
         :meth:`FleetGroup.ship`."""
         waker = _AsyncWaker()
-        flow = shipping.ship(self._flow_args[0], template_id, ext_json, user_version,
-                             user_desc, appids=appids, shipment=shipment,
-                             ext_json_for=ext_json_for, options=options, waker=waker)
-        _listen(self._owner, waker)
+        flow = _shipment(self, waker, template_id, ext_json, user_version, user_desc,
+                         appids, shipment, ext_json_for, options)
         try:
             return await self._drive(flow)
         finally:

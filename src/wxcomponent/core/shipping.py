@@ -232,16 +232,20 @@ class _Run:
     options: ShipOptions
     #: appid -> auditid of the audits waiting for their result (for pushes)
     auditids: dict[str, int] = field(default_factory=dict)
+    #: the mini programs whose audit result this run handed to the finish step
+    decided: set[str] = field(default_factory=set)
 
     def emit(self, appid: str, stage: Stage, state: str, **fields: Any) -> Emit:
         return Emit("ship_app", {"shipment": self.name, "appid": appid, "stage": stage,
                                  "state": state, **fields})
 
 
-def _enqueue(run: _Run, stage: Stage, appid: str, data: Mapping[str, Any]) -> Flow[int]:
+def _enqueue(run: _Run, stage: Stage, appid: str, data: Mapping[str, Any],
+             available_at: float | None = None) -> Flow[int]:
     payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
     job_id: int = yield StoreCall("enqueue", (run.ctx.appid, topic(run.name, stage), appid,
-                                              payload), {"key": appid})
+                                              payload),
+                                  {"key": appid, "available_at": available_at})
     return job_id
 
 
@@ -287,7 +291,9 @@ def _latest(ctx: Context, appid: str) -> Flow[AuditStatus | None]:
 def _submit_audit(run: _Run, job: Job, appid: str, data: dict[str, Any],
                   auditid: int) -> Flow[str]:
     run.auditids[appid] = auditid
-    yield from _enqueue(run, "audit", appid, {**data, "auditid": auditid})
+    # an audit takes hours: its first read waits for a push or the first poll
+    yield from _enqueue(run, "audit", appid, {**data, "auditid": auditid},
+                        run.ctx.clock() + run.options.poll_interval)
     yield StoreCall("ack_job", (job.id, job.claim))
     yield run.emit(appid, "prepare", "submitted", auditid=auditid)
     return "submitted"
@@ -338,6 +344,9 @@ def _await_audit(run: _Run, job: Job) -> Flow[str]:
     data = _payload(job)
     appid = str(data.get("appid", job.group))
     auditid = int(data.get("auditid", 0))
+    if appid in run.decided:  # a push brought the result first
+        yield StoreCall("ack_job", (job.id, job.claim))
+        return "audited"
     run.auditids[appid] = auditid
     try:
         status = yield from audit.status(ctx, appid, auditid)
@@ -356,6 +365,7 @@ def _await_audit(run: _Run, job: Job) -> Flow[str]:
 
 def _finish_later(run: _Run, appid: str, auditid: int, status: AuditStatus) -> Flow[None]:
     run.auditids.pop(appid, None)
+    run.decided.add(appid)
     yield from _enqueue(run, "finish", appid, {"appid": appid, "auditid": auditid,
                                                "status": status.status,
                                                "reason": status.reason,
