@@ -101,3 +101,6 @@ def redis_url(redis_server: str) -> str:
     finally:
         client.close()
     return redis_server
+
+
+from .servers import pg_schema, postgres_dsn, postgres_server  # noqa: E402, F401 (fixtures)

@@ -168,7 +168,9 @@ def test_platform_errors_name_the_key(change: dict[str, Any], expected: str) -> 
     ({"api_key": "short"}, "api_key: must be at least 16 characters"),
     ({"api_base": "api.weixin.qq.com"}, "api_base: must be an absolute http/https URL"),
     ({"public_url": "https://x.example.com/?a=1"}, "public_url: must not have a query"),
-    ({"store": "postgres://db"}, "store: must be sqlite:///path"),
+    ({"store": "mysql://db"}, "store: must be sqlite:///path"),
+    ({"store": "redis://cache:6379/0", "durable_store": "redis://other:6379/0"},
+     "durable_store: must be a sqlite:///path or postgresql:// URL"),
     ({"store": "sqlite://relative"}, "store: a SQLite URL is sqlite:///relative/path"),
     ({"durable_store": "sqlite:///d.sqlite3"}, "durable_store: is only used beside a "
                                                "redis:// store"),
@@ -191,6 +193,16 @@ def test_service_errors_name_the_key(data: dict[str, Any], expected: str) -> Non
     if "platforms" not in data and data:
         data = {**data, "platforms": [platform_table()]}
     assert error_of(data).startswith(expected)
+
+
+def test_postgres_stores_are_accepted() -> None:
+    alone = settings_from_mapping({"platforms": [platform_table()],
+                                   "store": "postgresql://wx:pw@db:5432/wx?schema=wx_prod"})
+    assert alone.store == "postgresql://wx:pw@db:5432/wx?schema=wx_prod"
+    beside = settings_from_mapping({"platforms": [platform_table()],
+                                    "store": "redis://cache:6379/0",
+                                    "durable_store": "postgres://wx:pw@db/wx"})
+    assert beside.durable_store == "postgres://wx:pw@db/wx"
 
 
 def test_duplicate_platforms_are_refused() -> None:

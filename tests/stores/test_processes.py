@@ -1,5 +1,5 @@
-"""Several processes on one SQLite file or one Redis: one holder at a time, no lost write,
-and a holder killed with SIGKILL blocks nobody beyond its lease."""
+"""Several processes on one SQLite file, one Redis or one PostgreSQL: one holder at a time, no
+lost write, and a holder killed with SIGKILL blocks nobody beyond its lease."""
 
 from __future__ import annotations
 
@@ -26,14 +26,20 @@ THREADS = 25
 ACQUISITIONS = 25  # per process
 
 
+KINDS = ["sqlite", "redis", "postgres"]
+
+
 def _target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Where the processes meet: a path, a URL, or for PostgreSQL "URL schema"."""
     if kind == "sqlite":
         return str(tmp_path / "shared.sqlite3")
+    if kind == "postgres":
+        return f"{request.getfixturevalue('postgres_dsn')} {request.getfixturevalue('pg_schema')}"
     url: str = request.getfixturevalue("redis_url")
     return url
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_processes_and_threads_contend_for_one_lease(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -83,7 +89,7 @@ def _kill(proc: Any) -> None:
     assert proc.exitcode == -signal.SIGKILL
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_killed_holder_blocks_nobody_beyond_its_lease(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:

@@ -10,16 +10,27 @@ import threading
 import time
 from typing import Any
 
-from wxcomponent.stores import AuthorizerRecord, CachedToken, RedisStore, SQLiteStore, Store
+from wxcomponent.stores import (
+    AuthorizerRecord,
+    CachedToken,
+    PostgresStore,
+    RedisStore,
+    SQLiteStore,
+    Store,
+)
 
 COUNTER_KEY = "counter"
 LEASE_TTL = 30.0
 
 
 def open_target(kind: str, target: str) -> Store:
-    """The store named by ``kind`` ("sqlite" or "redis") and ``target`` (path or URL)."""
+    """The store named by ``kind`` ("sqlite", "redis" or "postgres") and ``target`` (a path,
+    a URL, or for PostgreSQL "URL schema")."""
     if kind == "sqlite":
         return SQLiteStore(target)
+    if kind == "postgres":
+        dsn, schema = target.rsplit(" ", 1)
+        return PostgresStore(dsn, schema=schema, max_size=40)
     return RedisStore(target, prefix="mp")
 
 

@@ -18,7 +18,7 @@ A file looks like this (every key but the platforms' is optional)::
     header_timeout = 10                        # seconds to send the request head
     body_timeout = 10                          # seconds to send the body after the head
     store = "sqlite:///./wxcomponent.sqlite3"  # or "redis://host:6379/0"
-    durable_store = "sqlite:///./wxcomponent-durable.sqlite3"   # beside redis:// only
+    durable_store = "postgresql://wx:…@db/wx"   # beside redis:// only (or sqlite:///path)
     refresh_interval = 60                      # seconds between refresher rounds; 0: off
     ticket_max_age = 43200                     # /healthz fails past this ticket age
     log_level = "info"
@@ -401,8 +401,8 @@ def settings_from_mapping(
     if durable is not None:
         if not store.startswith(("redis://", "rediss://")):
             raise read.fail("durable_store", "is only used beside a redis:// store")
-        if not durable.startswith("sqlite:///"):
-            raise read.fail("durable_store", "must be a sqlite:///path URL")
+        if not durable.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise read.fail("durable_store", "must be a sqlite:///path or postgresql:// URL")
     api_key = read.text("api_key", data.get("api_key"))
     if api_key is not None and len(api_key) < _MIN_API_KEY:
         raise read.fail("api_key", f"must be at least {_MIN_API_KEY} characters")
@@ -528,8 +528,10 @@ def _webhooks(read: _Reader, raw: object) -> tuple[Webhook, ...]:
 
 def _check_store_url(read: _Reader, key: str, url: str) -> None:
     scheme = url.partition("://")[0].lower()
-    if "://" not in url or scheme not in ("sqlite", "redis", "rediss", "memory"):
-        raise read.fail(key, "must be sqlite:///path, redis://host:port/db or memory://")
+    if "://" not in url or scheme not in ("sqlite", "redis", "rediss", "postgresql", "postgres",
+                                          "memory"):
+        raise read.fail(key, "must be sqlite:///path, redis://host:port/db, "
+                             "postgresql://user:password@host/db or memory://")
     if scheme == "sqlite" and (not url.startswith("sqlite:///") or url == "sqlite:///"):
         raise read.fail(key, "a SQLite URL is sqlite:///relative/path or "
                              "sqlite:////absolute/path")

@@ -5,6 +5,8 @@ sync and an async flavour that pass one contract:
 
 * :class:`SQLiteStore` / :class:`AsyncSQLiteStore` — the default: one file, durable, shared by
   every process of a host;
+* :class:`PostgresStore` / :class:`AsyncPostgresStore` — for fleets: one database every host
+  shares, alone or as the durable store beside Redis;
 * :class:`RedisStore` / :class:`AsyncRedisStore` — for fleets; give it a ``durable=`` store
   (or run Redis with AOF) so refresh tokens never live only in a cache;
 * :class:`MemoryStore` / :class:`AsyncMemoryStore` — for tests and one-process scripts.
@@ -32,11 +34,13 @@ from .base import (
     Ticket,
 )
 from .memory import AsyncMemoryStore, MemoryStore
+from .postgres import AsyncPostgresStore, PostgresStore  # imports psycopg only when made
 from .redis import AsyncRedisStore, RedisStore  # imports redis-py only when a store is made
 from .sqlite import AsyncSQLiteStore, SQLiteStore
 
 __all__ = [
     "AsyncMemoryStore",
+    "AsyncPostgresStore",
     "AsyncRedisStore",
     "AsyncSQLiteStore",
     "AsyncStore",
@@ -46,6 +50,7 @@ __all__ = [
     "Job",
     "JobState",
     "MemoryStore",
+    "PostgresStore",
     "RedisStore",
     "SQLiteStore",
     "Store",
@@ -62,7 +67,10 @@ def open_store(url: str) -> Store:
     * ``sqlite:///relative/path.sqlite3`` or ``sqlite:////absolute/path.sqlite3`` (the path
       is what follows ``sqlite:///``, as in SQLAlchemy) — a :class:`SQLiteStore`;
     * ``redis://[user:password@]host[:port][/db]`` or ``rediss://…`` — a :class:`RedisStore`
-      with the default prefix and no durable store (Redis must then run with AOF).
+      with the default prefix and no durable store (Redis must then run with AOF);
+    * ``postgresql://user:password@host[:port]/dbname[?schema=name&sslmode=…]`` (or
+      ``postgres://``) — a :class:`PostgresStore` (tables in schema ``wxcomponent`` unless
+      ``schema=`` names another).
 
     Any other URL raises :class:`~wxcomponent.errors.ConfigurationError` with ``field`` set to
     ``"url"`` (whose message never repeats a password); a ``url`` that is not a string raises
@@ -75,8 +83,8 @@ def open_store(url: str) -> Store:
     if not sep:
         raise ConfigurationError(
             "url",
-            "a store URL looks like memory://, sqlite:///path/to/file.sqlite3 or "
-            "redis://host:6379/0",
+            "a store URL looks like memory://, sqlite:///path/to/file.sqlite3, "
+            "redis://host:6379/0 or postgresql://user:password@host/db",
         )
     if scheme == "memory":
         if rest:
@@ -100,8 +108,10 @@ def open_store(url: str) -> Store:
         return SQLiteStore(path)
     if scheme in ("redis", "rediss"):
         return RedisStore(url)
+    if scheme in ("postgresql", "postgres"):
+        return PostgresStore(url)
     raise ConfigurationError(
         "url",
-        f"unsupported store URL scheme {scheme!r}: use memory://, sqlite:///path or "
-        "redis:// (rediss://)",
+        f"unsupported store URL scheme {scheme!r}: use memory://, sqlite:///path, "
+        "redis:// (rediss://) or postgresql://",
     )

@@ -1,0 +1,348 @@
+"""Every rule of the PostgreSQL store, written once, free of I/O.
+
+As in :mod:`._sql_queue` (whose job queue this store runs with the PostgreSQL dialect), each
+operation is a generator of :class:`~._sql_queue.Sql` statements with ``?`` placeholders,
+receiving each :class:`~._sql_queue.Result`. Most operations are one statement, atomic on its
+own; the others run in one transaction. :class:`~wxcomponent.stores.PostgresStore` and
+:class:`~wxcomponent.stores.AsyncPostgresStore` only execute the statements.
+
+The tables live in a schema of their own (``wxcomponent`` by default), created on first use
+with a ``schema_version`` table; a schema holding other tables, or written by a newer version,
+is refused. Tickets, authorizers, leases and jobs are ordinary (logged) tables; cached tokens
+are an ``UNLOGGED`` table: faster to write, and emptied by a crash of the server, which only
+means fetching them again.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import StoreCorrupt
+from ._sql_queue import POSTGRES, Sql, SqlOp, SqlQueue
+from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PgOps", "PgStep"]
+
+#: Migrations of a schema, in order: (version, statements). Append; never edit a released one.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        1,
+        (
+            """CREATE TABLE tickets (
+                component_appid TEXT COLLATE "C" PRIMARY KEY,
+                value TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                received_at DOUBLE PRECISION NOT NULL
+            )""",
+            """CREATE TABLE authorizers (
+                component_appid TEXT COLLATE "C" NOT NULL,
+                authorizer_appid TEXT COLLATE "C" NOT NULL,
+                refresh_token TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('authorized', 'revoked')),
+                func_info INTEGER[] NOT NULL,
+                authorized_at DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL,
+                revoked_at DOUBLE PRECISION,
+                tenant TEXT,
+                PRIMARY KEY (component_appid, authorizer_appid)
+            )""",
+            """CREATE INDEX authorizers_by_status
+                ON authorizers (component_appid, status, authorizer_appid)""",
+            """CREATE UNLOGGED TABLE tokens (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                expires_at DOUBLE PRECISION NOT NULL,
+                obtained_at DOUBLE PRECISION NOT NULL
+            )""",
+            """CREATE TABLE leases (
+                key TEXT PRIMARY KEY,
+                fence BIGINT NOT NULL,
+                held_until DOUBLE PRECISION NOT NULL
+            )""",
+            """CREATE TABLE jobs (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                component_appid TEXT COLLATE "C" NOT NULL,
+                topic TEXT COLLATE "C" NOT NULL,
+                grp TEXT COLLATE "C" NOT NULL,
+                payload BYTEA NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
+                attempts INTEGER NOT NULL,
+                available_at DOUBLE PRECISION NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL,
+                last_error TEXT NOT NULL,
+                job_key TEXT COLLATE "C",
+                claim BIGINT,
+                claimed_until DOUBLE PRECISION
+            )""",
+            """CREATE UNIQUE INDEX jobs_by_key ON jobs (component_appid, topic, job_key)
+                WHERE job_key IS NOT NULL""",
+            """CREATE INDEX jobs_pending_by_group ON jobs (component_appid, topic, grp, id)
+                WHERE state = 'pending'""",
+            "CREATE INDEX jobs_by_platform ON jobs (component_appid, id)",
+            "CREATE INDEX jobs_by_topic ON jobs (component_appid, topic, id)",
+            "CREATE INDEX jobs_by_state ON jobs (component_appid, state, id)",
+            "CREATE INDEX jobs_by_topic_state ON jobs (component_appid, topic, state, id)",
+            "CREATE INDEX jobs_by_age ON jobs (component_appid, topic, state, updated_at)",
+            """CREATE TABLE job_groups (
+                component_appid TEXT COLLATE "C" NOT NULL,
+                topic TEXT COLLATE "C" NOT NULL,
+                grp TEXT COLLATE "C" NOT NULL,
+                head BIGINT NOT NULL,
+                flight BIGINT,
+                ready_at DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (component_appid, topic, grp)
+            )""",
+            "CREATE INDEX job_groups_by_ready ON job_groups (component_appid, topic, ready_at)",
+            "CREATE SEQUENCE job_claims",
+        ),
+    ),
+)
+
+#: The schema version this code writes.
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_RECORD_COLUMNS = (
+    "component_appid, authorizer_appid, refresh_token, status, func_info, authorized_at, "
+    "updated_at, revoked_at, tenant"
+)
+_ONE = "component_appid = ? AND authorizer_appid = ?"
+_UPSERT_TOKEN = (
+    "INSERT INTO tokens (key, value, expires_at, obtained_at) {source} ON CONFLICT (key) DO "
+    "UPDATE SET value = excluded.value, expires_at = excluded.expires_at, "
+    "obtained_at = excluded.obtained_at"
+)
+
+
+@dataclass(frozen=True)
+class PgStep:
+    """How an operation runs: ``transaction`` when it has more than one statement."""
+
+    op: SqlOp[Any]
+    transaction: bool
+
+
+def _record(row: tuple[Any, ...]) -> AuthorizerRecord:
+    c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant = row
+    state: AuthorizerStatus = "revoked" if status == "revoked" else "authorized"
+    return AuthorizerRecord(
+        component_appid=c, authorizer_appid=a, refresh_token=refresh_token, status=state,
+        func_info=tuple(int(i) for i in func_info), authorized_at=float(authorized_at),
+        updated_at=float(updated_at),
+        revoked_at=None if revoked_at is None else float(revoked_at), tenant=tenant,
+    )  # fmt: skip
+
+
+class PgOps:
+    """The operations of the PostgreSQL store on schema ``schema`` (a checked identifier).
+    Arguments are checked by the store before an operation is made."""
+
+    def __init__(self, schema: str) -> None:
+        self.schema = schema
+        self.queue = SqlQueue(POSTGRES)
+
+    # -------------------------------------------------------------- schema
+
+    def migrate(self) -> SqlOp[int]:
+        """Create or upgrade the schema (in one transaction, under an advisory lock so that
+        processes starting together do it once); returns the version found before."""
+        lock = zlib.crc32(f"wxcomponent:{self.schema}".encode())
+        yield Sql("SELECT pg_advisory_xact_lock(?)", (lock,))
+        found = yield Sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+            (self.schema,),
+        )
+        tables = {str(row[0]) for row in found.rows}
+        if "schema_version" in tables:
+            got = yield Sql("SELECT MAX(version) FROM schema_version")
+            version = int(got.rows[0][0] or 0)
+            if version > SCHEMA_VERSION:
+                raise StoreCorrupt(
+                    f"schema {self.schema!r} was written by schema version {version}; this "
+                    f"version of wxcomponent reads schema version {SCHEMA_VERSION} at most: "
+                    "upgrade wxcomponent"
+                )
+        elif tables:
+            raise StoreCorrupt(
+                f"schema {self.schema!r} holds tables of something else "
+                f"({', '.join(sorted(tables)[:5])}); give wxcomponent a schema of its own"
+            )
+        else:
+            yield Sql(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            yield Sql(
+                "CREATE TABLE schema_version "
+                "(version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
+            )
+            version = 0
+        for number, statements in MIGRATIONS:
+            if number > version:
+                for statement in statements:
+                    yield Sql(statement)
+                yield Sql(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    (number, time.time()),
+                )
+        return version
+
+    # -------------------------------------------------------------- tickets
+
+    def save_ticket(self, c: str, ticket: str, created_at: int, now: float) -> SqlOp[bool]:
+        """See :meth:`Store.save_ticket`."""
+        done = yield Sql(
+            "INSERT INTO tickets (component_appid, value, created_at, received_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (component_appid) DO UPDATE SET "
+            "value = excluded.value, created_at = excluded.created_at, "
+            "received_at = excluded.received_at WHERE excluded.created_at >= tickets.created_at",
+            (c, ticket, created_at, now),
+        )
+        return done.rowcount == 1
+
+    def load_ticket(self, c: str) -> SqlOp[Ticket | None]:
+        """See :meth:`Store.load_ticket`."""
+        found = yield Sql(
+            "SELECT value, created_at, received_at FROM tickets WHERE component_appid = ?", (c,)
+        )
+        if not found.rows:
+            return None
+        value, created_at, received_at = found.rows[0]
+        return Ticket(c, str(value), int(created_at), float(received_at))
+
+    # -------------------------------------------------------------- authorizers
+
+    def save_authorizer(self, record: AuthorizerRecord) -> SqlOp[None]:
+        """See :meth:`Store.save_authorizer` (``record`` checked)."""
+        yield Sql(
+            f"INSERT INTO authorizers ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
+            "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
+            "refresh_token = excluded.refresh_token, status = excluded.status, "
+            "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
+            "updated_at = excluded.updated_at, revoked_at = excluded.revoked_at, "
+            "tenant = COALESCE(excluded.tenant, authorizers.tenant)",
+            (record.component_appid, record.authorizer_appid, record.refresh_token,
+             record.status, list(record.func_info), float(record.authorized_at),
+             float(record.updated_at),
+             None if record.revoked_at is None else float(record.revoked_at), record.tenant),
+        )  # fmt: skip
+
+    def get_authorizer(self, c: str, a: str) -> SqlOp[AuthorizerRecord | None]:
+        """See :meth:`Store.get_authorizer`."""
+        found = yield Sql(f"SELECT {_RECORD_COLUMNS} FROM authorizers WHERE {_ONE}", (c, a))  # noqa: S608
+        return _record(found.rows[0]) if found.rows else None
+
+    def list_authorizers(
+        self, c: str, status: AuthorizerStatus | None, after: str | None, limit: int
+    ) -> SqlOp[list[AuthorizerRecord]]:
+        """See :meth:`Store.list_authorizers`."""
+        sql = f"SELECT {_RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
+        params: list[Any] = [c]
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(status)
+        if after is not None:
+            sql += " AND authorizer_appid > ?"
+            params.append(after)
+        found = yield Sql(sql + " ORDER BY authorizer_appid LIMIT ?", (*params, limit))
+        return [_record(row) for row in found.rows]
+
+    def count_authorizers(self, c: str, status: AuthorizerStatus | None) -> SqlOp[int]:
+        """See :meth:`Store.count_authorizers`."""
+        if status is None:
+            found = yield Sql("SELECT COUNT(*) FROM authorizers WHERE component_appid = ?", (c,))
+        else:
+            found = yield Sql(
+                "SELECT COUNT(*) FROM authorizers WHERE component_appid = ? AND status = ?",
+                (c, status),
+            )
+        return int(found.rows[0][0])
+
+    def replace_refresh_token(
+        self, c: str, a: str, expected: str | None, new: str, now: float
+    ) -> SqlOp[bool]:
+        """See :meth:`Store.replace_refresh_token`."""
+        sql = f"UPDATE authorizers SET refresh_token = ?, updated_at = ? WHERE {_ONE}"  # noqa: S608
+        params: tuple[Any, ...] = (new, now, c, a)
+        if expected is not None:
+            sql += " AND refresh_token = ?"
+            params = (*params, expected)
+        done = yield Sql(sql, params)
+        return done.rowcount == 1
+
+    def mark_revoked(self, c: str, a: str, now: float) -> SqlOp[bool]:
+        """See :meth:`Store.mark_revoked` (an already revoked record keeps its times)."""
+        done = yield Sql(
+            "UPDATE authorizers SET "  # noqa: S608
+            "revoked_at = CASE WHEN status = 'revoked' THEN revoked_at ELSE ? END, "
+            "updated_at = CASE WHEN status = 'revoked' THEN updated_at ELSE ? END, "
+            f"status = 'revoked' WHERE {_ONE}",
+            (now, now, c, a),
+        )
+        return done.rowcount == 1
+
+    def set_authorizer_tenant(self, c: str, a: str, tenant: str | None, now: float) -> SqlOp[bool]:
+        """See :meth:`Store.set_authorizer_tenant`."""
+        done = yield Sql(
+            f"UPDATE authorizers SET tenant = ?, updated_at = ? WHERE {_ONE}",  # noqa: S608
+            (tenant, now, c, a),
+        )
+        return done.rowcount == 1
+
+    # -------------------------------------------------------------- tokens and leases
+
+    def get_token(self, key: str, now: float) -> SqlOp[CachedToken | None]:
+        """See :meth:`Store.get_token`."""
+        found = yield Sql("SELECT value, expires_at, obtained_at FROM tokens WHERE key = ?", (key,))
+        if not found.rows:
+            return None
+        value, expires_at, obtained_at = found.rows[0]
+        return CachedToken(value, expires_at, obtained_at) if now < expires_at else None
+
+    def set_token(
+        self, key: str, token: CachedToken, fence: int | None, now: float
+    ) -> SqlOp[bool]:
+        """See :meth:`Store.set_token`: with a fence, one statement that holds the lease row
+        (``FOR SHARE``) while it writes, so no acquisition can slip in between."""
+        values = (key, token.value, float(token.expires_at), float(token.obtained_at))
+        if fence is None:
+            yield Sql(_UPSERT_TOKEN.format(source="VALUES (?, ?, ?, ?)"), values)
+            return True
+        held = (
+            "WITH held AS (SELECT 1 FROM leases WHERE key = ? AND fence = ? AND held_until > ? "
+            "FOR SHARE) "
+        )
+        done = yield Sql(
+            held + _UPSERT_TOKEN.format(source="SELECT ?, ?, ?, ? FROM held"),
+            (key, fence, now, *values),
+        )
+        return done.rowcount == 1
+
+    def delete_token(self, key: str, if_value: str | None, now: float) -> SqlOp[bool]:
+        """See :meth:`Store.delete_token`."""
+        if if_value is None:
+            done = yield Sql("DELETE FROM tokens WHERE key = ? RETURNING expires_at", (key,))
+        else:
+            done = yield Sql(
+                "DELETE FROM tokens WHERE key = ? AND value = ? RETURNING expires_at",
+                (key, if_value),
+            )
+        return bool(done.rows) and now < float(done.rows[0][0])
+
+    def acquire_lease(self, key: str, ttl: float, now: float) -> SqlOp[int | None]:
+        """See :meth:`Store.acquire_lease`: one upsert that only takes an expired lease."""
+        done = yield Sql(
+            "INSERT INTO leases (key, fence, held_until) VALUES (?, 1, ?) ON CONFLICT (key) "
+            "DO UPDATE SET fence = leases.fence + 1, held_until = excluded.held_until "
+            "WHERE leases.held_until <= ? RETURNING fence",
+            (key, now + ttl, now),
+        )
+        return int(done.rows[0][0]) if done.rows else None
+
+    def release_lease(self, key: str, fence: int, now: float) -> SqlOp[bool]:
+        """See :meth:`Store.release_lease`."""
+        done = yield Sql(
+            "UPDATE leases SET held_until = 0 WHERE key = ? AND fence = ? AND held_until > ?",
+            (key, fence, now),
+        )
+        return done.rowcount == 1

@@ -1,0 +1,190 @@
+"""Real database servers for the tests: PostgreSQL and a Redis Cluster, started on free
+loopback ports in temporary directories and removed afterwards.
+
+* :class:`PostgresServer` runs ``initdb`` and ``postgres`` from the Debian packages
+  (``postgresql``). The server refuses to run as root, so under root it runs as an
+  unprivileged user: ``postgres`` when the packages created it, else one made with
+  ``useradd``. Clients connect over TCP with a password, as a fleet would.
+* :class:`RedisCluster` starts three ``redis-server --cluster-enabled yes`` masters and joins
+  them with ``redis-cli --cluster create``.
+
+Where a binary is missing the tests are skipped, except under CI (``CI=true``), where that is
+a failure.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import _missing, free_port
+
+PG_PASSWORD = "pg-password-not-for-logs-71"
+PG_USER = "wxtest"
+PG_DATABASE = "wxtest"
+_TEST_USER = "wxcomponent-test"
+_START_TIMEOUT = 60.0
+
+
+def _pg_bindir() -> str | None:
+    found = shutil.which("initdb")
+    if found:
+        return str(Path(os.path.realpath(found)).parent)
+    versions = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
+    return str(Path(versions[-1]).parent) if versions else None
+
+
+def _server_user() -> str | None:
+    """The unprivileged user that runs the server when we are root (None: run as ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", _TEST_USER):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", _TEST_USER],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return _TEST_USER
+
+
+class PostgresServer:
+    """One private PostgreSQL server; :meth:`stop` and :meth:`start` let a test cut it off."""
+
+    def __init__(self) -> None:
+        bindir = _pg_bindir()
+        if bindir is None:
+            _missing("PostgreSQL (initdb, postgres) is not installed")
+        assert bindir is not None
+        self.bindir = bindir
+        self.user = _server_user()
+        self.workdir = tempfile.mkdtemp(prefix="wxcomponent-pg-")
+        self.data = os.path.join(self.workdir, "data")
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        if self.user is not None:
+            entry = pwd.getpwnam(self.user)
+            os.chown(self.workdir, entry.pw_uid, entry.pw_gid)
+        try:
+            self._create()
+        except BaseException:
+            self.remove()
+            raise
+
+    def _create(self) -> None:
+        pwfile = os.path.join(self.workdir, "pw")
+        with open(pwfile, "w") as handle:
+            handle.write("admin-password\n")
+        if self.user is not None:
+            entry = pwd.getpwnam(self.user)
+            os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+        self._run([
+            os.path.join(self.bindir, "initdb"), "-D", self.data, "-U", "wxadmin", "-E", "UTF8",
+            "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256",
+            f"--pwfile={pwfile}",
+        ])  # fmt: skip
+        self.start()
+        self._psql(f"CREATE ROLE {PG_USER} LOGIN PASSWORD '{PG_PASSWORD}'")
+        self._psql(f"CREATE DATABASE {PG_DATABASE} OWNER {PG_USER}")
+
+    def _as_user(self) -> dict[str, Any]:
+        return {} if self.user is None else {"user": self.user, "group": pwd.getpwnam(
+            self.user).pw_gid}
+
+    def _run(self, argv: list[str]) -> None:
+        result = subprocess.run(argv, capture_output=True, cwd=self.workdir, **self._as_user())
+        if result.returncode != 0:
+            raise RuntimeError(f"{argv[0]} failed: {result.stderr.decode(errors='replace')}")
+
+    def _psql(self, sql: str) -> None:
+        self._run([os.path.join(self.bindir, "psql"), "-h", self.workdir, "-p", str(self.port),
+                   "-U", "wxadmin", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql])
+
+    @property
+    def dsn(self) -> str:
+        """A URL with the test role's password, over TCP on loopback."""
+        return f"postgresql://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{self.port}/{PG_DATABASE}"
+
+    def start(self) -> None:
+        """Start the server (on the same port and data) and wait until it accepts logins."""
+        self.process = subprocess.Popen(
+            [os.path.join(self.bindir, "postgres"), "-D", self.data, "-p", str(self.port),
+             "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.workdir}",
+             "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off",
+             "-c", "max_connections=300", "-c", "shared_buffers=32MB"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.workdir,
+            **self._as_user(),
+        )  # fmt: skip
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("postgres exited at start")
+            ready = subprocess.run(
+                [os.path.join(self.bindir, "pg_isready"), "-h", "127.0.0.1", "-p",
+                 str(self.port), "-q"], capture_output=True,
+            )  # fmt: skip
+            if ready.returncode == 0:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("postgres did not accept connections in time")
+
+    def stop(self) -> None:
+        """Stop the server at once (fast shutdown: clients are cut off)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # fast shutdown: every client is cut off
+            self.process.wait(timeout=60)
+        self.process = None
+
+    def remove(self) -> None:
+        """Stop the server and delete its files."""
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the test session."""
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: PostgresServer) -> str:
+    """The session server's URL (with its password)."""
+    return postgres_server.dsn
+
+
+@pytest.fixture
+def pg_schema(postgres_server: PostgresServer) -> Iterator[str]:
+    """A schema name no other test uses; dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        yield name
+    finally:
+        import psycopg
+
+        with psycopg.connect(postgres_server.dsn, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
