@@ -103,4 +103,10 @@ def redis_url(redis_server: str) -> str:
     return redis_server
 
 
-from .servers import pg_schema, postgres_dsn, postgres_server  # noqa: E402, F401 (fixtures)
+from .servers import (  # noqa: E402, F401 (fixtures)
+    pg_schema,
+    postgres_dsn,
+    postgres_server,
+    redis_cluster,
+    redis_cluster_url,
+)

@@ -188,3 +188,113 @@ def pg_schema(postgres_server: PostgresServer) -> Iterator[str]:
 
         with psycopg.connect(postgres_server.dsn, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+class RedisCluster:
+    """Three ``redis-server --cluster-enabled yes`` masters on loopback, joined by
+    ``redis-cli --cluster create``; :attr:`url` names one node (``redis+cluster://``)."""
+
+    def __init__(self) -> None:
+        server, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+        if server is None or cli is None:
+            _missing("redis-server and redis-cli are needed for a Redis Cluster")
+        assert server is not None and cli is not None
+        self.workdir = tempfile.mkdtemp(prefix="wxcomponent-cluster-")
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.ports: list[int] = []
+        try:
+            for n in range(3):
+                port = _port_with_bus()
+                node_dir = os.path.join(self.workdir, str(n))
+                os.mkdir(node_dir)
+                self.processes.append(subprocess.Popen(
+                    [server, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled",
+                     "yes", "--cluster-config-file", "nodes.conf", "--save", "",
+                     "--appendonly", "no", "--dir", node_dir],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                ))  # fmt: skip
+                self.ports.append(port)
+            for port in self.ports:
+                _wait_redis(cli, port)
+            subprocess.run(
+                [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in self.ports),
+                 "--cluster-replicas", "0", "--cluster-yes"],
+                check=True, capture_output=True, timeout=60,
+            )  # fmt: skip
+            deadline = time.monotonic() + _START_TIMEOUT
+            while not all(_cluster_ok(cli, port) for port in self.ports):
+                assert time.monotonic() < deadline, "the cluster never became ok"
+                time.sleep(0.05)
+        except BaseException:
+            self.remove()
+            raise
+
+    @property
+    def url(self) -> str:
+        """A URL of the cluster for the stores."""
+        return f"redis+cluster://127.0.0.1:{self.ports[0]}/0"
+
+    def flush(self) -> None:
+        """Empty every master."""
+        import redis
+
+        for port in self.ports:
+            client = redis.Redis(host="127.0.0.1", port=port)
+            try:
+                client.flushall()
+            finally:
+                client.close()
+
+    def remove(self) -> None:
+        """Stop every node and delete their files."""
+        for process in self.processes:
+            process.kill()
+            process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _port_with_bus() -> int:
+    """A free port whose cluster bus port (port + 10000) is free too."""
+    import socket
+
+    for _ in range(100):
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port pair for a cluster node")
+
+
+def _wait_redis(cli: str, port: int) -> None:
+    deadline = time.monotonic() + _START_TIMEOUT
+    while subprocess.run([cli, "-p", str(port), "ping"], capture_output=True).stdout.strip() \
+            != b"PONG":
+        assert time.monotonic() < deadline, f"redis-server on {port} never answered"
+        time.sleep(0.02)
+
+
+def _cluster_ok(cli: str, port: int) -> bool:
+    info = subprocess.run([cli, "-p", str(port), "cluster", "info"], capture_output=True).stdout
+    return b"cluster_state:ok" in info
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisCluster]:
+    """A Redis Cluster of three masters for the test session."""
+    cluster = RedisCluster()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture
+def redis_cluster_url(redis_cluster: RedisCluster) -> str:
+    """The session cluster's URL, every master flushed before this test."""
+    redis_cluster.flush()
+    return redis_cluster.url

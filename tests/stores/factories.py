@@ -53,7 +53,9 @@ class StoreTime:
         import redis
 
         client = redis.Redis.from_url(self.redis_url)
-        lease = f"{self.prefix}::lease:{key}"  # the key layout of wxcomponent.stores._redis_ops
+        from wxcomponent.stores._redis_ops import RedisOps
+
+        lease = RedisOps(self.prefix, durable=False, clock=self).lease_key(key)
         try:
             assert client.pexpire(lease, 1), f"no lease held on {key!r}"
             deadline = time.monotonic() + 10  # only turns a hang into a failure

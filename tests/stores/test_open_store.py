@@ -10,7 +10,7 @@ import pytest
 
 import wxcomponent.stores as stores
 from wxcomponent.errors import ConfigurationError, InvalidArgument
-from wxcomponent.stores import MemoryStore, RedisStore, SQLiteStore, open_store
+from wxcomponent.stores import MemoryStore, PostgresStore, RedisStore, SQLiteStore, open_store
 
 
 def test_memory_url() -> None:
@@ -57,7 +57,8 @@ def test_redis_urls(redis_url: str) -> None:
         "sqlite://host/file.db",
         "sqlite:///file.db?mode=ro",
         "ftp://user:secret-pw@host/x",
-        "postgresql://user:secret-pw@host/db",
+        "mysql://user:secret-pw@host/db",
+        "postgresql://user:secret-pw@host/db?schema=Not-An-Identifier",
         "/tmp/file.sqlite3",
     ],
 )
@@ -67,6 +68,31 @@ def test_bad_urls_are_refused_without_echoing_passwords(url: str) -> None:
     assert caught.value.field == "url"
     assert isinstance(caught.value, ValueError)
     assert "secret-pw" not in str(caught.value)
+
+
+def test_postgres_and_cluster_urls_make_stores_without_connecting() -> None:
+    store = open_store("postgresql://app:secret-pw@127.0.0.1:1/wx?schema=wx_prod&sslmode=disable")
+    assert isinstance(store, PostgresStore) and store.schema == "wx_prod"
+    assert "secret-pw" not in repr(store)
+    store.close()
+    cluster = open_store("redis+cluster://:secret-pw@127.0.0.1:1/0")
+    assert isinstance(cluster, RedisStore)
+    assert "secret-pw" not in repr(cluster)
+
+
+def test_the_package_works_without_psycopg(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['psycopg'] = None\n"
+        "from wxcomponent.stores import open_store, PostgresStore\n"
+        "s = open_store('memory://'); s.save_ticket('wxc', 't', 1)\n"
+        "try:\n    PostgresStore('postgresql://u@127.0.0.1:1/db')\n"
+        "except ImportError as exc:\n    print('wxcomponent[postgres]' in str(exc))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
 
 
 def test_non_string_url() -> None:
@@ -79,7 +105,7 @@ def test_exports() -> None:
     expected = {
         "Store", "AsyncStore", "Ticket", "AuthorizerRecord", "CachedToken", "MemoryStore",
         "AsyncMemoryStore", "SQLiteStore", "AsyncSQLiteStore", "RedisStore", "AsyncRedisStore",
-        "open_store", "as_async_store",
+        "open_store", "as_async_store", "PostgresStore", "AsyncPostgresStore", "Job", "JobState",
     }  # fmt: skip
     assert expected <= set(stores.__all__)
     for name in expected:

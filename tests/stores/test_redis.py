@@ -26,11 +26,15 @@ from wxcomponent.stores import (
     RedisStore,
     SQLiteStore,
 )
+from wxcomponent.stores._redis_ops import RedisOps
 
 from ..conftest import free_port
 
 C1 = "wxcomponent0000001"
 SECRET_RT = "refresh-token-that-must-stay-secret"
+OPS = RedisOps("wxcomponent", durable=False, clock=time.time)  # names the keys
+OPS_WXC = RedisOps("wxc", durable=False, clock=time.time)
+TOK = OPS.token_key("tok")
 
 
 def record(appid: str = "wxa1", rt: str = SECRET_RT) -> AuthorizerRecord:
@@ -51,31 +55,35 @@ def test_keys_are_prefixed_and_keyed_by_component_appid(redis_url: str, client: 
     store = RedisStore(redis_url, prefix="wxc")
     store.save_ticket(C1, "ticket", 1)
     store.save_authorizer(record())
-    store.set_token("tok", CachedToken("value", time.time() + 60))
-    fence = store.acquire_lease("tok", 30)
+    store.set_token(f"{C1}:tok", CachedToken("value", time.time() + 60))
+    store.set_token("bare", CachedToken("value", time.time() + 60))
+    fence = store.acquire_lease(f"{C1}:tok", 30)
     assert fence is not None
     assert set(client.keys("*")) == {
-        f"wxc:{C1}:ticket",
-        f"wxc:{C1}:authorizer:wxa1",
-        f"wxc:{C1}:authorizers",
-        f"wxc:{C1}:authorizers:authorized",
-        "wxc::token:tok",
-        "wxc::lease:tok",
-        "wxc::fence:tok",
+        f"wxc:{{{C1}}}:ticket",
+        f"wxc:{{{C1}}}:authorizer:wxa1",
+        f"wxc:{{{C1}}}:authorizers",
+        f"wxc:{{{C1}}}:authorizers:authorized",
+        f"wxc:{{{C1}}}:layout",
+        f"wxc:{{{C1}}}:token:{C1}:tok",
+        f"wxc:{{{C1}}}:lease:{C1}:tok",
+        f"wxc:{{{C1}}}:fence:{C1}:tok",
+        OPS_WXC.token_key("bare"),
     }
-    assert client.ttl(f"wxc:{C1}:ticket") == -1  # a ticket never expires by TTL
-    assert client.ttl(f"wxc:{C1}:authorizer:wxa1") == -1
+    assert OPS_WXC.token_key("bare").startswith("wxc:{~")  # no appid in it: a digest tag
+    assert client.ttl(f"wxc:{{{C1}}}:ticket") == -1  # a ticket never expires by TTL
+    assert client.ttl(f"wxc:{{{C1}}}:authorizer:wxa1") == -1
     store.close()
 
 
 def test_token_expiry_in_redis_matches_expires_at(redis_url: str, client: Any) -> None:
     store = RedisStore(redis_url)
     store.set_token("tok", CachedToken("value", time.time() + 100))
-    assert 98_000 <= client.pttl("wxcomponent::token:tok") <= 100_000
+    assert 98_000 <= client.pttl(TOK) <= 100_000
     fence = store.acquire_lease("tok", 7.5)
-    assert 7_000 <= client.pttl("wxcomponent::lease:tok") <= 7_500
+    assert 7_000 <= client.pttl(OPS.lease_key("tok")) <= 7_500
     assert store.set_token("tok", CachedToken("v2", time.time() + 50), fence=fence)
-    assert 48_000 <= client.pttl("wxcomponent::token:tok") <= 50_000
+    assert 48_000 <= client.pttl(TOK) <= 50_000
     store.close()
 
 
@@ -91,7 +99,7 @@ def test_two_prefixes_never_see_each_other(redis_url: str) -> None:
     two.close()
 
 
-@pytest.mark.parametrize("prefix", ["", "a:", ":a", "a::b", "a b", 5])
+@pytest.mark.parametrize("prefix", ["", "a:", ":a", "a::b", "a b", 5, "a{b}", "{x"])
 def test_bad_prefixes_are_refused(redis_url: str, prefix: Any) -> None:
     with pytest.raises(InvalidArgument) as caught:
         RedisStore(redis_url, prefix=prefix)
@@ -109,10 +117,10 @@ def test_lua_scripts_are_reloaded_after_script_flush(redis_url: str, client: Any
 
 def test_foreign_data_under_our_keys_gives_store_corrupt(redis_url: str, client: Any) -> None:
     store = RedisStore(redis_url)
-    client.set(f"wxcomponent:{C1}:ticket", "a string, not a hash")
+    client.set(f"wxcomponent:{{{C1}}}:ticket", "a string, not a hash")
     with pytest.raises(StoreCorrupt):
         store.load_ticket(C1)
-    client.set("wxcomponent::token:k", "garbage")
+    client.set(OPS.token_key("k"), "garbage")
     with pytest.raises(StoreCorrupt):
         store.get_token("k")
     store.close()
@@ -245,15 +253,15 @@ def test_durable_store_is_written_first_and_survives_a_flush(
     store.save_authorizer(record("wxa2", rt="rt-two-xxxxxxxxxxxx"))
     assert durable.load_ticket(C1).value == "ticket"  # type: ignore[union-attr]
     assert durable.get_authorizer(C1, "wxa1") == record("wxa1")
-    assert client.hget(f"wxcomponent:{C1}:authorizer:wxa1", "refresh_token") == SECRET_RT
+    assert client.hget(f"wxcomponent:{{{C1}}}:authorizer:wxa1", "refresh_token") == SECRET_RT
     stored_ticket = store.load_ticket(C1)
 
     client.flushdb()  # a Redis without persistence restarts
     assert store.load_ticket(C1) == stored_ticket
     assert store.get_authorizer(C1, "wxa1") == record("wxa1")
     # the reads repaired Redis
-    assert client.hget(f"wxcomponent:{C1}:ticket", "value") == "ticket"
-    assert client.hget(f"wxcomponent:{C1}:authorizer:wxa1", "refresh_token") == SECRET_RT
+    assert client.hget(f"wxcomponent:{{{C1}}}:ticket", "value") == "ticket"
+    assert client.hget(f"wxcomponent:{{{C1}}}:authorizer:wxa1", "refresh_token") == SECRET_RT
     # listing and counting ask the durable store: nothing is missing after the flush
     assert [r.authorizer_appid for r in store.list_authorizers(C1)] == ["wxa1", "wxa2"]
     assert store.count_authorizers(C1) == 2
@@ -261,11 +269,11 @@ def test_durable_store_is_written_first_and_survives_a_flush(
 
     assert store.replace_refresh_token(C1, "wxa2", "rt-two-xxxxxxxxxxxx", "rt-2b")
     assert durable.get_authorizer(C1, "wxa2").refresh_token == "rt-2b"  # type: ignore[union-attr]
-    assert client.hget(f"wxcomponent:{C1}:authorizer:wxa2", "refresh_token") == "rt-2b"
+    assert client.hget(f"wxcomponent:{{{C1}}}:authorizer:wxa2", "refresh_token") == "rt-2b"
     assert not store.replace_refresh_token(C1, "wxa2", "rt-two-xxxxxxxxxxxx", "rt-2c")
     assert store.mark_revoked(C1, "wxa2")
     assert durable.get_authorizer(C1, "wxa2").status == "revoked"  # type: ignore[union-attr]
-    assert client.hget(f"wxcomponent:{C1}:authorizer:wxa2", "status") == "revoked"
+    assert client.hget(f"wxcomponent:{{{C1}}}:authorizer:wxa2", "status") == "revoked"
     assert store.count_authorizers(C1, status="revoked") == 1
     # an older ticket loses in both places
     assert not store.save_ticket(C1, "older", 5)
@@ -287,7 +295,7 @@ def test_a_failed_durable_write_leaves_nothing_in_redis(redis_url: str, client: 
     store = RedisStore(redis_url, durable=FailingDurable())
     with pytest.raises(StoreUnavailable, match="durable store down"):
         store.save_authorizer(record())
-    assert client.exists(f"wxcomponent:{C1}:authorizer:wxa1") == 0
+    assert client.exists(f"wxcomponent:{{{C1}}}:authorizer:wxa1") == 0
     assert store.get_authorizer(C1, "wxa1") is None
 
 
@@ -322,12 +330,12 @@ def test_a_slow_reader_cannot_put_back_a_replaced_refresh_token(
     reader = RedisStore(redis_url, durable=durable)
     writer = RedisStore(redis_url, durable=durable)
     reader.save_authorizer(record(rt="rt-old"))
-    client.delete(f"wxcomponent:{C1}:authorizer:wxa1")  # the mirror is gone (evicted)
+    client.delete(f"wxcomponent:{{{C1}}}:authorizer:wxa1")  # the mirror is gone (evicted)
     durable.writer = writer
     seen = reader.get_authorizer(C1, "wxa1")
     assert seen is not None and seen.refresh_token == "rt-old"  # what it read at the time
     # Redis must not hold the old token now: either nothing or the new one.
-    assert client.hget(f"wxcomponent:{C1}:authorizer:wxa1", "refresh_token") in (None, "rt-new")
+    assert client.hget(f"wxcomponent:{{{C1}}}:authorizer:wxa1", "refresh_token") in (None, "rt-new")
     assert reader.get_authorizer(C1, "wxa1").refresh_token == "rt-new"  # type: ignore[union-attr]
     reader.close()
     writer.close()

@@ -138,7 +138,7 @@ def test_redis_reads_records_written_before_tenants_existed(redis_url: str) -> N
     store = RedisStore(redis_url, prefix="old")
     try:
         store.save_authorizer(record(tenant="customer-42"))
-        store.client.hdel(f"old:{C1}:authorizer:wxa1", "tenant")  # as an older version wrote it
+        store.client.hdel(f"old:{{{C1}}}:authorizer:wxa1", "tenant")  # as an older version wrote it
         assert store.get_authorizer(C1, "wxa1").tenant is None  # type: ignore[union-attr]
         store.save_authorizer(record())
         assert store.set_authorizer_tenant(C1, "wxa1", "customer-1")

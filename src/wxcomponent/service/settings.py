@@ -399,7 +399,8 @@ def settings_from_mapping(
     _check_store_url(read, "store", store)
     durable = read.text("durable_store", data.get("durable_store"))
     if durable is not None:
-        if not store.startswith(("redis://", "rediss://")):
+        if not store.startswith(("redis://", "rediss://", "redis+cluster://",
+                                 "rediss+cluster://")):
             raise read.fail("durable_store", "is only used beside a redis:// store")
         if not durable.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise read.fail("durable_store", "must be a sqlite:///path or postgresql:// URL")
@@ -528,8 +529,8 @@ def _webhooks(read: _Reader, raw: object) -> tuple[Webhook, ...]:
 
 def _check_store_url(read: _Reader, key: str, url: str) -> None:
     scheme = url.partition("://")[0].lower()
-    if "://" not in url or scheme not in ("sqlite", "redis", "rediss", "postgresql", "postgres",
-                                          "memory"):
+    if "://" not in url or scheme not in ("sqlite", "redis", "rediss", "redis+cluster",
+                                          "rediss+cluster", "postgresql", "postgres", "memory"):
         raise read.fail(key, "must be sqlite:///path, redis://host:port/db, "
                              "postgresql://user:password@host/db or memory://")
     if scheme == "sqlite" and (not url.startswith("sqlite:///") or url == "sqlite:///"):

@@ -68,6 +68,7 @@ def open_store(url: str) -> Store:
       is what follows ``sqlite:///``, as in SQLAlchemy) — a :class:`SQLiteStore`;
     * ``redis://[user:password@]host[:port][/db]`` or ``rediss://…`` — a :class:`RedisStore`
       with the default prefix and no durable store (Redis must then run with AOF);
+      ``redis+cluster://host:port`` (``rediss+cluster://``) names a node of a Redis Cluster;
     * ``postgresql://user:password@host[:port]/dbname[?schema=name&sslmode=…]`` (or
       ``postgres://``) — a :class:`PostgresStore` (tables in schema ``wxcomponent`` unless
       ``schema=`` names another).
@@ -106,12 +107,15 @@ def open_store(url: str) -> Store:
                 "url", "a SQLite URL must name a file: sqlite:///path/to/file.sqlite3"
             )
         return SQLiteStore(path)
-    if scheme in ("redis", "rediss"):
+    if scheme in ("redis", "rediss", "redis+cluster", "rediss+cluster"):
         return RedisStore(url)
     if scheme in ("postgresql", "postgres"):
-        return PostgresStore(url)
+        try:
+            return PostgresStore(url)
+        except (InvalidArgument, ConfigurationError) as exc:
+            raise ConfigurationError("url", str(exc)) from None
     raise ConfigurationError(
         "url",
         f"unsupported store URL scheme {scheme!r}: use memory://, sqlite:///path, "
-        "redis:// (rediss://) or postgresql://",
+        "redis:// (rediss://, redis+cluster://) or postgresql://",
     )

@@ -13,16 +13,24 @@ handle comes back out to the driver, which maps Redis errors with :func:`transla
 :class:`~wxcomponent.stores.AsyncRedisStore` with an asyncio client; neither holds any rule.
 
 Key layout (``p`` is the prefix, ``c`` a component appid, ``a`` an authorizer appid; appids
-never contain ``:``, so no appid can spell another platform's key)::
+never contain ``:``, so no appid can spell another platform's key). Every key of a platform
+carries its hash tag ``{c}``, so every script touches one slot and the store runs on Redis
+Cluster; a token or lease key is tagged with the component appid it starts with (the token
+layer's keys are ``c:…``), or with a digest of itself (``{~…}``)::
 
-    p:c:ticket                  hash: value, created_at, received_at
-    p:c:authorizer:a            hash: refresh_token, status, func_info, *_at, tenant
-    p:c:authorizers             sorted set of every authorizer appid (score 0: lexical order)
-    p:c:authorizers:<status>    the same, by status
-    p:c:mirror-epoch            counter bumped by every write of a durable authorizer record
-    p::token:<key>              string "expires_at obtained_at value", PX expiry
-    p::lease:<key>              string: the fence of the current holder, PX expiry
-    p::fence:<key>              counter: the last fence granted for <key>
+    p:{c}:ticket                  hash: value, created_at, received_at
+    p:{c}:authorizer:a            hash: refresh_token, status, func_info, *_at, tenant
+    p:{c}:authorizers             sorted set of every authorizer appid (score 0: lexical order)
+    p:{c}:authorizers:<status>    the same, by status
+    p:{c}:mirror-epoch            counter bumped by every write of a durable authorizer record
+    p:{c}:layout                  "2" once the platform's keys of older versions were moved
+    p:{c}:token:<key>             string "expires_at obtained_at value", PX expiry
+    p:{c}:lease:<key>             string: the fence of the current holder, PX expiry
+    p:{c}:fence:<key>             counter: the last fence granted for <key>
+    p:{c}:q:…                     the job queue (see :mod:`._redis_queue`)
+
+Versions before hash tags wrote ``p:c:…`` and ``p::token:<key>``; the first use of a platform
+moves its keys (:meth:`RedisOps.layout_ready`).
 """
 
 from __future__ import annotations
@@ -334,6 +342,23 @@ def translate(exc: BaseException, where: str, secret: str | None = None) -> Base
     return StoreError(f"Redis at {where} failed: {detail}")
 
 
+def _glob(literal: str) -> str:
+    """``literal`` as a SCAN pattern matching itself only."""
+    return "".join(f"\\{ch}" if ch in "*?[]\\" else ch for ch in literal)
+
+
+def _rename(source: str, target: str) -> Op[None]:
+    """Move ``source`` to ``target`` unless ``target`` exists (then ``source`` is stale)."""
+    try:
+        moved = yield ("RENAMENX", source, target)
+    except Exception as exc:
+        if _is_response_error(exc) and "no such key" in str(exc).lower():
+            return  # another process moved it meanwhile
+        raise
+    if not moved:
+        yield ("DEL", source)
+
+
 def _is_response_error(exc: BaseException) -> bool:
     try:
         from redis.exceptions import ResponseError
@@ -353,20 +378,28 @@ class RedisOps:
     the durable store on a miss.
     """
 
-    def __init__(self, prefix: str, *, durable: bool, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, prefix: str, *, durable: bool, clock: Callable[[], float], cluster: bool = False
+    ) -> None:
         self.prefix = prefix
         self.durable = durable
         self.clock = clock
+        self.cluster = cluster
+        self._ready: set[str] = set()
 
     # -------------------------------------------------------------- keys
 
+    def platform(self, c: str) -> str:
+        """The start of every key of platform ``c``: its hash tag puts them in one slot."""
+        return f"{self.prefix}:{{{c}}}:"
+
     def ticket_key(self, c: str) -> str:
         """The hash of ``c``'s ticket."""
-        return f"{self.prefix}:{c}:ticket"
+        return f"{self.platform(c)}ticket"
 
     def record_key(self, c: str, a: str) -> str:
         """The hash of one authorizer record."""
-        return f"{self.prefix}:{c}:authorizer:{a}"
+        return f"{self.platform(c)}authorizer:{a}"
 
     def _record_keys(self, c: str, a: str) -> tuple[str, ...]:
         return (
@@ -374,24 +407,67 @@ class RedisOps:
             self._index(c, None),
             self._index(c, "authorized"),
             self._index(c, "revoked"),
-            f"{self.prefix}:{c}:mirror-epoch",
+            f"{self.platform(c)}mirror-epoch",
         )
 
     def _index(self, c: str, status: AuthorizerStatus | None) -> str:
-        index = f"{self.prefix}:{c}:authorizers"
+        index = f"{self.platform(c)}authorizers"
         return index if status is None else f"{index}:{status}"
+
+    @staticmethod
+    def tag(key: str) -> str:
+        """The hash tag of a token or lease key: the component appid it starts with (the token
+        layer's keys are ``<component appid>:…``), else a digest of the key."""
+        head, sep, _rest = key.partition(":")
+        if sep and head and "{" not in head and "}" not in head:
+            return head
+        return "~" + hashlib.sha1(key.encode()).hexdigest()[:16]  # noqa: S324 (a name)
 
     def token_key(self, key: str) -> str:
         """The string holding a cached token."""
-        return f"{self.prefix}::token:{key}"
+        return f"{self.platform(self.tag(key))}token:{key}"
 
     def lease_key(self, key: str) -> str:
         """The string holding the current lease on ``key``."""
-        return f"{self.prefix}::lease:{key}"
+        return f"{self.platform(self.tag(key))}lease:{key}"
 
     def fence_key(self, key: str) -> str:
         """The counter of fences granted for ``key``."""
-        return f"{self.prefix}::fence:{key}"
+        return f"{self.platform(self.tag(key))}fence:{key}"
+
+    # -------------------------------------------------------------- the layout of older versions
+
+    def layout_ready(self, c: str) -> Op[None]:
+        """Before the first use of platform ``c`` by this store: move its keys from the layout
+        of versions before hash tags (``p:c:…`` and ``p::token:c:…``) to the current one.
+
+        Done once per platform (a marker key records it); keys are renamed, never copied, so
+        an old key and a new one never both hold a refresh token. Skipped on Redis Cluster,
+        where the old layout never ran."""
+        if self.cluster or c in self._ready:
+            return
+        marker = f"{self.platform(c)}layout"
+        if (yield ("GET", marker)) is None:
+            old = f"{self.prefix}:{c}:"
+            moves = [(old, self.platform(c))]
+            for kind in ("token", "lease", "fence"):
+                moves.append((f"{self.prefix}::{kind}:{c}:", f"{self.platform(c)}{kind}:{c}:"))
+            for source, target in moves:
+                cursor = "0"
+                while True:
+                    reply = yield ("SCAN", cursor, "MATCH", _glob(source) + "*", "COUNT", 1000)
+                    cursor, found = text(reply[0]), reply[1]
+                    for name in (text(k) for k in found):
+                        yield from _rename(name, target + name[len(source):])
+                    if cursor == "0":
+                        break
+            yield ("SET", marker, "2")
+        self._ready.add(c)
+
+    def _key_ready(self, key: str) -> Op[None]:
+        tag = self.tag(key)
+        if not tag.startswith("~"):
+            yield from self.layout_ready(tag)
 
     # -------------------------------------------------------------- persistence check
 
@@ -433,6 +509,7 @@ class RedisOps:
     def save_ticket(self, c: str, ticket: str, created_at: int) -> Op[bool]:
         """See :meth:`Store.save_ticket`."""
         valid.ticket_args(c, ticket, created_at)
+        yield from self.layout_ready(c)
         if not self.durable:
             now = self.clock()
             kept = yield from self._mirror_ticket(
@@ -449,6 +526,7 @@ class RedisOps:
     def load_ticket(self, c: str) -> Op[Ticket | None]:
         """See :meth:`Store.load_ticket`."""
         valid.check_appid("component_appid", c)
+        yield from self.layout_ready(c)
         reply = yield ("HGETALL", self.ticket_key(c))
         if reply:
             return decode_ticket(c, fields_of(reply))
@@ -494,6 +572,7 @@ class RedisOps:
     def save_authorizer(self, record: AuthorizerRecord) -> Op[None]:
         """See :meth:`Store.save_authorizer`."""
         record = valid.check_record(record)
+        yield from self.layout_ready(record.component_appid)
         if self.durable:
             c, a = record.component_appid, record.authorizer_appid
             yield from self._write_through(c, a, DurableCall("save_authorizer", (record,)))
@@ -503,6 +582,7 @@ class RedisOps:
     def get_authorizer(self, c: str, a: str) -> Op[AuthorizerRecord | None]:
         """See :meth:`Store.get_authorizer`."""
         valid.authorizer_args(c, a)
+        yield from self.layout_ready(c)
         reply = yield ("HGETALL", self.record_key(c, a))
         if reply:
             return decode_record(c, a, fields_of(reply))
@@ -516,6 +596,7 @@ class RedisOps:
     ) -> Op[list[AuthorizerRecord]]:
         """See :meth:`Store.list_authorizers` (from the durable store when there is one)."""
         valid.list_args(c, status, after, limit)
+        yield from self.layout_ready(c)
         if self.durable:
             kwargs = {"status": status, "after": after, "limit": limit}
             records: list[AuthorizerRecord] = yield DurableCall("list_authorizers", (c,), kwargs)
@@ -535,6 +616,7 @@ class RedisOps:
     def count_authorizers(self, c: str, *, status: AuthorizerStatus | None) -> Op[int]:
         """See :meth:`Store.count_authorizers` (from the durable store when there is one)."""
         valid.count_args(c, status)
+        yield from self.layout_ready(c)
         if self.durable:
             count = yield DurableCall("count_authorizers", (c,), {"status": status})
         else:
@@ -544,6 +626,7 @@ class RedisOps:
     def replace_refresh_token(self, c: str, a: str, expected: str | None, new: str) -> Op[bool]:
         """See :meth:`Store.replace_refresh_token`."""
         valid.replace_args(c, a, expected, new)
+        yield from self.layout_ready(c)
         if self.durable:
             call = DurableCall("replace_refresh_token", (c, a, expected, new))
             return bool((yield from self._write_through(c, a, call)))
@@ -553,6 +636,7 @@ class RedisOps:
     def mark_revoked(self, c: str, a: str) -> Op[bool]:
         """See :meth:`Store.mark_revoked`."""
         valid.authorizer_args(c, a)
+        yield from self.layout_ready(c)
         if self.durable:
             return bool((yield from self._write_through(c, a, DurableCall("mark_revoked", (c, a)))))
         keys = self._record_keys(c, a)[:4]
@@ -562,6 +646,7 @@ class RedisOps:
     def set_authorizer_tenant(self, c: str, a: str, tenant: str | None) -> Op[bool]:
         """See :meth:`Store.set_authorizer_tenant`."""
         valid.tenant_args(c, a, tenant)
+        yield from self.layout_ready(c)
         if self.durable:
             call = DurableCall("set_authorizer_tenant", (c, a, tenant))
             return bool((yield from self._write_through(c, a, call)))
@@ -573,6 +658,7 @@ class RedisOps:
     def get_token(self, key: str) -> Op[CachedToken | None]:
         """See :meth:`Store.get_token`."""
         valid.check_key(key)
+        yield from self._key_ready(key)
         raw = yield ("GET", self.token_key(key))
         if raw is None:
             return None
@@ -582,6 +668,7 @@ class RedisOps:
     def set_token(self, key: str, token: CachedToken, *, fence: int | None) -> Op[bool]:
         """See :meth:`Store.set_token`."""
         valid.set_token_args(key, token, fence)
+        yield from self._key_ready(key)
         px = _ms(token.expires_at - self.clock())
         if fence is None:
             yield ("SET", self.token_key(key), pack_token(token), "PX", px)
@@ -592,6 +679,7 @@ class RedisOps:
     def delete_token(self, key: str, *, if_value: str | None) -> Op[bool]:
         """See :meth:`Store.delete_token`."""
         valid.delete_token_args(key, if_value)
+        yield from self._key_ready(key)
         if if_value is None:
             return bool((yield ("DEL", self.token_key(key))))
         return bool((yield from eval_script(DELETE_IF, (self.token_key(key),), (if_value,))))
@@ -601,6 +689,7 @@ class RedisOps:
     def acquire_lease(self, key: str, ttl: float) -> Op[int | None]:
         """See :meth:`Store.acquire_lease`."""
         ttl = valid.lease_args(key, ttl)
+        yield from self._key_ready(key)
         keys = (self.lease_key(key), self.fence_key(key))
         fence = yield from eval_script(ACQUIRE, keys, (_ms(ttl),))
         return None if fence is None else int(fence)
@@ -608,4 +697,5 @@ class RedisOps:
     def release_lease(self, key: str, fence: int) -> Op[bool]:
         """See :meth:`Store.release_lease`."""
         valid.release_args(key, fence)
+        yield from self._key_ready(key)
         return bool((yield from eval_script(RELEASE, (self.lease_key(key),), (fence,))))

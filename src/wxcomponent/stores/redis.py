@@ -27,10 +27,14 @@ a cache unless it runs with AOF, so there are two ways to run this store:
   a Redis restart without AOF, a ``FLUSHALL`` or an eviction policy that drops keys loses the
   refresh tokens.
 
-Use plain Redis (a primary, with replicas if you like), not Redis Cluster: scripts touch keys
-that are not all named in ``KEYS``. Every key starts with ``prefix`` and then the component
-appid (tokens and leases use the token layer's keys, which carry it), so platforms and
-applications sharing one Redis never collide; see :mod:`._redis_ops` for the layout.
+Plain Redis (a primary, with replicas if you like) and Redis Cluster both work: every key of a
+platform carries the platform's hash tag, so each script touches one slot. Name any node of a
+cluster with ``redis+cluster://host:port`` (``rediss+cluster://`` with TLS), or pass a
+``redis.cluster.RedisCluster``. Every key starts with ``prefix`` and then the component appid
+(tokens and leases use the token layer's keys, which carry it), so platforms and applications
+sharing one Redis never collide; see :mod:`._redis_ops` for the layout. Keys written by
+versions before hash tags are moved to the current layout on the first use of their platform
+(not on a cluster, where those versions did not run): upgrade every host of a fleet together.
 
 The rules are written once, in :mod:`._redis_ops`, as generators of Redis commands;
 :class:`RedisStore` and :class:`AsyncRedisStore` only execute the commands they yield.
@@ -43,6 +47,7 @@ import asyncio as aio
 import contextlib
 import inspect
 import re
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -73,7 +78,7 @@ __all__ = ["AsyncRedisStore", "RedisStore"]
 
 T = TypeVar("T")
 
-_PREFIX = re.compile(r"[^\s:]+(?::[^\s:]+)*")
+_PREFIX = re.compile(r"[^\s:{}]+(?::[^\s:{}]+)*")
 _TIMEOUT = 5.0
 _MAX_CONNECTIONS = 64
 
@@ -82,16 +87,22 @@ def _check_prefix(prefix: object) -> str:
     if not isinstance(prefix, str) or _PREFIX.fullmatch(prefix) is None:
         raise InvalidArgument(
             "prefix",
-            "must be a non-empty string without whitespace, empty ':' parts or a trailing ':'",
+            "must be a non-empty string without whitespace, braces, empty ':' parts or a "
+            "trailing ':'",
         )
     return prefix
+
+
+_CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
 
 
 def _new_client(url: str, *, asyncio: bool) -> Any:
     """A client for ``url``: decoded replies, timeouts, one quick retry on a dropped link.
 
     Its pool holds at most :data:`_MAX_CONNECTIONS` connections; a caller beyond that waits
-    (up to the timeout) for a free one instead of failing at once.
+    (up to the timeout) for a free one instead of failing at once. A ``redis+cluster://``
+    (``rediss+cluster://``) URL names any node of a Redis Cluster, whose other nodes the
+    client discovers.
     """
     try:
         from redis.backoff import ConstantBackoff
@@ -101,6 +112,16 @@ def _new_client(url: str, *, asyncio: bool) -> Any:
             "the Redis stores need redis-py: pip install 'wxcomponent[redis]'"
         ) from exc
 
+    scheme, sep, rest = url.partition("://")
+    if scheme.lower() in _CLUSTER_SCHEMES:
+        node_url = f"{_CLUSTER_SCHEMES[scheme.lower()]}{sep}{rest}"
+        cluster: dict[str, Any] = {"decode_responses": True, "socket_timeout": _TIMEOUT,
+                                   "socket_connect_timeout": _TIMEOUT}
+        if asyncio:
+            from redis.asyncio.cluster import RedisCluster as AsyncCluster
+
+            return AsyncCluster.from_url(node_url, **cluster)
+        return _LazyCluster(node_url, cluster)
     options: dict[str, Any] = {
         "max_connections": _MAX_CONNECTIONS,
         "timeout": _TIMEOUT,
@@ -122,6 +143,44 @@ def _new_client(url: str, *, asyncio: bool) -> Any:
     return _owning(Redis, BlockingConnectionPool.from_url(url, retry=retry, **options))
 
 
+class _LazyCluster:
+    """A blocking Redis Cluster client made on first use (redis-py's connects when made), so
+    a store can be configured while the cluster is down."""
+
+    def __init__(self, url: str, options: dict[str, Any]) -> None:
+        self._url = url
+        self._options = options
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    from redis.cluster import RedisCluster
+                    from redis.exceptions import ConnectionError as RedisConnectionError
+                    from redis.exceptions import RedisClusterException
+
+                    try:
+                        self._client = RedisCluster.from_url(self._url, **self._options)
+                    except RedisClusterException as exc:  # no node answered
+                        raise RedisConnectionError(str(exc)) from exc
+        return self._client
+
+    def execute_command(self, *args: Any) -> Any:
+        """Run one command on the cluster."""
+        return self._get().execute_command(*args)
+
+    def get_default_node(self) -> Any:
+        """The node the client talks to first."""
+        return self._get().get_default_node()
+
+    def close(self) -> None:
+        """Close the client, if it was made."""
+        if self._client is not None:
+            self._client.close()
+
+
 def _owning(cls: Any, pool: Any) -> Any:
     """A client that disconnects ``pool`` when closed (``from_pool`` appeared in redis 5.0.1)."""
     if hasattr(cls, "from_pool"):
@@ -131,9 +190,19 @@ def _owning(cls: Any, pool: Any) -> Any:
     return client
 
 
+def _is_cluster(client: Any) -> bool:
+    return "Cluster" in type(client).__name__
+
+
 def _async_twin(client: Any) -> Any:
     """An asyncio client with the connection settings of a blocking one."""
     from redis.asyncio import Redis as AsyncRedis
+
+    if _is_cluster(client):
+        from redis.asyncio.cluster import RedisCluster as AsyncCluster
+
+        node = client.get_default_node()
+        return AsyncCluster(host=node.host, port=node.port, decode_responses=True)
 
     pool = client.connection_pool
     kwargs = dict(pool.connection_kwargs)
@@ -147,6 +216,11 @@ def _async_twin(client: Any) -> Any:
 
 def _describe(client: Any) -> tuple[str, str | None]:
     """Where a client connects (no password), and its password."""
+    if _is_cluster(client):
+        node = client.get_default_node()
+        pool_kwargs = getattr(getattr(node.redis_connection, "connection_pool", None),
+                              "connection_kwargs", {})
+        return f"redis+cluster://{node.host}:{node.port}", pool_kwargs.get("password")
     kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
     password = kwargs.get("password")
     if kwargs.get("path"):
@@ -175,9 +249,10 @@ class _RedisBase:
                 scheme = urlsplit(url_or_client).scheme
             except ValueError:
                 scheme = ""
-            if scheme not in ("redis", "rediss", "unix"):
+            if scheme not in ("redis", "rediss", "unix", *_CLUSTER_SCHEMES):
                 raise ConfigurationError(
-                    "url_or_client", "a Redis URL starts with redis://, rediss:// or unix://"
+                    "url_or_client", "a Redis URL starts with redis://, rediss://, unix:// or "
+                    "redis+cluster:// (a node of a Redis Cluster)"
                 )
             self._url: str | None = url_or_client
             self._where = redact_url(url_or_client)
@@ -193,7 +268,9 @@ class _RedisBase:
             self._where, self._password = _describe(url_or_client)
             self._client = url_or_client
             self._owns_client = False
-        self._ops = RedisOps(self._prefix, durable=self._durable is not None, clock=clock)
+        self._cluster = _is_cluster(self._client)
+        self._ops = RedisOps(self._prefix, durable=self._durable is not None, clock=clock,
+                             cluster=self._cluster)
         self._queue = RedisQueue(self._prefix, durable=self._durable is not None, clock=clock)
         # The AOF check runs on first use, only when Redis holds the refresh tokens alone.
         self._unchecked = self._durable is None

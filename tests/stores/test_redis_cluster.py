@@ -1,0 +1,162 @@
+"""The Redis store on a real Redis Cluster of three masters: the whole store contract (the
+contract, validation, tenant and queue modules run here again), every key of a platform in
+one slot, and threads contending for leases and jobs."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from wxcomponent.stores import AsyncRedisStore, CachedToken, RedisStore, open_store
+
+from . import test_queue as _queue_contract
+from . import test_validation as _validation_contract
+from .factories import Awaiting, StoreTime
+from .test_contract import *  # noqa: F403
+from .test_queue import *  # noqa: F403
+from .test_tenant import (  # noqa: F401
+    test_a_save_without_tenant_keeps_the_stored_one,
+    test_set_authorizer_tenant,
+    test_tenant_round_trips_and_shows_in_listings,
+)
+from .test_validation import test_good_arguments_of_the_same_shapes_work  # noqa: F401
+
+del test_bad_arguments_raise_invalid_argument_and_write_nothing  # noqa: F821
+test_queue_bad_arguments = (
+    _queue_contract.test_bad_arguments_raise_invalid_argument_and_write_nothing
+)
+test_store_bad_arguments = (
+    _validation_contract.test_bad_arguments_raise_invalid_argument_and_write_nothing
+)
+
+C1 = "wxcomponent0000001"
+
+
+class ClusterTime(StoreTime):
+    """The store's clock; a lease is made to expire on the cluster node that holds it."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self.prefix = "wxcomponent"
+
+    def expire_lease(self, key: str, ttl: float) -> None:
+        from redis.cluster import RedisCluster
+
+        from wxcomponent.stores._redis_ops import RedisOps
+
+        self.advance(ttl + 1)
+        lease = RedisOps(self.prefix, durable=False, clock=self).lease_key(key)
+        client = RedisCluster.from_url(self.url.replace("redis+cluster://", "redis://"))
+        try:
+            assert client.pexpire(lease, 1), f"no lease held on {key!r}"
+            deadline = time.monotonic() + 10  # only turns a hang into a failure
+            while client.exists(lease):
+                assert time.monotonic() < deadline, f"Redis kept {lease!r}"
+                time.sleep(0.001)
+        finally:
+            client.close()
+
+
+@pytest.fixture
+def store_time(redis_cluster_url: str) -> ClusterTime:
+    """The clock of this module's stores."""
+    return ClusterTime(redis_cluster_url)
+
+
+@pytest.fixture(params=["sync", "async"])
+async def store(request: pytest.FixtureRequest, redis_cluster_url: str,
+                store_time: ClusterTime) -> AsyncIterator[Any]:
+    """A store on the cluster, reading ``store_time``, in either flavour."""
+    if request.param == "sync":
+        view: Any = Awaiting(RedisStore(redis_cluster_url, clock=store_time))
+    else:
+        view = AsyncRedisStore(redis_cluster_url, clock=store_time)
+    try:
+        yield view
+    finally:
+        await view.close()
+
+
+@pytest.fixture
+async def queue(store: Any) -> Any:
+    """The queue contract's store: the cluster."""
+    return store
+
+
+def test_every_key_of_a_platform_is_in_one_slot(redis_cluster_url: str) -> None:
+    from redis.cluster import RedisCluster
+
+    from wxcomponent.stores import AuthorizerRecord
+
+    store = open_store(redis_cluster_url)
+    assert isinstance(store, RedisStore)
+    store.save_ticket(C1, "ticket", 1)
+    store.save_authorizer(AuthorizerRecord(C1, "wxa1", "rt-1"))
+    fence = store.acquire_lease(f"{C1}:component_access_token", 30)
+    assert fence is not None
+    store.set_token(f"{C1}:component_access_token", CachedToken("v", time.time() + 60),
+                    fence=fence)
+    job = store.enqueue(C1, "deliver:x", "g", b"payload")
+    (claimed,) = store.claim_jobs(C1, "deliver:x", limit=1, lease=30)
+    assert store.ack_job(job, claimed.claim)  # type: ignore[arg-type]
+    store.close()
+    client = RedisCluster.from_url(redis_cluster_url.replace("redis+cluster://", "redis://"))
+    try:
+        keys = [k.decode() for k in client.keys(target_nodes=RedisCluster.ALL_NODES)]
+        mine = [k for k in keys if f"{{{C1}}}" in k]
+        assert len(mine) >= 10
+        assert len({client.keyslot(k) for k in mine}) == 1
+        # what is outside the platform's slot: the job ids and where each job lives
+        assert sorted(set(keys) - set(mine)) == ["wxcomponent:job-homes", "wxcomponent:job-seq"]
+    finally:
+        client.close()
+
+
+def test_threads_on_the_cluster_share_neither_a_lease_nor_a_job(redis_cluster_url: str) -> None:
+    from . import queue_workers as qw
+
+    store = RedisStore(redis_cluster_url)
+    previous = qw.fill(store, groups=10, per_group=5)
+    claimed: dict[int, int] = {}
+    problems = qw.drain(store, previous, 12, claimed=claimed, inside={},
+                        guard=threading.Lock(), deadline=time.monotonic() + 60)
+    assert problems == [] and claimed == dict.fromkeys(previous, 1)
+    inside, overlaps, wins = [0], [0], [0]
+    guard = threading.Lock()
+    key = f"{C1}:component_access_token"
+
+    def worker() -> None:
+        mine = 0
+        while mine < 3:
+            fence = store.acquire_lease(key, 30)
+            if fence is None:
+                time.sleep(0.001)
+                continue
+            with guard:
+                inside[0] += 1
+                overlaps[0] += inside[0] > 1
+            token = store.get_token(key)
+            value = 0 if token is None else int(token.value)
+            assert store.set_token(key, CachedToken(str(value + 1), time.time() + 60),
+                                   fence=fence)
+            with guard:
+                inside[0] -= 1
+                wins[0] += 1
+            assert store.release_lease(key, fence)
+            mine += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert overlaps[0] == 0 and wins[0] == 60
+        assert store.get_token(key).value == "60"  # type: ignore[union-attr]
+    finally:
+        store.close()
