@@ -183,3 +183,16 @@ def test_a_push_ends_the_wait_for_an_audit(emu: EmulatorServer, side: Side) -> N
         wait_for(lambda: done or failures, "the pushes did not end the shipment's wait")
     assert not failures and [a.outcome for a in done[0].apps] == ["released", "released"]
     assert emu.calls("/wxa/get_auditstatus") <= 2 * len(apps)
+
+
+def test_the_services_metrics_count_shipped_mini_programs() -> None:
+    from wxcomponent.service.metrics import Metrics
+
+    metrics = Metrics()
+    record = metrics.listener(APPID)
+    for state in ("committed", "released", "released", "rejected", "retrying"):
+        record("ship_app", {"shipment": "s", "appid": "wx1", "stage": "finish",
+                            "state": state})
+    text = metrics.exposition()[0].decode()
+    assert f'wxcomponent_ship_apps_total{{platform="{APPID}",state="released"}} 2.0' in text
+    assert 'state="rejected"} 1.0' in text and 'state="committed"' not in text

@@ -25,6 +25,8 @@ _PUSH_RESULTS = {
 }
 _AUTHORIZER_EVENTS = ("authorizer_saved", "authorizer_revoked", "refresh_token_rotated",
                       "authorization_exchange_failed", "handler_failed", "quota_exhausted")
+#: States of a shipped mini program counted by ``wxcomponent_ship_apps``.
+_SHIP_STATES = frozenset({"released", "rejected", "failed", "retrying"})
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -64,6 +66,9 @@ class Metrics:
             "wxcomponent_ticket_received_timestamp_seconds",
             "When the platform's last verify ticket was received (epoch seconds).",
             ("platform",), registry=reg)
+        self.ship_apps = prom.Counter(
+            "wxcomponent_ship_apps", "Mini programs of shipments that reached an outcome, or "
+            "whose step is retried, by state.", ("platform", "state"), registry=reg)
         self.token_api = prom.Counter(
             "wxcomponent_token_api_requests", "Requests to the internal token API, by status.",
             ("endpoint", "status"), registry=reg)
@@ -98,6 +103,8 @@ class Metrics:
                 ticket_time.set_to_current_time()
             elif name in _AUTHORIZER_EVENTS:
                 self.events.labels(platform, name).inc()
+            elif name == "ship_app" and fields.get("state") in _SHIP_STATES:
+                self.ship_apps.labels(platform, str(fields["state"])).inc()
 
         return record
 
