@@ -9,7 +9,7 @@ Internal module.
 
 from __future__ import annotations
 
-from ..core import accounts, callbacks, reconcile, refresher, tokens
+from ..core import accounts, adopt, callbacks, reconcile, refresher, tokens
 from ..core.endpoints import (
     audit,
     basic_info,
@@ -298,6 +298,7 @@ class ComponentAPI:
     iter_authorizers = pages_method(component.iter_authorizers)
     stored_authorizers = pages_method(refresher.stored_authorizers)
     forget_authorizer = flow_method(accounts.forget_authorizer)
+    add_authorizer = flow_method(adopt.add_authorizer)
     reconcile_authorizers = flow_method(reconcile.reconcile_authorizers)
     # the platform's account
     start_push_ticket = flow_method(component.start_push_ticket)
