@@ -1,5 +1,5 @@
-"""The ``wxcomponent`` command: serve, emulator, demo, decrypt, authorizers, token,
-release-check.
+"""The ``wxcomponent`` command: serve, emulator, demo, decrypt, authorizers (export, import),
+token, release-check, migrate.
 
 Every error is one line on stderr and a non-zero exit status; ``wxcomponent --debug …`` shows
 the traceback instead.
@@ -44,13 +44,17 @@ def cli(debug: bool) -> None:
 
 def _register() -> None:
     from .commands import authorizers, emulator, serve, token
+    from .credentials import export_authorizers, import_authorizers, migrate
     from .decrypt import decrypt
     from .demo import demo
     from .pushes import pushes
     from .release_check import release_check
 
-    for command in (serve, emulator, demo, decrypt, authorizers, token, release_check, pushes):
+    for command in (serve, emulator, demo, decrypt, authorizers, token, release_check, pushes,
+                    migrate):
         cli.add_command(command)
+    authorizers.add_command(export_authorizers)
+    authorizers.add_command(import_authorizers)
     from .ship import ship
 
     cli.add_command(ship)

@@ -127,14 +127,18 @@ def _when(seconds: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @config_option
 @platform_option
 @click.option("--status", type=click.Choice(["all", "authorized", "revoked"]), default="all",
               show_default=True, help="which records to list")
 @click.option("--json", "as_json", is_flag=True, help="print JSON lines instead of a table")
-def authorizers(config: Path | None, platform: str | None, status: str, as_json: bool) -> None:
-    """List the authorizers kept in the store, with their status."""
+@click.pass_context
+def authorizers(ctx: click.Context, config: Path | None, platform: str | None, status: str,
+                as_json: bool) -> None:
+    """List the authorizers kept in the store, with their status; export and import them."""
+    if ctx.invoked_subcommand is not None:
+        return
     settings = load_settings(config)
     store, opened = open_service_store(settings)
     try:
