@@ -41,6 +41,7 @@ from .core.models import (
 from .core.models_wxa import *  # noqa: F403  (the mini-program answers and request parts)
 from .core.policy import Policy
 from .core.reconcile import ReconcileReport
+from .core.service_tokens import ServiceTokens
 from .core.shipping import AppShipment, ShipOptions, ShipReport
 from .events import parse_event
 from .stores.base import AuthorizerRecord, CachedToken
@@ -77,6 +78,7 @@ __all__ = [
     "Quota",
     "ReconcileReport",
     "Refresher",
+    "ServiceTokens",
     "SessionInfo",
     "ShipOptions",
     "ShipReport",

@@ -20,7 +20,7 @@ import httpx
 from ..config import ComponentConfig, validate_appid
 from ..core import callbacks as cb
 from ..core.authurl import MOBILE_AUTH_URL, PC_AUTH_URL
-from ..core.context import Context, TokenKind
+from ..core.context import Context, TokenKind, TokenProvider
 from ..core.crypto import MessageCrypto
 from ..core.effects import (
     CallHandler,
@@ -106,6 +106,7 @@ def http_options(api_base: str, policy: Policy) -> dict[str, Any]:
 def request_args(effect: Http) -> dict[str, Any]:
     """httpx's arguments for an :class:`Http` effect."""
     args: dict[str, Any] = {"params": dict(effect.params)}
+    headers = dict(effect.headers)
     if effect.files:
         args["files"] = [(p.name, (p.filename, p.content, p.content_type))
                          for p in effect.files]
@@ -113,7 +114,9 @@ def request_args(effect: Http) -> dict[str, Any]:
             args["data"] = dict(effect.form)
     elif effect.json is not None:
         args["content"] = json.dumps(effect.json, ensure_ascii=False).encode("utf-8")
-        args["headers"] = {"Content-Type": "application/json; charset=utf-8"}
+        headers["Content-Type"] = "application/json; charset=utf-8"
+    if headers:
+        args["headers"] = headers
     return args
 
 
@@ -196,6 +199,7 @@ class Shell:
         clock: Callable[[], float],
         listeners: tuple[Listener, ...],
         callbacks: cb.CallbackOptions | None,
+        tokens: TokenProvider | None = None,
     ) -> None:
         if not isinstance(config, ComponentConfig):
             raise TypeError("config must be a ComponentConfig")
@@ -204,7 +208,7 @@ class Shell:
         self._ctx = Context(config, policy or Policy(), clock, random.Random(),
                             pc_auth_url=pc, mobile_auth_url=mobile,
                             callbacks=cb.Callbacks(callbacks or cb.CallbackOptions()),
-                            tokens=Tokens())
+                            tokens=tokens if tokens is not None else Tokens())
         self._flow_args = (self._ctx,)
         self.api_base = api_base
         self._listeners: list[Listener] = list(listeners)

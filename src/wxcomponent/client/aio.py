@@ -20,10 +20,12 @@ import httpx
 from ..config import ComponentConfig
 from ..core import callbacks as cb
 from ..core import effects as fx
+from ..core.context import TokenProvider
 from ..core.effects import Flow
 from ..core.policy import Policy
 from ..stores import as_async_store
 from ..stores.base import AsyncStore, Store
+from ..stores.memory import MemoryStore
 from ._api import AuthorizerAPI, ComponentAPI
 from ._methods import AsyncDriver
 from ._shell import (
@@ -65,6 +67,7 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
 
     ``store`` may be an async store or a sync one (``SQLiteStore``, ``RedisStore``,
     ``MemoryStore`` use their ``.aio`` flavour; any other runs on worker threads).
+    ``tokens`` is where calls get their tokens (see :class:`Component`).
     """
 
     def __init__(
@@ -79,9 +82,12 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
         clock: Callable[[], float] = time.time,
         listeners: tuple[Listener, ...] = (),
         callbacks: cb.CallbackOptions | None = None,
+        tokens: TokenProvider | None = None,
     ) -> None:
         super().__init__(config, api_base=api_base, auth_base=auth_base, policy=policy,
-                         clock=clock, listeners=listeners, callbacks=callbacks)
+                         clock=clock, listeners=listeners, callbacks=callbacks, tokens=tokens)
+        if store is None and tokens is not None:
+            store = MemoryStore()  # tokens come from elsewhere: no file of our own
         self.store: AsyncStore = as_async_store(store if store is not None else default_store())
         self._own_http = http_client is None
         self._http = http_client or httpx.AsyncClient(**self._http_options())

@@ -22,9 +22,11 @@ import httpx
 from ..config import ComponentConfig
 from ..core import callbacks as cb
 from ..core import effects as fx
+from ..core.context import TokenProvider
 from ..core.effects import Flow
 from ..core.policy import Policy
 from ..stores.base import Store
+from ..stores.memory import MemoryStore
 from ._api import AuthorizerAPI, ComponentAPI
 from ._methods import SyncDriver
 from ._shell import (
@@ -82,7 +84,9 @@ class Component(ComponentAPI, Shell, SyncDriver):
     ``store`` keeps the ticket, authorizers and tokens (default: ``SQLiteStore`` at
     ``./wxcomponent.sqlite3``). ``api_base`` is WeChat's API host, or the emulator's URL in
     tests; the authorization pages are served from ``auth_base`` (WeChat's hosts by default,
-    the emulator when ``api_base`` points at one).
+    the emulator when ``api_base`` points at one). ``tokens`` is where calls get their tokens:
+    by default the store and WeChat; a :class:`~wxcomponent.ServiceTokens` takes them from a
+    running ``wxcomponent serve`` instead (the store then defaults to a ``MemoryStore``).
     """
 
     def __init__(
@@ -97,9 +101,12 @@ class Component(ComponentAPI, Shell, SyncDriver):
         clock: Callable[[], float] = time.time,
         listeners: tuple[Listener, ...] = (),
         callbacks: cb.CallbackOptions | None = None,
+        tokens: TokenProvider | None = None,
     ) -> None:
         super().__init__(config, api_base=api_base, auth_base=auth_base, policy=policy,
-                         clock=clock, listeners=listeners, callbacks=callbacks)
+                         clock=clock, listeners=listeners, callbacks=callbacks, tokens=tokens)
+        if store is None and tokens is not None:
+            store = MemoryStore()  # tokens come from elsewhere: no file of our own
         self.store: Store = store if store is not None else default_store()
         self._own_http = http_client is None
         self._http = http_client or httpx.Client(**self._http_options())

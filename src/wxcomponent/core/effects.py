@@ -48,7 +48,8 @@ class UploadPart:
 
 @dataclass(frozen=True, slots=True)
 class Http:
-    """Send one HTTP request to ``api_base + path``; the answer is an :class:`HttpResult`.
+    """Send one HTTP request to ``api_base + path`` (or to ``path`` when it is an absolute URL);
+    the answer is an :class:`HttpResult`.
 
     The body is ``json`` (sent as UTF-8 JSON), or with ``files`` a multipart form of the files
     and the ``form`` fields. Transport failures (connection, timeout) are thrown into the flow
@@ -61,6 +62,8 @@ class Http:
     json: Any = None
     files: tuple[UploadPart, ...] = ()
     form: Mapping[str, str] = field(default_factory=dict)
+    #: Extra request headers (may carry a bearer key: never shown).
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,11 +199,23 @@ def refresh_token(ctx: Context, kind: TokenKind, authorizer_appid: str = "",
     ``stale=None`` renews whatever is stored."""
     if stale is not None and (not isinstance(stale, str) or not stale):
         raise InvalidArgument("stale", "must be the token that failed, as a non-empty string")
+    if not isinstance(ctx.tokens, Tokens):  # another source (a service): its own rule
+        ctx.token_key(kind, authorizer_appid)
+        return (yield from ctx.tokens.refresh(ctx, kind, authorizer_appid, stale or ""))
     if stale is None:
         cached: CachedToken | None = yield StoreCall(
             "get_token", (ctx.token_key(kind, authorizer_appid),))
         stale = cached.value if cached else ""
     return (yield from get_token(ctx, kind, authorizer_appid, stale=stale))
+
+
+def _current(ctx: Context, kind: TokenKind, authorizer_appid: str = "",
+             stale: str | None = None) -> Flow[CachedToken]:
+    """A token from the context's source (the store and WeChat, or a service)."""
+    ctx.token_key(kind, authorizer_appid)  # checks the appid fits the kind
+    if stale is not None:
+        return (yield from refresh_token(ctx, kind, authorizer_appid, stale))
+    return (yield from ctx.tokens.current(ctx, kind, authorizer_appid))
 
 
 class Tokens:
@@ -224,7 +236,7 @@ class Tokens:
 
 def component_access_token(ctx: Context) -> Flow[str]:
     """The component access token (the seed's ``Token``)."""
-    return (yield from component_token(ctx)).value
+    return (yield from _current(ctx, TokenKind.COMPONENT_ACCESS_TOKEN)).value
 
 
 def refresh_component_token(ctx: Context, stale: str | None = None) -> Flow[str]:
@@ -236,7 +248,7 @@ def refresh_component_token(ctx: Context, stale: str | None = None) -> Flow[str]
 
 def authorizer_access_token(ctx: Context, authorizer_appid: str) -> Flow[str]:
     """The authorizer's access token."""
-    return (yield from authorizer_token(ctx, authorizer_appid)).value
+    return (yield from _current(ctx, TokenKind.AUTHORIZER_ACCESS_TOKEN, authorizer_appid)).value
 
 
 def refresh_authorizer_token(ctx: Context, authorizer_appid: str,
@@ -250,14 +262,14 @@ def refresh_authorizer_token(ctx: Context, authorizer_appid: str,
 def jsapi_ticket_value(ctx: Context, authorizer_appid: str, *,
                        stale: str | None = None) -> Flow[str]:
     """The official account's JS-SDK ticket, cached and single-flighted like a token."""
-    return (yield from jsapi_ticket(ctx, authorizer_appid, stale=stale)).value
+    return (yield from _current(ctx, TokenKind.JSAPI_TICKET, authorizer_appid, stale)).value
 
 
 def token(ctx: Context, kind: TokenKind | str, authorizer_appid: str = "", *,
           stale: str | None = None) -> Flow[CachedToken]:
     """A fresh token of ``kind`` with its expiry: the platform's, or with ``authorizer_appid``
     an authorizer's. ``stale``, a token WeChat refused, is never returned."""
-    return get_token(ctx, TokenKind.parse(kind), authorizer_appid, stale=stale)
+    return _current(ctx, TokenKind.parse(kind), authorizer_appid, stale)
 
 
 def renew_token(ctx: Context, kind: TokenKind | str, authorizer_appid: str = "",
