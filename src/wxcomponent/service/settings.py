@@ -463,21 +463,31 @@ def _port(read: _Reader, key: str, value: object) -> int:
     return int(read.number(key, value, minimum=0, maximum=65535, integer=True))
 
 
+def _tables(read: _Reader, name: str, raw: object,
+            keys: tuple[str, ...]) -> list[tuple[str, Mapping[str, Any]]]:
+    """The tables of ``[[name]]`` with their key prefix (``name[i]``), every key known."""
+    if not isinstance(raw, list):
+        raise read.fail(name, f"must be an array of tables ([[{name}]])")
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    for index, item in enumerate(raw):
+        prefix = f"{name}[{index}]"
+        if not isinstance(item, Mapping):
+            raise read.fail(prefix, "must be a table")
+        for key in item:
+            if key not in keys:
+                raise read.fail(f"{prefix}.{key}", "unknown key" + _hint(str(key), list(keys)))
+        found.append((prefix, item))
+    return found
+
+
 def _platforms(read: _Reader, raw: object) -> tuple[ComponentConfig, ...]:
     if raw is None:
         raise read.fail("platforms", "configure at least one platform ([[platforms]] with "
                                      "appid, secret, token and encoding_aes_key)")
-    if not isinstance(raw, list) or not raw:
+    if isinstance(raw, list) and not raw:
         raise read.fail("platforms", "must be a non-empty array of tables ([[platforms]])")
     configs: list[ComponentConfig] = []
-    for index, item in enumerate(raw):
-        prefix = f"platforms[{index}]"
-        if not isinstance(item, Mapping):
-            raise read.fail(prefix, "must be a table")
-        for key in item:
-            if key not in _PLATFORM_KEYS:
-                raise read.fail(f"{prefix}.{key}", "unknown key" + _hint(str(key),
-                                                                       list(_PLATFORM_KEYS)))
+    for prefix, item in _tables(read, "platforms", raw, _PLATFORM_KEYS):
         for key in _PLATFORM_KEYS[:4]:
             read.text(f"{prefix}.{key}", item.get(key), optional=False)
         try:
@@ -492,17 +502,8 @@ def _platforms(read: _Reader, raw: object) -> tuple[ComponentConfig, ...]:
 def _webhooks(read: _Reader, raw: object) -> tuple[Webhook, ...]:
     if raw is None:
         return ()
-    if not isinstance(raw, list):
-        raise read.fail("webhooks", "must be an array of tables ([[webhooks]])")
     hooks: list[Webhook] = []
-    for index, item in enumerate(raw):
-        prefix = f"webhooks[{index}]"
-        if not isinstance(item, Mapping):
-            raise read.fail(prefix, "must be a table")
-        for key in item:
-            if key not in _WEBHOOK_KEYS:
-                raise read.fail(f"{prefix}.{key}", "unknown key" + _hint(str(key),
-                                                                       list(_WEBHOOK_KEYS)))
+    for prefix, item in _tables(read, "webhooks", raw, _WEBHOOK_KEYS):
         kinds = item.get("kinds", [])
         if isinstance(kinds, str):
             kinds = [k.strip() for k in kinds.split(",") if k.strip()]
