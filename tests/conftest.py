@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -23,14 +22,6 @@ REDIS_SERVER = "redis-server"
 _START_TIMEOUT = 10.0
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _ping(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
@@ -38,12 +29,6 @@ def _ping(port: int) -> bool:
             return sock.recv(64).startswith(b"+PONG")
     except OSError:
         return False
-
-
-def _missing(what: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} (required under CI)")
-    pytest.skip(what)
 
 
 def start_redis_server(workdir: str) -> tuple[subprocess.Popen[bytes], int]:
@@ -103,7 +88,9 @@ def redis_url(redis_server: str) -> str:
     return redis_server
 
 
-from .servers import (  # noqa: E402, F401 (fixtures)
+from .servers import (  # noqa: E402, F401 (fixtures and helpers)
+    _missing,
+    free_port,
     pg_schema,
     postgres_dsn,
     postgres_server,

@@ -29,7 +29,23 @@ from typing import Any
 
 import pytest
 
-from .conftest import _missing, free_port
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _missing(what: str) -> None:
+    """Skip for a missing server binary, except under CI, where it fails."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} (required under CI)")
+    pytest.skip(what)
+
 
 PG_PASSWORD = "pg-password-not-for-logs-71"
 PG_USER = "wxtest"

@@ -54,6 +54,7 @@ __all__ = ["AsyncPostgresStore", "PostgresStore", "redact_dsn"]
 T = TypeVar("T")
 
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_GET_TOKEN = "SELECT value, expires_at, obtained_at FROM tokens WHERE key = %s"
 _PLACEHOLDER = re.compile(r"\?")
 
 
@@ -194,8 +195,9 @@ class _Base:
             raise StoreError(f"{self!r} is closed")
 
 
-#: A pooled connection idle longer than this is checked (one empty round trip) before use, so
-#: a connection the server dropped meanwhile (a restart, a failover) is replaced, not failed on.
+#: A pooled connection not taken from the pool for longer than this is checked (one empty round
+#: trip) before use, so a connection the server dropped meanwhile (a restart, a failover) is
+#: replaced, not failed on.
 _CHECK_AFTER_IDLE = 1.0
 _USED = "_wxcomponent_used"
 
@@ -262,6 +264,7 @@ class PostgresStore(_Base):
                 def check(conn: psycopg.Connection[Any]) -> None:
                     if _idle_for(conn) > _CHECK_AFTER_IDLE:
                         ConnectionPool.check_connection(conn)
+                    _used(conn)
 
                 self._pool = ConnectionPool(
                     self._dsn, min_size=self._min_size, max_size=self._max_size,
@@ -298,7 +301,6 @@ class PostgresStore(_Base):
                         result = self._perform(conn, op)
                 else:
                     result = self._perform(conn, op)
-                _used(conn)
                 return result
         except StoreError:
             raise
@@ -477,9 +479,24 @@ class PostgresStore(_Base):
     # ------------------------------------------------------------------ tokens and leases
 
     def get_token(self, key: str) -> CachedToken | None:
-        """The cached token under ``key``, or None when missing or past ``expires_at``."""
+        """The cached token under ``key``, or None when missing or past ``expires_at``.
+
+        The hottest call of all (every API call reads its token): one statement on a pooled
+        connection, without the machinery of the other operations."""
         valid.check_key(key)
-        return self._run(lambda now: self._ops.get_token(key, now))
+        if not self._ready:
+            self._setup()
+        try:
+            with self._get_pool().connection() as conn:
+                row = conn.execute(_GET_TOKEN, (key,)).fetchone()
+        except Exception as exc:
+            mapped = self._translate(exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        if row is None or self._clock() >= row[1]:
+            return None
+        return CachedToken(row[0], row[1], row[2])
 
     def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
@@ -548,6 +565,7 @@ class AsyncPostgresStore(_Base):
         async def check(conn: psycopg.AsyncConnection[Any]) -> None:
             if _idle_for(conn) > _CHECK_AFTER_IDLE:
                 await AsyncConnectionPool.check_connection(conn)
+            _used(conn)
 
         pool = AsyncConnectionPool(
             self._dsn, min_size=self._min_size, max_size=self._max_size, timeout=self._timeout,
@@ -588,7 +606,6 @@ class AsyncPostgresStore(_Base):
                         result = await self._perform(conn, op)
                 else:
                     result = await self._perform(conn, op)
-                _used(conn)
                 return result
         except StoreError:
             raise
@@ -766,7 +783,20 @@ class AsyncPostgresStore(_Base):
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`PostgresStore.get_token`."""
         valid.check_key(key)
-        return await self._run(lambda now: self._ops.get_token(key, now))
+        if not self._ready:
+            await self._setup()
+        try:
+            pool = await self._get_pool()
+            async with pool.connection() as conn:
+                row = await (await conn.execute(_GET_TOKEN, (key,))).fetchone()
+        except Exception as exc:
+            mapped = self._translate(exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        if row is None or self._clock() >= row[1]:
+            return None
+        return CachedToken(row[0], row[1], row[2])
 
     async def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """See :meth:`PostgresStore.set_token`."""
