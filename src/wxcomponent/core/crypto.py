@@ -39,7 +39,7 @@ from ..errors import (
     InvalidSignature,
     XMLError,
 )
-from .xml import DEFAULT_MAX_BODY, envelope_encrypt, parse_xml
+from .xml import DEFAULT_MAX_BODY, envelope_encrypt_bytes, parse_xml
 
 __all__ = ["AESKey", "Decrypted", "MessageCrypto", "decode_aes_key", "sha1_signature"]
 
@@ -105,7 +105,9 @@ class AESKey:
     def decrypt(self, data: bytes) -> bytes:
         """AES-256-CBC decrypt ``data`` (a multiple of 16 bytes); no unpadding."""
         dec = self._cipher.decryptor()
-        return dec.update(data) + dec.finalize()
+        plain = dec.update(data)
+        dec.finalize()  # CBC without padding: nothing is held back for a whole-block input
+        return plain
 
 
 class Decrypted(NamedTuple):
@@ -236,12 +238,19 @@ class MessageCrypto:
         """Verify and decrypt ``encrypt``, telling which key worked (see :class:`Decrypted`)."""
         if not isinstance(encrypt, str):
             raise Base64Error("Encrypt must be text")
-        if not _same(sha1_signature(self.token, str(timestamp), str(nonce), encrypt),
-                     msg_signature):
+        try:
+            raw = encrypt.encode("ascii")
+        except UnicodeEncodeError:
+            raw = b"\xff"  # not base64: refused below, after the signature check
+        return self._open_checked(encrypt, raw, msg_signature, str(timestamp), str(nonce))
+
+    def _open_checked(self, encrypt: str, raw: bytes, msg_signature: str, timestamp: str,
+                      nonce: str) -> Decrypted:
+        if not _same(sha1_signature(self.token, timestamp, nonce, encrypt), msg_signature):
             raise InvalidSignature("msg_signature does not match")
         try:
-            data = _b64decode_strict(encrypt.encode("ascii"))
-        except (binascii.Error, UnicodeEncodeError, ValueError):
+            data = _b64decode_strict(raw)
+        except (binascii.Error, ValueError):
             raise Base64Error("Encrypt is not valid base64") from None
         if not data or len(data) % 16:
             raise DecryptError("ciphertext length is not a positive multiple of 16")
@@ -282,9 +291,11 @@ class MessageCrypto:
             raise BodyTooLarge(
                 f"body of {len(body)} bytes exceeds the limit of {self.max_body} bytes"
             )
-        encrypt: object = envelope_encrypt(bytes(body))
-        if encrypt is None:
-            encrypt = parse_xml(body, max_size=self.max_body).get("Encrypt")
+        raw = envelope_encrypt_bytes(bytes(body))
+        if raw is not None:  # the common envelope: base64 characters only, already checked
+            return self._open_checked(raw.decode("ascii"), raw, msg_signature, str(timestamp),
+                                      str(nonce))
+        encrypt = parse_xml(body, max_size=self.max_body).get("Encrypt")
         if not isinstance(encrypt, str) or not encrypt:
             raise XMLError("the body has no Encrypt element")
         return self.open(encrypt, msg_signature=msg_signature, timestamp=timestamp, nonce=nonce)

@@ -113,12 +113,19 @@ def _parse_flat(data: bytes) -> dict[str, XMLValue] | None:
     return out if covered == len(inner) else None
 
 
-def envelope_encrypt(body: bytes) -> str | None:
-    """The ``Encrypt`` value of a well-formed push envelope, or None when it needs expat."""
+def envelope_encrypt_bytes(body: bytes) -> bytes | None:
+    """The ``Encrypt`` value (base64 bytes) of a well-formed push envelope, or None when it
+    needs expat (or is empty)."""
     m = _ENVELOPE.fullmatch(body)
     if m is None:
         return None
-    return (m.group(1) or m.group(2) or b"").decode("ascii")
+    return m.group(1) or m.group(2) or None
+
+
+def envelope_encrypt(body: bytes) -> str | None:
+    """The ``Encrypt`` value of a well-formed push envelope, or None when it needs expat."""
+    raw = envelope_encrypt_bytes(body)
+    return None if raw is None else raw.decode("ascii")
 
 
 def parse_xml(body: bytes | str, *, max_size: int = DEFAULT_MAX_BODY) -> dict[str, XMLValue]:
