@@ -27,6 +27,10 @@ A file looks like this (every key but the platforms' is optional)::
     reply_url = "https://app.internal/wechat/reply"   # asked for passive replies (≤ 4 s)
     reply_secret = "a long random string"      # signs what is sent to reply_url
 
+    [[operators]]                              # who may sign in to /console (besides api_key)
+    name = "alice"
+    password_hash = "scrypt$16384$8$1$…"       # printed by `wxcomponent operator-hash`
+
     [[webhooks]]                               # every push, delivered with nothing lost
     name = "app"
     url = "https://app.internal/wechat/pushes"
@@ -46,7 +50,8 @@ Environment variables override the file key by key: ``WXCOMPONENT_`` and the key
 (``WXCOMPONENT_HOST``, ``WXCOMPONENT_ADMIN_PORT``, ``WXCOMPONENT_LINK_KEY``, …; a list such
 as ``trusted_proxies`` is comma-separated, a boolean is ``true``/``false``);
 the first platform's ``WXCOMPONENT_APPID``, ``WXCOMPONENT_SECRET``, ``WXCOMPONENT_TOKEN``,
-``WXCOMPONENT_ENCODING_AES_KEY``, ``WXCOMPONENT_PREVIOUS_ENCODING_AES_KEY``; any platform's
+``WXCOMPONENT_ENCODING_AES_KEY``, ``WXCOMPONENT_PREVIOUS_ENCODING_AES_KEY``;
+``WXCOMPONENT_OPERATORS`` as ``name:hash,name:hash``; any platform's
 ``WXCOMPONENT_PLATFORMS_<N>_<KEY>`` (``N`` from 0). ``WXCOMPONENT_CONFIG`` names the file.
 
 Every problem raises :class:`SettingsError` naming the key (``platforms[0].encoding_aes_key``)
@@ -70,6 +75,7 @@ from urllib.parse import urlsplit
 
 from ..config import ComponentConfig
 from ..errors import ConfigurationError
+from .console.operators import Operator
 from .forward import Webhook
 
 __all__ = [
@@ -90,7 +96,8 @@ _SERVICE_KEYS = ("host", "port", "admin_host", "admin_port", "public_url", "api_
                  "auth_base", "api_key", "link_key", "link_ttl", "open_authorize",
                  "trusted_proxies", "page_rate_limit", "auth_failure_limit", "header_timeout",
                  "body_timeout", "store", "durable_store", "refresh_interval", "ticket_max_age",
-                 "log_level", "handlers", "reply_url", "reply_secret", "reply_timeout")
+                 "log_level", "handlers", "reply_url", "reply_secret", "reply_timeout",
+                 "operators")
 _PLATFORM_KEYS = ("appid", "secret", "token", "encoding_aes_key", "previous_encoding_aes_key")
 _WEBHOOK_KEYS = ("name", "url", "secret", "kinds", "timeout", "max_age")
 _HANDLERS = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
@@ -129,7 +136,8 @@ class ServiceSettings:
     answered and retried until delivered (:mod:`wxcomponent.service.forward`); ``reply_url``
     is asked for a passive reply to users' messages within ``reply_timeout`` seconds;
     ``handlers`` names ``module:function``, called with each platform at start to register
-    Python push handlers.
+    Python push handlers. ``operators`` may sign in to the console (``/console`` on the
+    admin listener) with their passwords, besides whoever holds ``api_key``.
     """
 
     platforms: tuple[ComponentConfig, ...]
@@ -159,6 +167,7 @@ class ServiceSettings:
     reply_url: str | None = None
     reply_secret: str | None = field(default=None, repr=False)
     reply_timeout: float = 4.0
+    operators: tuple[Operator, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.platforms:
@@ -456,6 +465,7 @@ def settings_from_mapping(
         reply_secret=reply_secret,
         reply_timeout=read.number("reply_timeout", data.get("reply_timeout", 4.0),
                                   minimum=0.1, maximum=4.5),
+        operators=_operators(read, data.get("operators")),
     )
 
 
@@ -526,6 +536,24 @@ def _webhooks(read: _Reader, raw: object) -> tuple[Webhook, ...]:
             key = f"{prefix}.{exc.field.rpartition('.')[2]}"
             raise read.fail(key, str(exc).split(": ", 1)[-1]) from None
     return tuple(hooks)
+
+
+def _operators(read: _Reader, raw: object) -> tuple[Operator, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):  # the environment's name:hash,name:hash
+        raw = [dict(zip(("name", "password_hash"), part.strip().split(":", 1), strict=False))
+               for part in raw.split(",") if part.strip()]
+    found: list[Operator] = []
+    for prefix, item in _tables(read, "operators", raw, ("name", "password_hash")):
+        try:
+            found.append(Operator.of(item.get("name"), item.get("password_hash")))
+        except ConfigurationError as exc:
+            raise read.fail(f"{prefix}.{exc.field.rpartition('.')[2]}",
+                            str(exc).split(": ", 1)[-1]) from None
+    if len({o.name for o in found}) != len(found):
+        raise read.fail("operators", "each operator needs a name of its own")
+    return tuple(found)
 
 
 def _check_store_url(read: _Reader, key: str, url: str) -> None:
