@@ -14,7 +14,8 @@ The **admin** application, for the admin listener only:
 * ``/api/{appid}/…`` — tokens, authorization links and the authorizers
   (:mod:`wxcomponent.service.api`);
 * ``/healthz``, ``/readyz`` (which step of the store failed) and ``/status`` (tickets and
-  refresh failures too; :mod:`wxcomponent.service.health`), ``/metrics`` (Prometheus).
+  refresh failures too; :mod:`wxcomponent.service.health`), ``/metrics`` (Prometheus);
+* ``/console/`` — the operator's console (:mod:`wxcomponent.service.console.app`).
 
 :attr:`Service.app` serves both by listener: a request that came in on one of
 :attr:`Service.admin_ports` gets the admin application, any other the public one (so an
@@ -53,6 +54,7 @@ from ..stores.base import AsyncStore, Store
 from ..web import CallbackASGIApp, asgi_app, route
 from .api import TokenAPI
 from .authorization import AuthorizationFlows, tenant_of
+from .console.app import Console
 from .forward import Forwarder, ReplySource
 from .health import HealthTracker, ReadinessProbe
 from .links import LinkSigner
@@ -243,12 +245,16 @@ class Service:
         api = TokenAPI(self.platforms, self.settings.api_key, self.metrics, self._clock,
                        failures=self.failure_limiter, flows=self.authorizations,
                        link_ttl=self.settings.link_ttl)
+        self.console = Console(self.settings, self.platforms, self.aio_store,
+                               health=self.health, failures=self.failure_limiter,
+                               flows=self.authorizations, clock=self._clock)
         return [
             Route("/healthz", _alive, methods=["GET"]),
             Route("/readyz", self._ready_admin, methods=["GET"]),
             Route("/status", self._status, methods=["GET"]),
             Route("/metrics", self._metrics, methods=["GET"]),
             *api.routes(),
+            self.console.mount(),
         ]
 
     def _platform_of(self, request: Request) -> AsyncComponent | None:

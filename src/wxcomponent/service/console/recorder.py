@@ -1,0 +1,98 @@
+"""What the console remembers of the platforms' events in this process: recent pushes, recent
+errors, release-check answers and the last token refreshes.
+
+It listens to each platform's events (the same ones metrics and health see). Nothing here is
+durable or shared by the hosts of a fleet: the durable record of pushes is the outbox, which
+the console reads from the store. Memory is bounded: the latest :data:`KEEP` of each kind.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["KEEP", "Recorder", "Seen"]
+
+#: How many pushes and errors are remembered per platform.
+KEEP = 50
+_PUSHES = {"push_handled": "handled", "push_duplicate": "duplicate",
+           "push_failed": "failed (503)", "push_refused": "refused"}
+_ERRORS = ("refresh_failed", "push_failed", "push_refused", "handler_failed",
+           "authorization_exchange_failed", "quota_exhausted")
+_TEXT = 200
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One remembered event: when, what, and its fields (short strings only)."""
+
+    at: float
+    name: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Platform:
+    pushes: deque[Seen] = field(default_factory=lambda: deque(maxlen=KEEP))
+    errors: deque[Seen] = field(default_factory=lambda: deque(maxlen=KEEP))
+    release_checks: deque[Seen] = field(default_factory=lambda: deque(maxlen=KEEP))
+    refreshed: dict[str, float] = field(default_factory=dict)
+
+
+def _short(fields: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k)[:40]: str(v)[:_TEXT] for k, v in fields.items()
+            if v is None or (isinstance(v, (str, int, float)) and not isinstance(v, bool))}
+
+
+class Recorder:
+    """Per platform: the latest pushes, errors and release-check answers, and when each kind
+    of token was last refreshed. Thread-safe."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._platforms: dict[str, _Platform] = {}
+
+    def _of(self, platform: str) -> _Platform:
+        return self._platforms.setdefault(platform, _Platform())
+
+    def listener(self, platform: str) -> Callable[[str, Mapping[str, Any]], None]:
+        """The event listener of one platform."""
+
+        def record(name: str, fields: Mapping[str, Any]) -> None:
+            seen = Seen(self._clock(), name, _short(fields))
+            with self._lock:
+                state = self._of(platform)
+                if name in _PUSHES:
+                    state.pushes.append(Seen(seen.at, _PUSHES[name], seen.fields))
+                if name in _ERRORS:
+                    state.errors.append(seen)
+                if name in ("release_check", "release_check_answered"):
+                    state.release_checks.append(seen)
+                if name == "token_refreshed":
+                    state.refreshed[str(fields.get("kind", ""))] = seen.at
+
+        return record
+
+    def pushes(self, platform: str) -> list[Seen]:
+        """The latest pushes, newest first."""
+        with self._lock:
+            return list(reversed(self._of(platform).pushes))
+
+    def errors(self, platform: str) -> list[Seen]:
+        """The latest errors, newest first."""
+        with self._lock:
+            return list(reversed(self._of(platform).errors))
+
+    def release_checks(self, platform: str) -> list[Seen]:
+        """The latest release-check answers, newest first."""
+        with self._lock:
+            return list(reversed(self._of(platform).release_checks))
+
+    def refreshed(self, platform: str) -> dict[str, float]:
+        """When each kind of token was last refreshed in this process."""
+        with self._lock:
+            return dict(self._of(platform).refreshed)
