@@ -1,5 +1,5 @@
 """The ``wxcomponent`` command: serve, emulator, demo, decrypt, authorizers (export, import),
-token, release-check, migrate.
+token, release-check, migrate, operator-hash.
 
 Every error is one line on stderr and a non-zero exit status; ``wxcomponent --debug …`` shows
 the traceback instead.
@@ -47,11 +47,12 @@ def _register() -> None:
     from .credentials import export_authorizers, import_authorizers, migrate
     from .decrypt import decrypt
     from .demo import demo
+    from .operator import operator_hash
     from .pushes import pushes
     from .release_check import release_check
 
     for command in (serve, emulator, demo, decrypt, authorizers, token, release_check, pushes,
-                    migrate):
+                    migrate, operator_hash):
         cli.add_command(command)
     authorizers.add_command(export_authorizers)
     authorizers.add_command(import_authorizers)
