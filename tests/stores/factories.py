@@ -41,6 +41,13 @@ class StoreTime:
         """Move the store's clock ``seconds`` forward."""
         self.now += seconds
 
+    def redis_client(self) -> Any:
+        """A client of the Redis the store uses (a cluster's, in the cluster tests)."""
+        import redis
+
+        assert self.redis_url is not None
+        return redis.Redis.from_url(self.redis_url)
+
     def expire_lease(self, key: str, ttl: float) -> None:
         """Let the lease on ``key``, taken for ``ttl`` seconds, run out.
 
@@ -50,9 +57,7 @@ class StoreTime:
         self.advance(ttl + 1)
         if self.redis_url is None:
             return
-        import redis
-
-        client = redis.Redis.from_url(self.redis_url)
+        client = self.redis_client()
         from wxcomponent.stores._redis_ops import RedisOps
 
         lease = RedisOps(self.prefix, durable=False, clock=self).lease_key(key)

@@ -20,33 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from wxcomponent.stores import CachedToken, PostgresStore, RedisStore, SQLiteStore, Store
+from wxcomponent.stores import CachedToken, PostgresStore, RedisStore
 
 from . import crash_workers as cw
-from .workers import open_target
+from .workers import open_target, target_of, with_clock
 
 pytestmark = pytest.mark.slow
 
 SPAWN = multiprocessing.get_context("spawn")
 KINDS = ["sqlite", "redis", "postgres"]
-
-
-def _target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    if kind == "sqlite":
-        return str(tmp_path / "shared.sqlite3")
-    if kind == "postgres":
-        return f"{request.getfixturevalue('postgres_dsn')} {request.getfixturevalue('pg_schema')}"
-    url: str = request.getfixturevalue("redis_url")
-    return url
-
-
-def _with_clock(kind: str, target: str, clock: Callable[[], float]) -> Store:
-    if kind == "sqlite":
-        return SQLiteStore(target, clock=clock)
-    if kind == "postgres":
-        dsn, schema = target.rsplit(" ", 1)
-        return PostgresStore(dsn, schema=schema, clock=clock)
-    return RedisStore(target, prefix="mp", clock=clock)
 
 
 def _wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -60,7 +42,7 @@ def _wait_for(condition: Callable[[], bool], what: str) -> None:
 def test_a_rotation_killed_at_any_moment_leaves_a_whole_record(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    target = _target(kind, tmp_path, request)
+    target = target_of(kind, tmp_path, request)
     cw.seed(kind, target)
     committed = SPAWN.Value("q", 0)
     proc = SPAWN.Process(target=cw.rotate_forever, args=(kind, target, committed))
@@ -107,7 +89,7 @@ def test_a_process_killed_inside_a_postgres_transaction_leaves_no_trace(
 def test_a_holder_paused_past_its_lease_cannot_write_when_it_resumes(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    target = _target(kind, tmp_path, request)
+    target = target_of(kind, tmp_path, request)
     key = "wxcrashplatform01:component_access_token"
     report, go = SPAWN.Queue(), SPAWN.Event()
     proc = SPAWN.Process(target=cw.hold_then_write_late, args=(kind, target, key, report, go))
@@ -117,7 +99,7 @@ def test_a_holder_paused_past_its_lease_cannot_write_when_it_resumes(
     try:
         # the lease runs out while the holder is stopped: by the store's clock, and on Redis
         # by the server's clock (the lease key is made to expire now)
-        later = _with_clock(kind, target, lambda: time.time() + 31)
+        later = with_clock(kind, target, lambda: time.time() + 31)
         if isinstance(later, RedisStore):
             lease_key = later._ops.lease_key(key)
             assert later.client.pexpire(lease_key, 1)

@@ -30,13 +30,7 @@ KINDS = ["sqlite", "redis", "postgres"]
 
 
 def _target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """Where the processes meet: a path, a URL, or for PostgreSQL "URL schema"."""
-    if kind == "sqlite":
-        return str(tmp_path / "shared.sqlite3")
-    if kind == "postgres":
-        return f"{request.getfixturevalue('postgres_dsn')} {request.getfixturevalue('pg_schema')}"
-    url: str = request.getfixturevalue("redis_url")
-    return url
+    return workers.target_of(kind, tmp_path, request)
 
 
 @pytest.mark.parametrize("kind", KINDS)

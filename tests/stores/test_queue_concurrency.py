@@ -12,16 +12,15 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from wxcomponent.stores import PostgresStore, RedisStore, SQLiteStore, Store
+from wxcomponent.stores import Store
 
 from . import queue_workers as qw
 from .factories import BACKENDS, make_async, make_sync
-from .workers import open_target
+from .workers import open_target, target_of, with_clock
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -30,29 +29,10 @@ def _url(backend: str, request: pytest.FixtureRequest) -> str | None:
     return request.getfixturevalue("redis_url") if backend == "redis" else None
 
 
-def _target(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    if kind == "sqlite":
-        return str(tmp_path / "queue.sqlite3")
-    if kind == "postgres":
-        return f"{request.getfixturevalue('postgres_dsn')} {request.getfixturevalue('pg_schema')}"
-    url: str = request.getfixturevalue("redis_url")
-    return url
-
-
 def _all_done(store: Store, previous: dict[int, int | None]) -> None:
     assert store.count_jobs(qw.C1, topic=qw.TOPIC) == {
         "pending": 0, "done": len(previous), "dead": 0
     }
-
-
-def _with_clock(kind: str, target: str, clock: Callable[[], float]) -> Store:
-    """The store of :func:`open_target`, reading ``clock``."""
-    if kind == "sqlite":
-        return SQLiteStore(target, clock=clock)
-    if kind == "postgres":
-        dsn, schema = target.rsplit(" ", 1)
-        return PostgresStore(dsn, schema=schema, clock=clock)
-    return RedisStore(target, prefix="mp", clock=clock)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -125,7 +105,7 @@ async def test_many_tasks_never_share_a_job(
 def test_processes_never_share_a_job(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    target = _target(kind, tmp_path, request)
+    target = target_of(kind, tmp_path, request)
     store = open_target(kind, target)
     previous = qw.fill(store, groups=25, per_group=8)
     with SPAWN.Manager() as manager:
@@ -154,7 +134,7 @@ def test_processes_never_share_a_job(
 def test_the_jobs_of_a_killed_claimer_come_back_after_its_lease(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    target = _target(kind, tmp_path, request)
+    target = target_of(kind, tmp_path, request)
     store = open_target(kind, target)
     previous = qw.fill(store, groups=5, per_group=2)
     heads = sorted(job_id for job_id, before in previous.items() if before is None)
@@ -168,7 +148,7 @@ def test_the_jobs_of_a_killed_claimer_come_back_after_its_lease(
     assert sorted(job_id for job_id, _claim, _n in taken) == heads
     assert store.claim_jobs(qw.C1, qw.TOPIC, limit=100, lease=30) == []  # its leases still run
     # later, by the store's clock: the dead claimer's leases are over
-    later = _with_clock(kind, target, lambda: time.time() + 31)
+    later = with_clock(kind, target, lambda: time.time() + 31)
     try:
         again = later.claim_jobs(qw.C1, qw.TOPIC, limit=100, lease=30)
         assert sorted(job.id for job in again) == heads

@@ -41,25 +41,14 @@ class ClusterTime(StoreTime):
 
     def __init__(self, url: str) -> None:
         super().__init__()
-        self.url = url
+        self.redis_url = url
         self.prefix = "wxcomponent"
 
-    def expire_lease(self, key: str, ttl: float) -> None:
+    def redis_client(self) -> Any:
         from redis.cluster import RedisCluster
 
-        from wxcomponent.stores._redis_ops import RedisOps
-
-        self.advance(ttl + 1)
-        lease = RedisOps(self.prefix, durable=False, clock=self).lease_key(key)
-        client = RedisCluster.from_url(self.url.replace("redis+cluster://", "redis://"))
-        try:
-            assert client.pexpire(lease, 1), f"no lease held on {key!r}"
-            deadline = time.monotonic() + 10  # only turns a hang into a failure
-            while client.exists(lease):
-                assert time.monotonic() < deadline, f"Redis kept {lease!r}"
-                time.sleep(0.001)
-        finally:
-            client.close()
+        assert self.redis_url is not None
+        return RedisCluster.from_url(self.redis_url.replace("redis+cluster://", "redis://"))
 
 
 @pytest.fixture

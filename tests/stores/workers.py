@@ -34,6 +34,26 @@ def open_target(kind: str, target: str) -> Store:
     return RedisStore(target, prefix="mp")
 
 
+def target_of(kind: str, tmp_path: Any, request: Any) -> str:
+    """Where the processes of a test meet (see :func:`open_target`), from its fixtures."""
+    if kind == "sqlite":
+        return str(tmp_path / "shared.sqlite3")
+    if kind == "postgres":
+        return f"{request.getfixturevalue('postgres_dsn')} {request.getfixturevalue('pg_schema')}"
+    url: str = request.getfixturevalue("redis_url")
+    return url
+
+
+def with_clock(kind: str, target: str, clock: Any) -> Store:
+    """The store of :func:`open_target`, reading ``clock``."""
+    if kind == "sqlite":
+        return SQLiteStore(target, clock=clock)
+    if kind == "postgres":
+        dsn, schema = target.rsplit(" ", 1)
+        return PostgresStore(dsn, schema=schema, clock=clock)
+    return RedisStore(target, prefix="mp", clock=clock)
+
+
 def read_counter(store: Store) -> int:
     """The counter kept as a token value (0 when absent)."""
     token = store.get_token(COUNTER_KEY)
