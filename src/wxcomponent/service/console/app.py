@@ -43,7 +43,7 @@ from ...config import validate_appid
 from ...core.authurl import AuthType
 from ...core.context import TokenKind
 from ...core.shipping import ShipReport
-from ...errors import InvalidArgument, WxComponentError
+from ...errors import ConfigurationError, InvalidArgument, WxComponentError
 from ...stores.base import AsyncStore, AuthorizerStatus, Job
 from ..authorization import AuthorizationFlows, PageOptions
 from ..body import BodyRefused, ClientGone, read_body
@@ -347,12 +347,7 @@ class Console:
             return await handler(request, session, component)
         except Problem as exc:
             return self._problem(request, exc.status, exc.message, session, component)
-        except BodyRefused as exc:
-            return self._problem(request, exc.status, f"The form was refused: {exc}.",
-                                 session, component)
-        except ClientGone:
-            return Response(status_code=400)
-        except InvalidArgument as exc:
+        except (InvalidArgument, ConfigurationError) as exc:
             return self._problem(request, 400, str(exc), session, component)
         except WxComponentError as exc:
             status = error_status(exc)
@@ -482,7 +477,7 @@ class Console:
         try:
             authorizer_appid = validate_appid(str(request.path_params["authorizer_appid"]),
                                               "authorizer_appid")
-        except InvalidArgument:
+        except (InvalidArgument, ConfigurationError):
             raise Problem(404, "That is not an appid.") from None
         record = await self._store.get_authorizer(component.appid, authorizer_appid)
         if record is None:
@@ -710,7 +705,12 @@ async def _form(request: Request) -> dict[str, str]:
     if kind != "application/x-www-form-urlencoded":
         raise Problem(415, "Send the form as the page does (application/x-www-form-"
                            "urlencoded).")
-    raw = await read_body(request, MAX_FORM)
+    try:
+        raw = await read_body(request, MAX_FORM)
+    except BodyRefused as exc:
+        raise Problem(exc.status, f"The form was refused: its {exc}.") from None
+    except ClientGone:
+        raise Problem(400, "The form did not arrive whole.") from None
     try:
         parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
                           max_num_fields=32)
