@@ -1,0 +1,140 @@
+"""The console's authorizers over a SQLite file of 100,000 records: each page reads one page
+of the store (counted), never the whole table."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wxcomponent.emulator import EmulatorServer
+from wxcomponent.service.console.app import PAGE_SIZE
+from wxcomponent.stores import SQLiteStore
+from wxcomponent.stores.base import AuthorizerRecord
+
+from .conftest import APPID, running
+from .test_console import BASE, signed_in
+
+ROWS = 100_000
+
+
+class CountingStore:
+    """A real store that counts what each method call read (records returned)."""
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self.calls: list[tuple[str, dict[str, Any], int]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "aio":  # the service then runs this store's calls on threads, counted
+            raise AttributeError(name)
+        target = getattr(self._store, name)
+        if not callable(target):
+            return target
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            result = target(*args, **kwargs)
+            size = len(result) if isinstance(result, list) else 1
+            with self._lock:
+                self.calls.append((name, kwargs, size))
+            return result
+
+        return counted
+
+    def take(self) -> list[tuple[str, dict[str, Any], int]]:
+        with self._lock:
+            calls, self.calls = self.calls, []
+        return calls
+
+
+def appid(n: int) -> str:
+    return f"wx{n:016x}"
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A SQLite store file with 100,000 authorizers of the platform (every tenth revoked),
+    written through the store once and copied in one transaction."""
+    path = tmp_path_factory.mktemp("console") / "big.sqlite3"
+    store = SQLiteStore(str(path))
+    store.save_authorizer(AuthorizerRecord(APPID, appid(0), "refresh-0", func_info=(1, 18),
+                                           authorized_at=1.0, updated_at=1.0,
+                                           tenant="tenant-0"))
+    store.close()
+    with sqlite3.connect(path) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(authorizers)")]
+        model = dict(zip(columns, db.execute("SELECT * FROM authorizers").fetchone(),
+                         strict=True))
+        rows = []
+        for n in range(1, ROWS):
+            row = dict(model, authorizer_appid=appid(n), refresh_token=f"refresh-{n}",
+                       tenant=f"tenant-{n}", status="revoked" if n % 10 == 0 else "authorized",
+                       revoked_at=2.0 if n % 10 == 0 else None)
+            rows.append(tuple(row[c] for c in columns))
+        marks = ",".join("?" * len(columns))
+        db.executemany(f"INSERT INTO authorizers ({','.join(columns)}) VALUES ({marks})", rows)
+    yield path
+
+
+def shown(page: str) -> list[str]:
+    return re.findall(r'/authorizers/(wx[0-9a-f]{16})"', page)
+
+
+async def test_pages_of_100000_authorizers_read_one_store_page_each(
+        wechat_emulator: EmulatorServer, big_store: Path) -> None:
+    store = CountingStore(SQLiteStore(str(big_store)))
+    try:
+        async with running(wechat_emulator, store=store) as svc, signed_in(svc) as client:
+            store.take()
+            seen: list[str] = []
+            url = f"{BASE}/authorizers"
+            for _ in range(4):
+                answer = await client.get(url)
+                assert answer.status_code == 200
+                assert "100000" in answer.text  # the count, from one COUNT
+                rows = shown(answer.text)
+                assert len(rows) == PAGE_SIZE
+                seen += rows
+                calls = store.take()
+                listed = [c for c in calls if c[0] == "list_authorizers"]
+                assert len(listed) == 1 and listed[0][1]["limit"] == PAGE_SIZE + 1
+                assert sum(size for name, _, size in calls
+                           if name in ("list_authorizers", "get_authorizer")) <= PAGE_SIZE + 1
+                assert not [c for c in calls if c[0] not in (
+                    "list_authorizers", "count_authorizers", "get_token", "load_ticket")]
+                following = re.search(r'rel="next" href="([^"]+)"', answer.text)
+                assert following is not None
+                url = f"{BASE}/authorizers" + following.group(1).replace("&amp;", "&")
+            assert seen == [appid(n) for n in range(4 * PAGE_SIZE)]
+
+            # the last page has no next page
+            answer = await client.get(f"{BASE}/authorizers?after={appid(ROWS - 3)}")
+            assert shown(answer.text) == [appid(ROWS - 2), appid(ROWS - 1)]
+            assert 'rel="next"' not in answer.text
+            store.take()
+
+            # a search by the beginning of an appid reads only what matches and one more
+            answer = await client.get(f"{BASE}/authorizers?q={appid(4660)[:-1]}")
+            assert shown(answer.text) == [appid(n) for n in range(4656, 4672)]
+            assert 'rel="next"' not in answer.text
+            listed = [c for c in store.take() if c[0] == "list_authorizers"]
+            assert len(listed) == 1 and listed[0][2] <= PAGE_SIZE + 1
+
+            # status filter, paged the same way
+            answer = await client.get(f"{BASE}/authorizers?status=revoked")
+            assert "9999 revoked" in answer.text  # 10, 20, … 99990
+            assert shown(answer.text)[:3] == [appid(10), appid(20), appid(30)]
+            listed = [c for c in store.take() if c[0] == "list_authorizers"]
+            assert listed[0][1]["status"] == "revoked"
+
+            # an exact appid is found directly
+            answer = await client.get(f"{BASE}/authorizers?q={appid(77777)}")
+            assert shown(answer.text) == [appid(77777)]
+    finally:
+        store.close()
