@@ -23,6 +23,7 @@ _PUSHES = {"push_handled": "handled", "push_duplicate": "duplicate",
 _ERRORS = ("refresh_failed", "push_failed", "push_refused", "handler_failed",
            "authorization_exchange_failed", "quota_exhausted")
 _TEXT = 200
+_TOKENS = ("component_access_token", "authorizer_access_token", "jsapi_ticket")
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class Recorder:
                     state.errors.append(seen)
                 if name in ("release_check", "release_check_answered"):
                     state.release_checks.append(seen)
-                if name == "token_refreshed":
+                if name == "token_refreshed" and fields.get("kind") in _TOKENS:
                     state.refreshed[str(fields.get("kind", ""))] = seen.at
 
         return record
