@@ -26,7 +26,7 @@ from ..errors import (
 from ..stores.base import AuthorizerRecord
 from .context import Context, TokenKind
 from .effects import Flow, Gather, Pause, StoreCall
-from .outbox import run_exchanges
+from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
 from .reconcile import reconcile_authorizers
 from .tokens import get_token
@@ -114,6 +114,23 @@ def _reconcile_when_due(ctx: Context, stats: RefresherStats) -> Flow[None]:
         return
     stats.reconciled_at = now
     stats.reconciled_added += len(report.added)
+    yield from _purge_exchanges(ctx, now)
+
+
+#: How long finished code exchanges are kept in the queue (their codes died long before).
+EXCHANGE_RETENTION = 7 * 86400.0
+
+
+def _purge_exchanges(ctx: Context, now: float) -> Flow[None]:
+    options = getattr(ctx.callbacks, "options", None)
+    if options is None or not options.durable_exchanges:
+        return
+    try:
+        for state in ("done", "dead"):
+            yield StoreCall("purge_jobs", (ctx.appid,), {
+                "topic": EXCHANGE_TOPIC, "state": state, "before": now - EXCHANGE_RETENTION})
+    except Exception as exc:
+        log.warning("old code exchanges not purged: %s", type(exc).__name__)
 
 
 def _refresher(ctx: Context, authorizer_appid: str) -> Any:

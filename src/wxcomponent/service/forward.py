@@ -11,6 +11,9 @@ fleet runs a forwarder; claims keep them from delivering one job at once, and a 
 host died expires and is taken again (so a receiver may see a delivery twice: the
 ``X-Wxcomponent-Delivery`` id tells).
 
+Delivered pushes are kept a week and dead ones 30 days (for ``wxcomponent pushes``), then
+purged.
+
 **Passive replies.** With ``reply_url`` set, a user's message is also POSTed there (signed, the
 same JSON) while WeChat waits; an answer within ``reply_timeout`` of the form
 ``{"reply": {"type": "text", "content": "…"}}`` becomes the passive reply. This is at most once
@@ -144,6 +147,7 @@ class Forwarder:
         self._tenant_of = tenant_of
         self._observe = observe
         self._rng = random.Random()
+        self._purged_at: float | None = None
         self._wake = asyncio.Event()
         self._lease = max(w.timeout for w in webhooks) + 30.0 if webhooks else 60.0
 
@@ -156,6 +160,7 @@ class Forwarder:
         ``poll_interval`` passed (jobs queued by other hosts)."""
         while not stop.is_set():
             try:
+                await self.purge_when_due()
                 worked = await self.run_once()
             except StoreError as exc:
                 log.warning("push forwarding paused: the store failed (%s)", exc)
@@ -172,6 +177,29 @@ class Forwarder:
                                return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
                 waiter.cancel()
+
+    #: How long delivered pushes are kept (for ``wxcomponent pushes``), and dead ones.
+    DONE_RETENTION = 7 * 86400.0
+    DEAD_RETENTION = 30 * 86400.0
+    PURGE_INTERVAL = 3600.0
+
+    async def purge_when_due(self) -> int:
+        """Delete delivered pushes older than a week and dead ones older than 30 days, at most
+        once an hour; the number deleted."""
+        now = self.clock()
+        if self._purged_at is not None and now - self._purged_at < self.PURGE_INTERVAL:
+            return 0
+        self._purged_at = now
+        removed = 0
+        for appid in self.platforms:
+            for hook in self.webhooks:
+                removed += await self.store.purge_jobs(
+                    appid, topic=hook.topic, state="done", before=now - self.DONE_RETENTION)
+                removed += await self.store.purge_jobs(
+                    appid, topic=hook.topic, state="dead", before=now - self.DEAD_RETENTION)
+        if removed:
+            log.info("purged %d old deliveries from the outbox", removed)
+        return removed
 
     async def run_once(self) -> int:
         """Claim and deliver what is due now, for every platform and webhook; the number of
