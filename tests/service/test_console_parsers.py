@@ -65,11 +65,13 @@ def test_near_miss_hashes_are_refused_cleanly(parts: list[str]) -> None:
         parse_password_hash("$".join(parts))
 
 
+SESSIONS = Sessions(make_settings(), lambda: 1_700_000_000.0)
+
+
 @given(st.text(max_size=300))
 @settings(max_examples=300, deadline=None)
 def test_any_cookie_is_a_session_or_refused(cookie: str) -> None:
-    sessions = Sessions(make_settings(), lambda: 1_700_000_000.0)
-    session, why = sessions.read(cookie)
+    session, why = SESSIONS.read(cookie)
     assert session is None and why in ("missing", "invalid")
 
 

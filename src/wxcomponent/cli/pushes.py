@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..core.outbox import deliver_topic
+from ..core.outbox import job_document as _document
 from ..service.app import open_service_store
 from ..service.settings import load_settings
 from ..stores.base import Job, Store
@@ -30,14 +31,6 @@ _STATES = ("all", "pending", "done", "dead")
 
 def _when(seconds: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds)) if seconds else "—"
-
-
-def _document(job: Job) -> dict[str, Any]:
-    try:
-        loaded = json.loads(job.payload)
-    except ValueError:
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def _jobs(store: Store, appid: str, topic: str | None, state: str | None) -> Iterator[Job]:

@@ -48,6 +48,7 @@ __all__ = [
     "drain_exchanges",
     "enqueue_exchange",
     "enqueue_push",
+    "job_document",
     "push_document",
     "run_exchanges",
 ]
@@ -91,6 +92,16 @@ def push_document(event: Event, *, component_appid: str, authorizer_appid: str |
         "create_time": event.create_time,
         "fields": _scrub(dict(event.raw)),
     }
+
+
+def job_document(job: Job) -> dict[str, Any]:
+    """The JSON object a queued job carries (the push of a delivery), or ``{}`` when its
+    payload is not one."""
+    try:
+        loaded = json.loads(job.payload)
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def enqueue_push(ctx: Context, topics: tuple[str, ...], event: Event, *,

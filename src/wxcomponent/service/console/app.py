@@ -42,6 +42,7 @@ from ...client import AsyncComponent
 from ...config import validate_appid
 from ...core.authurl import AuthType
 from ...core.context import TokenKind
+from ...core.outbox import job_document as _document
 from ...core.shipping import ShipReport
 from ...errors import ConfigurationError, InvalidArgument, WxComponentError
 from ...stores.base import AsyncStore, AuthorizerStatus, Job
@@ -123,14 +124,6 @@ def _duration(seconds: float | None) -> str:
     if seconds < 172800:
         return f"{sign}{seconds // 3600} h {seconds % 3600 // 60} min"
     return f"{sign}{seconds // 86400} d {seconds % 86400 // 3600} h"
-
-
-def _document(job: Job) -> dict[str, Any]:
-    try:
-        loaded = json.loads(job.payload)
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def _environment() -> Any:
