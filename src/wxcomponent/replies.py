@@ -15,6 +15,7 @@ is built and raises :class:`~wxcomponent.errors.InvalidArgument` for a bad one.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,15 +51,15 @@ def _optional(name: str, value: object) -> str:
     return value
 
 
-class Reply:
+class Reply(abc.ABC):
     """Base of the passive replies: :meth:`fields` are the reply's XML fields after
     ``ToUserName``, ``FromUserName`` and ``CreateTime``."""
 
     msg_type: str = ""
 
+    @abc.abstractmethod
     def fields(self) -> dict[str, Any]:
         """The reply's own XML fields, ``MsgType`` first."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)

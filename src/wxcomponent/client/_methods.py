@@ -20,6 +20,7 @@ Internal module.
 
 from __future__ import annotations
 
+import abc
 import inspect
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
@@ -46,14 +47,15 @@ S = TypeVar("S", bound="SyncGroup")
 A = TypeVar("A", bound="AsyncGroup")
 
 
-class SyncDriver:
+class SyncDriver(abc.ABC):
     """Runs flows with blocking calls. ``_flow_args`` are the leading arguments of every flow
     (the context, and an authorizer's appid for an authorizer client)."""
 
     _flow_args: tuple[Any, ...]
 
+    @abc.abstractmethod
     def _drive(self, flow: Flow[T]) -> T:
-        raise NotImplementedError
+        """Run ``flow`` to its end, performing its effects; its result."""
 
     def _iterate(self, pages: Pages[T]) -> Iterator[T]:
         cursor: Any = None
@@ -69,13 +71,14 @@ class SyncDriver:
         _materialize(cls, asynchronous=False)
 
 
-class AsyncDriver:
+class AsyncDriver(abc.ABC):
     """Runs flows with awaited calls; see :class:`SyncDriver`."""
 
     _flow_args: tuple[Any, ...]
 
+    @abc.abstractmethod
     async def _drive(self, flow: Flow[T]) -> T:
-        raise NotImplementedError
+        """Run ``flow`` to its end, awaiting its effects; its result."""
 
     async def _iterate(self, pages: Pages[T]) -> AsyncIterator[T]:
         cursor: Any = None
