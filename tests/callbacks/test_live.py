@@ -8,8 +8,7 @@ revokes; a fast registration adds a mini program; a message gets an encrypted pa
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from wxcomponent.core.policy import Policy
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
+from ..waiting import wait_for
 from .conftest import serve
 from .wire import Sender
 
@@ -67,16 +67,6 @@ def live(wechat_emulator: EmulatorServer) -> Iterator[Live]:
         yield from _start(wechat_emulator, component, store, emitted)
     finally:
         component.close()
-
-
-def _wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 def test_ticket_pushes_reach_the_store(live: Live) -> None:
@@ -145,7 +135,7 @@ def test_redirect_racing_the_push_exchanges_once(live: Live) -> None:
 
     pusher = threading.Thread(target=authorize)
     pusher.start()
-    code = _wait_for(lambda: next((d.fields["AuthorizationCode"] for d in live.emu.deliveries
+    code = wait_for(lambda: next((d.fields["AuthorizationCode"] for d in live.emu.deliveries
                                    if d.event == "authorized"), None))
     info = live.component.query_auth(code)  # the redirect, while the push is exchanging
     pusher.join(10)
@@ -235,7 +225,7 @@ def test_async_component_on_a_real_server(wechat_emulator: EmulatorServer) -> No
         live.emu.push_ticket(P.appid)
         grant = live.emu.authorize(P.appid)
         appid = grant.authorizer_appid
-        record = _wait_for(lambda appid=appid: store.get_authorizer(P.appid, appid))
+        record = wait_for(lambda appid=appid: store.get_authorizer(P.appid, appid))
         assert record.status == "authorized" and seen == [grant.authorizer_appid]
         live.emu.revoke(P.appid, grant.authorizer_appid)
         revoked = store.get_authorizer(P.appid, grant.authorizer_appid)

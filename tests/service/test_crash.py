@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import SQLiteStore
 
 from ..cli.test_cli import ROOT, clean_env, free_port, needs_toml, wait_healthz
+from ..waiting import wait_for
 from .receiver import SECRET, receiver
 
 QUERY_AUTH = "/cgi-bin/component/api_query_auth"
@@ -47,13 +47,6 @@ def serve(config: Path, port: int) -> Iterator[subprocess.Popen[str]]:
         if process.poll() is None:
             process.kill()
         process.communicate(timeout=20)
-
-
-def wait(check: object, timeout: float = 30.0) -> None:
-    until = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < until, "timed out"
-        time.sleep(0.05)
 
 
 def exchange_waits_for_retry(path: Path) -> bool:
@@ -89,7 +82,7 @@ def test_an_acknowledged_push_survives_sigkill_before_its_exchange_and_delivery(
         emu.inject(QUERY_AUTH, status=502, times=9)  # the first three tries fail
         grant = emu.authorize(P.appid)
         assert grant.delivery is not None and grant.delivery.ok  # acknowledged to WeChat
-        wait(lambda: exchange_waits_for_retry(store_path))
+        wait_for(lambda: exchange_waits_for_retry(store_path), timeout=30)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=20)
     stored = SQLiteStore(store_path)
@@ -109,9 +102,10 @@ def test_an_acknowledged_push_survives_sigkill_before_its_exchange_and_delivery(
             got = r.wait_for(1, timeout=60)
             check = SQLiteStore(store_path)
             try:
-                wait(lambda: check.get_job(exchange_id).state == "done")
+                wait_for(lambda: check.get_job(exchange_id).state == "done", timeout=30)
                 # the delivery is acknowledged once the receiver answered
-                wait(lambda: all(job.state == "done" for job in check.list_jobs(P.appid)))
+                wait_for(lambda: all(job.state == "done" for job in check.list_jobs(P.appid)),
+                         timeout=30)
             finally:
                 check.close()
     assert got[0]["kind"] == "authorized"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -15,19 +14,13 @@ from wxcomponent.service import Service
 from wxcomponent.service.settings import SettingsError
 from wxcomponent.stores import MemoryStore
 
+from ..waiting import wait_for_async
 from .conftest import APPID, FakeClock, make_settings, running
 from .receiver import SECRET, receiver
 
 
 def hooks(url: str, **extra: Any) -> list[dict[str, Any]]:
     return [{"name": "app", "url": f"{url}/hook", "secret": SECRET, **extra}]
-
-
-async def wait_until(check: Any, timeout: float = 20.0) -> None:
-    until = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < until, "timed out"
-        await asyncio.sleep(0.02)
 
 
 async def test_every_push_reaches_the_webhook_signed_in_order_with_codes_masked(
@@ -63,16 +56,16 @@ async def test_a_failing_webhook_is_retried_with_backoff_until_it_answers(
             forwarder = svc.service.forwarder
             assert forwarder is not None
             await svc.push("unauthorized", AuthorizerAppid="wxaaaaaaaaaaaaaaaa")
-            await wait_until(lambda: forwarder.stats.retried >= 1)
+            await wait_for_async(lambda: forwarder.stats.retried >= 1)
             for expected in (2, 3):
                 clock.advance(3600)  # past any backoff
                 forwarder.wake()
-                await wait_until(lambda n=expected: forwarder.stats.retried >= n)
+                await wait_for_async(lambda n=expected: forwarder.stats.retried >= n)
             assert r.deliveries == []
             clock.advance(3600)
             forwarder.wake()
             got = await asyncio.to_thread(r.wait_for, 1)
-            await wait_until(lambda: forwarder.stats.delivered == 1)  # acknowledged after
+            await wait_for_async(lambda: forwarder.stats.delivered == 1)  # acknowledged after
             job = svc.store.list_jobs(APPID, topic="deliver:app")[0]
             assert (job.state, job.attempts) == ("done", 4)
     assert got[0]["kind"] == "unauthorized" and got[0]["attempt"] == 4
@@ -88,10 +81,10 @@ async def test_a_delivery_dies_after_max_age_and_can_be_replayed(
             forwarder = svc.service.forwarder
             assert forwarder is not None
             await svc.push("unauthorized", AuthorizerAppid="wxaaaaaaaaaaaaaaaa")
-            await wait_until(lambda: forwarder.stats.retried >= 1)
+            await wait_for_async(lambda: forwarder.stats.retried >= 1)
             clock.advance(601)
             forwarder.wake()
-            await wait_until(lambda: forwarder.stats.dead == 1)
+            await wait_for_async(lambda: forwarder.stats.dead == 1)
             (job,) = svc.store.list_jobs(APPID, topic="deliver:app")
             assert job.state == "dead" and job.last_error == "HTTP 503"
             r.fail_next = 0
@@ -191,7 +184,7 @@ async def test_a_webhook_gets_only_the_kinds_it_asked_for(
                            AuthorizationCode="code@@@x", AuthorizationCodeExpiredTime=1)
             await svc.push("unauthorized", AuthorizerAppid="wxaaaaaaaaaaaaaaaa")
             got = await asyncio.to_thread(r.wait_for, 1)
-            await wait_until(lambda: forwarder.stats.skipped == 1)
+            await wait_for_async(lambda: forwarder.stats.skipped == 1)
     assert [d["kind"] for d in got] == ["unauthorized"]
 
 

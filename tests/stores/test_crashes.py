@@ -15,13 +15,13 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from wxcomponent.stores import CachedToken, PostgresStore, RedisStore
 
+from ..waiting import wait_for
 from . import crash_workers as cw
 from .workers import open_target, target_of, with_clock
 
@@ -29,13 +29,6 @@ pytestmark = pytest.mark.slow
 
 SPAWN = multiprocessing.get_context("spawn")
 KINDS = ["sqlite", "redis", "postgres"]
-
-
-def _wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 60  # only turns a hang into a failure
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.005)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -47,7 +40,7 @@ def test_a_rotation_killed_at_any_moment_leaves_a_whole_record(
     committed = SPAWN.Value("q", 0)
     proc = SPAWN.Process(target=cw.rotate_forever, args=(kind, target, committed))
     proc.start()
-    _wait_for(lambda: committed.value >= 30, "the writer never got going")
+    wait_for(lambda: committed.value >= 30, "the writer never got going", timeout=60)
     os.kill(proc.pid, signal.SIGKILL)
     proc.join(timeout=10)
     assert proc.exitcode == -signal.SIGKILL
@@ -103,7 +96,7 @@ def test_a_holder_paused_past_its_lease_cannot_write_when_it_resumes(
         if isinstance(later, RedisStore):
             lease_key = later._ops.lease_key(key)
             assert later.client.pexpire(lease_key, 1)
-            _wait_for(lambda: not later.client.exists(lease_key), "Redis kept the lease")
+            wait_for(lambda: not later.client.exists(lease_key), "Redis kept the lease", timeout=60)
         fence = later.acquire_lease(key, 30)
         assert fence is not None and fence > paused_fence
         fresh = CachedToken("token-of-the-new-holder", time.time() + 3600)

@@ -14,7 +14,7 @@ import inspect
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
 from ..callbacks.conftest import serve
+from ..waiting import wait_for
 
 T = TypeVar("T")
 
@@ -199,15 +200,6 @@ def pushes_to(emu: EmulatorServer, side: Side) -> Iterator[str]:
 def _point(emu: EmulatorServer, base: str) -> None:
     emu.configure(APPID, auth_event_url=f"{base}/{APPID}/events",
                   message_url=f"{base}/{APPID}/messages/$APPID$")
-
-
-def wait_for(condition: Callable[[], object], message: str, timeout: float = 20.0) -> None:
-    """Poll ``condition`` until true; a hang becomes a failure after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(message)
-        time.sleep(0.01)
 
 
 def advance(emu: EmulatorServer, side: Side, seconds: float) -> None:
