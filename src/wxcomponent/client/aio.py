@@ -13,6 +13,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
+from types import CoroutineType
 from typing import Any, TypeVar, cast
 
 import httpx
@@ -107,7 +108,7 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
             send, error = None, None
             try:
                 send = perform[type(value)](value)
-                if inspect.isawaitable(send):
+                if type(send) is CoroutineType:  # the async performers; the quick ones are not
                     send = await send
             except BaseException as exc:  # cancellation too: the flow releases what it holds
                 error = exc

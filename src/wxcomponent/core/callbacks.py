@@ -523,9 +523,10 @@ def _receive(
         return _SUCCESS
     try:
         yield from _builtins(ctx, options, opened.event)
-        yield from outbox.enqueue_push(ctx, options.forward_topics, opened.event,
-                                       authorizer_appid=authorizer_appid,
-                                       dedupe_key=opened.dedupe_key)
+        if options.forward_topics:
+            yield from outbox.enqueue_push(ctx, options.forward_topics, opened.event,
+                                           authorizer_appid=authorizer_appid,
+                                           dedupe_key=opened.dedupe_key)
     except GeneratorExit:
         raise
     except BaseException as exc:  # cancelled too: WeChat's retry must find the lease free
