@@ -24,10 +24,10 @@ QUERY_AUTH = "/cgi-bin/component/api_query_auth"
 
 
 def write(path: Path, *, emu: EmulatorServer, store: Path, port: int, admin_port: int,
-          webhook: str) -> Path:
+          webhook: str, refresh_interval: int = 60) -> Path:
     path.write_text(
         f'port = {port}\nadmin_port = {admin_port}\napi_base = "{emu.url}"\n'
-        f'store = "sqlite:///{store}"\nrefresh_interval = 60\n\n'
+        f'store = "sqlite:///{store}"\nrefresh_interval = {refresh_interval}\n\n'
         f'[[webhooks]]\nname = "app"\nurl = "{webhook}"\nsecret = "{SECRET}"\n\n'
         f'[[platforms]]\nappid = "{P.appid}"\nsecret = "{P.secret}"\ntoken = "{P.token}"\n'
         f'encoding_aes_key = "{P.encoding_aes_key}"\n', encoding="utf-8")
@@ -60,6 +60,18 @@ def exchange_waits_for_retry(path: Path) -> bool:
         store.close()
 
 
+def freeze_waiting_for_retry(process: subprocess.Popen[str], path: Path) -> None:
+    """Stop ``process`` (SIGSTOP) at a moment its exchange job waits, unclaimed, for a retry:
+    the worker cannot claim it again between the check and the kill."""
+    for _ in range(20):
+        wait_for(lambda: exchange_waits_for_retry(path), timeout=30)
+        process.send_signal(signal.SIGSTOP)
+        if exchange_waits_for_retry(path):
+            return
+        process.send_signal(signal.SIGCONT)  # it claimed the job in between: look again
+    raise AssertionError("the exchange was never caught between two tries")
+
+
 @pytest.fixture
 def emu() -> Iterator[EmulatorServer]:
     with EmulatorServer(ticket_interval=None) as server:
@@ -82,7 +94,7 @@ def test_an_acknowledged_push_survives_sigkill_before_its_exchange_and_delivery(
         emu.inject(QUERY_AUTH, status=502, times=9)  # the first three tries fail
         grant = emu.authorize(P.appid)
         assert grant.delivery is not None and grant.delivery.ok  # acknowledged to WeChat
-        wait_for(lambda: exchange_waits_for_retry(store_path), timeout=30)
+        freeze_waiting_for_retry(process, store_path)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=20)
     stored = SQLiteStore(store_path)
@@ -96,8 +108,9 @@ def test_an_acknowledged_push_survives_sigkill_before_its_exchange_and_delivery(
         stored.close()
     emu.clear_faults()
     with receiver() as r:
+        # refresher rounds every second: the job may wait out its backoff before it is due
         second = write(tmp_path / "second.toml", emu=emu, store=store_path, port=port,
-                       admin_port=admin_port, webhook=f"{r.url}/hook")
+                       admin_port=admin_port, webhook=f"{r.url}/hook", refresh_interval=1)
         with serve(second, port):
             got = r.wait_for(1, timeout=60)
             check = SQLiteStore(store_path)
