@@ -103,6 +103,43 @@ class AsyncOverSync:
             self._store.set_authorizer_tenant, component_appid, authorizer_appid, tenant
         )
 
+    async def set_authorizer_name(
+        self, component_appid: str, authorizer_appid: str, name: str | None
+    ) -> bool:
+        """See :meth:`Store.set_authorizer_name`."""
+        return await self._call(
+            self._store.set_authorizer_name, component_appid, authorizer_appid, name
+        )
+
+    async def search_authorizers(
+        self,
+        component_appid: str,
+        prefix: str,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`Store.search_authorizers`."""
+        return await self._call(
+            self._store.search_authorizers, component_appid, prefix, after=after, limit=limit
+        )
+
+    async def schedule_refresh(
+        self, component_appid: str, authorizer_appid: str, at: float
+    ) -> bool:
+        """See :meth:`Store.schedule_refresh`."""
+        return await self._call(
+            self._store.schedule_refresh, component_appid, authorizer_appid, at
+        )
+
+    async def due_authorizers(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`Store.due_authorizers`."""
+        return await self._call(
+            self._store.due_authorizers, component_appid, before=before, limit=limit
+        )
+
     async def enqueue(
         self,
         component_appid: str,

@@ -17,6 +17,7 @@ from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, JobState
 __all__ = [
     "MAX_KEY_LENGTH",
     "STATUSES",
+    "check_account_name",
     "check_appid",
     "check_created_at",
     "check_fence",
@@ -39,6 +40,8 @@ MAX_KEY_LENGTH = 512
 MAX_APPID_LENGTH = 128
 #: Longest tenant reference accepted.
 MAX_TENANT_LENGTH = 128
+#: Longest account name accepted (WeChat's are at most 30 characters).
+MAX_ACCOUNT_NAME_LENGTH = 256
 #: ``created_at`` must be exactly representable as a double (Redis compares it in Lua).
 _MAX_EXACT_INT = 2**53
 
@@ -98,6 +101,20 @@ def check_tenant(value: object, name: str = "tenant") -> str | None:
         raise InvalidArgument(
             name,
             f"must be 1 to {MAX_TENANT_LENGTH} printable characters, got {value[:40]!r}",
+        )
+    return value
+
+
+def check_account_name(value: object, name: str = "name") -> str | None:
+    """None, or an account's name: 1 to 256 printable characters."""
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise InvalidArgument(name, f"must be a string or None, not {_kind(value)}")
+    if not value or len(value) > MAX_ACCOUNT_NAME_LENGTH or not value.isprintable():
+        raise InvalidArgument(
+            name,
+            f"must be 1 to {MAX_ACCOUNT_NAME_LENGTH} printable characters, got {value[:40]!r}",
         )
     return value
 
@@ -196,6 +213,8 @@ def check_record(record: object) -> AuthorizerRecord:
     _check_time("updated_at", record.updated_at)
     _check_time("revoked_at", record.revoked_at, optional=True)
     check_tenant(record.tenant)
+    check_account_name(record.name)
+    _check_time("refresh_at", record.refresh_at)
     if type(func_info) is not tuple:
         from dataclasses import replace
 
@@ -225,6 +244,40 @@ def tenant_args(component_appid: object, authorizer_appid: object, tenant: objec
     """Arguments of ``set_authorizer_tenant``."""
     authorizer_args(component_appid, authorizer_appid)
     check_tenant(tenant)
+
+
+def name_args(component_appid: object, authorizer_appid: object, name: object) -> None:
+    """Arguments of ``set_authorizer_name``."""
+    authorizer_args(component_appid, authorizer_appid)
+    check_account_name(name)
+
+
+def search_args(component_appid: object, prefix: object, after: object, limit: object) -> None:
+    """Arguments of ``search_authorizers``."""
+    check_appid("component_appid", component_appid)
+    if type(prefix) is not str:
+        raise InvalidArgument("prefix", f"must be a string, not {_kind(prefix)}")
+    if len(prefix) > MAX_ACCOUNT_NAME_LENGTH or not prefix.isprintable():
+        raise InvalidArgument(
+            "prefix", f"must be at most {MAX_ACCOUNT_NAME_LENGTH} printable characters")
+    if after is not None and not (
+        type(after) is tuple and len(after) == 2 and all(type(v) is str for v in after)
+    ):
+        raise InvalidArgument("after", "must be a (name key, appid) pair of strings or None")
+    check_limit(limit)
+
+
+def schedule_args(component_appid: object, authorizer_appid: object, at: object) -> float:
+    """Arguments of ``schedule_refresh``: the time as a float."""
+    authorizer_args(component_appid, authorizer_appid)
+    return _check_time("at", at)  # type: ignore[return-value]
+
+
+def due_args(component_appid: object, before: object, limit: object) -> float:
+    """Arguments of ``due_authorizers``: ``before`` as a float."""
+    check_appid("component_appid", component_appid)
+    check_limit(limit)
+    return _check_time("before", before)  # type: ignore[return-value]
 
 
 def list_args(component_appid: object, status: object, after: object, limit: object) -> None:

@@ -20,6 +20,7 @@ A store holds three kinds of data, always keyed so that several platforms can sh
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -34,6 +35,7 @@ __all__ = [
     "JobState",
     "Store",
     "Ticket",
+    "name_key",
 ]
 
 AuthorizerStatus = Literal["authorized", "revoked"]
@@ -65,6 +67,16 @@ class AuthorizerRecord:
     the account (at most 128 printable characters; not a secret), or None. Saving a record
     whose ``tenant`` is None keeps the tenant already stored: a new code exchange or a rotated
     refresh token never drops it; :meth:`Store.set_authorizer_tenant` changes or clears it.
+
+    ``name`` is the account's name as WeChat shows it (``nick_name``), kept so that operators
+    can find an account by name; None on save keeps the stored name
+    (:meth:`Store.set_authorizer_name` changes it).
+
+    ``refresh_at`` is when the background refresher should next look at the account's access
+    token (epoch seconds; 0: at once). It is the store's refresh schedule: an index lets a
+    refresher read only the accounts that are due (:meth:`Store.due_authorizers`), so a round
+    costs what is due, not what is stored. 0 on save keeps the stored time;
+    :meth:`Store.schedule_refresh` moves it.
     """
 
     component_appid: str
@@ -76,6 +88,8 @@ class AuthorizerRecord:
     updated_at: float = 0.0
     revoked_at: float | None = None
     tenant: str | None = None
+    name: str | None = None
+    refresh_at: float = 0.0
 
     def __repr__(self) -> str:
         return (
@@ -84,8 +98,14 @@ class AuthorizerRecord:
             f"refresh_token={redact(self.refresh_token)}, status={self.status!r}, "
             f"func_info={self.func_info!r}, authorized_at={self.authorized_at}, "
             f"updated_at={self.updated_at}, revoked_at={self.revoked_at}, "
-            f"tenant={self.tenant!r})"
+            f"tenant={self.tenant!r}, name={self.name!r}, refresh_at={self.refresh_at})"
         )
+
+
+def name_key(name: str) -> str:
+    """How names are compared and ordered by :meth:`Store.search_authorizers`: NFKC, then
+    case-folded (so ``"ＡＢＣ"``, ``"abc"`` and ``"ABC"`` are one)."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 @dataclass(frozen=True)
@@ -158,7 +178,8 @@ class Store(Protocol):
     def save_authorizer(self, record: AuthorizerRecord) -> None:
         """Insert or replace the record of ``record.authorizer_appid``.
 
-        A record whose ``tenant`` is None keeps the tenant already stored.
+        A record whose ``tenant`` or ``name`` is None keeps the one already stored, and one
+        whose ``refresh_at`` is 0 keeps the stored schedule (a new record is due at once).
         """
         ...
 
@@ -205,6 +226,41 @@ class Store(Protocol):
 
         ``updated_at`` moves to now; nothing else of the record changes.
         """
+        ...
+
+    def set_authorizer_name(
+        self, component_appid: str, authorizer_appid: str, name: str | None
+    ) -> bool:
+        """Set (or, with None, clear) the name of an authorizer; False if there is no record.
+
+        Nothing else of the record changes (``updated_at`` included).
+        """
+        ...
+
+    def search_authorizers(
+        self,
+        component_appid: str,
+        prefix: str,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """Records (of any status) whose name starts with ``prefix``, compared by
+        :func:`name_key`, ordered by (``name_key(name)``, authorizer appid); ``after`` is that
+        pair of the last record of the previous page (keyset paging)."""
+        ...
+
+    def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
+        """Set the record's ``refresh_at``; False if there is no record. Nothing else of the
+        record changes (``updated_at`` included)."""
+        ...
+
+    def due_authorizers(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[AuthorizerRecord]:
+        """Authorized records whose ``refresh_at`` is at or before ``before``, earliest first
+        (ties by appid), at most ``limit``. Served by an index: the cost follows the records
+        returned, not the records stored."""
         ...
 
     # durable: the job queue
@@ -366,6 +422,35 @@ class AsyncStore(Protocol):
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
         """See :meth:`Store.set_authorizer_tenant`."""
+        ...
+
+    async def set_authorizer_name(
+        self, component_appid: str, authorizer_appid: str, name: str | None
+    ) -> bool:
+        """See :meth:`Store.set_authorizer_name`."""
+        ...
+
+    async def search_authorizers(
+        self,
+        component_appid: str,
+        prefix: str,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`Store.search_authorizers`."""
+        ...
+
+    async def schedule_refresh(
+        self, component_appid: str, authorizer_appid: str, at: float
+    ) -> bool:
+        """See :meth:`Store.schedule_refresh`."""
+        ...
+
+    async def due_authorizers(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`Store.due_authorizers`."""
         ...
 
     async def enqueue(

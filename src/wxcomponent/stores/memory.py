@@ -15,11 +15,20 @@ import bisect
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field, replace
 
 from . import _validate as valid
 from ._aio import AsyncOverSync
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Job, JobState, Ticket
+from .base import (
+    AuthorizerRecord,
+    AuthorizerStatus,
+    CachedToken,
+    Job,
+    JobState,
+    Ticket,
+    name_key,
+)
 
 __all__ = ["AsyncMemoryStore", "MemoryStore"]
 
@@ -99,7 +108,8 @@ class MemoryStore:
     def save_authorizer(self, record: AuthorizerRecord) -> None:
         """Insert or replace the record of ``record.authorizer_appid``.
 
-        A record whose ``tenant`` is None keeps the tenant already stored.
+        A record whose ``tenant`` or ``name`` is None keeps the one already stored, and one
+        whose ``refresh_at`` is 0 keeps the stored schedule.
         """
         record = valid.check_record(record)
         with self._lock:
@@ -109,8 +119,13 @@ class MemoryStore:
                 bisect.insort(
                     self._order.setdefault(record.component_appid, []), record.authorizer_appid
                 )
-            elif record.tenant is None and current.tenant is not None:
-                record = replace(record, tenant=current.tenant)
+            else:
+                record = replace(
+                    record,
+                    tenant=current.tenant if record.tenant is None else record.tenant,
+                    name=current.name if record.name is None else record.name,
+                    refresh_at=record.refresh_at or current.refresh_at,
+                )
             records[record.authorizer_appid] = record
 
     def get_authorizer(
@@ -192,6 +207,59 @@ class MemoryStore:
             if record is None:
                 return False
             records[authorizer_appid] = replace(record, tenant=tenant, updated_at=self._clock())
+            return True
+
+    def set_authorizer_name(
+        self, component_appid: str, authorizer_appid: str, name: str | None
+    ) -> bool:
+        """Set (or, with None, clear) the name of an authorizer; False if there is no record."""
+        valid.name_args(component_appid, authorizer_appid, name)
+        return self._change(component_appid, authorizer_appid, name=name)
+
+    def search_authorizers(
+        self,
+        component_appid: str,
+        prefix: str,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """Records whose name starts with ``prefix`` (by :func:`name_key`), in name order."""
+        valid.search_args(component_appid, prefix, after, limit)
+        wanted = name_key(prefix)
+        with self._lock:
+            found = sorted(
+                (name_key(r.name), r.authorizer_appid, r)
+                for r in self._authorizers.get(component_appid, {}).values()
+                if r.name is not None and name_key(r.name).startswith(wanted)
+            )
+        return [r for key, appid, r in found if after is None or (key, appid) > after][:limit]
+
+    def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
+        """Set the record's ``refresh_at``; False if there is no record."""
+        at = valid.schedule_args(component_appid, authorizer_appid, at)
+        return self._change(component_appid, authorizer_appid, refresh_at=at)
+
+    def due_authorizers(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[AuthorizerRecord]:
+        """Authorized records due by ``before``, earliest first (a scan: memory is small)."""
+        before = valid.due_args(component_appid, before, limit)
+        with self._lock:
+            due = sorted(
+                (r.refresh_at, r.authorizer_appid, r)
+                for r in self._authorizers.get(component_appid, {}).values()
+                if r.status == "authorized" and r.refresh_at <= before
+            )
+        return [r for _, _, r in due[:limit]]
+
+    def _change(self, component_appid: str, authorizer_appid: str, **fields: Any) -> bool:
+        with self._lock:
+            records = self._authorizers.get(component_appid, {})
+            record = records.get(authorizer_appid)
+            if record is None:
+                return False
+            records[authorizer_appid] = replace(record, **fields)
             return True
 
     # ------------------------------------------------------------------ jobs

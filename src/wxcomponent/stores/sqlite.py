@@ -47,7 +47,15 @@ from ..errors import InvalidArgument, StoreCorrupt, StoreError, StoreUnavailable
 from . import _validate as valid
 from ._aio import ThreadedAsyncStore
 from ._sql_queue import SQLITE, Result, SqlOp, SqlQueue
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Job, JobState, Ticket
+from .base import (
+    AuthorizerRecord,
+    AuthorizerStatus,
+    CachedToken,
+    Job,
+    JobState,
+    Ticket,
+    name_key,
+)
 
 __all__ = ["SCHEMA_VERSION", "AsyncSQLiteStore", "SQLiteStore"]
 
@@ -144,6 +152,21 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "INSERT INTO job_fences (id, value) VALUES (1, 0)",
         ),
     ),
+    (
+        4,
+        (
+            # The account's name, and its key for searching (base.name_key).
+            "ALTER TABLE authorizers ADD COLUMN name TEXT",
+            "ALTER TABLE authorizers ADD COLUMN name_key TEXT",
+            """CREATE INDEX authorizers_by_name
+                ON authorizers (component_appid, name_key, authorizer_appid)
+                WHERE name_key IS NOT NULL""",
+            # The refresh schedule: the refresher reads only what is due.
+            "ALTER TABLE authorizers ADD COLUMN refresh_at REAL NOT NULL DEFAULT 0",
+            """CREATE INDEX authorizers_by_refresh_at
+                ON authorizers (component_appid, status, refresh_at, authorizer_appid)""",
+        ),
+    ),
 )
 
 #: The schema version this code writes.
@@ -151,8 +174,10 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _RECORD_COLUMNS = (
     "component_appid, authorizer_appid, refresh_token, status, func_info, "
-    "authorized_at, updated_at, revoked_at, tenant"
+    "authorized_at, updated_at, revoked_at, tenant, name, refresh_at"
 )
+#: The end of every name key that starts with a prefix (no name holds U+10FFFF).
+_LAST_CHAR = "\U0010ffff"
 _GET_TOKEN = "SELECT value, expires_at, obtained_at FROM tokens WHERE key = ?"
 _HOLDS = "SELECT 1 FROM leases WHERE key = ? AND fence = ? AND held_until > ?"
 
@@ -203,7 +228,8 @@ def _perform(conn: sqlite3.Connection, op: SqlOp[T]) -> T:
 
 
 def _record(row: tuple[object, ...]) -> AuthorizerRecord:
-    c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant = row
+    (c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant,
+     name, refresh_at) = row
     return AuthorizerRecord(
         component_appid=str(c),
         authorizer_appid=str(a),
@@ -214,6 +240,8 @@ def _record(row: tuple[object, ...]) -> AuthorizerRecord:
         updated_at=float(updated_at),  # type: ignore[arg-type]
         revoked_at=None if revoked_at is None else float(revoked_at),  # type: ignore[arg-type]
         tenant=None if tenant is None else str(tenant),
+        name=None if name is None else str(name),
+        refresh_at=float(refresh_at),  # type: ignore[arg-type]
     )
 
 
@@ -489,7 +517,8 @@ class SQLiteStore:
     def save_authorizer(self, record: AuthorizerRecord) -> None:
         """Insert or replace the record of ``record.authorizer_appid``.
 
-        A record whose ``tenant`` is None keeps the tenant already stored.
+        A record whose ``tenant`` or ``name`` is None keeps the one already stored, and one
+        whose ``refresh_at`` is 0 keeps the stored schedule.
         """
         record = valid.check_record(record)
         values = (
@@ -502,17 +531,24 @@ class SQLiteStore:
             float(record.updated_at),
             None if record.revoked_at is None else float(record.revoked_at),
             record.tenant,
+            record.name,
+            float(record.refresh_at),
+            None if record.name is None else name_key(record.name),
         )
 
         def body(conn: sqlite3.Connection, now: float) -> None:
             conn.execute(
-                f"INSERT INTO authorizers ({_RECORD_COLUMNS}) "  # noqa: S608 (constant)
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"INSERT INTO authorizers ({_RECORD_COLUMNS}, name_key) "  # noqa: S608 (constant)
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
                 "refresh_token = excluded.refresh_token, status = excluded.status, "
                 "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
                 "updated_at = excluded.updated_at, revoked_at = excluded.revoked_at, "
-                "tenant = COALESCE(excluded.tenant, authorizers.tenant)",
+                "tenant = COALESCE(excluded.tenant, authorizers.tenant), "
+                "name = COALESCE(excluded.name, authorizers.name), "
+                "name_key = COALESCE(excluded.name_key, authorizers.name_key), "
+                "refresh_at = CASE WHEN excluded.refresh_at = 0 THEN authorizers.refresh_at "
+                "ELSE excluded.refresh_at END",
                 values,
             )
 
@@ -629,6 +665,72 @@ class SQLiteStore:
             return cursor.rowcount == 1
 
         return self._write(body)
+
+    def set_authorizer_name(
+        self, component_appid: str, authorizer_appid: str, name: str | None
+    ) -> bool:
+        """Set (or, with None, clear) the name of an authorizer; False if there is no record."""
+        valid.name_args(component_appid, authorizer_appid, name)
+        key = None if name is None else name_key(name)
+        return self._update(
+            "UPDATE authorizers SET name = ?, name_key = ? "
+            "WHERE component_appid = ? AND authorizer_appid = ?",
+            (name, key, component_appid, authorizer_appid),
+        )
+
+    def search_authorizers(
+        self,
+        component_appid: str,
+        prefix: str,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """Records whose name starts with ``prefix`` (by :func:`name_key`), in name order."""
+        valid.search_args(component_appid, prefix, after, limit)
+        start = name_key(prefix)
+        sql = (
+            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
+            "WHERE component_appid = ? AND name_key >= ? AND name_key < ?"
+        )
+        params: list[object] = [component_appid, start, start + _LAST_CHAR]
+        if after is not None:
+            sql += " AND (name_key, authorizer_appid) > (?, ?)"
+            params += list(after)
+        sql += " ORDER BY name_key, authorizer_appid LIMIT ?"
+        params.append(limit)
+        return [self._decode(row) for row in self._read(sql, tuple(params))]
+
+    def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
+        """Set the record's ``refresh_at``; False if there is no record."""
+        at = valid.schedule_args(component_appid, authorizer_appid, at)
+        return self._update(
+            "UPDATE authorizers SET refresh_at = ? "
+            "WHERE component_appid = ? AND authorizer_appid = ?",
+            (at, component_appid, authorizer_appid),
+        )
+
+    def due_authorizers(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[AuthorizerRecord]:
+        """Authorized records due by ``before``, earliest first, from the schedule's index."""
+        before = valid.due_args(component_appid, before, limit)
+        rows = self._read(
+            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
+            "WHERE component_appid = ? AND status = 'authorized' AND refresh_at <= ? "
+            "ORDER BY refresh_at, authorizer_appid LIMIT ?",
+            (component_appid, before, limit),
+        )
+        return [self._decode(row) for row in rows]
+
+    def _update(self, sql: str, params: tuple[object, ...]) -> bool:
+        """One UPDATE of a record's name or schedule: neither holds a credential, so it commits
+        with ``synchronous=NORMAL`` (a crash of the machine may lose it; the record stays)."""
+
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            return conn.execute(sql, params).rowcount == 1
+
+        return self._write(body, durable=False)
 
     # ------------------------------------------------------------------ jobs
 
