@@ -15,8 +15,8 @@ import bisect
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from . import _validate as valid
 from ._aio import AsyncOverSync
