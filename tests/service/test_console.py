@@ -195,7 +195,9 @@ async def test_a_session_ends_when_its_key_changes(wechat_emulator: EmulatorServ
         value = client.cookies[COOKIE]
     async with running(wechat_emulator, api_key="another-admin-key-0123456789") as svc:
         svc.admin.cookies.set(COOKIE, value, path="/console")
-        assert (await svc.admin.get(f"{BASE}/")).status_code == 303
+        answer = await svc.admin.get(f"{BASE}/")
+        assert answer.status_code == 303 and "ended=1" in answer.headers["location"]
+        assert "Your session has ended" in (await svc.admin.get(answer.headers["location"])).text
 
 
 async def test_sign_in_never_redirects_elsewhere(svc: Running) -> None:
@@ -218,6 +220,7 @@ async def test_sign_out_needs_the_form_token_and_drops_the_cookie(svc: Running) 
         assert answer.status_code == 303
         assert COOKIE in answer.headers["set-cookie"] and "max-age=0" in \
             answer.headers["set-cookie"].lower()
+        assert "Sign out everywhere" in page.text and 'name="everywhere"' in page.text
 
 
 # --------------------------------------------------------------------------- CSRF

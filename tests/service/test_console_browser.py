@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from wxcomponent.emulator import EmulatorServer
@@ -289,10 +290,18 @@ def _tour(driver: Any, svc: Running, appid: str) -> None:
     assert record is not None and record.status == "revoked"
     no_csp_violation(driver)
 
-    # sign out: pages need a session again
-    driver.get(f"{base}/")
-    click(driver, "button.link")
-    wait_for_url(driver, lambda url: url.startswith(f"{admin}/console/signin"))
+    # sign out everywhere: alice's other session (another client) ends with this one
+    with httpx.Client(base_url=admin, trust_env=False) as other:
+        signed = other.post("/console/signin", data={"name": "alice", "password": PASSWORD})
+        assert signed.status_code == 303
+        assert other.get(f"{base}/").status_code == 200
+        driver.get(f"{base}/")
+        click(driver, "#signout-everywhere")
+        wait_for_url(driver, lambda url: url == f"{admin}/console/signin?everywhere=1")
+        assert "signed out everywhere" in text_of(driver, ".ok")
+        snap(driver, "signed-out")
+        ended = other.get(f"{base}/")
+        assert ended.status_code == 303 and "ended=1" in ended.headers["location"]
     driver.get(f"{base}/")
     assert driver.current_url.startswith(f"{admin}/console/signin")
     assert API_KEY not in driver.page_source

@@ -67,6 +67,18 @@ MAX_FORM = 8192
 _STATUSES: dict[str, AuthorizerStatus | None] = {"all": None, "authorized": "authorized",
                                                  "revoked": "revoked"}
 _JOB_STATES = ("all", "pending", "done", "dead")
+#: Why a request went back to sign-in, as the sign-in page's query says it (a cookie that is
+#: not a session of this console, e.g. one signed before the admin key changed, has ended).
+_ENDINGS = {"expired": "expired", "ended": "ended", "invalid": "ended"}
+#: What the sign-in page says after each (and whether it is good news).
+_NOTICES = {
+    "expired": ("Your session has expired; sign in again.", False),
+    "ended": ("Your session has ended: it was signed out (here or everywhere), or your "
+              "operator or key changed. Sign in again.", False),
+    "out": ("You are signed out.", True),
+    "everywhere": ("You are signed out everywhere: every session of yours has ended, on "
+                   "every host.", True),
+}
 _STATIC = {"console.css": "text/css; charset=utf-8",
            "console.js": "text/javascript; charset=utf-8"}
 _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -154,9 +166,10 @@ def _environment() -> Any:
 class Console:
     """The console's routes over the service's platforms (see the module's description).
 
-    ``settings`` gives the admin key and the operators who may sign in; ``failures`` is the
-    service's limiter of wrong credentials per client address; ``flows`` creates
-    authorization links; ``health`` holds the refresh failures; ``clock`` is the service's.
+    ``settings`` gives the admin key and the operators who may sign in; ``store`` keeps the
+    sessions (see :mod:`.session`); ``failures`` is the service's limiter of wrong
+    credentials per client address; ``flows`` creates authorization links; ``health`` holds
+    the refresh failures; ``clock`` is the service's.
     """
 
     def __init__(self, settings: ServiceSettings, platforms: Mapping[str, AsyncComponent],
@@ -169,7 +182,7 @@ class Console:
         self._failures = failures
         self._flows = flows
         self._clock = clock
-        self.sessions = Sessions(settings, clock)
+        self.sessions = Sessions(settings, store, clock)
         self.recorder = Recorder(clock)
         for appid, component in platforms.items():
             component.add_listener(self.recorder.listener(appid))
@@ -231,14 +244,22 @@ class Console:
 
     # ------------------------------------------------------------------ sessions
 
-    def _session(self, request: Request) -> tuple[Session | None, str]:
-        return self.sessions.read(request.cookies.get(COOKIE))
+    async def _session(self, request: Request) -> tuple[Session | None, str] | Response:
+        """The request's session (or None and why), or the page to answer when the store
+        cannot say."""
+        try:
+            return await self.sessions.read(request.cookies.get(COOKIE))
+        except Exception:
+            log.exception("console: the session of a request could not be read")
+            return self._problem(request, 503, "The console cannot reach its store to check "
+                                               "your session; try again later.")
 
     def _to_signin(self, request: Request, why: str) -> Response:
         target = request.url.path
         if request.method != "GET":
             target = self._root(request) + "/"
-        query = urlencode({"next": target, **({"expired": "1"} if why == "expired" else {})})
+        ending = _ENDINGS.get(why)
+        query = urlencode({"next": target, **({ending: "1"} if ending else {})})
         return RedirectResponse(f"{self._root(request)}/signin?{query}", status_code=303,
                                 headers=_HEADERS)
 
@@ -264,10 +285,13 @@ class Console:
                                                "operators.")
         address = client_address(request.scope)
         if request.method == "GET":
-            expired = request.query_params.get("expired") == "1"
+            query = request.query_params
+            notice, good = "", False
+            for key, (text, is_good) in _NOTICES.items():
+                if query.get(key) == "1":
+                    notice, good = text, is_good
             return self._render(request, "signin.html", next=self._next(
-                request, request.query_params.get("next")),
-                notice="Your session has expired; sign in again." if expired else "",
+                request, query.get("next")), notice=notice, good=good,
                 named=bool(self.sessions.operator_names))
         form = await _form(request)
         target = self._next(request, form.get("next"))
@@ -275,15 +299,15 @@ class Console:
         if wait:
             return self._render(request, "signin.html", 429, next=target, named=True,
                                 notice=f"Too many failed sign-ins from your address; try "
-                                       f"again in {wait} s.",
+                                       f"again in {wait} s.", good=False,
                                 headers={"Retry-After": str(wait)})
         name = await self.sessions.check(form.get("name", ""), form.get("password", ""))
         if name is None:
             self._failures.take(address)
             log.warning("console: a failed sign-in from %s", address)
             return self._render(request, "signin.html", 401, next=target, named=True,
-                                notice="Wrong name or password.")
-        value, _ = self.sessions.issue(name)
+                                notice="Wrong name or password.", good=False)
+        value, _ = await self.sessions.open(name)
         log.info("console: %s signed in from %s", name, address)
         response = RedirectResponse(target, status_code=303, headers=_HEADERS)
         response.set_cookie(COOKIE, value, max_age=int(self.sessions.ttl),
@@ -292,23 +316,47 @@ class Console:
         return response
 
     async def _signout(self, request: Request) -> Response:
-        session, _ = self._session(request)
+        """End this session (its record is deleted, so the cookie dies on every host), or with
+        ``everywhere=yes`` every session of its operator."""
+        found = await self._session(request)
+        if isinstance(found, Response):
+            return found
+        session, _ = found
         try:
             form = await _form(request)
         except Problem as exc:
             return self._problem(request, exc.status, exc.message)
+        everywhere = form.get("everywhere") == "yes"
         if session is not None and not self.sessions.csrf_ok(session, form.get("csrf")):
             return self._problem(request, 403, "This form has expired; reload the page.")
         if session is not None:
-            log.info("console: %s signed out", session.operator)
-        response = RedirectResponse(self._root(request) + "/signin", status_code=303,
-                                    headers=_HEADERS)
+            try:
+                if everywhere:
+                    await self.sessions.close_everywhere(session)
+                else:
+                    await self.sessions.close(session)
+            except Exception:
+                log.exception("console: %s could not sign out", session.operator)
+                return self._problem(request, 503, "You are still signed in: the console "
+                                                   "cannot reach its store; try again later.",
+                                     session)
+            if everywhere:
+                log.warning("console: %s signed out everywhere (every session of %s ended)",
+                            session.operator, session.operator)
+            else:
+                log.info("console: %s signed out", session.operator)
+        done = "everywhere" if everywhere and session is not None else "out"
+        response = RedirectResponse(f"{self._root(request)}/signin?{done}=1",
+                                    status_code=303, headers=_HEADERS)
         response.delete_cookie(COOKIE, path=self._root(request), httponly=True,
                                samesite="strict")
         return response
 
     async def _home(self, request: Request) -> Response:
-        session, why = self._session(request)
+        found = await self._session(request)
+        if isinstance(found, Response):
+            return found
+        session, why = found
         if session is None:
             return self._to_signin(request, why)
         return RedirectResponse(f"{self._root(request)}/{next(iter(self._platforms))}/",
@@ -325,8 +373,11 @@ class Console:
 
     # ------------------------------------------------------------------ decorators
 
-    def _guarded(self, request: Request) -> tuple[Session, AsyncComponent] | Response:
-        session, why = self._session(request)
+    async def _guarded(self, request: Request) -> tuple[Session, AsyncComponent] | Response:
+        found = await self._session(request)
+        if isinstance(found, Response):
+            return found
+        session, why = found
         if session is None:
             return self._to_signin(request, why)
         component = self._platforms.get(str(request.path_params["platform"]))
@@ -356,7 +407,7 @@ class Console:
     def _page(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
-            guarded = self._guarded(request)
+            guarded = await self._guarded(request)
             if isinstance(guarded, Response):
                 return guarded
             return await self._run(request, *guarded, handler)
