@@ -55,6 +55,7 @@ def test_keys_are_prefixed_and_keyed_by_component_appid(redis_url: str, client: 
     store = RedisStore(redis_url, prefix="wxc")
     store.save_ticket(C1, "ticket", 1)
     store.save_authorizer(record())
+    assert store.set_authorizer_name(C1, "wxa1", "Shop")
     store.set_token(f"{C1}:tok", CachedToken("value", time.time() + 60))
     store.set_token("bare", CachedToken("value", time.time() + 60))
     fence = store.acquire_lease(f"{C1}:tok", 30)
@@ -64,6 +65,8 @@ def test_keys_are_prefixed_and_keyed_by_component_appid(redis_url: str, client: 
         f"wxc:{{{C1}}}:authorizer:wxa1",
         f"wxc:{{{C1}}}:authorizers",
         f"wxc:{{{C1}}}:authorizers:authorized",
+        f"wxc:{{{C1}}}:due",
+        f"wxc:{{{C1}}}:names",
         f"wxc:{{{C1}}}:layout",
         f"wxc:{{{C1}}}:token:{C1}:tok",
         f"wxc:{{{C1}}}:lease:{C1}:tok",

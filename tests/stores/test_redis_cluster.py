@@ -1,6 +1,7 @@
 """The Redis store on a real Redis Cluster of three masters: the whole store contract (the
-contract, validation, tenant and queue modules run here again), every key of a platform in
-one slot, and threads contending for leases and jobs."""
+contract, validation, tenant, schedule and queue modules run here again), every key of a
+platform in one slot, records of an older version indexed on first use, and threads
+contending for leases and jobs."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from . import test_validation as _validation_contract
 from .factories import Awaiting, StoreTime
 from .test_contract import *  # noqa: F403
 from .test_queue import *  # noqa: F403
+from .test_schedule import *  # noqa: F403
 from .test_tenant import (  # noqa: F401
     test_a_save_without_tenant_keeps_the_stored_one,
     test_set_authorizer_tenant,
@@ -85,7 +87,10 @@ def test_every_key_of_a_platform_is_in_one_slot(redis_cluster_url: str) -> None:
     store = open_store(redis_cluster_url)
     assert isinstance(store, RedisStore)
     store.save_ticket(C1, "ticket", 1)
-    store.save_authorizer(AuthorizerRecord(C1, "wxa1", "rt-1"))
+    store.save_authorizer(AuthorizerRecord(C1, "wxa1", "rt-1", name="Shop"))
+    assert store.schedule_refresh(C1, "wxa1", 100.0)
+    assert [r.authorizer_appid for r in store.search_authorizers(C1, "sh")] == ["wxa1"]
+    assert [r.authorizer_appid for r in store.due_authorizers(C1, before=100.0)] == ["wxa1"]
     fence = store.acquire_lease(f"{C1}:component_access_token", 30)
     assert fence is not None
     store.set_token(f"{C1}:component_access_token", CachedToken("v", time.time() + 60),
@@ -102,6 +107,32 @@ def test_every_key_of_a_platform_is_in_one_slot(redis_cluster_url: str) -> None:
         assert len({client.keyslot(k) for k in mine}) == 1
         # what is outside the platform's slot: the job ids and where each job lives
         assert sorted(set(keys) - set(mine)) == ["wxcomponent:job-homes", "wxcomponent:job-seq"]
+    finally:
+        client.close()
+
+
+def test_records_of_a_version_before_the_schedule_are_due_on_first_use(
+    redis_cluster_url: str,
+) -> None:
+    from redis.cluster import RedisCluster
+
+    client = RedisCluster.from_url(redis_cluster_url.replace("redis+cluster://", "redis://"),
+                                   decode_responses=True)
+    try:
+        for appid in ("wxa1", "wxa2"):  # as that version wrote them: no layout marker either
+            client.hset(f"wxcomponent:{{{C1}}}:authorizer:{appid}", mapping={
+                "refresh_token": f"rt-{appid}", "status": "authorized", "func_info": "1",
+                "authorized_at": "1.0", "updated_at": "2.0", "revoked_at": "", "tenant": ""})
+            client.zadd(f"wxcomponent:{{{C1}}}:authorizers", {appid: 0})
+            client.zadd(f"wxcomponent:{{{C1}}}:authorizers:authorized", {appid: 0})
+        store = RedisStore(redis_cluster_url)
+        try:
+            due = store.due_authorizers(C1, before=0.0)
+            assert [(r.authorizer_appid, r.refresh_at) for r in due] == [
+                ("wxa1", 0.0), ("wxa2", 0.0)]
+        finally:
+            store.close()
+        assert client.get(f"wxcomponent:{{{C1}}}:layout") == "3"
     finally:
         client.close()
 

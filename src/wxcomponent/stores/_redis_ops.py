@@ -19,18 +19,29 @@ Cluster; a token or lease key is tagged with the component appid it starts with 
 layer's keys are ``c:…``), or with a digest of itself (``{~…}``)::
 
     p:{c}:ticket                  hash: value, created_at, received_at
-    p:{c}:authorizer:a            hash: refresh_token, status, func_info, *_at, tenant
+    p:{c}:authorizer:a            hash: refresh_token, status, func_info, *_at, tenant, name,
+                                  name_key (base.name_key of the name), refresh_at
     p:{c}:authorizers             sorted set of every authorizer appid (score 0: lexical order)
     p:{c}:authorizers:<status>    the same, by status
+    p:{c}:due                     sorted set of the authorized appids, scored by refresh_at
+    p:{c}:names                   sorted set of "<name_key>\\0<appid>" per named record (score
+                                  0: ZRANGE BYLEX finds a name's beginning, in name order)
     p:{c}:mirror-epoch            counter bumped by every write of a durable authorizer record
-    p:{c}:layout                  "2" once the platform's keys of older versions were moved
+    p:{c}:layout                  "3" once the platform's keys of older versions were moved and
+                                  its records indexed by schedule and name
     p:{c}:token:<key>             string "expires_at obtained_at value", PX expiry
     p:{c}:lease:<key>             string: the fence of the current holder, PX expiry
     p:{c}:fence:<key>             counter: the last fence granted for <key>
     p:{c}:q:…                     the job queue (see :mod:`._redis_queue`)
 
-Versions before hash tags wrote ``p:c:…`` and ``p::token:<key>``; the first use of a platform
-moves its keys (:meth:`RedisOps.layout_ready`).
+The scripts that write a record keep ``due`` and ``names`` in step with it, atomically. With
+a durable store beside Redis, searches and due records are read from the durable store, and
+the mirror's indexes only follow the mirrored records.
+
+Versions before hash tags wrote ``p:c:…`` and ``p::token:<key>``; versions before names and the
+schedule wrote records without ``name``, ``name_key`` and ``refresh_at`` (read as none and 0)
+and no ``due`` or ``names`` entries. The first use of a platform moves its keys and indexes its
+records (:meth:`RedisOps.layout_ready`).
 """
 
 from __future__ import annotations
@@ -45,9 +56,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import StoreCorrupt, StoreError, StoreUnavailable
 from . import _validate as valid
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket
+from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket, name_key
 
 __all__ = [
+    "LAYOUT",
     "DurableCall",
     "Op",
     "RedisOps",
@@ -77,6 +89,10 @@ class DurableCall:
 
 
 Step = tuple[Any, ...] | DurableCall
+#: The layout marker of a platform whose keys are all in the current layout.
+LAYOUT = "3"
+#: How many records one script indexes when a platform's older records are indexed.
+INDEX_BATCH = 500
 #: An operation: yields steps, receives their replies, returns the result.
 Op = Generator[Step, Any, T]
 
@@ -106,32 +122,48 @@ redis.call('HSET', KEYS[1], 'value', ARGV[1], 'created_at', ARGV[2], 'received_a
 return 1
 """)
 
-# KEYS: record, all, authorized, revoked, epoch.
-# ARGV: appid, expected epoch ('' = any), status, keep the stored tenant when the new one is
-# empty ('1' or '0'), then field/value pairs of the record (the tenant's last).
+# KEYS: record, all, authorized, revoked, epoch, due, names.
+# ARGV: appid, expected epoch ('' = any), status, keep ('1': an empty tenant or name, or a
+# refresh_at of 0, keeps the stored one), tenant, name, name key, refresh_at, then the other
+# field/value pairs of the record. The due and names indexes follow the record.
 SAVE_AUTHORIZER = Script("""
 if ARGV[2] ~= '' and (redis.call('GET', KEYS[5]) or '0') ~= ARGV[2] then return 0 end
-local tenant = ARGV[#ARGV]
-if ARGV[4] == '1' and tenant == '' then
-  tenant = redis.call('HGET', KEYS[1], 'tenant') or ''
+local appid, sep = ARGV[1], string.char(0)
+local tenant, name, key, at = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local old = redis.call('HMGET', KEYS[1], 'tenant', 'name', 'name_key', 'refresh_at')
+local oldkey = old[3] or ''
+if ARGV[4] == '1' then
+  if tenant == '' then tenant = old[1] or '' end
+  if name == '' then name, key = old[2] or '', oldkey end
+  if tonumber(at) == 0 then at = old[4] or '0' end
 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 5, #ARGV - 2))
-redis.call('HSET', KEYS[1], 'tenant', tenant)
-redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('HSET', KEYS[1], 'tenant', tenant, 'name', name, 'name_key', key, 'refresh_at', at,
+  unpack(ARGV, 9, #ARGV))
+if oldkey ~= '' and oldkey ~= key then
+  redis.call('ZREM', KEYS[7], oldkey .. sep .. appid)
+end
+if name ~= '' then redis.call('ZADD', KEYS[7], 0, key .. sep .. appid) end
+redis.call('ZADD', KEYS[2], 0, appid)
 if ARGV[3] == 'revoked' then
-  redis.call('ZADD', KEYS[4], 0, ARGV[1])
-  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('ZADD', KEYS[4], 0, appid)
+  redis.call('ZREM', KEYS[3], appid)
+  redis.call('ZREM', KEYS[6], appid)
 else
-  redis.call('ZADD', KEYS[3], 0, ARGV[1])
-  redis.call('ZREM', KEYS[4], ARGV[1])
+  redis.call('ZADD', KEYS[3], 0, appid)
+  redis.call('ZREM', KEYS[4], appid)
+  redis.call('ZADD', KEYS[6], at, appid)
 end
 return 1
 """)
 
-# KEYS: record, epoch. Drops the mirrored record and bumps the epoch; returns the new epoch.
+# KEYS: record, epoch, due, names. ARGV: appid. Drops the mirrored record (and its entries in
+# the due and names indexes) and bumps the epoch; returns the new epoch.
 INVALIDATE = Script("""
 local epoch = redis.call('INCR', KEYS[2])
+local key = redis.call('HGET', KEYS[1], 'name_key')
+if key and key ~= '' then redis.call('ZREM', KEYS[4], key .. string.char(0) .. ARGV[1]) end
+redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('DEL', KEYS[1])
 return epoch
 """)
@@ -152,7 +184,7 @@ redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'updated_at', ARGV[2])
 return 1
 """)
 
-# KEYS: record, authorized, revoked. ARGV: appid, now.
+# KEYS: record, authorized, revoked, due. ARGV: appid, now.
 MARK_REVOKED = Script("""
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 0 end
@@ -160,19 +192,62 @@ if status ~= 'revoked' then
   redis.call('HSET', KEYS[1], 'status', 'revoked', 'revoked_at', ARGV[2], 'updated_at', ARGV[2])
   redis.call('ZREM', KEYS[2], ARGV[1])
   redis.call('ZADD', KEYS[3], 0, ARGV[1])
+  redis.call('ZREM', KEYS[4], ARGV[1])
 end
 return 1
 """)
 
-# KEYS: index. ARGV: lexical start, limit, record key prefix. Returns appid, fields, ...
-LIST_AUTHORIZERS = Script("""
-local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], '+', 'BYLEX', 'LIMIT', 0, ARGV[2])
+# KEYS: record, names. ARGV: appid, name ('' = none), its key.
+SET_NAME = Script("""
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local sep = string.char(0)
+local old = redis.call('HGET', KEYS[1], 'name_key')
+if old and old ~= '' then redis.call('ZREM', KEYS[2], old .. sep .. ARGV[1]) end
+redis.call('HSET', KEYS[1], 'name', ARGV[2], 'name_key', ARGV[3])
+if ARGV[2] ~= '' then redis.call('ZADD', KEYS[2], 0, ARGV[3] .. sep .. ARGV[1]) end
+return 1
+""")
+
+# KEYS: record, due. ARGV: appid, refresh_at. A revoked record stays out of the due index.
+SCHEDULE = Script("""
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 0 end
+redis.call('HSET', KEYS[1], 'refresh_at', ARGV[2])
+if status ~= 'revoked' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
+return 1
+""")
+
+# KEYS: index. ARGV: min, max, 'BYLEX' or 'BYSCORE', limit, record key prefix. A member is an
+# appid, or "<name key>\0<appid>" (the names index). Returns appid, fields, appid, fields, ...
+RECORDS_IN_RANGE = Script("""
+local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], ARGV[3], 'LIMIT', 0, ARGV[4])
 local out = {}
 for _, id in ipairs(ids) do
+  local cut = string.find(id, string.char(0), 1, true)
+  if cut then id = string.sub(id, cut + 1) end
   out[#out + 1] = id
-  out[#out + 1] = redis.call('HGETALL', ARGV[3] .. id)
+  out[#out + 1] = redis.call('HGETALL', ARGV[5] .. id)
 end
 return out
+""")
+
+# KEYS: all, due, names. ARGV: lexical start, batch size, record key prefix. Indexes a batch
+# of records written before the due and names indexes existed (entries already there are
+# kept: ZADD NX); returns how many appids it read and the last one.
+INDEX_RECORDS = Script("""
+local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], '+', 'BYLEX', 'LIMIT', 0, ARGV[2])
+for _, id in ipairs(ids) do
+  local f = redis.call('HMGET', ARGV[3] .. id, 'status', 'refresh_at', 'name', 'name_key')
+  if f[1] == 'authorized' then
+    local at = f[2]
+    if not (at and tonumber(at)) then at = '0' end
+    redis.call('ZADD', KEYS[2], 'NX', at, id)
+  end
+  if f[1] and f[3] and f[3] ~= '' and f[4] and f[4] ~= '' then
+    redis.call('ZADD', KEYS[3], 0, f[4] .. string.char(0) .. id)
+  end
+end
+return {#ids, ids[#ids] or ''}
 """)
 
 # KEYS: lease, token. ARGV: fence, packed token, px.
@@ -254,15 +329,19 @@ def unpack_token(raw: Any) -> CachedToken:
 
 
 def encode_record(record: AuthorizerRecord) -> list[str]:
-    """Field/value pairs of an authorizer record's hash (the tenant last; '' for none)."""
+    """A record as :data:`SAVE_AUTHORIZER` takes it: its tenant, name and name key ('' for
+    none) and ``refresh_at``, then the field/value pairs of the rest of its hash."""
     return [
+        record.tenant or "",
+        record.name or "",
+        "" if record.name is None else name_key(record.name),
+        num(record.refresh_at),
         "refresh_token", record.refresh_token,
         "status", record.status,
         "func_info", ",".join(str(i) for i in record.func_info),
         "authorized_at", num(record.authorized_at),
         "updated_at", num(record.updated_at),
         "revoked_at", "" if record.revoked_at is None else num(record.revoked_at),
-        "tenant", record.tenant or "",
     ]  # fmt: skip
 
 
@@ -279,7 +358,10 @@ def decode_record(c: str, a: str, fields: dict[str, str]) -> AuthorizerRecord:
             authorized_at=float(fields["authorized_at"]),
             updated_at=float(fields["updated_at"]),
             revoked_at=float(fields["revoked_at"]) if fields["revoked_at"] else None,
-            tenant=fields.get("tenant") or None,  # absent in records of older versions
+            # absent in records of older versions
+            tenant=fields.get("tenant") or None,
+            name=fields.get("name") or None,
+            refresh_at=float(fields.get("refresh_at") or 0.0),
         )
     except (KeyError, ValueError) as exc:
         raise StoreCorrupt(f"Redis holds an unreadable record of authorizer {a}") from exc
@@ -408,7 +490,15 @@ class RedisOps:
             self._index(c, "authorized"),
             self._index(c, "revoked"),
             f"{self.platform(c)}mirror-epoch",
+            self._due(c),
+            self._names(c),
         )
+
+    def _due(self, c: str) -> str:
+        return f"{self.platform(c)}due"
+
+    def _names(self, c: str) -> str:
+        return f"{self.platform(c)}names"
 
     def _index(self, c: str, status: AuthorizerStatus | None) -> str:
         index = f"{self.platform(c)}authorizers"
@@ -438,31 +528,55 @@ class RedisOps:
     # -------------------------------------------------------------- the layout of older versions
 
     def layout_ready(self, c: str) -> Op[None]:
-        """Before the first use of platform ``c`` by this store: move its keys from the layout
-        of versions before hash tags (``p:c:…`` and ``p::token:c:…``) to the current one.
+        """Before the first use of platform ``c`` by this store: bring its keys written by
+        older versions to the current layout.
 
-        Done once per platform (a marker key records it); keys are renamed, never copied, so
-        an old key and a new one never both hold a refresh token. Skipped on Redis Cluster,
-        where the old layout never ran."""
-        if self.cluster or c in self._ready:
+        * Keys of versions before hash tags (``p:c:…`` and ``p::token:c:…``) are moved to the
+          current names; they are renamed, never copied, so an old key and a new one never
+          both hold a refresh token. Not on Redis Cluster, where that layout never ran.
+        * Records of versions before names and the schedule are indexed: each authorized
+          record joins ``due`` (with its ``refresh_at``, 0 when it has none: due at once) and
+          each named one ``names``, a batch per script (:data:`INDEX_BATCH`).
+
+        Done once per platform: the marker key then holds :data:`LAYOUT`. Processes doing it at
+        once do no harm (an entry already indexed is kept)."""
+        if c in self._ready:
             return
         marker = f"{self.platform(c)}layout"
-        if (yield ("GET", marker)) is None:
-            old = f"{self.prefix}:{c}:"
-            moves = [(old, self.platform(c))]
-            for kind in ("token", "lease", "fence"):
-                moves.append((f"{self.prefix}::{kind}:{c}:", f"{self.platform(c)}{kind}:{c}:"))
-            for source, target in moves:
-                cursor = "0"
-                while True:
-                    reply = yield ("SCAN", cursor, "MATCH", _glob(source) + "*", "COUNT", 1000)
-                    cursor, found = text(reply[0]), reply[1]
-                    for name in (text(k) for k in found):
-                        yield from _rename(name, target + name[len(source):])
-                    if cursor == "0":
-                        break
-            yield ("SET", marker, "2")
+        found = yield ("GET", marker)
+        if found is None or text(found) != LAYOUT:
+            if found is None and not self.cluster:
+                yield from self._move_old_layout(c)
+            yield from self._index_records(c)
+            yield ("SET", marker, LAYOUT)
         self._ready.add(c)
+
+    def _move_old_layout(self, c: str) -> Op[None]:
+        old = f"{self.prefix}:{c}:"
+        moves = [(old, self.platform(c))]
+        for kind in ("token", "lease", "fence"):
+            moves.append((f"{self.prefix}::{kind}:{c}:", f"{self.platform(c)}{kind}:{c}:"))
+        for source, target in moves:
+            cursor = "0"
+            while True:
+                reply = yield ("SCAN", cursor, "MATCH", _glob(source) + "*", "COUNT", 1000)
+                cursor, found = text(reply[0]), reply[1]
+                for name in (text(k) for k in found):
+                    yield from _rename(name, target + name[len(source):])
+                if cursor == "0":
+                    break
+
+    def _index_records(self, c: str) -> Op[None]:
+        keys = (self._index(c, None), self._due(c), self._names(c))
+        start = "-"
+        while True:
+            reply = yield from eval_script(
+                INDEX_RECORDS, keys, (start, INDEX_BATCH, self.record_key(c, ""))
+            )
+            count, last = int(reply[0]), text(reply[1])
+            if count < INDEX_BATCH:
+                return
+            start = f"({last}"
 
     def _key_ready(self, key: str) -> Op[None]:
         tag = self.tag(key)
@@ -540,19 +654,18 @@ class RedisOps:
 
     # -------------------------------------------------------------- authorizers
 
-    def _save_record(
-        self, record: AuthorizerRecord, epoch: str, *, keep_tenant: bool = False
-    ) -> Op[Any]:
+    def _save_record(self, record: AuthorizerRecord, epoch: str, *, keep: bool = False) -> Op[Any]:
+        """Write ``record`` (``keep``: its empty tenant or name, or its 0 ``refresh_at``, keeps
+        the stored one) unless ``epoch`` is given and the mirror epoch is another."""
         keys = self._record_keys(record.component_appid, record.authorizer_appid)
         args = (
-            record.authorizer_appid, epoch, record.status, int(keep_tenant),
-            *encode_record(record),
+            record.authorizer_appid, epoch, record.status, int(keep), *encode_record(record),
         )  # fmt: skip
         return eval_script(SAVE_AUTHORIZER, keys, args)
 
     def _invalidate(self, c: str, a: str) -> Op[Any]:
         keys = self._record_keys(c, a)
-        return eval_script(INVALIDATE, (keys[0], keys[4]), ())
+        return eval_script(INVALIDATE, (keys[0], keys[4], keys[5], keys[6]), (a,))
 
     def _refill(self, c: str, a: str, epoch: Any) -> Op[AuthorizerRecord | None]:
         """Copy the durable record into Redis unless a writer bumped the epoch meanwhile."""
@@ -577,7 +690,7 @@ class RedisOps:
             c, a = record.component_appid, record.authorizer_appid
             yield from self._write_through(c, a, DurableCall("save_authorizer", (record,)))
         else:
-            yield from self._save_record(record, "", keep_tenant=True)
+            yield from self._save_record(record, "", keep=True)
 
     def get_authorizer(self, c: str, a: str) -> Op[AuthorizerRecord | None]:
         """See :meth:`Store.get_authorizer`."""
@@ -601,10 +714,16 @@ class RedisOps:
             kwargs = {"status": status, "after": after, "limit": limit}
             records: list[AuthorizerRecord] = yield DurableCall("list_authorizers", (c,), kwargs)
             return list(records)
-        index = self._index(c, status)
         start = "-" if after is None else f"({after}"
-        prefix = self.record_key(c, "")
-        reply = yield from eval_script(LIST_AUTHORIZERS, (index,), (start, limit, prefix))
+        return (yield from self._records(c, self._index(c, status), start, "+", "BYLEX", limit))
+
+    def _records(
+        self, c: str, index: str, low: str | bytes, high: str | bytes, by: str, limit: int
+    ) -> Op[list[AuthorizerRecord]]:
+        """The records whose members of ``index`` lie between ``low`` and ``high`` (ZRANGE
+        ``by`` BYLEX or BYSCORE), at most ``limit``, read with them in one script."""
+        args = (low, high, by, limit, self.record_key(c, ""))
+        reply = yield from eval_script(RECORDS_IN_RANGE, (index,), args)
         items = list(reply or ())
         page = []
         for i in range(0, len(items) - 1, 2):
@@ -639,9 +758,10 @@ class RedisOps:
         yield from self.layout_ready(c)
         if self.durable:
             return bool((yield from self._write_through(c, a, DurableCall("mark_revoked", (c, a)))))
-        keys = self._record_keys(c, a)[:4]
+        keys = self._record_keys(c, a)
         args = (a, num(self.clock()))
-        return bool((yield from eval_script(MARK_REVOKED, (keys[0], keys[2], keys[3]), args)))
+        script_keys = (keys[0], keys[2], keys[3], keys[5])
+        return bool((yield from eval_script(MARK_REVOKED, script_keys, args)))
 
     def set_authorizer_tenant(self, c: str, a: str, tenant: str | None) -> Op[bool]:
         """See :meth:`Store.set_authorizer_tenant`."""
@@ -652,6 +772,62 @@ class RedisOps:
             return bool((yield from self._write_through(c, a, call)))
         args = (tenant or "", num(self.clock()))
         return bool((yield from eval_script(SET_TENANT, (self.record_key(c, a),), args)))
+
+    def set_authorizer_name(self, c: str, a: str, name: str | None) -> Op[bool]:
+        """See :meth:`Store.set_authorizer_name`."""
+        valid.name_args(c, a, name)
+        yield from self.layout_ready(c)
+        if self.durable:
+            call = DurableCall("set_authorizer_name", (c, a, name))
+            return bool((yield from self._write_through(c, a, call)))
+        args = (a, name or "", "" if name is None else name_key(name))
+        keys = (self.record_key(c, a), self._names(c))
+        return bool((yield from eval_script(SET_NAME, keys, args)))
+
+    def search_authorizers(
+        self, c: str, prefix: str, *, after: tuple[str, str] | None, limit: int
+    ) -> Op[list[AuthorizerRecord]]:
+        """See :meth:`Store.search_authorizers` (from the durable store when there is one).
+
+        The names index holds ``name_key + "\\x00" + appid``, so its byte order (UTF-8: code
+        point order) is the order of (name key, appid) pairs; no name key holds a 0 byte, and
+        no UTF-8 text holds the byte 0xFF that ends the range."""
+        valid.search_args(c, prefix, after, limit)
+        yield from self.layout_ready(c)
+        if self.durable:
+            kwargs = {"after": after, "limit": limit}
+            records: list[AuthorizerRecord] = yield DurableCall(
+                "search_authorizers", (c, prefix), kwargs
+            )
+            return list(records)
+        start = name_key(prefix)
+        low = f"[{start}"
+        if after is not None and after[0] >= start:
+            low = f"({after[0]}\x00{after[1]}"
+        high = b"(" + start.encode() + b"\xff"
+        return (yield from self._records(c, self._names(c), low, high, "BYLEX", limit))
+
+    def schedule_refresh(self, c: str, a: str, at: float) -> Op[bool]:
+        """See :meth:`Store.schedule_refresh`."""
+        at = valid.schedule_args(c, a, at)
+        yield from self.layout_ready(c)
+        if self.durable:
+            call = DurableCall("schedule_refresh", (c, a, at))
+            return bool((yield from self._write_through(c, a, call)))
+        keys = (self.record_key(c, a), self._due(c))
+        return bool((yield from eval_script(SCHEDULE, keys, (a, num(at)))))
+
+    def due_authorizers(self, c: str, *, before: float, limit: int) -> Op[list[AuthorizerRecord]]:
+        """See :meth:`Store.due_authorizers` (from the durable store when there is one): the
+        first ``limit`` members of the due index scored up to ``before`` (ties in appid
+        order), and their records, in one script."""
+        before = valid.due_args(c, before, limit)
+        yield from self.layout_ready(c)
+        if self.durable:
+            kwargs = {"before": before, "limit": limit}
+            records: list[AuthorizerRecord] = yield DurableCall("due_authorizers", (c,), kwargs)
+            return list(records)
+        return (yield from self._records(c, self._due(c), "-inf", num(before), "BYSCORE", limit))
 
     # -------------------------------------------------------------- tokens
 

@@ -392,8 +392,8 @@ class RedisStore(_RedisBase):
         return self._run(self._ops.load_ticket(component_appid))
 
     def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid`` (a ``tenant`` of None
-        keeps the stored one)."""
+        """Insert or replace the record of ``record.authorizer_appid`` (a ``tenant`` or
+        ``name`` of None keeps the stored one, a ``refresh_at`` of 0 the stored schedule)."""
         self._run(self._ops.save_authorizer(record))
 
     def get_authorizer(
@@ -437,6 +437,36 @@ class RedisStore(_RedisBase):
         """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
         op = self._ops.set_authorizer_tenant(component_appid, authorizer_appid, tenant)
         return self._run(op)
+
+    def set_authorizer_name(
+        self, component_appid: str, authorizer_appid: str, name: str | None
+    ) -> bool:
+        """Set (or, with None, clear) the name of an authorizer; False if there is no record."""
+        op = self._ops.set_authorizer_name(component_appid, authorizer_appid, name)
+        return self._run(op)
+
+    def search_authorizers(
+        self,
+        component_appid: str,
+        prefix: str,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """Records whose name starts with ``prefix`` (by :func:`~.base.name_key`), in name
+        order, after the (name key, appid) pair ``after`` (keyset paging)."""
+        op = self._ops.search_authorizers(component_appid, prefix, after=after, limit=limit)
+        return self._run(op)
+
+    def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
+        """Set the record's ``refresh_at``; False if there is no record."""
+        return self._run(self._ops.schedule_refresh(component_appid, authorizer_appid, at))
+
+    def due_authorizers(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[AuthorizerRecord]:
+        """Authorized records due by ``before``, earliest first, from the due index."""
+        return self._run(self._ops.due_authorizers(component_appid, before=before, limit=limit))
 
     def enqueue(
         self,
@@ -649,6 +679,38 @@ class AsyncRedisStore(_RedisBase):
     ) -> bool:
         """See :meth:`RedisStore.set_authorizer_tenant`."""
         op = self._ops.set_authorizer_tenant(component_appid, authorizer_appid, tenant)
+        return await self._run(op)
+
+    async def set_authorizer_name(
+        self, component_appid: str, authorizer_appid: str, name: str | None
+    ) -> bool:
+        """See :meth:`RedisStore.set_authorizer_name`."""
+        op = self._ops.set_authorizer_name(component_appid, authorizer_appid, name)
+        return await self._run(op)
+
+    async def search_authorizers(
+        self,
+        component_appid: str,
+        prefix: str,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`RedisStore.search_authorizers`."""
+        op = self._ops.search_authorizers(component_appid, prefix, after=after, limit=limit)
+        return await self._run(op)
+
+    async def schedule_refresh(
+        self, component_appid: str, authorizer_appid: str, at: float
+    ) -> bool:
+        """See :meth:`RedisStore.schedule_refresh`."""
+        return await self._run(self._ops.schedule_refresh(component_appid, authorizer_appid, at))
+
+    async def due_authorizers(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`RedisStore.due_authorizers`."""
+        op = self._ops.due_authorizers(component_appid, before=before, limit=limit)
         return await self._run(op)
 
     async def enqueue(
