@@ -371,12 +371,13 @@ def test_token_flows_return_the_token_with_its_expiry_for_every_kind() -> None:
 # --------------------------------------------------------------------------- refresher
 
 
-def test_refresh_due_pages_the_store_and_renews_only_what_is_due() -> None:
+def test_refresh_due_reads_the_schedule_and_renews_only_what_is_due() -> None:
     h = with_ticket(Harness())
     now = h.clock()
     h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
     appids = [f"wx{n:016x}" for n in range(refresher.STORE_PAGE + 5)]
     for n, appid in enumerate(appids):
+        # new records, never scheduled: due at once
         h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, appid, f"rt-{n}",
                                                  "authorized", (), now, now, None))
         due = n % 50 == 0
@@ -388,8 +389,96 @@ def test_refresh_due_pages_the_store_and_renews_only_what_is_due() -> None:
     assert (checked, failed) == (1 + len(appids), 0)
     renewed = [r.json["authorizer_appid"] for r in h.requests("api_authorizer_token")]
     assert renewed == [a for n, a in enumerate(appids) if n % 50 == 0]
-    lists = [e for e in h.of(StoreCall) if e.method == "list_authorizers"]
-    assert len(lists) == 2 and lists[1].kwargs["after"] == appids[refresher.STORE_PAGE - 1]
+    queries = [e for e in h.of(StoreCall) if e.method == "due_authorizers"]
+    assert len(queries) == 2  # a full page, then the 5 left
+    # each account is scheduled at its token's refresh time: 900 s before expiry
+    policy = h.ctx.policy
+    for appid in appids:
+        record = h.store.get_authorizer(COMPONENT_APPID, appid)
+        assert record.refresh_at == now + 7200 - policy.max_margin - policy.refresh_lead
+
+    # a second round at once finds nothing due: one empty query, no refresh
+    before = len(h.requests("api_authorizer_token"))
+    marker = len(h.of(StoreCall))
+    assert h.run(refresher.refresh_due(h.ctx)) == (1, 0)
+    calls = [e.method for e in h.of(StoreCall)[marker:]]
+    assert calls.count("due_authorizers") == 1 and "get_authorizer" not in calls
+    assert "list_authorizers" not in calls
+    assert len(h.requests("api_authorizer_token")) == before
+
+    # when the refresh time comes, every account is due again and renewed
+    h.clock.advance(7200 - policy.max_margin - policy.refresh_lead)
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    assert h.run(refresher.refresh_due(h.ctx, concurrency=8)) == (1 + len(appids), 0)
+    assert len(h.requests("api_authorizer_token")) == before + len(appids)
+
+
+def test_a_failed_background_refresh_is_retried_after_retry_after() -> None:
+    h = with_ticket(Harness())
+    now = h.clock()
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
+    h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, "rt-1",
+                                             "authorized", (), now, now, None))
+    h.reply(answer(body={"errcode": 45009, "errmsg": "quota"}),
+            lambda request: authorizer_token_answer("renewed"))
+    assert h.run(refresher.refresh_due(h.ctx, retry_after=90)) == (2, 1)
+    assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).refresh_at == now + 90
+    assert h.run(refresher.refresh_due(h.ctx, retry_after=90)) == (1, 0)  # not due yet
+    h.clock.advance(90)
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    assert h.run(refresher.refresh_due(h.ctx, retry_after=90)) == (2, 0)
+    assert len(h.requests("api_authorizer_token")) == 2
+    with pytest.raises(InvalidArgument):
+        h.run(refresher.refresh_due(h.ctx, retry_after=0))
+
+
+def test_a_revoked_account_is_never_due_and_an_exchange_schedules_its_token() -> None:
+    h = with_ticket(Harness())
+    now = h.clock()
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
+    h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, "rt-1",
+                                             "revoked", (), now, now, now))
+    assert h.run(refresher.refresh_due(h.ctx)) == (1, 0)
+    assert h.requests("api_authorizer_token") == []
+    # a code exchange: the record is scheduled by the token it brought
+    h.reply(answer(body={"authorization_info": {
+        "authorizer_appid": AUTHORIZER, "authorizer_access_token": "at", "expires_in": 7200,
+        "authorizer_refresh_token": "rt-2", "func_info": []}}))
+    h.run(component.query_auth(h.ctx, "code-1"))
+    record = h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER)
+    token = h.store.get_token(AUTHORIZER_KEY)
+    assert record.status == "authorized"
+    assert record.refresh_at == h.ctx.policy.refresh_time(token)
+    assert h.run(refresher.refresh_due(h.ctx)) == (1, 0)
+
+
+def test_a_round_looks_up_the_names_it_lacks_a_bounded_number_at_a_time() -> None:
+    h = with_ticket(Harness())
+    now = h.clock()
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
+    appids = [f"wx{n:016x}" for n in range(refresher.NAMES_PER_ROUND + 3)]
+    for n, appid in enumerate(appids):
+        h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, appid, f"rt-{n}",
+                                                 "authorized", (), now, now, None))
+        h.store.set_token(f"{COMPONENT_APPID}:authorizer_access_token:{appid}",
+                          CachedToken("at", now + 7200, now))
+
+    def info(request: Http) -> object:
+        appid = request.json["authorizer_appid"]
+        if appid == appids[0]:
+            return answer(body={"errcode": -1, "errmsg": "busy"})
+        return answer(body={"authorizer_info": {"nick_name": f"Shop {appid[-3:]}"},
+                            "authorization_info": {"authorizer_appid": appid}})
+
+    h.reply(info)
+    assert h.run(refresher.refresh_due(h.ctx)) == (1 + len(appids), 0)
+    looked_up = [r.json["authorizer_appid"] for r in h.requests("api_get_authorizer_info")]
+    assert len(set(looked_up)) == refresher.NAMES_PER_ROUND
+    named = [a for a in appids if h.store.get_authorizer(COMPONENT_APPID, a).name]
+    assert len(named) == refresher.NAMES_PER_ROUND - 1  # the busy one failed, quietly
+    assert [r.authorizer_appid for r in h.store.search_authorizers(COMPONENT_APPID, "shop "
+                                                                   + appids[5][-3:])] == [
+        appids[5]]
 
 
 def test_the_refresher_loop_counts_rounds_and_stops_when_told() -> None:

@@ -52,6 +52,8 @@ def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float)
         "get_authorizer", (ctx.appid, info.authorizer_appid)
     )
     keep_since = existing is not None and existing.status == "authorized"
+    token = CachedToken(info.authorizer_access_token, started + info.expires_in, started) \
+        if info.authorizer_access_token else None
     record = AuthorizerRecord(
         component_appid=ctx.appid,
         authorizer_appid=info.authorizer_appid,
@@ -61,13 +63,13 @@ def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float)
         authorized_at=existing.authorized_at if keep_since and existing else started,
         updated_at=started,
         revoked_at=None,
+        # The refresher looks at it when its new token nears expiry (0: keep the schedule).
+        refresh_at=ctx.policy.refresh_time(token) if token else 0.0,
     )
     yield StoreCall("save_authorizer", (record,))  # durable first
-    if info.authorizer_access_token:
+    if token is not None:
         yield StoreCall("set_token", (
-            ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid),
-            CachedToken(info.authorizer_access_token, started + info.expires_in, started),
-        ))
+            ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid), token))
     yield Emit("authorizer_saved", {"appid": info.authorizer_appid,
                                     "func_info": list(info.func_info)})
 

@@ -60,6 +60,12 @@ class Policy:
         """Seconds before ``expires_at`` at which a token of ``lifetime`` stops being fresh."""
         return max(0.0, min(self.max_margin, lifetime * self.margin_ratio))
 
+    def refresh_time(self, token: CachedToken) -> float:
+        """When the background refresher renews ``token``: the moment it would stop being
+        fresh with ``lead=refresh_lead`` (see :func:`is_fresh`)."""
+        return token.expires_at - self.margin(token.expires_at - token.obtained_at) \
+            - self.refresh_lead
+
     def backoff(self, attempt: int, rng: _random.Random) -> float:
         """Pause before try ``attempt + 1`` (``attempt`` >= 1): full jitter, capped."""
         ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))

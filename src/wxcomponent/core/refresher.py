@@ -1,10 +1,19 @@
 """Keeping every token fresh ahead of expiry: one round, and the loop of rounds.
 
-A round renews the component token, then pages through the platform's authorized accounts in
-the store and renews each one's access token when it is within ``policy.refresh_lead`` of its
-margin, with at most ``concurrency`` refreshes at a time (:class:`~.effects.Gather`). Each
-refresh goes through single flight, so every host of a fleet may run its own refresher: they
-never refresh the same token twice. A failure is logged and counted, never raised.
+A round renews the component token, then asks the store for the authorized accounts whose
+refresh time has come (:meth:`~wxcomponent.stores.Store.due_authorizers`, served by an index)
+and renews each one's access token when it is within ``policy.refresh_lead`` of its margin,
+with at most ``concurrency`` refreshes at a time (:class:`~.effects.Gather`). After each check
+the account is scheduled again: at its new token's refresh time
+(:meth:`~.policy.Policy.refresh_time`), or ``retry_after`` seconds later when the refresh
+failed. So a round costs what is due, not what is stored: 100,000 fresh accounts cost one
+empty query.
+
+Each refresh goes through single flight, so every host of a fleet may run its own refresher:
+they never refresh the same token twice. A failure is logged and counted, never raised.
+
+The schedule is a hint kept beside the token cache. If the cache loses a token the schedule
+says is fresh (a flushed Redis), the next call for that account refreshes it on demand.
 
 Internal module.
 """
@@ -26,17 +35,28 @@ from ..errors import (
 from ..stores.base import AuthorizerRecord
 from .context import Context, TokenKind
 from .effects import Flow, Gather, Pause, StoreCall
+from .endpoints.component import get_authorizer_info
 from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
 from .reconcile import reconcile_authorizers
 from .tokens import get_token
 
-__all__ = ["RefresherStats", "refresh_due", "refresh_one", "run_refresher", "stored_authorizers"]
+__all__ = [
+    "RefresherStats",
+    "refresh_due",
+    "refresh_one",
+    "refresh_scheduled",
+    "run_refresher",
+    "stored_authorizers",
+]
 
 log = logging.getLogger("wxcomponent")
 
 #: Records read from the store per page.
 STORE_PAGE = 200
+#: Most accounts a round looks up by name when their record has none (records kept before
+#: names were, or exchanged from a push): a fleet upgrade fills them in over a few rounds.
+NAMES_PER_ROUND = 50
 
 
 def refresh_one(ctx: Context, kind: TokenKind, authorizer_appid: str = "") -> Flow[bool]:
@@ -67,23 +87,58 @@ def stored_authorizers(ctx: Context, *,
     return Pages(fetch)
 
 
-def refresh_due(ctx: Context, *, concurrency: int = 8) -> Flow[tuple[int, int]]:
-    """Renew every token that is near its margin: (tokens checked, refreshes failed)."""
-    if not isinstance(concurrency, int) or concurrency < 1:
+def refresh_due(ctx: Context, *, concurrency: int = 8,
+                retry_after: float = 60.0) -> Flow[tuple[int, int]]:
+    """Renew every token that is near its margin: (tokens checked, refreshes failed).
+
+    Reads the store's refresh schedule a page at a time; an account whose refresh fails is
+    scheduled again ``retry_after`` seconds later.
+    """
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
         raise InvalidArgument("concurrency", "must be an integer >= 1")
+    if isinstance(retry_after, bool) or not isinstance(retry_after, (int, float)) \
+            or not retry_after > 0:
+        raise InvalidArgument("retry_after", "must be a positive number of seconds")
     ok = yield from refresh_one(ctx, TokenKind.COMPONENT_ACCESS_TOKEN)
     checked, failed = 1, 0 if ok else 1
-    pages = stored_authorizers(ctx)
-    cursor: Any = None
+    seen: set[str] = set()
+    names_left = NAMES_PER_ROUND
     while True:
-        page = yield from pages.fetch(cursor)
-        results = yield Gather(tuple(_refresher(ctx, r.authorizer_appid) for r in page.items),
-                               concurrency)
+        due: list[AuthorizerRecord] = yield StoreCall(
+            "due_authorizers", (ctx.appid,), {"before": ctx.clock(), "limit": STORE_PAGE})
+        # Each checked account is rescheduled past now, so the next page holds new ones; one
+        # whose schedule could not be written is not checked twice in a round.
+        batch = {r.authorizer_appid for r in due if r.authorizer_appid not in seen}
+        if not batch:
+            return checked, failed
+        seen.update(batch)
+        results = yield Gather(tuple(_refresher(ctx, r.authorizer_appid, float(retry_after))
+                                     for r in due if r.authorizer_appid in batch), concurrency)
         checked += len(results)
         failed += sum(1 for ok in results if not ok)
-        if page.next is None:
+        unnamed = [r.authorizer_appid for r in due
+                   if r.name is None and r.authorizer_appid in batch][:names_left]
+        if unnamed:
+            names_left -= len(unnamed)
+            yield Gather(tuple(_namer(ctx, appid) for appid in unnamed), concurrency)
+        if len(due) < STORE_PAGE:
             return checked, failed
-        cursor = page.next
+
+
+def refresh_scheduled(ctx: Context, authorizer_appid: str, retry_after: float) -> Flow[bool]:
+    """Check one due account's token (renewing it when near its margin) and schedule its next
+    check; False when the refresh failed (logged, emitted)."""
+    kind = TokenKind.AUTHORIZER_ACCESS_TOKEN
+    try:
+        token = yield from get_token(ctx, kind, authorizer_appid, lead=ctx.policy.refresh_lead)
+    except (APIError, TransportError, LeaseTimeout, TicketNotFound, AuthorizerNotFound) as exc:
+        log.warning("background refresh of %s %s failed: %s", kind.value, authorizer_appid, exc)
+        yield StoreCall("schedule_refresh", (ctx.appid, authorizer_appid,
+                                             ctx.clock() + retry_after))
+        return False
+    yield StoreCall("schedule_refresh", (ctx.appid, authorizer_appid,
+                                         ctx.policy.refresh_time(token)))
+    return True
 
 
 def _resume_exchanges(ctx: Context) -> Flow[None]:
@@ -133,8 +188,23 @@ def _purge_exchanges(ctx: Context, now: float) -> Flow[None]:
         log.warning("old code exchanges not purged: %s", type(exc).__name__)
 
 
-def _refresher(ctx: Context, authorizer_appid: str) -> Any:
-    return lambda: refresh_one(ctx, TokenKind.AUTHORIZER_ACCESS_TOKEN, authorizer_appid)
+def fill_name(ctx: Context, authorizer_appid: str) -> Flow[bool]:
+    """Look an account up (``api_get_authorizer_info``), which keeps its name in the store;
+    False (logged) when that failed."""
+    try:
+        yield from get_authorizer_info(ctx, authorizer_appid)
+    except (APIError, TransportError, LeaseTimeout, TicketNotFound) as exc:
+        log.info("the name of %s was not looked up: %s", authorizer_appid, exc)
+        return False
+    return True
+
+
+def _namer(ctx: Context, authorizer_appid: str) -> Any:
+    return lambda: fill_name(ctx, authorizer_appid)
+
+
+def _refresher(ctx: Context, authorizer_appid: str, retry_after: float) -> Any:
+    return lambda: refresh_scheduled(ctx, authorizer_appid, retry_after)
 
 
 @dataclass
@@ -168,7 +238,8 @@ def _refresher_loop(ctx: Context, stats: RefresherStats, stop: object, interval:
         yield from _resume_exchanges(ctx)
         yield from _reconcile_when_due(ctx, stats)
         try:
-            _, stats.last_failed = yield from refresh_due(ctx, concurrency=concurrency)
+            _, stats.last_failed = yield from refresh_due(ctx, concurrency=concurrency,
+                                                          retry_after=interval)
         except Exception:
             log.exception("token refresher round failed")
         stats.rounds += 1

@@ -12,7 +12,13 @@ import re
 from typing import Any, get_args
 
 from ..errors import InvalidArgument
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, JobState
+from .base import (
+    MAX_ACCOUNT_NAME_LENGTH,
+    AuthorizerRecord,
+    AuthorizerStatus,
+    CachedToken,
+    JobState,
+)
 
 __all__ = [
     "MAX_KEY_LENGTH",
@@ -40,8 +46,6 @@ MAX_KEY_LENGTH = 512
 MAX_APPID_LENGTH = 128
 #: Longest tenant reference accepted.
 MAX_TENANT_LENGTH = 128
-#: Longest account name accepted (WeChat's are at most 30 characters).
-MAX_ACCOUNT_NAME_LENGTH = 256
 #: ``created_at`` must be exactly representable as a double (Redis compares it in Lua).
 _MAX_EXACT_INT = 2**53
 

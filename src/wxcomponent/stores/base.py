@@ -102,6 +102,10 @@ class AuthorizerRecord:
         )
 
 
+#: Longest account name a store keeps (WeChat's are at most 30 characters).
+MAX_ACCOUNT_NAME_LENGTH = 256
+
+
 def name_key(name: str) -> str:
     """How names are compared and ordered by :meth:`Store.search_authorizers`: NFKC, then
     case-folded (so ``"ＡＢＣ"``, ``"abc"`` and ``"ABC"`` are one)."""

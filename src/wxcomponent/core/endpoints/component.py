@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...errors import InvalidArgument, TransportError
-from ...stores.base import AuthorizerRecord, CachedToken
+from ...stores.base import MAX_ACCOUNT_NAME_LENGTH, AuthorizerRecord, CachedToken
 from .. import accounts
 from ..authurl import mobile_authorization_url, pc_authorization_url
 from ..context import Context, TokenKind
@@ -129,9 +129,14 @@ def query_auth(ctx: Context, authorization_code: str) -> Flow[AuthorizationInfo]
 
 
 def get_authorizer_info(ctx: Context, authorizer_appid: str) -> Flow[AuthorizerInfo]:
-    """An authorizer's account details."""
-    return call(ctx, AUTHORIZER_INFO, body={"component_appid": ctx.appid,
-                                            "authorizer_appid": authorizer_appid})
+    """An authorizer's account details. The account's name is kept in its stored record (when
+    there is one), so operators can find it by name."""
+    info: AuthorizerInfo = yield from call(ctx, AUTHORIZER_INFO, body={
+        "component_appid": ctx.appid, "authorizer_appid": authorizer_appid})
+    name = info.nick_name.strip()
+    if name and name.isprintable() and len(name) <= MAX_ACCOUNT_NAME_LENGTH:
+        yield StoreCall("set_authorizer_name", (ctx.appid, authorizer_appid, name))
+    return info
 
 
 def get_authorizer_option(ctx: Context, authorizer_appid: str,
