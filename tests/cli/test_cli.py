@@ -264,10 +264,11 @@ def test_authorizers_lists_the_store(tmp_path: Path) -> None:
     store_path = tmp_path / "ops.sqlite3"
     config = write_config(tmp_path / "wx.toml", api_base="http://127.0.0.1:9", store=store_path)
     store = SQLiteStore(store_path)
-    for appid in ("wx00000000000000a1", "wx00000000000000a2"):
+    for appid, name in (("wx00000000000000a1", "Tea [bold]House"),
+                        ("wx00000000000000a2", "咖啡 Corner")):
         store.save_authorizer(AuthorizerRecord(P.appid, appid, "refresh@@@" + appid,
                                                func_info=(1, 15), authorized_at=time.time(),
-                                               updated_at=time.time()))
+                                               updated_at=time.time(), name=name))
     store.mark_revoked(P.appid, "wx00000000000000a2")
     store.close()
     result = wxcomponent("authorizers", "--config", str(config))
@@ -281,6 +282,36 @@ def test_authorizers_lists_the_store(tmp_path: Path) -> None:
     listed = [json.loads(line) for line in only.stdout.splitlines()]
     assert [r["authorizer_appid"] for r in listed] == ["wx00000000000000a2"]
     assert listed[0]["func_info"] == [1, 15]
+    assert listed[0]["name"] == "咖啡 Corner"
+    assert "Tea [bold]House" in rows["wx00000000000000a1"]  # shown as it is, not as markup
+    by_name = wxcomponent("authorizers", "--config", str(config), "--name", "TEA [B", "--json")
+    assert by_name.returncode == 0, by_name.stderr
+    assert [json.loads(line)["authorizer_appid"] for line in by_name.stdout.splitlines()] == [
+        "wx00000000000000a1"]
+    bad = assert_one_line_error(wxcomponent("authorizers", "--config", str(config),
+                                            "--name", "line\nbreak"))
+    assert "prefix" in bad
+
+
+@needs_toml
+def test_authorizers_streams_a_long_listing_in_chunks(tmp_path: Path) -> None:
+    from wxcomponent.cli.commands import TABLE_CHUNK
+
+    store_path = tmp_path / "many.sqlite3"
+    config = write_config(tmp_path / "wx.toml", api_base="http://127.0.0.1:9", store=store_path)
+    store = SQLiteStore(store_path)
+    count = TABLE_CHUNK + 3
+    for i in range(count):
+        store.save_authorizer(AuthorizerRecord(P.appid, f"wx{i:016d}", f"refresh@@@{i}",
+                                               authorized_at=1.0, updated_at=1.0))
+    store.close()
+    result = wxcomponent("authorizers", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    appids = [line.split("│")[2].strip() for line in result.stdout.splitlines()
+              if line.startswith("│") and "wx0" in line]
+    assert appids == [f"wx{i:016d}" for i in range(count)]
+    assert result.stdout.count("authorizer appid") == 1  # one header for every chunk
+    assert f"{count} authorizer(s)" in result.stderr
 
 
 def test_emulator_serves_until_sigterm() -> None:

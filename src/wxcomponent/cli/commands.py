@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ..client import Component
@@ -17,7 +18,7 @@ from ..service.app import Service, open_service_store
 from ..service.server import bind
 from ..service.server import serve as serve_forever
 from ..service.settings import LOG_LEVELS, ServiceSettings, load_settings, shown_url
-from ..stores.base import AuthorizerRecord, AuthorizerStatus, Store
+from ..stores.base import AuthorizerRecord, AuthorizerStatus, Store, name_key
 from ._common import config_option, err, out, platform_option, quiet_logs
 
 __all__ = ["authorizers", "emulator", "serve", "token"]
@@ -127,51 +128,85 @@ def _when(seconds: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
 
 
+#: Rows of the authorizers table printed at a time: the listing streams, so 100,000 records
+#: cost no more memory than 500, and the first rows show at once.
+TABLE_CHUNK = 500
+_COLUMNS = (("platform", 18), ("authorizer appid", 18), ("name", 24), ("status", 10),
+            ("permission sets", 20), ("authorized", 19), ("updated", 19), ("revoked", 19))
+
+
+def _table(header: bool) -> Table:
+    table = Table(show_header=header, title="authorizers" if header else None,
+                  title_justify="left", show_edge=True)
+    for name, width in _COLUMNS:
+        table.add_column(name, overflow="fold", width=width)
+    return table
+
+
 @click.group(invoke_without_command=True)
 @config_option
 @platform_option
 @click.option("--status", type=click.Choice(["all", "authorized", "revoked"]), default="all",
               show_default=True, help="which records to list")
+@click.option("--name", "name_prefix", default=None, metavar="TEXT",
+              help="only the accounts whose name starts with TEXT (any case)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON lines instead of a table")
 @click.pass_context
 def authorizers(ctx: click.Context, config: Path | None, platform: str | None, status: str,
-                as_json: bool) -> None:
+                name_prefix: str | None, as_json: bool) -> None:
     """List the authorizers kept in the store, with their status; export and import them."""
     if ctx.invoked_subcommand is not None:
         return
     settings = load_settings(config)
     store, opened = open_service_store(settings)
     try:
-        table = Table(title="authorizers", title_justify="left")
-        for name in ("platform", "authorizer appid", "status", "permission sets", "authorized",
-                     "updated", "revoked"):
-            table.add_column(name, overflow="fold")
         count = 0
-        with err.status("reading the store…"):
-            for config_ in _platforms(settings, platform):
-                for record in _records(store, config_.appid, _STATUSES[status]):
-                    count += 1
-                    if as_json:
-                        out.print_json(json.dumps({
-                            "platform": record.component_appid,
-                            "authorizer_appid": record.authorizer_appid,
-                            "status": record.status, "func_info": list(record.func_info),
-                            "authorized_at": record.authorized_at,
-                            "updated_at": record.updated_at, "revoked_at": record.revoked_at,
-                        }), indent=None)
-                        continue
-                    style = "green" if record.status == "authorized" else "red"
-                    table.add_row(record.component_appid, record.authorizer_appid,
-                                  f"[{style}]{record.status}[/]",
-                                  " ".join(str(i) for i in record.func_info) or "—",
-                                  _when(record.authorized_at), _when(record.updated_at),
-                                  _when(record.revoked_at))
-        if not as_json:
+        table: Table | None = None
+        for config_ in _platforms(settings, platform):
+            records = (_named(store, config_.appid, name_prefix, _STATUSES[status])
+                       if name_prefix is not None
+                       else _records(store, config_.appid, _STATUSES[status]))
+            for record in records:
+                count += 1
+                if as_json:
+                    click.echo(json.dumps({
+                        "platform": record.component_appid,
+                        "authorizer_appid": record.authorizer_appid, "name": record.name,
+                        "status": record.status, "func_info": list(record.func_info),
+                        "authorized_at": record.authorized_at,
+                        "updated_at": record.updated_at, "revoked_at": record.revoked_at,
+                        "refresh_at": record.refresh_at or None,
+                    }, ensure_ascii=False))
+                    continue
+                if table is None:
+                    table = _table(header=count == 1)
+                style = "green" if record.status == "authorized" else "red"
+                table.add_row(record.component_appid, record.authorizer_appid,
+                              escape(record.name or "—"), f"[{style}]{record.status}[/]",
+                              " ".join(str(i) for i in record.func_info) or "—",
+                              _when(record.authorized_at), _when(record.updated_at),
+                              _when(record.revoked_at))
+                if table.row_count == TABLE_CHUNK:
+                    out.print(table)
+                    table = None
+        if table is not None:
             out.print(table)
         err.print(f"{count} authorizer(s)", markup=False)
     finally:
         for opened_store in opened:
             opened_store.close()
+
+
+def _named(store: Store, appid: str, prefix: str, status: AuthorizerStatus | None
+           ) -> Iterator[AuthorizerRecord]:
+    after: tuple[str, str] | None = None
+    while True:
+        page = store.search_authorizers(appid, prefix, after=after, limit=200)
+        yield from (r for r in page if status is None or r.status == status)
+        if len(page) < 200:
+            return
+        last = page[-1]
+        after = (name_key(last.name or ""), last.authorizer_appid)
 
 
 @click.command()
