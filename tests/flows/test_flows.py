@@ -533,6 +533,37 @@ def test_the_refresher_reconciles_with_wechats_list_when_due() -> None:
     assert (record.refresh_token, record.status) == ("rt-from-list", "authorized")
 
 
+def test_one_host_of_a_fleet_reconciles_per_interval() -> None:
+    first = with_ticket(Harness(policy=Policy(reconcile_interval=3600)))
+    second = Harness(policy=Policy(reconcile_interval=3600), clock=first.clock)
+    second.store = first.store  # two hosts, one store
+    first.store.set_token(COMPONENT_KEY, CachedToken("ct", first.clock() + 7200, first.clock()))
+    for h in (first, second):
+        h.reply(lambda request: list_page([(AUTHORIZER, "rt-from-list")], total=1)
+                if request.path.endswith("api_get_authorizer_list")
+                else authorizer_token_answer("at"))
+
+    class Stop:
+        def __init__(self, rounds: int) -> None:
+            self.pauses, self.rounds = 0, rounds
+
+        def __bool__(self) -> bool:
+            self.pauses += 1
+            return self.pauses > self.rounds
+
+    for h in (first, second):
+        h.run(refresher.run_refresher(h.ctx, refresher.RefresherStats(), Stop(1),
+                                      interval=60, concurrency=2))
+    assert len(first.requests("api_get_authorizer_list")) == 1
+    assert second.requests("api_get_authorizer_list") == []  # the first host holds the hour
+    first.clock.advance(3601)
+    first.store.set_token(COMPONENT_KEY, CachedToken("ct", first.clock() + 7200, first.clock()))
+    h = second
+    h.run(refresher.run_refresher(h.ctx, refresher.RefresherStats(), Stop(1),
+                                  interval=60, concurrency=2))
+    assert len(second.requests("api_get_authorizer_list")) == 1  # the next hour: one host again
+
+
 def test_reconciliation_adds_only_what_is_missing_and_never_removes() -> None:
     from wxcomponent.core.reconcile import reconcile_authorizers
 

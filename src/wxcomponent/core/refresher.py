@@ -162,12 +162,16 @@ def _reconcile_when_due(ctx: Context, stats: RefresherStats) -> Flow[None]:
     if interval is None or (stats.reconciled_at is not None
                             and now - stats.reconciled_at < interval):
         return
+    # One host of a fleet reconciles per interval: the lease is never released, it ends.
+    stats.reconciled_at = now
+    fence = yield StoreCall("acquire_lease", (f"{ctx.appid}:reconcile", float(interval)))
+    if fence is None:
+        return
     try:
         report = yield from reconcile_authorizers(ctx)
     except (APIError, TransportError, LeaseTimeout, TicketNotFound) as exc:
         log.warning("reconciliation with WeChat's authorizer list failed: %s", exc)
         return
-    stats.reconciled_at = now
     stats.reconciled_added += len(report.added)
     yield from _purge_exchanges(ctx, now)
 
