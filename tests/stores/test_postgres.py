@@ -1,7 +1,8 @@
 """The PostgreSQL store on a real server: the whole store contract (every test of the contract,
-validation, tenant and queue modules runs here again with a PostgreSQL store), and what is
-PostgreSQL's own: the schema, refusals, passwords kept out of messages, a server that stops
-and comes back, Redis beside it, threads and asyncio tasks contending."""
+validation, tenant, schedule and queue modules runs here again with a PostgreSQL store), and
+what is PostgreSQL's own: the schema and its upgrade, the indexes that serve due records and
+searches, refusals, passwords kept out of messages, a server that stops and comes back, Redis
+beside it, threads and asyncio tasks contending."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ from wxcomponent.stores import (
     as_async_store,
     open_store,
 )
-from wxcomponent.stores._postgres_ops import SCHEMA_VERSION
+from wxcomponent.stores._postgres_ops import MIGRATIONS, SCHEMA_VERSION, PgOps
+from wxcomponent.stores._sql_queue import Sql
 from wxcomponent.stores.postgres import redact_dsn
 
 from ..servers import PG_PASSWORD, PostgresServer
@@ -41,6 +43,7 @@ from . import test_validation as _validation_contract
 from .factories import Awaiting, StoreTime
 from .test_contract import *  # noqa: F403
 from .test_queue import *  # noqa: F403
+from .test_schedule import *  # noqa: F403
 from .test_tenant import (  # noqa: F401
     test_a_save_without_tenant_keeps_the_stored_one,
     test_bad_tenants_are_refused_and_nothing_changes,
@@ -210,6 +213,122 @@ def test_appids_page_in_byte_order_whatever_the_database_collation(
         store.close()
 
 
+def test_a_schema_of_version_1_is_upgraded_and_its_records_are_due(
+    postgres_dsn: str, pg_schema: str
+) -> None:
+    with _connect(postgres_dsn) as conn:  # the schema as version 1 of the store made it
+        conn.execute(f"CREATE SCHEMA {pg_schema}")
+        conn.execute(f"SET search_path TO {pg_schema}")
+        conn.execute("CREATE TABLE schema_version "
+                     "(version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)")
+        for statement in MIGRATIONS[0][1]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (1, 0)")
+        conn.execute(
+            "INSERT INTO authorizers (component_appid, authorizer_appid, refresh_token, status, "
+            "func_info, authorized_at, updated_at, tenant) "
+            "VALUES (%s, 'wxa1', 'rt-of-v1', 'authorized', '{1,15}', 1, 2, 'cust-1'), "
+            "(%s, 'wxa2', 'rt-of-v1-b', 'revoked', '{1}', 1, 2, NULL)", (C1, C1))
+    store = PostgresStore(postgres_dsn, schema=pg_schema)
+    try:
+        old = store.get_authorizer(C1, "wxa1")
+        assert old == AuthorizerRecord(C1, "wxa1", "rt-of-v1", func_info=(1, 15),
+                                       authorized_at=1.0, updated_at=2.0, tenant="cust-1")
+        assert [r.authorizer_appid for r in store.due_authorizers(C1, before=0.0)] == ["wxa1"]
+        assert store.search_authorizers(C1, "") == []
+        assert store.set_authorizer_name(C1, "wxa2", "Old Shop")
+        assert [r.authorizer_appid for r in store.search_authorizers(C1, "old")] == ["wxa2"]
+    finally:
+        store.close()
+    with _connect(postgres_dsn) as conn:
+        versions = conn.execute(
+            f"SELECT version FROM {pg_schema}.schema_version ORDER BY 1").fetchall()
+        assert versions == [(v,) for v in range(1, SCHEMA_VERSION + 1)]
+        indexes = {r[0] for r in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s", (pg_schema,))}
+        assert {"authorizers_by_name", "authorizers_by_refresh_at"} <= indexes
+
+
+def _plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    nodes = [plan]
+    for child in plan.get("Plans", []):
+        nodes += _plan_nodes(child)
+    return nodes
+
+
+def _explain(conn: psycopg.Connection[Any], step: Sql) -> list[dict[str, Any]]:
+    """The nodes of the executed plan of ``step``."""
+    text = step.text.replace("?", "%s")
+    ((found,),) = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {text}", step.params).fetchall()
+    return _plan_nodes(found[0]["Plan"])
+
+
+def test_due_records_and_searches_read_only_the_rows_they_return(
+    postgres_dsn: str, pg_schema: str
+) -> None:
+    store = PostgresStore(postgres_dsn, schema=pg_schema)
+    try:
+        store.save_authorizer(AuthorizerRecord(C1, "wxd0", "rt-due", name="Due", refresh_at=100))
+        store.save_authorizer(AuthorizerRecord(C1, "wxd1", "rt-due", name="Due", refresh_at=200))
+    finally:
+        store.close()
+    with _connect(postgres_dsn) as conn:
+        conn.execute(f"SET search_path TO {pg_schema}")
+        conn.execute(  # 20,000 accounts scheduled later, under names of their own
+            "INSERT INTO authorizers (component_appid, authorizer_appid, refresh_token, status, "
+            "func_info, authorized_at, updated_at, name, name_key, refresh_at) "
+            "SELECT %s, 'wxn' || lpad(i::text, 5, '0'), 'rt', 'authorized', '{1}', 1, 2, "
+            "'Shop ' || lpad(i::text, 5, '0'), 'shop ' || lpad(i::text, 5, '0'), 10000 + i "
+            "FROM generate_series(0, 19999) AS i", (C1,))
+        conn.execute("ANALYZE authorizers")
+        ops = PgOps(pg_schema)
+        cases = [
+            (ops.due_authorizers(C1, 5000.0, 10), "authorizers_by_refresh_at", 2),
+            (ops.search_authorizers(C1, "shop 0299", None, 100), "authorizers_by_name", 10),
+            (ops.search_authorizers(C1, "SHOP", ("shop 01000", "wxn01000"), 3),
+             "authorizers_by_name", 3),
+        ]
+        for op, index, returned in cases:
+            nodes = _explain(conn, next(op))
+            scans = [n for n in nodes if "Scan" in n["Node Type"]]
+            assert [(n["Node Type"], n.get("Index Name")) for n in scans] == [
+                ("Index Scan", index)]
+            assert scans[0]["Actual Rows"] == returned
+            assert scans[0].get("Rows Removed by Filter", 0) == 0
+            assert not any(n["Node Type"] == "Sort" for n in nodes)  # the index's own order
+
+
+def test_names_and_schedules_commit_without_waiting_for_the_disk(
+    postgres_dsn: str, pg_schema: str
+) -> None:
+    store = PostgresStore(postgres_dsn, schema=pg_schema)
+    try:
+        store.save_authorizer(AuthorizerRecord(C1, "wxa1", "rt-one"))
+    finally:
+        store.close()
+    ops = PgOps(pg_schema)
+    # a session whose commits wait for the disk, as a production server's do
+    with psycopg.connect(postgres_dsn, autocommit=True,
+                         options="-c synchronous_commit=on") as conn:
+        conn.execute(f"SET search_path TO {pg_schema}")
+
+        def commit_mode(step: Sql) -> str:
+            text = step.text.replace("?", "%s")
+            found = conn.execute(f"{text} RETURNING current_setting('synchronous_commit')",
+                                 step.params).fetchall()
+            assert len(found) == 1
+            return str(found[0][0])
+
+        assert commit_mode(next(ops.schedule_refresh(C1, "wxa1", 5.0))) == "off"
+        assert commit_mode(next(ops.set_authorizer_name(C1, "wxa1", "Shop"))) == "off"
+        # a refresh token is a credential: its commit waits
+        assert commit_mode(next(ops.replace_refresh_token(C1, "wxa1", None, "rt-2", 1.0))) == "on"
+        # and the setting held for those statements alone
+        assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
+        assert conn.execute("SELECT name, refresh_at FROM authorizers").fetchall() == [
+            ("Shop", 5.0)]
+
+
 # ------------------------------------------------------------------ arguments and secrets
 
 
@@ -363,6 +482,8 @@ async def test_postgres_as_the_durable_store_beside_redis(
         await store.save_ticket(C1, "ticket-1", 10)
         await store.save_authorizer(AuthorizerRecord(C1, "wxa1", "rt-one", tenant="cust-1"))
         assert await store.replace_refresh_token(C1, "wxa1", "rt-one", "rt-two")
+        assert await store.set_authorizer_name(C1, "wxa1", "Shop")
+        assert await store.schedule_refresh(C1, "wxa1", 500.0)
         job = await store.enqueue(C1, "t", "g", b"payload")
         assert durable.get_authorizer(C1, "wxa1").refresh_token == "rt-two"  # type: ignore[union-attr]
         assert durable.get_job(job) is not None
@@ -371,6 +492,10 @@ async def test_postgres_as_the_durable_store_beside_redis(
         client.close()
         record = await store.get_authorizer(C1, "wxa1")
         assert (record.refresh_token, record.tenant) == ("rt-two", "cust-1")
+        assert (record.name, record.refresh_at) == ("Shop", 500.0)
+        assert [r.authorizer_appid for r in await store.search_authorizers(C1, "SH")] == ["wxa1"]
+        assert [r.authorizer_appid for r in await store.due_authorizers(C1, before=500)] == [
+            "wxa1"]
         assert (await store.load_ticket(C1)).value == "ticket-1"
         assert [j.id for j in await store.claim_jobs(C1, "t", limit=5, lease=5)] == [job]
     finally:

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import StoreCorrupt
 from ._sql_queue import POSTGRES, Sql, SqlOp, SqlQueue
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket
+from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket, name_key
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PgOps", "PgStep"]
 
@@ -100,6 +100,22 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE SEQUENCE job_claims",
         ),
     ),
+    (
+        2,
+        (
+            # The account's name, and its key for searching (base.name_key), compared and
+            # ordered byte by byte (UTF-8: code point order, as in the other stores).
+            "ALTER TABLE authorizers ADD COLUMN name TEXT",
+            'ALTER TABLE authorizers ADD COLUMN name_key TEXT COLLATE "C"',
+            """CREATE INDEX authorizers_by_name
+                ON authorizers (component_appid, name_key COLLATE "C", authorizer_appid)
+                WHERE name_key IS NOT NULL""",
+            # The refresh schedule: the refresher reads only what is due.
+            "ALTER TABLE authorizers ADD COLUMN refresh_at DOUBLE PRECISION NOT NULL DEFAULT 0",
+            """CREATE INDEX authorizers_by_refresh_at
+                ON authorizers (component_appid, status, refresh_at, authorizer_appid)""",
+        ),
+    ),
 )
 
 #: The schema version this code writes.
@@ -107,9 +123,16 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _RECORD_COLUMNS = (
     "component_appid, authorizer_appid, refresh_token, status, func_info, authorized_at, "
-    "updated_at, revoked_at, tenant"
+    "updated_at, revoked_at, tenant, name, refresh_at"
 )
 _ONE = "component_appid = ? AND authorizer_appid = ?"
+#: The end of every name key that starts with a prefix (no name holds U+10FFFF).
+_LAST_CHAR = "\U0010ffff"
+#: Joined to the UPDATE of a name or a schedule, neither of which is a credential: that
+#: statement's transaction commits without waiting for its WAL to reach the disk
+#: (``synchronous_commit`` off for it alone), so a crash of the server may lose the last few
+#: of them, never a refresh token.
+_NO_FLUSH = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush"
 _UPSERT_TOKEN = (
     "INSERT INTO tokens (key, value, expires_at, obtained_at) {source} ON CONFLICT (key) DO "
     "UPDATE SET value = excluded.value, expires_at = excluded.expires_at, "
@@ -126,13 +149,15 @@ class PgStep:
 
 
 def _record(row: tuple[Any, ...]) -> AuthorizerRecord:
-    c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant = row
+    (c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant,
+     name, refresh_at) = row
     state: AuthorizerStatus = "revoked" if status == "revoked" else "authorized"
     return AuthorizerRecord(
         component_appid=c, authorizer_appid=a, refresh_token=refresh_token, status=state,
         func_info=tuple(int(i) for i in func_info), authorized_at=float(authorized_at),
         updated_at=float(updated_at),
         revoked_at=None if revoked_at is None else float(revoked_at), tenant=tenant,
+        name=name, refresh_at=float(refresh_at),
     )  # fmt: skip
 
 
@@ -213,18 +238,26 @@ class PgOps:
     # -------------------------------------------------------------- authorizers
 
     def save_authorizer(self, record: AuthorizerRecord) -> SqlOp[None]:
-        """See :meth:`Store.save_authorizer` (``record`` checked)."""
+        """See :meth:`Store.save_authorizer` (``record`` checked): a ``tenant`` or ``name`` of
+        None keeps the stored one, a ``refresh_at`` of 0 the stored schedule."""
         yield Sql(
-            f"INSERT INTO authorizers ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
+            f"INSERT INTO authorizers ({_RECORD_COLUMNS}, name_key) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
             "refresh_token = excluded.refresh_token, status = excluded.status, "
             "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
             "updated_at = excluded.updated_at, revoked_at = excluded.revoked_at, "
-            "tenant = COALESCE(excluded.tenant, authorizers.tenant)",
+            "tenant = COALESCE(excluded.tenant, authorizers.tenant), "
+            "name = COALESCE(excluded.name, authorizers.name), "
+            "name_key = COALESCE(excluded.name_key, authorizers.name_key), "
+            "refresh_at = CASE WHEN excluded.refresh_at = 0 THEN authorizers.refresh_at "
+            "ELSE excluded.refresh_at END",
             (record.component_appid, record.authorizer_appid, record.refresh_token,
              record.status, list(record.func_info), float(record.authorized_at),
              float(record.updated_at),
-             None if record.revoked_at is None else float(record.revoked_at), record.tenant),
+             None if record.revoked_at is None else float(record.revoked_at), record.tenant,
+             record.name, float(record.refresh_at),
+             None if record.name is None else name_key(record.name)),
         )  # fmt: skip
 
     def get_authorizer(self, c: str, a: str) -> SqlOp[AuthorizerRecord | None]:
@@ -288,6 +321,52 @@ class PgOps:
             (tenant, now, c, a),
         )
         return done.rowcount == 1
+
+    def set_authorizer_name(self, c: str, a: str, name: str | None) -> SqlOp[bool]:
+        """See :meth:`Store.set_authorizer_name` (committed without waiting for the disk)."""
+        key = None if name is None else name_key(name)
+        done = yield Sql(
+            f"UPDATE authorizers SET name = ?, name_key = ? {_NO_FLUSH} WHERE {_ONE}",  # noqa: S608
+            (name, key, c, a),
+        )
+        return done.rowcount == 1
+
+    def search_authorizers(
+        self, c: str, prefix: str, after: tuple[str, str] | None, limit: int
+    ) -> SqlOp[list[AuthorizerRecord]]:
+        """See :meth:`Store.search_authorizers`: a range of the ``authorizers_by_name`` index."""
+        start = name_key(prefix)
+        sql = (
+            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608
+            "WHERE component_appid = ? AND name_key >= ? AND name_key < ?"
+        )
+        params: list[Any] = [c, start, start + _LAST_CHAR]
+        if after is not None:
+            sql += " AND (name_key, authorizer_appid) > (?, ?)"
+            params += after
+        found = yield Sql(sql + " ORDER BY name_key, authorizer_appid LIMIT ?", (*params, limit))
+        return [_record(row) for row in found.rows]
+
+    def schedule_refresh(self, c: str, a: str, at: float) -> SqlOp[bool]:
+        """See :meth:`Store.schedule_refresh` (committed without waiting for the disk)."""
+        done = yield Sql(
+            f"UPDATE authorizers SET refresh_at = ? {_NO_FLUSH} WHERE {_ONE}",  # noqa: S608
+            (at, c, a),
+        )
+        return done.rowcount == 1
+
+    def due_authorizers(
+        self, c: str, before: float, limit: int
+    ) -> SqlOp[list[AuthorizerRecord]]:
+        """See :meth:`Store.due_authorizers`: the head of the ``authorizers_by_refresh_at``
+        index, in its order, so only the rows returned are read."""
+        found = yield Sql(
+            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608
+            "WHERE component_appid = ? AND status = 'authorized' AND refresh_at <= ? "
+            "ORDER BY refresh_at, authorizer_appid LIMIT ?",
+            (c, before, limit),
+        )
+        return [_record(row) for row in found.rows]
 
     # -------------------------------------------------------------- tokens and leases
     # (the stores read tokens with one statement of their own: the hottest call of all)

@@ -18,7 +18,12 @@ naming the server without its password; once the server is back, the pool reconn
 calls work again. A pooled connection idle for more than a second is checked before use, so
 one the server dropped meanwhile is replaced rather than failed on; a call is never sent
 twice. Every statement is one transaction unless the operation needs more (the job queue),
-which then runs in one.
+which then runs in one. A record's name and refresh schedule hold no credential: their updates
+commit without waiting for the disk (``synchronous_commit`` off for that statement alone), so a
+crash of the server may lose the last few of them, never a refresh token.
+
+Due records (:meth:`PostgresStore.due_authorizers`) and searches by name are each one range of
+an index (schema version 2), read in the index's order: they cost the rows they return.
 
 ``psycopg`` is imported when a store is created: ``pip install 'wxcomponent[postgres]'``.
 """
@@ -332,8 +337,8 @@ class PostgresStore(_Base):
     # ------------------------------------------------------------------ authorizers
 
     def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid`` (a ``tenant`` of None
-        keeps the stored one)."""
+        """Insert or replace the record of ``record.authorizer_appid`` (a ``tenant`` or
+        ``name`` of None keeps the stored one, a ``refresh_at`` of 0 the stored schedule)."""
         checked = valid.check_record(record)
         self._run(lambda now: self._ops.save_authorizer(checked))
 
@@ -387,6 +392,48 @@ class PostgresStore(_Base):
         valid.tenant_args(component_appid, authorizer_appid, tenant)
         return self._run(lambda now: self._ops.set_authorizer_tenant(
             component_appid, authorizer_appid, tenant, now))
+
+    def set_authorizer_name(
+        self, component_appid: str, authorizer_appid: str, name: str | None
+    ) -> bool:
+        """Set (or, with None, clear) the name of an authorizer; False if there is no record.
+
+        A name is no credential: it commits without waiting for the disk."""
+        valid.name_args(component_appid, authorizer_appid, name)
+        return self._run(
+            lambda now: self._ops.set_authorizer_name(component_appid, authorizer_appid, name)
+        )
+
+    def search_authorizers(
+        self,
+        component_appid: str,
+        prefix: str,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """Records whose name starts with ``prefix`` (by :func:`~.base.name_key`), in name
+        order, after the (name key, appid) pair ``after`` (keyset paging)."""
+        valid.search_args(component_appid, prefix, after, limit)
+        return self._run(
+            lambda now: self._ops.search_authorizers(component_appid, prefix, after, limit)
+        )
+
+    def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
+        """Set the record's ``refresh_at``; False if there is no record.
+
+        A schedule is no credential: it commits without waiting for the disk."""
+        when = valid.schedule_args(component_appid, authorizer_appid, at)
+        return self._run(
+            lambda now: self._ops.schedule_refresh(component_appid, authorizer_appid, when)
+        )
+
+    def due_authorizers(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[AuthorizerRecord]:
+        """Authorized records due by ``before``, earliest first, from the schedule's index."""
+        bound = valid.due_args(component_appid, before, limit)
+        return self._run(lambda now: self._ops.due_authorizers(component_appid, bound, limit))
 
     # ------------------------------------------------------------------ jobs
 
@@ -691,6 +738,47 @@ class AsyncPostgresStore(_Base):
         valid.tenant_args(component_appid, authorizer_appid, tenant)
         return await self._run(lambda now: self._ops.set_authorizer_tenant(
             component_appid, authorizer_appid, tenant, now))
+
+    async def set_authorizer_name(
+        self, component_appid: str, authorizer_appid: str, name: str | None
+    ) -> bool:
+        """See :meth:`PostgresStore.set_authorizer_name`."""
+        valid.name_args(component_appid, authorizer_appid, name)
+        return await self._run(
+            lambda now: self._ops.set_authorizer_name(component_appid, authorizer_appid, name)
+        )
+
+    async def search_authorizers(
+        self,
+        component_appid: str,
+        prefix: str,
+        *,
+        after: tuple[str, str] | None = None,
+        limit: int = 100,
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`PostgresStore.search_authorizers`."""
+        valid.search_args(component_appid, prefix, after, limit)
+        return await self._run(
+            lambda now: self._ops.search_authorizers(component_appid, prefix, after, limit)
+        )
+
+    async def schedule_refresh(
+        self, component_appid: str, authorizer_appid: str, at: float
+    ) -> bool:
+        """See :meth:`PostgresStore.schedule_refresh`."""
+        when = valid.schedule_args(component_appid, authorizer_appid, at)
+        return await self._run(
+            lambda now: self._ops.schedule_refresh(component_appid, authorizer_appid, when)
+        )
+
+    async def due_authorizers(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[AuthorizerRecord]:
+        """See :meth:`PostgresStore.due_authorizers`."""
+        bound = valid.due_args(component_appid, before, limit)
+        return await self._run(
+            lambda now: self._ops.due_authorizers(component_appid, bound, limit)
+        )
 
     async def enqueue(
         self,
