@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import click
-from rich.markup import escape
-from rich.table import Table
+from rich.cells import cell_len, set_cell_size
 
 from ..client import Component
 from ..config import ComponentConfig
@@ -128,19 +127,47 @@ def _when(seconds: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
 
 
-#: Rows of the authorizers table printed at a time: the listing streams, so 100,000 records
-#: cost no more memory than 500, and the first rows show at once.
-TABLE_CHUNK = 500
 _COLUMNS = (("platform", 18), ("authorizer appid", 18), ("name", 24), ("status", 10),
             ("permission sets", 20), ("authorized", 19), ("updated", 19), ("revoked", 19))
+_STATUS_COLOURS = {"authorized": "green", "revoked": "red"}
 
 
-def _table(header: bool) -> Table:
-    table = Table(show_header=header, title="authorizers" if header else None,
-                  title_justify="left", show_edge=True)
-    for name, width in _COLUMNS:
-        table.add_column(name, overflow="fold", width=width)
-    return table
+def _fit(text: str, width: int) -> str:
+    """``text`` cut or padded to ``width`` terminal cells (CJK characters take two)."""
+    if cell_len(text) > width:
+        text = set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+class _Listing:
+    """A table written a row at a time, as the records come: 100,000 of them cost no more
+    memory than one, and the first show at once. Columns have fixed widths."""
+
+    def __init__(self, colour: bool) -> None:
+        self._colour = colour
+        self._open = False
+
+    def _rule(self, left: str, middle: str, right: str) -> str:
+        return left + middle.join("─" * (w + 2) for _, w in _COLUMNS) + right
+
+    def _line(self, cells: list[str], status: str | None = None) -> str:
+        shown = [_fit(cell, width) for cell, (_, width) in zip(cells, _COLUMNS, strict=True)]
+        if status is not None and self._colour:
+            shown[3] = click.style(shown[3], fg=_STATUS_COLOURS.get(status))
+        return "│ " + " │ ".join(shown) + " │"
+
+    def row(self, cells: list[str], status: str) -> None:
+        if not self._open:
+            self._open = True
+            click.echo("authorizers")
+            click.echo(self._rule("┌", "┬", "┐"))
+            click.echo(self._line([name for name, _ in _COLUMNS]))
+            click.echo(self._rule("├", "┼", "┤"))
+        click.echo(self._line(cells, status), color=self._colour)
+
+    def close(self) -> None:
+        if self._open:
+            click.echo(self._rule("└", "┴", "┘"))
 
 
 @click.group(invoke_without_command=True)
@@ -161,7 +188,7 @@ def authorizers(ctx: click.Context, config: Path | None, platform: str | None, s
     store, opened = open_service_store(settings)
     try:
         count = 0
-        table: Table | None = None
+        listing = _Listing(colour=out.is_terminal)
         for config_ in _platforms(settings, platform):
             records = (_named(store, config_.appid, name_prefix, _STATUSES[status])
                        if name_prefix is not None
@@ -178,19 +205,12 @@ def authorizers(ctx: click.Context, config: Path | None, platform: str | None, s
                         "refresh_at": record.refresh_at or None,
                     }, ensure_ascii=False))
                     continue
-                if table is None:
-                    table = _table(header=count == 1)
-                style = "green" if record.status == "authorized" else "red"
-                table.add_row(record.component_appid, record.authorizer_appid,
-                              escape(record.name or "—"), f"[{style}]{record.status}[/]",
-                              " ".join(str(i) for i in record.func_info) or "—",
-                              _when(record.authorized_at), _when(record.updated_at),
-                              _when(record.revoked_at))
-                if table.row_count == TABLE_CHUNK:
-                    out.print(table)
-                    table = None
-        if table is not None:
-            out.print(table)
+                listing.row([record.component_appid, record.authorizer_appid,
+                             record.name or "—", record.status,
+                             " ".join(str(i) for i in record.func_info) or "—",
+                             _when(record.authorized_at), _when(record.updated_at),
+                             _when(record.revoked_at)], record.status)
+        listing.close()
         err.print(f"{count} authorizer(s)", markup=False)
     finally:
         for opened_store in opened:
