@@ -42,7 +42,7 @@ from .core.models_wxa import *  # noqa: F403  (the mini-program answers and requ
 from .core.policy import Policy
 from .core.reconcile import ReconcileReport
 from .core.service_tokens import ServiceTokens
-from .core.shipping import AppShipment, ShipOptions, ShipReport
+from .core.shipping import AppShipment, Shipment, ShipmentPage, ShipOptions, ShipReport
 from .events import parse_event
 from .stores.base import AuthorizerRecord, CachedToken
 from .web import asgi_app, wsgi_app
@@ -82,6 +82,8 @@ __all__ = [
     "SessionInfo",
     "ShipOptions",
     "ShipReport",
+    "Shipment",
+    "ShipmentPage",
     "TokenKind",
     "UserInfo",
     "asgi_app",

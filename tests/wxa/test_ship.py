@@ -196,3 +196,97 @@ def test_the_services_metrics_count_shipped_mini_programs() -> None:
     text = metrics.exposition()[0].decode()
     assert f'wxcomponent_ship_apps_total{{platform="{APPID}",state="released"}} 2.0' in text
     assert 'state="rejected"} 1.0' in text and 'state="committed"' not in text
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_shipments_are_registered_once_and_listed_newest_first(emu: EmulatorServer,
+                                                               side: Side) -> None:
+    apps = [mini_program(emu, side) for _ in range(2)]
+    template_id = template(emu, side)
+    emu.configure_mini_programs(privacy_check_delay=0)
+    for name, targets in (("spring", apps), ("summer", apps[:1]), ("autumn", apps)):
+        result = side.run(side.component.fleet.ship(template_id, {}, f"{name}-1",
+                                                    appids=targets, shipment=name,
+                                                    options=FAST))
+        assert result.finished
+    # running a shipment again (a resume) adds no entry and keeps the first one
+    side.run(side.component.fleet.ship(template_id, {}, "spring-1", appids=apps[:1],
+                                       shipment="spring", options=FAST))
+    page = side.run(side.component.fleet.shipments())
+    assert [s.name for s in page.shipments] == ["autumn", "summer", "spring"]
+    assert page.next is None
+    ids = [s.id for s in page.shipments]
+    assert ids == sorted(ids, reverse=True)
+    started = [s.started_at for s in page.shipments]
+    assert started == sorted(started, reverse=True)
+    summer, spring = page.shipments[1], page.shipments[2]
+    assert (summer.template_id, summer.user_version, summer.apps) == (template_id, "summer-1", 1)
+    assert (spring.user_version, spring.apps) == ("spring-1", 2)
+    # nothing is left for a worker: every entry is acknowledged, none can be claimed
+    assert side.store.count_jobs(APPID, topic="shipments") == {"pending": 0, "done": 3,
+                                                               "dead": 0}
+    assert side.store.claim_jobs(APPID, "shipments", limit=10, lease=5) == []
+    # keyset pages, newest first
+    first = side.run(side.component.fleet.shipments(limit=2))
+    assert [s.name for s in first.shipments] == ["autumn", "summer"]
+    assert first.next == summer.id
+    second = side.run(side.component.fleet.shipments(before=first.next, limit=2))
+    assert [s.name for s in second.shipments] == ["spring"] and second.next is None
+    assert side.run(side.component.fleet.shipments(before=spring.id)).shipments == ()
+
+
+def test_an_entry_left_pending_is_acknowledged_by_the_next_shipment(emu: EmulatorServer,
+                                                                     side: Side) -> None:
+    """A run that stopped between writing its entry and acknowledging it leaves the entry
+    pending; the next shipment acknowledges it. An unreadable entry is listed by its name."""
+    side.store.enqueue(APPID, "shipments", "interrupted", b'{"name": "interrupted", '
+                       b'"template_id": 7, "user_version": "0.9", "apps": 4, '
+                       b'"started_at": 1700000000.5}', key="interrupted")
+    side.store.enqueue(APPID, "shipments", "garbled", b"\xff not json", key="garbled")
+    appid = mini_program(emu, side)
+    emu.configure_mini_programs(privacy_check_delay=0)
+    side.run(side.component.fleet.ship(template(emu, side), {}, "1.0", appids=[appid],
+                                       shipment="next", options=FAST))
+    assert side.store.count_jobs(APPID, topic="shipments")["done"] == 3
+    listed = side.run(side.component.fleet.shipments()).shipments
+    assert [s.name for s in listed] == ["next", "garbled", "interrupted"]
+    garbled, interrupted = listed[1], listed[2]
+    assert (garbled.template_id, garbled.user_version, garbled.apps) == (None, "", 0)
+    assert (interrupted.template_id, interrupted.user_version, interrupted.apps,
+            interrupted.started_at) == (7, "0.9", 4, 1700000000.5)
+
+
+def test_pages_of_many_shipments_each_shown_once(side: Side) -> None:
+    """More entries than one store read (500), among jobs of other topics."""
+    names = [f"release-{n:04d}" for n in range(1234)]
+    for n, name in enumerate(names):
+        side.store.enqueue(APPID, "shipments", name, json.dumps(
+            {"name": name, "started_at": 1_700_000_000 + n, "apps": n}).encode(), key=name)
+        if n % 3 == 0:
+            side.store.enqueue(APPID, f"ship:{name}", "wx0000000000000001", b"{}")
+    for limit in (100, 500, 7):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = side.run(side.component.fleet.shipments(before=cursor, limit=limit))
+            assert 0 < len(page.shipments) <= limit
+            seen += [s.name for s in page.shipments]
+            if page.next is None:
+                break
+            assert page.next == page.shipments[-1].id
+            cursor = page.next
+        assert seen == names[::-1]
+
+
+@pytest.mark.parametrize(("kwargs", "argument"), [
+    ({"before": 0}, "before"), ({"before": -3}, "before"), ({"before": "12"}, "before"),
+    ({"before": True}, "before"), ({"limit": 0}, "limit"), ({"limit": 501}, "limit"),
+    ({"limit": 2.0}, "limit"),
+])
+def test_bad_arguments_of_the_listing(side: Side, kwargs: dict[str, Any], argument: str
+                                      ) -> None:
+    with pytest.raises(InvalidArgument) as caught:
+        side.run(side.component.fleet.shipments(**kwargs))
+    assert caught.value.argument == argument

@@ -101,6 +101,7 @@ class FleetAPI:
     """Shipping to the platform's mini programs (``component.fleet``)."""
 
     report = flow_method(shipping.report)
+    shipments = flow_method(shipping.shipments)
 
 
 class FleetGroup(FleetAPI, SyncGroup):
