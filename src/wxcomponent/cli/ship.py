@@ -1,8 +1,10 @@
 """``wxcomponent ship``: release one template to many mini programs, with a progress display
-and a final report; running the same command again resumes the shipment."""
+and a final report; running the same command again resumes the shipment. ``--report`` shows
+where one shipment stands, ``--list`` the platform's shipments, newest first."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import threading
 from collections.abc import Mapping
@@ -10,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich import box
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ..client import Component
-from ..core.shipping import ShipOptions, ShipReport
+from ..core.shipping import SHIPMENTS_MAX, ShipOptions, ShipReport
 from ..service.app import open_service_store
 from ..service.settings import load_settings
 from ._common import config_option, err, out, platform_option, quiet_logs
@@ -84,6 +87,42 @@ def _print_report(result: ShipReport, as_json: bool) -> None:
     out.print(table)
 
 
+def _print_shipments(component: Component, before: int | None, limit: int,
+                     as_json: bool) -> None:
+    with quiet_logs():
+        page = component.fleet.shipments(before=before, limit=limit)
+        counts = [component.fleet.report(s.name).counts() for s in page.shipments]
+    if as_json:
+        for shipment, count in zip(page.shipments, counts, strict=True):
+            out.print_json(json.dumps({"shipment": shipment.name, "id": shipment.id,
+                                       "started_at": shipment.started_at,
+                                       "template_id": shipment.template_id,
+                                       "user_version": shipment.user_version,
+                                       "apps": shipment.apps, **count},
+                                      ensure_ascii=False), indent=None)
+    else:
+        table = Table(title="shipments, newest first (times in UTC)", title_justify="left",
+                      box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("shipment", overflow="fold", min_width=8)
+        table.add_column("started", no_wrap=True)
+        table.add_column("version", overflow="fold", min_width=7)
+        for name in ("apps", "released", "rejected", "failed", "in progress"):
+            table.add_column(name, justify="right", no_wrap=True)
+        for shipment, count in zip(page.shipments, counts, strict=True):
+            started = datetime.datetime.fromtimestamp(shipment.started_at,
+                                                      datetime.timezone.utc)
+            table.add_row(escape(shipment.name), started.strftime("%Y-%m-%d %H:%M"),
+                          escape(shipment.user_version or "—"), str(shipment.apps),
+                          f"[green]{count['released']}[/]",
+                          f"[yellow]{count['rejected']}[/]", f"[red]{count['failed']}[/]",
+                          str(count["in_progress"]))
+        out.print(table)
+    if not page.shipments:
+        err.print("no shipment" + (" before that one" if before else " yet"), markup=False)
+    if page.next is not None:
+        err.print(f"older shipments: --list --before {page.next}", markup=False)
+
+
 @click.command()
 @config_option
 @platform_option
@@ -118,6 +157,13 @@ def _print_report(result: ShipReport, as_json: bool) -> None:
               metavar="SECONDS", help="how long a step runs before another run may take over")
 @click.option("--report", "report_only", is_flag=True,
               help="only print where the shipment stands (nothing is run)")
+@click.option("--list", "list_only", is_flag=True,
+              help="list the platform's shipments, newest first, with their counts "
+                   "(nothing is run)")
+@click.option("--before", type=click.IntRange(min=1), default=None, metavar="ID",
+              help="with --list: the shipments older than this id (the next page)")
+@click.option("--limit", type=click.IntRange(1, SHIPMENTS_MAX), default=20, show_default=True,
+              help="with --list: how many shipments")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON lines")
 @click.pass_context
 def ship(ctx: click.Context, config: Path | None, platform: str | None,
@@ -125,16 +171,22 @@ def ship(ctx: click.Context, config: Path | None, platform: str | None,
          user_version: str | None, user_desc: str, appids: tuple[str, ...], everyone: bool,
          shipment: str | None, concurrency: int, poll_interval: float,
          privacy_interval: float, idle_interval: float, lease: float, report_only: bool,
-         as_json: bool) -> None:
+         list_only: bool, before: int | None, limit: int, as_json: bool) -> None:
     """Release a template to many mini programs: commit, privacy check, audit, release.
 
     Progress is kept in the store: when interrupted, run the same command again and it goes
     on where it stopped, never submitting an audit twice. Exits 0 when every mini program was
-    released, 1 when some were rejected or failed.
+    released, 1 when some were rejected or failed. --report shows where one shipment stands;
+    --list shows the platform's shipments, newest first (--before ID for older ones).
     """
     name = shipment or (f"{template_id}-{user_version}"
                         if template_id is not None and user_version else None)
-    if not report_only:
+    if before is not None and not list_only:
+        raise click.UsageError("--before pages the list: give it with --list")
+    if list_only:
+        if report_only:
+            raise click.UsageError("give --list or --report, not both")
+    elif not report_only:
         missing = [flag for flag, value in (("--template", template_id),
                                             ("--ext-json", ext_json),
                                             ("--version", user_version)) if value is None]
@@ -149,6 +201,9 @@ def ship(ctx: click.Context, config: Path | None, platform: str | None,
     component = Component(settings.platform(platform), store, api_base=settings.api_base,
                           auth_base=settings.auth_base)
     try:
+        if list_only:
+            _print_shipments(component, before, limit, as_json)
+            return
         if report_only:
             assert name is not None
             with quiet_logs():
