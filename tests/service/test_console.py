@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
+import socket
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -363,6 +365,27 @@ async def test_replay_of_a_dead_delivery_reaches_the_webhook_again(
                 assert gone.status_code == 404 and "no delivery 999999" in gone.text.lower()
                 foreign = svc.store.enqueue("wx9999999999999999", "deliver:app", "-", b"{}")
                 assert (await client.get(f"{BASE}/pushes/{foreign}")).status_code == 404
+
+
+async def test_pages_say_what_is_this_hosts_and_what_is_fleet_wide(
+        wechat_emulator: EmulatorServer) -> None:
+    with receiver() as r:
+        hooks = [{"name": "app", "url": f"{r.url}/hook", "secret": SECRET}]
+        async with running(wechat_emulator, webhooks=hooks) as svc, signed_in(svc) as client:
+            await svc.push_ticket()
+            await svc.authorize_by_push()
+            host = svc.service.console.host
+            assert str(os.getpid()) in host and socket.gethostname() in host
+            overview = (await client.get(f"{BASE}/")).text
+            assert f"this host: {host}" in overview
+            assert "Latest errors <span class=\"tag host\">this host: " in overview
+            assert "Outbox <small>(all hosts)</small>" in overview
+            assert "(by any host)" in overview  # the component token's refresh, from the store
+            pushes = (await client.get(f"{BASE}/pushes")).text
+            assert "Latest pushes <span class=\"tag host\">this host: " in pushes
+            assert "Other hosts keep their own" in pushes
+            assert "Outbox <small>(all hosts, from the store)</small>" in pushes
+            assert "handed on to webhooks, by every host, are in the outbox" in pushes
 
 
 async def _until(check: Any, timeout: float = 20.0) -> None:

@@ -29,6 +29,8 @@ import functools
 import importlib.resources
 import json
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -169,12 +171,14 @@ class Console:
     ``settings`` gives the admin key and the operators who may sign in; ``store`` keeps the
     sessions (see :mod:`.session`); ``failures`` is the service's limiter of wrong
     credentials per client address; ``flows`` creates authorization links; ``health`` holds
-    the refresh failures; ``clock`` is the service's.
+    the refresh failures; ``clock`` is the service's. ``host`` names this server process on
+    the pages, beside what only it has seen (default: the host name and process id).
     """
 
     def __init__(self, settings: ServiceSettings, platforms: Mapping[str, AsyncComponent],
                  store: AsyncStore, *, health: HealthTracker, failures: RateLimiter,
-                 flows: AuthorizationFlows, clock: Callable[[], float]) -> None:
+                 flows: AuthorizationFlows, clock: Callable[[], float],
+                 host: str | None = None) -> None:
         self._settings = settings
         self._platforms = platforms
         self._store = store
@@ -184,6 +188,8 @@ class Console:
         self._clock = clock
         self.sessions = Sessions(settings, store, clock)
         self.recorder = Recorder(clock)
+        #: The name of this server process, shown beside what only it has seen.
+        self.host = host or f"{socket.gethostname() or 'this host'} (pid {os.getpid()})"
         for appid, component in platforms.items():
             component.add_listener(self.recorder.listener(appid))
         self._env = _environment()
@@ -228,7 +234,8 @@ class Console:
                                 status_code=503, headers=_HEADERS)
         text = self._env.get_template(template).render(
             session=session, platform=component.appid if component else None,
-            platforms=list(self._platforms), root=self._root(request), **context)
+            platforms=list(self._platforms), root=self._root(request), host=self.host,
+            **context)
         return HTMLResponse(text, status_code=status, headers={**_HEADERS, **(headers or {})})
 
     def _problem(self, request: Request, status: int, message: str,
