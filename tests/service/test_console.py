@@ -17,7 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from wxcomponent import Component, ComponentConfig, ShipOptions
 from wxcomponent.emulator import EmulatorServer
+from wxcomponent.service.console import app as console_app
 from wxcomponent.service.console import hash_password
 from wxcomponent.service.console.session import COOKIE
 
@@ -365,6 +367,68 @@ async def test_replay_of_a_dead_delivery_reaches_the_webhook_again(
                 assert gone.status_code == 404 and "no delivery 999999" in gone.text.lower()
                 foreign = svc.store.enqueue("wx9999999999999999", "deliver:app", "-", b"{}")
                 assert (await client.get(f"{BASE}/pushes/{foreign}")).status_code == 404
+
+
+def ship_to(svc: Running, names: list[str], *, apps: int = 2) -> list[str]:
+    """Ship a template to ``apps`` new mini programs once per name, through a platform
+    object sharing the service's store (blocking: run it on a thread)."""
+    emu = svc.emu
+    emu.configure_mini_programs(privacy_check_delay=0)
+    fast = ShipOptions(concurrency=4, lease=5, privacy_interval=0.02, poll_interval=0.2,
+                       idle_interval=0.05, retry_base=0.01)
+    config = ComponentConfig(appid=P.appid, secret=P.secret, token=P.token,
+                             encoding_aes_key=P.encoding_aes_key)
+    with Component(config, svc.store, api_base=emu.url) as component:
+        targets = []
+        for _ in range(apps):
+            grant = emu.authorize(APPID, kind="mini_program", push=False)
+            component.query_auth(grant.auth_code)
+            targets.append(grant.authorizer_appid)
+        draft = emu.add_template_draft(APPID, "1.0.0")["draft_id"]
+        component.templates.add(draft)
+        template_id = component.templates.list().templates[0].template_id
+        emu.set_audit_result(APPID, targets[-1], "fail", "1:the menu page is empty")
+        for n, name in enumerate(names):
+            component.fleet.ship(template_id, {}, f"1.{n}.0", appids=targets, shipment=name,
+                                 options=fast)
+    return targets
+
+
+async def test_releases_list_shipments_newest_first_a_page_at_a_time(
+        svc: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(console_app, "SHIPMENTS_PAGE", 2)
+    await svc.push_ticket()
+    async with signed_in(svc) as client:
+        empty = await client.get(f"{BASE}/releases")
+        assert empty.status_code == 200 and "No shipment has started" in empty.text
+        apps = await asyncio.to_thread(ship_to, svc, ["winter", "spring", "summer"])
+        first = await client.get(f"{BASE}/releases")
+        assert first.status_code == 200
+        names = re.findall(r'releases\?shipment=([a-z]+)"', first.text)
+        assert names == ["summer", "spring"]
+        listed = svc.store.list_jobs(APPID, topic="shipments")
+        ids = {job.group: job.id for job in listed}
+        assert len(listed) == 3
+        # per shipment: 2 mini programs, 1 released and 1 rejected
+        row = first.text[first.text.index("shipment=summer"):]
+        row = row[:row.index("</tr>")]
+        assert re.findall(r"<td[^>]*>(\d+)</td>", row)[-5:] == ["2", "1", "1", "0", "0"]
+        assert "1.2.0" in row
+        older = re.search(r'rel="next" href="([^"]+)"', first.text)
+        assert older is not None and older.group(1) == f"?before={ids['spring']}"
+        second = await client.get(f"{BASE}/releases{older.group(1)}")
+        assert re.findall(r'releases\?shipment=([a-z]+)"', second.text) == ["winter"]
+        assert 'rel="next"' not in second.text and "Newest" in second.text
+        detail = await client.get(f"{BASE}/releases?shipment=winter")
+        assert detail.status_code == 200 and "All shipments" in detail.text
+        assert all(appid in detail.text for appid in apps)
+        assert "1:the menu page is empty" in detail.text
+        for query, status, text in (("before=abc", 400, "before a shipment number"),
+                                    ("before=0", 400, "before"),
+                                    ("before=" + "9" * 30, 400, "before a shipment number"),
+                                    ("shipment=a%20b", 400, "shipment")):
+            answer = await client.get(f"{BASE}/releases?{query}")
+            assert answer.status_code == status and text in answer.text, (query, answer.text)
 
 
 async def test_pages_say_what_is_this_hosts_and_what_is_fleet_wide(

@@ -25,7 +25,7 @@ from wxcomponent.emulator import EmulatorServer
 
 from .conftest import API_KEY, APPID, Running, running
 from .receiver import SECRET, receiver
-from .test_console import OPERATORS, PASSWORD
+from .test_console import OPERATORS, PASSWORD, ship_to
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -183,6 +183,7 @@ async def _prepare(svc: Running, hooked: Any) -> str:
     await svc.push_ticket()
     appid = await svc.authorize_by_push()
     await asyncio.to_thread(hooked.wait_for, 1)
+    await asyncio.to_thread(ship_to, svc, ["summer-menu"])
     return appid
 
 
@@ -268,12 +269,19 @@ def _tour(driver: Any, svc: Running, appid: str) -> None:
     click(driver, "#confirm")
     assert "queued again" in text_of(driver, ".ok")
 
-    # releases
+    # releases: the shipments listed with their counts, one opened, one looked for by name
     driver.get(f"{base}/releases")
-    type_into(driver, "#shipment", "spring-menu", enter=True)
-    wait_for_url(driver, lambda url: "shipment=" in url)
-    wait_for_text(driver, "No shipment named spring-menu")
+    wait_for_text(driver, "summer-menu")
+    assert "1.0.0" in text_of(driver, "table.shipments")
     snap(driver, "releases")
+    click(driver, 'a[href$="/releases?shipment=summer-menu"]')
+    wait_for_text(driver, "All shipments")
+    assert "the menu page is empty" in text_of(driver, "table")
+    snap(driver, "shipment")
+    click(driver, 'a[href$="/releases"]')
+    type_into(driver, "#shipment", "spring-menu", enter=True)
+    wait_for_url(driver, lambda url: "shipment=spring-menu" in url)
+    wait_for_text(driver, "No shipment named spring-menu")
 
     # bad input is a page, not an error
     driver.get(f"{base}/authorizers/wx0000000000000000")

@@ -45,7 +45,7 @@ from ...config import validate_appid
 from ...core.authurl import AuthType
 from ...core.context import TokenKind
 from ...core.outbox import job_document as _document
-from ...core.shipping import ShipReport
+from ...core.shipping import Shipment, ShipmentPage
 from ...errors import ConfigurationError, InvalidArgument, WxComponentError
 from ...stores.base import AsyncStore, AuthorizerStatus, Job
 from ..authorization import AuthorizationFlows, PageOptions
@@ -58,12 +58,14 @@ from ..settings import ServiceSettings
 from .recorder import Recorder
 from .session import COOKIE, Session, Sessions
 
-__all__ = ["PAGE_SIZE", "Console"]
+__all__ = ["PAGE_SIZE", "SHIPMENTS_PAGE", "Console"]
 
 log = logging.getLogger("wxcomponent.service.console")
 
 #: Rows of the authorizers' and the outbox's pages.
 PAGE_SIZE = 50
+#: Shipments on a page of the releases (each with its mini programs' counts).
+SHIPMENTS_PAGE = 20
 #: The largest form body.
 MAX_FORM = 8192
 _STATUSES: dict[str, AuthorizerStatus | None] = {"all": None, "authorized": "authorized",
@@ -609,13 +611,26 @@ class Console:
 
     async def _releases(self, request: Request, session: Session,
                         component: AsyncComponent) -> Response:
-        name = request.query_params.get("shipment", "").strip()
-        report: ShipReport | None = None
+        query = request.query_params
+        name = query.get("shipment", "").strip()
         if name:
             report = await component.fleet.report(name)
+            return self._render(request, "releases.html", session=session,
+                                component=component, shipment=name, report=report,
+                                counts=report.counts(), rows=[], before=None, following=None)
+        raw_before = query.get("before") or ""
+        if raw_before and (not raw_before.isdigit() or len(raw_before) > 18):
+            raise Problem(400, "The page must start before a shipment number.")
+        before = int(raw_before) if raw_before else None
+        page: ShipmentPage = await component.fleet.shipments(before=before,
+                                                             limit=SHIPMENTS_PAGE)
+        rows: list[tuple[Shipment, dict[str, int]]] = []
+        for shipment in page.shipments:
+            report = await component.fleet.report(shipment.name)
+            rows.append((shipment, report.counts()))
         return self._render(request, "releases.html", session=session, component=component,
-                            shipment=name, report=report,
-                            counts=report.counts() if report is not None else {})
+                            shipment="", report=None, counts={}, rows=rows, before=before,
+                            following=page.next, now=self._clock())
 
     async def _link_form(self, request: Request, session: Session,
                          component: AsyncComponent) -> Response:
