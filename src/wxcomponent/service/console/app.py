@@ -9,17 +9,25 @@ each platform ``{appid}``:
   reads one page of the store at a time; ``…/authorizers/{authorizer_appid}`` — one account;
 * ``/console/{appid}/pushes`` — the latest pushes seen here, and the outbox of deliveries by
   webhook and state; ``…/pushes/{id}`` — one delivery;
-* ``/console/{appid}/releases`` — the progress of a fleet release (``wxcomponent ship``);
+* ``/console/{appid}/releases`` — the platform's shipments (``wxcomponent ship``), newest
+  first, a page at a time, with their counts; ``…/releases?shipment=NAME`` — one shipment's
+  mini programs;
 * actions — refresh a token, forget an authorizer, create an authorization link (URL and QR
   code), replay a delivery. Each shows a confirmation step first (a page with a form; nothing
   happens on ``GET``), needs the form's CSRF token, and is logged with the operator's name
   on the ``wxcomponent.service.console`` logger.
 
-Sign-in is by the admin key or an operator's password (:mod:`.session`); pages are rendered
-with Jinja2 (autoescaped), styled by one CSS file and helped by one small script (times in
-the viewer's zone, copying a URL), under a Content-Security-Policy without inline scripts or
-styles. Bad input answers a page that says what is wrong (400, 404, 409, 410, 413), never a
-500.
+What only this server process has seen (the latest pushes, errors and release checks, its own
+refreshes) is marked with its host name; everything else is read from the store and is the
+same on every host.
+
+Sign-in is by the admin key or an operator's password, into a session kept in the store
+(:mod:`.session`): ``POST /console/signout`` ends it on every host, and with
+``everywhere=yes`` ends every session of its operator. Pages are rendered with Jinja2
+(autoescaped), styled by one CSS file and helped by one small script (times in the viewer's
+zone, copying a URL), under a Content-Security-Policy without inline scripts or styles. Bad
+input answers a page that says what is wrong (400, 404, 409, 410, 413), never a 500; a store
+that cannot answer gives a 503 page.
 """
 
 from __future__ import annotations
