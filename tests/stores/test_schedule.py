@@ -134,6 +134,9 @@ async def test_bad_names_are_refused_and_nothing_changes(store: Any, name: Any) 
 @pytest.mark.parametrize("call", [
     {"prefix": 1}, {"prefix": "a\nb"}, {"prefix": "x" * 257}, {"after": "wxa1"},
     {"after": ("a",)}, {"after": ("a", 1)}, {"limit": 0}, {"limit": "5"},
+    # no name key holds a 0 byte or a lone surrogate, and no appid a ':'
+    {"after": ("a\x00", "wxa1")}, {"after": ("\ud800", "wxa1")}, {"after": ("a", "wx:a1")},
+    {"after": ("a", "")},
 ], ids=repr)
 async def test_bad_searches_are_refused(store: Any, call: dict[str, Any]) -> None:
     args = {"prefix": "a", **call}

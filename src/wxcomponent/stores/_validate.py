@@ -264,10 +264,14 @@ def search_args(component_appid: object, prefix: object, after: object, limit: o
     if len(prefix) > MAX_ACCOUNT_NAME_LENGTH or not prefix.isprintable():
         raise InvalidArgument(
             "prefix", f"must be at most {MAX_ACCOUNT_NAME_LENGTH} printable characters")
-    if after is not None and not (
-        type(after) is tuple and len(after) == 2 and all(type(v) is str for v in after)
-    ):
-        raise InvalidArgument("after", "must be a (name key, appid) pair of strings or None")
+    if after is not None:
+        if not (type(after) is tuple and len(after) == 2 and all(type(v) is str for v in after)):
+            raise InvalidArgument("after", "must be a (name key, appid) pair of strings or None")
+        # The key of a printable name is printable: a 0 byte or a lone surrogate is no cursor,
+        # and would fail in the backend instead.
+        if not after[0].isprintable():
+            raise InvalidArgument("after", "must start with a name key: printable characters")
+        check_appid("after", after[1])
     check_limit(limit)
 
 
