@@ -152,3 +152,16 @@ def test_five_hundred_mini_programs_survive_a_sigkill(emu: EmulatorServer,
         if appid not in rejected:
             assert state["released"]["user_version"] == "5.0.0"
     assert emu.calls("/wxa/release") >= FLEET - len(rejected)
+    # the killed run entered the shipment in the registry, and the resume added nothing
+    listed = subprocess.run([sys.executable, "-m", "wxcomponent.cli", "ship", "--list",
+                             "--json"], env=env, capture_output=True, timeout=120, check=False)
+    assert listed.returncode == 0, listed.stderr.decode()
+    rows = [json.loads(line) for line in listed.stdout.decode().splitlines()]
+    assert [(r["shipment"], r["apps"], r["released"], r["rejected"], r["in_progress"])
+            for r in rows] == [(f"{template_id}-5.0.0", FLEET, FLEET - len(rejected),
+                                len(rejected), 0)]
+    store = SQLiteStore(str(store_path))
+    try:
+        assert [job.state for job in store.list_jobs(APPID, topic="shipments")] == ["done"]
+    finally:
+        store.close()
