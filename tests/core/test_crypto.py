@@ -185,6 +185,48 @@ def test_rotate_under_threads() -> None:
     assert errors == []
 
 
+def test_reused_decryption_context_restarts_at_the_iv_every_time(crypto: MessageCrypto) -> None:
+    # A decryption context is kept per key and thread. Messages of different lengths in a
+    # row, an odd-length input refused in between, and a wrong key trying first (rotation)
+    # must each decrypt as with a fresh context.
+    messages = [b"a", b"<xml>" + b"b" * 300 + b"</xml>", b"", b"c" * 31, b"d" * 32]
+    encrypted = [crypto.encrypt(m) for m in messages]
+    for _ in range(3):
+        for message, enc in zip(messages, encrypted, strict=True):
+            assert open_raw(crypto, enc) == message
+        with pytest.raises(DecryptError):
+            crypto.current_key.decrypt(b"x" * 17)
+    crypto.rotate(KEY2)  # the new key fails on these first, then the previous one decrypts
+    for message, enc in zip(messages, encrypted, strict=True):
+        assert open_raw(crypto, enc) == message
+    k = base64.b64decode(KEY + "=")
+    previous = crypto.previous_key
+    assert previous is not None
+    for enc in encrypted:
+        fresh = Cipher(algorithms.AES(k), modes.CBC(k[:16])).decryptor()
+        data = base64.b64decode(enc)
+        assert previous.decrypt(data) == fresh.update(data) + fresh.finalize()
+
+
+def test_decryption_contexts_are_per_thread() -> None:
+    crypto = MessageCrypto(TOKEN, KEY, APPID)
+    messages = [bytes([65 + i]) * (17 * i + 1) for i in range(8)]
+    encrypted = [crypto.encrypt(m) for m in messages]
+    barrier = threading.Barrier(len(messages))
+    results: dict[int, list[bytes]] = {}
+
+    def work(index: int) -> None:
+        barrier.wait()
+        results[index] = [open_raw(crypto, encrypted[index]) for _ in range(300)]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(messages))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(results[i] == [messages[i]] * 300 for i in range(len(messages)))
+
+
 @pytest.mark.parametrize("bad", ["short", "A" * 44, "A" * 42 + "!", "中" * 43, 42])
 def test_invalid_aes_key(bad: object) -> None:
     with pytest.raises(InvalidAESKey) as info:

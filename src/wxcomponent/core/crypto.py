@@ -79,19 +79,27 @@ if sys.version_info >= (3, 11):  # the same rules, checked in C
 
 def _same(expected: str, given: object) -> bool:
     """Constant-time comparison of a computed hex signature with an untrusted value."""
-    if not isinstance(given, str):
-        return False
-    return hmac.compare_digest(expected.encode("ascii"), given.lower().encode("utf-8", "replace"))
+    if not isinstance(given, str) or not given.isascii():
+        return False  # a hex digest is ASCII: no need to look further
+    return hmac.compare_digest(expected, given.lower())
 
 
 class AESKey:
-    """One AES key with its cipher, ready to use. ``repr`` shows no key material."""
+    """One AES key with its cipher, ready to use. ``repr`` shows no key material.
 
-    __slots__ = ("_cipher", "label")
+    Decryption reuses one CBC context per thread instead of setting a context up per message
+    (which costs more than decrypting a push). CBC decrypts each block as
+    ``D(block) XOR previous block``, so feeding the IV as a block first, and dropping what it
+    decrypts to, restarts the chain at the IV whatever the context decrypted before.
+    """
+
+    __slots__ = ("_cipher", "_iv", "_local", "label")
 
     def __init__(self, encoding_aes_key: str, label: str) -> None:
         key = decode_aes_key(encoding_aes_key)
-        self._cipher = Cipher(algorithms.AES(key), modes.CBC(key[:16]))
+        self._iv = key[:16]
+        self._cipher = Cipher(algorithms.AES(key), modes.CBC(self._iv))
+        self._local = threading.local()
         self.label = label
 
     def __repr__(self) -> str:
@@ -104,9 +112,17 @@ class AESKey:
 
     def decrypt(self, data: bytes) -> bytes:
         """AES-256-CBC decrypt ``data`` (a multiple of 16 bytes); no unpadding."""
-        dec = self._cipher.decryptor()
-        plain = dec.update(data)
-        dec.finalize()  # CBC without padding: nothing is held back for a whole-block input
+        if len(data) % 16:
+            raise DecryptError("ciphertext length is not a multiple of 16")
+        local = self._local
+        try:
+            context = local.context
+        except AttributeError:
+            context = local.context = self._cipher.decryptor()
+        # Without padding, CBC holds nothing back for whole blocks: the context is left
+        # between blocks, and the IV block below restarts its chain.
+        context.update(self._iv)
+        plain: bytes = context.update(data)
         return plain
 
 
@@ -128,23 +144,27 @@ class Decrypted(NamedTuple):
         return self.key.label == "previous"
 
 
+_PADDING = tuple(bytes((n,)) * n for n in range(_BLOCK + 1))  # the PKCS#7 tail of each length
+_length_at = struct.Struct(">I").unpack_from
+
+
 def _unpad_and_split(plain: bytes) -> tuple[bytes, bytes, bytes]:
     """Strip PKCS#7 (block 32) and split into (random, message, appid bytes)."""
     if not plain:
         raise InvalidBuffer("decrypted buffer is empty")
     pad = plain[-1]
-    if pad < 1 or pad > _BLOCK or pad > len(plain):
+    size = len(plain)
+    if pad < 1 or pad > _BLOCK or pad > size:
         raise InvalidBuffer(f"bad padding length {pad}")
-    if plain[-pad:] != bytes((pad,)) * pad:
+    if not plain.endswith(_PADDING[pad]):
         raise InvalidBuffer("inconsistent padding bytes")
-    body = plain[:-pad]
-    if len(body) < 20:
+    size -= pad  # the length of the unpadded body, sliced below without copying it first
+    if size < 20:
         raise InvalidBuffer("decrypted buffer too short for the random and length fields")
-    (length,) = struct.unpack_from(">I", body, 16)
-    end = 20 + length
-    if end > len(body):
+    end = 20 + _length_at(plain, 16)[0]
+    if end > size:
         raise InvalidBuffer("message length points beyond the decrypted buffer")
-    return body[:16], body[20:end], body[end:]
+    return plain[:16], plain[20:end], plain[end:size]
 
 
 def _pad(data: bytes) -> bytes:
@@ -246,7 +266,8 @@ class MessageCrypto:
 
     def _open_checked(self, encrypt: str, raw: bytes, msg_signature: str, timestamp: str,
                       nonce: str) -> Decrypted:
-        if not _same(sha1_signature(self.token, timestamp, nonce, encrypt), msg_signature):
+        expected = _sha1("".join(sorted((self.token, timestamp, nonce, encrypt))).encode())
+        if not _same(expected.hexdigest(), msg_signature):
             raise InvalidSignature("msg_signature does not match")
         try:
             data = _b64decode_strict(raw)
@@ -254,10 +275,18 @@ class MessageCrypto:
             raise Base64Error("Encrypt is not valid base64") from None
         if not data or len(data) % 16:
             raise DecryptError("ciphertext length is not a positive multiple of 16")
-        return self._open_bytes(data)
-
-    def _open_bytes(self, data: bytes) -> Decrypted:
         keys = self._keys
+        key = keys[0]
+        try:  # the common case, tried first without the loop below
+            random, message, appid = _unpad_and_split(key.decrypt(data))
+        except InvalidBuffer:
+            pass
+        else:
+            if appid == self._appid_bytes:
+                return Decrypted(message, self.appid, random, key)
+        return self._open_bytes(data, keys)
+
+    def _open_bytes(self, data: bytes, keys: tuple[AESKey, ...]) -> Decrypted:
         first: CallbackError | None = None
         for key in keys:
             try:
@@ -285,6 +314,10 @@ class MessageCrypto:
         self, body: bytes, *, msg_signature: str, timestamp: str, nonce: str
     ) -> Decrypted:
         """Like :meth:`open`, taking the POST body (``<xml>…<Encrypt>…</Encrypt></xml>``)."""
+        return self._open_body(body, msg_signature, timestamp, nonce)
+
+    def _open_body(self, body: bytes, msg_signature: str, timestamp: str,
+                   nonce: str) -> Decrypted:
         if not isinstance(body, (bytes, bytearray)):
             raise XMLError("the body must be bytes")
         if len(body) > self.max_body:
@@ -304,9 +337,7 @@ class MessageCrypto:
         self, body: bytes, *, msg_signature: str, timestamp: str, nonce: str
     ) -> bytes:
         """Verify and decrypt a POST body; return the message bytes."""
-        return self.open_body(
-            body, msg_signature=msg_signature, timestamp=timestamp, nonce=nonce
-        ).message
+        return self._open_body(body, msg_signature, timestamp, nonce).message
 
     # ------------------------------------------------------------------ encryption
 
