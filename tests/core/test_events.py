@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
 import pytest
 from hypothesis import given, settings
@@ -31,6 +32,18 @@ def test_verify_ticket() -> None:
     assert ev.create_time == 1413192605
     assert ev.raw["ComponentVerifyTicket"] == "ticket@@@abc"
     assert "ticket@@@abc" not in repr(ev)
+    # Built without its __init__: exactly the dataclass's fields, equal to one built with it.
+    assert set(vars(ev)) == {f.name for f in dataclasses.fields(events.VerifyTicket)}
+    assert ev == events.VerifyTicket(1413192605, ev.raw, C, "component_verify_ticket",
+                                     "ticket@@@abc")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ev.ticket = "other"  # type: ignore[misc]
+    assert parse_event(xml(
+        "<InfoType>component_verify_ticket</InfoType><CreateTime> 7 </CreateTime>"
+        "<ComponentVerifyTicket>t</ComponentVerifyTicket>")).create_time == 7
+    assert parse_event(xml(
+        "<InfoType>component_verify_ticket</InfoType><CreateTime> </CreateTime>"
+        "<ComponentVerifyTicket>t</ComponentVerifyTicket>")).create_time == 0
 
 
 @pytest.mark.parametrize("info_type,cls", [
