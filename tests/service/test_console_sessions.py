@@ -1,7 +1,8 @@
 """The console's sessions live in the store, over real HTTP: a signed-out cookie is refused on
-every host of a fleet (two services sharing one SQLite file), signing out everywhere ends one
-operator's sessions only, a removed operator or a changed password ends theirs, sessions
-expire with their record, and a store that cannot answer gives a page, never a 500."""
+every host of a fleet (two services sharing one SQLite file, or one Redis server), signing
+out everywhere ends one operator's sessions only, a removed operator or a changed password
+ends theirs, sessions expire with their record, and a store that cannot answer gives a page,
+never a 500."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.errors import StoreUnavailable
 from wxcomponent.service.console import hash_password
 from wxcomponent.service.console.session import COOKIE, SESSION_TTL, Sessions
-from wxcomponent.stores import MemoryStore, SQLiteStore
+from wxcomponent.stores import MemoryStore, RedisStore, SQLiteStore
 
 from .conftest import FakeClock, Running, running
 from .test_console import BASE, OPERATORS, PASSWORD, csrf_of, sign_in, signed_in
@@ -47,20 +48,25 @@ async def sign_out(client: httpx.AsyncClient, *, everywhere: bool = False) -> ht
     return await client.post("/console/signout", data=data)
 
 
-@pytest.fixture
-def shared_file(tmp_path: Path) -> Iterator[list[SQLiteStore]]:
-    """Two SQLite stores on one file: the stores of two hosts of a fleet."""
-    path = str(tmp_path / "fleet.sqlite3")
-    stores = [SQLiteStore(path), SQLiteStore(path)]
+@pytest.fixture(params=["sqlite", "redis"])
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[Any]]:
+    """The stores of two hosts of a fleet: two SQLite stores on one file, or two Redis
+    stores on one server."""
+    if request.param == "sqlite":
+        path = str(tmp_path / "fleet.sqlite3")
+        stores: list[Any] = [SQLiteStore(path), SQLiteStore(path)]
+    else:
+        url = request.getfixturevalue("redis_url")
+        stores = [RedisStore(url), RedisStore(url)]
     yield stores
     for store in stores:
         store.close()
 
 
 @contextlib.asynccontextmanager
-async def fleet(emu: EmulatorServer, stores: list[SQLiteStore], **extra: Any
+async def fleet(emu: EmulatorServer, stores: list[Any], **extra: Any
                 ) -> AsyncIterator[tuple[Running, Running]]:
-    """Two services with the same settings, each with its own store on the shared file."""
+    """Two services with the same settings, each with its own store on the shared data."""
     async with running(emu, store=stores[0], **extra) as a, \
             running(emu, store=stores[1], **extra) as b:
         yield a, b
@@ -73,20 +79,20 @@ def session_id(svc: Running, cookie: str) -> str:
 
 
 async def test_a_signed_out_cookie_is_refused_on_every_host(
-        wechat_emulator: EmulatorServer, shared_file: list[SQLiteStore]) -> None:
-    async with fleet(wechat_emulator, shared_file, operators=OPERATORS) as (a, b):
+        wechat_emulator: EmulatorServer, shared: list[Any]) -> None:
+    async with fleet(wechat_emulator, shared, operators=OPERATORS) as (a, b):
         async with signed_in(a, "alice", PASSWORD) as client:
             cookie = client.cookies[COOKIE]
             assert (await visit(b, cookie)).status_code == 200  # the other host knows it
             record = Sessions.record_key(session_id(a, cookie))
-            assert shared_file[1].get_token(record) is not None
+            assert shared[1].get_token(record) is not None
             answer = await sign_out(client)
             assert answer.status_code == 303
             assert answer.headers["location"] == "/console/signin?out=1"
             assert "max-age=0" in answer.headers["set-cookie"].lower()
             shown = await client.get(answer.headers["location"])
             assert "You are signed out." in shown.text
-        assert shared_file[0].get_token(record) is None
+        assert shared[0].get_token(record) is None
         # the cookie, replayed after sign-out, is refused by both hosts
         for svc in (a, b):
             for path in (f"{BASE}/", f"{BASE}/authorizers", "/console/"):
@@ -104,10 +110,10 @@ async def test_a_signed_out_cookie_is_refused_on_every_host(
 
 
 async def test_sign_out_everywhere_ends_that_operators_sessions_only(
-        wechat_emulator: EmulatorServer, shared_file: list[SQLiteStore],
+        wechat_emulator: EmulatorServer, shared: list[Any],
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="wxcomponent.service.console")
-    async with fleet(wechat_emulator, shared_file, operators=TEAM) as (a, b), \
+    async with fleet(wechat_emulator, shared, operators=TEAM) as (a, b), \
             signed_in(a, "alice", PASSWORD) as alice_here, \
             signed_in(b, "alice", PASSWORD) as alice_there, \
             signed_in(a, "bob", "bob's own password") as bob, signed_in(b) as admin:
@@ -142,8 +148,8 @@ async def test_sign_out_everywhere_ends_that_operators_sessions_only(
 
 
 async def test_a_removed_operator_or_a_changed_password_ends_their_sessions(
-        wechat_emulator: EmulatorServer, shared_file: list[SQLiteStore]) -> None:
-    store = shared_file[0]
+        wechat_emulator: EmulatorServer, shared: list[Any]) -> None:
+    store = shared[0]
     async with running(wechat_emulator, store=store, operators=TEAM) as svc, \
             signed_in(svc, "alice", PASSWORD) as alice, \
             signed_in(svc, "bob", "bob's own password") as bob, signed_in(svc) as admin:
