@@ -34,7 +34,10 @@ cluster with ``redis+cluster://host:port`` (``rediss+cluster://`` with TLS), or 
 (tokens and leases use the token layer's keys, which carry it), so platforms and applications
 sharing one Redis never collide; see :mod:`._redis_ops` for the layout. Keys written by
 versions before hash tags are moved to the current layout on the first use of their platform
-(not on a cluster, where those versions did not run): upgrade every host of a fleet together.
+(not on a cluster, where those versions did not run), and records written by versions before
+names and the refresh schedule join the indexes that serve ``due_authorizers`` and
+``search_authorizers`` (a batch per script, on a cluster too): upgrade every host of a fleet
+together, as a record an older host writes afterwards is not indexed.
 
 The rules are written once, in :mod:`._redis_ops`, as generators of Redis commands;
 :class:`RedisStore` and :class:`AsyncRedisStore` only execute the commands they yield.
