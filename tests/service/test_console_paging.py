@@ -1,5 +1,5 @@
 """The console's authorizers over a SQLite file of 100,000 records: each page reads one page
-of the store (counted), never the whole table."""
+of the store (counted), never the whole table, by appid and by name."""
 
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         for n in range(1, ROWS):
             row = dict(model, authorizer_appid=appid(n), refresh_token=f"refresh-{n}",
                        tenant=f"tenant-{n}", status="revoked" if n % 10 == 0 else "authorized",
-                       revoked_at=2.0 if n % 10 == 0 else None)
+                       revoked_at=2.0 if n % 10 == 0 else None, name=f"Shop {n:06d}",
+                       name_key=f"shop {n:06d}")
             rows.append(tuple(row[c] for c in columns))
         marks = ",".join("?" * len(columns))
         db.executemany(f"INSERT INTO authorizers ({','.join(columns)}) VALUES ({marks})", rows)
@@ -136,5 +137,43 @@ async def test_pages_of_100000_authorizers_read_one_store_page_each(
             # an exact appid is found directly
             answer = await client.get(f"{BASE}/authorizers?q={appid(77777)}")
             assert shown(answer.text) == [appid(77777)]
+    finally:
+        store.close()
+
+
+async def test_searching_100000_authorizers_by_name_reads_a_page_at_a_time(
+        wechat_emulator: EmulatorServer, big_store: Path) -> None:
+    store = CountingStore(SQLiteStore(str(big_store)))
+    try:
+        async with running(wechat_emulator, store=store) as svc, signed_in(svc) as client:
+            store.take()
+            # "Shop 0046" is not an appid: the search is by name, case-insensitive
+            answer = await client.get(f"{BASE}/authorizers", params={"q": "SHOP 0046"})
+            assert answer.status_code == 200
+            assert shown(answer.text) == [appid(n) for n in range(4600, 4650)]
+            assert "Shop 004600" in answer.text
+            searched = [c for c in store.take() if c[0] == "search_authorizers"]
+            assert len(searched) == 1 and searched[0][2] == PAGE_SIZE + 1
+            following = re.search(r'rel="next" href="([^"]+)"', answer.text)
+            assert following is not None
+            answer = await client.get(f"{BASE}/authorizers"
+                                      + following.group(1).replace("&amp;", "&"))
+            assert shown(answer.text) == [appid(n) for n in range(4650, 4700)]
+            assert 'rel="next"' not in answer.text
+            searched = [c for c in store.take() if c[0] == "search_authorizers"]
+            assert len(searched) == 1 and searched[0][2] <= PAGE_SIZE + 1
+
+            # with a status filter, matching records are gathered over a bounded scan
+            answer = await client.get(f"{BASE}/authorizers",
+                                      params={"q": "shop 00", "status": "revoked"})
+            assert shown(answer.text) == [appid(n) for n in range(10, 510, 10)]
+            searched = [c for c in store.take() if c[0] == "search_authorizers"]
+            assert 1 <= len(searched) <= 10
+            assert sum(size for _, _, size in searched) <= 10 * (PAGE_SIZE + 1)
+
+            # nothing matches: a clear page, one store read
+            answer = await client.get(f"{BASE}/authorizers", params={"q": "咖啡"})
+            assert answer.status_code == 200 and "No account matches" in answer.text
+            assert len([c for c in store.take() if c[0] == "search_authorizers"]) == 1
     finally:
         store.close()

@@ -55,7 +55,14 @@ from ...core.context import TokenKind
 from ...core.outbox import job_document as _document
 from ...core.shipping import Shipment, ShipmentPage
 from ...errors import ConfigurationError, InvalidArgument, WxComponentError
-from ...stores.base import AsyncStore, AuthorizerStatus, Job
+from ...stores.base import (
+    MAX_ACCOUNT_NAME_LENGTH,
+    AsyncStore,
+    AuthorizerRecord,
+    AuthorizerStatus,
+    Job,
+    name_key,
+)
 from ..authorization import AuthorizationFlows, PageOptions
 from ..body import BodyRefused, ClientGone, read_body
 from ..errors import error_status
@@ -72,10 +79,20 @@ log = logging.getLogger("wxcomponent.service.console")
 
 #: Rows of the authorizers' and the outbox's pages.
 PAGE_SIZE = 50
+#: Most store pages one search by name reads while a status filter skips records.
+NAME_SCAN_PAGES = 10
 #: Shipments on a page of the releases (each with its mini programs' counts).
 SHIPMENTS_PAGE = 20
 #: The largest form body.
 MAX_FORM = 8192
+
+
+def _looks_like_appid(text: str) -> bool:
+    """A search for an appid (or its beginning) rather than a name: WeChat's appids are
+    ``wx`` and hexadecimal digits."""
+    return text.startswith("wx") and text.isascii() and text.isalnum()
+
+
 _STATUSES: dict[str, AuthorizerStatus | None] = {"all": None, "authorized": "authorized",
                                                  "revoked": "revoked"}
 _JOB_STATES = ("all", "pending", "done", "dead")
@@ -499,15 +516,37 @@ class Console:
             raise Problem(400, "The status must be all, authorized or revoked.")
         status = _STATUSES[status_name]
         search = query.get("q", "").strip()
-        if search and (len(search) > 32 or not search.isascii() or not search.isalnum()):
-            raise Problem(400, "Search by an appid or its beginning: letters and digits, at "
-                               "most 32.")
+        by = query.get("by") or ("name" if search and not _looks_like_appid(search) else "appid")
+        if by not in ("appid", "name"):
+            raise Problem(400, "Search by appid or by name.")
+        appid = component.appid
+        if by == "name":
+            if len(search) > MAX_ACCOUNT_NAME_LENGTH or not search.isprintable():
+                raise Problem(400, "Search by the beginning of a name: at most "
+                                   f"{MAX_ACCOUNT_NAME_LENGTH} printable characters.")
+            rows, following, after = await self._by_name(appid, status, search, query)
+        else:
+            if search and (len(search) > 32 or not search.isascii() or not search.isalnum()):
+                raise Problem(400, "Search by an appid or its beginning: letters and digits, "
+                                   "at most 32.")
+            rows, following, after = await self._by_appid(appid, status, search, query)
+        total = await self._store.count_authorizers(appid, status=status)
+        tokens = {}
+        for record in rows:
+            tokens[record.authorizer_appid] = await self._store.get_token(component.token_key(
+                TokenKind.AUTHORIZER_ACCESS_TOKEN, record.authorizer_appid))
+        return self._render(request, "authorizers.html", session=session, component=component,
+                            rows=rows, tokens=tokens, chosen=status_name, search=search,
+                            by=by, after=after, following=following, total=total,
+                            now=self._clock(), statuses=list(_STATUSES))
+
+    async def _by_appid(self, appid: str, status: AuthorizerStatus | None, search: str,
+                        query: Any) -> tuple[list[AuthorizerRecord], str | None, str | None]:
+        """A page of records by appid (those beginning with ``search``), keyset-paged."""
         after = query.get("after") or None
         if after is not None:
             after = validate_appid(after, "after")
-        appid = component.appid
-        rows = []
-        exact = None
+        rows: list[AuthorizerRecord] = []
         if search and after is None:
             exact = await self._store.get_authorizer(appid, search)
             if exact is not None and (status is None or exact.status == status):
@@ -523,16 +562,49 @@ class Console:
                 break
             rows.append(record)
         rows = rows[:PAGE_SIZE]
-        following = rows[-1].authorizer_appid if more and rows else None
-        total = await self._store.count_authorizers(appid, status=status)
-        tokens = {}
-        for record in rows:
-            tokens[record.authorizer_appid] = await self._store.get_token(component.token_key(
-                TokenKind.AUTHORIZER_ACCESS_TOKEN, record.authorizer_appid))
-        return self._render(request, "authorizers.html", session=session, component=component,
-                            rows=rows, tokens=tokens, chosen=status_name, search=search,
-                            after=after, following=following, total=total,
-                            now=self._clock(), statuses=list(_STATUSES))
+        following = f"after={rows[-1].authorizer_appid}" if more and rows else None
+        return rows, following, after
+
+    async def _by_name(self, appid: str, status: AuthorizerStatus | None, search: str,
+                       query: Any) -> tuple[list[AuthorizerRecord], str | None, str | None]:
+        """A page of records whose name begins with ``search``, in name order; the cursor is
+        the last record's name key and appid."""
+        after_key, after = query.get("after_key"), query.get("after") or None
+        cursor: tuple[str, str] | None = None
+        if after is not None:
+            after = validate_appid(after, "after")
+            if after_key is None or len(after_key) > MAX_ACCOUNT_NAME_LENGTH \
+                    or not after_key.isprintable():
+                raise Problem(400, "The page to start after is not one this console gave.")
+            cursor = (after_key, after)
+        rows: list[AuthorizerRecord] = []
+        scanned: AuthorizerRecord | None = None
+        exhausted = False
+        for _ in range(NAME_SCAN_PAGES):  # a status filter skips records: bounded work
+            try:
+                page = await self._store.search_authorizers(appid, search, after=cursor,
+                                                            limit=PAGE_SIZE + 1)
+            except InvalidArgument:
+                raise Problem(400, "The page to start after is not one this console gave."
+                              ) from None
+            window = page[:PAGE_SIZE]
+            for record in window:
+                scanned = record
+                if status is None or record.status == status:
+                    rows.append(record)
+                    if len(rows) == PAGE_SIZE:
+                        break
+            if len(page) <= PAGE_SIZE and (not window or scanned is window[-1]):
+                exhausted = True
+                break
+            if len(rows) == PAGE_SIZE:
+                break
+            cursor = (name_key(window[-1].name or ""), window[-1].authorizer_appid)
+        following = None
+        if not exhausted and scanned is not None:
+            following = urlencode({"after_key": name_key(scanned.name or ""),
+                                   "after": scanned.authorizer_appid})
+        return rows, following, after
 
     async def _record(self, component: AsyncComponent, request: Request) -> Any:
         try:
