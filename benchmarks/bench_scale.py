@@ -333,7 +333,7 @@ def refresh_at_scale(url: str, count: int, hosts: int = 2, concurrency: int = 16
             emu.issue_ticket(APPID)
             store.save_ticket(APPID, emu.latest_ticket(APPID) or "", int(now))
             # warm the component token, then let each refresh count against an exact quota
-            Component(CONFIG, store, api_base=emu.url).component_access_token()
+            Component(CONFIG, store, api_base=emu.url).access_token()
             emu.set_quota(TOKEN_PATH, count)
             before = emu.calls(TOKEN_PATH)
             policy = Policy()
