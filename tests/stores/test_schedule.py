@@ -19,21 +19,14 @@ from wxcomponent.stores import AuthorizerRecord
 from wxcomponent.stores.base import name_key
 
 from .factories import StoreTime
+from .test_tenant import record as tenant_record
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"
 
 
 def record(appid: str = "wxa1", component: str = C1, **changes: Any) -> AuthorizerRecord:
-    base = AuthorizerRecord(
-        component_appid=component,
-        authorizer_appid=appid,
-        refresh_token=f"rt-{appid}-secret-value",
-        func_info=(1, 15),
-        authorized_at=1700000000.0,
-        updated_at=1700000001.0,
-    )
-    return dataclasses.replace(base, **changes)
+    return tenant_record(appid, component_appid=component, **changes)
 
 
 # ---------------------------------------------------------------------- names

@@ -95,32 +95,26 @@ def check_secret(name: str, value: object) -> str:
     return value
 
 
-def check_tenant(value: object, name: str = "tenant") -> str | None:
-    """None, or a tenant reference: 1 to 128 printable characters."""
+def _check_label(value: object, name: str, longest: int) -> str | None:
+    """None, or 1 to ``longest`` printable characters."""
     if value is None:
         return None
     if type(value) is not str:
         raise InvalidArgument(name, f"must be a string or None, not {_kind(value)}")
-    if not value or len(value) > MAX_TENANT_LENGTH or not value.isprintable():
+    if not value or len(value) > longest or not value.isprintable():
         raise InvalidArgument(
-            name,
-            f"must be 1 to {MAX_TENANT_LENGTH} printable characters, got {value[:40]!r}",
-        )
+            name, f"must be 1 to {longest} printable characters, got {value[:40]!r}")
     return value
+
+
+def check_tenant(value: object, name: str = "tenant") -> str | None:
+    """None, or a tenant reference: 1 to 128 printable characters."""
+    return _check_label(value, name, MAX_TENANT_LENGTH)
 
 
 def check_account_name(value: object, name: str = "name") -> str | None:
     """None, or an account's name: 1 to 256 printable characters."""
-    if value is None:
-        return None
-    if type(value) is not str:
-        raise InvalidArgument(name, f"must be a string or None, not {_kind(value)}")
-    if not value or len(value) > MAX_ACCOUNT_NAME_LENGTH or not value.isprintable():
-        raise InvalidArgument(
-            name,
-            f"must be 1 to {MAX_ACCOUNT_NAME_LENGTH} printable characters, got {value[:40]!r}",
-        )
-    return value
+    return _check_label(value, name, MAX_ACCOUNT_NAME_LENGTH)
 
 
 def check_optional_text(name: str, value: object) -> str | None:
