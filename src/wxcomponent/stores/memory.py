@@ -7,11 +7,18 @@ must outlive a restart: use :class:`~wxcomponent.stores.SQLiteStore` (one host) 
 One lock guards every dict, so a :class:`MemoryStore` is safe under threads, and its async
 flavour (:class:`AsyncMemoryStore`, over the same dicts) is safe under asyncio: no call ever
 waits for anything but that lock, held for a few microseconds.
+
+Cached tokens and leases do not pile up: every :data:`PURGE_EVERY` token or lease writes, the
+write also drops up to :data:`PURGE_BATCH` entries past their end (found in order of expiry,
+through a heap, without scanning). Fences come from one counter of the store, so a key whose
+lease entry was dropped is granted again with a fence above every earlier one.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +37,12 @@ from .base import (
     name_key,
 )
 
-__all__ = ["AsyncMemoryStore", "MemoryStore"]
+__all__ = ["PURGE_BATCH", "PURGE_EVERY", "AsyncMemoryStore", "MemoryStore"]
+
+#: Every this many token or lease writes, expired tokens and leases are dropped...
+PURGE_EVERY = 100
+#: ...at most this many of each.
+PURGE_BATCH = 1000
 
 
 @dataclass
@@ -67,6 +79,13 @@ class MemoryStore:
         self._tokens: dict[str, CachedToken] = {}
         # key -> (fence of the current or last grant, held until)
         self._leases: dict[str, tuple[int, float]] = {}
+        # the last fence granted for any key: fences never repeat, even for a dropped entry
+        self._last_fence = 0
+        # (end, key) of every token and lease written, earliest first (an entry may be stale:
+        # the purge checks the current one); and the writes counted toward the next purge
+        self._token_ends: list[tuple[float, str]] = []
+        self._lease_ends: list[tuple[float, str]] = []
+        self._writes = itertools.count(1)
         # the job queue: rows by id, ids per platform (increasing), idempotency keys, groups
         self._jobs: dict[int, _JobRow] = {}
         self._job_ids: dict[str, list[int]] = {}
@@ -471,6 +490,8 @@ class MemoryStore:
             if fence is not None and not self._holds(key, fence):
                 return False
             self._tokens[key] = token
+            heapq.heappush(self._token_ends, (token.expires_at, key))
+            self._purge_if_due()
             return True
 
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
@@ -494,11 +515,14 @@ class MemoryStore:
         ttl = valid.lease_args(key, ttl)
         with self._lock:
             now = self._clock()
-            fence, until = self._leases.get(key, (0, 0.0))
+            last, until = self._leases.get(key, (0, 0.0))
             if now < until:
                 return None
-            self._leases[key] = (fence + 1, now + ttl)
-            return fence + 1
+            fence = self._last_fence = max(self._last_fence, last) + 1
+            self._leases[key] = (fence, now + ttl)
+            heapq.heappush(self._lease_ends, (now + ttl, key))
+            self._purge_if_due()
+            return fence
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
@@ -508,6 +532,29 @@ class MemoryStore:
                 return False
             self._leases[key] = (fence, 0.0)
             return True
+
+    def _purge_if_due(self) -> None:
+        """Count a token or lease write (under the lock); every :data:`PURGE_EVERY` writes,
+        drop up to :data:`PURGE_BATCH` tokens and leases each whose end has passed."""
+        if next(self._writes) % PURGE_EVERY:
+            return
+        now = self._clock()
+        ends = self._token_ends
+        for _ in range(PURGE_BATCH):
+            if not ends or ends[0][0] >= now:
+                break
+            _, key = heapq.heappop(ends)
+            token = self._tokens.get(key)
+            if token is not None and token.expires_at < now:
+                del self._tokens[key]
+        ends = self._lease_ends
+        for _ in range(PURGE_BATCH):
+            if not ends or ends[0][0] >= now:
+                break
+            _, key = heapq.heappop(ends)
+            lease = self._leases.get(key)
+            if lease is not None and lease[1] < now:
+                del self._leases[key]
 
     def close(self) -> None:
         """Nothing to release; the data stays available to other views."""
