@@ -9,6 +9,12 @@ statements; every read-modify-write (ticket ordering, compare-and-set, lease acq
 fenced token writes) runs in a ``BEGIN IMMEDIATE``
 transaction, so it is atomic across processes.
 
+Cached tokens and leases do not pile up: every :data:`PURGE_EVERY` token or lease writes of a
+store, the write's transaction also deletes up to :data:`PURGE_BATCH` tokens past their expiry
+and as many leases past their end, read through indexes on those times (schema version 5).
+Lease fences come from one counter of the file (``lease_fences``), never from the lease's row,
+so a key whose expired row was deleted is granted again with a fence above every earlier one.
+
 The schema is versioned: the ``schema_version`` table lists the migrations applied. On first
 use the store creates or upgrades the schema; it refuses (:class:`~wxcomponent.errors.StoreCorrupt`)
 a file written by a newer version, a file that is not SQLite, and a SQLite file holding other
@@ -33,6 +39,7 @@ Keep the file on a local disk: SQLite's locking is not reliable over network fil
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import sqlite3
@@ -57,7 +64,7 @@ from .base import (
     name_key,
 )
 
-__all__ = ["SCHEMA_VERSION", "AsyncSQLiteStore", "SQLiteStore"]
+__all__ = ["PURGE_BATCH", "PURGE_EVERY", "SCHEMA_VERSION", "AsyncSQLiteStore", "SQLiteStore"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -167,6 +174,22 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 ON authorizers (component_appid, status, refresh_at, authorizer_appid)""",
         ),
     ),
+    (
+        5,
+        (
+            # One counter of lease fences for the whole store, started above every fence
+            # granted so far: an expired lease row can then be deleted, and its key granted
+            # again later, without a fence ever coming back.
+            """CREATE TABLE lease_fences (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                value INTEGER NOT NULL
+            )""",
+            "INSERT INTO lease_fences (id, value) SELECT 1, COALESCE(MAX(fence), 0) FROM leases",
+            # The purge of expired tokens and leases reads only the rows it deletes.
+            "CREATE INDEX tokens_by_expiry ON tokens (expires_at)",
+            "CREATE INDEX leases_by_expiry ON leases (held_until)",
+        ),
+    ),
 )
 
 #: The schema version this code writes.
@@ -180,6 +203,16 @@ _RECORD_COLUMNS = (
 _LAST_CHAR = "\U0010ffff"
 _GET_TOKEN = "SELECT value, expires_at, obtained_at FROM tokens WHERE key = ?"
 _HOLDS = "SELECT 1 FROM leases WHERE key = ? AND fence = ? AND held_until > ?"
+#: Every this many token or lease writes of a store, the write also deletes...
+PURGE_EVERY = 100
+#: ...at most this many expired tokens and as many expired leases (through the expiry indexes).
+PURGE_BATCH = 1000
+_PURGE = (
+    "DELETE FROM tokens WHERE rowid IN "
+    "(SELECT rowid FROM tokens WHERE expires_at < ? LIMIT ?)",
+    "DELETE FROM leases WHERE rowid IN "
+    "(SELECT rowid FROM leases WHERE held_until < ? LIMIT ?)",
+)
 
 # Words in sqlite3.OperationalError messages that mean "cannot get at the file right now".
 _UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "read-only", "full")
@@ -277,6 +310,7 @@ class SQLiteStore:
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._schema_ready = False
         self._closed = False
+        self._writes = itertools.count(1)  # token and lease writes, toward the next purge
         _LIVE_STORES.add(self)
 
     def __repr__(self) -> str:
@@ -867,6 +901,7 @@ class SQLiteStore:
                 "VALUES (?, ?, ?, ?)",
                 (key, token.value, float(token.expires_at), float(token.obtained_at)),
             )
+            self._purge_if_due(conn, now)
             return True
 
         return self._write(body, durable=False)
@@ -902,14 +937,28 @@ class SQLiteStore:
             ).fetchone()
             if found is not None and now < found[1]:
                 return None
-            fence = 1 if found is None else int(found[0]) + 1
+            # The file's one counter, never below this key's last fence (which a process of
+            # the previous version, still running while the others are upgraded, may set).
+            last = conn.execute("SELECT value FROM lease_fences").fetchone()[0]
+            fence = max(int(last), 0 if found is None else int(found[0])) + 1
+            conn.execute("UPDATE lease_fences SET value = ?", (fence,))
             conn.execute(
                 "INSERT OR REPLACE INTO leases (key, fence, held_until) VALUES (?, ?, ?)",
                 (key, fence, now + ttl),
             )
+            self._purge_if_due(conn, now)
             return fence
 
         return self._write(body, durable=False)
+
+    def _purge_if_due(self, conn: sqlite3.Connection, now: float) -> None:
+        """Count a token or lease write; every :data:`PURGE_EVERY` of them, delete (in the
+        write's transaction) up to :data:`PURGE_BATCH` tokens past ``expires_at`` and as many
+        leases past ``held_until``: a lease is deleted only once it has expired, and its key's
+        next grant still gets a larger fence (from the store's counter)."""
+        if next(self._writes) % PURGE_EVERY == 0:
+            for statement in _PURGE:
+                conn.execute(statement, (now, PURGE_BATCH))
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""

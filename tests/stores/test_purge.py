@@ -1,0 +1,318 @@
+"""Expired tokens and leases do not pile up in the memory and SQL stores, and purging them keeps
+every promise of the leases.
+
+Every ``PURGE_EVERY`` token or lease writes, a store deletes up to ``PURGE_BATCH`` tokens past
+their expiry and as many leases past their end; fences come from one counter of the store, so a
+key whose row was deleted is granted again with a larger fence and a stale holder still cannot
+write. The tests count the rows left (the dicts of the memory store, the tables of the SQLite
+file); ``test_postgres`` runs them again on PostgreSQL, counting its tables. Redis expires its
+keys itself: see ``test_redis_fences``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wxcomponent.stores import CachedToken, MemoryStore, SQLiteStore, Store
+from wxcomponent.stores.memory import PURGE_BATCH, PURGE_EVERY
+from wxcomponent.stores.sqlite import MIGRATIONS
+from wxcomponent.stores.sqlite import PURGE_BATCH as SQLITE_BATCH
+from wxcomponent.stores.sqlite import PURGE_EVERY as SQLITE_EVERY
+
+from .factories import Awaiting, StoreTime, make_async, make_sync
+
+C1 = "wxcomponent0000001"
+#: ``(tokens, leases)`` rows a store holds now.
+Rows = Callable[[], Awaitable[tuple[int, int]]]
+
+# The figures the tests are built on are the same in every store.
+assert (PURGE_EVERY, PURGE_BATCH) == (SQLITE_EVERY, SQLITE_BATCH) == (100, 1000)
+
+
+@pytest.fixture(
+    params=[(b, f) for b in ("memory", "sqlite") for f in ("sync", "async")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, store_time: StoreTime
+) -> AsyncIterator[Any]:
+    """A fresh memory or SQLite store, in either flavour, reading ``store_time``."""
+    backend, flavour = request.param
+    view: Any = (Awaiting(make_sync(backend, tmp_path, clock=store_time)) if flavour == "sync"
+                 else make_async(backend, tmp_path, clock=store_time))
+    try:
+        yield view
+    finally:
+        await view.close()
+
+
+@pytest.fixture
+def rows(store: Any) -> Rows:
+    """Counts the token and lease rows of ``store``: its dicts, or its SQLite file's tables."""
+    inner = store.sync
+
+    async def count() -> tuple[int, int]:
+        if isinstance(inner, MemoryStore):
+            return len(inner._tokens), len(inner._leases)
+        assert isinstance(inner, SQLiteStore)
+        with contextlib.closing(sqlite3.connect(inner.path)) as conn:
+            tokens = conn.execute("SELECT COUNT(*) FROM tokens").fetchone()[0]
+            leases = conn.execute("SELECT COUNT(*) FROM leases").fetchone()[0]
+        return int(tokens), int(leases)
+
+    return count
+
+
+def token(value: str, expires_at: float) -> CachedToken:
+    return CachedToken(value, expires_at, expires_at - 7200)
+
+
+async def lease(store: Any, key: str, ttl: float) -> int:
+    fence = await store.acquire_lease(key, ttl)
+    assert fence is not None, f"the lease on {key!r} was held"
+    return int(fence)
+
+
+async def write_tokens(store: Any, store_time: StoreTime, count: int, *, ttl: float,
+                       tag: str = "filler") -> None:
+    """``count`` token writes (what makes purges run), each under a key of its own."""
+    for i in range(count):
+        await store.set_token(f"{C1}:{tag}:{i}", token(f"value-{tag}-{i}", store_time() + ttl))
+
+
+# ------------------------------------------------------------------ bounded
+
+
+async def test_expired_leases_and_tokens_go_as_writes_go_on(
+    store: Any, store_time: StoreTime, rows: Rows
+) -> None:
+    # a burst of pushes: one dedupe lease each, and a token per code exchange
+    for i in range(3000):
+        await lease(store, f"{C1}:push:{i:040x}", 5)
+    await write_tokens(store, store_time, 300, ttl=5, tag="auth-code")
+    assert await rows() == (300, 3000)  # nothing had expired: nothing went
+    store_time.advance(10)
+    for i in range(500):  # the next pushes purge the dead ones as they come
+        await lease(store, f"{C1}:push:next:{i}", 3900)
+    assert await rows() == (0, 500)
+    for i in range(500):  # and the live ones were all kept
+        assert await store.acquire_lease(f"{C1}:push:next:{i}", 3900) is None
+    # as long as pushes arrive, the table holds what is live and at most a batch more
+    for _round in range(5):
+        store_time.advance(4000)
+        for i in range(300):
+            await lease(store, f"{C1}:push:round:{_round}:{i}", 3900)
+        tokens, leases = await rows()
+        assert tokens == 0 and 300 <= leases <= 300 + PURGE_EVERY
+
+
+async def test_the_purge_never_deletes_a_lease_or_token_still_running(
+    store: Any, store_time: StoreTime, rows: Rows
+) -> None:
+    start = store_time()
+    short = await lease(store, f"{C1}:short", 5)
+    held = {ttl: await lease(store, f"{C1}:held:{ttl}", ttl) for ttl in (8, 60, 3900)}
+    await store.set_token(f"{C1}:tok:expired", token("gone-by-then", start + 5))
+    await store.set_token(f"{C1}:tok:live", token("still-live", start + 8))
+    await store.set_token(f"{C1}:tok:long", token("long-live", start + 7200))
+    store_time.advance(7)
+    await write_tokens(store, store_time, 2 * PURGE_EVERY, ttl=3600)
+    assert await rows() == (2 + 2 * PURGE_EVERY, 3)  # the short lease and its token went
+    for ttl, fence in held.items():  # every running lease still covers its holder's writes
+        assert await store.set_token(f"{C1}:held:{ttl}", token(f"by-{ttl}", start + 9000),
+                                     fence=fence)
+        assert await store.acquire_lease(f"{C1}:held:{ttl}", 5) is None
+    assert (await store.get_token(f"{C1}:tok:live")).value == "still-live"
+    assert (await store.get_token(f"{C1}:tok:long")).value == "long-live"
+    assert await store.get_token(f"{C1}:tok:expired") is None
+    assert await store.set_token(f"{C1}:short", token("late", start + 9000), fence=short) is False
+
+
+# ------------------------------------------------------------------ fences
+
+
+async def test_fences_keep_growing_for_a_key_across_purges(
+    store: Any, store_time: StoreTime, rows: Rows
+) -> None:
+    key = f"{C1}:component_access_token"
+    fences = []
+    for _round in range(4):
+        fence = await lease(store, key, 30)
+        fences.append(fence)
+        if _round % 2:
+            assert await store.release_lease(key, fence)  # a released lease goes too
+        store_time.advance(31)
+        await write_tokens(store, store_time, PURGE_EVERY, ttl=1, tag=f"r{_round}")
+        assert (await rows())[1] == 0  # the key's row is gone, counter and all
+    assert fences == sorted(set(fences)), fences
+
+
+async def test_a_stale_holder_cannot_write_after_its_row_was_purged_and_the_key_granted_again(
+    store: Any, store_time: StoreTime, rows: Rows
+) -> None:
+    key = f"{C1}:component_access_token"
+    stale = await lease(store, key, 5)
+    assert await store.set_token(key, token("by-the-stale-holder", store_time() + 7200),
+                                 fence=stale)
+    store_time.advance(6)  # the holder paused past its lease...
+    await write_tokens(store, store_time, PURGE_EVERY, ttl=1)
+    assert (await rows())[1] == 0  # ...and its lease row was purged
+    assert await store.set_token(key, token("late-1", store_time() + 7200), fence=stale) is False
+    fresh = await lease(store, key, 5)
+    assert fresh > stale
+    assert await store.set_token(key, token("late-2", store_time() + 7200), fence=stale) is False
+    assert await store.release_lease(key, stale) is False
+    assert await store.set_token(key, token("by-the-new-holder", store_time() + 7200),
+                                 fence=fresh)
+    assert (await store.get_token(key)).value == "by-the-new-holder"
+
+
+async def test_fences_are_never_granted_twice_across_keys(store: Any) -> None:
+    fences = [await lease(store, f"{C1}:k:{i % 7}:{i}", 30) for i in range(50)]
+    assert len(set(fences)) == 50 and fences == sorted(fences)
+
+
+# ------------------------------------------------------------------ purges racing grants
+
+
+def contend_with_purges(store: Store, store_time: StoreTime, *, threads: int = 12,
+                        keys: int = 3, grants: int = 40) -> list[int]:
+    """Threads take turns on a few keys (acquire, fenced write, release) while the released
+    rows are purged under them; the clock stands still, so no lease expires. Returns the
+    fences granted, in grant order per key, after checking that no two holders of a key ever
+    overlapped and that every holder's fenced write landed (a purge never took a held row).
+    """
+    guard = threading.Lock()
+    inside = dict.fromkeys(range(keys), 0)
+    granted: dict[int, list[int]] = {k: [] for k in range(keys)}
+    problems: list[str] = []
+    start = threading.Barrier(threads)
+    deadline = time.monotonic() + 120  # only turns a hang into a failure
+
+    def worker(n: int) -> None:
+        start.wait()
+        done = 0
+        while done < grants and time.monotonic() < deadline:
+            k = (n + done) % keys
+            key = f"{C1}:contended:{k}"
+            fence = store.acquire_lease(key, 3600)
+            if fence is None:
+                time.sleep(0.0005)
+                continue
+            with guard:
+                inside[k] += 1
+                if inside[k] > 1:
+                    problems.append(f"two holders of {key}")
+                granted[k].append(fence)
+            if not store.set_token(key, token(f"by-{n}", store_time() + 60), fence=fence):
+                problems.append(f"the holder of {key} with fence {fence} could not write")
+            with guard:
+                inside[k] -= 1
+            if not store.release_lease(key, fence):
+                problems.append(f"the holder of {key} with fence {fence} could not release")
+            done += 1
+
+    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    assert problems == []
+    assert sum(len(f) for f in granted.values()) == threads * grants
+    for fences in granted.values():
+        assert fences == sorted(set(fences))  # per key, every grant above the one before
+    return [f for k in range(keys) for f in granted[k]]
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_purges_racing_grants_never_take_a_held_lease(
+    backend: str, tmp_path: Path, store_time: StoreTime
+) -> None:
+    store = make_sync(backend, tmp_path, clock=store_time)
+    try:
+        fences = contend_with_purges(store, store_time)
+        assert len(set(fences)) == len(fences)
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------------ SQLite specifics
+
+
+def _version_4_file(path: Path) -> None:
+    """A store file as schema version 4 wrote it, with leases granted per key."""
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE schema_version "
+                     "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
+        for number, statements in MIGRATIONS[:4]:
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version VALUES (?, 0)", (number,))
+        assert MIGRATIONS[3][0] == 4
+        conn.executemany("INSERT INTO leases (key, fence, held_until) VALUES (?, ?, ?)", [
+            (f"{C1}:component_access_token", 41, 0.0),  # released
+            (f"{C1}:push:old", 7, 1e12),  # still held by a process of that version
+        ])
+
+
+def test_a_version_4_file_counts_fences_above_every_fence_it_granted(
+    tmp_path: Path, store_time: StoreTime
+) -> None:
+    path = tmp_path / "v4.sqlite3"
+    _version_4_file(path)
+    store = SQLiteStore(path, clock=store_time)
+    try:
+        assert store.acquire_lease(f"{C1}:push:old", 30) is None
+        assert store.acquire_lease(f"{C1}:new-key", 30) == 42  # above every fence granted
+        for _ in range(PURGE_EVERY):  # the released lease's row is purged...
+            store.set_token(f"{C1}:x", token("x", store_time() + 60))
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            left = conn.execute("SELECT key FROM leases ORDER BY key").fetchall()
+            assert left == [(f"{C1}:new-key",), (f"{C1}:push:old",)]
+            assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone() == (5,)
+        # ...and its key's next fence still exceeds the 41 granted before the upgrade
+        assert store.acquire_lease(f"{C1}:component_access_token", 30) == 43
+    finally:
+        store.close()
+
+
+def test_a_previous_version_sharing_the_file_never_makes_a_fence_repeat(
+    tmp_path: Path, store_time: StoreTime
+) -> None:
+    store = SQLiteStore(tmp_path / "s.sqlite3", clock=store_time)
+    try:
+        key = f"{C1}:component_access_token"
+        assert store.acquire_lease(key, 5) == 1
+        store_time.advance(6)
+        with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
+            # what a process of the previous version does when it takes the lease
+            conn.execute("UPDATE leases SET fence = fence + 1, held_until = ? WHERE key = ?",
+                         (store_time() + 5, key))
+        store_time.advance(6)
+        assert store.acquire_lease(key, 5) == 3  # the row's fence, not the counter's 1, + 1
+        assert store.acquire_lease(f"{C1}:other", 5) == 4
+    finally:
+        store.close()
+
+
+def test_the_purge_reads_only_what_it_deletes(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.sqlite3")
+    store.load_ticket(C1)  # creates the schema
+    store.close()
+    from wxcomponent.stores.sqlite import _PURGE
+
+    with contextlib.closing(sqlite3.connect(tmp_path / "s.sqlite3")) as conn:
+        for statement, index in zip(_PURGE, ("tokens_by_expiry", "leases_by_expiry"),
+                                    strict=True):
+            plan = " ".join(str(row[-1]) for row in conn.execute(
+                f"EXPLAIN QUERY PLAN {statement}", (1.0, 10)))
+            assert f"INDEX {index}" in plan and "SCAN" not in plan, plan
