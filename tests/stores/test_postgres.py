@@ -7,6 +7,7 @@ beside it, threads and asyncio tasks contending."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -32,7 +33,7 @@ from wxcomponent.stores import (
     open_store,
 )
 from wxcomponent.stores._postgres_ops import MIGRATIONS, SCHEMA_VERSION, PgOps
-from wxcomponent.stores._sql_queue import Sql
+from wxcomponent.stores._sql_queue import Result, Sql
 from wxcomponent.stores.postgres import redact_dsn
 
 from ..servers import PG_PASSWORD, PostgresServer
@@ -42,6 +43,15 @@ from . import test_queue as _queue_contract
 from . import test_validation as _validation_contract
 from .factories import Awaiting, StoreTime
 from .test_contract import *  # noqa: F403
+from .test_purge import (  # noqa: F401
+    Rows,
+    contend_with_purges,
+    test_a_stale_holder_cannot_write_after_its_row_was_purged_and_the_key_granted_again,
+    test_expired_leases_and_tokens_go_as_writes_go_on,
+    test_fences_are_never_granted_twice_across_keys,
+    test_fences_keep_growing_for_a_key_across_purges,
+    test_the_purge_never_deletes_a_lease_or_token_still_running,
+)
 from .test_queue import *  # noqa: F403
 from .test_schedule import *  # noqa: F403
 from .test_tenant import (  # noqa: F401
@@ -85,6 +95,21 @@ async def store(
 async def queue(store: Any) -> Any:
     """The queue contract's store: PostgreSQL."""
     return store
+
+
+@pytest.fixture
+def rows(postgres_dsn: str, pg_schema: str) -> Rows:
+    """Counts the rows of the schema's tokens and leases tables (the purge tests)."""
+
+    async def count() -> tuple[int, int]:
+        with _connect(postgres_dsn) as conn:
+            conn.execute(f"SET search_path TO {pg_schema}")
+            tokens = conn.execute("SELECT COUNT(*) FROM tokens").fetchone()
+            leases = conn.execute("SELECT COUNT(*) FROM leases").fetchone()
+        assert tokens is not None and leases is not None
+        return int(tokens[0]), int(leases[0])
+
+    return count
 
 
 def _connect(dsn: str) -> psycopg.Connection[Any]:
@@ -247,6 +272,100 @@ def test_a_schema_of_version_1_is_upgraded_and_its_records_are_due(
         indexes = {r[0] for r in conn.execute(
             "SELECT indexname FROM pg_indexes WHERE schemaname = %s", (pg_schema,))}
         assert {"authorizers_by_name", "authorizers_by_refresh_at"} <= indexes
+
+
+def _version_2_schema(conn: psycopg.Connection[Any], schema: str) -> None:
+    """The schema as version 2 of the store made it."""
+    conn.execute(f"CREATE SCHEMA {schema}")
+    conn.execute(f"SET search_path TO {schema}")
+    conn.execute("CREATE TABLE schema_version "
+                 "(version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)")
+    assert [number for number, _ in MIGRATIONS[:2]] == [1, 2]
+    for number, statements in MIGRATIONS[:2]:
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_version VALUES (%s, 0)", (number,))
+
+
+def test_a_schema_of_version_2_counts_fences_above_every_fence_it_granted(
+    postgres_dsn: str, pg_schema: str, store_time: StoreTime
+) -> None:
+    with _connect(postgres_dsn) as conn:
+        _version_2_schema(conn, pg_schema)
+        conn.execute("INSERT INTO leases (key, fence, held_until) VALUES "
+                     "(%s, 41, 0), (%s, 7, 1e12)", (f"{C1}:component_access_token",
+                                                    f"{C1}:push:old"))
+    store = PostgresStore(postgres_dsn, schema=pg_schema, clock=store_time)
+    try:
+        assert store.acquire_lease(f"{C1}:push:old", 30) is None  # its holder keeps it
+        new = store.acquire_lease(f"{C1}:new-key", 30)
+        assert new is not None and new > 41  # above every fence granted (a sequence may skip)
+        for _ in range(100):  # the released lease's row is purged...
+            store.set_token(f"{C1}:x", CachedToken("x", store_time() + 60))
+        with _connect(postgres_dsn) as conn:
+            conn.execute(f"SET search_path TO {pg_schema}")
+            assert conn.execute("SELECT key FROM leases ORDER BY key").fetchall() == [
+                (f"{C1}:new-key",), (f"{C1}:push:old",)]
+            assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone() == (
+                SCHEMA_VERSION,)
+        # ...and its key's next fence still exceeds the 41 granted before the upgrade
+        again = store.acquire_lease(f"{C1}:component_access_token", 30)
+        assert again is not None and again > new
+    finally:
+        store.close()
+
+
+def test_a_previous_version_sharing_the_schema_never_makes_a_fence_repeat(
+    postgres_dsn: str, pg_schema: str, store_time: StoreTime
+) -> None:
+    store = PostgresStore(postgres_dsn, schema=pg_schema, clock=store_time)
+    try:
+        key = f"{C1}:component_access_token"
+        assert store.acquire_lease(key, 5) == 1
+        store_time.advance(6)
+        with _connect(postgres_dsn) as conn:  # the grant of a process of the previous version
+            conn.execute(f"SET search_path TO {pg_schema}")
+            conn.execute(
+                "INSERT INTO leases (key, fence, held_until) VALUES (%s, 1, %s) "
+                "ON CONFLICT (key) DO UPDATE SET fence = leases.fence + 1, "
+                "held_until = excluded.held_until WHERE leases.held_until <= %s",
+                (key, store_time() + 5, store_time()))
+        store_time.advance(6)
+        assert store.acquire_lease(key, 5) == 3  # the row's fence + 1, not the sequence's 2
+    finally:
+        store.close()
+
+
+def test_the_purge_reads_only_what_it_deletes(postgres_dsn: str, pg_schema: str) -> None:
+    store = PostgresStore(postgres_dsn, schema=pg_schema)
+    try:
+        store.load_ticket(C1)  # creates the schema
+    finally:
+        store.close()
+    with _connect(postgres_dsn) as conn:
+        conn.execute(f"SET search_path TO {pg_schema}")
+        for table, end in (("tokens", "expires_at"), ("leases", "held_until")):
+            values = "'v', 5000 + i, 0" if table == "tokens" else "i, 5000 + i"
+            conn.execute(  # 20,000 live rows, and 7 expired ones
+                f"INSERT INTO {table} SELECT 'k' || i, {values} "
+                "FROM generate_series(0, 19999) AS i")
+            conn.execute(f"UPDATE {table} SET {end} = 10 WHERE key IN "
+                         "('k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7')")
+            conn.execute(f"ANALYZE {table}")
+        op = PgOps(pg_schema).purge(100.0, 1000)
+        step = next(op)
+        for index in ("tokens_by_expiry", "leases_by_expiry"):
+            nodes = _explain(conn, step)
+            scans = [n for n in nodes if "Scan" in n["Node Type"]]
+            assert ("Index Scan", index) in [(n["Node Type"], n.get("Index Name"))
+                                             for n in scans]
+            assert not any(n["Node Type"] == "Seq Scan" for n in nodes)
+            found = next(n for n in scans if n.get("Index Name") == index)
+            assert found["Actual Rows"] == 7
+            with contextlib.suppress(StopIteration):
+                step = op.send(Result([], 7))
+        assert conn.execute("SELECT COUNT(*) FROM tokens").fetchone() == (20000 - 7,)
+        assert conn.execute("SELECT COUNT(*) FROM leases").fetchone() == (20000 - 7,)
 
 
 def _plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -545,6 +664,17 @@ def test_fifty_threads_one_lease(postgres_dsn: str, pg_schema: str) -> None:
         assert overlaps[0] == 0
         assert wins[0] == 150
         assert int(store.get_token("counter").value) == 150  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+def test_purges_racing_grants_never_take_a_held_lease_on_postgres(
+    postgres_dsn: str, pg_schema: str, store_time: StoreTime
+) -> None:
+    store = PostgresStore(postgres_dsn, schema=pg_schema, clock=store_time, max_size=20)
+    try:
+        fences = contend_with_purges(store, store_time)
+        assert len(set(fences)) == len(fences)
     finally:
         store.close()
 

@@ -10,7 +10,9 @@ The tables live in a schema of their own (``wxcomponent`` by default), created o
 with a ``schema_version`` table; a schema holding other tables, or written by a newer version,
 is refused. Tickets, authorizers, leases and jobs are ordinary (logged) tables; cached tokens
 are an ``UNLOGGED`` table: faster to write, and emptied by a crash of the server, which only
-means fetching them again.
+means fetching them again. Lease fences come from one sequence of the schema
+(``lease_fences``, schema version 3), so expired tokens and leases can be purged
+(:meth:`PgOps.purge`, through indexes on their expiry) without a fence ever coming back.
 """
 
 from __future__ import annotations
@@ -114,6 +116,20 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "ALTER TABLE authorizers ADD COLUMN refresh_at DOUBLE PRECISION NOT NULL DEFAULT 0",
             """CREATE INDEX authorizers_by_refresh_at
                 ON authorizers (component_appid, status, refresh_at, authorizer_appid)""",
+        ),
+    ),
+    (
+        3,
+        (
+            # One sequence of lease fences for the schema, started above every fence granted
+            # so far: an expired lease row can then be deleted, and its key granted again
+            # later, without a fence ever coming back.
+            "CREATE SEQUENCE lease_fences",
+            "SELECT setval('lease_fences', COALESCE((SELECT MAX(fence) FROM leases), 0) + 1, "
+            "false)",
+            # The purge of expired tokens and leases reads only the rows it deletes.
+            "CREATE INDEX tokens_by_expiry ON tokens (expires_at)",
+            "CREATE INDEX leases_by_expiry ON leases (held_until)",
         ),
     ),
 )
@@ -402,14 +418,34 @@ class PgOps:
         return bool(done.rows) and now < float(done.rows[0][0])
 
     def acquire_lease(self, key: str, ttl: float, now: float) -> SqlOp[int | None]:
-        """See :meth:`Store.acquire_lease`: one upsert that only takes an expired lease."""
+        """See :meth:`Store.acquire_lease`: one upsert that only takes an expired lease.
+
+        The fence is the next value of the schema's ``lease_fences`` sequence (never below
+        the row's last fence plus one, for a row a process of the previous version granted
+        while hosts are upgraded), so a key whose row was purged never sees a fence again."""
         done = yield Sql(
-            "INSERT INTO leases (key, fence, held_until) VALUES (?, 1, ?) ON CONFLICT (key) "
-            "DO UPDATE SET fence = leases.fence + 1, held_until = excluded.held_until "
-            "WHERE leases.held_until <= ? RETURNING fence",
+            "INSERT INTO leases (key, fence, held_until) VALUES (?, nextval('lease_fences'), ?) "
+            "ON CONFLICT (key) DO UPDATE SET fence = GREATEST(excluded.fence, leases.fence + 1), "
+            "held_until = excluded.held_until WHERE leases.held_until <= ? RETURNING fence",
             (key, now + ttl, now),
         )
         return int(done.rows[0][0]) if done.rows else None
+
+    def purge(self, now: float, limit: int) -> SqlOp[int]:
+        """Delete up to ``limit`` tokens past ``expires_at`` and as many leases past
+        ``held_until`` (strictly before ``now``), found through the expiry indexes; rows
+        another transaction holds are skipped. Each statement commits on its own. Returns
+        how many rows went."""
+        gone = 0
+        for table, end in (("tokens", "expires_at"), ("leases", "held_until")):
+            done = yield Sql(
+                f"DELETE FROM {table} WHERE key IN (SELECT key FROM {table} "  # noqa: S608
+                f"WHERE {end} < ? ORDER BY {end} LIMIT ? FOR UPDATE SKIP LOCKED) "
+                f"AND {end} < ?",
+                (now, limit, now),
+            )
+            gone += max(0, done.rowcount)
+        return gone
 
     def release_lease(self, key: str, fence: int, now: float) -> SqlOp[bool]:
         """See :meth:`Store.release_lease`."""

@@ -25,12 +25,21 @@ crash of the server may lose the last few of them, never a refresh token.
 Due records (:meth:`PostgresStore.due_authorizers`) and searches by name are each one range of
 an index (schema version 2), read in the index's order: they cost the rows they return.
 
+Cached tokens and leases do not pile up: every :data:`PURGE_EVERY` token or lease writes of a
+store, one statement per table (its own transaction, skipping rows other transactions hold)
+deletes up to :data:`PURGE_BATCH` tokens past their expiry and as many leases past their end,
+read through indexes on those times. Fences come from one sequence of the schema (version 3),
+never from a lease's row, so a key whose expired row was deleted is granted again with a fence
+above every earlier one.
+
 ``psycopg`` is imported when a store is created: ``pip install 'wxcomponent[postgres]'``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
+import logging
 import re
 import threading
 import time
@@ -54,9 +63,15 @@ if TYPE_CHECKING:
     import psycopg
     import psycopg_pool
 
-__all__ = ["AsyncPostgresStore", "PostgresStore", "redact_dsn"]
+__all__ = ["PURGE_BATCH", "PURGE_EVERY", "AsyncPostgresStore", "PostgresStore", "redact_dsn"]
 
 T = TypeVar("T")
+log = logging.getLogger("wxcomponent.stores")
+
+#: Every this many token or lease writes of a store, one more statement per table deletes...
+PURGE_EVERY = 100
+#: ...at most this many expired tokens and as many expired leases.
+PURGE_BATCH = 1000
 
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _GET_TOKEN = "SELECT value, expires_at, obtained_at FROM tokens WHERE key = %s"
@@ -151,6 +166,7 @@ class _Base:
             raise InvalidArgument("max_size", "must be at least min_size")
         self._timeout = float(_positive("timeout", timeout))
         self._ops = PgOps(self._schema)
+        self._writes = itertools.count(1)  # token and lease writes, toward the next purge
         self._ready = False
         self._closed = False
         self._sql: dict[str, str] = {}
@@ -198,6 +214,14 @@ class _Base:
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError(f"{self!r} is closed")
+
+    def _purge_due(self) -> bool:
+        """Count a token or lease write: True every :data:`PURGE_EVERY` of them."""
+        return next(self._writes) % PURGE_EVERY == 0
+
+    def _purge_failed(self, exc: StoreError) -> None:
+        # The write that asked for the purge goes on: a purge is never the caller's concern.
+        log.warning("purging expired tokens and leases from %r failed: %s", self, exc)
 
 
 #: A pooled connection not taken from the pool for longer than this is checked (one empty round
@@ -548,6 +572,7 @@ class PostgresStore(_Base):
     def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
         valid.set_token_args(key, token, fence)
+        self._purge_if_due()
         return self._run(lambda now: self._ops.set_token(key, token, fence, now))
 
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
@@ -558,7 +583,19 @@ class PostgresStore(_Base):
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
         ttl = valid.lease_args(key, ttl)
+        self._purge_if_due()
         return self._run(lambda now: self._ops.acquire_lease(key, ttl, now))
+
+    def _purge_if_due(self) -> None:
+        """Before every :data:`PURGE_EVERY`-th token or lease write, delete up to
+        :data:`PURGE_BATCH` expired tokens and as many expired leases (a lease only once it has
+        expired; its key's next grant still gets a larger fence, from the schema's sequence).
+        It runs before the write, so a failure or a cancellation meanwhile loses no grant."""
+        if self._purge_due():
+            try:
+                self._run(lambda now: self._ops.purge(now, PURGE_BATCH))
+            except StoreError as exc:
+                self._purge_failed(exc)
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
@@ -889,6 +926,7 @@ class AsyncPostgresStore(_Base):
     async def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """See :meth:`PostgresStore.set_token`."""
         valid.set_token_args(key, token, fence)
+        await self._purge_if_due()
         return await self._run(lambda now: self._ops.set_token(key, token, fence, now))
 
     async def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
@@ -899,7 +937,16 @@ class AsyncPostgresStore(_Base):
     async def acquire_lease(self, key: str, ttl: float) -> int | None:
         """See :meth:`PostgresStore.acquire_lease`."""
         ttl = valid.lease_args(key, ttl)
+        await self._purge_if_due()
         return await self._run(lambda now: self._ops.acquire_lease(key, ttl, now))
+
+    async def _purge_if_due(self) -> None:
+        """See :meth:`PostgresStore._purge_if_due`."""
+        if self._purge_due():
+            try:
+                await self._run(lambda now: self._ops.purge(now, PURGE_BATCH))
+            except StoreError as exc:
+                self._purge_failed(exc)
 
     async def release_lease(self, key: str, fence: int) -> bool:
         """See :meth:`PostgresStore.release_lease`."""
