@@ -70,7 +70,7 @@ def test_keys_are_prefixed_and_keyed_by_component_appid(redis_url: str, client: 
         f"wxc:{{{C1}}}:layout",
         f"wxc:{{{C1}}}:token:{C1}:tok",
         f"wxc:{{{C1}}}:lease:{C1}:tok",
-        f"wxc:{{{C1}}}:fence:{C1}:tok",
+        f"wxc:{{{C1}}}:fences",
         OPS_WXC.token_key("bare"),
     }
     assert OPS_WXC.token_key("bare").startswith("wxc:{~")  # no appid in it: a digest tag

@@ -132,7 +132,33 @@ def test_records_of_a_version_before_the_schedule_are_due_on_first_use(
                 ("wxa1", 0.0), ("wxa2", 0.0)]
         finally:
             store.close()
-        assert client.get(f"wxcomponent:{{{C1}}}:layout") == "3"
+        assert client.get(f"wxcomponent:{{{C1}}}:layout") == "4"
+    finally:
+        client.close()
+
+
+def test_counters_of_a_version_before_layout_4_are_folded_on_first_use(
+    redis_cluster_url: str,
+) -> None:
+    from redis.cluster import RedisCluster
+
+    client = RedisCluster.from_url(redis_cluster_url.replace("redis+cluster://", "redis://"),
+                                   decode_responses=True)
+    tag = f"wxcomponent:{{{C1}}}:"
+    try:
+        client.set(f"{tag}layout", "3")
+        for i in range(300):  # one counter per key ever leased, as layout 3 kept them
+            client.set(f"{tag}fence:{C1}:push:{i}", i + 1)
+        store = RedisStore(redis_cluster_url)
+        try:
+            assert store.acquire_lease(f"{C1}:push:0", 30) == 301  # above every old fence
+        finally:
+            store.close()
+        node = client.get_node_from_key(f"{tag}fences")
+        left = list(client.scan_iter(match=f"{tag}fence:*", target_nodes=node))
+        assert left == []
+        assert client.get(f"{tag}fences") == "301"
+        assert client.get(f"{tag}layout") == "4"
     finally:
         client.close()
 

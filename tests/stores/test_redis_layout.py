@@ -52,7 +52,9 @@ def test_the_old_layout_moves_on_first_use(redis_url: str, first_call: str) -> N
         assert store.acquire_lease(TOKEN_KEY, 30) is None  # the old holder's lease still runs
         client.delete(f"wxcomponent:{{{C1}}}:lease:{TOKEN_KEY}")
         assert store.acquire_lease(TOKEN_KEY, 30) == 8  # fences go on growing
-        assert client.get(f"wxcomponent:{{{C1}}}:layout") == "3"
+        assert client.keys(f"wxcomponent:{{{C1}}}:fence:*") == []  # folded into one counter
+        assert client.get(f"wxcomponent:{{{C1}}}:fences") == "8"
+        assert client.get(f"wxcomponent:{{{C1}}}:layout") == "4"
         # the moved record, written before the refresh schedule, is due at once
         assert [(r.authorizer_appid, r.refresh_at) for r in store.due_authorizers(
             C1, before=0.0)] == [("wxa1", 0.0)]

@@ -192,7 +192,7 @@ async def test_records_written_before_the_schedule_are_due_after_an_upgrade(
         due = await store.due_authorizers(C1, before=1000.0)
         assert [(r.authorizer_appid, r.refresh_at) for r in due] == [
             *((f"wxa{i}", 0.0) for i in range(7)), ("wxa7", 900.0)]
-        assert client.get(f"wxcomponent:{{{C1}}}:layout") == "3"
+        assert client.get(f"wxcomponent:{{{C1}}}:layout") == "4"
         assert [r.authorizer_appid for r in await store.search_authorizers(C1, "k")] == ["wxa7"]
         # the old records take part in the schedule and the names like any other
         assert await store.schedule_refresh(C1, "wxa0", 5000.0)
@@ -211,7 +211,7 @@ def test_a_platform_is_indexed_once(redis_url: str, client: Any) -> None:
     first = RedisStore(redis_url)
     try:
         first.save_authorizer(rec())
-        assert client.get(f"wxcomponent:{{{C1}}}:layout") == "3"
+        assert client.get(f"wxcomponent:{{{C1}}}:layout") == "4"
         # a record whose due entry went missing is not put back by another store's first use:
         # the marker says the platform is indexed, and nothing scans it again
         client.zrem(f"wxcomponent:{{{C1}}}:due", "wxa1")

@@ -27,12 +27,18 @@ layer's keys are ``c:…``), or with a digest of itself (``{~…}``)::
     p:{c}:names                   sorted set of "<name_key>\\0<appid>" per named record (score
                                   0: ZRANGE BYLEX finds a name's beginning, in name order)
     p:{c}:mirror-epoch            counter bumped by every write of a durable authorizer record
-    p:{c}:layout                  "3" once the platform's keys of older versions were moved and
-                                  its records indexed by schedule and name
+    p:{c}:layout                  "4" once the platform's keys of older versions were moved,
+                                  its records indexed by schedule and name, and its per-key
+                                  fence counters folded into ``fences``
     p:{c}:token:<key>             string "expires_at obtained_at value", PX expiry
     p:{c}:lease:<key>             string: the fence of the current holder, PX expiry
-    p:{c}:fence:<key>             counter: the last fence granted for <key>
+    p:{c}:fences                  counter: the last fence granted for any key of the tag
     p:{c}:q:…                     the job queue (see :mod:`._redis_queue`)
+
+Tokens and leases expire by ``PX``; the one counter per hash tag is all a lease leaves behind,
+so a platform keeps one key for fences however many keys it leases (a key without an appid,
+tagged by its digest, keeps a counter of its own). Fences never repeat for a key: its next
+grant takes the tag's counter, which only grows, even once the lease key has expired.
 
 The scripts that write a record keep ``due`` and ``names`` in step with it, atomically. With
 a durable store beside Redis, searches and due records are read from the durable store, and
@@ -40,8 +46,10 @@ the mirror's indexes only follow the mirrored records.
 
 Versions before hash tags wrote ``p:c:…`` and ``p::token:<key>``; versions before names and the
 schedule wrote records without ``name``, ``name_key`` and ``refresh_at`` (read as none and 0)
-and no ``due`` or ``names`` entries. The first use of a platform moves its keys and indexes its
-records (:meth:`RedisOps.layout_ready`).
+and no ``due`` or ``names`` entries; versions before layout 4 counted fences per key in
+``p:{c}:fence:<key>``, one counter kept forever per key ever leased. The first use of a
+platform moves its keys, indexes its records and folds those counters into ``fences``
+(:meth:`RedisOps.layout_ready`); a lease taken meanwhile folds its key's counter itself.
 """
 
 from __future__ import annotations
@@ -90,9 +98,11 @@ class DurableCall:
 
 Step = tuple[Any, ...] | DurableCall
 #: The layout marker of a platform whose keys are all in the current layout.
-LAYOUT = "3"
+LAYOUT = "4"
 #: How many records one script indexes when a platform's older records are indexed.
 INDEX_BATCH = 500
+#: How many keys one script looks at (SCAN COUNT) when per-key fence counters are folded.
+FOLD_BATCH = 1000
 #: An operation: yields steps, receives their replies, returns the result.
 Op = Generator[Step, Any, T]
 
@@ -265,12 +275,38 @@ redis.call('DEL', KEYS[1])
 return 1
 """)
 
-# KEYS: lease, fence counter. ARGV: ttl in ms. Returns the new fence or nil.
+# KEYS: lease, the tag's fence counter, the key's counter of older versions. ARGV: ttl in ms.
+# Returns the new fence or nil. A counter of an older version is folded first: the tag's
+# counter rises to at least its value (so the fence exceeds every fence granted for the key)
+# and it is deleted.
 ACQUIRE = Script("""
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local old = tonumber(redis.call('GET', KEYS[3]) or '')
+if old then
+  if old > tonumber(redis.call('GET', KEYS[2]) or '0') then
+    redis.call('SET', KEYS[2], string.format('%d', old))
+  end
+  redis.call('DEL', KEYS[3])
+end
 local fence = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], fence, 'NX', 'PX', ARGV[1])
 return fence
+""")
+
+# KEYS: the tag's fence counter. ARGV: SCAN cursor, pattern of the tag's per-key counters,
+# count. Folds the per-key counters of older versions this SCAN step finds into the tag's
+# counter (raised to the largest) and deletes them; returns the next cursor.
+FOLD_FENCES = Script("""
+local reply = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+local top = tonumber(redis.call('GET', KEYS[1]) or '0')
+local raised = false
+for _, name in ipairs(reply[2]) do
+  local value = tonumber(redis.call('GET', name) or '')
+  if value and value > top then top, raised = value, true end
+  redis.call('DEL', name)
+end
+if raised then redis.call('SET', KEYS[1], string.format('%d', top)) end
+return reply[1]
 """)
 
 # KEYS: lease. ARGV: fence.
@@ -521,8 +557,12 @@ class RedisOps:
         """The string holding the current lease on ``key``."""
         return f"{self.platform(self.tag(key))}lease:{key}"
 
-    def fence_key(self, key: str) -> str:
-        """The counter of fences granted for ``key``."""
+    def fences_key(self, key: str) -> str:
+        """The counter of fences granted for every key of ``key``'s hash tag."""
+        return f"{self.platform(self.tag(key))}fences"
+
+    def old_fence_key(self, key: str) -> str:
+        """The per-key counter of fences versions before layout 4 kept for ``key``."""
         return f"{self.platform(self.tag(key))}fence:{key}"
 
     # -------------------------------------------------------------- the layout of older versions
@@ -537,19 +577,36 @@ class RedisOps:
         * Records of versions before names and the schedule are indexed: each authorized
           record joins ``due`` (with its ``refresh_at``, 0 when it has none: due at once) and
           each named one ``names``, a batch per script (:data:`INDEX_BATCH`).
+        * Per-key fence counters of versions before layout 4 are folded into the platform's
+          one counter, raised to the largest of them, and deleted, a SCAN step per script
+          (:data:`FOLD_BATCH`), on a cluster too (a script scans the node of the platform's
+          slot).
 
         Done once per platform: the marker key then holds :data:`LAYOUT`. Processes doing it at
-        once do no harm (an entry already indexed is kept)."""
+        once do no harm (an entry already indexed is kept; a counter is folded once)."""
         if c in self._ready:
             return
         marker = f"{self.platform(c)}layout"
         found = yield ("GET", marker)
         if found is None or text(found) != LAYOUT:
-            if found is None and not self.cluster:
+            was = None if found is None else text(found)
+            if was is None and not self.cluster:
                 yield from self._move_old_layout(c)
-            yield from self._index_records(c)
+            if was != "3":
+                yield from self._index_records(c)
+            yield from self._fold_fences(c)
             yield ("SET", marker, LAYOUT)
         self._ready.add(c)
+
+    def _fold_fences(self, c: str) -> Op[None]:
+        counter = f"{self.platform(c)}fences"
+        pattern = _glob(f"{self.platform(c)}fence:") + "*"
+        cursor = "0"
+        while True:
+            cursor = text((yield from eval_script(
+                FOLD_FENCES, (counter,), (cursor, pattern, FOLD_BATCH))))
+            if cursor == "0":
+                return
 
     def _move_old_layout(self, c: str) -> Op[None]:
         old = f"{self.prefix}:{c}:"
@@ -866,7 +923,7 @@ class RedisOps:
         """See :meth:`Store.acquire_lease`."""
         ttl = valid.lease_args(key, ttl)
         yield from self._key_ready(key)
-        keys = (self.lease_key(key), self.fence_key(key))
+        keys = (self.lease_key(key), self.fences_key(key), self.old_fence_key(key))
         fence = yield from eval_script(ACQUIRE, keys, (_ms(ttl),))
         return None if fence is None else int(fence)
 

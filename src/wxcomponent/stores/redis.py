@@ -1,9 +1,10 @@
 """The fleet store: Redis 7, from any number of hosts, sync (redis-py) or asyncio.
 
 Tokens live in Redis with a ``PX`` expiry matching ``expires_at``. A lease is
-``SET lease fence NX PX ttl``, its fence taken from ``INCR`` of a per-key counter (both in one
-Lua script); releasing it and writing a token under it are Lua scripts that check the fence,
-so a holder that paused past its lease can neither release nor overwrite its successor's work.
+``SET lease fence NX PX ttl``, its fence taken from ``INCR`` of one counter per platform (its
+hash tag), both in one Lua script; releasing it and writing a token under it are Lua scripts
+that check the fence, so a holder that paused past its lease can neither release nor overwrite
+its successor's work. Nothing a token or a lease writes outlives its expiry but that counter.
 Leases expire by the Redis server's clock; a token's ``expires_at`` is also checked against the
 store's ``clock`` when read.
 
@@ -36,8 +37,10 @@ sharing one Redis never collide; see :mod:`._redis_ops` for the layout. Keys wri
 versions before hash tags are moved to the current layout on the first use of their platform
 (not on a cluster, where those versions did not run), and records written by versions before
 names and the refresh schedule join the indexes that serve ``due_authorizers`` and
-``search_authorizers`` (a batch per script, on a cluster too): upgrade every host of a fleet
-together, as a record an older host writes afterwards is not indexed.
+``search_authorizers``, and the per-key fence counters of versions before layout 4 are folded
+into the platform's one counter (a batch per script, on a cluster too): upgrade every host of a
+fleet together, as a record an older host writes afterwards is not indexed and a lease an older
+host grants afterwards takes its fence from a per-key counter again.
 
 The rules are written once, in :mod:`._redis_ops`, as generators of Redis commands;
 :class:`RedisStore` and :class:`AsyncRedisStore` only execute the commands they yield.
