@@ -203,6 +203,10 @@ _RECORD_COLUMNS = (
 _LAST_CHAR = "\U0010ffff"
 _GET_TOKEN = "SELECT value, expires_at, obtained_at FROM tokens WHERE key = ?"
 _HOLDS = "SELECT 1 FROM leases WHERE key = ? AND fence = ? AND held_until > ?"
+_LEASE_AND_COUNTER = (
+    "SELECT f.value, l.fence, l.held_until FROM lease_fences AS f "
+    "LEFT JOIN leases AS l ON l.key = ?"
+)
 #: Every this many token or lease writes of a store, the write also deletes...
 PURGE_EVERY = 100
 #: ...at most this many expired tokens and as many expired leases (through the expiry indexes).
@@ -932,15 +936,13 @@ class SQLiteStore:
             return None
 
         def body(conn: sqlite3.Connection, now: float) -> int | None:
-            found = conn.execute(
-                "SELECT fence, held_until FROM leases WHERE key = ?", (key,)
-            ).fetchone()
-            if found is not None and now < found[1]:
+            # The file's one counter, and the key's row if any (one statement).
+            last, previous, until = conn.execute(_LEASE_AND_COUNTER, (key,)).fetchone()
+            if until is not None and now < until:
                 return None
-            # The file's one counter, never below this key's last fence (which a process of
-            # the previous version, still running while the others are upgraded, may set).
-            last = conn.execute("SELECT value FROM lease_fences").fetchone()[0]
-            fence = max(int(last), 0 if found is None else int(found[0])) + 1
+            # Never below the key's last fence, which a process of the previous version
+            # (still running while the others are upgraded) may have set.
+            fence = max(int(last), 0 if previous is None else int(previous)) + 1
             conn.execute("UPDATE lease_fences SET value = ?", (fence,))
             conn.execute(
                 "INSERT OR REPLACE INTO leases (key, fence, held_until) VALUES (?, ?, ?)",
