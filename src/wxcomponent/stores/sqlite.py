@@ -25,10 +25,11 @@ tables than ours.
 loop: tens of microseconds, less than a hop to a thread. Every call that commits with
 ``synchronous=FULL`` (:meth:`~SQLiteStore.save_authorizer`,
 :meth:`~SQLiteStore.replace_refresh_token`, :meth:`~SQLiteStore.mark_revoked`,
-:meth:`~SQLiteStore.set_authorizer_tenant`), the first
-call (which creates or upgrades the schema), :meth:`~SQLiteStore.close`, and any call that
-would wait for another thread's or process's lock run on a worker thread instead, so the
-event loop waits neither for a lock nor for the fsync of a ``FULL`` commit. One sync can
+:meth:`~SQLiteStore.set_authorizer_tenant`), the first call (which creates or upgrades the
+schema), a token or lease write that purges (about a millisecond for a full batch),
+:meth:`~SQLiteStore.close`, and any call that would wait for another thread's or process's
+lock run on a worker thread instead, so the event loop waits neither for a lock nor for the
+fsync of a ``FULL`` commit. One sync can
 still happen on the loop: an inline ``NORMAL`` commit that takes the write-ahead log past
 SQLite's automatic checkpoint threshold (about every 1000 pages written) runs that
 checkpoint, which syncs the log and the database file.
@@ -315,6 +316,7 @@ class SQLiteStore:
         self._schema_ready = False
         self._closed = False
         self._writes = itertools.count(1)  # token and lease writes, toward the next purge
+        self._purge_pending = False
         _LIVE_STORES.add(self)
 
     def __repr__(self) -> str:
@@ -957,10 +959,19 @@ class SQLiteStore:
         """Count a token or lease write; every :data:`PURGE_EVERY` of them, delete (in the
         write's transaction) up to :data:`PURGE_BATCH` tokens past ``expires_at`` and as many
         leases past ``held_until``: a lease is deleted only once it has expired, and its key's
-        next grant still gets a larger fence (from the store's counter)."""
+        next grant still gets a larger fence (from the store's counter).
+
+        A purge can take a millisecond or two: under :meth:`_no_wait`, the write stops (and
+        rolls back) with :class:`_WouldWait`, so that the async store makes it, purge and all,
+        on a worker thread rather than on the event loop."""
         if next(self._writes) % PURGE_EVERY == 0:
+            self._purge_pending = True
+        if self._purge_pending:
+            if getattr(self._local, "no_wait", False):
+                raise _WouldWait()
             for statement in _PURGE:
                 conn.execute(statement, (now, PURGE_BATCH))
+            self._purge_pending = False
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
