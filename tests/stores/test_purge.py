@@ -175,9 +175,21 @@ async def test_a_stale_holder_cannot_write_after_its_row_was_purged_and_the_key_
     assert (await store.get_token(key)).value == "by-the-new-holder"
 
 
-async def test_fences_are_never_granted_twice_across_keys(store: Any) -> None:
-    fences = [await lease(store, f"{C1}:k:{i % 7}:{i}", 30) for i in range(50)]
-    assert len(set(fences)) == 50 and fences == sorted(fences)
+async def test_a_keys_fences_grow_across_purges_whatever_other_keys_do(
+    store: Any, store_time: StoreTime, rows: Rows
+) -> None:
+    granted: dict[str, list[int]] = {}
+    for turn in range(4):
+        for i in range(7):
+            key = f"{C1}:k:{i}"
+            granted.setdefault(key, []).append(await lease(store, key, 1))
+        for i in range(turn * 3):  # other keys come and go
+            await lease(store, f"{C1}:other:{turn}:{i}", 1)
+        store_time.advance(2)  # every lease ends...
+        await write_tokens(store, store_time, PURGE_EVERY, ttl=1, tag=f"t{turn}")
+        assert (await rows())[1] == 0  # ...and every lease row is purged
+    for key, fences in granted.items():
+        assert fences == sorted(set(fences)), key  # strictly growing for each key
 
 
 # ------------------------------------------------------------------ purges racing grants
@@ -238,8 +250,7 @@ def test_purges_racing_grants_never_take_a_held_lease(
 ) -> None:
     store = make_sync(backend, tmp_path, clock=store_time)
     try:
-        fences = contend_with_purges(store, store_time)
-        assert len(set(fences)) == len(fences)
+        contend_with_purges(store, store_time)
     finally:
         store.close()
 
@@ -279,8 +290,9 @@ def test_a_version_4_file_counts_fences_above_every_fence_it_granted(
             left = conn.execute("SELECT key FROM leases ORDER BY key").fetchall()
             assert left == [(f"{C1}:new-key",), (f"{C1}:push:old",)]
             assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone() == (5,)
-        # ...and its key's next fence still exceeds the 41 granted before the upgrade
-        assert store.acquire_lease(f"{C1}:component_access_token", 30) == 43
+        # ...and its key's next fence still exceeds the 41 granted before the upgrade: the
+        # purge raised the floor to the fence it deleted
+        assert store.acquire_lease(f"{C1}:component_access_token", 30) == 42
     finally:
         store.close()
 
@@ -298,8 +310,8 @@ def test_a_previous_version_sharing_the_file_never_makes_a_fence_repeat(
             conn.execute("UPDATE leases SET fence = fence + 1, held_until = ? WHERE key = ?",
                          (store_time() + 5, key))
         store_time.advance(6)
-        assert store.acquire_lease(key, 5) == 3  # the row's fence, not the counter's 1, + 1
-        assert store.acquire_lease(f"{C1}:other", 5) == 4
+        assert store.acquire_lease(key, 5) == 3  # the row's fence, not the floor's 0, + 1
+        assert store.acquire_lease(f"{C1}:other", 5) == 1  # a new key: above the floor
     finally:
         store.close()
 
@@ -308,11 +320,11 @@ def test_the_purge_reads_only_what_it_deletes(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "s.sqlite3")
     store.load_ticket(C1)  # creates the schema
     store.close()
-    from wxcomponent.stores.sqlite import _PURGE
+    from wxcomponent.stores.sqlite import _EXPIRED_LEASES, _PURGE_TOKENS
 
     with contextlib.closing(sqlite3.connect(tmp_path / "s.sqlite3")) as conn:
-        for statement, index in zip(_PURGE, ("tokens_by_expiry", "leases_by_expiry"),
-                                    strict=True):
+        for statement, index in zip((_PURGE_TOKENS, _EXPIRED_LEASES),
+                                    ("tokens_by_expiry", "leases_by_expiry"), strict=True):
             plan = " ".join(str(row[-1]) for row in conn.execute(
                 f"EXPLAIN QUERY PLAN {statement}", (1.0, 10)))
             assert f"INDEX {index}" in plan and "SCAN" not in plan, plan

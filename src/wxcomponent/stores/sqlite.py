@@ -12,8 +12,10 @@ transaction, so it is atomic across processes.
 Cached tokens and leases do not pile up: every :data:`PURGE_EVERY` token or lease writes of a
 store, the write's transaction also deletes up to :data:`PURGE_BATCH` tokens past their expiry
 and as many leases past their end, read through indexes on those times (schema version 5).
-Lease fences come from one counter of the file (``lease_fences``), never from the lease's row,
-so a key whose expired row was deleted is granted again with a fence above every earlier one.
+A lease's next fence follows its row's fence; a key without a row starts above the file's
+floor of fences (``lease_fences``), which the purge raises to the highest fence it deletes, so
+a key whose expired row was deleted is granted again with a fence above every earlier one —
+and granting a lease writes only its own row.
 
 The schema is versioned: the ``schema_version`` table lists the migrations applied. On first
 use the store creates or upgrades the schema; it refuses (:class:`~wxcomponent.errors.StoreCorrupt`)
@@ -212,12 +214,10 @@ _LEASE_AND_COUNTER = (
 PURGE_EVERY = 100
 #: ...at most this many expired tokens and as many expired leases (through the expiry indexes).
 PURGE_BATCH = 1000
-_PURGE = (
-    "DELETE FROM tokens WHERE rowid IN "
-    "(SELECT rowid FROM tokens WHERE expires_at < ? LIMIT ?)",
-    "DELETE FROM leases WHERE rowid IN "
-    "(SELECT rowid FROM leases WHERE held_until < ? LIMIT ?)",
+_PURGE_TOKENS = (
+    "DELETE FROM tokens WHERE rowid IN (SELECT rowid FROM tokens WHERE expires_at < ? LIMIT ?)"
 )
+_EXPIRED_LEASES = "SELECT rowid, fence FROM leases WHERE held_until < ? LIMIT ?"
 
 # Words in sqlite3.OperationalError messages that mean "cannot get at the file right now".
 _UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "read-only", "full")
@@ -938,14 +938,13 @@ class SQLiteStore:
             return None
 
         def body(conn: sqlite3.Connection, now: float) -> int | None:
-            # The file's one counter, and the key's row if any (one statement).
-            last, previous, until = conn.execute(_LEASE_AND_COUNTER, (key,)).fetchone()
+            # The floor of fences (above every fence of a deleted row), and the key's row if
+            # any (one statement). A key with a row goes on from its fence; a key without one
+            # starts above the floor: either way above every fence it was ever granted.
+            floor, previous, until = conn.execute(_LEASE_AND_COUNTER, (key,)).fetchone()
             if until is not None and now < until:
                 return None
-            # Never below the key's last fence, which a process of the previous version
-            # (still running while the others are upgraded) may have set.
-            fence = max(int(last), 0 if previous is None else int(previous)) + 1
-            conn.execute("UPDATE lease_fences SET value = ?", (fence,))
+            fence = max(int(floor), 0 if previous is None else int(previous)) + 1
             conn.execute(
                 "INSERT OR REPLACE INTO leases (key, fence, held_until) VALUES (?, ?, ?)",
                 (key, fence, now + ttl),
@@ -969,8 +968,14 @@ class SQLiteStore:
         if self._purge_pending:
             if getattr(self._local, "no_wait", False):
                 raise _WouldWait()
-            for statement in _PURGE:
-                conn.execute(statement, (now, PURGE_BATCH))
+            conn.execute(_PURGE_TOKENS, (now, PURGE_BATCH))
+            expired = conn.execute(_EXPIRED_LEASES, (now, PURGE_BATCH)).fetchall()
+            if expired:
+                # The floor rises to the highest fence deleted, so no fence comes back.
+                conn.execute("UPDATE lease_fences SET value = MAX(value, ?)",
+                             (max(int(fence) for _, fence in expired),))
+                conn.executemany("DELETE FROM leases WHERE rowid = ?",
+                                 ((rowid,) for rowid, _ in expired))
             self._purge_pending = False
 
     def release_lease(self, key: str, fence: int) -> bool:
