@@ -46,9 +46,9 @@ from .test_contract import *  # noqa: F403
 from .test_purge import (  # noqa: F401
     Rows,
     contend_with_purges,
+    test_a_keys_fences_grow_across_purges_whatever_other_keys_do,
     test_a_stale_holder_cannot_write_after_its_row_was_purged_and_the_key_granted_again,
     test_expired_leases_and_tokens_go_as_writes_go_on,
-    test_fences_are_never_granted_twice_across_keys,
     test_fences_keep_growing_for_a_key_across_purges,
     test_the_purge_never_deletes_a_lease_or_token_still_running,
 )
@@ -673,8 +673,7 @@ def test_purges_racing_grants_never_take_a_held_lease_on_postgres(
 ) -> None:
     store = PostgresStore(postgres_dsn, schema=pg_schema, clock=store_time, max_size=20)
     try:
-        fences = contend_with_purges(store, store_time)
-        assert len(set(fences)) == len(fences)
+        contend_with_purges(store, store_time)  # checks each key's fences grow
     finally:
         store.close()
 
