@@ -163,11 +163,11 @@ class FakeClock:
 @contextlib.asynccontextmanager
 async def running(emu: EmulatorServer, *, store: Store | None = None,
                   clock: FakeClock | None = None, readiness_ttl: float = 0.0,
-                  **extra: Any) -> AsyncIterator[Running]:
+                  http: str = "auto", **extra: Any) -> AsyncIterator[Running]:
     """Start a service for the emulator's platform (settings ``extra``) on two loopback
     listeners, yield, stop it. ``public_url`` defaults to the public listener's URL; with
     ``clock``, the service and its memory store read time from it. Readiness probes are not
-    reused unless ``readiness_ttl`` says so."""
+    reused unless ``readiness_ttl`` says so; ``http`` is the server's HTTP parser."""
     extra.setdefault("api_base", emu.url)
     port = free_port()
     extra.setdefault("public_url", f"http://127.0.0.1:{port}")
@@ -177,7 +177,7 @@ async def running(emu: EmulatorServer, *, store: Store | None = None,
                       policy=Policy(attempts=2, backoff_base=0.01, backoff_max=0.02),
                       readiness_ttl=readiness_ttl,
                       **({"clock": clock} if clock is not None else {}))
-    server = ServiceServer(service, port=port)
+    server = ServiceServer(service, port=port, http=http)
     await asyncio.to_thread(server.start)
     try:
         async with httpx.AsyncClient(base_url=server.url, trust_env=False) as client, \

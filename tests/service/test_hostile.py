@@ -4,6 +4,8 @@ wrong keys and page requests, and what each listener shows."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib.util
 import logging
 import time
 from collections.abc import Awaitable
@@ -13,12 +15,15 @@ import pytest
 
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.service import Service, ServiceServer
+from wxcomponent.service.protocol import guarded_protocol, resolve_parser
 from wxcomponent.stores import MemoryStore
 
 from ..conftest import free_port
 from .conftest import API_KEY, APPID, BEARER, FakeClock, Running, make_settings, running
 
 DEADLINE = 60.0  # only turns a hang into a failure
+#: The slow-client protections hold over both of uvicorn's parsers.
+PARSERS = pytest.mark.parametrize("parser", ["httptools", "h11"])
 
 
 async def _closed(reader: asyncio.StreamReader) -> bytes:
@@ -49,9 +54,11 @@ def _port(svc: Running, admin: bool = False) -> int:
 # --------------------------------------------------------------------------- slow clients
 
 
+@PARSERS
 async def test_slow_connections_are_closed_while_pushes_are_served(
-        wechat_emulator: EmulatorServer) -> None:
-    async with running(wechat_emulator, header_timeout=0.5, body_timeout=0.5) as svc:
+        wechat_emulator: EmulatorServer, parser: str) -> None:
+    async with running(wechat_emulator, header_timeout=0.5, body_timeout=0.5,
+                       http=parser) as svc:
         await svc.push_ticket()
         port = _port(svc)
         silent = [b""] * 70
@@ -77,9 +84,11 @@ async def test_slow_connections_are_closed_while_pushes_are_served(
         assert served >= 1
 
 
+@PARSERS
 async def test_a_keep_alive_connection_gets_a_deadline_for_its_next_request(
-        wechat_emulator: EmulatorServer) -> None:
-    async with running(wechat_emulator, header_timeout=0.3, body_timeout=0.3) as svc:
+        wechat_emulator: EmulatorServer, parser: str) -> None:
+    async with running(wechat_emulator, header_timeout=0.3, body_timeout=0.3,
+                       http=parser) as svc:
         reader, writer = await _raw(_port(svc), b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
         head = await reader.readuntil(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 200 ")
@@ -92,9 +101,11 @@ async def test_a_keep_alive_connection_gets_a_deadline_for_its_next_request(
         writer.close()
 
 
+@PARSERS
 async def test_a_slow_body_ends_the_handler_read_and_the_connection(
-        wechat_emulator: EmulatorServer) -> None:
-    async with running(wechat_emulator, header_timeout=5, body_timeout=0.3) as svc:
+        wechat_emulator: EmulatorServer, parser: str) -> None:
+    async with running(wechat_emulator, header_timeout=5, body_timeout=0.3,
+                       http=parser) as svc:
         query, body = svc.sealed("component_verify_ticket",
                                  ComponentVerifyTicket=svc.emu.issue_ticket(APPID))
         target = f"/{APPID}/events?" + "&".join(f"{k}={v}" for k, v in query.items())
@@ -105,6 +116,79 @@ async def test_a_slow_body_ends_the_handler_read_and_the_connection(
         assert answer.startswith(b"HTTP/1.1 408 ")
         writer.close()
         assert svc.store.load_ticket(APPID) is None  # nothing half-read was acted on
+
+
+def test_the_server_reads_http_with_httptools_when_installed_else_h11(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_parser() == "httptools"  # installed with the service extra
+    assert guarded_protocol(1, 1).__name__ == "GuardedHttpToolsProtocol"
+    assert guarded_protocol(1, 1, "h11").__name__ == "GuardedH11Protocol"
+    with pytest.raises(ValueError, match="spdy"):
+        resolve_parser("spdy")
+    with pytest.raises(ValueError, match="spdy"):
+        ServiceServer(make_settings(), http="spdy")
+    spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "httptools" else spec(name, *a))
+    assert resolve_parser() == "h11"
+
+
+async def _answers(reader: asyncio.StreamReader) -> list[bytes]:
+    """The heads of the answers sent until the connection closed."""
+    received = await _closed(reader)
+    return [b"HTTP/1.1 " + part.split(b"\r\n")[0] for part in
+            received.split(b"HTTP/1.1 ")[1:]]
+
+
+@PARSERS
+async def test_a_pipelined_head_left_unfinished_gets_its_deadline(
+        wechat_emulator: EmulatorServer, parser: str) -> None:
+    async with running(wechat_emulator, header_timeout=0.3, body_timeout=0.3,
+                       http=parser) as svc:
+        whole = b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+        reader, writer = await _raw(_port(svc), whole + whole + b"GET /healthz HTTP/1.1\r\nHo")
+        heads = await asyncio.wait_for(_answers(reader), DEADLINE)
+        assert [h[:12] for h in heads] == [b"HTTP/1.1 200", b"HTTP/1.1 200", b"HTTP/1.1 408"]
+        writer.close()
+
+
+@PARSERS
+async def test_bytes_that_begin_no_request_do_not_hold_a_connection(
+        wechat_emulator: EmulatorServer, parser: str) -> None:
+    async with running(wechat_emulator, header_timeout=0.3, body_timeout=0.3,
+                       http=parser) as svc:
+        reader, writer = await _raw(_port(svc), b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")
+        await reader.readuntil(b"\r\n\r\n")
+        closing = asyncio.ensure_future(_closed(reader))
+        for _ in range(3):  # blank lines, each resetting uvicorn's keep-alive timer
+            if closing.done():
+                break  # h11 refuses them at once
+            writer.write(b"\r\n")
+            with contextlib.suppress(ConnectionError):
+                await writer.drain()
+            await asyncio.sleep(0.05)
+        rest = await asyncio.wait_for(closing, DEADLINE)
+        assert rest.split(b"HTTP/1.1 ")[-1][:1] == b"4", rest[-200:]  # 408, or h11's 400
+        writer.close()
+
+
+@PARSERS
+async def test_an_oversized_request_head_is_refused(
+        wechat_emulator: EmulatorServer, parser: str) -> None:
+    async with running(wechat_emulator, http=parser) as svc:
+        reader, writer = await _raw(_port(svc), b"GET /healthz HTTP/1.1\r\nHost: a\r\n")
+        closing = asyncio.ensure_future(_closed(reader))
+        for index in range(64):  # 64 KiB of headers, in pieces, never finished
+            if closing.done():
+                break
+            writer.write(f"X-Filler-{index}: {'a' * 1000}\r\n".encode())
+            with contextlib.suppress(ConnectionError):
+                await writer.drain()
+            await asyncio.sleep(0.005)
+        answer = await asyncio.wait_for(closing, DEADLINE)
+        assert answer.startswith((b"HTTP/1.1 431 ", b"HTTP/1.1 400 ")), answer[:60]
+        writer.close()
+        assert (await svc.client.get("/healthz")).status_code == 200
 
 
 # --------------------------------------------------------------------------- bodies

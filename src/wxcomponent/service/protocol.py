@@ -1,4 +1,4 @@
-"""Slow clients: uvicorn's HTTP/1.1 protocol with deadlines for the request head and body.
+"""Slow clients: uvicorn's HTTP/1.1 protocols with deadlines for the request head and body.
 
 uvicorn closes idle keep-alive connections, but a client that opens a connection and sends
 its request head (or its body) a byte at a time, or never finishes it, holds the connection
@@ -8,37 +8,58 @@ first request) until its head is complete, then ``body_timeout`` seconds until i
 complete. A request that misses its deadline is answered ``408 Request Timeout`` (when no
 response was started) and its connection is closed; the application, if it was reading the
 body, sees the client disconnect. Once a request is fully received, how long the
-application takes is not the client's doing and has no deadline here.
+application takes is not the client's doing and has no deadline here. A request head is also
+bounded in size (:data:`MAX_HEAD`; 431 beyond), whichever parser reads it.
+
+Two parsers are offered, as uvicorn has them: ``httptools`` (llhttp, in C: the faster, used
+when the package is installed) and ``h11`` (pure Python, always there). A deadline is only
+armed when a request is not complete at the end of the bytes that arrived, so a request that
+comes in one piece (nearly every push) costs no timer at all.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["guarded_protocol"]
+__all__ = ["MAX_HEAD", "PARSERS", "guarded_protocol", "resolve_parser"]
 
-_BODY = b"request timeout: the request was not sent in time\n"
-_TIMEOUT_RESPONSE = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"content-length: " + str(len(_BODY)).encode() + b"\r\nconnection: close\r\n\r\n" + _BODY
-)
+#: The largest request head accepted, in bytes (h11's own limit, applied to both parsers).
+MAX_HEAD = 16 * 1024
+#: The parser names :func:`guarded_protocol` takes; ``auto`` is httptools when installed.
+PARSERS = ("auto", "httptools", "h11")
+
+
+def _answer(status: str, message: str) -> bytes:
+    body = message.encode()
+    return (f"HTTP/1.1 {status}\r\ncontent-type: text/plain; charset=utf-8\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
+
+
+_TIMEOUT_RESPONSE = _answer("408 Request Timeout",
+                            "request timeout: the request was not sent in time\n")
+_HEAD_TOO_LARGE = _answer("431 Request Header Fields Too Large",
+                          "the request head is too large\n")
 _RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR, h11.SWITCHED_PROTOCOL)
 
 
-class _GuardedH11Protocol(H11Protocol):
-    """H11Protocol with a deadline on the head and on the body of each request."""
+class _Deadlines:
+    """What both guarded protocols share: one deadline at a time, for the head or the body
+    of the request being received, and what happens when it passes."""
 
     header_timeout = 10.0
     body_timeout = 10.0
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    cycle: Any
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def _init_deadlines(self) -> None:
         self._deadline: asyncio.TimerHandle | None = None
-        self._phase = ""
+        self._phase = ""  # the part of a request under a deadline: "head", "body" or none
 
     def _arm(self, phase: str, seconds: float) -> None:
         self._disarm()
@@ -50,37 +71,6 @@ class _GuardedH11Protocol(H11Protocol):
             self._deadline.cancel()
             self._deadline = None
         self._phase = ""
-
-    def _follow(self) -> None:
-        """Arm, switch or drop the deadline after the state of the request changed."""
-        state = self.conn.their_state
-        if state is h11.SEND_BODY:
-            if self._phase != "body":
-                self._arm("body", self.body_timeout)
-        elif state in _RECEIVED:
-            self._disarm()
-        elif state is h11.IDLE and self._phase == "" and self.conn.trailing_data[0]:
-            self._arm("head", self.header_timeout)  # a pipelined head, not complete yet
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._arm("head", self.header_timeout)
-
-    def data_received(self, data: bytes) -> None:
-        if self._phase == "" and self.conn.their_state is h11.IDLE:
-            self._arm("head", self.header_timeout)  # the first byte of the next request
-        super().data_received(data)
-        if not self.transport.is_closing():
-            self._follow()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing():
-            self._follow()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        super().connection_lost(exc)
 
     def _expired(self) -> None:
         phase, self._phase, self._deadline = self._phase, "", None
@@ -99,10 +89,138 @@ class _GuardedH11Protocol(H11Protocol):
         self.transport.write(_TIMEOUT_RESPONSE)
         self.transport.close()
 
+    def _refuse_head(self) -> None:
+        self._disarm()
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            if cycle.response_started:  # a pipelined head is too large: just end
+                self.transport.close()
+                return
+            cycle.disconnected = True
+            cycle.message_event.set()
+        self.transport.write(_HEAD_TOO_LARGE)
+        self.transport.close()
 
-def guarded_protocol(header_timeout: float, body_timeout: float) -> type[H11Protocol]:
-    """A uvicorn ``http`` protocol class enforcing these deadlines (seconds, positive)."""
+
+class _GuardedH11Protocol(_Deadlines, H11Protocol):
+    """H11Protocol with a deadline on the head and on the body of each request (h11 bounds
+    the head itself)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_deadlines()
+
+    def _follow(self, received: bool) -> None:
+        """Arm, switch or drop the deadline after the state of the request changed."""
+        state = self.conn.their_state
+        if state is h11.SEND_BODY:
+            if self._phase != "body":
+                self._arm("body", self.body_timeout)
+        elif state in _RECEIVED:
+            self._disarm()
+        elif (state is h11.IDLE and self._phase != "head"
+              and (received or self.conn.trailing_data[0])):
+            self._arm("head", self.header_timeout)  # bytes of a head not complete yet
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm("head", self.header_timeout)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if not self.transport.is_closing():
+            self._follow(received=True)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._follow(received=False)  # a pipelined head already buffered
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+
+def _httptools_protocol() -> type[Any]:
+    """The guarded protocol over uvicorn's httptools one (imported only when asked for)."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class _GuardedHttpToolsProtocol(_Deadlines, HttpToolsProtocol):
+        """HttpToolsProtocol with a deadline on the head and on the body of each request,
+        and a bounded head (llhttp itself takes a head of any length)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._init_deadlines()
+            self._state = ""  # of the request being received: "", "head" or "body"
+            self._completed = 0  # requests received in full on this connection
+            self._head_bytes = 0  # of the head being received, after the bytes it began in
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm("head", self.header_timeout)
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._state = "head"
+
+        def on_headers_complete(self) -> None:
+            self._state = "body"
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            self._state = ""
+            self._completed += 1
+            self._disarm()
+            super().on_message_complete()
+
+        def data_received(self, data: bytes) -> None:
+            before, completed = self._state, self._completed
+            super().data_received(data)  # the parser's callbacks above follow the request
+            if self.transport.is_closing():
+                return
+            state = self._state
+            if state == "body":
+                if self._phase != "body":
+                    self._arm("body", self.body_timeout)
+            elif state == "head" or completed == self._completed:
+                # A head not complete yet, or bytes that began none: a deadline runs from
+                # the first of them. Whole chunks of one head count towards its size (the
+                # chunk it began in may hold a previous request too).
+                if state == "head" and before == "head" and completed == self._completed:
+                    self._head_bytes += len(data)
+                    if self._head_bytes > MAX_HEAD:
+                        self._refuse_head()
+                        return
+                else:
+                    self._head_bytes = 0
+                if self._phase != "head":
+                    self._arm("head", self.header_timeout)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return _GuardedHttpToolsProtocol
+
+
+def resolve_parser(parser: str = "auto") -> str:
+    """``httptools`` or ``h11``: the parser ``parser`` names (``auto``: httptools when the
+    package is installed, else h11)."""
+    if parser not in PARSERS:
+        raise ValueError(f"the HTTP parser is one of {', '.join(PARSERS)}, not {parser!r}")
+    if parser == "auto":
+        return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    return parser
+
+
+def guarded_protocol(header_timeout: float, body_timeout: float,
+                     parser: str = "auto") -> type[Any]:
+    """A uvicorn ``http`` protocol class enforcing these deadlines (seconds, positive) over
+    ``parser`` (see :func:`resolve_parser`)."""
     if not header_timeout > 0 or not body_timeout > 0:
         raise ValueError("the header and body timeouts must be positive")
-    return type("GuardedH11Protocol", (_GuardedH11Protocol,),
+    base = _httptools_protocol() if resolve_parser(parser) == "httptools" \
+        else _GuardedH11Protocol
+    return type(f"Guarded{base.__name__.removeprefix('_Guarded')}", (base,),
                 {"header_timeout": float(header_timeout), "body_timeout": float(body_timeout)})

@@ -4,8 +4,9 @@ One uvicorn server in one event loop listens on two sockets: the public listener
 (``host``/``port``) and the admin listener (``admin_host``/``admin_port``, loopback by
 default); :class:`~wxcomponent.service.app.ServiceApp` answers each with its application.
 Every connection has the settings' ``header_timeout`` and ``body_timeout``
-(:mod:`wxcomponent.service.protocol`), and every log line goes through the redaction of
-:mod:`wxcomponent.service.logs`.
+(:mod:`wxcomponent.service.protocol`), over uvicorn's httptools parser when the package is
+installed and its h11 one otherwise (``http=`` chooses), and every log line goes through the
+redaction of :mod:`wxcomponent.service.logs`.
 
 :func:`serve` runs until SIGTERM or SIGINT, lets uvicorn finish the requests in flight and
 the lifespan shutdown stop the refreshers, and returns 0. :class:`ServiceServer` runs the
@@ -28,7 +29,7 @@ import uvicorn
 
 from .app import Service
 from .logs import RedactingFilter, install_redaction
-from .protocol import guarded_protocol
+from .protocol import guarded_protocol, resolve_parser
 from .settings import ServiceSettings
 
 __all__ = ["ServiceServer", "bind", "serve"]
@@ -70,17 +71,22 @@ def _log_config(level: str) -> dict[str, Any]:
 
 
 def _uvicorn(service: Service, *, log_level: str, foreground: bool,
-             access_log: bool | None = None) -> uvicorn.Server:
+             access_log: bool | None = None, http: str = "auto") -> uvicorn.Server:
     settings = service.settings
     install_redaction()
+    if access_log is None:
+        # Access lines are INFO: above that level uvicorn would still build each line's
+        # fields (the client address, the quoted path and query) only for them to be dropped.
+        level = uvicorn.config.LOG_LEVELS.get(log_level.lower(), logging.INFO)
+        access_log = foreground and level <= logging.INFO
     config = uvicorn.Config(
         service.app,
         log_config=_log_config(log_level) if foreground else None,
         log_level=log_level,
-        access_log=foreground if access_log is None else access_log,
+        access_log=access_log,
         lifespan="on",
         proxy_headers=False,  # X-Forwarded-For only from trusted_proxies (the service's own)
-        http=guarded_protocol(settings.header_timeout, settings.body_timeout),
+        http=guarded_protocol(settings.header_timeout, settings.body_timeout, http),
         ws="none",
         loop="asyncio",
         backlog=2048,
@@ -99,14 +105,18 @@ def serve(
     service: Service | None = None,
     sock: socket.socket | None = None,
     admin_sock: socket.socket | None = None,
+    http: str = "auto",
 ) -> int:
     """Serve until SIGTERM / SIGINT (graceful), then return 0; non-zero when the application
     did not start (uvicorn's status 3 when the lifespan startup failed).
 
     ``sock`` and ``admin_sock`` are listening sockets to serve the public and the admin
     listener on (from :func:`bind`); without them the addresses of ``host``/``port``
-    (default: the settings') and of ``admin_host``/``admin_port`` are bound here.
+    (default: the settings') and of ``admin_host``/``admin_port`` are bound here. ``http``
+    is the HTTP parser: ``auto`` (httptools when installed, else h11), ``httptools`` or
+    ``h11`` (see :func:`~wxcomponent.service.protocol.resolve_parser`).
     """
+    resolve_parser(http)  # an unknown name fails before anything is bound
     if sock is None:
         sock = bind(host or settings.host, settings.port if port is None else port)
     if admin_sock is None:
@@ -117,7 +127,8 @@ def serve(
             raise
     service = service or Service(settings)
     service.admin_ports.add(admin_sock.getsockname()[1])
-    server = _uvicorn(service, log_level=log_level or settings.log_level, foreground=True)
+    server = _uvicorn(service, log_level=log_level or settings.log_level, foreground=True,
+                      http=http)
     stopped_by: list[int] = []
 
     def remember(signum: int, _frame: FrameType | None) -> None:
@@ -175,7 +186,8 @@ class ServiceServer:
             httpx.post(server.url + "/wx0123456789abcdef/events", ...)   # public listener
             httpx.get(server.admin_url + "/readyz")                       # admin listener
 
-    ``access_log`` turns uvicorn's access log on (through the service's redaction).
+    ``access_log`` turns uvicorn's access log on (through the service's redaction); ``http``
+    chooses the HTTP parser as :func:`serve` does.
     """
 
     def __init__(
@@ -188,6 +200,7 @@ class ServiceServer:
         admin_port: int = 0,
         log_level: str = "warning",
         access_log: bool = False,
+        http: str = "auto",
     ) -> None:
         self.service = (settings_or_service if isinstance(settings_or_service, Service)
                         else Service(settings_or_service))
@@ -197,6 +210,7 @@ class ServiceServer:
         self.admin_port = admin_port
         self.log_level = log_level
         self.access_log = access_log
+        self.http = resolve_parser(http)
         self._running: _Thread | None = None
 
     @staticmethod
@@ -228,7 +242,7 @@ class ServiceServer:
             self.admin_port = admin_sock.getsockname()[1]
             self.service.admin_ports.add(self.admin_port)
             server = _uvicorn(self.service, log_level=self.log_level, foreground=False,
-                              access_log=self.access_log)
+                              access_log=self.access_log, http=self.http)
             self._running = _Thread.launch(server, [sock, admin_sock])
             if not self._running.wait_started(timeout):
                 self.stop()
