@@ -174,6 +174,24 @@ def _headers(response: CallbackResponse) -> list[tuple[str, str]]:
     return [*response.headers, ("Content-Length", str(len(response.body)))]
 
 
+@functools.lru_cache(maxsize=256)
+def _asgi_headers(headers: tuple[tuple[str, str], ...], length: int
+                  ) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in (*headers, ("Content-Length", str(length)))]
+
+
+def _response_headers(response: CallbackResponse) -> list[tuple[bytes, bytes]]:
+    """A response's headers as ASGI wants them, encoded once per distinct set (nearly every
+    answer is one of a few: ``success``, a refusal, a reply of some length); a copy, which
+    the server may keep or change."""
+    try:
+        return _asgi_headers(response.headers, len(response.body)).copy()
+    except TypeError:  # headers given as lists: not cached
+        return [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in _headers(response)]
+
+
 # --------------------------------------------------------------------------- ASGI
 
 
@@ -224,8 +242,7 @@ class CallbackASGIApp:
         await send({
             "type": "http.response.start",
             "status": response.status,
-            "headers": [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                        for k, v in _headers(response)],
+            "headers": _response_headers(response),
         })
         await send({"type": "http.response.body", "body": response.body})
 
@@ -273,7 +290,9 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 async def _read_asgi_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     for name, value in scope.get("headers") or ():
-        if bytes(name).lower() == b"content-length":
+        # ASGI servers give header names in lower case; another case is found too (slower).
+        if name == b"content-length" or (len(name) == 14 and bytes(name).lower()
+                                         == b"content-length"):
             declared = _declared_length(bytes(value).decode("latin-1"))
             if declared is not None and declared > limit:
                 raise _TooLarge
@@ -283,13 +302,18 @@ async def _read_asgi_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         message = await receive()
         if message.get("type") == "http.disconnect":
             raise _Disconnected
-        chunk = bytes(message.get("body") or b"")
+        chunk = message.get("body") or b""
+        if type(chunk) is not bytes:
+            chunk = bytes(chunk)
         size += len(chunk)
         if size > limit:
             raise _TooLarge
-        chunks.append(chunk)
         if not message.get("more_body", False):
+            if not chunks:
+                return chunk  # the whole body came in one message (nearly always)
+            chunks.append(chunk)
             return b"".join(chunks)
+        chunks.append(chunk)
 
 
 def asgi_app(*components: CallbackPlatform) -> CallbackASGIApp:

@@ -134,6 +134,46 @@ async def test_body_limit_is_enforced_while_reading(component: Component,
     assert store.calls == []
 
 
+async def test_a_declared_length_is_read_whatever_the_case_of_its_name(
+        component: Component, store: RecordingStore) -> None:
+    app = component.asgi_app()
+    for name in (b"Content-Length", b"CONTENT-LENGTH", b"content-length"):
+        declared = _Endless()
+        status, _ = await _asgi(app, "POST", "/events", [(name, b"1000000000")], declared)
+        assert status == 413 and declared.chunks == 0, name
+    assert store.calls == []
+
+
+async def test_a_body_in_several_messages_is_joined(component: Component, store: RecordingStore,
+                                                    sender: Sender) -> None:
+    query, body = sender.ticket_push("ticket@@@pieces")
+    pieces = [body[:7], bytearray(body[7:50]), b"", body[50:]]
+
+    async def receive() -> dict[str, Any]:
+        piece = pieces.pop(0)
+        return {"type": "http.request", "body": piece, "more_body": bool(pieces)}
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/events", "root_path": "",
+             "query_string": urlencode(query).encode(), "headers": []}
+    await component.asgi_app()(scope, receive, send)
+    assert (sent[0]["status"], sent[1]["body"]) == (200, b"success")
+    assert store.inner.load_ticket(APPID).value == "ticket@@@pieces"  # type: ignore[union-attr]
+    # The headers handed to the server are its own list: changing it changes no later answer.
+    sent[0]["headers"].clear()
+    again: list[dict[str, Any]] = []
+
+    async def keep(message: dict[str, Any]) -> None:
+        again.append(message)
+
+    await component.asgi_app()({**scope, "query_string": b""}, receive, keep)
+    assert dict(again[0]["headers"])[b"content-length"] == str(len(again[1]["body"])).encode()
+
+
 async def test_disconnect_and_lifespan(component: Component) -> None:
     app = component.asgi_app()
     sent: list[Any] = []

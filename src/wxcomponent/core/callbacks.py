@@ -64,7 +64,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, Union
+from typing import Any, NamedTuple, TypeVar, Union
 from urllib.parse import parse_qsl
 
 from ..errors import (
@@ -320,6 +320,8 @@ class Callbacks:
 
     def handlers_for(self, event: Event) -> tuple[Handler, ...]:
         """The handlers to run for ``event``, in order (the defaults when none matches)."""
+        if not self._routes:
+            return self._defaults
         names = route_names(event)
         matched: list[Handler] = []
         for key, handler in self._routes:
@@ -438,8 +440,7 @@ def _echo(ctx: Context, params: Mapping[str, str]) -> CallbackResponse:
     return CallbackResponse.text(200, params["echostr"], (("X-Content-Type-Options", "nosniff"),))
 
 
-@dataclass(frozen=True)
-class _Opened:
+class _Opened(NamedTuple):
     push: Push
     event: Event
     decrypted: Decrypted
@@ -454,9 +455,11 @@ def _open(
     authorizer_appid: str | None,
 ) -> _Opened:
     """Every check of a POST that needs no store: parameters, size, signature, XML, appid."""
-    names = ("timestamp", "nonce", "msg_signature")
-    missing = [name for name in names if not params.get(name)]
-    if missing:
+    timestamp, nonce = params.get("timestamp"), params.get("nonce")
+    signature = params.get("msg_signature")
+    if not (timestamp and nonce and signature):
+        names = ("timestamp", "nonce", "msg_signature")
+        missing = [name for name in names if not params.get(name)]
         raise CallbackError(f"missing query parameter {', '.join(missing)}")
     encrypt_type = params.get("encrypt_type")
     if encrypt_type is not None and encrypt_type.lower() != "aes":
@@ -470,7 +473,6 @@ def _open(
         raise BodyTooLarge(
             f"body of {len(data)} bytes exceeds the limit of {options.max_body} bytes"
         )
-    timestamp, nonce, signature = params["timestamp"], params["nonce"], params["msg_signature"]
     try:
         decrypted = ctx.crypto.open_body(data, msg_signature=signature, timestamp=timestamp,
                                          nonce=nonce)
@@ -496,8 +498,13 @@ def _open(
 
 
 def _describe(event: Event) -> str:
-    names = sorted(route_names(event), key=len, reverse=True)
-    return names[0] if names else type(event).__name__
+    """The longest of the event's route names (its InfoType, or its route key, which is never
+    shorter than its MsgType), or its class name."""
+    if isinstance(event, ComponentEvent):
+        return event.info_type.lower()
+    if isinstance(event, AuthorizerMessage):
+        return event.route_key.lower()
+    return type(event).__name__
 
 
 def _receive(

@@ -65,6 +65,8 @@ class HealthTracker:
         return record
 
     def _forget(self, platform: str, error: str) -> None:
+        if not self._failures:  # the usual case on every ticket push: nothing to look at
+            return
         with self._lock:
             for key in [k for k, v in self._failures.items()
                         if k[0] == platform and v["error"] == error]:
