@@ -1,37 +1,44 @@
-"""Push throughput of the service's callback endpoint over real HTTP, against a bare ASGI app.
+"""Push throughput of the service over real HTTP, against a bare ASGI app and a peer.
 
-Both run in a uvicorn process of their own (one worker, h11, asyncio: the same server
-settings), one after the other, rounds interleaved:
+Three servers, each a uvicorn process of its own (one worker, asyncio, the same HTTP parser),
+run one after the other, rounds interleaved (the order turns each round):
 
-  bare     an ASGI app that reads the body and answers ``success``
-  service  ``wxcomponent.service`` (the application of ``wxcomponent serve``) with its default
-           SQLite store in a temporary directory (``--store memory`` for the in-memory one,
-           ``--store redis://…`` for Redis),
-           receiving valid encrypted ``component_verify_ticket`` pushes on ``/{appid}/events``:
-           signature check, decryption, parsing, the dedupe lease and the ticket write,
-           event listeners and metrics included
+  bare     an ASGI app that reads the body and answers ``success``: the server's own cost
+  peer     what a typical user writes with FastAPI and wechatpy: ``WeChatComponent.
+           parse_message`` verifies, decrypts and parses each push, and the ticket is stored
+           in a SQLite file with a plain ``sqlite3`` upsert and a commit (WAL,
+           ``synchronous=NORMAL``, as the service's store writes tickets)
+  service  ``wxcomponent.service`` as ``wxcomponent serve`` runs it (its own uvicorn
+           configuration: the head and body deadlines, the redacting logs), with its SQLite
+           store in a temporary directory (``--store memory`` for the in-memory one,
+           ``--store redis://…`` for Redis): signature check, decryption, parsing, the appid
+           and timestamp checks, the dedupe lease, the durable ticket write, event listeners
+           and metrics
 
-The pushes are built beforehand, each with its own nonce (so the dedupe never short-cuts
-one). The load generator is a plain HTTP/1.1 keep-alive client on asyncio streams in this
-process: ``--concurrency`` workers, one connection each, sending ``--requests`` pushes in all
-(a pooled client such as httpx costs more per request than the server under test). Every
-answer must be HTTP 200 ``success``.
+The pushes are valid encrypted ``component_verify_ticket`` pushes on ``/{appid}/events``,
+built beforehand, each with its own nonce (so the dedupe never short-cuts one). The load
+comes from this process: ``--concurrency`` keep-alive connections on asyncio protocols (no
+HTTP library: the client must cost less than the servers), each sending its next push when
+the last answer is in. Every answer must be HTTP 200 ``success``. Besides throughput and
+latency, the server's CPU time per push is read from /proc: on a shared machine it moves
+less than wall-clock figures.
 
-Run by hand:  uv run python benchmarks/bench_http.py [--requests 20000] [--concurrency 32]
+Run by hand:  uv run python benchmarks/bench_http.py [--requests 20000] [--rounds 3]
+              [--store sqlite|memory|URL] [--http auto|httptools|h11] [--apps bare,peer,service]
 """
-
-from __future__ import annotations
 
 import argparse
 import asyncio
 import os
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -40,6 +47,7 @@ APPID = "wx1234567890abcdef"
 SECRET = "benchsecretbenchsecretbenchsecre"
 TOKEN = "benchtoken"
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+APPS = ("bare", "peer", "service")
 
 
 # --------------------------------------------------------------------------- the servers
@@ -67,31 +75,74 @@ async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"success"})
 
 
-def service_app(store: str) -> Any:
-    from wxcomponent.service import Service
+def peer_app(database: str) -> Any:
+    """A FastAPI app doing the service's job the way its documentation and wechatpy's
+    suggest: verify, decrypt and parse with wechatpy, store the ticket in SQLite."""
+    from fastapi import FastAPI, Request
+    from fastapi.responses import PlainTextResponse
+    from wechatpy.component import WeChatComponent
+    from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+
+    component = WeChatComponent(APPID, SECRET, TOKEN, KEY)
+    db = sqlite3.connect(database, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("CREATE TABLE IF NOT EXISTS tickets (appid TEXT PRIMARY KEY, ticket TEXT NOT NULL,"
+               " created_at INTEGER NOT NULL)")
+    db.commit()
+    app = FastAPI()
+
+    @app.post("/{appid}/events")
+    async def events(appid: str, request: Request, timestamp: str, nonce: str,
+                     msg_signature: str) -> PlainTextResponse:
+        body = await request.body()
+        try:
+            message = component.parse_message(body, msg_signature, timestamp, nonce)
+        except (InvalidSignatureException, InvalidAppIdException):
+            return PlainTextResponse("invalid signature", status_code=403)
+        if message.type == "component_verify_ticket":
+            db.execute("INSERT INTO tickets (appid, ticket, created_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (appid) DO UPDATE SET ticket = excluded.ticket, "
+                       "created_at = excluded.created_at",
+                       (appid, message.verify_ticket, int(message.create_time.timestamp())))
+            db.commit()
+        return PlainTextResponse("success")
+
+    return app
+
+
+def service_settings(store: str, port: int) -> Any:
     from wxcomponent.service.settings import settings_from_mapping
 
-    settings = settings_from_mapping({
+    return settings_from_mapping({
         "platforms": [{"appid": APPID, "secret": SECRET, "token": TOKEN,
                        "encoding_aes_key": KEY}],
         "store": store,
         "api_base": "http://127.0.0.1:9",  # never called: the refresher is off
         "refresh_interval": 0,
+        "port": port,
+        "admin_port": 0,
+        "log_level": "warning",
     })
-    return Service(settings).app
 
 
-def serve(kind: str, port: int, store: str) -> None:
+def serve(kind: str, port: int, store: str, http: str) -> None:
     """Child process: serve one app until terminated."""
-    import logging
+    if kind == "service":
+        from wxcomponent.service.server import bind
+        from wxcomponent.service.server import serve as serve_service
 
+        settings = service_settings(store, port)
+        serve_service(settings, sock=bind("127.0.0.1", port), http=http)
+        return
     import uvicorn
 
-    logging.getLogger("wxcomponent").setLevel(logging.ERROR)
-    app = bare_app if kind == "bare" else service_app(store)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, workers=1, http="h11",
-                            loop="asyncio", ws="none", lifespan="on", access_log=False,
-                            log_level="warning", backlog=2048)
+    from wxcomponent.service.protocol import resolve_parser
+
+    app = bare_app if kind == "bare" else peer_app(store)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, workers=1,
+                            http=resolve_parser(http), loop="asyncio", ws="none",
+                            lifespan="on", access_log=False, log_level="warning", backlog=2048)
     uvicorn.Server(config).run()
 
 
@@ -102,12 +153,14 @@ def free_port() -> int:
         return port
 
 
-def start(kind: str, store: str) -> tuple[subprocess.Popen[bytes], int]:
+def start(kind: str, store: str, http: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     process = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port),
-                                "--store-url", store])
-    deadline = time.monotonic() + 20
+                                "--store-url", store, "--http", http])
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the {kind} server exited with status {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return process, port
@@ -120,10 +173,16 @@ def start(kind: str, store: str) -> tuple[subprocess.Popen[bytes], int]:
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
-        process.wait(10)
+        process.wait(15)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --------------------------------------------------------------------------- the pushes
@@ -158,91 +217,195 @@ def build_pushes(count: int, first_create_time: int) -> list[bytes]:
 # --------------------------------------------------------------------------- the load
 
 
-async def _worker(port: int, requests: list[bytes], latencies: list[float]) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while requests:
-            request = requests.pop()
-            started = time.perf_counter()
-            writer.write(request)
-            head = await reader.readuntil(b"\r\n\r\n")
+class BenchError(Exception):
+    """A server answered something else than ``success``, or dropped a connection."""
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection sending pushes one after the other."""
+
+    def __init__(self, pushes: list[bytes], latencies: list[float],
+                 done: asyncio.Future[None]) -> None:
+        self.pushes = pushes
+        self.latencies = latencies
+        self.done = done
+        self.buffer = b""
+        self.sent_at = 0.0
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._next()
+
+    def _next(self) -> None:
+        assert self.transport is not None
+        if not self.pushes:
+            self.transport.close()
+            if not self.done.done():
+                self.done.set_result(None)
+            return
+        request = self.pushes.pop()
+        self.sent_at = time.perf_counter()
+        self.transport.write(request)
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = self.buffer[:end].lower()
             length = 0
             for line in head.split(b"\r\n")[1:]:
                 name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
+                if name == b"content-length":
                     length = int(value)
-            body = await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            if not head.startswith(b"HTTP/1.1 200") or body != b"success":
-                raise SystemExit(f"unexpected answer: {head[:40]!r} {body[:80]!r}")
-    finally:
-        writer.close()
+            if len(self.buffer) < end + 4 + length:
+                return
+            body = self.buffer[end + 4:end + 4 + length]
+            self.buffer = self.buffer[end + 4 + length:]
+            self.latencies.append(time.perf_counter() - self.sent_at)
+            if not head.startswith(b"http/1.1 200") or body != b"success":
+                self._fail(f"unexpected answer: {head[:40]!r} {body[:80]!r}")
+                return
+            self._next()
+
+    def _fail(self, reason: str) -> None:
+        if not self.done.done():
+            self.done.set_exception(BenchError(reason))
+        if self.transport is not None:
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            if self.pushes or exc is not None:
+                self.done.set_exception(BenchError(f"connection lost: {exc!r}"))
+            else:
+                self.done.set_result(None)
 
 
 async def load(port: int, requests: list[bytes], concurrency: int) -> tuple[float, list[float]]:
-    """Send every request with ``concurrency`` workers; (seconds, latencies)."""
+    """Send every request over ``concurrency`` connections; (seconds, latencies)."""
+    loop = asyncio.get_running_loop()
     queue = list(reversed(requests))
     latencies: list[float] = []
     started = time.perf_counter()
-    await asyncio.gather(*(_worker(port, queue, latencies) for _ in range(concurrency)))
+    waits = []
+    for _ in range(concurrency):
+        done: asyncio.Future[None] = loop.create_future()
+        await loop.create_connection(lambda d=done: _Connection(queue, latencies, d),  # type: ignore[misc]
+                                     "127.0.0.1", port)
+        waits.append(done)
+    await asyncio.gather(*waits)
     return time.perf_counter() - started, latencies
 
 
-def measure(kind: str, store: str, pushes: list[bytes], warmup: int,
-            concurrency: int) -> tuple[float, float, float]:
-    """(requests per second, p50 ms, p99 ms) of one server on ``pushes`` after a warm-up."""
-    process, port = start(kind, store)
+@dataclass
+class Run:
+    rate: float  # pushes per second
+    p50: float  # ms
+    p99: float  # ms
+    server_cpu: float  # µs of server CPU per push
+    client_cpu: float  # share of one core the load generator used
+
+
+def measure(kind: str, store: str, http: str, pushes: list[bytes], warmup: int,
+            concurrency: int) -> Run:
+    """One server on ``pushes`` after a warm-up."""
+    process, port = start(kind, store, http)
     try:
         asyncio.run(load(port, pushes[:warmup], concurrency))
+        cpu_before, own_before = cpu_seconds(process.pid), time.process_time()
         seconds, latencies = asyncio.run(load(port, pushes[warmup:], concurrency))
+        cpu, own = cpu_seconds(process.pid) - cpu_before, time.process_time() - own_before
+    except BenchError as exc:
+        raise SystemExit(f"{kind}: {exc}") from None
     finally:
         stop(process)
     latencies.sort()
     count = len(latencies)
-    return (count / seconds, statistics.median(latencies) * 1000,
-            latencies[min(count - 1, int(count * 0.99))] * 1000)
+    return Run(count / seconds, statistics.median(latencies) * 1000,
+               latencies[min(count - 1, int(count * 0.99))] * 1000, cpu / count * 1e6,
+               own / seconds)
+
+
+def _ratio(runs: dict[str, list[Run]], top: str, bottom: str) -> float:
+    """The median over rounds of the throughput ratio within each round."""
+    return statistics.median(a.rate / b.rate for a, b in zip(runs[top], runs[bottom],
+                                                              strict=True))
+
+
+def report(runs: dict[str, list[Run]], args: argparse.Namespace, parser: str) -> None:
+    print(f"\n{args.requests} pushes per run, {args.concurrency} connections, uvicorn "
+          f"1 worker asyncio {parser}, store {args.store}, {args.rounds} rounds, "
+          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print("medians over the rounds:")
+    print(f"  {'server':10s} {'pushes/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} "
+          f"{'server CPU µs/push':>19s} {'client CPU':>11s}")
+    for kind, rows in runs.items():
+        print(f"  {kind:10s} {statistics.median(r.rate for r in rows):9.0f} "
+              f"{statistics.median(r.p50 for r in rows):8.2f} "
+              f"{statistics.median(r.p99 for r in rows):8.2f} "
+              f"{statistics.median(r.server_cpu for r in rows):19.0f} "
+              f"{statistics.median(r.client_cpu for r in rows):10.0%}")
+    targets = {("service", "peer"): ">= 2.0", ("service", "bare"): ">= 0.7 (goal)"}
+    print(f"\n  {'ratio (throughput, same round)':32s} {'measured':>9s}   target")
+    for (top, bottom), target in targets.items():
+        if top in runs and bottom in runs:
+            print(f"  {top + ' / ' + bottom:32s} {_ratio(runs, top, bottom):8.2f}x   {target}")
+    if "service" in runs and "bare" in runs:
+        cpu = {k: statistics.median(r.server_cpu for r in runs[k]) for k in runs}
+        print(f"  {'service CPU over bare, µs/push':32s} {cpu['service'] - cpu['bare']:9.0f}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=20000, help="pushes per measurement")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent connections")
-    parser.add_argument("--rounds", type=int, default=2, help="measurements of each server")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements of each server")
     parser.add_argument("--store", default="sqlite",
-                        help="sqlite (a temporary file, the default), memory, or a store URL "
-                             "such as redis://127.0.0.1:6379/15")
-    parser.add_argument("--serve", choices=("bare", "service"), help=argparse.SUPPRESS)
+                        help="the service's store: sqlite (a temporary file, the default), "
+                             "memory, or a store URL such as redis://127.0.0.1:6379/15 "
+                             "(the peer always writes a SQLite file)")
+    parser.add_argument("--http", default="auto", choices=("auto", "httptools", "h11"),
+                        help="uvicorn's HTTP parser for all three (auto: httptools when "
+                             "installed)")
+    parser.add_argument("--apps", default=",".join(APPS),
+                        help="which servers to measure, comma-separated")
+    parser.add_argument("--serve", choices=APPS, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--store-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        serve(args.serve, args.port, args.store_url)
+        serve(args.serve, args.port, args.store_url, args.http)
         return 0
 
+    from wxcomponent.service.protocol import resolve_parser
+
+    kinds = [kind.strip() for kind in args.apps.split(",") if kind.strip()]
+    if not kinds or any(kind not in APPS for kind in kinds):
+        parser.error(f"--apps takes names among {', '.join(APPS)}")
     warmup = min(1000, max(100, args.requests // 10))
+    per_round = args.requests + warmup
+    runs: dict[str, list[Run]] = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory(prefix="wxcomponent-bench-") as tmp:
-        results: dict[str, list[tuple[float, float, float]]] = {"bare": [], "service": []}
-        print(f"building {args.rounds * (args.requests + warmup)} encrypted pushes…", flush=True)
-        per_round = args.requests + warmup
+        print(f"building {args.rounds * per_round} encrypted pushes…", flush=True)
         pushes = build_pushes(args.rounds * per_round, 1_700_000_000)
         for round_ in range(args.rounds):
             batch = pushes[round_ * per_round:(round_ + 1) * per_round]
-            for kind in ("bare", "service"):
-                store = {"memory": "memory://",
-                         "sqlite": f"sqlite:///{Path(tmp) / f'bench-{round_}.sqlite3'}"
-                         }.get(args.store, args.store)
-                rate, p50, p99 = measure(kind, store, batch, warmup, args.concurrency)
-                results[kind].append((rate, p50, p99))
-                print(f"  round {round_ + 1} {kind:8s} {rate:8.0f} pushes/s   "
-                      f"p50 {p50:6.2f} ms   p99 {p99:6.2f} ms", flush=True)
-    best = {kind: max(rows) for kind, rows in results.items()}
-    ratio = best["service"][0] / best["bare"][0]
-    print(f"\n{args.requests} pushes per round, {args.concurrency} connections, uvicorn h11 "
-          f"1 worker, store {args.store}, {os.cpu_count()} CPUs, Python "
-          f"{sys.version.split()[0]}")
-    print(f"bare ASGI 'success'   {best['bare'][0]:8.0f} pushes/s")
-    print(f"wxcomponent service   {best['service'][0]:8.0f} pushes/s")
-    print(f"ratio                 {ratio:8.2f}  (target >= 0.70)")
+            shift = round_ % len(kinds)
+            for kind in kinds[shift:] + kinds[:shift]:
+                database = Path(tmp) / f"{kind}-{round_}.sqlite3"
+                store = {"memory": "memory://", "sqlite": f"sqlite:///{database}"
+                         }.get(args.store, args.store) if kind == "service" else str(database)
+                run = measure(kind, store, args.http, batch, warmup, args.concurrency)
+                runs[kind].append(run)
+                print(f"  round {round_ + 1} {kind:8s} {run.rate:7.0f} pushes/s   "
+                      f"p50 {run.p50:6.2f} ms   p99 {run.p99:6.2f} ms   "
+                      f"server CPU {run.server_cpu:5.0f} µs/push   "
+                      f"client CPU {run.client_cpu:4.0%}", flush=True)
+    report(runs, args, resolve_parser(args.http))
     return 0
 
 
