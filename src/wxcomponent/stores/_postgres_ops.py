@@ -422,12 +422,17 @@ class PgOps:
 
         The fence is the next value of the schema's ``lease_fences`` sequence (never below
         the row's last fence plus one, for a row a process of the previous version granted
-        while hosts are upgraded), so a key whose row was purged never sees a fence again."""
+        while hosts are upgraded), so a key whose row was purged never sees a fence again.
+        The sequence is read under a transaction lock on the key: a grant that read it and
+        then waited (on a row a purge was deleting) cannot land after a later grant of the
+        same key with a smaller fence."""
         done = yield Sql(
-            "INSERT INTO leases (key, fence, held_until) VALUES (?, nextval('lease_fences'), ?) "
+            "WITH turn AS (SELECT pg_advisory_xact_lock(hashtextextended(?, 0))) "
+            "INSERT INTO leases (key, fence, held_until) "
+            "SELECT ?, nextval('lease_fences'), ? FROM turn "
             "ON CONFLICT (key) DO UPDATE SET fence = GREATEST(excluded.fence, leases.fence + 1), "
             "held_until = excluded.held_until WHERE leases.held_until <= ? RETURNING fence",
-            (key, now + ttl, now),
+            (key, key, now + ttl, now),
         )
         return int(done.rows[0][0]) if done.rows else None
 
