@@ -451,13 +451,25 @@ def _verify_ticket(raw: Raw, info_type: str) -> VerifyTicket:
     """The hot path (every 10 minutes per platform): the event's fields written straight into
     its ``__dict__``, which is what the frozen dataclass's ``__init__`` does one
     ``object.__setattr__`` at a time. A test checks that it has the dataclass's fields."""
+    created: Any = raw.get("CreateTime")
+    appid: Any = raw.get("AppId", "")
+    ticket: Any = raw.get("ComponentVerifyTicket")
+    if type(created) is str and created.isascii() and created.isdigit() \
+            and type(appid) is str and type(ticket) is str and ticket:
+        created = int(created)
+    else:
+        # Anything unusual (a field missing, nested, spaced or not a number) is read, or
+        # refused, by the general readers.
+        created = _int(raw, "CreateTime", 0)
+        appid = _text(raw, "AppId", "") or ""
+        ticket = _need(raw, "ComponentVerifyTicket")
     event = _new(VerifyTicket)
     fields = event.__dict__
-    fields["create_time"] = _int(raw, "CreateTime", 0)
+    fields["create_time"] = created
     fields["raw"] = raw
-    fields["component_appid"] = _text(raw, "AppId", "") or ""
+    fields["component_appid"] = appid
     fields["info_type"] = info_type
-    fields["ticket"] = _need(raw, "ComponentVerifyTicket")
+    fields["ticket"] = ticket
     return event
 
 

@@ -279,6 +279,33 @@ def test_property_arbitrary_text_in_fields(value: str) -> None:
     assert isinstance(ev, events.VerifyTicket)
 
 
+def _ticket_by_the_general_readers(raw: dict[str, str]) -> object:
+    try:
+        return (events._int(raw, "CreateTime", 0), events._text(raw, "AppId", "") or "",
+                events._need(raw, "ComponentVerifyTicket"))
+    except XMLError as exc:
+        return str(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(created=st.one_of(st.text(max_size=12), st.integers(-10, 10**12).map(str)),
+       appid=st.one_of(st.none(), st.text(max_size=20)),
+       ticket=st.one_of(st.none(), st.text(max_size=20)))
+def test_property_ticket_fast_path_reads_as_the_general_readers(
+        created: str, appid: str | None, ticket: str | None) -> None:
+    raw = {"InfoType": "component_verify_ticket", "CreateTime": created}
+    raw.update({k: v for k, v in (("AppId", appid), ("ComponentVerifyTicket", ticket))
+                if v is not None})
+    expected = _ticket_by_the_general_readers(raw)
+    try:
+        ev = events.event_from_fields(raw)
+    except XMLError as exc:
+        assert str(exc) == expected
+        return
+    assert isinstance(ev, events.VerifyTicket)
+    assert (ev.create_time, ev.component_appid, ev.ticket) == expected
+
+
 # The regular-expression fast path must agree with expat wherever it answers.
 from wxcomponent.core import xml as xml_module  # noqa: E402
 
