@@ -34,7 +34,7 @@ C1 = "wxcomponent0000001"
 Rows = Callable[[], Awaitable[tuple[int, int]]]
 
 # The figures the tests are built on are the same in every store.
-assert (PURGE_EVERY, PURGE_BATCH) == (SQLITE_EVERY, SQLITE_BATCH) == (100, 1000)
+assert PURGE_EVERY == SQLITE_EVERY == 100 and (PURGE_BATCH, SQLITE_BATCH) == (1000, 200)
 
 
 @pytest.fixture(

@@ -213,7 +213,7 @@ _LEASE_AND_COUNTER = (
 #: Every this many token or lease writes of a store, the write also deletes...
 PURGE_EVERY = 100
 #: ...at most this many expired tokens and as many expired leases (through the expiry indexes).
-PURGE_BATCH = 1000
+PURGE_BATCH = 200
 _PURGE_TOKENS = (
     "DELETE FROM tokens WHERE rowid IN (SELECT rowid FROM tokens WHERE expires_at < ? LIMIT ?)"
 )
@@ -316,7 +316,7 @@ class SQLiteStore:
         self._schema_ready = False
         self._closed = False
         self._writes = itertools.count(1)  # token and lease writes, toward the next purge
-        self._purge_pending = False
+        self._behind = False  # the last purge left expired rows: the next write purges too
         _LIVE_STORES.add(self)
 
     def __repr__(self) -> str:
@@ -960,15 +960,14 @@ class SQLiteStore:
         leases past ``held_until``: a lease is deleted only once it has expired, and its key's
         next grant still gets a larger fence (from the store's counter).
 
-        A purge can take a millisecond or two: under :meth:`_no_wait`, the write stops (and
-        rolls back) with :class:`_WouldWait`, so that the async store makes it, purge and all,
-        on a worker thread rather than on the event loop."""
-        if next(self._writes) % PURGE_EVERY == 0:
-            self._purge_pending = True
-        if self._purge_pending:
-            if getattr(self._local, "no_wait", False):
-                raise _WouldWait()
-            conn.execute(_PURGE_TOKENS, (now, PURGE_BATCH))
+        The batch is small (about a millisecond), so the purge runs where the write runs, the
+        event loop included: sending it to a worker thread made the writes that met its lock
+        follow it there, and cost the async service two thirds of its pushes. A purge that
+        found a full batch leaves a backlog (rows of a version before purges, a burst): the
+        next writes purge too, until one finds less than a batch."""
+        due = next(self._writes) % PURGE_EVERY == 0
+        if due or self._behind:
+            gone = conn.execute(_PURGE_TOKENS, (now, PURGE_BATCH)).rowcount
             expired = conn.execute(_EXPIRED_LEASES, (now, PURGE_BATCH)).fetchall()
             if expired:
                 # The floor rises to the highest fence deleted, so no fence comes back.
@@ -976,7 +975,7 @@ class SQLiteStore:
                              (max(int(fence) for _, fence in expired),))
                 conn.executemany("DELETE FROM leases WHERE rowid = ?",
                                  ((rowid,) for rowid, _ in expired))
-            self._purge_pending = False
+            self._behind = gone >= PURGE_BATCH or len(expired) >= PURGE_BATCH
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
