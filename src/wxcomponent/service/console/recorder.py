@@ -24,6 +24,9 @@ _ERRORS = ("refresh_failed", "push_failed", "push_refused", "handler_failed",
            "authorization_exchange_failed", "quota_exhausted")
 _TEXT = 200
 _TOKENS = ("component_access_token", "authorizer_access_token", "jsapi_ticket")
+_RELEASE_CHECKS = ("release_check", "release_check_answered")
+#: Every event the recorder keeps something of.
+_KEPT = frozenset((*_PUSHES, *_ERRORS, *_RELEASE_CHECKS, "token_refreshed"))
 
 
 @dataclass(frozen=True)
@@ -58,23 +61,35 @@ class Recorder:
         self._platforms: dict[str, _Platform] = {}
 
     def _of(self, platform: str) -> _Platform:
-        return self._platforms.setdefault(platform, _Platform())
+        state = self._platforms.get(platform)
+        if state is None:
+            state = self._platforms[platform] = _Platform()
+        return state
 
     def listener(self, platform: str) -> Callable[[str, Mapping[str, Any]], None]:
-        """The event listener of one platform."""
+        """The event listener of one platform. An event the console does not show costs a
+        set lookup: every push emits several."""
+        with self._lock:
+            state = self._of(platform)
 
         def record(name: str, fields: Mapping[str, Any]) -> None:
-            seen = Seen(self._clock(), name, _short(fields))
+            if name not in _KEPT:
+                return
+            if name == "token_refreshed":
+                kind = fields.get("kind")
+                if kind in _TOKENS:
+                    at = self._clock()
+                    with self._lock:
+                        state.refreshed[str(kind)] = at
+                return
+            seen = Seen(self._clock(), _PUSHES.get(name, name), _short(fields))
             with self._lock:
-                state = self._of(platform)
                 if name in _PUSHES:
-                    state.pushes.append(Seen(seen.at, _PUSHES[name], seen.fields))
+                    state.pushes.append(seen)
                 if name in _ERRORS:
-                    state.errors.append(seen)
-                if name in ("release_check", "release_check_answered"):
+                    state.errors.append(Seen(seen.at, name, seen.fields))
+                if name in _RELEASE_CHECKS:
                     state.release_checks.append(seen)
-                if name == "token_refreshed" and fields.get("kind") in _TOKENS:
-                    state.refreshed[str(fields.get("kind", ""))] = seen.at
 
         return record
 
