@@ -63,6 +63,19 @@ class _Group:
     flight: int | None = None
 
 
+def _drop_ended(ends: list[tuple[float, str]], table: dict[str, Any],
+                end_of: Callable[[Any], float], now: float) -> None:
+    """Pop up to :data:`PURGE_BATCH` keys from the heap ``ends`` whose end has passed, and
+    drop each from ``table`` unless it was written again meanwhile (a later end)."""
+    for _ in range(PURGE_BATCH):
+        if not ends or ends[0][0] >= now:
+            return
+        _, key = heapq.heappop(ends)
+        entry = table.get(key)
+        if entry is not None and end_of(entry) < now:
+            del table[key]
+
+
 class MemoryStore:
     """The :class:`~wxcomponent.stores.base.Store` protocol over dicts in this process.
 
@@ -540,22 +553,8 @@ class MemoryStore:
         if next(self._writes) % PURGE_EVERY:
             return
         now = self._clock()
-        ends = self._token_ends
-        for _ in range(PURGE_BATCH):
-            if not ends or ends[0][0] >= now:
-                break
-            _, key = heapq.heappop(ends)
-            token = self._tokens.get(key)
-            if token is not None and token.expires_at < now:
-                del self._tokens[key]
-        ends = self._lease_ends
-        for _ in range(PURGE_BATCH):
-            if not ends or ends[0][0] >= now:
-                break
-            _, key = heapq.heappop(ends)
-            lease = self._leases.get(key)
-            if lease is not None and lease[1] < now:
-                del self._leases[key]
+        _drop_ended(self._token_ends, self._tokens, lambda token: token.expires_at, now)
+        _drop_ended(self._lease_ends, self._leases, lambda lease: lease[1], now)
 
     def close(self) -> None:
         """Nothing to release; the data stays available to other views."""
