@@ -47,6 +47,56 @@ _HEAD_TOO_LARGE = _answer("431 Request Header Fields Too Large",
 _RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR, h11.SWITCHED_PROTOCOL)
 
 
+class _Coalescing:
+    """A connection's transport whose writes within one turn of the event loop leave as one.
+
+    uvicorn writes a response's head and its body apart; on a socket without Nagle's delay
+    each write is a system call and a packet. Here they are joined at the end of the turn
+    (before a close, at once), so a small response is one packet. Everything else is the
+    transport's own."""
+
+    __slots__ = ("_loop", "_pending", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self._flush)
+        self._pending.append(bytes(data))
+
+    def writelines(self, chunks: Any) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def _flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending.clear()
+        self._transport.abort()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(map(len, self._pending))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class _Deadlines:
     """What both guarded protocols share: one deadline at a time, for the head or the body
     of the request being received, and what happens when it passes."""
@@ -123,7 +173,7 @@ class _GuardedH11Protocol(_Deadlines, H11Protocol):
             self._arm("head", self.header_timeout)  # bytes of a head not complete yet
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(_Coalescing(transport, self.loop))  # type: ignore[arg-type]
         self._arm("head", self.header_timeout)
 
     def data_received(self, data: bytes) -> None:
@@ -157,7 +207,7 @@ def _httptools_protocol() -> type[Any]:
             self._head_bytes = 0  # of the head being received, after the bytes it began in
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
+            super().connection_made(_Coalescing(transport, self.loop))  # type: ignore[arg-type]
             self._arm("head", self.header_timeout)
 
         def on_message_begin(self) -> None:
