@@ -25,6 +25,7 @@ from wxcomponent.stores import open_store
 from wxcomponent.stores.base import CachedToken, Store
 
 from ..stores.factories import StoreTime, make_sync
+from ..waiting import wait_for_async
 from . import _workers
 from .conftest import CONFIG, seed_ticket
 
@@ -454,10 +455,8 @@ async def test_cancelled_waiter_releases_its_lock(emu: EmulatorServer, store_url
     emu.inject(TOKEN_PATH, delay=1.0)  # WeChat holds the first fetch a while
     comp = AsyncComponent(CONFIG, sync_store, api_base=emu.url)
     task = asyncio.ensure_future(comp.access_token())
-    deadline = time.monotonic() + 10  # only turns a hang into a failure
-    while emu.calls(TOKEN_PATH) == 0:  # the fetch has reached WeChat: lock and lease held
-        assert time.monotonic() < deadline, "the fetch never started"
-        await asyncio.sleep(0.005)
+    # the fetch has reached WeChat: lock and lease held
+    await wait_for_async(lambda: emu.calls(TOKEN_PATH), "the fetch never started")
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -11,6 +11,7 @@ import pytest
 
 from wxcomponent.emulator import Clock, EmulatorServer
 
+from ..waiting import wait_for
 from .support import APPID, C, authorize, component_token, errcode
 
 PREAUTH = C + "api_create_preauthcode"
@@ -71,10 +72,8 @@ def test_latency_does_not_stall_other_calls(emu: EmulatorServer, client: httpx.C
 
     slow = threading.Thread(target=call_slow, daemon=True)
     slow.start()
-    deadline = time.monotonic() + 10  # only turns a hang into a failure
-    while emu.calls("/slow/path") == 0:  # the slow call has arrived and sits in its delay
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
+    # the slow call has arrived and sits in its delay
+    wait_for(lambda: emu.calls("/slow/path"), "the slow call never arrived")
     assert client.get("/other").status_code == 404
     assert not answered.is_set(), "the other call waited for the slow one"
     assert emu.calls("/other") == 1

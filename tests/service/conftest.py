@@ -27,6 +27,7 @@ from wxcomponent.stores import MemoryStore
 from wxcomponent.stores.base import Store
 
 from ..conftest import free_port
+from ..waiting import wait_for_async
 
 P = DEFAULT_PLATFORM
 APPID = P.appid
@@ -98,10 +99,8 @@ class Running:
 
     async def stored(self, authorizer_appid: str, deadline: float = 20.0) -> None:
         """Wait until the store holds the authorizer (the exchange runs after the answer)."""
-        until = time.monotonic() + deadline
-        while self.store.get_authorizer(APPID, authorizer_appid) is None:
-            assert time.monotonic() < until, f"{authorizer_appid} was never stored"
-            await asyncio.sleep(0.01)
+        await wait_for_async(lambda: self.store.get_authorizer(APPID, authorizer_appid),
+                             f"{authorizer_appid} was never stored", deadline)
 
     async def consent(self, start_page: httpx.Response, *, push: bool = True) -> str:
         """Act as the merchant on WeChat's page linked from ``start_page``: the URL WeChat

@@ -9,7 +9,6 @@ import logging
 import os
 import re
 import socket
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +22,7 @@ from wxcomponent.service.console import app as console_app
 from wxcomponent.service.console import hash_password
 from wxcomponent.service.console.session import COOKIE
 
+from ..waiting import wait_for_async
 from .conftest import (
     API_KEY,
     APPID,
@@ -342,10 +342,10 @@ async def test_replay_of_a_dead_delivery_reaches_the_webhook_again(
             forwarder = svc.service.forwarder
             assert forwarder is not None
             await svc.push("unauthorized", AuthorizerAppid="wxaaaaaaaaaaaaaaaa")
-            await _until(lambda: forwarder.stats.retried + forwarder.stats.dead >= 1)
+            await wait_for_async(lambda: forwarder.stats.retried + forwarder.stats.dead >= 1)
             clock.advance(3600)
             forwarder.wake()
-            await _until(lambda: svc.store.list_jobs(APPID, topic="deliver:app")[0].state
+            await wait_for_async(lambda: svc.store.list_jobs(APPID, topic="deliver:app")[0].state
                          == "dead")
             job = svc.store.list_jobs(APPID, topic="deliver:app")[0]
             async with signed_in(svc) as client:
@@ -358,7 +358,7 @@ async def test_replay_of_a_dead_delivery_reaches_the_webhook_again(
                 forwarder.wake()
                 got = await asyncio.to_thread(r.wait_for, 1)
                 assert got[0]["kind"] == "unauthorized"
-                await _until(lambda: svc.store.get_job(job.id).state == "done")  # type: ignore[union-attr]
+                await wait_for_async(lambda: svc.store.get_job(job.id).state == "done")  # type: ignore[union-attr]
                 # a replay of a pending delivery, or of one that is gone, is a clear page
                 svc.store.requeue_job(job.id, available_at=clock() + 86400)
                 pending = await client.get(f"{BASE}/pushes/{job.id}/replay")
@@ -450,13 +450,6 @@ async def test_pages_say_what_is_this_hosts_and_what_is_fleet_wide(
             assert "Other hosts keep their own" in pushes
             assert "Outbox <small>(all hosts, from the store)</small>" in pushes
             assert "handed on to webhooks, by every host, are in the outbox" in pushes
-
-
-async def _until(check: Any, timeout: float = 20.0) -> None:
-    until = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < until, "timed out"
-        await asyncio.sleep(0.02)
 
 
 # --------------------------------------------------------------------------- bad input
