@@ -13,6 +13,7 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.emulator.pusher import seal
 from wxcomponent.stores import MemoryStore
 
+from ..waiting import wait_for_async
 from .conftest import (
     APPID,
     FakeClock,
@@ -81,14 +82,13 @@ async def test_the_push_alone_spends_the_link_and_tags_the_account(svc: Running)
     url = await svc.link("customer-7")
     start = await svc.client.get(url)
     returned = await svc.consent(start)  # the merchant never comes back; WeChat pushes
-    appid = None
-    deadline = time.monotonic() + 20
-    while appid is None:
-        assert time.monotonic() < deadline, "the pushed authorization was never tagged"
+
+    async def tagged() -> str | None:
         listing = (await svc.api("GET", "/authorizers")).json()["authorizers"]
-        appid = next((a["authorizer_appid"] for a in listing if a["tenant"] == "customer-7"),
-                     None)
-        await asyncio.sleep(0.01)
+        return next((a["authorizer_appid"] for a in listing if a["tenant"] == "customer-7"),
+                    None)
+
+    appid = await wait_for_async(tagged, "the pushed authorization was never tagged")
     assert (await svc.client.get(url)).status_code == 410  # spent by the push
     code = parse_qs(urlsplit(returned).query)["auth_code"][0]
     assert svc.emu.calls(QUERY_AUTH) == 1
