@@ -481,6 +481,20 @@ def test_a_round_looks_up_the_names_it_lacks_a_bounded_number_at_a_time() -> Non
         appids[5]]
 
 
+@pytest.mark.parametrize(("nick_name", "kept"), [
+    ("  Tea House  ", "Tea House"), ("x" * 300, None), ("line\nbreak", None), ("", None)])
+def test_reading_an_accounts_details_keeps_a_name_the_store_accepts(
+        nick_name: str, kept: str | None) -> None:
+    h = with_ticket(Harness())
+    authorize(h)
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h.reply(answer(body={"authorizer_info": {"nick_name": nick_name},
+                         "authorization_info": {"authorizer_appid": AUTHORIZER}}))
+    info = h.run(component.get_authorizer_info(h.ctx, AUTHORIZER))
+    assert info.nick_name == nick_name  # the answer is the caller's either way
+    assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).name == kept
+
+
 def test_the_refresher_loop_counts_rounds_and_stops_when_told() -> None:
     h = with_ticket(Harness(policy=Policy(reconcile_interval=None)))
     h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))

@@ -6,11 +6,12 @@ Internal module.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
 from ...errors import InvalidArgument, TransportError
-from ...stores.base import MAX_ACCOUNT_NAME_LENGTH, AuthorizerRecord, CachedToken
+from ...stores.base import AuthorizerRecord, CachedToken
 from .. import accounts
 from ..authurl import mobile_authorization_url, pc_authorization_url
 from ..context import Context, TokenKind
@@ -134,8 +135,10 @@ def get_authorizer_info(ctx: Context, authorizer_appid: str) -> Flow[AuthorizerI
     info: AuthorizerInfo = yield from call(ctx, AUTHORIZER_INFO, body={
         "component_appid": ctx.appid, "authorizer_appid": authorizer_appid})
     name = info.nick_name.strip()
-    if name and name.isprintable() and len(name) <= MAX_ACCOUNT_NAME_LENGTH:
-        yield StoreCall("set_authorizer_name", (ctx.appid, authorizer_appid, name))
+    if name:
+        # A name the store does not keep (too long, unprintable) is left out, not an error.
+        with contextlib.suppress(InvalidArgument):
+            yield StoreCall("set_authorizer_name", (ctx.appid, authorizer_appid, name))
     return info
 
 
