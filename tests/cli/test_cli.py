@@ -334,3 +334,48 @@ def test_emulator_serves_until_sigterm() -> None:
         stdout, _ = process.communicate(timeout=20)
     assert process.returncode == 0
     assert P.appid in stdout and P.encoding_aes_key in stdout
+
+
+# A process that is told to stop while it is starting must still stop, cleanly. The signal is
+# sent by the process to itself at a chosen point of its start, so the test is deterministic.
+_SIGNAL_DURING_START = """
+import os, signal, sys
+import {module} as target
+original = target.{cls}.{method}
+def {method}(self, *args, **kwargs):
+    os.kill(os.getpid(), signal.{sig})
+    return original(self, *args, **kwargs)
+target.{cls}.{method} = {method}
+from wxcomponent.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def run_signalled_during_start(module: str, cls: str, method: str, sig: str,
+                               *args: str) -> subprocess.CompletedProcess[str]:
+    script = _SIGNAL_DURING_START.format(module=module, cls=cls, method=method, sig=sig)
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
+                          timeout=60, env=clean_env(), cwd=ROOT)
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_emulator_told_to_stop_before_its_port_opens_stops_cleanly(sig: str) -> None:
+    result = run_signalled_during_start("wxcomponent.emulator.server", "EmulatorServer",
+                                        "__enter__", sig, "emulator", "--port", "0",
+                                        "--ticket-interval", "0")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "WeChat emulator listening on" in result.stdout  # it started, then stopped
+
+
+@needs_toml
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_serve_told_to_stop_before_uvicorn_runs_stops_once_started(
+        emulator: EmulatorServer, tmp_path: Path, sig: str) -> None:
+    config = write_config(tmp_path / "wx.toml", api_base=emulator.url,
+                          store=tmp_path / "service.sqlite3", port=0, admin_port=0)
+    result = run_signalled_during_start("uvicorn", "Server", "run", sig,
+                                        "serve", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Finished server process" in result.stderr  # uvicorn's graceful shutdown ran

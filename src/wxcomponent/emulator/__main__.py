@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
-import time
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from types import FrameType
@@ -30,16 +30,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stop(_signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(0)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator until interrupted; print its URL and the default platform's config."""
     args = _parser().parse_args(argv)
     platform = replace(DEFAULT_PLATFORM, auth_event_url=args.auth_event_url,
                        message_url=args.message_url)
     emulator = Emulator(platforms=[platform], ticket_interval=args.ticket_interval or None)
+    # The handlers go in before the port opens: a SIGTERM or Ctrl-C that arrives while the
+    # server starts (or the instant it answers) still ends it cleanly, with exit status 0.
+    stop = threading.Event()
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop)
     with EmulatorServer(emulator, host=args.host, port=args.port,
                         log_level=args.log_level) as server:
         lines = [
@@ -53,11 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  message_url:      {platform.message_url or '(not set)'}",
         ]
         print("\n".join(lines), flush=True)
-        signal.signal(signal.SIGTERM, _stop)
-        try:
-            while server.running:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
+        while server.running and not stop.wait(0.5):
             pass
     return 0
 

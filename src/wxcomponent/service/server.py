@@ -129,13 +129,13 @@ def serve(
     service.admin_ports.add(admin_sock.getsockname()[1])
     server = _uvicorn(service, log_level=log_level or settings.log_level, foreground=True,
                       http=http)
-    stopped_by: list[int] = []
 
-    def remember(signum: int, _frame: FrameType | None) -> None:
-        stopped_by.append(signum)
+    def remember(_signum: int, _frame: FrameType | None) -> None:
+        server.should_exit = True  # a signal before uvicorn's own handlers: stop once started
 
     # uvicorn handles SIGTERM/SIGINT while serving, then re-raises the signal with the handler
-    # found before it started: with these, a graceful stop ends the process with status 0.
+    # found before it started: with these, a graceful stop ends the process with status 0,
+    # and a signal that comes while the server starts stops it as soon as it has started.
     previous = {sig: signal.signal(sig, remember) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server.run(sockets=[sock, admin_sock])
