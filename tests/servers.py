@@ -30,14 +30,41 @@ from typing import Any
 import pytest
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel hands out for port-0 binds and outgoing connections."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing uses now, for a server that binds it later.
+
+    A port the kernel picked for a port-0 bind could be handed to an outgoing connection's
+    source address (or another port-0 bind) before the server gets to bind it, and the
+    server would then fail with "address in use". So the port comes from outside the
+    kernel's ephemeral range, is checked free, and is never handed out twice in a run.
+    """
+    import random
     import socket
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    low, high = _ephemeral_range()
+    outside: list[int] = [*range(20000, low), *range(high + 1, 65536)]
+    candidates = [port for port in outside if port not in _handed_out]
+    for port in random.sample(candidates, min(len(candidates), 200)):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
         return port
+    raise AssertionError("no free port outside the ephemeral range")
 
 
 def _missing(what: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ import pytest
 
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, SQLiteStore
+
+from ..servers import free_port
 
 P = DEFAULT_PLATFORM
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,13 +49,6 @@ def wxcomponent(*args: str, timeout: float = 60, stdin: bytes | None = None,
     return subprocess.run([sys.executable, "-m", "wxcomponent.cli", *args], input=(
         stdin.decode() if stdin is not None else None), capture_output=True, text=True,
         timeout=timeout, env=env or clean_env(), cwd=ROOT)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def write_config(path: Path, *, api_base: str, store: Path, port: int = 8000,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import socket
 import struct
 import threading
 import time
@@ -19,6 +18,8 @@ import httpx
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
+
+from ..servers import free_port
 
 APPID = DEFAULT_PLATFORM.appid
 C = "/cgi-bin/component/"
@@ -135,11 +136,8 @@ class Receiver:
 
 
 def closed_port() -> int:
-    """A loopback port nobody listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
+    """A loopback port nobody listens on (outside the range the kernel picks ports from)."""
+    return free_port()
 
 
 # --------------------------------------------------------------------------- independent crypto
