@@ -298,6 +298,35 @@ def test_refresh_due_renews_ahead_of_expiry(emu: EmulatorServer, store: Store) -
     assert emu.calls("/cgi-bin/component/api_authorizer_token") == 3
 
 
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+async def test_a_round_leaves_an_account_this_process_is_refreshing_and_takes_it_after(
+        emu: EmulatorServer, store: Store, flavour: str) -> None:
+    seed_ticket(emu, store)
+    grant = emu.authorize(CONFIG.appid, push=False)
+    Component(CONFIG, store, api_base=emu.url).query_auth(grant.auth_code)
+    later = lambda: time.time() + 6300  # noqa: E731 (the token is near its margin then)
+    key = f"{CONFIG.appid}:authorizer_access_token:{grant.authorizer_appid}"
+    refreshes = "/cgi-bin/component/api_authorizer_token"
+    if flavour == "sync":
+        comp = Component(CONFIG, store, api_base=emu.url, clock=later)
+        lock = comp._locks.get(key)  # as a call of another thread refreshing it holds it
+        assert lock.acquire(timeout=0)
+        assert comp.refresh_due() == (2, 0)  # at once, and not a failure
+        assert emu.calls(refreshes) == 0
+        lock.release()
+        assert comp.refresh_due() == (2, 0)
+    else:
+        acomp = AsyncComponent(CONFIG, store, api_base=emu.url, clock=later)
+        alock = acomp._locks.get(key)  # as another task refreshing it holds it
+        await alock.acquire()
+        assert await acomp.refresh_due() == (2, 0)
+        assert emu.calls(refreshes) == 0
+        alock.release()
+        assert await acomp.refresh_due() == (2, 0)
+        await acomp.aclose()
+    assert emu.calls(refreshes) == 1
+
+
 def test_refresher_thread_starts_and_stops(emu: EmulatorServer, store: Store) -> None:
     seed_ticket(emu, store)
     comp = Component(CONFIG, store, api_base=emu.url, clock=lambda: time.time() + 6300)

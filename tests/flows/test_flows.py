@@ -12,6 +12,7 @@ from wxcomponent.core import accounts, engine, refresher, tokens
 from wxcomponent.core.effects import Http, Lock, Sleep, StoreCall, Unlock
 from wxcomponent.core.endpoints import component, generic
 from wxcomponent.core.policy import Policy
+from wxcomponent.core.singleflight import Busy
 from wxcomponent.errors import (
     FileTooLarge,
     InvalidArgument,
@@ -430,6 +431,54 @@ def test_a_failed_background_refresh_is_retried_after_retry_after() -> None:
     assert len(h.requests("api_authorizer_token")) == 2
     with pytest.raises(InvalidArgument):
         h.run(refresher.refresh_due(h.ctx, retry_after=0))
+
+
+@pytest.mark.parametrize("holder", ["another host (its lease)", "this process (its lock)"])
+def test_a_round_leaves_an_account_another_refresher_is_on_and_moves_on(holder: str) -> None:
+    h = with_ticket(Harness())
+    now = h.clock()
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
+    taken, free = f"wx{1:016x}", f"wx{2:016x}"
+    for appid in (taken, free):
+        h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, appid, f"rt-{appid}",
+                                                 "authorized", (), now, now, None))
+    taken_key = f"{COMPONENT_APPID}:authorizer_access_token:{taken}"
+    if holder.startswith("another host"):
+        fence = h.store.acquire_lease(taken_key, 30)
+        assert fence is not None
+    else:
+        h.held[taken_key] = 1
+    h.reply(lambda request: authorizer_token_answer("renewed"))
+    assert h.run(refresher.refresh_due(h.ctx)) == (3, 0)  # not a failure
+    assert [r.json["authorizer_appid"] for r in h.requests("api_authorizer_token")] == [free]
+    assert not h.of(Sleep) and h.clock() == now  # never waited for the other refresher
+    assert h.store.get_authorizer(COMPONENT_APPID, taken).refresh_at == 0  # left to its holder
+    assert h.store.get_authorizer(COMPONENT_APPID, free).refresh_at > now
+
+    # the holder gone without a word (its lease ended), the next round takes the account
+    if holder.startswith("another host"):
+        h.clock.advance(31)
+    else:
+        h.held[taken_key] = 0
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    assert h.run(refresher.refresh_due(h.ctx)) == (2, 0)
+    assert [r.json["authorizer_appid"] for r in h.requests("api_authorizer_token")] == [
+        free, taken]
+    assert h.store.get_authorizer(COMPONENT_APPID, taken).refresh_at > h.clock()
+
+
+def test_a_caller_waits_for_a_refresh_under_way_where_the_refresher_would_not() -> None:
+    h = with_ticket(Harness())
+    now = h.clock()
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
+    authorize(h)
+    h.store.acquire_lease(AUTHORIZER_KEY, 30)
+    h.reply(lambda request: authorizer_token_answer("renewed"))
+    with pytest.raises(Busy):
+        h.run(tokens.authorizer_token(h.ctx, AUTHORIZER, wait=False))
+    assert not h.requests("api_authorizer_token")
+    token = h.run(tokens.authorizer_token(h.ctx, AUTHORIZER))  # waits out the dead holder
+    assert token.value == "renewed" and h.of(Sleep)
 
 
 def test_a_revoked_account_is_never_due_and_an_exchange_schedules_its_token() -> None:

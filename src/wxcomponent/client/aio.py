@@ -127,8 +127,14 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
         return http_result(response)
 
     async def _lock(self, effect: fx.Lock) -> bool:
+        lock = self._locks.get(effect.key)
+        if effect.timeout <= 0:  # a try: wait_for would give up before the task ever ran
+            if lock.locked():
+                return False
+            await lock.acquire()
+            return True
         try:
-            await asyncio.wait_for(self._locks.get(effect.key).acquire(), effect.timeout)
+            await asyncio.wait_for(lock.acquire(), effect.timeout)
         except asyncio.TimeoutError:
             return False
         return True

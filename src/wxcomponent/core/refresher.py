@@ -39,7 +39,8 @@ from .endpoints.component import get_authorizer_info
 from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
 from .reconcile import reconcile_authorizers
-from .tokens import get_token
+from .singleflight import Busy
+from .tokens import authorizer_token, get_token
 
 __all__ = [
     "RefresherStats",
@@ -127,10 +128,18 @@ def refresh_due(ctx: Context, *, concurrency: int = 8,
 
 def refresh_scheduled(ctx: Context, authorizer_appid: str, retry_after: float) -> Flow[bool]:
     """Check one due account's token (renewing it when near its margin) and schedule its next
-    check; False when the refresh failed (logged, emitted)."""
+    check; False when the refresh failed (logged, emitted).
+
+    An account whose token another thread, task or host is refreshing right now is left to
+    it, without waiting: this round moves on to the next due account, so the refreshers of a
+    fleet share a page of due accounts instead of queueing behind each other's leases. Its
+    schedule is left as it is; if nobody moves it, the next round checks it again."""
     kind = TokenKind.AUTHORIZER_ACCESS_TOKEN
     try:
-        token = yield from get_token(ctx, kind, authorizer_appid, lead=ctx.policy.refresh_lead)
+        token = yield from authorizer_token(ctx, authorizer_appid,
+                                            lead=ctx.policy.refresh_lead, wait=False)
+    except Busy:
+        return True
     except (APIError, TransportError, LeaseTimeout, TicketNotFound, AuthorizerNotFound) as exc:
         log.warning("background refresh of %s %s failed: %s", kind.value, authorizer_appid, exc)
         yield StoreCall("schedule_refresh", (ctx.appid, authorizer_appid,

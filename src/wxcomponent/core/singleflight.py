@@ -21,9 +21,15 @@ from .context import Context
 from .effects import Emit, Flow, Lock, Sleep, StoreCall, Unlock
 from .policy import is_fresh
 
-__all__ = ["ensure_token"]
+__all__ = ["Busy", "ensure_token"]
 
 log = logging.getLogger("wxcomponent")
+
+
+class Busy(LeaseTimeout):
+    """Another thread, task, process or host is refreshing the token right now, and the caller
+    asked not to wait for it (``wait=False``: the background refresher, which moves on to the
+    accounts nobody is refreshing yet)."""
 
 
 def ensure_token(
@@ -35,12 +41,15 @@ def ensure_token(
     lead: float = 0.0,
     kind: str = "token",
     subject: str = "",
+    wait: bool = True,
 ) -> Flow[CachedToken]:
     """Return a fresh token under ``key``, fetching it at most once across the fleet.
 
     ``stale`` is a token the caller saw fail: it is never returned, and it is replaced only if
     it is still the stored one (compare-and-refresh). ``lead`` asks for a token that stays fresh
-    at least that much longer (the background refresher's renewal ahead of time).
+    at least that much longer (the background refresher's renewal ahead of time). With
+    ``wait=False``, a refresh already under way elsewhere raises :class:`Busy` at once instead
+    of being waited for.
     """
     policy = ctx.policy
     cached: CachedToken | None = yield StoreCall("get_token", (key,))
@@ -48,8 +57,10 @@ def ensure_token(
         assert cached is not None
         return cached
     deadline = ctx.clock() + policy.wait_timeout
-    taken = yield Lock(key, policy.wait_timeout)
+    taken = yield Lock(key, policy.wait_timeout if wait else 0.0)
     if not taken:
+        if not wait:
+            raise Busy(f"the {kind} is being refreshed in this process")
         raise LeaseTimeout(f"waited {policy.wait_timeout:.0f}s for the {kind} refresh lock")
     try:
         delays = policy.poll_delays(ctx.rng)
@@ -61,6 +72,8 @@ def ensure_token(
             fence: int | None = yield StoreCall("acquire_lease", (key, policy.lease_ttl))
             if fence is not None:
                 break
+            if not wait:
+                raise Busy(f"the {kind} is being refreshed elsewhere")
             if ctx.clock() >= deadline:
                 raise LeaseTimeout(
                     f"waited {policy.wait_timeout:.0f}s for another worker to refresh the {kind}"

@@ -117,8 +117,9 @@ def _recover_refresh_token(ctx: Context, authorizer_appid: str, used: str) -> Fl
 
 
 def authorizer_token(ctx: Context, authorizer_appid: str, *, stale: str | None = None,
-                     lead: float = 0.0) -> Flow[CachedToken]:
-    """An authorizer's access token, refreshed with its stored refresh token when needed."""
+                     lead: float = 0.0, wait: bool = True) -> Flow[CachedToken]:
+    """An authorizer's access token, refreshed with its stored refresh token when needed
+    (``wait=False``: :class:`~.singleflight.Busy` when a refresh is under way elsewhere)."""
 
     def refresh_with(refresh_token: str) -> Flow[dict[str, Any]]:
         return call(ctx, AUTHORIZER_TOKEN, body={
@@ -161,7 +162,7 @@ def authorizer_token(ctx: Context, authorizer_appid: str, *, stale: str | None =
 
     kind = TokenKind.AUTHORIZER_ACCESS_TOKEN
     return ensure_token(ctx, ctx.token_key(kind, authorizer_appid), fetch, stale=stale,
-                        lead=lead, kind=kind.value, subject=authorizer_appid)
+                        lead=lead, kind=kind.value, subject=authorizer_appid, wait=wait)
 
 
 def jsapi_ticket(ctx: Context, authorizer_appid: str, *, stale: str | None = None,
