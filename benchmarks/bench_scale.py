@@ -317,8 +317,8 @@ def cli(url: str, workdir: Path) -> dict[str, float]:
 # ---------------------------------------------------------------------- refreshing at scale
 
 
-def refresh_at_scale(url: str, count: int, hosts: int = 2, concurrency: int = 16
-                     ) -> dict[str, Any]:
+def refresh_at_scale(url: str, count: int, hosts: int = 2, concurrency: int = 16,
+                     latency: float = 0.0) -> dict[str, Any]:
     with EmulatorServer(ticket_interval=None) as emu:
         emu.add_platform(APPID, secret=SECRET, token=TOKEN, encoding_aes_key=AES_KEY)
         store = open_store(url)
@@ -335,6 +335,8 @@ def refresh_at_scale(url: str, count: int, hosts: int = 2, concurrency: int = 16
             # warm the component token, then let each refresh count against an exact quota
             Component(CONFIG, store, api_base=emu.url).access_token()
             emu.set_quota(TOKEN_PATH, count)
+            if latency:  # WeChat answers in tens of milliseconds, not in the emulator's one
+                emu.inject(TOKEN_PATH, delay=latency, times=None)
             before = emu.calls(TOKEN_PATH)
             policy = Policy()
             comps = [Component(CONFIG, open_store(url), api_base=emu.url, policy=policy)
@@ -358,7 +360,7 @@ def refresh_at_scale(url: str, count: int, hosts: int = 2, concurrency: int = 16
                 comp.close()
             return {"accounts": count, "hosts": hosts, "concurrency": concurrency,
                     "seconds": seconds, "lead": policy.refresh_lead, "upstream calls": calls,
-                    "failed": failed, "still due": left}
+                    "failed": failed, "still due": left, "latency": latency}
         finally:
             store.close()
 
@@ -372,6 +374,10 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,redis,postgres")
     parser.add_argument("--refresh", type=int, default=10000,
                         help="accounts refreshed at once in the last part (0: skip)")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",
+                        help="upstream latency added to each token refresh in the last part")
+    parser.add_argument("--hosts", type=int, default=2,
+                        help="refreshers (hosts) sharing the store in the last part")
     parser.add_argument("--skip-service", action="store_true",
                         help="skip the service start and CLI runs")
     args = parser.parse_args()
@@ -396,10 +402,12 @@ def main() -> None:
                     rows.append(row)
                     _print_row(row)
                 if args.refresh:
-                    result = refresh_at_scale(new_url("refresh"), args.refresh)
+                    result = refresh_at_scale(new_url("refresh"), args.refresh,
+                                              hosts=args.hosts, latency=args.latency)
                     print(f"\n{backend}: refreshing {result['accounts']:,} due tokens "
                           f"({result['hosts']} refreshers x {result['concurrency']} at a "
-                          f"time): {result['seconds']:.1f} s against a lead of "
+                          f"time, {result['latency'] * 1000:.0f} ms upstream latency): "
+                          f"{result['seconds']:.1f} s against a lead of "
                           f"{result['lead']:.0f} s; {result['upstream calls']:,} upstream "
                           f"calls; {result['failed']} failed; {result['still due']} still due",
                           flush=True)
