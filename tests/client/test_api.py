@@ -309,20 +309,25 @@ async def test_a_round_leaves_an_account_this_process_is_refreshing_and_takes_it
     refreshes = "/cgi-bin/component/api_authorizer_token"
     if flavour == "sync":
         comp = Component(CONFIG, store, api_base=emu.url, clock=later)
-        lock = comp._locks.get(key)  # as a call of another thread refreshing it holds it
+        lock = comp._locks.enter(key)  # as a call of another thread refreshing it holds it
         assert lock.acquire(timeout=0)
         assert comp.refresh_due() == (2, 0)  # at once, and not a failure
         assert emu.calls(refreshes) == 0
         lock.release()
+        comp._locks.leave(key)
         assert comp.refresh_due() == (2, 0)
+        assert len(comp._locks) == 0  # no lock kept for a key nobody holds
     else:
         acomp = AsyncComponent(CONFIG, store, api_base=emu.url, clock=later)
-        alock = acomp._locks.get(key)  # as another task refreshing it holds it
+        task_key = (id(asyncio.get_running_loop()), key)
+        alock = acomp._locks.enter(task_key)  # as another task refreshing it holds it
         await alock.acquire()
         assert await acomp.refresh_due() == (2, 0)
         assert emu.calls(refreshes) == 0
         alock.release()
+        acomp._locks.leave(task_key)
         assert await acomp.refresh_due() == (2, 0)
+        assert len(acomp._locks) == 0
         await acomp.aclose()
     assert emu.calls(refreshes) == 1
 

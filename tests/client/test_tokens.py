@@ -129,6 +129,7 @@ def test_herd_200_threads_one_component_token_call(emu: EmulatorServer, store: S
         t.join()
     assert len(results) == 200 and len(set(results)) == 1
     assert emu.calls(TOKEN_PATH) == 1
+    assert len(comp._locks) == 0  # the in-process locks are gone with their users
 
 
 def test_herd_200_threads_one_authorizer_token_call(emu: EmulatorServer, store: Store) -> None:
@@ -150,6 +151,7 @@ def test_herd_200_threads_one_authorizer_token_call(emu: EmulatorServer, store: 
         t.join()
     assert len(results) == 200 and len(set(results)) == 1
     assert emu.calls(AUTHORIZER_PATH) == 1
+    assert len(comp._locks) == 0
 
 
 async def test_herd_2000_tasks(emu: EmulatorServer, store_url: str) -> None:
@@ -166,6 +168,7 @@ async def test_herd_2000_tasks(emu: EmulatorServer, store_url: str) -> None:
     tokens = await asyncio.gather(*(client.access_token() for _ in range(2000)))
     assert len(set(tokens)) == 1
     assert emu.calls(AUTHORIZER_PATH) == 1
+    assert len(comp._locks) == 0
     await comp.aclose()
 
 
@@ -449,6 +452,12 @@ def test_stale_holder_cannot_overwrite_a_newer_token(
     store.close()
 
 
+def _users(comp: AsyncComponent) -> int:
+    """How many tasks hold or wait for the component token's in-process lock."""
+    entries = comp._locks._entries.values()
+    return sum(entry.users for entry in entries)
+
+
 async def test_cancelled_waiter_releases_its_lock(emu: EmulatorServer, store_url: str) -> None:
     sync_store = open_store(store_url)
     seed_ticket(emu, sync_store)
@@ -457,9 +466,13 @@ async def test_cancelled_waiter_releases_its_lock(emu: EmulatorServer, store_url
     task = asyncio.ensure_future(comp.access_token())
     # the fetch has reached WeChat: lock and lease held
     await wait_for_async(lambda: emu.calls(TOKEN_PATH), "the fetch never started")
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    waiter = asyncio.ensure_future(comp.access_token())  # queues on the in-process lock
+    await wait_for_async(lambda: _users(comp) == 2, "the second caller never queued")
+    for cancelled in (waiter, task):
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+    assert len(comp._locks) == 0  # neither the holder nor the waiter left its lock behind
     # Nothing stays held: the lease is free again...
     key = f"{CONFIG.appid}:component_access_token"
     fence = sync_store.acquire_lease(key, 30.0)

@@ -16,7 +16,8 @@ from wxcomponent.emulator import DEFAULT_PLATFORM as P
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import SQLiteStore
 
-from ..cli.test_cli import ROOT, clean_env, free_port, needs_toml, wait_healthz
+from ..cli.test_cli import ROOT, clean_env, needs_toml, wait_healthz
+from ..servers import free_port
 from ..waiting import wait_for
 from .receiver import SECRET, receiver
 

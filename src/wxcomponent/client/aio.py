@@ -9,6 +9,7 @@ Internal module: import the names from :mod:`wxcomponent`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import time
@@ -28,6 +29,7 @@ from ..stores import as_async_store
 from ..stores.base import AsyncStore, Store
 from ..stores.memory import MemoryStore
 from ._api import AuthorizerAPI, ComponentAPI
+from ._locks import KeyedLocks
 from ._methods import AsyncDriver
 from ._shell import (
     API_BASE,
@@ -49,18 +51,6 @@ __all__ = ["AsyncAuthorizerClient", "AsyncComponent"]
 log = logging.getLogger("wxcomponent")
 
 T = TypeVar("T")
-
-
-class _TaskLocks:
-    def __init__(self) -> None:
-        self._locks: dict[tuple[int, str], asyncio.Lock] = {}
-
-    def get(self, key: str) -> asyncio.Lock:
-        loop_key = (id(asyncio.get_running_loop()), key)
-        lock = self._locks.get(loop_key)
-        if lock is None:
-            lock = self._locks[loop_key] = asyncio.Lock()
-        return lock
 
 
 class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
@@ -92,7 +82,7 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
         self.store: AsyncStore = as_async_store(store if store is not None else default_store())
         self._own_http = http_client is None
         self._http = http_client or httpx.AsyncClient(**self._http_options())
-        self._locks = _TaskLocks()
+        self._locks = KeyedLocks(asyncio.Lock)  # by (event loop, key)
         self._tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ driving flows
@@ -127,20 +117,27 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
         return http_result(response)
 
     async def _lock(self, effect: fx.Lock) -> bool:
-        lock = self._locks.get(effect.key)
-        if effect.timeout <= 0:  # a try: wait_for would give up before the task ever ran
-            if lock.locked():
-                return False
-            await lock.acquire()
-            return True
+        key = (id(asyncio.get_running_loop()), effect.key)
+        lock = self._locks.enter(key)
+        taken = False
         try:
-            await asyncio.wait_for(lock.acquire(), effect.timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
+            if effect.timeout <= 0:  # a try: wait_for would give up before the task ever ran
+                if not lock.locked():
+                    await lock.acquire()
+                    taken = True
+            else:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(lock.acquire(), effect.timeout)
+                    taken = True
+        finally:
+            if not taken:
+                self._locks.leave(key)
+        return taken
 
     def _unlock(self, effect: fx.Unlock) -> None:
-        self._locks.get(effect.key).release()
+        key = (id(asyncio.get_running_loop()), effect.key)
+        self._locks.held(key).release()
+        self._locks.leave(key)
 
     async def _sleep(self, effect: fx.Sleep) -> None:
         await asyncio.sleep(effect.seconds)

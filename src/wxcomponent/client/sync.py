@@ -28,6 +28,7 @@ from ..core.policy import Policy
 from ..stores.base import Store
 from ..stores.memory import MemoryStore
 from ._api import AuthorizerAPI, ComponentAPI
+from ._locks import KeyedLocks
 from ._methods import SyncDriver
 from ._shell import (
     API_BASE,
@@ -49,19 +50,6 @@ __all__ = ["AuthorizerClient", "Component"]
 log = logging.getLogger("wxcomponent")
 
 T = TypeVar("T")
-
-
-class _ThreadLocks:
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-
-    def get(self, key: str) -> threading.Lock:
-        with self._guard:
-            lock = self._locks.get(key)
-            if lock is None:
-                lock = self._locks[key] = threading.Lock()
-            return lock
 
 
 async def _awaited(awaitable: Awaitable[T]) -> T:
@@ -110,7 +98,7 @@ class Component(ComponentAPI, Shell, SyncDriver):
         self.store: Store = store if store is not None else default_store()
         self._own_http = http_client is None
         self._http = http_client or httpx.Client(**self._http_options())
-        self._locks = _ThreadLocks()
+        self._locks = KeyedLocks(threading.Lock)
         self._bg: ThreadPoolExecutor | None = None
         self._bg_guard = threading.Lock()
 
@@ -143,10 +131,18 @@ class Component(ComponentAPI, Shell, SyncDriver):
         return http_result(response)
 
     def _lock(self, effect: fx.Lock) -> bool:
-        return self._locks.get(effect.key).acquire(timeout=effect.timeout)
+        lock = self._locks.enter(effect.key)
+        taken = False
+        try:
+            taken = lock.acquire(timeout=effect.timeout)
+        finally:
+            if not taken:
+                self._locks.leave(effect.key)
+        return taken
 
     def _unlock(self, effect: fx.Unlock) -> None:
-        self._locks.get(effect.key).release()
+        self._locks.held(effect.key).release()
+        self._locks.leave(effect.key)
 
     def _sleep(self, effect: fx.Sleep) -> None:
         time.sleep(effect.seconds)
