@@ -10,9 +10,18 @@ import pytest
 
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.service import Service, ServiceServer
+from wxcomponent.service.health import MAX_FAILURES, HealthTracker
 from wxcomponent.stores import MemoryStore
 
-from .conftest import APPID, COMPONENT_TOKEN, FakeClock, Running, make_settings, running
+from .conftest import (
+    APPID,
+    AUTHORIZER_TOKEN,
+    COMPONENT_TOKEN,
+    FakeClock,
+    Running,
+    make_settings,
+    running,
+)
 
 PUSHES = "wxcomponent_pushes_total"
 TICKET = "component_verify_ticket"
@@ -88,6 +97,58 @@ async def test_status_is_503_when_the_component_token_cannot_be_refreshed(svc: R
     assert (await svc.client.get("/readyz")).status_code == 200  # still ready to serve
     await svc.api("GET", "/component_token")  # the fault was for one call
     assert (await svc.admin.get("/status")).status_code == 200
+
+
+async def test_status_lists_an_accounts_failing_refresh_until_it_is_revoked(
+        svc: Running) -> None:
+    await svc.push_ticket()
+    failing, gone = await svc.authorize_by_push(), await svc.authorize_by_push()
+
+    async def errors() -> dict[str, str]:
+        answer = await svc.admin.get("/status")
+        assert answer.status_code == 200  # an account's failure is not the service's
+        return {e["appid"]: e["error"] for e in answer.json()["platforms"][APPID][
+            "refresh_errors"]}
+
+    for appid in (failing, gone):
+        svc.emu.invalidate_tokens(APPID, authorizer_appid=appid)
+    svc.emu.inject(AUTHORIZER_TOKEN, errcode=45009)  # the daily quota, for one call
+    assert (await svc.api("POST", f"/authorizers/{failing}/token/refresh")).status_code != 200
+    assert await errors() == {failing: "QuotaExceeded"}
+    # 61003 on the refresh: the account is revoked, which is not a failing refresh
+    svc.emu.revoke(APPID, gone, push=False)
+    assert (await svc.api("POST", f"/authorizers/{gone}/token/refresh")).status_code != 200
+    assert svc.store.get_authorizer(APPID, gone).status == "revoked"
+    assert await errors() == {failing: "QuotaExceeded"}
+    # the failing account revokes too (WeChat pushes it): its failure leaves the list
+    svc.emu.configure(APPID, auth_event_url=svc.events_url())
+    delivery = svc.emu.revoke(APPID, failing)
+    assert delivery is not None and delivery.ok
+    assert await errors() == {}
+
+
+def test_the_failures_kept_are_bounded_and_the_component_tokens_is_never_dropped() -> None:
+    tracker = HealthTracker(clock=time.time)
+    record = tracker.listener(APPID)
+    record("refresh_failed", {"kind": "component_access_token", "appid": APPID,
+                              "error": "InvalidAppCredentials"})
+    for n in range(MAX_FAILURES + 50):
+        record("refresh_failed", {"kind": "authorizer_access_token",
+                                  "appid": f"wx{n:016x}", "error": "QuotaExceeded"})
+    kept = tracker.failures(APPID)
+    assert len(kept) == MAX_FAILURES
+    assert [f["appid"] for f in kept if f["kind"] == "component_access_token"] == [APPID]
+    accounts = {f["appid"] for f in kept if f["kind"] != "component_access_token"}
+    assert accounts == {f"wx{n:016x}" for n in range(51, MAX_FAILURES + 50)}  # the newest
+    # a success ends a failure; a failure again makes it the newest
+    record("token_refreshed", {"kind": "authorizer_access_token", "appid": f"wx{51:016x}"})
+    record("refresh_failed", {"kind": "authorizer_access_token", "appid": f"wx{52:016x}",
+                              "error": "SystemBusy"})
+    record("refresh_failed", {"kind": "authorizer_access_token", "appid": "wx" + "f" * 16,
+                              "error": "SystemBusy"})
+    appids = {f["appid"] for f in tracker.failures(APPID)}
+    assert f"wx{51:016x}" not in appids and f"wx{52:016x}" in appids
+    assert len(appids) == MAX_FAILURES
 
 
 async def test_status_is_503_for_a_stale_ticket_yet_the_instance_stays_ready(

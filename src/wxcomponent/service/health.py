@@ -12,7 +12,10 @@
   tokens cannot be renewed for long), or when the last refresh of a platform's component
   token failed. A platform that has *never* received a ticket is ``waiting_for_ticket``
   and does not fail it. Authorizer refresh failures are listed but do not fail it (one
-  merchant's revoked authorization is not the service's illness).
+  merchant's revoked authorization is not the service's illness). An account that is
+  revoked (61003, or its refresh token given up) leaves the list: it is not failing to
+  refresh, it is gone, and the console shows it revoked. The list keeps the
+  :data:`MAX_FAILURES` most recent failures (a component token's is never dropped).
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ __all__ = ["HealthTracker", "ReadinessProbe", "probe_store"]
 
 _STORE_TIMEOUT = 3.0
 _PROBE_TTL = 10.0
+#: Most refresh failures remembered (the oldest give way): a fleet of 100,000 accounts with a
+#: bad day, or callers asking for accounts that do not exist, cannot grow the report for ever.
+MAX_FAILURES = 1000
+#: Failures that end with the account revoked (its record says so): not listed.
+_REVOKING = frozenset({"NotAuthorized", "RefreshTokenInvalid"})
 _COMPONENT = "component_access_token"
 
 
@@ -49,27 +57,34 @@ class HealthTracker:
 
         def record(name: str, fields: Mapping[str, Any]) -> None:
             if name == "ticket_received":
-                self._forget(platform, "TicketNotFound")
+                self._forget(platform, lambda _key, failure: failure["error"] ==
+                             "TicketNotFound")
+                return
+            if name == "authorizer_revoked":
+                appid = str(fields.get("appid", ""))
+                self._forget(platform, lambda key, _failure: key[2] == appid)
                 return
             if name not in ("refresh_failed", "token_refreshed"):
                 return
             key = (platform, str(fields.get("kind", "")), str(fields.get("appid", "")))
+            error = str(fields.get("error", ""))
             with self._lock:
-                if name == "token_refreshed":
-                    self._failures.pop(key, None)
-                else:
-                    self._failures[key] = {"kind": key[1], "appid": key[2],
-                                           "error": str(fields.get("error", "")),
-                                           "at": round(self._clock(), 3)}
+                self._failures.pop(key, None)  # a failure again moves to the newest end
+                if name == "token_refreshed" or error in _REVOKING:
+                    return
+                self._failures[key] = {"kind": key[1], "appid": key[2], "error": error,
+                                       "at": round(self._clock(), 3)}
+                if len(self._failures) > MAX_FAILURES:  # the oldest account's failure goes
+                    del self._failures[next(k for k in self._failures if k[1] != _COMPONENT)]
 
         return record
 
-    def _forget(self, platform: str, error: str) -> None:
-        if not self._failures:  # the usual case on every ticket push: nothing to look at
+    def _forget(self, platform: str,
+                which: Callable[[tuple[str, str, str], dict[str, Any]], bool]) -> None:
+        if not self._failures:  # the usual case on every push: nothing to look at
             return
         with self._lock:
-            for key in [k for k, v in self._failures.items()
-                        if k[0] == platform and v["error"] == error]:
+            for key in [k for k, v in self._failures.items() if k[0] == platform and which(k, v)]:
                 del self._failures[key]
 
     def failures(self, platform: str) -> list[dict[str, Any]]:
