@@ -34,6 +34,10 @@ __all__ = ["ServiceTokens"]
 _FIELDS = {TokenKind.JSAPI_TICKET: "ticket"}
 
 
+#: The tokens kept before expired ones are first looked for.
+_PRUNE_FLOOR = 1024
+
+
 class ServiceTokens:
     """A token source that reads from a running ``wxcomponent serve`` over its token API.
 
@@ -59,6 +63,7 @@ class ServiceTokens:
         self._headers = {"Authorization": f"Bearer {api_key}"}
         self._lead = float(lead)
         self._kept: dict[tuple[str, str, str], CachedToken] = {}
+        self._prune_at = _PRUNE_FLOOR
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -108,8 +113,14 @@ class ServiceTokens:
                 or not isinstance(expires_at, (int, float)):
             raise TransportError(f"the service's answer to {method} {path} has no {field}",
                                  path=path, status=result.status)
-        token = CachedToken(value, float(expires_at), ctx.clock())
+        now = ctx.clock()
+        token = CachedToken(value, float(expires_at), now)
         with self._lock:
+            if len(self._kept) >= self._prune_at:
+                # Tokens kept for accounts no longer asked for are dropped once expired; the
+                # next pass waits until the table has doubled, so each costs O(1) a token.
+                self._kept = {k: t for k, t in self._kept.items() if now < t.expires_at}
+                self._prune_at = max(_PRUNE_FLOOR, 2 * len(self._kept))
             self._kept[(ctx.appid, kind.value, authorizer_appid)] = token
         return token
 
