@@ -461,7 +461,7 @@ def _users(comp: AsyncComponent) -> int:
 async def test_cancelled_waiter_releases_its_lock(emu: EmulatorServer, store_url: str) -> None:
     sync_store = open_store(store_url)
     seed_ticket(emu, sync_store)
-    emu.inject(TOKEN_PATH, delay=1.0)  # WeChat holds the first fetch a while
+    emu.inject(TOKEN_PATH, delay=30.0)  # WeChat holds the first fetch until it is cancelled
     comp = AsyncComponent(CONFIG, sync_store, api_base=emu.url)
     task = asyncio.ensure_future(comp.access_token())
     # the fetch has reached WeChat: lock and lease held
