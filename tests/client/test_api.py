@@ -30,6 +30,7 @@ from wxcomponent.stores import MemoryStore
 from wxcomponent.stores.base import Store
 
 from ..callbacks.conftest import serve
+from ..waiting import wait_for, wait_for_async
 from .conftest import CONFIG, seed_ticket
 
 TOKEN_PATH = "/cgi-bin/component/api_component_token"
@@ -336,9 +337,7 @@ def test_refresher_thread_starts_and_stops(emu: EmulatorServer, store: Store) ->
     seed_ticket(emu, store)
     comp = Component(CONFIG, store, api_base=emu.url, clock=lambda: time.time() + 6300)
     refresher = comp.start_refresher(interval=0.05)
-    deadline = time.time() + 10
-    while refresher.rounds < 3 and time.time() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: refresher.rounds >= 3, "the refresher thread never made three rounds")
     refresher.stop()
     assert not refresher.running and refresher.rounds >= 3
     assert emu.calls(TOKEN_PATH) >= 1
@@ -351,10 +350,7 @@ async def test_async_refresher(emu: EmulatorServer, store: Store) -> None:
     await comp.query_auth(grant.auth_code)
     ahead = AsyncComponent(CONFIG, store, api_base=emu.url, clock=lambda: time.time() + 6300)
     refresher = ahead.start_refresher(interval=0.05)
-    for _ in range(200):
-        if refresher.rounds >= 2:
-            break
-        await asyncio.sleep(0.02)
+    await wait_for_async(lambda: refresher.rounds >= 2, "the refresher task never made two rounds")
     await refresher.stop()
     assert not refresher.running
     assert emu.calls("/cgi-bin/component/api_authorizer_token") >= 1

@@ -13,6 +13,7 @@ from wxcomponent.service import Service, ServiceServer
 from wxcomponent.service.health import MAX_FAILURES, HealthTracker
 from wxcomponent.stores import MemoryStore
 
+from ..waiting import wait_for
 from .conftest import (
     APPID,
     AUTHORIZER_TOKEN,
@@ -172,9 +173,8 @@ def test_lifespan_starts_and_stops_the_refresher(wechat_emulator: EmulatorServer
     store.save_ticket(APPID, wechat_emulator.issue_ticket(APPID), int(time.time()))
     server = ServiceServer(Service(settings, store=store))
     with server:
-        deadline = time.monotonic() + 10
-        while wechat_emulator.calls(COMPONENT_TOKEN) == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(lambda: wechat_emulator.calls(COMPONENT_TOKEN),
+                 "the refresher never renewed the component token")
         assert wechat_emulator.calls(COMPONENT_TOKEN) == 1  # renewed without any request
         refreshers = list(server.service._refreshers)
         assert refreshers and all(r.running for r in refreshers)
