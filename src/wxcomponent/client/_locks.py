@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 __all__ = ["KeyedLocks"]
 
-L = TypeVar("L")
+
+class _Lock(Protocol):
+    def release(self) -> None: ...
+
+
+L = TypeVar("L", bound=_Lock)
 
 
 class _Entry(Generic[L]):
@@ -44,15 +49,13 @@ class KeyedLocks(Generic[L]):
             entry.users += 1
             return entry.lock
 
-    def held(self, key: Hashable) -> L:
-        """The lock of ``key``, which the caller holds (entered and acquired)."""
-        with self._guard:
-            return self._entries[key].lock
-
-    def leave(self, key: Hashable) -> None:
-        """The caller no longer holds nor waits for the lock of ``key``."""
+    def leave(self, key: Hashable, *, release: bool = False) -> None:
+        """The caller no longer waits for the lock of ``key`` (it gave up), or, with
+        ``release``, gives back the lock it holds."""
         with self._guard:
             entry = self._entries[key]
+            if release:
+                entry.lock.release()
             entry.users -= 1
             if entry.users == 0:
                 del self._entries[key]

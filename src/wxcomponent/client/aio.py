@@ -135,9 +135,7 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
         return taken
 
     def _unlock(self, effect: fx.Unlock) -> None:
-        key = (id(asyncio.get_running_loop()), effect.key)
-        self._locks.held(key).release()
-        self._locks.leave(key)
+        self._locks.leave((id(asyncio.get_running_loop()), effect.key), release=True)
 
     async def _sleep(self, effect: fx.Sleep) -> None:
         await asyncio.sleep(effect.seconds)

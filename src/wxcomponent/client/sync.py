@@ -141,8 +141,7 @@ class Component(ComponentAPI, Shell, SyncDriver):
         return taken
 
     def _unlock(self, effect: fx.Unlock) -> None:
-        self._locks.held(effect.key).release()
-        self._locks.leave(effect.key)
+        self._locks.leave(effect.key, release=True)
 
     def _sleep(self, effect: fx.Sleep) -> None:
         time.sleep(effect.seconds)
