@@ -36,6 +36,11 @@ def with_ticket(h: Harness) -> Harness:
     return h
 
 
+def fresh_component_token(h: Harness) -> None:
+    now = h.clock()
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
+
+
 def authorize(h: Harness, refresh_token: str = "rt-1") -> None:
     now = h.clock()
     h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, refresh_token,
@@ -141,7 +146,7 @@ def test_cancellation_during_the_fetch_releases_the_lock_and_the_lease() -> None
 def test_transient_failures_are_retried_with_capped_jittered_backoff() -> None:
     policy = Policy(attempts=4, backoff_base=0.5, backoff_max=1.5)
     h = with_ticket(Harness(policy=policy))
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    fresh_component_token(h)
     h.reply(answer(body={"errcode": -1}), answer(status=502, content=b"bad gateway"),
             TransportError("timeout calling /x"), answer(body={"errcode": 0, "ok": 1}))
     data = h.run(generic.component_get_json(h.ctx, "/cgi-bin/x"))
@@ -156,7 +161,7 @@ def test_transient_failures_are_retried_with_capped_jittered_backoff() -> None:
 
 def test_retries_stop_after_the_policy_attempts_with_the_typed_error() -> None:
     h = with_ticket(Harness(policy=Policy(attempts=3)))
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    fresh_component_token(h)
     h.reply(lambda request: answer(body={"errcode": -1, "errmsg": "system busy"}))
     with pytest.raises(SystemBusy):
         h.run(generic.component_get_json(h.ctx, "/cgi-bin/x"))
@@ -201,7 +206,7 @@ def test_40001_on_a_token_another_worker_already_replaced_does_not_refresh() -> 
 
 def test_component_endpoints_may_carry_the_component_token_as_access_token() -> None:
     h = with_ticket(Harness())
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    fresh_component_token(h)
     h.reply(answer(body={"quota": {"daily_limit": 10, "used": 1, "remain": 9}}))
     quota = h.run(component.get_quota(h.ctx, "/cgi-bin/x"))
     assert quota.remain == 9
@@ -373,15 +378,23 @@ def test_token_flows_return_the_token_with_its_expiry_for_every_kind() -> None:
 # --------------------------------------------------------------------------- refresher
 
 
-def test_refresh_due_reads_the_schedule_and_renews_only_what_is_due() -> None:
+def ready_to_refresh(*appids: str) -> Harness:
+    """A harness with a ticket, a fresh component token and ``appids`` authorized in new
+    records (never scheduled: due at once)."""
     h = with_ticket(Harness())
+    fresh_component_token(h)
     now = h.clock()
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
-    appids = [f"wx{n:016x}" for n in range(refresher.STORE_PAGE + 5)]
     for n, appid in enumerate(appids):
-        # new records, never scheduled: due at once
         h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, appid, f"rt-{n}",
                                                  "authorized", (), now, now, None))
+    return h
+
+
+def test_refresh_due_reads_the_schedule_and_renews_only_what_is_due() -> None:
+    appids = [f"wx{n:016x}" for n in range(refresher.STORE_PAGE + 5)]
+    h = ready_to_refresh(*appids)
+    now = h.clock()
+    for n, appid in enumerate(appids):
         due = n % 50 == 0
         expires = now + (600 if due else 7200)
         h.store.set_token(f"{COMPONENT_APPID}:authorizer_access_token:{appid}",
@@ -410,24 +423,21 @@ def test_refresh_due_reads_the_schedule_and_renews_only_what_is_due() -> None:
 
     # when the refresh time comes, every account is due again and renewed
     h.clock.advance(7200 - policy.max_margin - policy.refresh_lead)
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    fresh_component_token(h)
     assert h.run(refresher.refresh_due(h.ctx, concurrency=8)) == (1 + len(appids), 0)
     assert len(h.requests("api_authorizer_token")) == before + len(appids)
 
 
 def test_a_failed_background_refresh_is_retried_after_retry_after() -> None:
-    h = with_ticket(Harness())
+    h = ready_to_refresh(AUTHORIZER)
     now = h.clock()
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
-    h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, "rt-1",
-                                             "authorized", (), now, now, None))
     h.reply(answer(body={"errcode": 45009, "errmsg": "quota"}),
             lambda request: authorizer_token_answer("renewed"))
     assert h.run(refresher.refresh_due(h.ctx, retry_after=90)) == (2, 1)
     assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).refresh_at == now + 90
     assert h.run(refresher.refresh_due(h.ctx, retry_after=90)) == (1, 0)  # not due yet
     h.clock.advance(90)
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    fresh_component_token(h)
     assert h.run(refresher.refresh_due(h.ctx, retry_after=90)) == (2, 0)
     assert len(h.requests("api_authorizer_token")) == 2
     with pytest.raises(InvalidArgument):
@@ -436,13 +446,9 @@ def test_a_failed_background_refresh_is_retried_after_retry_after() -> None:
 
 @pytest.mark.parametrize("holder", ["another host (its lease)", "this process (its lock)"])
 def test_a_round_leaves_an_account_another_refresher_is_on_and_moves_on(holder: str) -> None:
-    h = with_ticket(Harness())
-    now = h.clock()
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
     taken, free = f"wx{1:016x}", f"wx{2:016x}"
-    for appid in (taken, free):
-        h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, appid, f"rt-{appid}",
-                                                 "authorized", (), now, now, None))
+    h = ready_to_refresh(taken, free)
+    now = h.clock()
     taken_key = f"{COMPONENT_APPID}:authorizer_access_token:{taken}"
     if holder.startswith("another host"):
         fence = h.store.acquire_lease(taken_key, 30)
@@ -461,7 +467,7 @@ def test_a_round_leaves_an_account_another_refresher_is_on_and_moves_on(holder: 
         h.clock.advance(31)
     else:
         h.held[taken_key] = 0
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    fresh_component_token(h)
     assert h.run(refresher.refresh_due(h.ctx)) == (2, 0)
     assert [r.json["authorizer_appid"] for r in h.requests("api_authorizer_token")] == [
         free, taken]
@@ -469,10 +475,7 @@ def test_a_round_leaves_an_account_another_refresher_is_on_and_moves_on(holder: 
 
 
 def test_a_caller_waits_for_a_refresh_under_way_where_the_refresher_would_not() -> None:
-    h = with_ticket(Harness())
-    now = h.clock()
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
-    authorize(h)
+    h = ready_to_refresh(AUTHORIZER)
     h.store.acquire_lease(AUTHORIZER_KEY, 30)
     h.reply(lambda request: authorizer_token_answer("renewed"))
     with pytest.raises(Busy):
@@ -484,8 +487,8 @@ def test_a_caller_waits_for_a_refresh_under_way_where_the_refresher_would_not() 
 
 def test_a_revoked_account_is_never_due_and_an_exchange_schedules_its_token() -> None:
     h = with_ticket(Harness())
+    fresh_component_token(h)
     now = h.clock()
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
     h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, "rt-1",
                                              "revoked", (), now, now, now))
     assert h.run(refresher.refresh_due(h.ctx)) == (1, 0)
@@ -503,13 +506,10 @@ def test_a_revoked_account_is_never_due_and_an_exchange_schedules_its_token() ->
 
 
 def test_a_round_looks_up_the_names_it_lacks_a_bounded_number_at_a_time() -> None:
-    h = with_ticket(Harness())
-    now = h.clock()
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
     appids = [f"wx{n:016x}" for n in range(refresher.NAMES_PER_ROUND + 3)]
-    for n, appid in enumerate(appids):
-        h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, appid, f"rt-{n}",
-                                                 "authorized", (), now, now, None))
+    h = ready_to_refresh(*appids)
+    now = h.clock()
+    for appid in appids:
         h.store.set_token(f"{COMPONENT_APPID}:authorizer_access_token:{appid}",
                           CachedToken("at", now + 7200, now))
 
@@ -537,7 +537,7 @@ def test_reading_an_accounts_details_keeps_a_name_the_store_accepts(
         nick_name: str, kept: str | None) -> None:
     h = with_ticket(Harness())
     authorize(h)
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    fresh_component_token(h)
     h.reply(answer(body={"authorizer_info": {"nick_name": nick_name},
                          "authorization_info": {"authorizer_appid": AUTHORIZER}}))
     info = h.run(component.get_authorizer_info(h.ctx, AUTHORIZER))
@@ -547,7 +547,7 @@ def test_reading_an_accounts_details_keeps_a_name_the_store_accepts(
 
 def test_the_refresher_loop_counts_rounds_and_stops_when_told() -> None:
     h = with_ticket(Harness(policy=Policy(reconcile_interval=None)))
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    fresh_component_token(h)
     stats = refresher.RefresherStats()
 
     class Stop:
@@ -577,7 +577,7 @@ def test_forget_authorizer_revokes_a_known_account_and_ignores_an_unknown_one() 
 
 def test_the_refresher_reconciles_with_wechats_list_when_due() -> None:
     h = with_ticket(Harness(policy=Policy(reconcile_interval=3600)))
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    fresh_component_token(h)
     h.reply(lambda request: list_page([(AUTHORIZER, "rt-from-list")], total=1)
             if request.path.endswith("api_get_authorizer_list")
             else authorizer_token_answer("at"))
@@ -601,7 +601,7 @@ def test_one_host_of_a_fleet_reconciles_per_interval() -> None:
     first = with_ticket(Harness(policy=Policy(reconcile_interval=3600)))
     second = Harness(policy=Policy(reconcile_interval=3600), clock=first.clock)
     second.store = first.store  # two hosts, one store
-    first.store.set_token(COMPONENT_KEY, CachedToken("ct", first.clock() + 7200, first.clock()))
+    fresh_component_token(first)
     for h in (first, second):
         h.reply(lambda request: list_page([(AUTHORIZER, "rt-from-list")], total=1)
                 if request.path.endswith("api_get_authorizer_list")
@@ -621,7 +621,7 @@ def test_one_host_of_a_fleet_reconciles_per_interval() -> None:
     assert len(first.requests("api_get_authorizer_list")) == 1
     assert second.requests("api_get_authorizer_list") == []  # the first host holds the hour
     first.clock.advance(3601)
-    first.store.set_token(COMPONENT_KEY, CachedToken("ct", first.clock() + 7200, first.clock()))
+    fresh_component_token(first)
     h = second
     h.run(refresher.run_refresher(h.ctx, refresher.RefresherStats(), Stop(1),
                                   interval=60, concurrency=2))
@@ -632,7 +632,7 @@ def test_reconciliation_adds_only_what_is_missing_and_never_removes() -> None:
     from wxcomponent.core.reconcile import reconcile_authorizers
 
     h = with_ticket(Harness())
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    fresh_component_token(h)
     authorize(h, "rt-kept")
     gone = "wxbbbbbbbbbbbbbbbb"
     now = h.clock()
