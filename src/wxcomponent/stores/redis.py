@@ -203,7 +203,7 @@ def _url_options(url: str) -> dict[str, float]:
     """The timeouts a Redis URL's query sets (``socket_timeout``, ``socket_connect_timeout``),
     which redis-py applies over the store's defaults."""
     found: dict[str, float] = {}
-    for name, value in parse_qsl(urlsplit(url).query):
+    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
         if name in ("socket_timeout", "socket_connect_timeout"):
             try:
                 found[name] = float(value)
