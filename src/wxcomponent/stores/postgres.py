@@ -13,14 +13,18 @@ refuses (:class:`~wxcomponent.errors.StoreCorrupt`) a schema of other tables or 
 version. Times (token and lease expiry, the times recorded) come from the store's ``clock``:
 the hosts of a fleet must keep their clocks synchronised (NTP), as for any lease.
 
-A call that cannot reach the server raises :class:`~wxcomponent.errors.StoreUnavailable`
-naming the server without its password; once the server is back, the pool reconnects and
-calls work again. A pooled connection idle for more than a second is checked before use, so
-one the server dropped meanwhile is replaced rather than failed on; a call is never sent
-twice. Every statement is one transaction unless the operation needs more (the job queue),
-which then runs in one. A record's name and refresh schedule hold no credential: their updates
-commit without waiting for the disk (``synchronous_commit`` off for that statement alone), so a
-crash of the server may lose the last few of them, never a refresh token.
+A call that cannot reach the server raises :class:`~wxcomponent.errors.StoreUnavailable` naming
+the server without its password; once the server is back, the pool reconnects and calls work
+again. So does a call the server does not answer within its deadline (``timeout``, 2.5 s by
+default): the client then shuts the connection's socket down, which ends the wait whatever the
+server does (a stopped server runs neither a cancel nor its own ``statement_timeout``), and
+closes the connection instead of pooling it again. A pooled connection idle for more than a
+second is checked before use, so one the server dropped meanwhile is replaced rather than
+failed on; a call is never sent twice. Every statement is one transaction unless the operation
+needs more (the job queue), which then runs in one. A record's name and refresh schedule hold
+no credential: their updates commit without waiting for the disk (``synchronous_commit`` off
+for that statement alone), so a crash of the server may lose the last few of them, never a
+refresh token.
 
 Due records (:meth:`PostgresStore.due_authorizers`) and searches by name are each one range of
 an index (schema version 2), read in the index's order: they cost the rows they return.
@@ -434,9 +438,12 @@ class PostgresStore(_Base):
     ``dsn`` is a ``postgresql://user:password@host:port/dbname`` URL (its ``schema=`` query
     parameter chooses the schema) or a libpq ``key=value`` string. ``schema`` is the schema
     of the tables (``wxcomponent`` by default). ``min_size`` / ``max_size`` bound the
-    connection pool; ``timeout`` is how long a call waits for a connection before
-    :class:`~wxcomponent.errors.StoreUnavailable`. ``clock`` decides token and lease expiry
-    and the times recorded. No connection is made before the first call.
+    connection pool. ``timeout`` (else the URL's ``timeout=``, else :data:`TIMEOUT`) is how
+    long a call may take, all included (the wait for a pooled connection, its check, every
+    statement), before :class:`~wxcomponent.errors.StoreUnavailable`; the DSN's
+    ``connect_timeout`` (else :data:`CONNECT_TIMEOUT`) bounds opening a connection. ``clock``
+    decides token and lease expiry and the times recorded. No connection is made before the
+    first call, which makes one before it opens the pool, so a refused login fails it at once.
     """
 
     def __init__(
