@@ -14,6 +14,7 @@ a failure.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -196,12 +197,49 @@ class PostgresServer:
             self.process.wait(timeout=60)
         self.process = None
 
+    def processes(self) -> list[int]:
+        """The server's processes: the postmaster first, then the backends it forked."""
+        assert self.process is not None and self.process.poll() is None
+        return [self.process.pid, *_children(self.process.pid)]
+
     def remove(self) -> None:
         """Stop the server and delete its files."""
         try:
             self.stop()
         finally:
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from Linux's ``/proc``)."""
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        if int(stat.rpartition(")")[2].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+@contextlib.contextmanager
+def frozen(pids: list[int]) -> Iterator[None]:
+    """Stop every process of ``pids`` (SIGSTOP, in that order), as a network partition looks to
+    its clients: connections stay open and nothing answers. Continued (SIGCONT, in the reverse
+    order) on the way out, whatever happened."""
+    stopped: list[int] = []
+    try:
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+            stopped.append(pid)
+        yield
+    finally:
+        for pid in reversed(stopped):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ import pytest
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, SQLiteStore
 
-from ..servers import free_port
+from ..servers import PG_DATABASE, PG_PASSWORD, PG_USER, PostgresServer, free_port
 
 P = DEFAULT_PLATFORM
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,6 +221,22 @@ def test_serve_with_a_bad_config_is_one_line(tmp_path: Path) -> None:
                     WXCOMPONENT_TOKEN=P.token, WXCOMPONENT_ENCODING_AES_KEY="short")
     line = assert_one_line_error(wxcomponent("serve", env=env))
     assert "platforms[0].encoding_aes_key" in line and "WXCOMPONENT_ENCODING_AES_KEY" in line
+
+
+def test_serve_with_a_wrong_postgres_password_exits_at_once_in_one_line(
+        postgres_server: PostgresServer) -> None:
+    wrong = "wrong-pg-password-q7"
+    store = f"postgresql://{PG_USER}:{wrong}@127.0.0.1:{postgres_server.port}/{PG_DATABASE}"
+    env = clean_env(WXCOMPONENT_APPID=P.appid, WXCOMPONENT_SECRET=P.secret,
+                    WXCOMPONENT_TOKEN=P.token, WXCOMPONENT_ENCODING_AES_KEY=P.encoding_aes_key,
+                    WXCOMPONENT_STORE=store, WXCOMPONENT_PORT=str(free_port()),
+                    WXCOMPONENT_ADMIN_PORT=str(free_port()))
+    result = wxcomponent("serve", env=env)
+    line = assert_one_line_error(result)
+    assert f"postgresql://{PG_USER}@127.0.0.1:{postgres_server.port}/{PG_DATABASE}" in line
+    assert "password authentication failed" in line
+    assert wrong not in result.stderr + result.stdout
+    assert PG_PASSWORD not in result.stderr + result.stdout
 
 
 @needs_toml

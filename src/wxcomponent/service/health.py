@@ -145,8 +145,21 @@ async def probe_store(store: AsyncStore, appid: str,
 
     It reads the platform's ticket (a durable read), then takes a short lease, writes a
     value under it, reads it back and releases it (the writes every push and refresh
-    make). Each step has a deadline; the first failure is named in ``error``.
+    make). Each step has a deadline; the first failure is named in ``error``. A store with a
+    durable store beside it (``RedisStore(url, durable=…)``, whose ``durable`` names it) is
+    ready only when that store passes the same probe too: a push writes its ticket there.
     """
+    result = await _probe_one(store, appid, clock)
+    durable = getattr(store, "durable", None)
+    if result["ok"] and isinstance(durable, AsyncStore):
+        beside = await _probe_one(durable, appid, clock)
+        if not beside["ok"]:
+            result = {**beside, "error": f"durable store: {beside['error']}"}
+    return result
+
+
+async def _probe_one(store: AsyncStore, appid: str,
+                     clock: Callable[[], float]) -> dict[str, Any]:
     result: dict[str, Any] = {"ok": False, "read": False, "write": False, "error": None}
     key = f"{appid}:health:{secrets.token_hex(8)}"
     try:

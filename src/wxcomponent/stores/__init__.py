@@ -73,6 +73,11 @@ def open_store(url: str) -> Store:
       ``postgres://``) — a :class:`PostgresStore` (tables in schema ``wxcomponent`` unless
       ``schema=`` names another).
 
+    Calls of the networked stores have deadlines, set in the query: ``timeout=`` (seconds a
+    PostgreSQL call may take, all included) and libpq's ``connect_timeout=``; Redis's
+    ``socket_timeout=``, ``socket_connect_timeout=`` and ``timeout=`` (the wait for a pooled
+    connection). Each is 2.5 s by default (2 s to connect to PostgreSQL).
+
     Any other URL raises :class:`~wxcomponent.errors.ConfigurationError` with ``field`` set to
     ``"url"`` (whose message never repeats a password); a ``url`` that is not a string raises
     :class:`~wxcomponent.errors.InvalidArgument`. Both are :class:`ValueError`.

@@ -191,6 +191,8 @@ class PgOps:
         """Create or upgrade the schema (in one transaction, under an advisory lock so that
         processes starting together do it once); returns the version found before."""
         lock = zlib.crc32(f"wxcomponent:{self.schema}".encode())
+        # waiting for another process's upgrade is no stuck call: no statement deadline here
+        yield Sql("SET LOCAL statement_timeout = 0")
         yield Sql("SELECT pg_advisory_xact_lock(?)", (lock,))
         found = yield Sql(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",

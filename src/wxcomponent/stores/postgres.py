@@ -13,14 +13,18 @@ refuses (:class:`~wxcomponent.errors.StoreCorrupt`) a schema of other tables or 
 version. Times (token and lease expiry, the times recorded) come from the store's ``clock``:
 the hosts of a fleet must keep their clocks synchronised (NTP), as for any lease.
 
-A call that cannot reach the server raises :class:`~wxcomponent.errors.StoreUnavailable`
-naming the server without its password; once the server is back, the pool reconnects and
-calls work again. A pooled connection idle for more than a second is checked before use, so
-one the server dropped meanwhile is replaced rather than failed on; a call is never sent
-twice. Every statement is one transaction unless the operation needs more (the job queue),
-which then runs in one. A record's name and refresh schedule hold no credential: their updates
-commit without waiting for the disk (``synchronous_commit`` off for that statement alone), so a
-crash of the server may lose the last few of them, never a refresh token.
+A call that cannot reach the server raises :class:`~wxcomponent.errors.StoreUnavailable` naming
+the server without its password; once the server is back, the pool reconnects and calls work
+again. So does a call the server does not answer within its deadline (``timeout``, 2.5 s by
+default): the client then shuts the connection's socket down, which ends the wait whatever the
+server does (a stopped server runs neither a cancel nor its own ``statement_timeout``), and
+closes the connection instead of pooling it again. A pooled connection idle for more than a
+second is checked before use, so one the server dropped meanwhile is replaced rather than
+failed on; a call is never sent twice. Every statement is one transaction unless the operation
+needs more (the job queue), which then runs in one. A record's name and refresh schedule hold
+no credential: their updates commit without waiting for the disk (``synchronous_commit`` off
+for that statement alone), so a crash of the server may lose the last few of them, never a
+refresh token.
 
 Due records (:meth:`PostgresStore.due_authorizers`) and searches by name are each one range of
 an index (schema version 2), read in the index's order: they cost the rows they return.
@@ -38,12 +42,18 @@ above every earlier one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import heapq
 import itertools
 import logging
+import math
+import os
 import re
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -63,7 +73,15 @@ if TYPE_CHECKING:
     import psycopg
     import psycopg_pool
 
-__all__ = ["PURGE_BATCH", "PURGE_EVERY", "AsyncPostgresStore", "PostgresStore", "redact_dsn"]
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "PURGE_BATCH",
+    "PURGE_EVERY",
+    "TIMEOUT",
+    "AsyncPostgresStore",
+    "PostgresStore",
+    "redact_dsn",
+]
 
 T = TypeVar("T")
 log = logging.getLogger("wxcomponent.stores")
@@ -72,6 +90,13 @@ log = logging.getLogger("wxcomponent.stores")
 PURGE_EVERY = 100
 #: ...at most this many expired tokens and as many expired leases.
 PURGE_BATCH = 1000
+#: Seconds a call may take by default, all included (see :class:`PostgresStore`): short
+#: enough that a push the store cannot serve is answered 503 before WeChat gives up (5 s).
+TIMEOUT = 2.5
+#: Seconds to open a connection by default (libpq's ``connect_timeout``; 2 is its floor).
+CONNECT_TIMEOUT = 2
+#: Creating or upgrading the schema may wait for another process doing it: its own deadline.
+_SETUP_TIMEOUT = 30.0
 
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _GET_TOKEN = "SELECT value, expires_at, obtained_at FROM tokens WHERE key = %s"
@@ -96,15 +121,33 @@ def redact_dsn(dsn: str) -> str:
     return f"postgresql://{where}/{parts.get('dbname') or ''}"
 
 
-def _split_schema(dsn: str) -> tuple[str, str | None]:
-    """A URL DSN without its ``schema=`` query parameter, and that parameter."""
+#: Query parameters of a URL DSN that are the store's own, not libpq's.
+_OWN_OPTIONS = ("schema", "timeout")
+
+
+def _split_options(dsn: str) -> tuple[str, dict[str, str]]:
+    """A URL DSN without the store's own query parameters (``schema=``, ``timeout=``), and
+    those parameters (the last of each)."""
     if "://" not in dsn:
-        return dsn, None
+        return dsn, {}
     parts = urlsplit(dsn)
     query = parse_qsl(parts.query, keep_blank_values=True)
-    schema = [v for k, v in query if k == "schema"]
-    rest = urlencode([(k, v) for k, v in query if k != "schema"])
-    return urlunsplit(parts._replace(query=rest)), schema[-1] if schema else None
+    own = {k: v for k, v in query if k in _OWN_OPTIONS}
+    rest = urlencode([(k, v) for k, v in query if k not in _OWN_OPTIONS])
+    return urlunsplit(parts._replace(query=rest)), own
+
+
+def _timeout_of(given: object, from_url: str | None) -> float:
+    """The call deadline: the argument, else the URL's ``timeout=``, else :data:`TIMEOUT`."""
+    if given is None and from_url is not None:
+        try:
+            given = float(from_url)
+        except ValueError:
+            raise InvalidArgument("timeout", "must be a positive number of seconds") from None
+    seconds = float(_positive("timeout", TIMEOUT if given is None else given))
+    if not math.isfinite(seconds):
+        raise InvalidArgument("timeout", "must be a positive number of seconds")
+    return seconds
 
 
 def _check_dsn(dsn: object) -> str:
@@ -142,29 +185,34 @@ class _Base:
         clock: Callable[[], float],
         min_size: int,
         max_size: int,
-        timeout: float,
+        timeout: float | None,
     ) -> None:
-        dsn, from_url = _split_schema(_check_dsn(dsn))
-        self._schema = _check_schema(schema or from_url or "wxcomponent")
+        dsn, own = _split_options(_check_dsn(dsn))
+        self._schema = _check_schema(schema or own.get("schema") or "wxcomponent")
         self._dsn = dsn
         self._where = redact_dsn(dsn)
         try:
             from psycopg.conninfo import conninfo_to_dict
 
-            password = conninfo_to_dict(dsn).get("password")
+            params = conninfo_to_dict(dsn)
         except ImportError as exc:
             raise ImportError(
                 "the PostgreSQL stores need psycopg: pip install 'wxcomponent[postgres]'"
             ) from exc
         except Exception as exc:
             raise ConfigurationError("dsn", f"is not a PostgreSQL DSN ({self._where})") from exc
+        password = params.get("password")
         self._password = None if password is None else str(password)
         self._clock = clock
         self._min_size = _positive("min_size", min_size, integer=True)
         self._max_size = _positive("max_size", max_size, integer=True)
         if self._max_size < self._min_size:
             raise InvalidArgument("max_size", "must be at least min_size")
-        self._timeout = float(_positive("timeout", timeout))
+        self._timeout = _timeout_of(timeout, own.get("timeout"))
+        # libpq's connect_timeout, unless the DSN sets its own
+        self._connect: dict[str, Any] = {"autocommit": True}
+        if params.get("connect_timeout") in (None, ""):
+            self._connect["connect_timeout"] = CONNECT_TIMEOUT
         self._ops = PgOps(self._schema)
         self._writes = itertools.count(1)  # token and lease writes, toward the next purge
         self._ready = False
@@ -175,6 +223,12 @@ class _Base:
     def schema(self) -> str:
         """The schema holding the tables."""
         return self._schema
+
+    @property
+    def timeout(self) -> float:
+        """Seconds a call may take, all included, before it fails with
+        :class:`~wxcomponent.errors.StoreUnavailable`."""
+        return self._timeout
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._where!r}, schema={self._schema!r})"
@@ -187,7 +241,13 @@ class _Base:
         return text
 
     def _configure_sql(self) -> str:
-        return f'SET search_path TO "{self._schema}"'
+        # The server gives up on a statement when the client would: no work nobody waits for.
+        return (f"SELECT set_config('search_path', '\"{self._schema}\"', false), "
+                f"set_config('statement_timeout', '{max(1, round(self._timeout * 1000))}', "
+                "false)")
+
+    def _budget(self, setup: bool) -> float:
+        return max(self._timeout, _SETUP_TIMEOUT) if setup else self._timeout
 
     def _translate(self, exc: BaseException) -> BaseException:
         """Map a psycopg or pool error to the store error tree; others come back unchanged."""
@@ -197,6 +257,11 @@ class _Base:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if self._password:
             detail = detail.replace(self._password, "***")
+        if isinstance(exc, _Overran):
+            return StoreUnavailable(
+                f"PostgreSQL at {self._where} is unavailable: no answer within "
+                f"{exc.budget:g} s"
+            )
         if isinstance(exc, (PoolTimeout, TooManyRequests)):
             return StoreUnavailable(
                 f"PostgreSQL at {self._where} is unavailable: no connection within "
@@ -220,8 +285,136 @@ class _Base:
         return next(self._writes) % PURGE_EVERY == 0
 
     def _purge_failed(self, exc: StoreError) -> None:
-        # The write that asked for the purge goes on: a purge is never the caller's concern.
+        # The write that asked for the purge goes on: a purge is never the caller's concern,
+        # unless the server did not answer it, when the write would only wait as long again.
+        if isinstance(exc, StoreUnavailable):
+            raise exc
         log.warning("purging expired tokens and leases from %r failed: %s", self, exc)
+
+
+class _Overran(Exception):
+    """A call's connection was cut off at its deadline."""
+
+    def __init__(self, budget: float) -> None:
+        super().__init__(f"no answer within {budget:g} s")
+        self.budget = budget
+
+
+#: When the call under way must end (``time.monotonic()``), for the pool's check of an idle
+#: connection, which runs inside the call.
+_CALL_ENDS: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "wxcomponent_pg_call_ends", default=None)
+
+
+class _Guard:
+    """One connection in use until a deadline: :meth:`fire` at the deadline shuts its socket
+    down, so whatever waits on the server gets an error at once instead of waiting for an
+    answer that may never come (a server stopped or cut off keeps the connection open). The
+    client's own deadline: the server's ``statement_timeout`` cannot help a server that does
+    not run."""
+
+    __slots__ = ("_done", "_fd", "_lock", "at", "fired")
+
+    def __init__(self, conn: Any, at: float) -> None:
+        self.at = at
+        self._fd: int = conn.pgconn.socket
+        self._lock = threading.Lock()
+        self._done = False
+        self.fired = False
+
+    def fire(self) -> None:
+        """The deadline came: cut the connection off unless its call already ended."""
+        with self._lock:
+            if self._done:
+                return
+            self._done = self.fired = True
+            with contextlib.suppress(OSError):
+                cut = socket.socket(fileno=os.dup(self._fd))
+                try:
+                    cut.shutdown(socket.SHUT_RDWR)
+                finally:
+                    cut.close()
+
+    def end(self) -> bool:
+        """The call ended: no cut-off from now on. True if it was cut off (the connection is
+        then useless)."""
+        with self._lock:
+            self._done = True
+            return self.fired
+
+
+class _Watchdog:
+    """One thread firing the guards of blocking calls at their deadlines (a timer thread per
+    call would cost a thread per call)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Guard]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, guard: _Guard) -> None:
+        """Fire ``guard`` at its deadline unless it ends first."""
+        with self._cond:
+            heapq.heappush(self._heap, (guard.at, next(self._order), guard))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="wxcomponent-pg-deadlines")
+                self._thread.start()
+            elif self._heap[0][2] is guard:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    while self._heap and self._heap[0][2]._done:
+                        heapq.heappop(self._heap)  # ended in time
+                    wait = self._heap[0][0] - time.monotonic() if self._heap else None
+                    if wait is not None and wait <= 0:
+                        due = heapq.heappop(self._heap)[2]
+                        break
+                    self._cond.wait(wait)
+            due.fire()
+
+    def _forked(self) -> None:
+        self._cond = threading.Condition()
+        self._heap = []
+        self._thread = None
+
+
+_WATCHDOG = _Watchdog()
+os.register_at_fork(after_in_child=_WATCHDOG._forked)
+
+
+@contextlib.contextmanager
+def _until(conn: Any, budget: float, at: float,
+           schedule: Callable[[_Guard], Callable[[], object]]) -> Iterator[None]:
+    """Use ``conn`` until ``at`` (``time.monotonic()``); ``schedule`` arranges the guard's
+    firing and returns how to call it off. A connection cut off is closed, so the pool drops
+    it, and the call fails with :class:`_Overran` (whatever error the cut-off caused)."""
+    guard = _Guard(conn, at)
+    call_off = schedule(guard)
+    try:
+        yield
+    except Exception as exc:
+        if guard.end():
+            raise _Overran(budget) from exc
+        raise
+    finally:
+        call_off()
+        if guard.end():
+            conn.pgconn.finish()
+
+
+def _watched(guard: _Guard) -> Callable[[], object]:
+    _WATCHDOG.watch(guard)
+    return lambda: None  # the guard's end is enough
+
+
+def _on_loop(guard: _Guard) -> Callable[[], object]:
+    loop = asyncio.get_running_loop()
+    return loop.call_later(max(0.0, guard.at - time.monotonic()), guard.fire).cancel
 
 
 #: A pooled connection not taken from the pool for longer than this is checked (one empty round
@@ -245,9 +438,12 @@ class PostgresStore(_Base):
     ``dsn`` is a ``postgresql://user:password@host:port/dbname`` URL (its ``schema=`` query
     parameter chooses the schema) or a libpq ``key=value`` string. ``schema`` is the schema
     of the tables (``wxcomponent`` by default). ``min_size`` / ``max_size`` bound the
-    connection pool; ``timeout`` is how long a call waits for a connection before
-    :class:`~wxcomponent.errors.StoreUnavailable`. ``clock`` decides token and lease expiry
-    and the times recorded. No connection is made before the first call.
+    connection pool. ``timeout`` (else the URL's ``timeout=``, else :data:`TIMEOUT`) is how
+    long a call may take, all included (the wait for a pooled connection, its check, every
+    statement), before :class:`~wxcomponent.errors.StoreUnavailable`; the DSN's
+    ``connect_timeout`` (else :data:`CONNECT_TIMEOUT`) bounds opening a connection. ``clock``
+    decides token and lease expiry and the times recorded. No connection is made before the
+    first call, which makes one before it opens the pool, so a refused login fails it at once.
     """
 
     def __init__(
@@ -258,7 +454,7 @@ class PostgresStore(_Base):
         clock: Callable[[], float] = time.time,
         min_size: int = 1,
         max_size: int = 10,
-        timeout: float = 5.0,
+        timeout: float | None = None,
     ) -> None:
         super().__init__(dsn, schema=schema, clock=clock, min_size=min_size, max_size=max_size,
                          timeout=timeout)
@@ -282,27 +478,57 @@ class PostgresStore(_Base):
         with self._lock:
             self._check_open()
             if self._pool is None:
+                import psycopg
                 from psycopg_pool import ConnectionPool
 
+                # One connection made here first: a refused login or a server that cannot
+                # be reached fails this call at once, instead of the pool retrying it.
+                psycopg.connect(self._dsn, **self._connect).close()
                 configure_sql = self._configure_sql()
+                budget = self._timeout
 
                 def configure(conn: psycopg.Connection[Any]) -> None:
-                    conn.execute(configure_sql)
+                    with _until(conn, budget, time.monotonic() + budget, _watched):
+                        conn.execute(configure_sql)
                     _used(conn)
 
                 def check(conn: psycopg.Connection[Any]) -> None:
                     if _idle_for(conn) > _CHECK_AFTER_IDLE:
-                        ConnectionPool.check_connection(conn)
+                        at = _CALL_ENDS.get() or time.monotonic() + budget
+                        with _until(conn, budget, at, _watched):
+                            ConnectionPool.check_connection(conn)
                     _used(conn)
 
                 self._pool = ConnectionPool(
                     self._dsn, min_size=self._min_size, max_size=self._max_size,
-                    timeout=self._timeout, kwargs={"autocommit": True,
-                                                   "connect_timeout": max(1, int(self._timeout))},
-                    configure=configure, check=check, open=True, name="wxcomponent",
+                    timeout=self._timeout, kwargs=self._connect, configure=configure,
+                    check=check, open=True, name="wxcomponent",
                     reconnect_timeout=max(self._timeout, 30.0),
                 )  # fmt: skip
             return self._pool
+
+    @contextlib.contextmanager
+    def _connection(self, *, setup: bool = False) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection for one call, which must end within the call's budget (the
+        wait for the connection included); psycopg's and the pool's errors become the
+        store's."""
+        budget = self._budget(setup)
+        at = time.monotonic() + budget
+        ends = _CALL_ENDS.set(at)
+        try:
+            pool = self._get_pool()
+            with pool.connection(timeout=max(0.0, at - time.monotonic())) as conn, \
+                    _until(conn, budget, at, _watched):
+                yield conn
+        except StoreError:
+            raise
+        except Exception as exc:
+            mapped = self._translate(exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        finally:
+            _CALL_ENDS.reset(ends)
 
     def _perform(self, conn: psycopg.Connection[Any], op: SqlOp[T]) -> T:
         reply: Result | None = None
@@ -321,28 +547,19 @@ class PostgresStore(_Base):
             self._setup()
         return self._execute(make, transaction=transaction)
 
-    def _execute(self, make: Callable[[float], SqlOp[T]], *, transaction: bool) -> T:
-        try:
-            with self._get_pool().connection() as conn:
-                op = make(self._clock())
-                if transaction:
-                    with conn.transaction():
-                        result = self._perform(conn, op)
-                else:
-                    result = self._perform(conn, op)
-                return result
-        except StoreError:
-            raise
-        except Exception as exc:
-            mapped = self._translate(exc)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+    def _execute(self, make: Callable[[float], SqlOp[T]], *, transaction: bool,
+                 setup: bool = False) -> T:
+        with self._connection(setup=setup) as conn:
+            op = make(self._clock())
+            if transaction:
+                with conn.transaction():
+                    return self._perform(conn, op)
+            return self._perform(conn, op)
 
     def _setup(self) -> None:
         with self._setup_lock:
             if not self._ready:
-                self._execute(lambda now: self._ops.migrate(), transaction=True)
+                self._execute(lambda now: self._ops.migrate(), transaction=True, setup=True)
                 self._ready = True
 
     # ------------------------------------------------------------------ tickets
@@ -557,14 +774,8 @@ class PostgresStore(_Base):
         valid.check_key(key)
         if not self._ready:
             self._setup()
-        try:
-            with self._get_pool().connection() as conn:
-                row = conn.execute(_GET_TOKEN, (key,)).fetchone()
-        except Exception as exc:
-            mapped = self._translate(exc)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+        with self._connection() as conn:
+            row = conn.execute(_GET_TOKEN, (key,)).fetchone()
         if row is None or self._clock() >= row[1]:
             return None
         return CachedToken(row[0], row[1], row[2])
@@ -626,7 +837,7 @@ class AsyncPostgresStore(_Base):
         clock: Callable[[], float] = time.time,
         min_size: int = 1,
         max_size: int = 10,
-        timeout: float = 5.0,
+        timeout: float | None = None,
     ) -> None:
         super().__init__(dsn, schema=schema, clock=clock, min_size=min_size, max_size=max_size,
                          timeout=timeout)
@@ -638,29 +849,59 @@ class AsyncPostgresStore(_Base):
         if pool is not None:
             return pool
         self._check_open()
+        import psycopg
         from psycopg_pool import AsyncConnectionPool
 
+        # See PostgresStore._get_pool: a refused login fails this call at once.
+        await (await psycopg.AsyncConnection.connect(self._dsn, **self._connect)).close()
+        if self._pool is not None:  # another task made it meanwhile
+            return self._pool
         configure_sql = self._configure_sql()
+        budget = self._timeout
 
         async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
-            await conn.execute(configure_sql)
+            with _until(conn, budget, time.monotonic() + budget, _on_loop):
+                await conn.execute(configure_sql)
             _used(conn)
 
         async def check(conn: psycopg.AsyncConnection[Any]) -> None:
             if _idle_for(conn) > _CHECK_AFTER_IDLE:
-                await AsyncConnectionPool.check_connection(conn)
+                at = _CALL_ENDS.get() or time.monotonic() + budget
+                with _until(conn, budget, at, _on_loop):
+                    await AsyncConnectionPool.check_connection(conn)
             _used(conn)
 
         pool = AsyncConnectionPool(
             self._dsn, min_size=self._min_size, max_size=self._max_size, timeout=self._timeout,
-            kwargs={"autocommit": True, "connect_timeout": max(1, int(self._timeout))},
-            configure=configure, check=check, open=False, name="wxcomponent",
-            reconnect_timeout=max(self._timeout, 30.0),
+            kwargs=self._connect, configure=configure, check=check, open=False,
+            name="wxcomponent", reconnect_timeout=max(self._timeout, 30.0),
         )  # fmt: skip
         if self._pool is None:
             self._pool = pool
             await pool.open()
         return self._pool
+
+    @contextlib.asynccontextmanager
+    async def _connection(self, *, setup: bool = False
+                          ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """See :meth:`PostgresStore._connection`."""
+        budget = self._budget(setup)
+        at = time.monotonic() + budget
+        ends = _CALL_ENDS.set(at)
+        try:
+            pool = await self._get_pool()
+            async with pool.connection(timeout=max(0.0, at - time.monotonic())) as conn:
+                with _until(conn, budget, at, _on_loop):
+                    yield conn
+        except StoreError:
+            raise
+        except Exception as exc:
+            mapped = self._translate(exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        finally:
+            _CALL_ENDS.reset(ends)
 
     async def _perform(self, conn: psycopg.AsyncConnection[Any], op: SqlOp[T]) -> T:
         reply: Result | None = None
@@ -680,31 +921,22 @@ class AsyncPostgresStore(_Base):
             await self._setup()
         return await self._execute(make, transaction=transaction)
 
-    async def _execute(self, make: Callable[[float], SqlOp[T]], *, transaction: bool) -> T:
-        try:
-            pool = await self._get_pool()
-            async with pool.connection() as conn:
-                op = make(self._clock())
-                if transaction:
-                    async with conn.transaction():
-                        result = await self._perform(conn, op)
-                else:
-                    result = await self._perform(conn, op)
-                return result
-        except StoreError:
-            raise
-        except Exception as exc:
-            mapped = self._translate(exc)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+    async def _execute(self, make: Callable[[float], SqlOp[T]], *, transaction: bool,
+                       setup: bool = False) -> T:
+        async with self._connection(setup=setup) as conn:
+            op = make(self._clock())
+            if transaction:
+                async with conn.transaction():
+                    return await self._perform(conn, op)
+            return await self._perform(conn, op)
 
     async def _setup(self) -> None:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
             if not self._ready:
-                await self._execute(lambda now: self._ops.migrate(), transaction=True)
+                await self._execute(lambda now: self._ops.migrate(), transaction=True,
+                                    setup=True)
                 self._ready = True
 
     async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
@@ -910,15 +1142,8 @@ class AsyncPostgresStore(_Base):
         valid.check_key(key)
         if not self._ready:
             await self._setup()
-        try:
-            pool = await self._get_pool()
-            async with pool.connection() as conn:
-                row = await (await conn.execute(_GET_TOKEN, (key,))).fetchone()
-        except Exception as exc:
-            mapped = self._translate(exc)
-            if mapped is exc:
-                raise
-            raise mapped from exc
+        async with self._connection() as conn:
+            row = await (await conn.execute(_GET_TOKEN, (key,))).fetchone()
         if row is None or self._clock() >= row[1]:
             return None
         return CachedToken(row[0], row[1], row[2])

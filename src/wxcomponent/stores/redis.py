@@ -59,7 +59,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import ConfigurationError, InvalidArgument
 from ._aio import as_async_store, is_async_store
@@ -85,7 +85,10 @@ __all__ = ["AsyncRedisStore", "RedisStore"]
 T = TypeVar("T")
 
 _PREFIX = re.compile(r"[^\s:{}]+(?::[^\s:{}]+)*")
-_TIMEOUT = 5.0
+#: Seconds to connect, to get an answer and to wait for a pooled connection, unless the URL
+#: says otherwise (``socket_connect_timeout``, ``socket_timeout``, ``timeout``): short enough
+#: that a push Redis cannot serve is answered 503 before WeChat gives up (5 s).
+_TIMEOUT = 2.5
 _MAX_CONNECTIONS = 64
 
 
@@ -196,6 +199,43 @@ def _owning(cls: Any, pool: Any) -> Any:
     return client
 
 
+def _url_options(url: str) -> dict[str, float]:
+    """The timeouts a Redis URL's query sets (``socket_timeout``, ``socket_connect_timeout``),
+    which redis-py applies over the store's defaults."""
+    found: dict[str, float] = {}
+    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if name in ("socket_timeout", "socket_connect_timeout"):
+            try:
+                found[name] = float(value)
+            except ValueError:
+                raise ConfigurationError(
+                    "url_or_client", f"{name} must be a number of seconds") from None
+            if not found[name] > 0 or found[name] == float("inf"):
+                raise ConfigurationError(
+                    "url_or_client", f"{name} must be a positive number of seconds")
+    return found
+
+
+def _timeout_of(kwargs: dict[str, Any]) -> float | None:
+    """The longer of the connect and answer timeouts of connection settings (None: one of
+    them is unbounded)."""
+    answer = kwargs.get("socket_timeout")
+    connect = kwargs.get("socket_connect_timeout", answer)
+    if answer is None or connect is None:
+        return None
+    return float(max(answer, connect))
+
+
+def _client_timeout(client: Any) -> float | None:
+    """:func:`_timeout_of` a client made elsewhere, as far as it tells."""
+    if _is_cluster(client):
+        kwargs = getattr(client, "connection_kwargs", None) or getattr(
+            getattr(client, "nodes_manager", None), "connection_kwargs", None) or {}
+    else:
+        kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+    return _timeout_of(kwargs)
+
+
 def _is_cluster(client: Any) -> bool:
     return "Cluster" in type(client).__name__
 
@@ -263,6 +303,9 @@ class _RedisBase:
             self._url: str | None = url_or_client
             self._where = redact_url(url_or_client)
             self._password = urlsplit(url_or_client).password
+            self._timeout = _timeout_of({"socket_timeout": _TIMEOUT,
+                                         "socket_connect_timeout": _TIMEOUT,
+                                         **_url_options(url_or_client)})
             self._client = _new_client(url_or_client, asyncio=asyncio)
             self._owns_client = True
         else:
@@ -272,6 +315,7 @@ class _RedisBase:
                 )
             self._url = None
             self._where, self._password = _describe(url_or_client)
+            self._timeout = _client_timeout(url_or_client)
             self._client = url_or_client
             self._owns_client = False
         self._cluster = _is_cluster(self._client)
@@ -290,6 +334,13 @@ class _RedisBase:
     def client(self) -> Any:
         """The redis-py client in use."""
         return self._client
+
+    @property
+    def timeout(self) -> float | None:
+        """Seconds a command waits for Redis (to connect, or to answer) before the call fails
+        with :class:`~wxcomponent.errors.StoreUnavailable`; None when the client passed in
+        waits without end."""
+        return self._timeout
 
     def _first_use(self, op: Op[T]) -> Op[T]:
         """``op``, preceded by the persistence check (done again if it fails)."""
@@ -351,6 +402,12 @@ class RedisStore(_RedisBase):
             raise InvalidArgument("durable", "must be a synchronous Store (e.g. SQLiteStore)")
         self._durable = durable
         super().__init__(url_or_client, prefix, asyncio=False, clock=clock)
+
+    @property
+    def durable(self) -> Store | None:
+        """The store keeping tickets and authorizer records beside Redis, if any."""
+        durable: Store | None = self._durable
+        return durable
 
     @property
     def aio(self) -> AsyncRedisStore:
@@ -600,6 +657,13 @@ class AsyncRedisStore(_RedisBase):
             weakref.WeakKeyDictionary()
         )
         self._first_loop: aio.AbstractEventLoop | None = None
+
+    @property
+    def durable(self) -> AsyncStore | None:
+        """The store keeping tickets and authorizer records beside Redis, if any (an async
+        view of the one given)."""
+        durable: AsyncStore | None = self._durable
+        return durable
 
     def _loop_client(self) -> Any:
         if not self._owns_client or self._url is None:
