@@ -169,6 +169,9 @@ def _fill(url: str) -> None:
         (claimed,) = [j for j in store.claim_jobs(P.appid, "deliver:crm", limit=5, lease=60)
                       if j.id == job]
         assert claimed.claim is not None and store.ack_job(job, claimed.claim)
+        store.enqueue(P.appid, "deliver:old", "g3", b"delivered long ago")  # id 4, purged
+        assert store.purge_jobs(P.appid, topic="deliver:old", state="pending",
+                                before=time.time() + 1) == 1
     finally:
         store.close()
 
@@ -197,8 +200,12 @@ def test_migrate_copies_everything_is_idempotent_and_checks(
         record = moved.get_authorizer(P.appid, f"wx{7:016d}")
         assert record is not None and (record.status, record.tenant) == ("revoked", "tenant-1")
         jobs = moved.list_jobs(P.appid)
-        assert [(j.group, j.payload, j.state) for j in jobs] == [
-            ("g1", b"first", "pending"), ("g1", b"second", "pending")]
+        assert [(j.id, j.group, j.payload, j.state) for j in jobs] == [
+            (1, "g1", b"first", "pending"), (2, "g1", b"second", "pending"),
+            (3, "g2", b"done-already", "done")]  # every state, with its id
+        assert moved.enqueue(P.appid, "deliver:crm", "g9", b"new") == 5  # above the purged 4
+        assert moved.purge_jobs(P.appid, topic="deliver:crm", state="pending",
+                                before=time.time() + 1) == 3
         # the target moves on (a rotation) before the migration is run again
         assert moved.replace_refresh_token(P.appid, f"wx{1:016d}", "rt-1", "rt-1-rotated")
     finally:
@@ -209,7 +216,8 @@ def test_migrate_copies_everything_is_idempotent_and_checks(
     again = open_store(target_url)
     try:
         assert again.count_authorizers(P.appid) == 205
-        assert len(again.list_jobs(P.appid)) == 2  # nothing enqueued twice
+        # nothing twice; the jobs purged on the target since came back as they were
+        assert [j.id for j in again.list_jobs(P.appid)] == [1, 2, 3]
         rotated = again.get_authorizer(P.appid, f"wx{1:016d}")
         assert rotated is not None and rotated.refresh_token == "rt-1-rotated"  # newer kept
     finally:

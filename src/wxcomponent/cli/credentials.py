@@ -8,20 +8,21 @@
   (``add_authorizer``). A malformed line is reported with its number and skipped; a refresh
   token WeChat rejects (61023) is reported and not stored; every other line goes on.
 * ``wxcomponent migrate --from URL --to URL`` copies every platform's ticket, authorizers and
-  pending jobs from one store to another. It is idempotent (run it again, it copies again and
-  keeps what the target has that is newer) and so resumable, and it ends by checking that the
-  target holds every record of the source.
+  jobs in every state (deliveries pending, done and dead, code exchanges, shipments and their
+  reports, spent authorization links) from one store to another, each job with its id, and
+  carries the store's id sequence forward, so no delivery id comes back on the target. It is
+  idempotent (run it again, it copies again and keeps what the target has that is newer) and
+  so resumable, and it ends by checking that the target holds every record of the source.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -259,8 +260,38 @@ class _Moved:
     ticket: bool = False
     copied: int = 0
     newer_kept: int = 0
-    jobs: int = 0
+    jobs: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("pending", "done", "dead"), 0))
+    renumbered: int = 0
+    last_id: int = 0
     missing: int = 0
+
+
+def _copy_jobs(source: Store, target: Store, appid: str, moved: _Moved) -> dict[int, int]:
+    """Every job of the platform, in every state, in id order: each keeps its id unless the
+    target gave that id to another job; from then on the platform's jobs take fresh ids, so
+    their order holds. Returns where each source job went (source id -> target id)."""
+    where: dict[int, int] = {}
+    renumber = False
+    after: int | None = None
+    while True:
+        jobs = source.list_jobs(appid, after=after, limit=_PAGE)
+        for job in jobs:
+            stored = target.restore_job(job, renumber=renumber)
+            if stored is None:
+                renumber = True
+            if renumber and stored is None:
+                # a key finds the job again on the next run, whatever id it gets here
+                keyed = job if job.key is not None else replace(job, key=f"migrated:{job.id}")
+                stored = target.restore_job(keyed, renumber=True)
+            if stored is None:
+                continue
+            moved.renumbered += stored != job.id
+            moved.jobs[job.state] += 1
+            where[job.id] = stored
+        if len(jobs) < _PAGE:
+            return where
+        after = jobs[-1].id
 
 
 def _copy_platform(source: Store, target: Store, appid: str) -> _Moved:
@@ -277,21 +308,22 @@ def _copy_platform(source: Store, target: Store, appid: str) -> _Moved:
             continue
         target.save_authorizer(record)
         moved.copied += 1
-    after: int | None = None
-    while True:
-        jobs = source.list_jobs(appid, state="pending", after=after, limit=_PAGE)
-        for job in jobs:
-            available = job.available_at if math.isfinite(job.available_at) else None
-            target.enqueue(appid, job.topic, job.group, job.payload, available_at=available,
-                           key=job.key or f"migrated:{job.id}")
-            moved.jobs += 1
-        if len(jobs) < _PAGE:
-            break
-        after = jobs[-1].id
+    # every id the source gave (delivery ids among them) stays behind the target's next one
+    moved.last_id = target.reserve_job_ids(source.reserve_job_ids(0))
+    where = _copy_jobs(source, target, appid, moved)
     for record in records(source, appid):
         if target.get_authorizer(appid, record.authorizer_appid) is None:
             moved.missing += 1
-    return moved
+    after: int | None = None
+    while True:
+        jobs = source.list_jobs(appid, after=after, limit=_PAGE)
+        for job in jobs:
+            held = target.get_job(where[job.id]) if job.id in where else None
+            if held is None or (held.component_appid, held.topic) != (appid, job.topic):
+                moved.missing += 1
+        if len(jobs) < _PAGE:
+            return moved
+        after = jobs[-1].id
 
 
 def _platforms(config: Path | None, named: tuple[str, ...]) -> list[str]:
@@ -305,29 +337,58 @@ def _platforms(config: Path | None, named: tuple[str, ...]) -> list[str]:
     return [p.appid for p in load_settings(config).platforms]
 
 
+def _open(url: str, durable_url: str | None, option: str) -> tuple[Store, list[Store]]:
+    """The store of ``url`` (with the durable store of ``durable_url`` beside it, for Redis)
+    and every store opened for it, to close at the end."""
+    if durable_url is None:
+        store = open_store(url)
+        return store, [store]
+    if not url.lower().startswith(("redis://", "rediss://", "redis+cluster://",
+                                   "rediss+cluster://")):
+        raise click.UsageError(f"{option} names the durable store beside a Redis store; "
+                               "the store it goes with is not Redis")
+    from ..stores import RedisStore
+
+    durable = open_store(durable_url)
+    try:
+        return RedisStore(url, durable=durable), [durable]
+    except BaseException:
+        durable.close()
+        raise
+
+
 @click.command()
 @click.option("--from", "source_url", required=True, metavar="URL",
               help="the store to copy from (sqlite:///…, redis://…, postgresql://…)")
 @click.option("--to", "target_url", required=True, metavar="URL", help="the store to copy to")
+@click.option("--from-durable", "source_durable", default=None, metavar="URL",
+              help="the durable store beside a Redis --from (the durable_store setting)")
+@click.option("--to-durable", "target_durable", default=None, metavar="URL",
+              help="the durable store beside a Redis --to")
 @click.option("--platform", "platforms", multiple=True, metavar="APPID",
               help="a component appid to move (repeatable; default: the configured ones)")
 @config_option
-def migrate(source_url: str, target_url: str, platforms: tuple[str, ...],
+def migrate(source_url: str, target_url: str, source_durable: str | None,
+            target_durable: str | None, platforms: tuple[str, ...],
             config: Path | None) -> None:
-    """Copy tickets, authorizers and pending jobs from one store to another, then check that
-    the target holds every record of the source. Safe to run again (it resumes)."""
-    if source_url == target_url:
+    """Copy tickets, authorizers and every job (pending, done and dead deliveries, code
+    exchanges, shipments and their reports, spent authorization links) from one store to
+    another, with the job ids, then check that the target holds every record of the source.
+    Safe to run again (it resumes)."""
+    if (source_url, source_durable) == (target_url, target_durable) or (
+            source_durable is not None and source_durable == target_durable):
         raise click.UsageError("--from and --to name the same store")
     appids = _platforms(config, platforms)
-    source = open_store(source_url)
+    source, source_opened = _open(source_url, source_durable, "--from-durable")
     try:
-        target = open_store(target_url)
+        target, target_opened = _open(target_url, target_durable, "--to-durable")
     except BaseException:
-        source.close()
+        for each in source_opened:
+            each.close()
         raise
     table = Table(title="migrated", title_justify="left")
-    for name in ("platform", "ticket", "authorizers copied", "newer kept", "pending jobs",
-                 "source", "target", "check"):
+    for name in ("platform", "ticket", "authorizers copied", "newer kept", "jobs",
+                 "renumbered", "ids above", "source", "target", "check"):
         table.add_column(name)
     failed = False
     try:
@@ -337,12 +398,14 @@ def migrate(source_url: str, target_url: str, platforms: tuple[str, ...],
                 counts = (source.count_authorizers(appid), target.count_authorizers(appid))
             ok = moved.missing == 0 and counts[1] >= counts[0]
             failed = failed or not ok
+            jobs = ", ".join(f"{n} {state}" for state, n in moved.jobs.items())
             table.add_row(appid, "yes" if moved.ticket else "—", str(moved.copied),
-                          str(moved.newer_kept), str(moved.jobs), str(counts[0]),
-                          str(counts[1]), "ok" if ok else f"{moved.missing} missing")
+                          str(moved.newer_kept), jobs, str(moved.renumbered),
+                          str(moved.last_id), str(counts[0]), str(counts[1]),
+                          "ok" if ok else f"{moved.missing} missing")
     finally:
-        source.close()
-        target.close()
+        for each in (*source_opened, *target_opened):
+            each.close()
     out.print(table)
     if failed:
         err.print("the target does not hold every record of the source: run again",
