@@ -4,6 +4,7 @@ stores; and the line parser, property-tested."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -19,6 +20,7 @@ from wxcomponent.cli.credentials import (
     LineError,
     export_line,
     parse_authorizer_line,
+    records,
 )
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, SQLiteStore, open_store
@@ -69,11 +71,12 @@ appids = st.from_regex(r"wx[0-9a-f]{16}", fullmatch=True)
                            | st.just(" "), min_size=1, max_size=128))
 def test_an_exported_line_reads_back(appid: str, refresh_token: str, status: str,
                                      funcs: list[int], tenant: str | None) -> None:
+    revoked = 3.5 if status == "revoked" else None
     record = AuthorizerRecord(P.appid, appid, refresh_token, status,  # type: ignore[arg-type]
-                              tuple(funcs), 1.0, 2.0, None, tenant)
+                              tuple(funcs), 1.25, 2.5, revoked, tenant, name=tenant)
     line = parse_authorizer_line(export_line(record))
     assert line == ImportLine(appid, refresh_token, status,  # type: ignore[arg-type]
-                              tuple(funcs), tenant, P.appid)
+                              tuple(funcs), tenant, P.appid, tenant, 1.25, 2.5, revoked)
     assert "refresh_token" not in repr(line)  # the repr leaves the secret out
 
 
@@ -150,6 +153,72 @@ def test_import_checks_each_token_reports_bad_lines_and_exports_back(
     on_stdout = wxcomponent("authorizers", "export", "--config", str(config), "--status",
                             "authorized")
     assert [json.loads(x)["authorizer_appid"] for x in on_stdout.stdout.splitlines()] == [good]
+
+
+def _accounts(store_path: Path, emu: EmulatorServer) -> list[AuthorizerRecord]:
+    """Accounts with every field set: names, tenants, permission sets, times of their own,
+    one revoked; the authorized ones hold refresh tokens the emulator accepts."""
+    store = SQLiteStore(store_path)
+    try:
+        for n in range(3):
+            appid = emu.authorize(P.appid, push=False).authorizer_appid
+            store.save_authorizer(AuthorizerRecord(
+                P.appid, appid, emu.current_refresh_token(P.appid, appid), "authorized",
+                (1, 15 + n), 1600000000.25 + n, 1650000000.5 + n, None, f"tenant-{n}",
+                name=f"Shop No. {n}"))
+        store.save_authorizer(AuthorizerRecord(
+            P.appid, "wx00000000000000r1", "rt-of-a-revoked-account", "revoked", (7,),
+            1500000000.0, 1700000000.0, 1700000000.0, "tenant-r", name="Closed shop"))
+        return list(records(store, P.appid))
+    finally:
+        store.close()
+
+
+def _fields(record: AuthorizerRecord) -> AuthorizerRecord:
+    return dataclasses.replace(record, refresh_at=0.0)  # the schedule is the store's own
+
+
+@needs_toml
+@pytest.mark.parametrize("check", [True, False], ids=["checked", "no-check"])
+def test_export_then_import_keeps_every_field(
+    tmp_path: Path, emu: EmulatorServer, check: bool
+) -> None:
+    config, store_path = _seeded(tmp_path, emu)
+    original = _accounts(store_path, emu)
+    exported = tmp_path / "export.jsonl"
+    result = wxcomponent("authorizers", "export", "--config", str(config), "-o", str(exported))
+    assert result.returncode == 0, result.stderr
+    (tmp_path / "b").mkdir()
+    other_config, other_path = _seeded(tmp_path / "b", emu)
+    result = wxcomponent("authorizers", "import", str(exported), "--config", str(other_config),
+                         *(() if check else ("--no-check",)))
+    assert result.returncode == 0, result.stderr
+    assert "4 authorizer(s) imported, 0 line(s) skipped" in result.stderr
+    store = SQLiteStore(other_path)
+    try:
+        assert [_fields(r) for r in records(store, P.appid)] == [_fields(r) for r in original]
+    finally:
+        store.close()
+
+
+@needs_toml
+def test_import_without_a_ticket_says_to_use_no_check(
+    tmp_path: Path, emu: EmulatorServer
+) -> None:
+    store_path = tmp_path / "empty.sqlite3"
+    config = write_config(tmp_path / "wx.toml", api_base=emu.url, store=store_path)
+    source = tmp_path / "lines.jsonl"
+    source.write_text(json.dumps({"appid": "wx00000000000000a1",
+                                  "refresh_token": "rt-secret-of-a1"}) + "\n")
+    result = wxcomponent("authorizers", "import", str(source), "--config", str(config))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "rt-secret" not in result.stderr
+    assert "verify ticket" in result.stderr and "--no-check" in result.stderr
+    store = SQLiteStore(store_path)
+    try:
+        assert store.count_authorizers(P.appid) == 0
+    finally:
+        store.close()
 
 
 # --------------------------------------------------------------------------- migrate

@@ -1,12 +1,14 @@
 """Moving credentials: ``authorizers export`` / ``authorizers import`` and ``migrate``.
 
 * ``wxcomponent authorizers export`` writes every authorizer of a platform as JSON lines
-  (appid, refresh token, status, permission sets, tenant, times): a file to keep as secret as
-  the store itself (it is created readable by its owner only).
+  (appid, refresh token, status, permission sets, tenant, name, times): a file to keep as
+  secret as the store itself (it is created readable by its owner only).
 * ``wxcomponent authorizers import`` reads such lines (or lines another SDK's data was turned
-  into) and adds each account: an authorized one only once WeChat accepted its refresh token
-  (``add_authorizer``). A malformed line is reported with its number and skipped; a refresh
-  token WeChat rejects (61023) is reported and not stored; every other line goes on.
+  into) and adds each account, every field kept: an authorized one only once WeChat accepted
+  its refresh token (``add_authorizer``; without a verify ticket it stops and says so, and
+  ``--no-check`` stores the lines unchecked). A malformed line is reported with its number and
+  skipped; a refresh token WeChat rejects (61023) is reported and not stored; every other
+  line goes on.
 * ``wxcomponent migrate --from URL --to URL`` copies every platform's ticket, authorizers and
   jobs in every state (deliveries pending, done and dead, code exchanges, shipments and their
   reports, spent authorization links) from one store to another, each job with its id, and
@@ -18,6 +20,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -30,7 +33,14 @@ import click
 from rich.table import Table
 
 from ..client import Component
-from ..errors import APIError, RefreshTokenInvalid, TransportError, WxComponentError
+from ..errors import (
+    APIError,
+    RefreshTokenInvalid,
+    TicketInvalid,
+    TicketNotFound,
+    TransportError,
+    WxComponentError,
+)
 from ..service.app import open_service_store
 from ..service.settings import load_settings
 from ..stores import _validate as valid
@@ -51,7 +61,8 @@ _STATUSES: dict[str, AuthorizerStatus | None] = {
 
 @dataclass(frozen=True)
 class ImportLine:
-    """One account to import: its appid, refresh token, status, permission sets, tenant."""
+    """One account to import: its appid, refresh token, status, permission sets, tenant,
+    name, and the times of its record (None: not given)."""
 
     authorizer_appid: str
     refresh_token: str
@@ -59,10 +70,16 @@ class ImportLine:
     func_info: tuple[int, ...] | None = None
     tenant: str | None = None
     component_appid: str | None = None
+    name: str | None = None
+    authorized_at: float | None = None
+    updated_at: float | None = None
+    revoked_at: float | None = None
 
     def __repr__(self) -> str:
         return (f"ImportLine({self.authorizer_appid!r}, status={self.status!r}, "
-                f"func_info={self.func_info!r}, tenant={self.tenant!r})")
+                f"func_info={self.func_info!r}, tenant={self.tenant!r}, name={self.name!r}, "
+                f"authorized_at={self.authorized_at}, updated_at={self.updated_at}, "
+                f"revoked_at={self.revoked_at})")
 
 
 class LineError(ValueError):
@@ -75,7 +92,8 @@ def parse_authorizer_line(text: str) -> ImportLine | None:
 
     Accepted keys: ``authorizer_appid`` (or ``appid``) and ``refresh_token`` (required),
     ``status`` (``authorized`` or ``revoked``), ``func_info`` (or ``funcs``: permission set
-    ids), ``tenant``, ``component_appid``; the times of an export are ignored.
+    ids), ``tenant``, ``name``, ``component_appid``, and the record's times
+    ``authorized_at``, ``updated_at``, ``revoked_at`` (epoch seconds).
     """
     if not text.strip():
         return None
@@ -93,8 +111,10 @@ def parse_authorizer_line(text: str) -> ImportLine | None:
         if component is not None:
             valid.check_appid("component_appid", component)
         tenant = valid.check_tenant(data.get("tenant"))
+        name = valid.check_account_name(data.get("name"))
     except WxComponentError as exc:
         raise LineError(str(exc)) from None
+    times = {key: _time(data, key) for key in ("authorized_at", "updated_at", "revoked_at")}
     status = data.get("status", "authorized")
     if status not in ("authorized", "revoked"):
         raise LineError("status: must be 'authorized' or 'revoked'")
@@ -105,8 +125,18 @@ def parse_authorizer_line(text: str) -> ImportLine | None:
     return ImportLine(
         authorizer_appid=appid, refresh_token=data["refresh_token"], status=status,
         func_info=None if funcs is None else tuple(funcs), tenant=tenant,
-        component_appid=component,
+        component_appid=component, name=name, **times,
     )  # fmt: skip
+
+
+def _time(data: dict[str, object], key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or value < 0:
+        raise LineError(f"{key}: must be a time in epoch seconds")
+    return float(value)
 
 
 def export_line(record: AuthorizerRecord) -> str:
@@ -118,6 +148,7 @@ def export_line(record: AuthorizerRecord) -> str:
         "status": record.status,
         "func_info": list(record.func_info),
         "tenant": record.tenant,
+        "name": record.name,
         "authorized_at": record.authorized_at,
         "updated_at": record.updated_at,
         "revoked_at": record.revoked_at,
@@ -199,6 +230,8 @@ def import_authorizers(config: Path | None, platform: str | None, source: Path,
     stream = sys.stdin if str(source) == "-" else source.open(encoding="utf-8")
     imported = skipped = 0
     try:
+        if not no_check and store.load_ticket(config_.appid) is None:
+            raise _NoTicket(config_.appid)
         with quiet_logs():
             for number, text in enumerate(stream, start=1):
                 problem = _import_one(component, store, config_.appid, text, check=not no_check)
@@ -231,25 +264,51 @@ def _import_one(component: Component, store: Store, appid: str, text: str, *,
         return f"belongs to platform {line.component_appid}, not {appid}"
     if line.status == "authorized" and check:
         try:
-            component.add_authorizer(line.authorizer_appid, line.refresh_token,
-                                     func_info=line.func_info, tenant=line.tenant)
+            checked = component.add_authorizer(line.authorizer_appid, line.refresh_token,
+                                               func_info=line.func_info, tenant=line.tenant)
         except RefreshTokenInvalid:
             return (f"WeChat rejected the refresh token of {line.authorizer_appid} (61023); "
                     "not stored")
+        except (TicketNotFound, TicketInvalid):
+            raise _NoTicket(appid) from None
         except (APIError, TransportError) as exc:
             return f"{line.authorizer_appid} could not be checked with WeChat: {exc}"
+        # the line's name and times; a refresh token WeChat rotated makes the record newer
+        store.save_authorizer(replace(
+            checked, name=line.name,
+            authorized_at=_given(line.authorized_at, checked.authorized_at),
+            updated_at=(_given(line.updated_at, checked.updated_at)
+                        if checked.refresh_token == line.refresh_token
+                        else checked.updated_at)))
         return None
     now = time.time()
     existing = store.get_authorizer(appid, line.authorizer_appid)
+    revoked = line.status == "revoked"
     store.save_authorizer(AuthorizerRecord(
         component_appid=appid, authorizer_appid=line.authorizer_appid,
         refresh_token=line.refresh_token, status=line.status,
         func_info=line.func_info if line.func_info is not None else (
             existing.func_info if existing else ()),
-        authorized_at=existing.authorized_at if existing else now, updated_at=now,
-        revoked_at=now if line.status == "revoked" else None, tenant=line.tenant,
+        authorized_at=_given(line.authorized_at, existing.authorized_at if existing else now),
+        updated_at=_given(line.updated_at, now),
+        revoked_at=_given(line.revoked_at, now) if revoked else None, tenant=line.tenant,
+        name=line.name,
     ))  # fmt: skip
     return None
+
+
+def _given(value: float | None, otherwise: float) -> float:
+    return otherwise if value is None else value
+
+
+class _NoTicket(click.ClickException):
+    """No usable verify ticket: refresh tokens cannot be checked with WeChat."""
+
+    def __init__(self, appid: str) -> None:
+        super().__init__(
+            f"platform {appid} has no usable verify ticket yet (WeChat pushes one every 10 "
+            "minutes to a running service), so refresh tokens cannot be checked with WeChat: "
+            "import again once it has one, or with --no-check to store them unchecked")
 
 
 # --------------------------------------------------------------------------- migrate
