@@ -299,6 +299,10 @@ def test_migrate_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     assert same.returncode != 0 and "same store" in same.stderr
     nameless = wxcomponent("migrate", "--from", url, "--to", f"sqlite:///{tmp_path / 'b'}")
     assert nameless.returncode != 0 and "--platform" in nameless.stderr
+    beside = wxcomponent("migrate", "--from", url, "--to", f"sqlite:///{tmp_path / 'b'}",
+                         "--to-durable", f"sqlite:///{tmp_path / 'c'}", "--platform", P.appid)
+    assert beside.returncode != 0 and "not Redis" in beside.stderr
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
     bad = wxcomponent("migrate", "--from", "mysql://u:pw-secret@h/db", "--to", url,
                       "--platform", P.appid)
     assert bad.returncode != 0 and "pw-secret" not in bad.stderr

@@ -70,6 +70,7 @@ class World:
     unspent: str
     account: str
     shipment: str
+    waiting: str = ""  # the account whose code exchange is left pending
     ticket: Any = None
     records: list[AuthorizerRecord] = dataclasses.field(default_factory=list)
     jobs: list[Job] = dataclasses.field(default_factory=list)
@@ -221,6 +222,7 @@ async def _build(emu: EmulatorServer, store: Store, world: World, r: Receiver) -
                        for j in store.list_jobs(APPID, topic=EXCHANGE_TOPIC, state="pending"))
 
         await wait_for_async(exchange_tried, "the exchange was never tried")
+        world.waiting = grant.authorizer_appid
     kinds = {(job.topic, job.state) for job in _all_jobs(store)}
     assert {("deliver:app", "done"), ("deliver:gone", "dead"), (EXCHANGE_TOPIC, "done"),
             (EXCHANGE_TOPIC, "pending"), (SPENT_LINKS, "done"), (REGISTRY, "done"),
@@ -292,6 +294,18 @@ async def test_state_survives_every_hop_between_stores_and_export_import(
                     each.close()
             source = (hop.url, hop.durable_url)
     assert len(set(world.delivered)) == len(world.delivered)  # no delivery id came back
+    # the exchange left pending on the first store finishes on the last one
+    wechat_emulator.clear_faults(QUERY_AUTH)
+    clock.advance(3600)  # past its backoff
+    store = SQLiteStore(Path(source[0].removeprefix("sqlite:///")), clock=clock)
+    try:
+        async with running(wechat_emulator, store=store, clock=clock, webhooks=world.hooks,
+                           refresh_interval=3600):  # a round at once resumes exchanges
+            await wait_for_async(lambda: store.get_authorizer(APPID, world.waiting),
+                                 "the moved exchange never finished")
+        world.records = records_of(store, APPID)
+    finally:
+        store.close()
     # the authorizers of the last store through export and import, every field kept
     final = Path(source[0].removeprefix("sqlite:///"))
     config = write_config(tmp_path / "final.toml", api_base=wechat_emulator.url, store=final)
