@@ -48,8 +48,9 @@ json_values = st.recursive(
 
 
 @given(st.dictionaries(st.sampled_from(["authorizer_appid", "appid", "refresh_token", "status",
-                                        "func_info", "funcs", "tenant", "component_appid"]),
-                       json_values))
+                                        "func_info", "funcs", "tenant", "component_appid",
+                                        "name", "authorized_at", "updated_at", "revoked_at"]),
+                       json_values | st.integers(min_value=10**300, max_value=10**400)))
 def test_any_json_object_parses_or_is_refused(data: dict[str, object]) -> None:
     text = json.dumps(data)
     try:

@@ -133,10 +133,15 @@ def _time(data: dict[str, object], key: str) -> float | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or value < 0:
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(key)
+        seconds = float(value)
+    except (ValueError, OverflowError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
         raise LineError(f"{key}: must be a time in epoch seconds")
-    return float(value)
+    return seconds
 
 
 def export_line(record: AuthorizerRecord) -> str:
