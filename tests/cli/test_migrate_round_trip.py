@@ -113,7 +113,8 @@ def _hops(tmp_path: Path, dsn: str, schemas: list[str], redis_url: str) -> list[
 
     def redis_beside_postgres(clock: FakeClock) -> tuple[Store, list[Store]]:
         durable = PostgresStore(dsn, schema=schemas[1], clock=clock)
-        return RedisStore(second_db, durable=durable, clock=clock), [durable]
+        store = RedisStore(second_db, durable=durable, clock=clock)
+        return store, [store, durable]
 
     def sqlite(clock: FakeClock) -> tuple[Store, list[Store]]:
         store = SQLiteStore(final, clock=clock)
