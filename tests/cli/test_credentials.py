@@ -4,6 +4,7 @@ stores; and the line parser, property-tested."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -19,6 +20,7 @@ from wxcomponent.cli.credentials import (
     LineError,
     export_line,
     parse_authorizer_line,
+    records,
 )
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, SQLiteStore, open_store
@@ -46,8 +48,9 @@ json_values = st.recursive(
 
 
 @given(st.dictionaries(st.sampled_from(["authorizer_appid", "appid", "refresh_token", "status",
-                                        "func_info", "funcs", "tenant", "component_appid"]),
-                       json_values))
+                                        "func_info", "funcs", "tenant", "component_appid",
+                                        "name", "authorized_at", "updated_at", "revoked_at"]),
+                       json_values | st.integers(min_value=10**300, max_value=10**400)))
 def test_any_json_object_parses_or_is_refused(data: dict[str, object]) -> None:
     text = json.dumps(data)
     try:
@@ -69,11 +72,12 @@ appids = st.from_regex(r"wx[0-9a-f]{16}", fullmatch=True)
                            | st.just(" "), min_size=1, max_size=128))
 def test_an_exported_line_reads_back(appid: str, refresh_token: str, status: str,
                                      funcs: list[int], tenant: str | None) -> None:
+    revoked = 3.5 if status == "revoked" else None
     record = AuthorizerRecord(P.appid, appid, refresh_token, status,  # type: ignore[arg-type]
-                              tuple(funcs), 1.0, 2.0, None, tenant)
+                              tuple(funcs), 1.25, 2.5, revoked, tenant, name=tenant)
     line = parse_authorizer_line(export_line(record))
     assert line == ImportLine(appid, refresh_token, status,  # type: ignore[arg-type]
-                              tuple(funcs), tenant, P.appid)
+                              tuple(funcs), tenant, P.appid, tenant, 1.25, 2.5, revoked)
     assert "refresh_token" not in repr(line)  # the repr leaves the secret out
 
 
@@ -152,6 +156,72 @@ def test_import_checks_each_token_reports_bad_lines_and_exports_back(
     assert [json.loads(x)["authorizer_appid"] for x in on_stdout.stdout.splitlines()] == [good]
 
 
+def _accounts(store_path: Path, emu: EmulatorServer) -> list[AuthorizerRecord]:
+    """Accounts with every field set: names, tenants, permission sets, times of their own,
+    one revoked; the authorized ones hold refresh tokens the emulator accepts."""
+    store = SQLiteStore(store_path)
+    try:
+        for n in range(3):
+            appid = emu.authorize(P.appid, push=False).authorizer_appid
+            store.save_authorizer(AuthorizerRecord(
+                P.appid, appid, emu.current_refresh_token(P.appid, appid), "authorized",
+                (1, 15 + n), 1600000000.25 + n, 1650000000.5 + n, None, f"tenant-{n}",
+                name=f"Shop No. {n}"))
+        store.save_authorizer(AuthorizerRecord(
+            P.appid, "wx00000000000000r1", "rt-of-a-revoked-account", "revoked", (7,),
+            1500000000.0, 1700000000.0, 1700000000.0, "tenant-r", name="Closed shop"))
+        return list(records(store, P.appid))
+    finally:
+        store.close()
+
+
+def _fields(record: AuthorizerRecord) -> AuthorizerRecord:
+    return dataclasses.replace(record, refresh_at=0.0)  # the schedule is the store's own
+
+
+@needs_toml
+@pytest.mark.parametrize("check", [True, False], ids=["checked", "no-check"])
+def test_export_then_import_keeps_every_field(
+    tmp_path: Path, emu: EmulatorServer, check: bool
+) -> None:
+    config, store_path = _seeded(tmp_path, emu)
+    original = _accounts(store_path, emu)
+    exported = tmp_path / "export.jsonl"
+    result = wxcomponent("authorizers", "export", "--config", str(config), "-o", str(exported))
+    assert result.returncode == 0, result.stderr
+    (tmp_path / "b").mkdir()
+    other_config, other_path = _seeded(tmp_path / "b", emu)
+    result = wxcomponent("authorizers", "import", str(exported), "--config", str(other_config),
+                         *(() if check else ("--no-check",)))
+    assert result.returncode == 0, result.stderr
+    assert "4 authorizer(s) imported, 0 line(s) skipped" in result.stderr
+    store = SQLiteStore(other_path)
+    try:
+        assert [_fields(r) for r in records(store, P.appid)] == [_fields(r) for r in original]
+    finally:
+        store.close()
+
+
+@needs_toml
+def test_import_without_a_ticket_says_to_use_no_check(
+    tmp_path: Path, emu: EmulatorServer
+) -> None:
+    store_path = tmp_path / "empty.sqlite3"
+    config = write_config(tmp_path / "wx.toml", api_base=emu.url, store=store_path)
+    source = tmp_path / "lines.jsonl"
+    source.write_text(json.dumps({"appid": "wx00000000000000a1",
+                                  "refresh_token": "rt-secret-of-a1"}) + "\n")
+    result = wxcomponent("authorizers", "import", str(source), "--config", str(config))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "rt-secret" not in result.stderr
+    assert "verify ticket" in result.stderr and "--no-check" in result.stderr
+    store = SQLiteStore(store_path)
+    try:
+        assert store.count_authorizers(P.appid) == 0
+    finally:
+        store.close()
+
+
 # --------------------------------------------------------------------------- migrate
 
 
@@ -169,6 +239,9 @@ def _fill(url: str) -> None:
         (claimed,) = [j for j in store.claim_jobs(P.appid, "deliver:crm", limit=5, lease=60)
                       if j.id == job]
         assert claimed.claim is not None and store.ack_job(job, claimed.claim)
+        store.enqueue(P.appid, "deliver:old", "g3", b"delivered long ago")  # id 4, purged
+        assert store.purge_jobs(P.appid, topic="deliver:old", state="pending",
+                                before=time.time() + 1) == 1
     finally:
         store.close()
 
@@ -197,8 +270,12 @@ def test_migrate_copies_everything_is_idempotent_and_checks(
         record = moved.get_authorizer(P.appid, f"wx{7:016d}")
         assert record is not None and (record.status, record.tenant) == ("revoked", "tenant-1")
         jobs = moved.list_jobs(P.appid)
-        assert [(j.group, j.payload, j.state) for j in jobs] == [
-            ("g1", b"first", "pending"), ("g1", b"second", "pending")]
+        assert [(j.id, j.group, j.payload, j.state) for j in jobs] == [
+            (1, "g1", b"first", "pending"), (2, "g1", b"second", "pending"),
+            (3, "g2", b"done-already", "done")]  # every state, with its id
+        assert moved.enqueue(P.appid, "deliver:crm", "g9", b"new") == 5  # above the purged 4
+        assert moved.purge_jobs(P.appid, topic="deliver:crm", state="pending",
+                                before=time.time() + 1) == 3
         # the target moves on (a rotation) before the migration is run again
         assert moved.replace_refresh_token(P.appid, f"wx{1:016d}", "rt-1", "rt-1-rotated")
     finally:
@@ -209,7 +286,8 @@ def test_migrate_copies_everything_is_idempotent_and_checks(
     again = open_store(target_url)
     try:
         assert again.count_authorizers(P.appid) == 205
-        assert len(again.list_jobs(P.appid)) == 2  # nothing enqueued twice
+        # nothing twice; the jobs purged on the target since came back as they were
+        assert [j.id for j in again.list_jobs(P.appid)] == [1, 2, 3]
         rotated = again.get_authorizer(P.appid, f"wx{1:016d}")
         assert rotated is not None and rotated.refresh_token == "rt-1-rotated"  # newer kept
     finally:
@@ -222,6 +300,10 @@ def test_migrate_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     assert same.returncode != 0 and "same store" in same.stderr
     nameless = wxcomponent("migrate", "--from", url, "--to", f"sqlite:///{tmp_path / 'b'}")
     assert nameless.returncode != 0 and "--platform" in nameless.stderr
+    beside = wxcomponent("migrate", "--from", url, "--to", f"sqlite:///{tmp_path / 'b'}",
+                         "--to-durable", f"sqlite:///{tmp_path / 'c'}", "--platform", P.appid)
+    assert beside.returncode != 0 and "not Redis" in beside.stderr
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
     bad = wxcomponent("migrate", "--from", "mysql://u:pw-secret@h/db", "--to", url,
                       "--platform", P.appid)
     assert bad.returncode != 0 and "pw-secret" not in bad.stderr

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import sqlite3
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.emulator.pusher import seal
-from wxcomponent.stores import MemoryStore
+from wxcomponent.service.authorization import SPENT_LINKS
+from wxcomponent.service.settings import MAX_LINK_TTL
+from wxcomponent.stores import MemoryStore, SQLiteStore
 
 from ..waiting import wait_for_async
 from .conftest import (
@@ -141,6 +146,52 @@ async def test_a_spent_link_stays_spent_for_its_whole_life(
         clock.advance(86400)
         assert "expired" in (await svc.client.get(url)).text
         assert svc.emu.calls(PRE_AUTH) == 1
+
+
+async def test_a_spent_link_stays_spent_when_the_token_cache_is_lost(
+        wechat_emulator: EmulatorServer, tmp_path: Path) -> None:
+    """The spend is durable data: a cache emptied (PostgreSQL's unlogged tokens after a
+    crash, Redis beside a durable store, a migration) does not open a spent link again."""
+    path = tmp_path / "wx.sqlite3"
+    store = SQLiteStore(path)
+    try:
+        async with running(wechat_emulator, store=store) as svc:
+            await svc.push_ticket()
+            url = await svc.link("customer-9")
+            pushed = await svc.client.get(url)
+            returned = await svc.consent(pushed)  # spent by the push
+            assert (await svc.client.get(returned)).status_code == 200
+            assert (await svc.client.get(url)).status_code == 410
+            unspent = await svc.link("customer-10")
+            with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+                conn.execute("DELETE FROM tokens")
+            again = await svc.client.get(url)
+            assert again.status_code == 410 and "already used" in again.text
+            assert (await svc.client.get(unspent)).status_code == 200  # still single use
+    finally:
+        store.close()
+
+
+async def test_spends_are_kept_while_a_link_may_live_then_purged(
+        wechat_emulator: EmulatorServer) -> None:
+    clock = FakeClock()
+    async with running(wechat_emulator, clock=clock, link_ttl=MAX_LINK_TTL) as svc:
+        await svc.push_ticket()
+        first = await svc.link(expires_in=MAX_LINK_TTL)
+        returned = await svc.consent(await svc.client.get(first), push=False)
+        assert (await svc.client.get(returned)).status_code == 200
+        (spend,) = svc.store.list_jobs(APPID, topic=SPENT_LINKS)
+        assert spend.state == "done" and spend.key == spend.group  # keyed by the link's id
+        clock.advance(MAX_LINK_TTL - 60)
+        assert "already used" in (await svc.client.get(first)).text  # kept as long as it lives
+        clock.advance(120)
+        svc.store.save_ticket(APPID, svc.emu.issue_ticket(APPID), int(clock.now))
+        second = await svc.link()
+        returned = await svc.consent(await svc.client.get(second), push=False)
+        assert (await svc.client.get(returned)).status_code == 200
+        (left,) = svc.store.list_jobs(APPID, topic=SPENT_LINKS)  # the first spend went
+        assert left.id != spend.id and left.state == "done"
+        assert "expired" in (await svc.client.get(first)).text
 
 
 async def test_a_link_of_another_platform_or_service_is_refused(

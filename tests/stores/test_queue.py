@@ -6,6 +6,7 @@ Time is the store's clock (``store_time``), moved by the tests; nothing here sle
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from wxcomponent.errors import InvalidArgument
-from wxcomponent.stores import AsyncRedisStore, Job, RedisStore, SQLiteStore
+from wxcomponent.stores import AsyncRedisStore, Job, MemoryStore, RedisStore, SQLiteStore
 
 from .factories import Awaiting, StoreTime, make_async, make_sync
 
@@ -365,6 +366,123 @@ async def test_many_purged_jobs_go_in_batches(queue: Any, store_time: StoreTime)
     assert await queue.enqueue(C1, TOPIC, "g", b"x", key="k0") > 0
 
 
+# ------------------------------------------------------------------ moving a queue
+
+
+def _elsewhere(store_time: StoreTime) -> tuple[MemoryStore, dict[str, Job]]:
+    """Another store's queue with a job in every standing: under a claim, retried, done,
+    dead (ids 1 to 4), pending (5); and a sixth id given and purged."""
+    other = MemoryStore(clock=store_time)
+    ids = [other.enqueue(C1, TOPIC, f"g{n}", PAYLOAD + bytes([n]), key=f"push-{n}")
+           for n in range(1, 5)]
+    claimed = {j.group: j.claim for j in other.claim_jobs(C1, TOPIC, limit=10, lease=60)}
+    store_time.advance(1)
+    assert other.retry_job(ids[1], claimed["g2"], store_time.now + 30, "HTTP 502")
+    assert other.ack_job(ids[2], claimed["g3"])
+    assert other.bury_job(ids[3], claimed["g4"], "HTTP 410")
+    ids.append(other.enqueue(C1, TOPIC, "g5", PAYLOAD, key="push-5"))
+    assert other.enqueue(C1, "other", "g", b"x") == 6
+    assert other.purge_jobs(C1, topic="other", state="pending", before=store_time.now + 1) == 1
+    names = ("claimed", "retried", "done", "dead", "pending")
+    jobs = {name: other.get_job(i) for name, i in zip(names, ids, strict=True)}
+    return other, {name: job for name, job in jobs.items() if job is not None}
+
+
+async def test_restore_keeps_each_job_as_it_stands_with_its_id(
+    queue: Any, store_time: StoreTime
+) -> None:
+    other, jobs = _elsewhere(store_time)
+    assert len(jobs) == 5
+    for job in jobs.values():
+        assert await queue.restore_job(job) == job.id
+    for name, job in jobs.items():
+        assert await queue.get_job(job.id) == dataclasses.replace(job, claim=None), name
+    assert await queue.find_job(C1, TOPIC, "push-3") == jobs["done"]
+    assert await queue.count_jobs(C1) == {"pending": 3, "done": 1, "dead": 1}
+    # a claim does not move: the job claimed elsewhere is claimable here, its attempts
+    # counted on; the retried one waits for its time
+    claimed = await queue.claim_jobs(C1, TOPIC, limit=10, lease=60)
+    assert [(j.id, j.attempts) for j in claimed] == [(1, 2), (5, 1)]
+    store_time.advance(30)
+    (retried,) = await queue.claim_jobs(C1, TOPIC, limit=10, lease=60)
+    assert (retried.id, retried.attempts, retried.last_error) == (2, 2, "HTTP 502")
+    # ids carry on above every restored one, and above the ids given and purged elsewhere
+    assert await queue.reserve_job_ids(other.reserve_job_ids(0)) == 6
+    assert await queue.enqueue(C1, TOPIC, "g9", b"new") == 7
+    assert await queue.reserve_job_ids(0) == 7
+
+
+async def test_restoring_again_keeps_the_newer_copy(queue: Any, store_time: StoreTime) -> None:
+    other = MemoryStore(clock=store_time)
+    job_id = other.enqueue(C1, TOPIC, "g", PAYLOAD, key="push-1")
+    first = other.get_job(job_id)
+    assert first is not None and await queue.restore_job(first) == job_id
+    store_time.advance(5)
+    (claimed,) = other.claim_jobs(C1, TOPIC, limit=1, lease=60)
+    assert claimed.claim is not None and other.ack_job(job_id, claimed.claim)
+    done = other.get_job(job_id)
+    assert done is not None
+    assert await queue.restore_job(done) == job_id  # the source moved on: copied again
+    assert await queue.get_job(job_id) == done
+    assert await queue.claim_jobs(C1, TOPIC, limit=1, lease=60) == []
+    assert await queue.restore_job(first) == job_id  # an older copy changes nothing
+    assert await queue.get_job(job_id) == done
+    assert await queue.count_jobs(C1) == {"pending": 0, "done": 1, "dead": 0}
+
+
+async def test_an_id_taken_by_another_job_is_renumbered_on_request(
+    queue: Any, store_time: StoreTime
+) -> None:
+    mine = [await queue.enqueue(C2, TOPIC, "g", b"of another platform") for _ in range(3)]
+    other = MemoryStore(clock=store_time)
+    keyless = other.enqueue(C1, TOPIC, "g", b"first")
+    keyed = other.enqueue(C1, TOPIC, "g", b"second", key="push-2")
+    moved = [other.get_job(keyless), other.get_job(keyed)]
+    for job in moved:
+        assert job is not None
+        assert await queue.restore_job(job) is None  # its id is another job's: nothing
+    assert [j.id for j in await queue.list_jobs(C2)] == mine
+    assert await queue.list_jobs(C1) == []
+    new_ids = [await queue.restore_job(job, renumber=True) for job in moved]
+    assert new_ids[0] > mine[-1] and new_ids[1] > new_ids[0]  # the order is kept
+    assert [j.payload for j in await queue.list_jobs(C1)] == [b"first", b"second"]
+    # the keyed job is found again by its key, whatever its id here
+    assert await queue.restore_job(moved[1]) == new_ids[1]
+    assert await queue.restore_job(moved[1], renumber=True) == new_ids[1]
+    (head,) = await queue.claim_jobs(C1, TOPIC, limit=5, lease=60)
+    assert head.payload == b"first"
+    assert await queue.find_job(C1, TOPIC, "push-2") == await queue.get_job(new_ids[1])
+
+
+async def test_find_job_reads_a_key_of_one_platform_and_topic(queue: Any) -> None:
+    job_id = await queue.enqueue(C1, TOPIC, "g", b"x", key="k")
+    found = await queue.find_job(C1, TOPIC, "k")
+    assert found is not None and found.id == job_id
+    assert await queue.find_job(C1, TOPIC, "other") is None
+    assert await queue.find_job(C2, TOPIC, "k") is None
+    assert await queue.find_job(C1, "elsewhere", "k") is None
+
+
+async def test_reserved_ids_are_never_given(queue: Any) -> None:
+    assert await queue.reserve_job_ids(0) == 0
+    first = await queue.enqueue(C1, TOPIC, "g", b"x")
+    assert await queue.reserve_job_ids(0) == first
+    assert await queue.reserve_job_ids(1000) == 1000
+    assert await queue.enqueue(C2, TOPIC, "g", b"x") == 1001
+    assert await queue.reserve_job_ids(10) == 1001  # never moves back
+
+
+_JOB = Job(id=1, component_appid=C1, topic=TOPIC, group="g", payload=PAYLOAD, state="done",
+           attempts=1, available_at=1.0, created_at=1.0, updated_at=2.0, last_error="",
+           key=None, claim=None)
+BAD_JOBS = [
+    dataclasses.replace(_JOB, **change)  # type: ignore[arg-type]
+    for change in ({"id": 0}, {"component_appid": "wx:1"}, {"topic": ""}, {"group": None},
+                   {"payload": "text"}, {"state": "gone"}, {"attempts": -1},
+                   {"updated_at": math.nan}, {"key": ""}, {"last_error": None})
+]
+
+
 BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("enqueue", ("", TOPIC, "g", b"x"), {}),
     ("enqueue", ("wx:1", TOPIC, "g", b"x"), {}),
@@ -411,6 +529,15 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("purge_jobs", (C1,), {"topic": TOPIC, "state": None, "before": 1.0}),
     ("purge_jobs", (C1,), {"topic": TOPIC, "state": "done", "before": math.nan}),
     ("purge_jobs", (C1,), {"topic": "", "state": "done", "before": 1.0}),
+    ("find_job", (C1, TOPIC, ""), {}),
+    ("find_job", (C1, "", "k"), {}),
+    ("find_job", ("", TOPIC, "k"), {}),
+    ("restore_job", ("a job",), {}),
+    *(("restore_job", (job,), {}) for job in BAD_JOBS),
+    ("restore_job", (_JOB,), {"renumber": "yes"}),
+    ("reserve_job_ids", (-1,), {}),
+    ("reserve_job_ids", ("5",), {}),
+    ("reserve_job_ids", (2**53,), {}),
 ]
 
 

@@ -1,16 +1,20 @@
 """Moving credentials: ``authorizers export`` / ``authorizers import`` and ``migrate``.
 
 * ``wxcomponent authorizers export`` writes every authorizer of a platform as JSON lines
-  (appid, refresh token, status, permission sets, tenant, times): a file to keep as secret as
-  the store itself (it is created readable by its owner only).
+  (appid, refresh token, status, permission sets, tenant, name, times): a file to keep as
+  secret as the store itself (it is created readable by its owner only).
 * ``wxcomponent authorizers import`` reads such lines (or lines another SDK's data was turned
-  into) and adds each account: an authorized one only once WeChat accepted its refresh token
-  (``add_authorizer``). A malformed line is reported with its number and skipped; a refresh
-  token WeChat rejects (61023) is reported and not stored; every other line goes on.
+  into) and adds each account, every field kept: an authorized one only once WeChat accepted
+  its refresh token (``add_authorizer``; without a verify ticket it stops and says so, and
+  ``--no-check`` stores the lines unchecked). A malformed line is reported with its number and
+  skipped; a refresh token WeChat rejects (61023) is reported and not stored; every other
+  line goes on.
 * ``wxcomponent migrate --from URL --to URL`` copies every platform's ticket, authorizers and
-  pending jobs from one store to another. It is idempotent (run it again, it copies again and
-  keeps what the target has that is newer) and so resumable, and it ends by checking that the
-  target holds every record of the source.
+  jobs in every state (deliveries pending, done and dead, code exchanges, shipments and their
+  reports, spent authorization links) from one store to another, each job with its id, and
+  carries the store's id sequence forward, so no delivery id comes back on the target. It is
+  idempotent (run it again, it copies again and keeps what the target has that is newer) and
+  so resumable, and it ends by checking that the target holds every record of the source.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -29,7 +33,14 @@ import click
 from rich.table import Table
 
 from ..client import Component
-from ..errors import APIError, RefreshTokenInvalid, TransportError, WxComponentError
+from ..errors import (
+    APIError,
+    RefreshTokenInvalid,
+    TicketInvalid,
+    TicketNotFound,
+    TransportError,
+    WxComponentError,
+)
 from ..service.app import open_service_store
 from ..service.settings import load_settings
 from ..stores import _validate as valid
@@ -50,7 +61,8 @@ _STATUSES: dict[str, AuthorizerStatus | None] = {
 
 @dataclass(frozen=True)
 class ImportLine:
-    """One account to import: its appid, refresh token, status, permission sets, tenant."""
+    """One account to import: its appid, refresh token, status, permission sets, tenant,
+    name, and the times of its record (None: not given)."""
 
     authorizer_appid: str
     refresh_token: str
@@ -58,10 +70,16 @@ class ImportLine:
     func_info: tuple[int, ...] | None = None
     tenant: str | None = None
     component_appid: str | None = None
+    name: str | None = None
+    authorized_at: float | None = None
+    updated_at: float | None = None
+    revoked_at: float | None = None
 
     def __repr__(self) -> str:
         return (f"ImportLine({self.authorizer_appid!r}, status={self.status!r}, "
-                f"func_info={self.func_info!r}, tenant={self.tenant!r})")
+                f"func_info={self.func_info!r}, tenant={self.tenant!r}, name={self.name!r}, "
+                f"authorized_at={self.authorized_at}, updated_at={self.updated_at}, "
+                f"revoked_at={self.revoked_at})")
 
 
 class LineError(ValueError):
@@ -74,7 +92,8 @@ def parse_authorizer_line(text: str) -> ImportLine | None:
 
     Accepted keys: ``authorizer_appid`` (or ``appid``) and ``refresh_token`` (required),
     ``status`` (``authorized`` or ``revoked``), ``func_info`` (or ``funcs``: permission set
-    ids), ``tenant``, ``component_appid``; the times of an export are ignored.
+    ids), ``tenant``, ``name``, ``component_appid``, and the record's times
+    ``authorized_at``, ``updated_at``, ``revoked_at`` (epoch seconds).
     """
     if not text.strip():
         return None
@@ -92,8 +111,10 @@ def parse_authorizer_line(text: str) -> ImportLine | None:
         if component is not None:
             valid.check_appid("component_appid", component)
         tenant = valid.check_tenant(data.get("tenant"))
+        name = valid.check_account_name(data.get("name"))
     except WxComponentError as exc:
         raise LineError(str(exc)) from None
+    times = {key: _time(data, key) for key in ("authorized_at", "updated_at", "revoked_at")}
     status = data.get("status", "authorized")
     if status not in ("authorized", "revoked"):
         raise LineError("status: must be 'authorized' or 'revoked'")
@@ -104,8 +125,23 @@ def parse_authorizer_line(text: str) -> ImportLine | None:
     return ImportLine(
         authorizer_appid=appid, refresh_token=data["refresh_token"], status=status,
         func_info=None if funcs is None else tuple(funcs), tenant=tenant,
-        component_appid=component,
+        component_appid=component, name=name, **times,
     )  # fmt: skip
+
+
+def _time(data: dict[str, object], key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(key)
+        seconds = float(value)
+    except (ValueError, OverflowError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise LineError(f"{key}: must be a time in epoch seconds")
+    return seconds
 
 
 def export_line(record: AuthorizerRecord) -> str:
@@ -117,6 +153,7 @@ def export_line(record: AuthorizerRecord) -> str:
         "status": record.status,
         "func_info": list(record.func_info),
         "tenant": record.tenant,
+        "name": record.name,
         "authorized_at": record.authorized_at,
         "updated_at": record.updated_at,
         "revoked_at": record.revoked_at,
@@ -198,6 +235,8 @@ def import_authorizers(config: Path | None, platform: str | None, source: Path,
     stream = sys.stdin if str(source) == "-" else source.open(encoding="utf-8")
     imported = skipped = 0
     try:
+        if not no_check and store.load_ticket(config_.appid) is None:
+            raise _NoTicket(config_.appid)
         with quiet_logs():
             for number, text in enumerate(stream, start=1):
                 problem = _import_one(component, store, config_.appid, text, check=not no_check)
@@ -230,25 +269,51 @@ def _import_one(component: Component, store: Store, appid: str, text: str, *,
         return f"belongs to platform {line.component_appid}, not {appid}"
     if line.status == "authorized" and check:
         try:
-            component.add_authorizer(line.authorizer_appid, line.refresh_token,
-                                     func_info=line.func_info, tenant=line.tenant)
+            checked = component.add_authorizer(line.authorizer_appid, line.refresh_token,
+                                               func_info=line.func_info, tenant=line.tenant)
         except RefreshTokenInvalid:
             return (f"WeChat rejected the refresh token of {line.authorizer_appid} (61023); "
                     "not stored")
+        except (TicketNotFound, TicketInvalid):
+            raise _NoTicket(appid) from None
         except (APIError, TransportError) as exc:
             return f"{line.authorizer_appid} could not be checked with WeChat: {exc}"
+        # the line's name and times; a refresh token WeChat rotated makes the record newer
+        store.save_authorizer(replace(
+            checked, name=line.name,
+            authorized_at=_given(line.authorized_at, checked.authorized_at),
+            updated_at=(_given(line.updated_at, checked.updated_at)
+                        if checked.refresh_token == line.refresh_token
+                        else checked.updated_at)))
         return None
     now = time.time()
     existing = store.get_authorizer(appid, line.authorizer_appid)
+    revoked = line.status == "revoked"
     store.save_authorizer(AuthorizerRecord(
         component_appid=appid, authorizer_appid=line.authorizer_appid,
         refresh_token=line.refresh_token, status=line.status,
         func_info=line.func_info if line.func_info is not None else (
             existing.func_info if existing else ()),
-        authorized_at=existing.authorized_at if existing else now, updated_at=now,
-        revoked_at=now if line.status == "revoked" else None, tenant=line.tenant,
+        authorized_at=_given(line.authorized_at, existing.authorized_at if existing else now),
+        updated_at=_given(line.updated_at, now),
+        revoked_at=_given(line.revoked_at, now) if revoked else None, tenant=line.tenant,
+        name=line.name,
     ))  # fmt: skip
     return None
+
+
+def _given(value: float | None, otherwise: float) -> float:
+    return otherwise if value is None else value
+
+
+class _NoTicket(click.ClickException):
+    """No usable verify ticket: refresh tokens cannot be checked with WeChat."""
+
+    def __init__(self, appid: str) -> None:
+        super().__init__(
+            f"platform {appid} has no usable verify ticket yet (WeChat pushes one every 10 "
+            "minutes to a running service), so refresh tokens cannot be checked with WeChat: "
+            "import again once it has one, or with --no-check to store them unchecked")
 
 
 # --------------------------------------------------------------------------- migrate
@@ -259,8 +324,38 @@ class _Moved:
     ticket: bool = False
     copied: int = 0
     newer_kept: int = 0
-    jobs: int = 0
+    jobs: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("pending", "done", "dead"), 0))
+    renumbered: int = 0
+    last_id: int = 0
     missing: int = 0
+
+
+def _copy_jobs(source: Store, target: Store, appid: str, moved: _Moved) -> dict[int, int]:
+    """Every job of the platform, in every state, in id order: each keeps its id unless the
+    target gave that id to another job; from then on the platform's jobs take fresh ids, so
+    their order holds. Returns where each source job went (source id -> target id)."""
+    where: dict[int, int] = {}
+    renumber = False
+    after: int | None = None
+    while True:
+        jobs = source.list_jobs(appid, after=after, limit=_PAGE)
+        for job in jobs:
+            stored = target.restore_job(job, renumber=renumber)
+            if stored is None:
+                renumber = True
+            if renumber and stored is None:
+                # a key finds the job again on the next run, whatever id it gets here
+                keyed = job if job.key is not None else replace(job, key=f"migrated:{job.id}")
+                stored = target.restore_job(keyed, renumber=True)
+            if stored is None:
+                continue
+            moved.renumbered += stored != job.id
+            moved.jobs[job.state] += 1
+            where[job.id] = stored
+        if len(jobs) < _PAGE:
+            return where
+        after = jobs[-1].id
 
 
 def _copy_platform(source: Store, target: Store, appid: str) -> _Moved:
@@ -277,21 +372,22 @@ def _copy_platform(source: Store, target: Store, appid: str) -> _Moved:
             continue
         target.save_authorizer(record)
         moved.copied += 1
-    after: int | None = None
-    while True:
-        jobs = source.list_jobs(appid, state="pending", after=after, limit=_PAGE)
-        for job in jobs:
-            available = job.available_at if math.isfinite(job.available_at) else None
-            target.enqueue(appid, job.topic, job.group, job.payload, available_at=available,
-                           key=job.key or f"migrated:{job.id}")
-            moved.jobs += 1
-        if len(jobs) < _PAGE:
-            break
-        after = jobs[-1].id
+    # every id the source gave (delivery ids among them) stays behind the target's next one
+    moved.last_id = target.reserve_job_ids(source.reserve_job_ids(0))
+    where = _copy_jobs(source, target, appid, moved)
     for record in records(source, appid):
         if target.get_authorizer(appid, record.authorizer_appid) is None:
             moved.missing += 1
-    return moved
+    after: int | None = None
+    while True:
+        jobs = source.list_jobs(appid, after=after, limit=_PAGE)
+        for job in jobs:
+            held = target.get_job(where[job.id]) if job.id in where else None
+            if held is None or (held.component_appid, held.topic) != (appid, job.topic):
+                moved.missing += 1
+        if len(jobs) < _PAGE:
+            return moved
+        after = jobs[-1].id
 
 
 def _platforms(config: Path | None, named: tuple[str, ...]) -> list[str]:
@@ -305,29 +401,58 @@ def _platforms(config: Path | None, named: tuple[str, ...]) -> list[str]:
     return [p.appid for p in load_settings(config).platforms]
 
 
+def _open(url: str, durable_url: str | None, option: str) -> tuple[Store, list[Store]]:
+    """The store of ``url`` (with the durable store of ``durable_url`` beside it, for Redis)
+    and every store opened for it, to close at the end."""
+    if durable_url is None:
+        store = open_store(url)
+        return store, [store]
+    if not url.lower().startswith(("redis://", "rediss://", "redis+cluster://",
+                                   "rediss+cluster://")):
+        raise click.UsageError(f"{option} names the durable store beside a Redis store; "
+                               "the store it goes with is not Redis")
+    from ..stores import RedisStore
+
+    durable = open_store(durable_url)
+    try:
+        return RedisStore(url, durable=durable), [durable]
+    except BaseException:
+        durable.close()
+        raise
+
+
 @click.command()
 @click.option("--from", "source_url", required=True, metavar="URL",
               help="the store to copy from (sqlite:///…, redis://…, postgresql://…)")
 @click.option("--to", "target_url", required=True, metavar="URL", help="the store to copy to")
+@click.option("--from-durable", "source_durable", default=None, metavar="URL",
+              help="the durable store beside a Redis --from (the durable_store setting)")
+@click.option("--to-durable", "target_durable", default=None, metavar="URL",
+              help="the durable store beside a Redis --to")
 @click.option("--platform", "platforms", multiple=True, metavar="APPID",
               help="a component appid to move (repeatable; default: the configured ones)")
 @config_option
-def migrate(source_url: str, target_url: str, platforms: tuple[str, ...],
+def migrate(source_url: str, target_url: str, source_durable: str | None,
+            target_durable: str | None, platforms: tuple[str, ...],
             config: Path | None) -> None:
-    """Copy tickets, authorizers and pending jobs from one store to another, then check that
-    the target holds every record of the source. Safe to run again (it resumes)."""
-    if source_url == target_url:
+    """Copy tickets, authorizers and every job (pending, done and dead deliveries, code
+    exchanges, shipments and their reports, spent authorization links) from one store to
+    another, with the job ids, then check that the target holds every record of the source.
+    Safe to run again (it resumes)."""
+    if (source_url, source_durable) == (target_url, target_durable) or (
+            source_durable is not None and source_durable == target_durable):
         raise click.UsageError("--from and --to name the same store")
     appids = _platforms(config, platforms)
-    source = open_store(source_url)
+    source, source_opened = _open(source_url, source_durable, "--from-durable")
     try:
-        target = open_store(target_url)
+        target, target_opened = _open(target_url, target_durable, "--to-durable")
     except BaseException:
-        source.close()
+        for each in source_opened:
+            each.close()
         raise
     table = Table(title="migrated", title_justify="left")
-    for name in ("platform", "ticket", "authorizers copied", "newer kept", "pending jobs",
-                 "source", "target", "check"):
+    for name in ("platform", "ticket", "authorizers copied", "newer kept", "jobs",
+                 "renumbered", "ids above", "source", "target", "check"):
         table.add_column(name)
     failed = False
     try:
@@ -337,12 +462,14 @@ def migrate(source_url: str, target_url: str, platforms: tuple[str, ...],
                 counts = (source.count_authorizers(appid), target.count_authorizers(appid))
             ok = moved.missing == 0 and counts[1] >= counts[0]
             failed = failed or not ok
+            jobs = ", ".join(f"{n} {state}" for state, n in moved.jobs.items())
             table.add_row(appid, "yes" if moved.ticket else "—", str(moved.copied),
-                          str(moved.newer_kept), str(moved.jobs), str(counts[0]),
-                          str(counts[1]), "ok" if ok else f"{moved.missing} missing")
+                          str(moved.newer_kept), jobs, str(moved.renumbered),
+                          str(moved.last_id), str(counts[0]), str(counts[1]),
+                          "ok" if ok else f"{moved.missing} missing")
     finally:
-        source.close()
-        target.close()
+        for each in (*source_opened, *target_opened):
+            each.close()
     out.print(table)
     if failed:
         err.print("the target does not hold every record of the source: run again",

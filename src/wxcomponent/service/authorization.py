@@ -9,7 +9,11 @@ The rules, for every host sharing a store:
   the tenant and the link, for the code's lifetime and a day.
 * **A link is spent** by the authorization it started: when WeChat's ``authorized`` push names
   its pre-auth code, or when the merchant comes back to ``/authorized`` with its state. A
-  spent or expired link is refused (410); an unspent one can be opened again.
+  spent or expired link is refused (410); an unspent one can be opened again. The spend is
+  durable data, not a cached token: an inert job of the store's queue (topic
+  :data:`SPENT_LINKS`, keyed by the link's id, acknowledged when written), so it survives a
+  lost cache and ``wxcomponent migrate`` moves it with the other jobs. Spends older than the
+  longest life of a link are purged when a link is spent.
 * **An open start** (``open_authorize``) shares one pre-auth code among all visitors while it
   is fresh, and drops it once an authorization used it, so anonymous requests never cost an
   upstream call each.
@@ -52,6 +56,7 @@ from .links import (
 from .settings import MAX_LINK_TTL
 
 __all__ = [
+    "SPENT_LINKS",
     "AuthorizationFlows",
     "LinkSpent",
     "PageOptions",
@@ -68,6 +73,8 @@ CODE_MEMORY = 86400.0
 STATE_GRACE = 3600
 #: How long the push handler waits for the tenant to be attached before answering WeChat.
 ATTACH_WAIT = 3.0
+#: The queue topic of spent links: one inert job per link (group and key: the link's id).
+SPENT_LINKS = "spent-links"
 
 
 class LinkSpent(LinkExpired):
@@ -197,8 +204,7 @@ class AuthorizationFlows:
         """The URL of WeChat's authorization page for ``link`` (None: an open start)."""
         appid = component.appid
         if link is not None:
-            used = await self._store.get_token(_key(appid, "used", link.link_id))
-            if used is not None:
+            if await self._spent(appid, link.link_id):
                 raise LinkSpent("link", "was already used for an authorization: ask for a "
                                         "new one")
             session_key = _key(appid, "link", link.link_id)
@@ -222,6 +228,13 @@ class AuthorizationFlows:
         return build(appid, code, redirect, auth_type=options.auth_type,
                      biz_appid=options.biz_appid, category_ids=options.category_ids or None,
                      base=base)
+
+    async def _spent(self, appid: str, link_id: str) -> bool:
+        """Whether the link already served an authorization (a mark of an earlier version,
+        kept among cached tokens until the link's end, still counts)."""
+        if await self._store.find_job(appid, SPENT_LINKS, link_id) is not None:
+            return True
+        return await self._store.get_token(_key(appid, "used", link_id)) is not None
 
     def _new_session(self, component: AsyncComponent, tenant: str | None,
                      link_id: str | None, until: int | None) -> Flow[CachedToken]:
@@ -276,9 +289,16 @@ class AuthorizationFlows:
             remembered = await self._store.get_token(_code_key(appid, session))
             until = _decode(remembered.value).get("until") if remembered is not None else None
             if isinstance(until, bool) or not isinstance(until, int):
-                until = int(now + MAX_LINK_TTL)  # unknown: as long as any link lives
-            await self._store.set_token(_key(appid, "used", link_id),
-                                        CachedToken("1", max(float(until), now + 1), now))
+                until = None  # unknown: the spend is kept as long as any link lives
+            spend = json.dumps({"until": until}).encode("utf-8")
+            await self._store.enqueue(appid, SPENT_LINKS, link_id, spend, key=link_id)
+            # nothing works on spends: acknowledge this one (and any a crash left pending)
+            for entry in await self._store.claim_jobs(appid, SPENT_LINKS, limit=100,
+                                                      lease=60.0):
+                assert entry.claim is not None
+                await self._store.ack_job(entry.id, entry.claim)
+            await self._store.purge_jobs(appid, topic=SPENT_LINKS, state="done",
+                                         before=now - MAX_LINK_TTL)
             await self._store.delete_token(_key(appid, "link", link_id))
             return
         current = await self._store.get_token(_key(appid, "open"))

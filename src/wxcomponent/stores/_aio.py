@@ -213,6 +213,18 @@ class AsyncOverSync:
             self._store.purge_jobs, component_appid, topic=topic, state=state, before=before
         )
 
+    async def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+        """See :meth:`Store.find_job`."""
+        return await self._call(self._store.find_job, component_appid, topic, key)
+
+    async def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+        """See :meth:`Store.restore_job`."""
+        return await self._call(self._store.restore_job, job, renumber=renumber)
+
+    async def reserve_job_ids(self, through: int) -> int:
+        """See :meth:`Store.reserve_job_ids`."""
+        return await self._call(self._store.reserve_job_ids, through)
+
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`Store.get_token`."""
         return await self._call(self._store.get_token, key)

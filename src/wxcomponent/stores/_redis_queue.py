@@ -203,6 +203,58 @@ for i = 2, #ARGV do out[#out + 1] = redis.call('ZCARD', base .. ARGV[i]) end
 return out
 """)
 
+# ARGV: base, id, topic, group, payload, state, attempts, available_at, created_at,
+# updated_at, last_error, key ('' = none), '1' to renumber. Returns {-1} (the id belongs to
+# another job), {0, id} (the same job is here, as new as this one) or {1, id} (written).
+RESTORE = _script("""
+local id, topic, group, state, key = ARGV[2], ARGV[3], ARGV[4], ARGV[6], ARGV[12]
+local keys = base .. 'keys:' .. tkey(topic)
+local existing = nil
+if key ~= '' then existing = redis.call('HGET', keys, key) end
+if not existing and ARGV[13] ~= '1' then
+  local f = redis.call('HMGET', job(id), 'topic', 'group', 'created_at', 'key')
+  if f[1] then
+    if key ~= '' or f[4] ~= '' or f[1] ~= topic or f[2] ~= group
+        or tonumber(f[3]) ~= tonumber(ARGV[9]) then
+      return {-1}
+    end
+    existing = id
+  end
+end
+if existing then
+  local old = redis.call('HMGET', job(existing), 'updated_at', 'state', 'group')
+  if tonumber(ARGV[10]) <= tonumber(old[1]) then return {0, tonumber(existing)} end
+  unindex_state(existing, topic, old[2])
+  redis.call('ZREM', pending(topic, old[3]), existing)
+  local flights = base .. 'flight:' .. tkey(topic)
+  if redis.call('HGET', flights, old[3]) == existing then redis.call('HDEL', flights, old[3]) end
+  redis.call('DEL', job(existing))
+  if old[3] ~= group then refresh(topic, old[3]) end
+  id = existing
+end
+if key ~= '' then redis.call('HSET', keys, key, id) end
+redis.call('HSET', job(id), 'topic', topic, 'group', group, 'payload', ARGV[5],
+  'state', state, 'attempts', ARGV[7], 'available_at', ARGV[8], 'created_at', ARGV[9],
+  'updated_at', ARGV[10], 'last_error', ARGV[11], 'key', key, 'claim', '', 'claimed_until', '')
+redis.call('ZADD', base .. 'all', id, id)
+redis.call('ZADD', base .. 't:' .. tkey(topic), id, id)
+index_state(id, topic, state, ARGV[10])
+if state == 'pending' then redis.call('ZADD', pending(topic, group), id, id) end
+refresh(topic, group)
+return {1, tonumber(id)}
+""")
+
+# KEYS: the job id counter. ARGV: the id every later one must exceed. Returns the counter.
+RESERVE = Script("""
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local wanted = tonumber(ARGV[1])
+if wanted > current then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return wanted
+end
+return current
+""")
+
 
 def _topic(topic: str) -> str:
     return f"{len(topic)}:{topic}"
@@ -374,6 +426,61 @@ class RedisQueue:
             index = f"t:{_topic(topic)}" if state is None else f"ts:{_topic(topic)}:{state}"
         reply = yield from self._run(LIST, c, index, after or 0, limit)
         return _jobs(c, reply)
+
+    def find_job(self, c: str, topic: str, key: str) -> Op[Job | None]:
+        """See :meth:`Store.find_job`."""
+        valid.find_job_args(c, topic, key)
+        if self.durable:
+            found: Job | None = yield DurableCall("find_job", (c, topic, key))
+            return found
+        job_id = yield ("HGET", self.base(c) + "keys:" + _topic(topic), key)
+        if job_id is None:
+            return None
+        reply = yield ("HGETALL", f"{self.base(c)}job:{text(job_id)}")
+        return decode_job(job_id, c, reply) if reply else None
+
+    def restore_job(self, job: Job, renumber: bool) -> Op[int | None]:
+        """See :meth:`Store.restore_job`."""
+        job = valid.restore_args(job, renumber)
+        if self.durable:
+            restored: int | None = yield DurableCall("restore_job", (job,),
+                                                     {"renumber": renumber})
+            return restored
+        c = job.component_appid
+        held = None
+        if job.key is not None:  # the same job, whatever its id here
+            held = yield ("HGET", self.base(c) + "keys:" + _topic(job.topic), job.key)
+        if held is not None:
+            job_id, homed = int(text(held)), True
+        elif renumber:
+            job_id, homed = int((yield ("INCR", self.seq_key))), False
+        else:
+            job_id = job.id
+            home = yield from self._home(job_id)
+            if home is not None and home != c:
+                return None  # a job of another platform holds the id
+            homed = home is not None
+        if not homed:
+            yield ("HSET", self.homes_key, job_id, c)  # before the job exists, as enqueue
+        reply = yield from self._run(
+            RESTORE, c, job_id, job.topic, job.group, base64.b64encode(job.payload).decode(),
+            job.state, job.attempts, num(job.available_at), num(job.created_at),
+            num(job.updated_at), job.last_error, job.key or "", "1" if renumber else "",
+        )  # fmt: skip
+        outcome = int(reply[0])
+        stored = int(reply[1]) if outcome >= 0 else None
+        if stored != job_id and not homed:
+            yield ("HDEL", self.homes_key, job_id)
+        if stored == job_id and not renumber and held is None:
+            yield from eval_script(RESERVE, (self.seq_key,), (job_id,))
+        return stored
+
+    def reserve_job_ids(self, through: int) -> Op[int]:
+        """See :meth:`Store.reserve_job_ids`."""
+        through = valid.check_through(through)
+        if self.durable:
+            return int((yield DurableCall("reserve_job_ids", (through,))))
+        return int((yield from eval_script(RESERVE, (self.seq_key,), (through,))))
 
     def count_jobs(self, c: str, topic: str | None) -> Op[dict[str, int]]:
         """See :meth:`Store.count_jobs`."""

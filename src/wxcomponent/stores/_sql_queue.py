@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import _validate as valid
+from ._validate import same_job
 from .base import Job, JobState
 
 __all__ = ["JOB_COLUMNS", "Dialect", "Result", "Sql", "SqlOp", "SqlQueue", "job_from_row"]
@@ -68,6 +69,14 @@ class Dialect:
     returning_id: str
     #: Statements giving the next claim fence (the last one returns it).
     next_fence: tuple[str, ...]
+    #: Written between ``INSERT INTO jobs (...)`` and ``VALUES`` to insert a job's own id.
+    own_id: str
+    #: Statements run before job ids are read and moved, so no enqueue takes one meanwhile.
+    lock_ids: tuple[str, ...]
+    #: A query of the greatest job id given or reserved so far.
+    last_id: str
+    #: Statements moving that to their one parameter (never called with a smaller one).
+    set_last_id: tuple[str, ...]
 
 
 SQLITE = Dialect(
@@ -75,12 +84,28 @@ SQLITE = Dialect(
     skip_locked="",
     returning_id="",
     next_fence=("UPDATE job_fences SET value = value + 1", "SELECT value FROM job_fences"),
+    own_id="",
+    # writes are serialised by BEGIN IMMEDIATE; AUTOINCREMENT keeps its counter in
+    # sqlite_sequence and never gives an id at or below it
+    lock_ids=(),
+    last_id="SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0)",
+    set_last_id=(
+        "UPDATE sqlite_sequence SET seq = ? WHERE name = 'jobs'",
+        "INSERT INTO sqlite_sequence (name, seq) SELECT 'jobs', ? "
+        "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'jobs')",
+    ),
 )
 POSTGRES = Dialect(
     lock_groups=True,
     skip_locked=" FOR UPDATE SKIP LOCKED",
     returning_id=" RETURNING id",
     next_fence=("SELECT nextval('job_claims')",),
+    own_id=" OVERRIDING SYSTEM VALUE",
+    # an INSERT takes ROW EXCLUSIVE before it draws an id: this lock keeps every enqueue out
+    lock_ids=("LOCK TABLE jobs IN SHARE ROW EXCLUSIVE MODE",),
+    last_id="SELECT COALESCE(pg_sequence_last_value("
+            "pg_get_serial_sequence('jobs', 'id')::regclass), 0)",
+    set_last_id=("SELECT setval(pg_get_serial_sequence('jobs', 'id'), ?)",),
 )
 
 JOB_COLUMNS = (
@@ -287,7 +312,75 @@ class SqlQueue:
             yield from self.refresh_group(c, topic, group)
         return deleted.rowcount
 
+    def restore(self, job: Job, renumber: bool, now: float) -> SqlOp[int | None]:
+        """See :meth:`Store.restore_job` (``job`` checked, without its claim)."""
+        for statement in self.dialect.lock_ids:
+            yield Sql(statement)
+        existing: Job | None = None
+        if job.key is not None:
+            existing = yield from self.find_job(job.component_appid, job.topic, job.key)
+        if existing is None and not renumber:
+            holder = yield from self.get_job(job.id)
+            if holder is not None:
+                if not same_job(holder, job):
+                    return None
+                existing = holder
+        yield from self.lock_group(job.component_appid, job.topic, job.group, now)
+        if existing is not None:
+            if job.updated_at <= existing.updated_at:
+                return existing.id
+            yield from self.lock_group(existing.component_appid, existing.topic,
+                                       existing.group, now)
+            yield Sql("DELETE FROM jobs WHERE id = ?", (existing.id,))
+            job_id: int | None = existing.id
+        else:
+            job_id = None if renumber else job.id
+        columns = ("component_appid, topic, grp, payload, state, attempts, available_at, "
+                   "created_at, updated_at, last_error, job_key")
+        values: tuple[Any, ...] = (
+            job.component_appid, job.topic, job.group, job.payload, job.state, job.attempts,
+            job.available_at, job.created_at, job.updated_at, job.last_error, job.key)
+        if job_id is None:
+            inserted = yield Sql(
+                f"INSERT INTO jobs ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+                + self.dialect.returning_id, values)
+            job_id = int(inserted.rows[0][0]) if inserted.rows else inserted.lastrowid
+            assert job_id is not None
+        else:
+            yield Sql(
+                f"INSERT INTO jobs (id, {columns}){self.dialect.own_id} "  # noqa: S608
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (job_id, *values))
+            yield from self._move_last_id(job_id)
+        if existing is not None and existing.group != job.group:
+            yield from self.refresh_group(existing.component_appid, existing.topic,
+                                          existing.group)
+        yield from self.refresh_group(job.component_appid, job.topic, job.group)
+        return job_id
+
+    def _move_last_id(self, through: int) -> SqlOp[int]:
+        found = yield Sql(self.dialect.last_id)
+        current = int(found.rows[0][0])
+        if through <= current:
+            return current
+        for statement in self.dialect.set_last_id:
+            yield Sql(statement, (through,))
+        return through
+
+    def reserve_ids(self, through: int) -> SqlOp[int]:
+        """See :meth:`Store.reserve_job_ids`."""
+        if through > 0:
+            for statement in self.dialect.lock_ids:
+                yield Sql(statement)
+        return (yield from self._move_last_id(through))
+
     # -------------------------------------------------------------- reads
+
+    def find_job(self, c: str, topic: str, key: str) -> SqlOp[Job | None]:
+        """See :meth:`Store.find_job`."""
+        found = yield Sql(
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE component_appid = ? AND topic = ? "  # noqa: S608
+            "AND job_key = ?", (c, topic, key))
+        return job_from_row(found.rows[0]) if found.rows else None
 
     def get_job(self, job_id: int) -> SqlOp[Job | None]:
         """See :meth:`Store.get_job`."""

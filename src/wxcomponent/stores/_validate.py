@@ -17,6 +17,7 @@ from .base import (
     AuthorizerRecord,
     AuthorizerStatus,
     CachedToken,
+    Job,
     JobState,
 )
 
@@ -462,3 +463,61 @@ def purge_args(component_appid: object, topic: object, state: object, before: ob
     moment = _check_time("before", before)
     assert moment is not None
     return moment
+
+
+def find_job_args(component_appid: object, topic: object, key: object) -> None:
+    """Arguments of ``find_job``."""
+    check_appid("component_appid", component_appid)
+    check_name("topic", topic)
+    check_name("key", key)
+
+
+def restore_args(job: object, renumber: object) -> Job:
+    """Arguments of ``restore_job``: a well-formed :class:`Job`, returned without its claim
+    (a claim belongs to the store that granted it) and with its error cut to size."""
+    if not isinstance(job, Job):
+        raise InvalidArgument("job", f"must be a Job, not {_kind(job)}")
+    if type(renumber) is not bool:
+        raise InvalidArgument("renumber", f"must be True or False, not {_kind(renumber)}")
+    check_job_id(job.id, "job.id")
+    check_appid("job.component_appid", job.component_appid)
+    check_name("job.topic", job.topic)
+    check_name("job.group", job.group)
+    check_name("job.key", job.key, optional=True)
+    payload = check_payload(job.payload)
+    check_job_state(job.state, optional=False)
+    if type(job.attempts) is not int or job.attempts < 0:
+        raise InvalidArgument("job.attempts", "must be an int, 0 or more")
+    times = {name: _check_time(f"job.{name}", getattr(job, name))
+             for name in ("available_at", "created_at", "updated_at")}
+    if type(job.last_error) is not str:
+        raise InvalidArgument("job.last_error", f"must be a string, not {_kind(job.last_error)}")
+    return Job(
+        id=job.id, component_appid=job.component_appid, topic=job.topic, group=job.group,
+        payload=payload, state=job.state, attempts=job.attempts,
+        available_at=float(times["available_at"] or 0.0),
+        created_at=float(times["created_at"] or 0.0),
+        updated_at=float(times["updated_at"] or 0.0), last_error=job.last_error[:MAX_ERROR],
+        key=job.key, claim=None,
+    )  # fmt: skip
+
+
+def check_through(value: object) -> int:
+    """The argument of ``reserve_job_ids``: an int from 0 below 2**53."""
+    if type(value) is not int:
+        raise InvalidArgument("through", f"must be an int, not {_kind(value)}")
+    if value < 0 or value >= _MAX_EXACT_INT:
+        raise InvalidArgument("through", "must be 0 or more, below 2**53")
+    return value
+
+
+def same_job(stored: Job, restored: Job) -> bool:
+    """Whether ``stored`` (a job of this store) is ``restored`` (a job being restored): the
+    same key in the same platform and topic, or, without keys, the same id, platform, topic,
+    group and creation time."""
+    if (stored.component_appid, stored.topic) != (restored.component_appid, restored.topic):
+        return False
+    if restored.key is not None:
+        return stored.key == restored.key
+    return (stored.key is None and stored.id == restored.id and stored.group == restored.group
+            and stored.created_at == restored.created_at)

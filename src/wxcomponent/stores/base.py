@@ -11,7 +11,9 @@ A store holds three kinds of data, always keyed so that several platforms can sh
 * **jobs** — a durable queue per (component appid, topic): :meth:`Store.enqueue` adds a
   :class:`Job`, :meth:`Store.claim_jobs` hands out due jobs under a lease (oldest first within a
   group, one at a time per group), and the claimer settles each with :meth:`Store.ack_job`,
-  :meth:`Store.retry_job` or :meth:`Store.bury_job`, presenting the claim's fence.
+  :meth:`Store.retry_job` or :meth:`Store.bury_job`, presenting the claim's fence. Ids never
+  come back: :meth:`Store.restore_job` and :meth:`Store.reserve_job_ids` carry a queue and
+  its ids to another store.
 * **leases** — ``acquire_lease(key, ttl)`` returns a fencing token (a number that grows with
   every grant of that key) or ``None`` when someone else holds the lease. ``set_token(key, token,
   fence=f)`` lands only while the lease on ``key`` is still held with fence ``f``, so a holder
@@ -346,6 +348,32 @@ class Store(Protocol):
         idempotency keys become free. Returns how many were deleted."""
         ...
 
+    def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+        """The job enqueued in (``component_appid``, ``topic``) with the idempotency key
+        ``key``, in whatever state, or None. Read through the index that makes keys unique."""
+        ...
+
+    def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+        """Write ``job``, read from another store, as it stands there: state, attempts,
+        times, last error, key and payload (a claim is not carried: a claimed job arrives
+        pending and claimable). This is how a queue moves between stores.
+
+        The job keeps its id, and every id this store gives later is greater; with
+        ``renumber`` it gets a fresh id instead (order among restored jobs is kept when they
+        are restored in id order). A job of this store with the same key, or (without a
+        key) the same id, platform, topic, group and ``created_at``, is the same job: it is
+        replaced by ``job`` when ``job`` was updated later, else left as it is. Returns the
+        id the job has in this store; None when its id belongs to another job here (nothing
+        changes: restore it again with ``renumber``).
+        """
+        ...
+
+    def reserve_job_ids(self, through: int) -> int:
+        """Make every job id this store gives from now on greater than ``through``; returns
+        the greatest id given or reserved so far (``reserve_job_ids(0)`` only reads it).
+        Moving a queue carries this forward, so no id comes back on the new store."""
+        ...
+
     # volatile
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
@@ -518,6 +546,18 @@ class AsyncStore(Protocol):
         self, component_appid: str, *, topic: str, state: JobState, before: float
     ) -> int:
         """See :meth:`Store.purge_jobs`."""
+        ...
+
+    async def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+        """See :meth:`Store.find_job`."""
+        ...
+
+    async def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+        """See :meth:`Store.restore_job`."""
+        ...
+
+    async def reserve_job_ids(self, through: int) -> int:
+        """See :meth:`Store.reserve_job_ids`."""
         ...
 
     async def get_token(self, key: str) -> CachedToken | None:

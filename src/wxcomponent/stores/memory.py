@@ -487,6 +487,66 @@ class MemoryStore:
                 self._job_ids[component_appid] = [i for i in ids if i not in gone]
             return len(gone)
 
+    def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+        """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""
+        valid.find_job_args(component_appid, topic, key)
+        with self._lock:
+            found = self._job_keys.get((component_appid, topic, key))
+            return None if found is None else self._jobs[found].job
+
+    def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+        """Write a job read from another store, as it stands; see :meth:`Store.restore_job`."""
+        job = valid.restore_args(job, renumber)
+        c, topic = job.component_appid, job.topic
+        with self._lock:
+            existing: Job | None = None
+            if job.key is not None and (found := self._job_keys.get((c, topic, job.key))):
+                existing = self._jobs[found].job
+            if existing is None and not renumber and (row := self._jobs.get(job.id)):
+                if not valid.same_job(row.job, job):
+                    return None
+                existing = row.job
+            if existing is not None:
+                if job.updated_at <= existing.updated_at:
+                    return existing.id
+                self._unlist(existing)
+                job_id = existing.id
+            else:
+                job_id = self._last_job + 1 if renumber else job.id
+            self._last_job = max(self._last_job, job_id)
+            self._jobs[job_id] = _JobRow(replace(job, id=job_id))
+            ids = self._job_ids.setdefault(c, [])
+            at = bisect.bisect_left(ids, job_id)
+            if at == len(ids) or ids[at] != job_id:
+                ids.insert(at, job_id)
+            if job.key is not None:
+                self._job_keys[(c, topic, job.key)] = job_id
+            if job.state == "pending":
+                bisect.insort(self._group(c, topic, job.group).pending, job_id)
+            return job_id
+
+    def _unlist(self, job: Job) -> None:
+        """Take ``job`` out of its key and its group (its id stays listed)."""
+        if job.key is not None:
+            self._job_keys.pop((job.component_appid, job.topic, job.key), None)
+        groups = self._groups.get((job.component_appid, job.topic), {})
+        group = groups.get(job.group)
+        if group is None:
+            return
+        if job.id in group.pending:
+            group.pending.remove(job.id)
+        if group.flight == job.id:
+            group.flight = None
+        if not group.pending:
+            del groups[job.group]
+
+    def reserve_job_ids(self, through: int) -> int:
+        """Make every later job id greater than ``through``; the greatest id so far."""
+        through = valid.check_through(through)
+        with self._lock:
+            self._last_job = max(self._last_job, through)
+            return self._last_job
+
     # ------------------------------------------------------------------ tokens
 
     def get_token(self, key: str) -> CachedToken | None:

@@ -764,6 +764,22 @@ class PostgresStore(_Base):
         return self._run(lambda now: self._ops.queue.purge(component_appid, topic, state,
                                                             before, now), transaction=True)
 
+    def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+        """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""
+        valid.find_job_args(component_appid, topic, key)
+        return self._run(lambda now: self._ops.queue.find_job(component_appid, topic, key))
+
+    def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+        """Write a job read from another store, as it stands; see :meth:`Store.restore_job`."""
+        checked = valid.restore_args(job, renumber)
+        return self._run(lambda now: self._ops.queue.restore(checked, renumber, now),
+                         transaction=True)
+
+    def reserve_job_ids(self, through: int) -> int:
+        """Make every later job id greater than ``through``; the greatest id so far."""
+        through = valid.check_through(through)
+        return self._run(lambda now: self._ops.queue.reserve_ids(through), transaction=True)
+
     # ------------------------------------------------------------------ tokens and leases
 
     def get_token(self, key: str) -> CachedToken | None:
@@ -1136,6 +1152,24 @@ class AsyncPostgresStore(_Base):
         before = valid.purge_args(component_appid, topic, state, before)
         return await self._run(lambda now: self._ops.queue.purge(
             component_appid, topic, state, before, now), transaction=True)
+
+    async def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+        """See :meth:`PostgresStore.find_job`."""
+        valid.find_job_args(component_appid, topic, key)
+        return await self._run(
+            lambda now: self._ops.queue.find_job(component_appid, topic, key))
+
+    async def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+        """See :meth:`PostgresStore.restore_job`."""
+        checked = valid.restore_args(job, renumber)
+        return await self._run(lambda now: self._ops.queue.restore(checked, renumber, now),
+                               transaction=True)
+
+    async def reserve_job_ids(self, through: int) -> int:
+        """See :meth:`PostgresStore.reserve_job_ids`."""
+        through = valid.check_through(through)
+        return await self._run(lambda now: self._ops.queue.reserve_ids(through),
+                               transaction=True)
 
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`PostgresStore.get_token`."""

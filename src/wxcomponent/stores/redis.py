@@ -593,6 +593,18 @@ class RedisStore(_RedisBase):
         """Delete the jobs of ``topic`` in ``state`` last updated before ``before``."""
         return self._run(self._queue.purge_jobs(component_appid, topic, state, before))
 
+    def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+        """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""
+        return self._run(self._queue.find_job(component_appid, topic, key))
+
+    def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+        """Write a job read from another store, as it stands; see :meth:`Store.restore_job`."""
+        return self._run(self._queue.restore_job(job, renumber))
+
+    def reserve_job_ids(self, through: int) -> int:
+        """Make every later job id greater than ``through``; the greatest id so far."""
+        return self._run(self._queue.reserve_job_ids(through))
+
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
         return self._run(self._ops.get_token(key))
@@ -846,6 +858,18 @@ class AsyncRedisStore(_RedisBase):
     ) -> int:
         """See :meth:`RedisStore.purge_jobs`."""
         return await self._run(self._queue.purge_jobs(component_appid, topic, state, before))
+
+    async def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+        """See :meth:`RedisStore.find_job`."""
+        return await self._run(self._queue.find_job(component_appid, topic, key))
+
+    async def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+        """See :meth:`RedisStore.restore_job`."""
+        return await self._run(self._queue.restore_job(job, renumber))
+
+    async def reserve_job_ids(self, through: int) -> int:
+        """See :meth:`RedisStore.reserve_job_ids`."""
+        return await self._run(self._queue.reserve_job_ids(through))
 
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`RedisStore.get_token`."""

@@ -878,6 +878,25 @@ class SQLiteStore:
             lambda now: _QUEUE.purge(component_appid, topic, state, before, now), durable=False
         )
 
+    def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+        """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""
+        valid.find_job_args(component_appid, topic, key)
+        return self._queue_read(_QUEUE.find_job(component_appid, topic, key))
+
+    def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+        """Write a job read from another store, as it stands (committed with
+        ``synchronous=FULL``); see :meth:`Store.restore_job`."""
+        checked = valid.restore_args(job, renumber)
+        return self._queue_write(lambda now: _QUEUE.restore(checked, renumber, now),
+                                 durable=True)
+
+    def reserve_job_ids(self, through: int) -> int:
+        """Make every later job id greater than ``through``; the greatest id so far."""
+        through = valid.check_through(through)
+        if through == 0:
+            return self._queue_read(_QUEUE.reserve_ids(0))
+        return self._queue_write(lambda now: _QUEUE.reserve_ids(through), durable=True)
+
     # ------------------------------------------------------------------ tokens
 
     def get_token(self, key: str) -> CachedToken | None:
