@@ -119,6 +119,27 @@ async def test_the_application_answers_a_passive_reply_within_its_budget(
             assert slow.attempts[0].body == "success"
 
 
+async def test_a_reply_dripped_slowly_is_cut_at_the_budget_and_wechat_gets_success(
+        wechat_emulator: EmulatorServer) -> None:
+    with receiver() as r:
+        r.reply = {"type": "text", "content": "a reply that takes its time"}
+        r.drip = 0.3  # one byte every 0.3 s: each read is quick, the whole answer is not
+        async with running(wechat_emulator, reply_url=f"{r.url}/reply",
+                           reply_secret=SECRET, reply_timeout=1.0) as svc:
+            await svc.push_ticket()
+            wechat_emulator.configure(APPID, message_url=f"{svc.server.url}/{APPID}"
+                                                         "/messages/$APPID$")
+            appid = await svc.authorize_by_push()
+            answered = await asyncio.to_thread(
+                wechat_emulator.push_message, APPID, appid,
+                {"MsgType": "text", "Content": "hello"})
+            assert answered.attempts[0].body == "success"  # WeChat got a valid answer
+            assert len(answered.attempts) == 1
+            await wait_for_async(r.drip_cut.is_set, "the slow reply was never cut")
+            assert not r.drip_finished.is_set()
+            assert 0 < r.dripped < len(r.reply["content"])
+
+
 async def test_python_handlers_named_in_the_settings_run_on_every_platform(
         wechat_emulator: EmulatorServer) -> None:
     async with running(wechat_emulator,

@@ -16,8 +16,10 @@ purged.
 
 **Passive replies.** With ``reply_url`` set, a user's message is also POSTed there (signed, the
 same JSON) while WeChat waits; an answer within ``reply_timeout`` of the form
-``{"reply": {"type": "text", "content": "…"}}`` becomes the passive reply. This is at most once
-and never replaces the delivery.
+``{"reply": {"type": "text", "content": "…"}}`` becomes the passive reply. ``reply_timeout``
+is one deadline for the whole exchange (connecting, sending, and reading the whole answer):
+when it passes the request is abandoned and WeChat is answered ``success`` at once. This is at
+most once and never replaces the delivery.
 """
 
 from __future__ import annotations
@@ -361,8 +363,14 @@ class ReplySource:
                    SIGNATURE_HEADER: sign(self._secret, body),
                    EVENT_HEADER: document["kind"]}
         try:
-            answer = await self._http.post(self.url, content=body, headers=headers,
-                                           timeout=self.timeout)
+            # One deadline for the whole exchange: httpx's own timeout bounds each step
+            # (each read of a slowly dripped answer), not their sum.
+            answer = await asyncio.wait_for(
+                self._http.post(self.url, content=body, headers=headers, timeout=self.timeout),
+                self.timeout)
+        except asyncio.TimeoutError:
+            log.info("no passive reply: the reply URL did not answer within %g s", self.timeout)
+            return None
         except httpx.HTTPError as exc:
             log.info("no passive reply: the reply URL failed (%s)", type(exc).__name__)
             return None
