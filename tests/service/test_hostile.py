@@ -340,13 +340,33 @@ async def test_wrong_bearer_keys_are_limited_per_client_address(
         assert codes.count(401) == 10 and codes.count(429) == 190
         assert all(int(a.headers["retry-after"]) >= 1 for a in statuses
                    if a.status_code == 429)
-        locked = await svc.api("GET", "/component_token")  # even the right key, for now
-        assert locked.status_code == 429
-        elsewhere = await svc.api("GET", "/component_token",
-                                  headers={**BEARER, "X-Forwarded-For": "192.0.2.7"})
-        assert elsewhere.status_code == 200
+        right = await svc.api("GET", "/component_token")  # the right key is always served
+        assert right.status_code == 200 and right.json()["access_token"]
+        still = await svc.api("GET", "/component_token", headers=wrong)
+        assert still.status_code == 429  # serving the right key refilled nothing
+        elsewhere = await svc.api("GET", "/component_token", headers={
+            "Authorization": "Bearer another-wrong-key-0123", "X-Forwarded-For": "192.0.2.7"})
+        assert elsewhere.status_code == 401  # another address has its own budget
         clock.advance(60)
-        assert (await svc.api("GET", "/component_token")).status_code == 200
+        assert (await svc.api("GET", "/component_token", headers=wrong)).status_code == 401
+
+
+async def test_a_client_with_a_wrong_key_does_not_lock_out_its_neighbours(
+        wechat_emulator: EmulatorServer) -> None:
+    async with running(wechat_emulator, auth_failure_limit=10) as svc:  # all from 127.0.0.1
+        await svc.push_ticket()
+        wrong = {"Authorization": "Bearer wrong-key-wrong-key-wrong"}
+        codes = [(await svc.api("GET", "/component_token", headers=wrong)).status_code
+                 for _ in range(11)]
+        assert codes == [401] * 10 + [429]
+        for path in ("/component_token", "/authorizers"):  # a neighbour with the right key
+            assert (await svc.api("GET", path)).status_code == 200, path
+        twelfth = await svc.api("GET", "/component_token", headers=wrong)
+        assert twelfth.status_code == 429
+        assert int(twelfth.headers["retry-after"]) >= 1
+        assert twelfth.json()["error"] == "too_many_failures"
+        no_key = await svc.api("GET", "/component_token", headers={})
+        assert no_key.status_code == 429  # no key at all is a wrong key
 
 
 # --------------------------------------------------------------------------- listeners
