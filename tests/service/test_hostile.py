@@ -191,18 +191,19 @@ async def test_an_oversized_request_head_is_refused(
         assert (await svc.client.get("/healthz")).status_code == 200
 
 
-#: Heads over the bound, each a request of its own: too many bytes of headers, too many
-#: headers (in few bytes), one header too large.
+def _request(headers: bytes, target: bytes = b"/healthz") -> bytes:
+    return b"GET " + target + b" HTTP/1.1\r\nHost: a\r\n" + headers + b"\r\n"
+
+
+#: Requests whose heads are over the bound: too many bytes of headers, too many headers (in
+#: few bytes), one header too large, a request target too large.
 OVERSIZED_HEADS = {
-    "64 KiB of headers": b"".join(f"X-Filler-{i}: {'a' * 1000}\r\n".encode()
-                                  for i in range(64)),
-    "300 headers": b"".join(f"X-H{i}: v\r\n".encode() for i in range(300)),
-    "a 32 KiB cookie": b"Cookie: session=" + b"c" * 32768 + b"\r\n",
+    "64 KiB of headers": _request(b"".join(f"X-Filler-{i}: {'a' * 1000}\r\n".encode()
+                                           for i in range(64))),
+    "300 headers": _request(b"".join(f"X-H{i}: v\r\n".encode() for i in range(300))),
+    "a 32 KiB cookie": _request(b"Cookie: session=" + b"c" * 32768 + b"\r\n"),
+    "a 20 KiB target": _request(b"", b"/healthz?q=" + b"q" * 20480),
 }
-
-
-def _oversized(name: str) -> bytes:
-    return b"GET /healthz HTTP/1.1\r\nHost: a\r\n" + OVERSIZED_HEADS[name] + b"\r\n"
 
 
 async def _send_in_pieces(writer: asyncio.StreamWriter, data: bytes, size: int,
@@ -225,7 +226,7 @@ async def test_an_oversized_head_gets_431_however_it_arrives(
         wechat_emulator: EmulatorServer, parser: str, admin: bool, how: str,
         head: str) -> None:
     async with running(wechat_emulator, http=parser) as svc:
-        data = _oversized(head)
+        data = OVERSIZED_HEADS[head]
         good = b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
         reader, writer = await _raw(_port(svc, admin), b"")
         closing = asyncio.ensure_future(_closed(reader))
