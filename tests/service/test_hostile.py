@@ -254,6 +254,22 @@ async def _answers_of(closing: asyncio.Future[bytes]) -> list[bytes]:
 
 
 @PARSERS
+async def test_oversized_trailers_get_431_while_the_body_is_read(
+        wechat_emulator: EmulatorServer, parser: str) -> None:
+    async with running(wechat_emulator, http=parser) as svc:
+        head = (f"POST /api/{APPID}/links HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer "
+                f"{API_KEY}\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n").encode()
+        trailers = b"".join(f"X-T{i}: v\r\n".encode() for i in range(300))
+        request = head + b"2\r\n{}\r\n0\r\n" + trailers + b"\r\n"
+        reader, writer = await _raw(_port(svc, admin=True), request)
+        answer = await asyncio.wait_for(_closed(reader), DEADLINE)
+        assert answer.startswith(b"HTTP/1.1 431 "), answer[:80]
+        writer.close()
+        assert (await svc.admin.get("/healthz")).status_code == 200
+
+
+@PARSERS
 @pytest.mark.parametrize("admin", [False, True], ids=["public", "admin"])
 async def test_a_head_within_the_bounds_is_served(
         wechat_emulator: EmulatorServer, parser: str, admin: bool) -> None:

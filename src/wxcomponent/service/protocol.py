@@ -14,7 +14,8 @@ A request head is bounded, whichever parser reads it and however its bytes arriv
 read, in many, or pipelined behind other requests): at most :data:`MAX_HEAD` bytes of request
 target and header lines, and at most :data:`MAX_HEADERS` headers. A head beyond either is
 answered ``431 Request Header Fields Too Large`` and its connection is closed, before the
-application sees it.
+application sees it. A chunked body's trailers are bounded alike, on their own; the
+application reading that body sees the client disconnect.
 
 Two parsers are offered, as uvicorn has them: ``httptools`` (llhttp, in C: the faster, used
 when the package is installed) and ``h11`` (pure Python, always there). A deadline is only
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+from collections.abc import Callable
 from typing import Any
 
 import h11
@@ -94,6 +96,7 @@ class _BoundedConnection(h11.Connection):
     def __init__(self) -> None:
         super().__init__(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
         self.head_too_large = False
+        self.trailers_too_large = False
 
     def next_event(self) -> Any:
         try:
@@ -101,14 +104,16 @@ class _BoundedConnection(h11.Connection):
         except h11.RemoteProtocolError as exc:
             self.head_too_large = exc.error_status_hint == 431  # h11's incomplete head
             raise
-        if isinstance(event, h11.Request):
+        if isinstance(event, (h11.Request, h11.EndOfMessage)):  # a head, or trailers
             budget = _HeadBudget()
             try:
-                budget.target(len(event.target))
+                if isinstance(event, h11.Request):
+                    budget.target(len(event.target))
                 for name, value in event.headers.raw_items():
                     budget.header(name, value)
             except _HeadTooLarge:
                 self.head_too_large = True
+                self.trailers_too_large = isinstance(event, h11.EndOfMessage)
                 raise h11.RemoteProtocolError("the request head is too large", 431) from None
         return event
 
@@ -206,10 +211,27 @@ class _Deadlines:
         self.transport.write(_TIMEOUT_RESPONSE)
         self.transport.close()
 
+    def _receiving_body(self) -> bool:
+        """Whether the request being received is past its head (a head refused now is its
+        trailers)."""
+        raise NotImplementedError
+
     def _refuse_head(self) -> None:
         """Answer 431 and close; when requests received before the refused head (pipelined)
-        are still being answered, once they are. Bytes that come meanwhile are dropped."""
+        are still being answered, once they are, and bytes that come meanwhile are dropped.
+        Trailers refused end the request whose body they close: the application reading it
+        sees the client disconnect."""
         self._disarm()
+        cycle = self.cycle
+        if self._receiving_body() and cycle is not None and not cycle.response_complete:
+            if cycle.response_started:  # an answer is being written: the connection just ends
+                self.transport.close()
+                return
+            cycle.disconnected = True  # the application's reads end, its answer is dropped
+            cycle.message_event.set()
+            self.transport.write(_HEAD_TOO_LARGE)
+            self.transport.close()
+            return
         self._refusing = True
         self._refuse_when_answered()
 
@@ -237,6 +259,9 @@ class _GuardedH11Protocol(_Deadlines, H11Protocol):
             self._refuse_head()
         else:
             super().send_400_response(msg)
+
+    def _receiving_body(self) -> bool:
+        return self.conn.trailers_too_large or self.conn.their_state is h11.SEND_BODY
 
     def _follow(self, received: bool) -> None:
         """Arm, switch or drop the deadline after the state of the request changed."""
@@ -306,7 +331,7 @@ def _httptools_protocol() -> type[Any]:
             self._bound(self._budget.header, name, value)
             super().on_header(name, value)
 
-        def _bound(self, count: Any, *args: Any) -> None:
+        def _bound(self, count: Callable[..., None], *args: Any) -> None:
             try:
                 count(*args)
             except _HeadTooLarge:
@@ -319,8 +344,12 @@ def _httptools_protocol() -> type[Any]:
             else:
                 super().send_400_response(msg)
 
+        def _receiving_body(self) -> bool:
+            return self._state == "body"
+
         def on_headers_complete(self) -> None:
             self._state = "body"
+            self._budget.reset()  # a chunked body's trailers are bounded on their own
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
