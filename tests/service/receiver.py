@@ -34,7 +34,8 @@ class Receiver:
     fail_next: int = 0
     reply: dict[str, Any] | None = None
     stall: threading.Event | None = None
-    #: When set, a reply is sent one byte every ``drip`` seconds.
+    #: When set, an answer (a reply, or a delivery's 200) is sent one byte every ``drip``
+    #: seconds.
     drip: float | None = None
     dripped: int = 0
     drip_cut: threading.Event = field(default_factory=threading.Event)
@@ -65,6 +66,9 @@ def receiver() -> Iterator[Receiver]:
         if state.fail_next > 0:
             state.fail_next -= 1
             return Response("down for maintenance", status_code=503)
+        if state.drip is not None:
+            return StreamingResponse(drip(b'{"accepted": "slowly"}', state.drip),
+                                     media_type="application/json")
         with state.changed:
             state.deliveries.append(json.loads(body))
             state.delivery_ids.append(request.headers.get(DELIVERY_HEADER, ""))

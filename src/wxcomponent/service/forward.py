@@ -67,7 +67,8 @@ _KEPT_ERROR = 200
 class Webhook:
     """Where pushes are delivered: a name (``[a-z0-9_-]``, the queue topic), an http(s) URL,
     the HMAC ``secret``, the ``kinds`` of push to deliver (route names such as ``authorized``,
-    ``text``, ``event:subscribe``; empty: every push), the request ``timeout``, and how long
+    ``text``, ``event:subscribe``; empty: every push), the ``timeout`` of a delivery (one
+    deadline for the whole request, the answer's last byte included), and how long
     deliveries are retried (``max_age`` seconds after the push) with their backoff."""
 
     name: str
@@ -256,9 +257,12 @@ class Forwarder:
 
     async def _post(self, hook: Webhook, body: bytes, headers: Mapping[str, str]) -> str | None:
         try:
-            answer = await self.http.post(hook.url, content=body, headers=dict(headers),
-                                          timeout=hook.timeout)
-        except httpx.TimeoutException:
+            # One deadline for the whole request, within the claim's lease: httpx's own
+            # timeout bounds each step (each read of a slowly dripped answer), not their sum.
+            answer = await asyncio.wait_for(
+                self.http.post(hook.url, content=body, headers=dict(headers),
+                               timeout=hook.timeout), hook.timeout)
+        except (asyncio.TimeoutError, httpx.TimeoutException):
             return "timeout"
         except httpx.HTTPError as exc:
             return type(exc).__name__
