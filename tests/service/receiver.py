@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from wxcomponent.errors import InvalidSignature
@@ -34,6 +34,12 @@ class Receiver:
     fail_next: int = 0
     reply: dict[str, Any] | None = None
     stall: threading.Event | None = None
+    #: When set, an answer (a reply, or a delivery's 200) is sent one byte every ``drip``
+    #: seconds.
+    drip: float | None = None
+    dripped: int = 0
+    drip_cut: threading.Event = field(default_factory=threading.Event)
+    drip_finished: threading.Event = field(default_factory=threading.Event)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
@@ -60,6 +66,9 @@ def receiver() -> Iterator[Receiver]:
         if state.fail_next > 0:
             state.fail_next -= 1
             return Response("down for maintenance", status_code=503)
+        if state.drip is not None:
+            return StreamingResponse(drip(b'{"accepted": "slowly"}', state.drip),
+                                     media_type="application/json")
         with state.changed:
             state.deliveries.append(json.loads(body))
             state.delivery_ids.append(request.headers.get(DELIVERY_HEADER, ""))
@@ -75,7 +84,23 @@ def receiver() -> Iterator[Receiver]:
             await asyncio.to_thread(state.stall.wait, 30)
         if state.reply is None:
             return Response(status_code=204)
+        if state.drip is not None:
+            return StreamingResponse(drip(json.dumps({"reply": state.reply}).encode(),
+                                          state.drip), media_type="application/json")
         return JSONResponse({"reply": state.reply})
+
+    async def drip(data: bytes, pause: float) -> Any:
+        import asyncio
+
+        try:
+            for index in range(len(data)):
+                yield data[index:index + 1]
+                state.dripped += 1
+                await asyncio.sleep(pause)  # the slow application's pace
+        except BaseException:
+            state.drip_cut.set()  # the service closed the connection before the end
+            raise
+        state.drip_finished.set()
 
     app = Starlette(routes=[Route("/hook", hook, methods=["POST"]),
                             Route("/reply", reply, methods=["POST"])])

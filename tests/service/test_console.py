@@ -125,22 +125,31 @@ async def test_the_admin_key_signs_in_to_a_strict_httponly_cookie(svc: Running) 
     assert "<script>" not in page.text and " style=" not in page.text
 
 
-async def test_a_wrong_key_is_refused_then_the_address_is_limited(
+async def test_wrong_keys_are_refused_then_limited_and_the_right_ones_still_served(
         wechat_emulator: EmulatorServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    async with running(wechat_emulator, auth_failure_limit=3) as svc:
+    async with running(wechat_emulator, auth_failure_limit=3, operators=OPERATORS) as svc:
+        await svc.push_ticket()
         for _ in range(3):
             answer = await sign_in(svc.admin, password="wrong-key-0123456789")
             assert answer.status_code == 401
             assert "Wrong name or password" in answer.text
             assert COOKIE not in answer.headers.get("set-cookie", "")
-        limited = await sign_in(svc.admin)  # the right key, but too late
-        assert limited.status_code == 429
-        assert int(limited.headers["retry-after"]) >= 1
-        assert COOKIE not in limited.headers.get("set-cookie", "")
-        # the admin API shares the limiter
-        assert (await svc.api("GET", "/component_token")).status_code == 429
+        for name, password in (("", "wrong-key-0123456789"), ("alice", "wrong password")):
+            limited = await sign_in(svc.admin, name, password)
+            assert limited.status_code == 429
+            assert int(limited.headers["retry-after"]) >= 1
+            assert COOKIE not in limited.headers.get("set-cookie", "")
+        # the right key and an operator's right password are served all the same
+        for name, password in (("", API_KEY), ("alice", PASSWORD)):
+            async with signed_in(svc, name, password) as client:
+                assert (await client.get(f"{BASE}/")).status_code == 200
+        # the admin API shares the limiter: its wrong keys are limited, its right key served
+        assert (await svc.api("GET", "/component_token", headers={
+            "Authorization": "Bearer wrong-key-0123456789"})).status_code == 429
+        assert (await svc.api("GET", "/component_token")).status_code == 200
     assert "wrong-key" not in caplog.text and API_KEY not in caplog.text
+    assert PASSWORD not in caplog.text
 
 
 async def test_an_operator_signs_in_by_name_and_password(

@@ -71,6 +71,23 @@ async def test_a_failing_webhook_is_retried_with_backoff_until_it_answers(
     assert got[0]["kind"] == "unauthorized" and got[0]["attempt"] == 4
 
 
+async def test_a_delivery_answered_slowly_is_cut_at_the_webhook_timeout_and_retried(
+        wechat_emulator: EmulatorServer) -> None:
+    with receiver() as r:
+        r.drip = 0.3  # one byte every 0.3 s: each read is quick, the whole answer is not
+        async with running(wechat_emulator, webhooks=hooks(r.url, timeout=1.0)) as svc:
+            forwarder = svc.service.forwarder
+            assert forwarder is not None
+            await svc.push("unauthorized", AuthorizerAppid="wxaaaaaaaaaaaaaaaa")
+            await wait_for_async(lambda: forwarder.stats.retried >= 1,
+                                 "the slow delivery was never given up")
+            (job,) = svc.store.list_jobs(APPID, topic="deliver:app")
+            assert (job.state, job.last_error) == ("pending", "timeout")
+            assert forwarder.stats.delivered == 0
+            await wait_for_async(r.drip_cut.is_set, "the slow answer was never cut")
+            assert not r.drip_finished.is_set()
+
+
 async def test_a_delivery_dies_after_max_age_and_can_be_replayed(
         wechat_emulator: EmulatorServer) -> None:
     clock = FakeClock()
@@ -117,6 +134,27 @@ async def test_the_application_answers_a_passive_reply_within_its_budget(
             slow = await asyncio.to_thread(say, "slow")  # the app misses its budget
             r.stall.set()
             assert slow.attempts[0].body == "success"
+
+
+async def test_a_reply_dripped_slowly_is_cut_at_the_budget_and_wechat_gets_success(
+        wechat_emulator: EmulatorServer) -> None:
+    with receiver() as r:
+        r.reply = {"type": "text", "content": "a reply that takes its time"}
+        r.drip = 0.3  # one byte every 0.3 s: each read is quick, the whole answer is not
+        async with running(wechat_emulator, reply_url=f"{r.url}/reply",
+                           reply_secret=SECRET, reply_timeout=1.0) as svc:
+            await svc.push_ticket()
+            wechat_emulator.configure(APPID, message_url=f"{svc.server.url}/{APPID}"
+                                                         "/messages/$APPID$")
+            appid = await svc.authorize_by_push()
+            answered = await asyncio.to_thread(
+                wechat_emulator.push_message, APPID, appid,
+                {"MsgType": "text", "Content": "hello"})
+            assert answered.attempts[0].body == "success"  # WeChat got a valid answer
+            assert len(answered.attempts) == 1
+            await wait_for_async(r.drip_cut.is_set, "the slow reply was never cut")
+            assert not r.drip_finished.is_set()
+            assert 0 < r.dripped < len(r.reply["content"])
 
 
 async def test_python_handlers_named_in_the_settings_run_on_every_platform(

@@ -186,9 +186,99 @@ async def test_an_oversized_request_head_is_refused(
                 await writer.drain()
             await asyncio.sleep(0.005)
         answer = await asyncio.wait_for(closing, DEADLINE)
-        assert answer.startswith((b"HTTP/1.1 431 ", b"HTTP/1.1 400 ")), answer[:60]
+        assert answer.startswith(b"HTTP/1.1 431 "), answer[:60]
         writer.close()
         assert (await svc.client.get("/healthz")).status_code == 200
+
+
+def _request(headers: bytes, target: bytes = b"/healthz") -> bytes:
+    return b"GET " + target + b" HTTP/1.1\r\nHost: a\r\n" + headers + b"\r\n"
+
+
+#: Requests whose heads are over the bound: too many bytes of headers, too many headers (in
+#: few bytes), one header too large, a request target too large.
+OVERSIZED_HEADS = {
+    "64 KiB of headers": _request(b"".join(f"X-Filler-{i}: {'a' * 1000}\r\n".encode()
+                                           for i in range(64))),
+    "300 headers": _request(b"".join(f"X-H{i}: v\r\n".encode() for i in range(300))),
+    "a 32 KiB cookie": _request(b"Cookie: session=" + b"c" * 32768 + b"\r\n"),
+    "a 20 KiB target": _request(b"", b"/healthz?q=" + b"q" * 20480),
+}
+
+
+async def _send_in_pieces(writer: asyncio.StreamWriter, data: bytes, size: int,
+                          closing: asyncio.Future[bytes]) -> None:
+    """Send ``data`` in pieces of ``size`` bytes, each its own write, until the server closes."""
+    for start in range(0, len(data), size):
+        if closing.done():
+            return
+        writer.write(data[start:start + size])
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        await asyncio.sleep(0.002)  # lets each piece reach the server as its own read
+
+
+@PARSERS
+@pytest.mark.parametrize("admin", [False, True], ids=["public", "admin"])
+@pytest.mark.parametrize("how", ["one send", "pieces", "pipelined"])
+@pytest.mark.parametrize("head", list(OVERSIZED_HEADS))
+async def test_an_oversized_head_gets_431_however_it_arrives(
+        wechat_emulator: EmulatorServer, parser: str, admin: bool, how: str,
+        head: str) -> None:
+    async with running(wechat_emulator, http=parser) as svc:
+        data = OVERSIZED_HEADS[head]
+        good = b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+        reader, writer = await _raw(_port(svc, admin), b"")
+        closing = asyncio.ensure_future(_closed(reader))
+        if how == "one send":
+            writer.write(data)
+        elif how == "pipelined":
+            writer.write(good + data + good)
+        else:
+            await _send_in_pieces(writer, data, 700, closing)
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        heads = [h[:12] for h in await asyncio.wait_for(_answers_of(closing), DEADLINE)]
+        writer.close()
+        expected = [b"HTTP/1.1 200", b"HTTP/1.1 431"] if how == "pipelined" \
+            else [b"HTTP/1.1 431"]
+        assert heads == expected, (head, how)
+        client = svc.admin if admin else svc.client
+        assert (await client.get("/healthz")).status_code == 200
+
+
+async def _answers_of(closing: asyncio.Future[bytes]) -> list[bytes]:
+    received = await closing
+    return [b"HTTP/1.1 " + part.split(b"\r\n")[0] for part in
+            received.split(b"HTTP/1.1 ")[1:]]
+
+
+@PARSERS
+async def test_oversized_trailers_get_431_while_the_body_is_read(
+        wechat_emulator: EmulatorServer, parser: str) -> None:
+    async with running(wechat_emulator, http=parser) as svc:
+        head = (f"POST /api/{APPID}/links HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer "
+                f"{API_KEY}\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n").encode()
+        trailers = b"".join(f"X-T{i}: v\r\n".encode() for i in range(300))
+        request = head + b"2\r\n{}\r\n0\r\n" + trailers + b"\r\n"
+        reader, writer = await _raw(_port(svc, admin=True), request)
+        answer = await asyncio.wait_for(_closed(reader), DEADLINE)
+        assert answer.startswith(b"HTTP/1.1 431 "), answer[:80]
+        writer.close()
+        assert (await svc.admin.get("/healthz")).status_code == 200
+
+
+@PARSERS
+@pytest.mark.parametrize("admin", [False, True], ids=["public", "admin"])
+async def test_a_head_within_the_bounds_is_served(
+        wechat_emulator: EmulatorServer, parser: str, admin: bool) -> None:
+    async with running(wechat_emulator, http=parser) as svc:
+        client = svc.admin if admin else svc.client
+        cookie = {"Cookie": "session=" + "c" * 12000}
+        many = {f"X-H{i}": "v" for i in range(90)}
+        assert (await client.get("/healthz", headers=cookie)).status_code == 200
+        assert (await client.get("/healthz", headers=many)).status_code == 200
 
 
 # --------------------------------------------------------------------------- bodies
@@ -267,13 +357,33 @@ async def test_wrong_bearer_keys_are_limited_per_client_address(
         assert codes.count(401) == 10 and codes.count(429) == 190
         assert all(int(a.headers["retry-after"]) >= 1 for a in statuses
                    if a.status_code == 429)
-        locked = await svc.api("GET", "/component_token")  # even the right key, for now
-        assert locked.status_code == 429
-        elsewhere = await svc.api("GET", "/component_token",
-                                  headers={**BEARER, "X-Forwarded-For": "192.0.2.7"})
-        assert elsewhere.status_code == 200
+        right = await svc.api("GET", "/component_token")  # the right key is always served
+        assert right.status_code == 200 and right.json()["access_token"]
+        still = await svc.api("GET", "/component_token", headers=wrong)
+        assert still.status_code == 429  # serving the right key refilled nothing
+        elsewhere = await svc.api("GET", "/component_token", headers={
+            "Authorization": "Bearer another-wrong-key-0123", "X-Forwarded-For": "192.0.2.7"})
+        assert elsewhere.status_code == 401  # another address has its own budget
         clock.advance(60)
-        assert (await svc.api("GET", "/component_token")).status_code == 200
+        assert (await svc.api("GET", "/component_token", headers=wrong)).status_code == 401
+
+
+async def test_a_client_with_a_wrong_key_does_not_lock_out_its_neighbours(
+        wechat_emulator: EmulatorServer) -> None:
+    async with running(wechat_emulator, auth_failure_limit=10) as svc:  # all from 127.0.0.1
+        await svc.push_ticket()
+        wrong = {"Authorization": "Bearer wrong-key-wrong-key-wrong"}
+        codes = [(await svc.api("GET", "/component_token", headers=wrong)).status_code
+                 for _ in range(11)]
+        assert codes == [401] * 10 + [429]
+        for path in ("/component_token", "/authorizers"):  # a neighbour with the right key
+            assert (await svc.api("GET", path)).status_code == 200, path
+        twelfth = await svc.api("GET", "/component_token", headers=wrong)
+        assert twelfth.status_code == 429
+        assert int(twelfth.headers["retry-after"]) >= 1
+        assert twelfth.json()["error"] == "too_many_failures"
+        no_key = await svc.api("GET", "/component_token", headers={})
+        assert no_key.status_code == 429  # no key at all is a wrong key
 
 
 # --------------------------------------------------------------------------- listeners

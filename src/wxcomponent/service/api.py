@@ -1,9 +1,11 @@
 """The admin API (admin listener only): tokens, authorization links, the authorizers.
 
 Every route needs ``Authorization: Bearer <api_key>`` (401 otherwise; compared in constant
-time). A client address that sends ``auth_failure_limit`` wrong keys within a minute is
-answered 429 (with ``Retry-After``) until its budget refills, whatever key it sends. Without
-a configured ``api_key`` the API is off (403). Answers are JSON::
+time). The right key is always served. Wrong keys (and a missing one) are limited per client
+address: past ``auth_failure_limit`` within a minute they are answered 429 (with
+``Retry-After``) until the budget refills, so a misconfigured client does not lock out the
+services that share its address. Without a configured ``api_key`` the API is off (403).
+Answers are JSON::
 
     GET  /api/{component_appid}/component_token
     POST /api/{component_appid}/component_token/refresh                  {"stale": "…"}
@@ -230,14 +232,13 @@ class TokenAPI:
         if self._key is None:
             return _json(403, {"error": "disabled",
                                "message": "the admin API is off: configure api_key"})
-        address = client_address(request.scope)
-        wait = self._failures.blocked(address)
-        if wait:
-            return _json(429, {"error": "too_many_failures",
-                               "message": "too many wrong keys from this address; retry "
-                                          "later"}, {"Retry-After": str(wait)})
-        if not self._authorized(request):
-            self._failures.take(address)
+        if not self._authorized(request):  # the right key is served whatever came before it
+            address = client_address(request.scope)
+            wait = self._failures.take(address)
+            if wait:
+                return _json(429, {"error": "too_many_failures",
+                                   "message": "too many wrong keys from this address; retry "
+                                              "later"}, {"Retry-After": str(wait)})
             log.warning("admin API: a wrong key from %s", address)
             return _json(401, {"error": "unauthorized",
                                "message": "send the configured key as 'Authorization: Bearer "

@@ -16,8 +16,10 @@ purged.
 
 **Passive replies.** With ``reply_url`` set, a user's message is also POSTed there (signed, the
 same JSON) while WeChat waits; an answer within ``reply_timeout`` of the form
-``{"reply": {"type": "text", "content": "…"}}`` becomes the passive reply. This is at most once
-and never replaces the delivery.
+``{"reply": {"type": "text", "content": "…"}}`` becomes the passive reply. ``reply_timeout``
+is one deadline for the whole exchange (connecting, sending, and reading the whole answer):
+when it passes the request is abandoned and WeChat is answered ``success`` at once. This is at
+most once and never replaces the delivery.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ _KEPT_ERROR = 200
 class Webhook:
     """Where pushes are delivered: a name (``[a-z0-9_-]``, the queue topic), an http(s) URL,
     the HMAC ``secret``, the ``kinds`` of push to deliver (route names such as ``authorized``,
-    ``text``, ``event:subscribe``; empty: every push), the request ``timeout``, and how long
+    ``text``, ``event:subscribe``; empty: every push), the ``timeout`` of a delivery (one
+    deadline for the whole request, the answer's last byte included), and how long
     deliveries are retried (``max_age`` seconds after the push) with their backoff."""
 
     name: str
@@ -254,9 +257,12 @@ class Forwarder:
 
     async def _post(self, hook: Webhook, body: bytes, headers: Mapping[str, str]) -> str | None:
         try:
-            answer = await self.http.post(hook.url, content=body, headers=dict(headers),
-                                          timeout=hook.timeout)
-        except httpx.TimeoutException:
+            # One deadline for the whole request, within the claim's lease: httpx's own
+            # timeout bounds each step (each read of a slowly dripped answer), not their sum.
+            answer = await asyncio.wait_for(
+                self.http.post(hook.url, content=body, headers=dict(headers),
+                               timeout=hook.timeout), hook.timeout)
+        except (asyncio.TimeoutError, httpx.TimeoutException):
             return "timeout"
         except httpx.HTTPError as exc:
             return type(exc).__name__
@@ -361,8 +367,14 @@ class ReplySource:
                    SIGNATURE_HEADER: sign(self._secret, body),
                    EVENT_HEADER: document["kind"]}
         try:
-            answer = await self._http.post(self.url, content=body, headers=headers,
-                                           timeout=self.timeout)
+            # One deadline for the whole exchange: httpx's own timeout bounds each step
+            # (each read of a slowly dripped answer), not their sum.
+            answer = await asyncio.wait_for(
+                self._http.post(self.url, content=body, headers=headers, timeout=self.timeout),
+                self.timeout)
+        except asyncio.TimeoutError:
+            log.info("no passive reply: the reply URL did not answer within %g s", self.timeout)
+            return None
         except httpx.HTTPError as exc:
             log.info("no passive reply: the reply URL failed (%s)", type(exc).__name__)
             return None

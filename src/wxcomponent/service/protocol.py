@@ -8,8 +8,14 @@ first request) until its head is complete, then ``body_timeout`` seconds until i
 complete. A request that misses its deadline is answered ``408 Request Timeout`` (when no
 response was started) and its connection is closed; the application, if it was reading the
 body, sees the client disconnect. Once a request is fully received, how long the
-application takes is not the client's doing and has no deadline here. A request head is also
-bounded in size (:data:`MAX_HEAD`; 431 beyond), whichever parser reads it.
+application takes is not the client's doing and has no deadline here.
+
+A request head is bounded, whichever parser reads it and however its bytes arrive (in one
+read, in many, or pipelined behind other requests): at most :data:`MAX_HEAD` bytes of request
+target and header lines, and at most :data:`MAX_HEADERS` headers. A head beyond either is
+answered ``431 Request Header Fields Too Large`` and its connection is closed, before the
+application sees it. A chunked body's trailers are bounded alike, on their own; the
+application reading that body sees the client disconnect.
 
 Two parsers are offered, as uvicorn has them: ``httptools`` (llhttp, in C: the faster, used
 when the package is installed) and ``h11`` (pure Python, always there). A deadline is only
@@ -21,15 +27,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+from collections.abc import Callable
 from typing import Any
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["MAX_HEAD", "PARSERS", "guarded_protocol", "resolve_parser"]
+__all__ = ["MAX_HEAD", "MAX_HEADERS", "PARSERS", "guarded_protocol", "resolve_parser"]
 
-#: The largest request head accepted, in bytes (h11's own limit, applied to both parsers).
+#: The largest request head accepted, in bytes: the request target and every header line
+#: (name, ``": "``, value and line end), as parsed.
 MAX_HEAD = 16 * 1024
+#: The most headers a request may have.
+MAX_HEADERS = 100
 #: The parser names :func:`guarded_protocol` takes; ``auto`` is httptools when installed.
 PARSERS = ("auto", "httptools", "h11")
 
@@ -45,6 +55,67 @@ _TIMEOUT_RESPONSE = _answer("408 Request Timeout",
 _HEAD_TOO_LARGE = _answer("431 Request Header Fields Too Large",
                           "the request head is too large\n")
 _RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR, h11.SWITCHED_PROTOCOL)
+#: What a header line adds to its name and value: ``": "`` and the line end.
+_HEADER_LINE = 4
+
+
+class _HeadTooLarge(Exception):
+    """Raised inside a parser when the head being parsed passes a bound."""
+
+
+class _HeadBudget:
+    """The size and the number of headers of the request head being parsed."""
+
+    __slots__ = ("count", "size")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.size = 0
+
+    def reset(self) -> None:
+        self.count = self.size = 0
+
+    def target(self, length: int) -> None:
+        """Count ``length`` bytes of request target."""
+        self.size += length
+        if self.size > MAX_HEAD:
+            raise _HeadTooLarge
+
+    def header(self, name: bytes, value: bytes) -> None:
+        """Count one header."""
+        self.count += 1
+        self.size += len(name) + len(value) + _HEADER_LINE
+        if self.size > MAX_HEAD or self.count > MAX_HEADERS:
+            raise _HeadTooLarge
+
+
+class _BoundedConnection(h11.Connection):
+    """An h11 server connection whose requests' heads are bounded (h11 itself bounds only
+    a head still incomplete at the end of the bytes received)."""
+
+    def __init__(self) -> None:
+        super().__init__(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+        self.head_too_large = False
+        self.trailers_too_large = False
+
+    def next_event(self) -> Any:
+        try:
+            event = super().next_event()
+        except h11.RemoteProtocolError as exc:
+            self.head_too_large = exc.error_status_hint == 431  # h11's incomplete head
+            raise
+        if isinstance(event, (h11.Request, h11.EndOfMessage)):  # a head, or trailers
+            budget = _HeadBudget()
+            try:
+                if isinstance(event, h11.Request):
+                    budget.target(len(event.target))
+                for name, value in event.headers.raw_items():
+                    budget.header(name, value)
+            except _HeadTooLarge:
+                self.head_too_large = True
+                self.trailers_too_large = isinstance(event, h11.EndOfMessage)
+                raise h11.RemoteProtocolError("the request head is too large", 431) from None
+        return event
 
 
 class _Coalescing:
@@ -110,6 +181,7 @@ class _Deadlines:
     def _init_deadlines(self) -> None:
         self._deadline: asyncio.TimerHandle | None = None
         self._phase = ""  # the part of a request under a deadline: "head", "body" or none
+        self._refusing = False  # a head was too large; earlier requests are answered first
 
     def _arm(self, phase: str, seconds: float) -> None:
         self._disarm()
@@ -139,26 +211,57 @@ class _Deadlines:
         self.transport.write(_TIMEOUT_RESPONSE)
         self.transport.close()
 
+    def _receiving_body(self) -> bool:
+        """Whether the request being received is past its head (a head refused now is its
+        trailers)."""
+        raise NotImplementedError
+
     def _refuse_head(self) -> None:
+        """Answer 431 and close; when requests received before the refused head (pipelined)
+        are still being answered, once they are, and bytes that come meanwhile are dropped.
+        Trailers refused end the request whose body they close: the application reading it
+        sees the client disconnect."""
         self._disarm()
         cycle = self.cycle
-        if cycle is not None and not cycle.response_complete:
-            if cycle.response_started:  # a pipelined head is too large: just end
+        if self._receiving_body() and cycle is not None and not cycle.response_complete:
+            if cycle.response_started:  # an answer is being written: the connection just ends
                 self.transport.close()
                 return
-            cycle.disconnected = True
+            cycle.disconnected = True  # the application's reads end, its answer is dropped
             cycle.message_event.set()
-        self.transport.write(_HEAD_TOO_LARGE)
-        self.transport.close()
+            self.transport.write(_HEAD_TOO_LARGE)
+            self.transport.close()
+            return
+        self._refusing = True
+        self._refuse_when_answered()
+
+    def _refuse_when_answered(self) -> None:
+        cycle = self.cycle
+        if self._refusing and not self.transport.is_closing() \
+                and (cycle is None or cycle.response_complete):
+            self.transport.write(_HEAD_TOO_LARGE)
+            self.transport.close()
 
 
 class _GuardedH11Protocol(_Deadlines, H11Protocol):
-    """H11Protocol with a deadline on the head and on the body of each request (h11 bounds
-    the head itself)."""
+    """H11Protocol with a deadline on the head and on the body of each request, and a
+    bounded head."""
+
+    conn: _BoundedConnection
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.conn = _BoundedConnection()
         self._init_deadlines()
+
+    def send_400_response(self, msg: str) -> None:
+        if self.conn.head_too_large:
+            self._refuse_head()
+        else:
+            super().send_400_response(msg)
+
+    def _receiving_body(self) -> bool:
+        return self.conn.trailers_too_large or self.conn.their_state is h11.SEND_BODY
 
     def _follow(self, received: bool) -> None:
         """Arm, switch or drop the deadline after the state of the request changed."""
@@ -177,14 +280,17 @@ class _GuardedH11Protocol(_Deadlines, H11Protocol):
         self._arm("head", self.header_timeout)
 
     def data_received(self, data: bytes) -> None:
+        if self._refusing:
+            return
         super().data_received(data)
-        if not self.transport.is_closing():
+        if not self.transport.is_closing() and not self._refusing:
             self._follow(received=True)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if not self.transport.is_closing():
+        if not self.transport.is_closing() and not self._refusing:
             self._follow(received=False)  # a pipelined head already buffered
+        self._refuse_when_answered()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -205,6 +311,8 @@ def _httptools_protocol() -> type[Any]:
             self._state = ""  # of the request being received: "", "head" or "body"
             self._completed = 0  # requests received in full on this connection
             self._head_bytes = 0  # of the head being received, after the bytes it began in
+            self._budget = _HeadBudget()  # of the head being parsed
+            self._head_too_large = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(_Coalescing(transport, self.loop))  # type: ignore[arg-type]
@@ -213,9 +321,35 @@ def _httptools_protocol() -> type[Any]:
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self._state = "head"
+            self._budget.reset()
+
+        def on_url(self, url: bytes) -> None:
+            self._bound(self._budget.target, len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._bound(self._budget.header, name, value)
+            super().on_header(name, value)
+
+        def _bound(self, count: Callable[..., None], *args: Any) -> None:
+            try:
+                count(*args)
+            except _HeadTooLarge:
+                self._head_too_large = True  # the parser fails, and the answer is 431
+                raise
+
+        def send_400_response(self, msg: str) -> None:
+            if self._head_too_large:
+                self._refuse_head()
+            else:
+                super().send_400_response(msg)
+
+        def _receiving_body(self) -> bool:
+            return self._state == "body"
 
         def on_headers_complete(self) -> None:
             self._state = "body"
+            self._budget.reset()  # a chunked body's trailers are bounded on their own
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
@@ -224,10 +358,16 @@ def _httptools_protocol() -> type[Any]:
             self._disarm()
             super().on_message_complete()
 
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._refuse_when_answered()
+
         def data_received(self, data: bytes) -> None:
+            if self._refusing:
+                return
             before, completed = self._state, self._completed
             super().data_received(data)  # the parser's callbacks above follow the request
-            if self.transport.is_closing():
+            if self.transport.is_closing() or self._refusing:
                 return
             state = self._state
             if state == "body":

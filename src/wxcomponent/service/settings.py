@@ -128,9 +128,10 @@ class ServiceSettings:
     ``link_key`` signs authorization links (without it, a key derived from each platform's
     app secret); ``link_ttl`` is a link's default lifetime; ``open_authorize`` serves
     ``/authorize`` without a link. ``trusted_proxies`` are the addresses or networks whose
-    ``X-Forwarded-For`` names the client; ``page_rate_limit`` and ``auth_failure_limit`` are
-    per client address and minute (0: off); ``header_timeout`` and ``body_timeout`` close
-    connections whose request head or body is not complete in time.
+    ``X-Forwarded-For`` names the client; ``page_rate_limit`` and ``auth_failure_limit`` (wrong
+    keys only: a right one is always served) are per client address and minute (0: off);
+    ``header_timeout`` and ``body_timeout`` close connections whose request head or body is
+    not complete in time.
 
     ``webhooks`` receive every accepted push, written to the store's queue before WeChat is
     answered and retried until delivered (:mod:`wxcomponent.service.forward`); ``reply_url``

@@ -329,15 +329,15 @@ class Console:
                 named=bool(self.sessions.operator_names))
         form = await _form(request)
         target = self._next(request, form.get("next"))
-        wait = self._failures.blocked(address)
-        if wait:
-            return self._render(request, "signin.html", 429, next=target, named=True,
-                                notice=f"Too many failed sign-ins from your address; try "
-                                       f"again in {wait} s.", good=False,
-                                headers={"Retry-After": str(wait)})
+        # A right credential is served whatever came before it; wrong ones are limited.
         name = await self.sessions.check(form.get("name", ""), form.get("password", ""))
         if name is None:
-            self._failures.take(address)
+            wait = self._failures.take(address)
+            if wait:
+                return self._render(request, "signin.html", 429, next=target, named=True,
+                                    notice=f"Too many failed sign-ins from your address; try "
+                                           f"again in {wait} s.", good=False,
+                                    headers={"Retry-After": str(wait)})
             log.warning("console: a failed sign-in from %s", address)
             return self._render(request, "signin.html", 401, next=target, named=True,
                                 notice="Wrong name or password.", good=False)
