@@ -329,10 +329,15 @@ class Console:
                 named=bool(self.sessions.operator_names))
         form = await _form(request)
         target = self._next(request, form.get("next"))
-        # A right credential is served whatever came before it; wrong ones are limited.
-        name = await self.sessions.check(form.get("name", ""), form.get("password", ""))
+        given = form.get("name", "")
+        # The admin key (long and random) is served whatever came before it, so a client
+        # with a wrong key cannot lock out its neighbours. An operator's password is chosen
+        # by a person and could be guessed: an address over the limit gets no answer to it,
+        # right or wrong, and costs no password hash.
+        wait = 0 if self.sessions.is_admin_name(given) else self._failures.blocked(address)
+        name = None if wait else await self.sessions.check(given, form.get("password", ""))
         if name is None:
-            wait = self._failures.take(address)
+            wait = wait or self._failures.take(address)
             if wait:
                 return self._render(request, "signin.html", 429, next=target, named=True,
                                     notice=f"Too many failed sign-ins from your address; try "

@@ -132,13 +132,19 @@ class Sessions:
             secret = operator.password_hash.key if operator is not None else None
         return None if secret is None else _b64(self._mac(b"credential", secret)[:12])
 
+    @staticmethod
+    def is_admin_name(name: str) -> bool:
+        """Whether a sign-in with ``name`` is one with the admin key (an empty name or
+        ``admin``), not an operator's password."""
+        return name.strip() in ("", ADMIN)
+
     async def check(self, name: str, password: str) -> str | None:
         """The operator's name when ``name``/``password`` are right (``name`` empty or
         ``admin``: the password is the admin key), else None."""
         name = name.strip()
         if len(password) > MAX_PASSWORD or len(name) > 64:
             return None
-        if name in ("", ADMIN):
+        if self.is_admin_name(name):
             given = password.encode("utf-8")
             if self._admin_key is not None and hmac.compare_digest(given, self._admin_key):
                 return ADMIN
