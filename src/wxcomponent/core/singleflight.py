@@ -71,11 +71,15 @@ def ensure_token(
         raise LeaseTimeout(f"waited {policy.wait_timeout:.0f}s for the {kind} refresh lock")
     try:
         delays = policy.poll_delays(ctx.rng)
+        lost = False
         while True:
             cached = yield StoreCall("get_token", (key,))
             if is_fresh(cached, ctx.clock(), policy, stale=stale, lead=lead):
                 assert cached is not None
                 return cached
+            if lost and ctx.clock() >= deadline:
+                # Our lease ran out and nobody wrote since: no new lease past the wait.
+                raise _waited_too_long(policy.wait_timeout, kind, subject)
             asked = ctx.clock()
             fence: int | None = yield StoreCall("acquire_lease", (key, policy.lease_ttl))
             if fence is None:
@@ -94,17 +98,17 @@ def ensure_token(
                     return cached
                 return (yield from _fetch_and_store(ctx.under(lease), key, fetch, fence, stale,
                                                     kind, subject))
-            except LeaseLost as lost:
-                if lost.lease is not lease:
+            except LeaseLost as ended:
+                if ended.lease is not lease:
                     raise
                 log.warning("the lease on the %s%s ran out during its refresh; no further "
                             "call is made under it", kind, f" of {subject}" if subject else "")
                 yield Emit("lease_lost", {"kind": kind, "appid": subject or ctx.appid})
+                # Like any waiter now: the token the next holder wrote, or (within the
+                # caller's wait) a lease of our own.
+                lost = True
             finally:
                 yield StoreCall("release_lease", (key, fence))
-            # Like any waiter now: the token the next holder writes, or a lease of our own.
-            if ctx.clock() >= deadline:
-                raise _waited_too_long(policy.wait_timeout, kind, subject)
     finally:
         yield Unlock(key)
 
