@@ -15,6 +15,7 @@ from wxcomponent.core.endpoints import component, generic
 from wxcomponent.core.policy import Policy
 from wxcomponent.core.singleflight import Busy
 from wxcomponent.errors import (
+    ConfigurationError,
     FileTooLarge,
     InvalidArgument,
     InvalidCredential,
@@ -792,3 +793,98 @@ def test_tokens_from_a_service_are_kept_while_fresh_and_dropped_once_expired() -
         h.run(source.current(h.ctx, kind, appid))
     assert len(source._kept) <= 1500  # the expired ones were dropped on the way
     assert all(appid not in {key[2] for key in source._kept} for appid in appids[:1500])
+
+
+# --------------------------------------------------------------------------- missing ticket
+
+
+class Rounds:
+    """A refresher's stop event that lets ``rounds`` rounds run."""
+
+    def __init__(self, rounds: int) -> None:
+        self.pauses, self.rounds = 0, rounds
+
+    def __bool__(self) -> bool:
+        self.pauses += 1
+        return self.pauses > self.rounds
+
+
+def run_rounds(h: Harness, rounds: int = 1) -> refresher.RefresherStats:
+    stats = refresher.RefresherStats()
+    h.run(refresher.run_refresher(h.ctx, stats, Rounds(rounds), interval=60, concurrency=2))
+    return stats
+
+
+TICKET_POLICY = Policy(reconcile_interval=None, ticket_request_age=1200,
+                       ticket_request_interval=600)
+START_PUSH = "api_start_push_ticket"
+
+
+def test_a_round_asks_wechat_for_a_ticket_when_none_is_stored() -> None:
+    h = Harness(policy=TICKET_POLICY)
+    h.reply(answer(body={"errcode": 0, "errmsg": "ok"}))
+    started = h.clock()
+    stats = run_rounds(h)
+    (request,) = h.requests(START_PUSH)
+    assert request.json == {"component_appid": COMPONENT_APPID,
+                            "component_secret": "s" * 32}
+    assert stats.ticket_requested_at == started
+    kept = refresher.last_ticket_request(
+        h.store.get_token(refresher.ticket_request_key(COMPONENT_APPID)))
+    assert kept == refresher.TicketRequest(started, None) and kept.ok
+    assert h.emitted("ticket_requested") == [
+        {"appid": COMPONENT_APPID, "ticket_age": None, "error": ""}]
+
+
+def test_a_fresh_ticket_asks_for_nothing_and_a_stale_one_asks() -> None:
+    h = with_ticket(Harness(policy=TICKET_POLICY))
+    h.reply(answer(body={"errcode": 0}))
+    h.clock.advance(1200)  # as old as expected, not older
+    assert h.run(refresher.request_ticket_when_missing(h.ctx)) is None
+    assert h.requests() == []
+    h.clock.advance(1)  # pushes stopped arriving
+    request = h.run(refresher.request_ticket_when_missing(h.ctx))
+    assert request == refresher.TicketRequest(h.clock(), None)
+    assert len(h.requests(START_PUSH)) == 1
+    assert h.emitted("ticket_requested")[0]["ticket_age"] == 1201
+
+
+def test_a_fleet_asks_for_a_ticket_once_per_interval() -> None:
+    first = Harness(policy=TICKET_POLICY)
+    second = Harness(policy=TICKET_POLICY, clock=first.clock)
+    second.store = first.store  # two hosts, one store
+    for h in (first, second):
+        h.reply(lambda request: answer(body={"errcode": 0}))
+
+    def ask(h: Harness):
+        return h.run(refresher.request_ticket_when_missing(h.ctx))
+
+    assert ask(first) is not None
+    for _ in range(9):  # rounds of both hosts through the interval, the ticket still missing
+        first.clock.advance(60)
+        assert ask(second) is None and ask(first) is None
+    assert (len(first.requests()), len(second.requests())) == (1, 0)
+    first.clock.advance(60)  # the interval is over: one host asks again
+    assert ask(second) is not None and ask(first) is None
+    assert (len(first.requests()), len(second.requests())) == (1, 1)
+
+
+def test_a_failed_ticket_request_is_recorded_and_not_repeated_within_the_interval() -> None:
+    h = Harness(policy=TICKET_POLICY)
+    h.reply(lambda request: answer(body={"errcode": 61004, "errmsg": "requestIP: 10.0.0.9"}))
+    stats = run_rounds(h, 3)
+    assert stats.rounds == 3  # the failure ended no round
+    assert len(h.requests(START_PUSH)) == 1
+    kept = refresher.last_ticket_request(
+        h.store.get_token(refresher.ticket_request_key(COMPONENT_APPID)))
+    assert kept is not None and kept.error == "IPNotWhitelisted" and not kept.ok
+
+
+def test_ticket_requests_can_be_turned_off_and_bad_settings_are_refused() -> None:
+    h = Harness(policy=replace(TICKET_POLICY, ticket_request_age=None))
+    run_rounds(h, 2)
+    assert h.requests() == []
+    for name, value in (("ticket_request_age", 0), ("ticket_request_age", float("nan")),
+                        ("ticket_request_interval", -1)):
+        with pytest.raises(ConfigurationError, match=name):
+            Policy(**{name: value})
