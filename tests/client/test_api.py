@@ -363,7 +363,8 @@ def test_two_refreshers_ask_for_a_missing_ticket_once_per_interval(
 
     def rounds_more(count: int) -> None:
         marks = [r.rounds for r in refreshers]
-        wait_for(lambda: all(r.rounds >= m + count for r, m in zip(refreshers, marks)),
+        wait_for(lambda: all(r.rounds >= m + count
+                             for r, m in zip(refreshers, marks, strict=True)),
                  "the refreshers stopped making rounds")
 
     try:
