@@ -192,8 +192,8 @@ class TicketNotFound(WxComponentError):
         super().__init__(
             f"no component_verify_ticket stored for {component_appid}. WeChat pushes one every "
             "10 minutes to the authorization-event URL: check that the URL is reachable and "
-            "answers exactly 'success', that it shares this store, and call "
-            "start_push_ticket() to ask WeChat to push again."
+            "answers exactly 'success', and that it shares this store. A running refresher "
+            "asks WeChat to push one; without a refresher, call start_push_ticket()."
         )
         self.component_appid = component_appid
 

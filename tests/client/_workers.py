@@ -92,3 +92,20 @@ def refresh_then_die(api_base: str, store_url: str, authorizer_appid: str, when:
                      policy=Policy(lease_ttl=1.0))
     comp.authorizer(authorizer_appid).refresh_access_token()
     raise _Crash("the process should have been killed")
+
+
+def refresh_on_a_shifted_clock(api_base: str, store_url: str, authorizer_appid: str,
+                               shift: Any, report: Any) -> None:
+    """Renew the authorizer token once on a clock ``shift.value`` seconds ahead of the real
+    one (the test moves it while this process is stopped); put ("ok", token) or ("error",
+    the exception's name) on ``report``."""
+    import time
+
+    comp = Component(CONFIG, open_store(store_url), api_base=api_base,
+                     policy=Policy(timeout=60.0), clock=lambda: time.time() + shift.value)
+    try:
+        report.put(("ok", comp.authorizer(authorizer_appid).refresh_access_token()))
+    except Exception as exc:
+        report.put(("error", type(exc).__name__))
+    finally:
+        comp.close()

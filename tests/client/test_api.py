@@ -343,6 +343,48 @@ def test_refresher_thread_starts_and_stops(emu: EmulatorServer, store: Store) ->
     assert emu.calls(TOKEN_PATH) >= 1
 
 
+def test_two_refreshers_ask_for_a_missing_ticket_once_per_interval(
+    emu: EmulatorServer, tmp_path: Any
+) -> None:
+    """Two hosts share a SQLite file and a clock; the ticket never comes (no URL is set in
+    WeChat's console). They ask WeChat for it once, and once more when the interval is over."""
+    from wxcomponent.stores import SQLiteStore
+
+    start_push = "/cgi-bin/component/api_start_push_ticket"
+    now = [time.time()]
+
+    def clock() -> float:
+        return now[0]
+
+    policy = Policy(ticket_request_age=1200, ticket_request_interval=600, reconcile_interval=None)
+    hosts = [Component(CONFIG, SQLiteStore(tmp_path / "fleet.sqlite3", clock=clock),
+                       api_base=emu.url, clock=clock, policy=policy) for _ in range(2)]
+    refreshers = [host.start_refresher(interval=0.05) for host in hosts]
+
+    def rounds_more(count: int) -> None:
+        marks = [r.rounds for r in refreshers]
+        wait_for(lambda: all(r.rounds >= m + count
+                             for r, m in zip(refreshers, marks, strict=True)),
+                 "the refreshers stopped making rounds")
+
+    try:
+        rounds_more(3)
+        assert emu.calls(start_push) == 1
+        assert [r.stats.ticket_requested_at for r in refreshers].count(now[0]) == 1
+        now[0] += 599
+        rounds_more(3)
+        assert emu.calls(start_push) == 1  # still within the interval
+        now[0] += 1
+        wait_for(lambda: emu.calls(start_push) == 2, "nobody asked again after the interval")
+        rounds_more(3)
+        assert emu.calls(start_push) == 2
+    finally:
+        for refresher in refreshers:
+            refresher.stop()
+        for host in hosts:
+            host.close()
+
+
 async def test_async_refresher(emu: EmulatorServer, store: Store) -> None:
     seed_ticket(emu, store)
     comp = AsyncComponent(CONFIG, store, api_base=emu.url)

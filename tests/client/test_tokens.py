@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import queue
+import signal
 import threading
 import time
 from typing import Any
@@ -25,7 +27,7 @@ from wxcomponent.stores import open_store
 from wxcomponent.stores.base import CachedToken, Store
 
 from ..stores.factories import StoreTime, make_sync
-from ..waiting import wait_for_async
+from ..waiting import wait_for, wait_for_async
 from . import _workers
 from .conftest import CONFIG, seed_ticket
 
@@ -450,6 +452,73 @@ def test_stale_holder_cannot_overwrite_a_newer_token(
     cached = store.get_token(key)
     assert cached is not None and cached.value == "new"
     store.close()
+
+
+def _shared_store(backend: str, request: pytest.FixtureRequest,
+                  clock: StoreTime) -> tuple[str, Store]:
+    """A store URL several processes share, and this process's store of it on ``clock``."""
+    from wxcomponent.stores import PostgresStore, RedisStore
+
+    if backend == "redis":
+        url: str = request.getfixturevalue("redis_url")
+        clock.redis_url, clock.prefix = url, "wxcomponent"
+        return url, RedisStore(url, clock=clock)
+    dsn: str = request.getfixturevalue("postgres_dsn")
+    schema: str = request.getfixturevalue("pg_schema")
+    url = f"{dsn}{'&' if '?' in dsn else '?'}schema={schema}"
+    return url, PostgresStore(dsn, schema=schema, clock=clock)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["redis", "postgres"])
+def test_a_holder_stopped_past_its_lease_mid_refresh_calls_wechat_no_more(
+    emu: EmulatorServer, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """A process is stopped (SIGSTOP) while its refresh is on the wire, for longer than its
+    lease; another host takes over and rotates the refresh token, and WeChat stops accepting
+    the replaced one. Resumed, the process meets a failed call: it neither retries it nor
+    runs the 61023 recovery, and hands out the token the other host wrote."""
+    store_time = StoreTime()
+    url, here = _shared_store(backend, request, store_time)
+    seed_ticket(emu, here)
+    comp = Component(CONFIG, here, api_base=emu.url, clock=store_time)
+    appid = authorize(emu, comp)
+    emu.rotate_refresh_tokens = True
+    emu.set_quota(AUTHORIZER_PATH, None)
+    # WeChat holds the stopped process's refresh, then the connection breaks.
+    emu.inject(AUTHORIZER_PATH, delay=8.0, drop=True)
+    shift, report = SPAWN.RawValue("d", 0.0), SPAWN.Queue()
+    proc = SPAWN.Process(target=_workers.refresh_on_a_shifted_clock,
+                         args=(emu.url, url, appid, shift, report))
+    proc.start()
+    try:
+        wait_for(lambda: emu.calls(AUTHORIZER_PATH) == 1, "the refresh never reached WeChat",
+                 timeout=60)
+        os.kill(proc.pid, signal.SIGSTOP)
+        try:
+            lease_ttl = Policy().lease_ttl
+            shift.value = lease_ttl + 1  # the stopped process's lease is over by its clock...
+            store_time.now = time.time()
+            store_time.expire_lease(f"{CONFIG.appid}:authorizer_access_token:{appid}",
+                                    lease_ttl)  # ...and by the store's
+            newer = comp.authorizer(appid).refresh_access_token()  # the next holder rotates
+            assert emu.calls(AUTHORIZER_PATH) == 2
+            emu.advance_clock(emu.emulator.settings.token_overlap + 1)  # the old one is 61023
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        outcome = report.get(timeout=60)
+        proc.join(30)
+    finally:
+        if proc.is_alive():
+            proc.kill()
+            proc.join(10)
+    assert outcome == ("ok", newer)
+    assert emu.calls(AUTHORIZER_PATH) == 2  # no retry, no recovery from the stopped process
+    record = here.get_authorizer(CONFIG.appid, appid)
+    assert record is not None and record.status == "authorized"
+    assert record.refresh_token == emu.current_refresh_token(CONFIG.appid, appid)
+    assert "ip_list" in comp.authorizer(appid).get_json(API)
+    here.close()
 
 
 def _users(comp: AsyncComponent) -> int:

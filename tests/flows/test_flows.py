@@ -15,9 +15,11 @@ from wxcomponent.core.endpoints import component, generic
 from wxcomponent.core.policy import Policy
 from wxcomponent.core.singleflight import Busy
 from wxcomponent.errors import (
+    ConfigurationError,
     FileTooLarge,
     InvalidArgument,
     InvalidCredential,
+    LeaseTimeout,
     NotAuthorized,
     RefreshTokenInvalid,
     SystemBusy,
@@ -100,6 +102,120 @@ def test_the_lease_lost_during_a_refresh_keeps_the_newer_token_of_another_worker
     token = h.run(tokens.component_token(h.ctx))
     assert token.value == "ct-other"  # our late write was refused by its fence
     assert h.store.get_token(COMPONENT_KEY).value == "ct-other"
+    assert h.locks_free()
+
+
+def another_host_refreshes(h: Harness, key: str, value: str, refresh: str | None = None) -> None:
+    """What a second host does once our lease has run out: it takes the lease, rotates the
+    refresh token (when given) and writes its token under its fence."""
+    fence = h.store.acquire_lease(key, h.policy.lease_ttl)
+    assert fence is not None, "our lease should have run out"
+    if refresh is not None:
+        record = h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER)
+        assert h.store.replace_refresh_token(COMPONENT_APPID, AUTHORIZER,
+                                             record.refresh_token, refresh)
+    now = h.clock()
+    assert h.store.set_token(key, CachedToken(value, now + 7200, now), fence=fence)
+    h.store.release_lease(key, fence)
+
+
+def paused_past_the_lease(h: Harness, outcome: HttpResult | BaseException,
+                          key: str = AUTHORIZER_KEY, refresh: str | None = "rt-2"):
+    """An answer that comes after our process was stopped for longer than its lease, while
+    another host took over and refreshed; every later request fails the test."""
+
+    def respond(request: Http) -> HttpResult | BaseException:
+        h.clock.advance(h.policy.lease_ttl + 1)
+        another_host_refreshes(h, key, "token-of-the-next-holder", refresh)
+        h.reply()  # nothing more may be sent
+        return outcome
+
+    return respond
+
+
+@pytest.mark.parametrize("outcome", [
+    TransportError("timeout calling /cgi-bin/component/api_authorizer_token"),
+    answer(503, content=b"<html>busy</html>", content_type="text/html"),
+    answer(body={"errcode": -1, "errmsg": "system error"}),
+], ids=["timeout", "http-503", "errcode-1"])
+def test_a_holder_paused_past_its_lease_retries_nothing_and_returns_the_next_holders_token(
+    outcome: HttpResult | BaseException,
+) -> None:
+    h = with_ticket(Harness(policy=Policy(lease_ttl=30, attempts=3)))
+    fresh_component_token(h)
+    authorize(h, "rt-1")
+    h.reply(paused_past_the_lease(h, outcome))
+    token = h.run(tokens.authorizer_token(h.ctx, AUTHORIZER))
+    assert token.value == "token-of-the-next-holder"
+    assert len(h.requests("api_authorizer_token")) == 1  # the retry was never sent
+    assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).refresh_token == "rt-2"
+    assert h.emitted("lease_lost") == [{"kind": "authorizer_access_token",
+                                        "appid": AUTHORIZER}]
+    assert h.emitted("refresh_failed") == []  # not a failure: the next holder refreshed
+    assert h.locks_free()
+
+
+def test_a_holder_paused_past_its_lease_leaves_the_61023_recovery_to_the_next_holder() -> None:
+    h = with_ticket(Harness(policy=Policy(lease_ttl=30)))
+    fresh_component_token(h)
+    authorize(h, "rt-1")
+    # By the time our call lands, the next holder rotated rt-1 away and WeChat refuses it.
+    h.reply(paused_past_the_lease(h, answer(body={"errcode": 61023})))
+    token = h.run(tokens.authorizer_token(h.ctx, AUTHORIZER))
+    assert token.value == "token-of-the-next-holder"
+    assert [r.path for r in h.requests()] == ["/cgi-bin/component/api_authorizer_token"]
+    record = h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER)
+    assert (record.refresh_token, record.status) == ("rt-2", "authorized")  # not given up
+    assert h.emitted("authorizer_revoked") == []
+
+
+def test_a_recovery_that_outlives_its_lease_neither_refreshes_nor_gives_the_account_up() -> None:
+    h = with_ticket(Harness(policy=Policy(lease_ttl=30)))
+    fresh_component_token(h)
+    authorize(h, "rt-dead")
+    # The stored token fails; the list page (which names no other token) comes back after
+    # our lease ended and the next holder rotated.
+    h.reply(answer(body={"errcode": 61023}),
+            paused_past_the_lease(h, list_page([(AUTHORIZER, "rt-dead")], total=1)))
+    token = h.run(tokens.authorizer_token(h.ctx, AUTHORIZER))
+    assert token.value == "token-of-the-next-holder"
+    assert len(h.requests("api_authorizer_token")) == 1
+    record = h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER)
+    assert (record.refresh_token, record.status) == ("rt-2", "authorized")
+
+
+def test_a_lease_lost_with_no_newer_token_is_taken_again_before_the_next_call() -> None:
+    h = with_ticket(Harness(policy=Policy(lease_ttl=30, wait_timeout=60)))
+
+    def slow(request: Http) -> HttpResult | BaseException:
+        h.clock.advance(31)  # stopped past the lease; nobody else refreshed
+        h.reply(component_token_answer("ct-2"))
+        return TransportError("timeout calling /cgi-bin/component/api_component_token")
+
+    h.reply(slow)
+    token = h.run(tokens.component_token(h.ctx))
+    assert token.value == "ct-2"
+    # the second call went out under a second lease, the first one given back first
+    steps = [e.method if isinstance(e, StoreCall) else "http" for e in h.effects
+             if isinstance(e, (StoreCall, Http))]
+    first, second = (i for i, step in enumerate(steps) if step == "http")
+    assert "acquire_lease" in steps[first:second] and "release_lease" in steps[first:second]
+    assert h.store.get_token(COMPONENT_KEY).value == "ct-2"
+    assert h.locks_free()
+
+
+def test_a_lease_lost_past_the_callers_wait_ends_in_lease_timeout() -> None:
+    h = with_ticket(Harness(policy=Policy(lease_ttl=30, wait_timeout=35)))
+
+    def slow(request: Http) -> HttpResult | BaseException:
+        h.clock.advance(60)  # stopped longer than the caller would wait
+        h.reply()
+        return TransportError("timeout calling /cgi-bin/component/api_component_token")
+
+    h.reply(slow)
+    with pytest.raises(LeaseTimeout, match="another worker"):
+        h.run(tokens.component_token(h.ctx))
+    assert len(h.requests()) == 1
     assert h.locks_free()
 
 
@@ -677,3 +793,98 @@ def test_tokens_from_a_service_are_kept_while_fresh_and_dropped_once_expired() -
         h.run(source.current(h.ctx, kind, appid))
     assert len(source._kept) <= 1500  # the expired ones were dropped on the way
     assert all(appid not in {key[2] for key in source._kept} for appid in appids[:1500])
+
+
+# --------------------------------------------------------------------------- missing ticket
+
+
+class Rounds:
+    """A refresher's stop event that lets ``rounds`` rounds run."""
+
+    def __init__(self, rounds: int) -> None:
+        self.pauses, self.rounds = 0, rounds
+
+    def __bool__(self) -> bool:
+        self.pauses += 1
+        return self.pauses > self.rounds
+
+
+def run_rounds(h: Harness, rounds: int = 1) -> refresher.RefresherStats:
+    stats = refresher.RefresherStats()
+    h.run(refresher.run_refresher(h.ctx, stats, Rounds(rounds), interval=60, concurrency=2))
+    return stats
+
+
+TICKET_POLICY = Policy(reconcile_interval=None, ticket_request_age=1200,
+                       ticket_request_interval=600)
+START_PUSH = "api_start_push_ticket"
+
+
+def test_a_round_asks_wechat_for_a_ticket_when_none_is_stored() -> None:
+    h = Harness(policy=TICKET_POLICY)
+    h.reply(answer(body={"errcode": 0, "errmsg": "ok"}))
+    started = h.clock()
+    stats = run_rounds(h)
+    (request,) = h.requests(START_PUSH)
+    assert request.json == {"component_appid": COMPONENT_APPID,
+                            "component_secret": "s" * 32}
+    assert stats.ticket_requested_at == started
+    kept = refresher.last_ticket_request(
+        h.store.get_token(refresher.ticket_request_key(COMPONENT_APPID)))
+    assert kept == refresher.TicketRequest(started, None) and kept.ok
+    assert h.emitted("ticket_requested") == [
+        {"appid": COMPONENT_APPID, "ticket_age": None, "error": ""}]
+
+
+def test_a_fresh_ticket_asks_for_nothing_and_a_stale_one_asks() -> None:
+    h = with_ticket(Harness(policy=TICKET_POLICY))
+    h.reply(answer(body={"errcode": 0}))
+    h.clock.advance(1200)  # as old as expected, not older
+    assert h.run(refresher.request_ticket_when_missing(h.ctx)) is None
+    assert h.requests() == []
+    h.clock.advance(1)  # pushes stopped arriving
+    request = h.run(refresher.request_ticket_when_missing(h.ctx))
+    assert request == refresher.TicketRequest(h.clock(), None)
+    assert len(h.requests(START_PUSH)) == 1
+    assert h.emitted("ticket_requested")[0]["ticket_age"] == 1201
+
+
+def test_a_fleet_asks_for_a_ticket_once_per_interval() -> None:
+    first = Harness(policy=TICKET_POLICY)
+    second = Harness(policy=TICKET_POLICY, clock=first.clock)
+    second.store = first.store  # two hosts, one store
+    for h in (first, second):
+        h.reply(lambda request: answer(body={"errcode": 0}))
+
+    def ask(h: Harness):
+        return h.run(refresher.request_ticket_when_missing(h.ctx))
+
+    assert ask(first) is not None
+    for _ in range(9):  # rounds of both hosts through the interval, the ticket still missing
+        first.clock.advance(60)
+        assert ask(second) is None and ask(first) is None
+    assert (len(first.requests()), len(second.requests())) == (1, 0)
+    first.clock.advance(60)  # the interval is over: one host asks again
+    assert ask(second) is not None and ask(first) is None
+    assert (len(first.requests()), len(second.requests())) == (1, 1)
+
+
+def test_a_failed_ticket_request_is_recorded_and_not_repeated_within_the_interval() -> None:
+    h = Harness(policy=TICKET_POLICY)
+    h.reply(lambda request: answer(body={"errcode": 61004, "errmsg": "requestIP: 10.0.0.9"}))
+    stats = run_rounds(h, 3)
+    assert stats.rounds == 3  # the failure ended no round
+    assert len(h.requests(START_PUSH)) == 1
+    kept = refresher.last_ticket_request(
+        h.store.get_token(refresher.ticket_request_key(COMPONENT_APPID)))
+    assert kept is not None and kept.error == "IPNotWhitelisted" and not kept.ok
+
+
+def test_ticket_requests_can_be_turned_off_and_bad_settings_are_refused() -> None:
+    h = Harness(policy=replace(TICKET_POLICY, ticket_request_age=None))
+    run_rounds(h, 2)
+    assert h.requests() == []
+    for name, value in (("ticket_request_age", 0), ("ticket_request_age", float("nan")),
+                        ("ticket_request_interval", -1)):
+        with pytest.raises(ConfigurationError, match=name):
+            Policy(**{name: value})

@@ -3,9 +3,12 @@ refresher."""
 
 from __future__ import annotations
 
+import datetime
+import re
 import sys
 import time
 
+import httpx
 import pytest
 
 from wxcomponent.emulator import EmulatorServer
@@ -13,8 +16,10 @@ from wxcomponent.service import Service, ServiceServer
 from wxcomponent.service.health import MAX_FAILURES, HealthTracker
 from wxcomponent.stores import MemoryStore
 
+from ..conftest import free_port
 from ..waiting import wait_for
 from .conftest import (
+    API_KEY,
     APPID,
     AUTHORIZER_TOKEN,
     COMPONENT_TOKEN,
@@ -180,6 +185,44 @@ def test_lifespan_starts_and_stops_the_refresher(wechat_emulator: EmulatorServer
         assert refreshers and all(r.running for r in refreshers)
     assert not any(r.running for r in refreshers)
     assert server.service._refreshers == []
+
+
+START_PUSH = "/cgi-bin/component/api_start_push_ticket"
+
+
+def test_a_fresh_service_asks_wechat_for_a_ticket_and_says_so() -> None:
+    """No ticket yet, nobody calls start_push_ticket: the refresher asks WeChat, the ticket
+    arrives, and /status and the console say when it was asked for."""
+    clock = FakeClock()
+    port = free_port()
+    with EmulatorServer(ticket_interval=None) as emu:  # no push but the asked-for one
+        emu.configure(APPID, auth_event_url=f"http://127.0.0.1:{port}/{APPID}/events")
+        settings = make_settings(api_base=emu.url, refresh_interval=0.05,
+                                 public_url=f"http://127.0.0.1:{port}")
+        store = MemoryStore(clock=clock)
+        server = ServiceServer(Service(settings, store=store, clock=clock), port=port)
+        with server, httpx.Client(base_url=server.admin_url, trust_env=False) as admin:
+            ticket = wait_for(lambda: store.load_ticket(APPID), "no ticket ever arrived")
+            assert ticket.value == emu.latest_ticket(APPID)
+            (refresher,) = server.service._refreshers
+            rounds = refresher.rounds
+            wait_for(lambda: refresher.rounds >= rounds + 3, "the refresher stopped")
+            assert emu.calls(START_PUSH) == 1  # the ticket is fresh now: asked once
+            wait_for(lambda: emu.calls(COMPONENT_TOKEN), "the component token was never fetched")
+            report = admin.get("/status")
+            assert report.status_code == 200, report.text
+            platform = report.json()["platforms"][APPID]
+            assert platform["ticket"] == "ok"
+            assert platform["ticket_requested"] == {"at": round(clock.now, 3), "ok": True,
+                                                    "error": None}
+            signin = admin.post("/console/signin", data={
+                "name": "", "password": API_KEY, "next": f"/console/{APPID}/"})
+            assert signin.status_code == 303, signin.text
+            overview = admin.get(f"/console/{APPID}/").text
+            asked = re.search(r"asked WeChat to push one <time datetime=\"([^\"]+)\"", overview)
+            assert asked is not None, overview
+            shown = datetime.datetime.fromisoformat(asked.group(1).replace("Z", "+00:00"))
+            assert abs(shown.timestamp() - clock.now) < 1
 
 
 async def test_without_prometheus_client_the_metrics_are_off(

@@ -6,6 +6,7 @@ Internal module: import the public names (:class:`TokenKind`) from :mod:`wxcompo
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import random
 import time
@@ -15,7 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import ComponentConfig
-from ..errors import InvalidArgument
+from ..errors import InvalidArgument, LeaseTimeout
 from .authurl import MOBILE_AUTH_URL, PC_AUTH_URL
 from .crypto import MessageCrypto
 from .policy import Policy
@@ -24,7 +25,7 @@ from .xml import DEFAULT_MAX_BODY
 if TYPE_CHECKING:
     from ..stores.base import CachedToken
 
-__all__ = ["Context", "TokenKind", "TokenProvider"]
+__all__ = ["Context", "Lease", "LeaseLost", "TokenKind", "TokenProvider"]
 
 
 class TokenKind(str, Enum):
@@ -75,6 +76,27 @@ class TokenProvider(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Lease:
+    """A store lease a single flight holds while it fetches: its key, its fence, and when it
+    ends by the holder's clock (``ends_at``), counted from the moment the lease was asked for,
+    so the holder never believes it longer than the store does."""
+
+    key: str
+    fence: int
+    ends_at: float
+
+
+class LeaseLost(LeaseTimeout):
+    """The lease of a single flight ran out while it fetched (the process paused, or WeChat
+    answered slowly): no further upstream call is made under it. The single flight that
+    held it catches this and reads the token the next holder writes; callers do not see it."""
+
+    def __init__(self, lease: Lease) -> None:
+        super().__init__(f"the lease on {lease.key} ran out during the refresh")
+        self.lease = lease
+
+
 @dataclass
 class Context:
     """What every flow of one platform needs. Built by the shells; flows only read it."""
@@ -90,6 +112,8 @@ class Context:
     #: Where the engine gets the tokens endpoints carry (the shells give
     #: :class:`wxcomponent.core.tokens.Tokens`).
     tokens: TokenProvider = field(kw_only=True)
+    #: The lease of the single flight this context fetches under (see :meth:`under`).
+    lease: Lease | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         cfg = self.config
@@ -103,6 +127,19 @@ class Context:
     def appid(self) -> str:
         """The component appid."""
         return self.config.appid
+
+    def under(self, lease: Lease) -> Context:
+        """This context for the fetch of a single flight holding ``lease``: every upstream
+        call made through it first checks that the lease still holds (:meth:`hold`)."""
+        guarded = copy.copy(self)
+        guarded.lease = lease
+        return guarded
+
+    def hold(self) -> None:
+        """Raise :class:`LeaseLost` when this context fetches under a lease that has run out
+        by its clock; nothing otherwise."""
+        if self.lease is not None and self.clock() >= self.lease.ends_at:
+            raise LeaseLost(self.lease)
 
     def token_key(self, kind: TokenKind, authorizer_appid: str = "") -> str:
         """The store key of a token: always under the component appid, and for the tokens of

@@ -13,6 +13,8 @@ endpoint with every rule in one place:
 * **retries**: -1, HTTP 5xx, connection errors and timeouts are retried with exponential
   backoff and full jitter, ``policy.attempts`` times in all; any other errcode raises its
   typed error at once (:func:`wxcomponent.errors.api_error`);
+* **leases**: inside a single flight (``ctx.lease``) no attempt is sent once the lease has
+  run out (:class:`~.context.LeaseLost`);
 * **side effects of errors**: 45009 is announced (``quota_exhausted``), and 61003 on an
   authorizer's token marks the authorizer revoked;
 * **binary answers** are told from JSON errors by their content type;
@@ -319,6 +321,9 @@ def call(
             token = yield from ctx.tokens.current(ctx, kind, authorizer_appid)
             used = token.value
             q[spec.token_param] = used
+        # Inside a single flight, no attempt (a retry after a transient failure included)
+        # leaves once its lease has run out: the next holder may have refreshed already.
+        ctx.hold()
         try:
             result: HttpResult = yield Http(spec.method, path, q, body, files, fields)
             if spec.answer.from_media is not None and 200 <= result.status < 300 \

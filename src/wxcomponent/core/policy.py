@@ -32,6 +32,10 @@ class Policy:
     * ``timeout`` — per-request HTTP timeout in seconds.
     * ``reconcile_interval`` — how often the background refresher compares the store with
       WeChat's list of authorizers and adds any account it lacks (seconds; None: never).
+    * ``ticket_request_age`` / ``ticket_request_interval`` — when the stored verify ticket is
+      missing or older than ``ticket_request_age`` (WeChat pushes one every 10 minutes), the
+      background refresher asks WeChat to push one (``api_start_push_ticket``), at most once
+      per ``ticket_request_interval`` across the fleet (seconds; an age of None: never).
     """
 
     max_margin: float = 600.0
@@ -46,6 +50,8 @@ class Policy:
     backoff_max: float = 3.0
     timeout: float = 10.0
     reconcile_interval: float | None = 3600.0
+    ticket_request_age: float | None = 1200.0
+    ticket_request_interval: float = 600.0
 
     def __post_init__(self) -> None:
         for name in ("lease_ttl", "wait_timeout", "poll_initial", "poll_max", "timeout"):
@@ -55,6 +61,10 @@ class Policy:
             raise ConfigurationError("attempts", "must be at least 1")
         if self.reconcile_interval is not None and not self.reconcile_interval > 0:
             raise ConfigurationError("reconcile_interval", "must be positive (or None)")
+        if self.ticket_request_age is not None and not self.ticket_request_age > 0:
+            raise ConfigurationError("ticket_request_age", "must be positive (or None)")
+        if not self.ticket_request_interval > 0:
+            raise ConfigurationError("ticket_request_interval", "must be positive")
 
     def margin(self, lifetime: float) -> float:
         """Seconds before ``expires_at`` at which a token of ``lifetime`` stops being fresh."""

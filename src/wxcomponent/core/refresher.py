@@ -15,11 +15,19 @@ they never refresh the same token twice. A failure is logged and counted, never 
 The schedule is a hint kept beside the token cache. If the cache loses a token the schedule
 says is fresh (a flushed Redis), the next call for that account refreshes it on demand.
 
+A missing ticket heals itself: when the stored verify ticket is missing or older than
+``policy.ticket_request_age`` (a fresh install, a wrong URL fixed in WeChat's console, an
+outage), a round asks WeChat to push one (``api_start_push_ticket``), once per
+``policy.ticket_request_interval`` across the fleet (a lease that is never released, it ends),
+and records when under :func:`ticket_request_key` in the token cache for ``/status`` and the
+console (:func:`last_ticket_request`).
+
 Internal module.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -32,10 +40,10 @@ from ..errors import (
     TicketNotFound,
     TransportError,
 )
-from ..stores.base import AuthorizerRecord
+from ..stores.base import AuthorizerRecord, CachedToken, Ticket
 from .context import Context, TokenKind
-from .effects import Flow, Gather, Pause, StoreCall
-from .endpoints.component import get_authorizer_info
+from .effects import Emit, Flow, Gather, Pause, StoreCall
+from .endpoints.component import get_authorizer_info, start_push_ticket
 from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
 from .reconcile import reconcile_authorizers
@@ -44,11 +52,15 @@ from .tokens import authorizer_token, get_token
 
 __all__ = [
     "RefresherStats",
+    "TicketRequest",
+    "last_ticket_request",
     "refresh_due",
     "refresh_one",
     "refresh_scheduled",
+    "request_ticket_when_missing",
     "run_refresher",
     "stored_authorizers",
+    "ticket_request_key",
 ]
 
 log = logging.getLogger("wxcomponent")
@@ -165,6 +177,91 @@ def _resume_exchanges(ctx: Context) -> Flow[None]:
         log.info("%d pending code exchange(s) resumed", len(done))
 
 
+#: How long the record of the last ticket request is kept for ``/status`` and the console.
+TICKET_REQUEST_MEMORY = 86400.0
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    """The last time a host of the fleet asked WeChat to push a verify ticket: when (epoch
+    seconds), and the name of the error when the request failed (None when WeChat took it)."""
+
+    at: float
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when WeChat accepted the request."""
+        return self.error is None
+
+
+def ticket_request_key(component_appid: str) -> str:
+    """The key of the ticket-request lease and of its record in the token cache."""
+    return f"{component_appid}:ticket_request"
+
+
+def last_ticket_request(record: CachedToken | None) -> TicketRequest | None:
+    """The :class:`TicketRequest` kept under :func:`ticket_request_key` (None when there is
+    none, or it is not one)."""
+    if record is None:
+        return None
+    try:
+        data = json.loads(record.value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    error = data.get("error")
+    return TicketRequest(record.obtained_at, error if isinstance(error, str) else None)
+
+
+def request_ticket_when_missing(ctx: Context) -> Flow[TicketRequest | None]:
+    """Ask WeChat to push a verify ticket when the stored one is missing or older than
+    ``policy.ticket_request_age``, unless a host of the fleet asked within
+    ``policy.ticket_request_interval``: the request made (its failure logged and recorded,
+    never raised), or None when none was needed or it was another host's turn."""
+    policy = ctx.policy
+    if policy.ticket_request_age is None:
+        return None
+    ticket: Ticket | None = yield StoreCall("load_ticket", (ctx.appid,))
+    now = ctx.clock()
+    age = None if ticket is None else max(0.0, now - ticket.received_at)
+    if age is not None and age <= policy.ticket_request_age:
+        return None
+    key = ticket_request_key(ctx.appid)
+    # One host of a fleet asks per interval: the lease is never released, it ends.
+    fence: int | None = yield StoreCall("acquire_lease", (key, policy.ticket_request_interval))
+    if fence is None:
+        return None
+    missing = "missing" if age is None else f"{age:.0f}s old"
+    error: str | None = None
+    try:
+        yield from start_push_ticket(ctx)
+    except (APIError, TransportError) as exc:
+        error = type(exc).__name__
+        log.warning("the verify ticket of %s is %s; asking WeChat to push one failed: %s",
+                    ctx.appid, missing, exc)
+    else:
+        log.info("the verify ticket of %s is %s; asked WeChat to push one", ctx.appid, missing)
+    request = TicketRequest(now, error)
+    yield StoreCall("set_token", (key, CachedToken(json.dumps({"error": error}),
+                                                   now + TICKET_REQUEST_MEMORY, now)),
+                    {"fence": fence})
+    yield Emit("ticket_requested", {"appid": ctx.appid, "ticket_age": age,
+                                    "error": error or ""})
+    return request
+
+
+def _request_ticket(ctx: Context, stats: RefresherStats) -> Flow[None]:
+    try:
+        request = yield from request_ticket_when_missing(ctx)
+    except Exception as exc:  # the store failed: the round goes on, the next one tries again
+        log.warning("the verify ticket was not checked: %s", type(exc).__name__)
+        return
+    if request is not None:
+        stats.ticket_requested_at = request.at
+
+
 def _reconcile_when_due(ctx: Context, stats: RefresherStats) -> Flow[None]:
     interval = ctx.policy.reconcile_interval
     now = ctx.clock()
@@ -222,13 +319,15 @@ def _refresher(ctx: Context, authorizer_appid: str, retry_after: float) -> Any:
 
 @dataclass
 class RefresherStats:
-    """What a running refresher reports: rounds done, the failures of the last one, and the
-    last reconciliation with WeChat's list of authorizers (its time and the accounts added)."""
+    """What a running refresher reports: rounds done, the failures of the last one, the
+    last reconciliation with WeChat's list of authorizers (its time and the accounts added),
+    and when this refresher last asked WeChat to push a verify ticket."""
 
     rounds: int = 0
     last_failed: int = 0
     reconciled_at: float | None = None
     reconciled_added: int = 0
+    ticket_requested_at: float | None = None
 
 
 def run_refresher(ctx: Context, stats: RefresherStats, stop: object, *, interval: float,
@@ -248,6 +347,7 @@ def _refresher_loop(ctx: Context, stats: RefresherStats, stop: object, interval:
     if (yield Pause(0, stop)):
         return
     while True:
+        yield from _request_ticket(ctx, stats)
         yield from _resume_exchanges(ctx)
         yield from _reconcile_when_due(ctx, stats)
         try:

@@ -8,7 +8,8 @@ return the :class:`~wxcomponent.stores.CachedToken` itself (value and expiry).
   the new access token is cached or handed out.
 * **61023**: the refresh token is re-read (store, then ``api_get_authorizer_list``) and the
   refresh tried once more; if that fails the authorizer is marked revoked and
-  :class:`~wxcomponent.errors.RefreshTokenInvalid` raised.
+  :class:`~wxcomponent.errors.RefreshTokenInvalid` raised. All of it only while the refresh's
+  lease holds: a holder that paused past its lease leaves the account to the next holder.
 * **61003** while refreshing: the account revoked the platform; it is marked revoked.
 
 :class:`Tokens` is what the call engine asks for the token an endpoint carries.
@@ -78,7 +79,7 @@ def component_token(ctx: Context, *, stale: str | None = None,
                     lead: float = 0.0) -> Flow[CachedToken]:
     """The component access token, fetched from the stored verify ticket when needed."""
 
-    def fetch() -> Flow[CachedToken]:
+    def fetch(ctx: Context) -> Flow[CachedToken]:
         ticket = yield StoreCall("load_ticket", (ctx.appid,))
         if ticket is None:
             raise TicketNotFound(ctx.appid)
@@ -121,29 +122,34 @@ def authorizer_token(ctx: Context, authorizer_appid: str, *, stale: str | None =
     """An authorizer's access token, refreshed with its stored refresh token when needed
     (``wait=False``: :class:`~.singleflight.Busy` when a refresh is under way elsewhere)."""
 
-    def refresh_with(refresh_token: str) -> Flow[dict[str, Any]]:
+    def refresh_with(ctx: Context, refresh_token: str) -> Flow[dict[str, Any]]:
         return call(ctx, AUTHORIZER_TOKEN, body={
             "component_appid": ctx.appid, "authorizer_appid": authorizer_appid,
             "authorizer_refresh_token": refresh_token})
 
-    def fetch() -> Flow[CachedToken]:
+    def fetch(ctx: Context) -> Flow[CachedToken]:
         record = yield from accounts.load_authorizer(ctx, authorizer_appid)
         used = record.refresh_token
         started = ctx.clock()
         try:
-            data = yield from refresh_with(used)
+            data = yield from refresh_with(ctx, used)
         except NotAuthorized:
             yield from accounts.forget_authorizer(ctx, authorizer_appid)
             raise
         except RefreshTokenInvalid:
+            # The recovery, and giving the account up, only under a lease still held: a
+            # holder that paused past it would race the next holder's rotation.
+            ctx.hold()
             recovered = yield from _recover_refresh_token(ctx, authorizer_appid, used)
             if recovered is None:
+                ctx.hold()
                 yield from accounts.give_up_refresh_token(ctx, authorizer_appid)
                 raise
             used = recovered
             try:
-                data = yield from refresh_with(used)
+                data = yield from refresh_with(ctx, used)
             except RefreshTokenInvalid:
+                ctx.hold()
                 yield from accounts.give_up_refresh_token(ctx, authorizer_appid)
                 raise
         token = _token_from(data, "authorizer_access_token", started)
@@ -169,7 +175,7 @@ def jsapi_ticket(ctx: Context, authorizer_appid: str, *, stale: str | None = Non
                  lead: float = 0.0) -> Flow[CachedToken]:
     """An official account's JS-SDK ticket, cached and single-flighted like a token."""
 
-    def fetch() -> Flow[CachedToken]:
+    def fetch(ctx: Context) -> Flow[CachedToken]:
         started = ctx.clock()
         data = yield from call(ctx, JSAPI_TICKET, authorizer_appid=authorizer_appid,
                                params={"type": "jsapi"})

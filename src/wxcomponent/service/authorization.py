@@ -38,6 +38,7 @@ from typing import Any
 
 from ..client import AsyncComponent
 from ..core.authurl import mobile_authorization_url, pc_authorization_url
+from ..core.context import Context
 from ..core.effects import Flow, StoreCall
 from ..core.endpoints.component import create_pre_auth_code
 from ..core.models import AuthorizationInfo
@@ -215,9 +216,8 @@ class AuthorizationFlows:
             session_key, tenant, link_id, until = _key(appid, "open"), None, None, None
         ctx = component._ctx
         session = await component._drive(
-            ensure_token(ctx, session_key, lambda: self._new_session(component, tenant,
-                                                                    link_id, until),
-                         kind="pre_auth_code"))
+            ensure_token(ctx, session_key, lambda leased: self._new_session(
+                leased, tenant, link_id, until), kind="pre_auth_code"))
         code = str(_decode(session.value).get("code") or "")
         state = AuthorizationState(code_digest(code), appid,
                                    int(session.expires_at) + STATE_GRACE, tenant, link_id)
@@ -236,11 +236,11 @@ class AuthorizationFlows:
             return True
         return await self._store.get_token(_key(appid, "used", link_id)) is not None
 
-    def _new_session(self, component: AsyncComponent, tenant: str | None,
+    def _new_session(self, ctx: Context, tenant: str | None,
                      link_id: str | None, until: int | None) -> Flow[CachedToken]:
         """A new pre-auth code, remembered by its digest with its tenant, its link and when
-        the link expires (how long the link's single use must be remembered)."""
-        ctx = component._ctx
+        the link expires (how long the link's single use must be remembered); ``ctx`` is the
+        platform's, under the single flight's lease."""
         started = ctx.clock()
         code = yield from create_pre_auth_code(ctx)
         expires = started + max(1, code.expires_in)

@@ -16,6 +16,9 @@
   revoked (61003, or its refresh token given up) leaves the list: it is not failing to
   refresh, it is gone, and the console shows it revoked. The list keeps the
   :data:`MAX_FAILURES` most recent failures (a component token's is never dropped).
+  ``ticket_requested`` says when a host of the fleet last asked WeChat to push a ticket
+  because it was missing or old (the refresher does, once per interval), and whether WeChat
+  took the request; null when none was asked for in the last day.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..core.refresher import last_ticket_request, ticket_request_key
 from ..errors import StoreError
 from ..stores.base import AsyncStore, CachedToken
 
@@ -103,14 +107,21 @@ class HealthTracker:
         healthy = bool(probe["ok"])
         entries: dict[str, Any] = {}
         for appid in platforms:
-            entry: dict[str, Any] = {"ticket": "unknown", "ticket_age_seconds": None}
+            entry: dict[str, Any] = {"ticket": "unknown", "ticket_age_seconds": None,
+                                     "ticket_requested": None}
             if probe["ok"]:
                 try:
                     ticket = await asyncio.wait_for(store.load_ticket(appid), _STORE_TIMEOUT)
+                    requested = last_ticket_request(await asyncio.wait_for(
+                        store.get_token(ticket_request_key(appid)), _STORE_TIMEOUT))
                 except Exception as exc:
                     probe = {**probe, "ok": False, "error": _describe(exc)}
                     healthy = False
                 else:
+                    if requested is not None:
+                        entry["ticket_requested"] = {"at": round(requested.at, 3),
+                                                     "ok": requested.ok,
+                                                     "error": requested.error}
                     if ticket is None:
                         entry["ticket"] = "waiting_for_ticket"
                     else:

@@ -96,7 +96,7 @@ def query_auth(ctx: Context, authorization_code: str) -> Flow[AuthorizationInfo]
         raise InvalidArgument("authorization_code", "must be a non-empty string")
     exchanged: list[AuthorizationInfo] = []
 
-    def fetch() -> Flow[CachedToken]:
+    def fetch(ctx: Context) -> Flow[CachedToken]:
         started = ctx.clock()
         info = yield from call(ctx, QUERY_AUTH, body={"component_appid": ctx.appid,
                                                       "authorization_code": authorization_code})

@@ -3,8 +3,9 @@
 Mounted under ``/console`` on the **admin** listener only (never the public one). Pages, for
 each platform ``{appid}``:
 
-* ``/console/{appid}/`` — the overview: ticket age, the component token's expiry, authorizers
-  by status, the refresher, the latest errors, the release check, the outbox;
+* ``/console/{appid}/`` — the overview: ticket age (and the last time a host asked WeChat to
+  push one), the component token's expiry, authorizers by status, the refresher, the latest
+  errors, the release check, the outbox;
 * ``/console/{appid}/authorizers`` — search by appid (or its beginning), keyset paging that
   reads one page of the store at a time; ``…/authorizers/{authorizer_appid}`` — one account;
 * ``/console/{appid}/pushes`` — the latest pushes seen here, and the outbox of deliveries by
@@ -53,6 +54,7 @@ from ...config import validate_appid
 from ...core.authurl import AuthType
 from ...core.context import TokenKind
 from ...core.outbox import job_document as _document
+from ...core.refresher import last_ticket_request, ticket_request_key
 from ...core.shipping import Shipment, ShipmentPage
 from ...errors import ConfigurationError, InvalidArgument, WxComponentError
 from ...stores.base import (
@@ -494,6 +496,8 @@ class Console:
         appid = component.appid
         now = self._clock()
         ticket = await self._store.load_ticket(appid)
+        ticket_request = last_ticket_request(
+            await self._store.get_token(ticket_request_key(appid)))
         token = await self._store.get_token(component.token_key(
             TokenKind.COMPONENT_ACCESS_TOKEN))
         counts = {status: await self._store.count_authorizers(appid, status=status)
@@ -503,7 +507,7 @@ class Console:
         ticket_age = None if ticket is None else max(0.0, now - ticket.received_at)
         return self._render(
             request, "overview.html", session=session, component=component, now=now,
-            ticket=ticket, ticket_age=ticket_age,
+            ticket=ticket, ticket_age=ticket_age, ticket_request=ticket_request,
             ticket_stale=ticket_age is not None and ticket_age > self._settings.ticket_max_age,
             token=token, counts=counts, outbox=outbox,
             refresh_interval=self._settings.refresh_interval,
