@@ -373,3 +373,46 @@ def test_serve_told_to_stop_before_uvicorn_runs_stops_once_started(
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "Finished server process" in result.stderr  # uvicorn's graceful shutdown ran
+
+
+@pytest.mark.parametrize("command", [["wxcomponent.cli", "emulator"], ["wxcomponent.emulator"]])
+def test_emulator_on_a_port_in_use_names_the_address(command: list[str]) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", *command, "--port", str(port),
+                                 "--ticket-interval", "0"], capture_output=True, text=True,
+                                timeout=60, env=clean_env(), cwd=ROOT)
+    line = assert_one_line_error(result)
+    assert f"127.0.0.1:{port}" in line and "in use" in line
+    assert result.stdout == ""
+
+
+@needs_toml
+def test_authorizers_into_a_pipe_closed_early_ends_quietly(tmp_path: Path) -> None:
+    store_path = tmp_path / "piped.sqlite3"
+    config = write_config(tmp_path / "wx.toml", api_base="http://127.0.0.1:9", store=store_path)
+    store = SQLiteStore(store_path)
+    for i in range(2000):  # far more than a pipe holds
+        store.save_authorizer(AuthorizerRecord(P.appid, f"wx{i:016d}", f"refresh@@@{i}",
+                                               authorized_at=1.0, updated_at=1.0))
+    store.close()
+    # like `wxcomponent authorizers | head -n 3`: the reader goes away after a few lines
+    process = subprocess.Popen([sys.executable, "-m", "wxcomponent.cli", "authorizers",
+                                "--config", str(config)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=clean_env(), cwd=ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    head = [process.stdout.readline() for _ in range(3)]
+    assert b"authorizers" in head[0]
+    process.stdout.close()
+    try:
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert stderr == "", stderr
