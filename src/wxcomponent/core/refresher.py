@@ -157,7 +157,8 @@ def _resume_exchanges(ctx: Context) -> Flow[None]:
         return
     try:
         done = yield from run_exchanges(ctx, max_attempts=options.exchange_attempts,
-                                        backoff_base=options.exchange_backoff)
+                                        backoff_base=options.exchange_backoff,
+                                        read_backoff=options.exchange_backoff)
     except Exception as exc:
         log.warning("pending code exchanges not resumed: %s", type(exc).__name__)
         return
