@@ -41,6 +41,18 @@ async def test_an_account_authorized_by_a_push_is_named_after_its_exchange(
         assert await named(svc.store, appid) == expected
         assert [r.authorizer_appid for r in svc.store.search_authorizers(
             APPID, expected[:2])] == [appid]
+        assert svc.store.get_authorizer(APPID, appid).account_type == "official_account"  # type: ignore[union-attr]
+
+
+async def test_the_account_type_is_kept_with_the_name(wechat_emulator: EmulatorServer) -> None:
+    async with running(wechat_emulator) as svc:
+        await svc.push_ticket()
+        wechat_emulator.configure(APPID, auth_event_url=svc.events_url())
+        grant = await asyncio.to_thread(wechat_emulator.authorize, APPID, kind="mini_program")
+        assert grant.delivery is not None and grant.delivery.ok
+        appid = grant.authorizer_appid
+        await named(svc.store, appid)
+        assert svc.store.get_authorizer(APPID, appid).account_type == "mini_program"  # type: ignore[union-attr]
 
 
 async def test_the_lookup_is_retried_after_a_transient_failure(

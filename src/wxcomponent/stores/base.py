@@ -27,6 +27,8 @@ from typing import Literal, Protocol, runtime_checkable
 from ..core.redact import redact
 
 __all__ = [
+    "ACCOUNT_TYPES",
+    "AccountType",
     "AsyncStore",
     "AuthorizerRecord",
     "AuthorizerStatus",
@@ -39,6 +41,9 @@ __all__ = [
 ]
 
 AuthorizerStatus = Literal["authorized", "revoked"]
+#: What kind of account authorized: an official account or a mini program.
+AccountType = Literal["official_account", "mini_program"]
+ACCOUNT_TYPES: tuple[AccountType, ...] = ("official_account", "mini_program")
 #: Where a queued job stands: waiting (or claimed), finished, or given up.
 JobState = Literal["pending", "done", "dead"]
 
@@ -70,7 +75,9 @@ class AuthorizerRecord:
 
     ``name`` is the account's name as WeChat shows it (``nick_name``), kept so that operators
     can find an account by name; None on save keeps the stored name
-    (:meth:`Store.set_authorizer_name` changes it).
+    (:meth:`Store.set_authorizer_name` changes it). ``account_type`` (``"official_account"``
+    or ``"mini_program"``, from the same lookup) is kept with it; None (not known yet) on save
+    keeps the stored one.
 
     ``refresh_at`` is when the background refresher should next look at the account's access
     token (epoch seconds; 0: at once). It is the store's refresh schedule: an index lets a
@@ -90,6 +97,7 @@ class AuthorizerRecord:
     tenant: str | None = None
     name: str | None = None
     refresh_at: float = 0.0
+    account_type: AccountType | None = None
 
     def __repr__(self) -> str:
         return (
@@ -98,7 +106,8 @@ class AuthorizerRecord:
             f"refresh_token={redact(self.refresh_token)}, status={self.status!r}, "
             f"func_info={self.func_info!r}, authorized_at={self.authorized_at}, "
             f"updated_at={self.updated_at}, revoked_at={self.revoked_at}, "
-            f"tenant={self.tenant!r}, name={self.name!r}, refresh_at={self.refresh_at})"
+            f"tenant={self.tenant!r}, name={self.name!r}, refresh_at={self.refresh_at}, "
+            f"account_type={self.account_type!r})"
         )
 
 
@@ -182,8 +191,9 @@ class Store(Protocol):
     def save_authorizer(self, record: AuthorizerRecord) -> None:
         """Insert or replace the record of ``record.authorizer_appid``.
 
-        A record whose ``tenant`` or ``name`` is None keeps the one already stored, and one
-        whose ``refresh_at`` is 0 keeps the stored schedule (a new record is due at once).
+        A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
+        stored, and one whose ``refresh_at`` is 0 keeps the stored schedule (a new record is
+        due at once).
         """
         ...
 
@@ -233,9 +243,11 @@ class Store(Protocol):
         ...
 
     def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
-        """Set (or, with None, clear) the name of an authorizer; False if there is no record.
+        """Set (or, with None, clear) the name of an authorizer, and its ``account_type``
+        when given (None keeps the stored one), in one write; False if there is no record.
 
         Nothing else of the record changes (``updated_at`` included).
         """
@@ -429,7 +441,8 @@ class AsyncStore(Protocol):
         ...
 
     async def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
         """See :meth:`Store.set_authorizer_name`."""
         ...
