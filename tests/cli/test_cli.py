@@ -416,3 +416,51 @@ def test_authorizers_into_a_pipe_closed_early_ends_quietly(tmp_path: Path) -> No
             process.kill()
     assert process.returncode == 0, stderr
     assert stderr == "", stderr
+
+
+@needs_toml
+def test_authorizers_show_the_tenant_and_account_type_and_filter_by_tenant(
+        tmp_path: Path) -> None:
+    store_path = tmp_path / "tenants.sqlite3"
+    config = write_config(tmp_path / "wx.toml", api_base="http://127.0.0.1:9", store=store_path)
+    store = SQLiteStore(store_path)
+    for appid, tenant, kind in (("wx00000000000000b1", "customer-1", "mini_program"),
+                                ("wx00000000000000b2", "customer-2", "official_account"),
+                                ("wx00000000000000b3", "customer-1", None)):
+        store.save_authorizer(AuthorizerRecord(P.appid, appid, "refresh@@@" + appid,
+                                               authorized_at=1.0, updated_at=1.0,
+                                               tenant=tenant, name="Shop " + appid[-2:]))
+        if kind is not None:
+            store.set_authorizer_name(P.appid, appid, "Shop " + appid[-2:],
+                                      account_type=kind)  # type: ignore[arg-type]
+    store.close()
+    table = wxcomponent("authorizers", "--config", str(config))
+    assert table.returncode == 0, table.stderr
+    header = next(line for line in table.stdout.splitlines() if "authorizer appid" in line)
+    columns = [cell.strip() for cell in header.split("│")[1:-1]]
+    assert "tenant" in columns and "type" in columns
+    rows = {cells[columns.index("authorizer appid")]: cells for cells in (
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in table.stdout.splitlines() if "wx00000000000000b" in line)}
+    assert rows["wx00000000000000b1"][columns.index("tenant")] == "customer-1"
+    assert rows["wx00000000000000b1"][columns.index("type")] == "mini program"
+    assert rows["wx00000000000000b2"][columns.index("type")] == "official account"
+    assert rows["wx00000000000000b3"][columns.index("type")] == "—"
+    listed = wxcomponent("authorizers", "--config", str(config), "--json")
+    by_appid = {r["authorizer_appid"]: r for r in map(json.loads, listed.stdout.splitlines())}
+    assert (by_appid["wx00000000000000b1"]["tenant"],
+            by_appid["wx00000000000000b1"]["account_type"]) == ("customer-1", "mini_program")
+    assert by_appid["wx00000000000000b3"]["account_type"] is None
+    one = wxcomponent("authorizers", "--config", str(config), "--tenant", "customer-1",
+                      "--json")
+    assert one.returncode == 0, one.stderr
+    assert [json.loads(line)["authorizer_appid"] for line in one.stdout.splitlines()] == [
+        "wx00000000000000b1", "wx00000000000000b3"]
+    assert "2 authorizer(s)" in one.stderr
+    named = wxcomponent("authorizers", "--config", str(config), "--tenant", "customer-1",
+                        "--name", "shop b3", "--json")
+    assert [json.loads(line)["authorizer_appid"] for line in named.stdout.splitlines()] == [
+        "wx00000000000000b3"]
+    bad = assert_one_line_error(wxcomponent("authorizers", "--config", str(config),
+                                            "--tenant", "line\nbreak"))
+    assert "tenant" in bad
