@@ -197,27 +197,28 @@ def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
             yield StoreCall("bury_job", (job.id, job.claim, "unreadable exchange job"))
             results.append(Delivery(job.id, "dead", error="unreadable"))
             continue
-        error = yield from exchange_once(ctx, code, source=source,
-                                         authorizer_appid=spec.get("authorizer_appid") or "",
-                                         since=job.created_at)
-        if not isinstance(error, ExchangeError):
+        outcome = yield from exchange_once(ctx, code, source=source,
+                                           authorizer_appid=spec.get("authorizer_appid") or "",
+                                           since=job.created_at)
+        if not isinstance(outcome, ExchangeError):  # the appid of the account stored
             yield StoreCall("ack_job", (job.id, job.claim))
             results.append(Delivery(job.id, "done"))
-            if error and error not in exchanged:
-                exchanged.append(error)
-        elif error.retryable and job.attempts < max_attempts:
+            if outcome and outcome not in exchanged:
+                exchanged.append(outcome)
+            continue
+        if outcome.retryable and job.attempts < max_attempts:
             retry_at = ctx.clock() + backoff(job.attempts, ctx.rng, base=backoff_base,
                                              cap=backoff_cap)
-            yield StoreCall("retry_job", (job.id, job.claim, retry_at, error.name))
-            results.append(Delivery(job.id, "retry", retry_at, error.name))
+            yield StoreCall("retry_job", (job.id, job.claim, retry_at, outcome.name))
+            results.append(Delivery(job.id, "retry", retry_at, outcome.name))
         else:
-            yield StoreCall("bury_job", (job.id, job.claim, error.name))
+            yield StoreCall("bury_job", (job.id, job.claim, outcome.name))
             log.error("exchange of the %s code of %s failed for good: %s", source,
-                      job.group, error.name)
+                      job.group, outcome.name)
             yield Emit("authorization_exchange_failed", {
                 "appid": job.group, "source": source, "attempts": job.attempts,
-                "error": error.name})
-            results.append(Delivery(job.id, "dead", error=error.name))
+                "error": outcome.name})
+            results.append(Delivery(job.id, "dead", error=outcome.name))
     # after the settlements, so a slow lookup holds no claim
     for authorizer_appid in exchanged:
         yield from read_account(ctx, authorizer_appid, backoff=read_backoff)
