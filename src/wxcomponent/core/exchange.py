@@ -1,7 +1,7 @@
 """Exchanging the authorization codes WeChat pushes, with retries: in this process
 (:func:`exchange_code`), or one try at a time for the durable queue (:func:`exchange_once`).
 After an exchange, :func:`read_account` looks the account up (``api_get_authorizer_info``),
-so its record has a name at once instead of when its token next comes due.
+so its record has a name and account type at once instead of when its token next comes due.
 
 Internal module.
 """
@@ -87,7 +87,8 @@ READ_ATTEMPTS = 3
 def read_account(ctx: Context, authorizer_appid: str, *, attempts: int = READ_ATTEMPTS,
                  backoff: float = 1.0) -> Flow[bool]:
     """Look an account up right after its code exchange (``api_get_authorizer_info``, which
-    keeps its name in its record), so operators find a new account by name at once.
+    keeps its name and account type in its record), so operators find a new account by name
+    at once.
 
     Bounded: ``attempts`` tries, pausing ``backoff`` seconds and doubling, and only for errors
     a retry may fix. A failure is only logged (False): the exchange stands, and the
