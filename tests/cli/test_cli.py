@@ -389,3 +389,94 @@ def test_serve_told_to_stop_before_uvicorn_runs_stops_once_started(
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert "Finished server process" in result.stderr  # uvicorn's graceful shutdown ran
+
+
+@pytest.mark.parametrize("command", [["wxcomponent.cli", "emulator"], ["wxcomponent.emulator"]])
+def test_emulator_on_a_port_in_use_names_the_address(command: list[str]) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", *command, "--port", str(port),
+                                 "--ticket-interval", "0"], capture_output=True, text=True,
+                                timeout=60, env=clean_env(), cwd=ROOT)
+    line = assert_one_line_error(result)
+    assert f"127.0.0.1:{port}" in line and "in use" in line
+    assert result.stdout == ""
+
+
+@needs_toml
+def test_authorizers_into_a_pipe_closed_early_ends_quietly(tmp_path: Path) -> None:
+    store_path = tmp_path / "piped.sqlite3"
+    config = write_config(tmp_path / "wx.toml", api_base="http://127.0.0.1:9", store=store_path)
+    store = SQLiteStore(store_path)
+    for i in range(2000):  # far more than a pipe holds
+        store.save_authorizer(AuthorizerRecord(P.appid, f"wx{i:016d}", f"refresh@@@{i}",
+                                               authorized_at=1.0, updated_at=1.0))
+    store.close()
+    # like `wxcomponent authorizers | head -n 3`: the reader goes away after a few lines
+    process = subprocess.Popen([sys.executable, "-m", "wxcomponent.cli", "authorizers",
+                                "--config", str(config)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=clean_env(), cwd=ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    head = [process.stdout.readline() for _ in range(3)]
+    assert b"authorizers" in head[0]
+    process.stdout.close()
+    try:
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert stderr == "", stderr
+
+
+@needs_toml
+def test_authorizers_show_the_tenant_and_account_type_and_filter_by_tenant(
+        tmp_path: Path) -> None:
+    store_path = tmp_path / "tenants.sqlite3"
+    config = write_config(tmp_path / "wx.toml", api_base="http://127.0.0.1:9", store=store_path)
+    store = SQLiteStore(store_path)
+    for appid, tenant, kind in (("wx00000000000000b1", "customer-1", "mini_program"),
+                                ("wx00000000000000b2", "customer-2", "official_account"),
+                                ("wx00000000000000b3", "customer-1", None)):
+        store.save_authorizer(AuthorizerRecord(P.appid, appid, "refresh@@@" + appid,
+                                               authorized_at=1.0, updated_at=1.0,
+                                               tenant=tenant, name="Shop " + appid[-2:]))
+        if kind is not None:
+            store.set_authorizer_name(P.appid, appid, "Shop " + appid[-2:],
+                                      account_type=kind)  # type: ignore[arg-type]
+    store.close()
+    table = wxcomponent("authorizers", "--config", str(config))
+    assert table.returncode == 0, table.stderr
+    header = next(line for line in table.stdout.splitlines() if "authorizer appid" in line)
+    columns = [cell.strip() for cell in header.split("│")[1:-1]]
+    assert "tenant" in columns and "type" in columns
+    rows = {cells[columns.index("authorizer appid")]: cells for cells in (
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in table.stdout.splitlines() if "wx00000000000000b" in line)}
+    assert rows["wx00000000000000b1"][columns.index("tenant")] == "customer-1"
+    assert rows["wx00000000000000b1"][columns.index("type")] == "mini program"
+    assert rows["wx00000000000000b2"][columns.index("type")] == "official account"
+    assert rows["wx00000000000000b3"][columns.index("type")] == "—"
+    listed = wxcomponent("authorizers", "--config", str(config), "--json")
+    by_appid = {r["authorizer_appid"]: r for r in map(json.loads, listed.stdout.splitlines())}
+    assert (by_appid["wx00000000000000b1"]["tenant"],
+            by_appid["wx00000000000000b1"]["account_type"]) == ("customer-1", "mini_program")
+    assert by_appid["wx00000000000000b3"]["account_type"] is None
+    one = wxcomponent("authorizers", "--config", str(config), "--tenant", "customer-1",
+                      "--json")
+    assert one.returncode == 0, one.stderr
+    assert [json.loads(line)["authorizer_appid"] for line in one.stdout.splitlines()] == [
+        "wx00000000000000b1", "wx00000000000000b3"]
+    assert "2 authorizer(s)" in one.stderr
+    named = wxcomponent("authorizers", "--config", str(config), "--tenant", "customer-1",
+                        "--name", "shop b3", "--json")
+    assert [json.loads(line)["authorizer_appid"] for line in named.stdout.splitlines()] == [
+        "wx00000000000000b3"]
+    bad = assert_one_line_error(wxcomponent("authorizers", "--config", str(config),
+                                            "--tenant", "line\nbreak"))
+    assert "tenant" in bad

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from wxcomponent.emulator import DEFAULT_PLATFORM as P
-from wxcomponent.stores import SQLiteStore
+from wxcomponent.stores import AuthorizerRecord, SQLiteStore
 
 from .test_cli import assert_one_line_error, needs_toml, wxcomponent
 
@@ -26,12 +26,18 @@ def config(tmp_path: Path, store: Path) -> Path:
 def seed(store_path: Path) -> tuple[int, int]:
     store = SQLiteStore(store_path)
     try:
-        doc = {"kind": "text", "authorizer_appid": "wxaaaaaaaaaaaaaaaa", "received_at": 1.0,
+        doc = {"kind": "text", "component_appid": P.appid,
+               "authorizer_appid": "wxaaaaaaaaaaaaaaaa", "received_at": 1.0, "tenant": None,
                "fields": {"Content": "hello"}}
+        # the forwarder adds the account's tenant to each delivery as it sends it
+        store.save_authorizer(AuthorizerRecord(P.appid, "wxbbbbbbbbbbbbbbbb", "rt@@@b",
+                                               tenant="customer-7"))
         delivered = store.enqueue(P.appid, "deliver:app", "wxaaaaaaaaaaaaaaaa",
                                   json.dumps(doc).encode(), key="a")
         dead = store.enqueue(P.appid, "deliver:app", "wxbbbbbbbbbbbbbbbb",
-                             json.dumps({**doc, "kind": "unauthorized"}).encode(), key="b")
+                             json.dumps({**doc, "kind": "unauthorized",
+                                        "authorizer_appid": "wxbbbbbbbbbbbbbbbb"}).encode(),
+                             key="b")
         store.enqueue(P.appid, "exchange", "wxaaaaaaaaaaaaaaaa", b"{}", key="c")
         for job in store.claim_jobs(P.appid, "deliver:app", limit=10, lease=60):
             assert job.claim is not None
@@ -58,6 +64,9 @@ def test_list_show_and_replay(tmp_path: Path) -> None:
     assert "unauthorized" in only_dead.stdout and "HTTP 503" in only_dead.stdout
     shown = wxcomponent("pushes", "show", "-c", cfg, str(dead))
     assert shown.returncode == 0 and json.loads(shown.stdout)["push"]["kind"] == "unauthorized"
+    assert json.loads(shown.stdout)["tenant"] == "customer-7"  # the tenant it carries
+    plain = wxcomponent("pushes", "show", "-c", cfg, str(delivered))
+    assert json.loads(plain.stdout)["tenant"] is None  # an account without a tenant
     replayed = wxcomponent("pushes", "replay", "-c", cfg, str(dead))
     assert replayed.returncode == 0 and "queued again" in replayed.stdout
     store = SQLiteStore(store_path)

@@ -647,6 +647,26 @@ def test_a_round_looks_up_the_names_it_lacks_a_bounded_number_at_a_time() -> Non
         appids[5]]
 
 
+def test_a_round_looks_up_a_named_account_whose_type_is_not_known() -> None:
+    older, known = "wx00000000000000a1", "wx00000000000000a2"
+    h = ready_to_refresh(older, known)
+    now = h.clock()
+    for appid in (older, known):
+        h.store.set_token(f"{COMPONENT_APPID}:authorizer_access_token:{appid}",
+                          CachedToken("at", now + 7200, now))
+    h.store.set_authorizer_name(COMPONENT_APPID, older, "Kept before types were")
+    h.store.set_authorizer_name(COMPONENT_APPID, known, "Known", account_type="mini_program")
+    h.reply(lambda request: answer(body={
+        "authorizer_info": {"nick_name": "Tea House", "MiniProgramInfo": {}},
+        "authorization_info": {"authorizer_appid": request.json["authorizer_appid"]}}))
+    h.run(refresher.refresh_due(h.ctx))
+    looked_up = [r.json["authorizer_appid"] for r in h.requests("api_get_authorizer_info")]
+    assert looked_up == [older]
+    record = h.store.get_authorizer(COMPONENT_APPID, older)
+    assert record is not None and (record.name, record.account_type) == ("Tea House",
+                                                                         "mini_program")
+
+
 @pytest.mark.parametrize(("nick_name", "kept"), [
     ("  Tea House  ", "Tea House"), ("x" * 300, None), ("line\nbreak", None), ("", None)])
 def test_reading_an_accounts_details_keeps_a_name_the_store_accepts(

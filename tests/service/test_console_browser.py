@@ -23,6 +23,7 @@ import pytest
 
 from wxcomponent.emulator import EmulatorServer
 
+from ..waiting import wait_for_async
 from .conftest import API_KEY, APPID, Running, running
 from .receiver import SECRET, receiver
 from .test_console import OPERATORS, PASSWORD, ship_to
@@ -231,7 +232,7 @@ def _tour(driver: Any, svc: Running, appid: str) -> None:
     snap(driver, "authorizers")
     click(driver, f'a[href$="/authorizers/{appid}"]')
     wait_for_text(driver, "Refresh its token")
-    assert text_of(driver, "h1") == appid
+    assert text_of(driver, "h1").split()[0] == appid  # and its name, read after the exchange
     snap(driver, "authorizer")
 
     # refresh its token: a confirmation page first, then done
@@ -313,3 +314,46 @@ def _tour(driver: Any, svc: Running, appid: str) -> None:
     driver.get(f"{base}/")
     assert driver.current_url.startswith(f"{admin}/console/signin")
     assert API_KEY not in driver.page_source
+
+
+async def test_a_name_typed_into_the_search_finds_the_account_and_its_status_fits_a_phone(
+        wechat_emulator: EmulatorServer, browser: Any) -> None:
+    async with running(wechat_emulator) as svc:
+        await svc.push_ticket()
+        appid = await svc.authorize_by_push()
+        await wait_for_async(lambda: svc.store.get_authorizer(APPID, appid).name)  # type: ignore[union-attr]
+        svc.store.set_authorizer_name(APPID, appid, "TeaHouseOfTheLongAfternoon")
+        await asyncio.to_thread(_search_on_a_phone, browser, svc, appid)
+
+
+def _search_on_a_phone(driver: Any, svc: Running, appid: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    admin = svc.server.admin_url
+    base = f"{admin}/console/{APPID}"
+    driver.delete_all_cookies()
+    driver.get(f"{admin}/console/signin")
+    type_into(driver, "#password", API_KEY, enter=True)
+    wait_for_text(driver, "Overview")
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": PHONE[0], "height": PHONE[1], "deviceScaleFactor": 1, "mobile": True})
+    try:
+        driver.get(f"{base}/authorizers")
+        type_into(driver, "#q", "teahouse", enter=True)  # a name, typed as a person would
+        wait_for_url(driver, lambda url: "q=teahouse" in url)
+        wait_for_text(driver, appid)
+        headers = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "thead th")]
+        row = driver.find_element(By.XPATH, f"//tr[td/a[contains(@href, '{appid}')]]")
+        status = row.find_elements(By.TAG_NAME, "td")[headers.index("status")]
+        assert status.text == "authorized"
+        # what is shown: inside the screen, and inside the table's box (which would scroll)
+        right, shown = driver.execute_script(
+            "const box = arguments[0].closest('.scroll') || document.body;"
+            "return [arguments[0].getBoundingClientRect().right,"
+            " Math.min(window.innerWidth, box.getBoundingClientRect().right)]", status)
+        assert right <= shown, f"the status ends at {right}px, beyond what shows ({shown}px)"
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -441,3 +441,21 @@ def test_non_redis_urls_are_refused() -> None:
     with pytest.raises(InvalidArgument) as wrong:
         RedisStore(42)  # type: ignore[arg-type]
     assert wrong.value.argument == "url_or_client"
+
+
+def test_the_account_type_goes_to_the_durable_store_with_the_name(
+    redis_url: str, client: Any, tmp_path: Path
+) -> None:
+    durable = SQLiteStore(tmp_path / "durable.sqlite3")
+    store = RedisStore(redis_url, durable=durable)
+    try:
+        store.save_authorizer(record("wxa1"))
+        assert store.set_authorizer_name(C1, "wxa1", "Shop", account_type="mini_program")
+        assert durable.get_authorizer(C1, "wxa1").account_type == "mini_program"  # type: ignore[union-attr]
+        client.flushdb()
+        assert store.get_authorizer(C1, "wxa1").account_type == "mini_program"  # type: ignore[union-attr]
+        assert client.hget(f"wxcomponent:{{{C1}}}:authorizer:wxa1", "account_type") == \
+            "mini_program"
+    finally:
+        store.close()
+        durable.close()

@@ -62,6 +62,39 @@ async def test_set_authorizer_name(store: Any, store_time: StoreTime) -> None:
     assert await store.set_authorizer_name(C2, "wxa1", "Other") is False
 
 
+async def test_the_account_type_is_kept_with_the_name(store: Any, store_time: StoreTime) -> None:
+    await store.save_authorizer(record(name="Shop"))
+    assert (await store.get_authorizer(C1, "wxa1")).account_type is None
+    store_time.advance(5)
+    assert await store.set_authorizer_name(C1, "wxa1", "Shop", account_type="mini_program")
+    changed = await store.get_authorizer(C1, "wxa1")
+    assert changed.account_type == "mini_program"
+    assert dataclasses.replace(changed, account_type=None) == record(name="Shop")  # only it
+    await store.save_authorizer(record(refresh_token="rt-2"))  # an exchange says nothing of it
+    assert (await store.get_authorizer(C1, "wxa1")).account_type == "mini_program"
+    assert await store.set_authorizer_name(C1, "wxa1", "Shop 2")  # a name alone keeps it
+    kept = await store.get_authorizer(C1, "wxa1")
+    assert (kept.name, kept.account_type) == ("Shop 2", "mini_program")
+    assert [r.account_type for r in await store.search_authorizers(C1, "shop")] == [
+        "mini_program"]
+    assert [r.account_type for r in await store.list_authorizers(C1)] == ["mini_program"]
+    assert [r.account_type for r in await store.due_authorizers(C1, before=1e12)] == [
+        "mini_program"]
+    await store.save_authorizer(record("wxa2", account_type="official_account"))
+    assert (await store.get_authorizer(C1, "wxa2")).account_type == "official_account"
+    assert await store.set_authorizer_name(C2, "wxa1", "x", account_type="mini_program") is False
+
+
+async def test_an_unknown_account_type_is_refused_and_nothing_changes(store: Any) -> None:
+    await store.save_authorizer(record())
+    with pytest.raises(InvalidArgument, match="account_type"):
+        await store.set_authorizer_name(C1, "wxa1", "Shop", account_type="robot")
+    with pytest.raises(InvalidArgument, match="account_type"):
+        await store.save_authorizer(record(account_type="robot"))
+    kept = await store.get_authorizer(C1, "wxa1")
+    assert (kept.name, kept.account_type) == (None, None)
+
+
 async def test_search_finds_by_the_beginning_of_the_name_case_folded(store: Any) -> None:
     names = {"wxa1": "Coffee Bean", "wxa2": "coffee house", "wxa3": "COFFEE", "wxa4": "Tea",
              "wxa5": "咖啡店", "wxa6": "咖啡馆", "wxa7": "ＣＯＦＦＥＥ ｆｕｌｌ", "wxa8": None}

@@ -2,11 +2,15 @@
 token, release-check, migrate, operator-hash.
 
 Every error is one line on stderr and a non-zero exit status; ``wxcomponent --debug …`` shows
-the traceback instead.
+the traceback instead. A reader that goes away early (``wxcomponent authorizers | head``) ends
+the command quietly, with status 0.
 """
 
 from __future__ import annotations
 
+import os
+import select
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +31,14 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError as exc:
+            if _stdout_gone():  # the reader of the output went away: nothing more to say
+                _quiet_stdout()
+                ctx.exit(0)
+            if ctx.params.get("debug"):
+                raise
+            _fail(describe(exc))
+            ctx.exit(1)
         except Exception as exc:
             if ctx.params.get("debug"):
                 raise
@@ -80,6 +92,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail("interrupted")
         return 130
     return result if isinstance(result, int) else 0
+
+
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe (or socket) whose reader has gone away."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so the interpreter's last flush of what is
+    still buffered does not fail again on the way out."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, sys.stdout.fileno())
+    finally:
+        os.close(null)
 
 
 def _fail(message: str) -> None:

@@ -14,6 +14,7 @@ from rich.cells import cell_len, set_cell_size
 from ..client import Component
 from ..config import ComponentConfig
 from ..service.app import Service, open_service_store
+from ..service.links import validate_tenant
 from ..service.server import bind
 from ..service.server import serve as serve_forever
 from ..service.settings import LOG_LEVELS, ServiceSettings, load_settings, shown_url
@@ -127,9 +128,12 @@ def _when(seconds: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
 
 
-_COLUMNS = (("platform", 18), ("authorizer appid", 18), ("name", 24), ("status", 10),
-            ("permission sets", 20), ("authorized", 19), ("updated", 19), ("revoked", 19))
+_COLUMNS = (("platform", 18), ("authorizer appid", 18), ("name", 24), ("type", 16),
+            ("tenant", 16), ("status", 10), ("permission sets", 20), ("authorized", 19),
+            ("updated", 19), ("revoked", 19))
+_STATUS = [name for name, _ in _COLUMNS].index("status")
 _STATUS_COLOURS = {"authorized": "green", "revoked": "red"}
+_TYPES = {"official_account": "official account", "mini_program": "mini program"}
 
 
 def _fit(text: str, width: int) -> str:
@@ -153,7 +157,7 @@ class _Listing:
     def _line(self, cells: list[str], status: str | None = None) -> str:
         shown = [_fit(cell, width) for cell, (_, width) in zip(cells, _COLUMNS, strict=True)]
         if status is not None and self._colour:
-            shown[3] = click.style(shown[3], fg=_STATUS_COLOURS.get(status))
+            shown[_STATUS] = click.style(shown[_STATUS], fg=_STATUS_COLOURS.get(status))
         return "│ " + " │ ".join(shown) + " │"
 
     def row(self, cells: list[str], status: str) -> None:
@@ -177,13 +181,18 @@ class _Listing:
               show_default=True, help="which records to list")
 @click.option("--name", "name_prefix", default=None, metavar="TEXT",
               help="only the accounts whose name starts with TEXT (any case)")
+@click.option("--tenant", default=None, metavar="TEXT",
+              help="only the accounts of this tenant (as the authorization link named it)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON lines instead of a table")
 @click.pass_context
 def authorizers(ctx: click.Context, config: Path | None, platform: str | None, status: str,
-                name_prefix: str | None, as_json: bool) -> None:
-    """List the authorizers kept in the store, with their status; export and import them."""
+                name_prefix: str | None, tenant: str | None, as_json: bool) -> None:
+    """List the authorizers kept in the store, with their name, account type, tenant and
+    status; export and import them."""
     if ctx.invoked_subcommand is not None:
         return
+    if tenant is not None:
+        validate_tenant(tenant)
     settings = load_settings(config)
     store, opened = open_service_store(settings)
     try:
@@ -194,11 +203,14 @@ def authorizers(ctx: click.Context, config: Path | None, platform: str | None, s
                        if name_prefix is not None
                        else _records(store, config_.appid, _STATUSES[status]))
             for record in records:
+                if tenant is not None and record.tenant != tenant:
+                    continue
                 count += 1
                 if as_json:
                     click.echo(json.dumps({
                         "platform": record.component_appid,
                         "authorizer_appid": record.authorizer_appid, "name": record.name,
+                        "account_type": record.account_type, "tenant": record.tenant,
                         "status": record.status, "func_info": list(record.func_info),
                         "authorized_at": record.authorized_at,
                         "updated_at": record.updated_at, "revoked_at": record.revoked_at,
@@ -206,7 +218,8 @@ def authorizers(ctx: click.Context, config: Path | None, platform: str | None, s
                     }, ensure_ascii=False))
                     continue
                 listing.row([record.component_appid, record.authorizer_appid,
-                             record.name or "—", record.status,
+                             record.name or "—", _TYPES.get(record.account_type or "", "—"),
+                             record.tenant or "—", record.status,
                              " ".join(str(i) for i in record.func_info) or "—",
                              _when(record.authorized_at), _when(record.updated_at),
                              _when(record.revoked_at)], record.status)

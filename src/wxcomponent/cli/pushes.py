@@ -18,6 +18,7 @@ from rich.table import Table
 
 from ..core.outbox import deliver_topic
 from ..core.outbox import job_document as _document
+from ..errors import InvalidArgument
 from ..service.app import open_service_store
 from ..service.settings import load_settings
 from ..stores.base import Job, Store
@@ -114,19 +115,38 @@ def _job(store: Store, job_id: int) -> Job:
     return job
 
 
+def _tenant(store: Store, document: dict[str, Any]) -> str | None:
+    """The tenant a delivery carries: the push's own, else its account's (the forwarder adds
+    it to each delivery as it sends it)."""
+    tenant = document.get("tenant")
+    if isinstance(tenant, str):
+        return tenant
+    appid, about = document.get("component_appid"), document.get("authorizer_appid")
+    if not isinstance(appid, str) or not isinstance(about, str):
+        return None
+    try:
+        record = store.get_authorizer(appid, about)
+    except InvalidArgument:  # not an appid: a push of the platform itself
+        return None
+    return None if record is None else record.tenant
+
+
 @pushes.command("show")
 @config_option
 @click.argument("job_id", type=click.IntRange(1))
 def show_push(config: Path | None, job_id: int) -> None:
-    """Show one delivery with the push as it is delivered (codes and tickets are masked)."""
+    """Show one delivery — its account and the tenant it carried — with the push as it is
+    delivered (codes and tickets are masked)."""
     _, store, opened = _open(config)
     try:
         job = _job(store, job_id)
+        document = _document(job)
         out.print_json(json.dumps({
             "id": job.id, "webhook": job.topic.partition(":")[2], "state": job.state,
+            "account": document.get("authorizer_appid"), "tenant": _tenant(store, document),
             "tries": job.attempts, "created_at": job.created_at, "updated_at": job.updated_at,
             "next_try_at": job.available_at if job.state == "pending" else None,
-            "last_error": job.last_error, "push": _document(job)}, ensure_ascii=False))
+            "last_error": job.last_error, "push": document}, ensure_ascii=False))
     finally:
         _close(opened)
 

@@ -582,8 +582,10 @@ def _respond(ctx: Context, callbacks: Callbacks, event: Event, push: Push,
                 reply = _EMPTY
     if not answered:
         reply = yield from _run_handlers(callbacks, event, push, kind)
+    # a message names its account by its URL; an authorization push in its fields
     yield Emit("push_handled", {"event": kind, "appid": ctx.appid,
-                                "authorizer_appid": push.authorizer_appid})
+                                "authorizer_appid": push.authorizer_appid
+                                or getattr(event, "authorizer_appid", None) or None})
     if not isinstance(event, AuthorizerMessage):
         return None
     return reply

@@ -1,5 +1,7 @@
 """Exchanging the authorization codes WeChat pushes, with retries: in this process
 (:func:`exchange_code`), or one try at a time for the durable queue (:func:`exchange_once`).
+After an exchange, :func:`read_account` looks the account up (``api_get_authorizer_info``),
+so its record has a name and account type at once instead of when its token next comes due.
 
 Internal module.
 """
@@ -19,10 +21,10 @@ from ..errors import (
 )
 from .context import Context
 from .effects import Emit, Flow, Sleep, StoreCall
-from .endpoints.component import query_auth
+from .endpoints.component import get_authorizer_info, query_auth
 from .models import AuthorizationInfo
 
-__all__ = ["ExchangeError", "exchange_code", "exchange_once"]
+__all__ = ["ExchangeError", "exchange_code", "exchange_once", "read_account"]
 
 log = logging.getLogger("wxcomponent")
 
@@ -50,14 +52,15 @@ def exchange_code(
     Tries :func:`~wxcomponent.core.endpoints.component.query_auth` ``attempts`` times,
     pausing ``backoff`` seconds and doubling; an error that a retry cannot fix (an invalid or
     used code, a permission or configuration error) ends it at once. Returns None after a
-    failure, which is logged and emitted as ``authorization_exchange_failed``.
+    failure, which is logged and emitted as ``authorization_exchange_failed``. An exchanged
+    account is then looked up (:func:`read_account`).
     """
     delay = backoff
     attempt = 0
     while True:
         attempt += 1
         try:
-            return (yield from query_auth(ctx, code))
+            info = yield from query_auth(ctx, code)
         except Exception as exc:
             if attempt < attempts and _retryable(exc):
                 log.info("exchange of the %s code of %s failed (%s); try %d of %d in %.1fs",
@@ -73,6 +76,40 @@ def exchange_code(
                 "error": type(exc).__name__,
             })
             return None
+        yield from read_account(ctx, info.authorizer_appid, backoff=backoff)
+        return info
+
+
+#: Tries of the lookup of an account after its code exchange.
+READ_ATTEMPTS = 3
+
+
+def read_account(ctx: Context, authorizer_appid: str, *, attempts: int = READ_ATTEMPTS,
+                 backoff: float = 1.0) -> Flow[bool]:
+    """Look an account up right after its code exchange (``api_get_authorizer_info``, which
+    keeps its name and account type in its record), so operators find a new account by name
+    at once.
+
+    Bounded: ``attempts`` tries, pausing ``backoff`` seconds and doubling, and only for errors
+    a retry may fix. A failure is only logged (False): the exchange stands, and the
+    refresher's lookup of unnamed accounts fills the name in later.
+    """
+    if not authorizer_appid:
+        return False
+    delay = backoff
+    for attempt in range(1, attempts + 1):
+        try:
+            yield from get_authorizer_info(ctx, authorizer_appid)
+        except Exception as exc:
+            if attempt < attempts and _retryable(exc):
+                yield Sleep(delay)
+                delay *= 2
+                continue
+            log.warning("the details of %s were not read after its code exchange (%s); the "
+                        "refresher looks it up later", authorizer_appid, type(exc).__name__)
+            return False
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -86,25 +123,26 @@ class ExchangeError:
 
 def exchange_once(ctx: Context, code: str, *, source: str = "authorized",
                   authorizer_appid: str = "", since: float | None = None
-                  ) -> Flow[ExchangeError | None]:
-    """One try of exchanging a pushed code (None when the authorizer is stored).
+                  ) -> Flow[ExchangeError | str]:
+    """One try of exchanging a pushed code: the appid of the authorizer now stored, or why
+    the try failed.
 
     A code WeChat calls used or expired (61009, 61010) counts as exchanged when the store
     holds the authorizer, authorized and written since ``since`` (when the push came): an
     earlier try whose answer was lost, or the merchant's redirect, exchanged it.
     """
     try:
-        yield from query_auth(ctx, code)
+        info = yield from query_auth(ctx, code)
     except AuthCodeInvalid as exc:
         if since is not None and authorizer_appid:
             record = yield StoreCall("get_authorizer", (ctx.appid, authorizer_appid))
             if record is not None and record.status == "authorized" \
                     and record.updated_at >= since - _SKEW:
                 log.info("the %s code of %s was exchanged already", source, authorizer_appid)
-                return None
+                return authorizer_appid
         return ExchangeError(type(exc).__name__, _retryable(exc))
     except Exception as exc:
         log.info("exchange of the %s code of %s failed: %s", source,
                  authorizer_appid or "an account", type(exc).__name__)
         return ExchangeError(type(exc).__name__, _retryable(exc))
-    return None
+    return info.authorizer_appid or authorizer_appid

@@ -37,7 +37,7 @@ from ..events import (
 from ..stores.base import Job
 from .context import Context
 from .effects import Emit, Flow, Sleep, StoreCall
-from .exchange import exchange_once
+from .exchange import ExchangeError, exchange_once, read_account
 
 __all__ = [
     "EXCHANGE_TOPIC",
@@ -178,13 +178,16 @@ class Delivery:
 
 def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
                   backoff_base: float = 2.0, backoff_cap: float = 300.0,
-                  max_attempts: int = 8) -> Flow[list[Delivery]]:
+                  max_attempts: int = 8, read_backoff: float = 1.0) -> Flow[list[Delivery]]:
     """Claim the due code exchanges of the platform and run them: done when the authorizer is
     stored, retried later on a transient failure, dead (logged, emitted) when a retry cannot
-    help or the tries are spent."""
+    help or the tries are spent. Once every claimed job is settled, each account exchanged is
+    looked up (:func:`~.exchange.read_account`, pausing ``read_backoff`` seconds between
+    tries), so its record has a name."""
     jobs: list[Job] = yield StoreCall("claim_jobs", (ctx.appid, EXCHANGE_TOPIC),
                                       {"limit": limit, "lease": lease})
     results = []
+    exchanged: list[str] = []
     for job in jobs:
         assert job.claim is not None
         try:
@@ -194,25 +197,31 @@ def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
             yield StoreCall("bury_job", (job.id, job.claim, "unreadable exchange job"))
             results.append(Delivery(job.id, "dead", error="unreadable"))
             continue
-        error = yield from exchange_once(ctx, code, source=source,
-                                         authorizer_appid=spec.get("authorizer_appid") or "",
-                                         since=job.created_at)
-        if error is None:
+        outcome = yield from exchange_once(ctx, code, source=source,
+                                           authorizer_appid=spec.get("authorizer_appid") or "",
+                                           since=job.created_at)
+        if not isinstance(outcome, ExchangeError):  # the appid of the account stored
             yield StoreCall("ack_job", (job.id, job.claim))
             results.append(Delivery(job.id, "done"))
-        elif error.retryable and job.attempts < max_attempts:
+            if outcome and outcome not in exchanged:
+                exchanged.append(outcome)
+            continue
+        if outcome.retryable and job.attempts < max_attempts:
             retry_at = ctx.clock() + backoff(job.attempts, ctx.rng, base=backoff_base,
                                              cap=backoff_cap)
-            yield StoreCall("retry_job", (job.id, job.claim, retry_at, error.name))
-            results.append(Delivery(job.id, "retry", retry_at, error.name))
+            yield StoreCall("retry_job", (job.id, job.claim, retry_at, outcome.name))
+            results.append(Delivery(job.id, "retry", retry_at, outcome.name))
         else:
-            yield StoreCall("bury_job", (job.id, job.claim, error.name))
+            yield StoreCall("bury_job", (job.id, job.claim, outcome.name))
             log.error("exchange of the %s code of %s failed for good: %s", source,
-                      job.group, error.name)
+                      job.group, outcome.name)
             yield Emit("authorization_exchange_failed", {
                 "appid": job.group, "source": source, "attempts": job.attempts,
-                "error": error.name})
-            results.append(Delivery(job.id, "dead", error=error.name))
+                "error": outcome.name})
+            results.append(Delivery(job.id, "dead", error=outcome.name))
+    # after the settlements, so a slow lookup holds no claim
+    for authorizer_appid in exchanged:
+        yield from read_account(ctx, authorizer_appid, backoff=read_backoff)
     return results
 
 
@@ -224,7 +233,8 @@ def drain_exchanges(ctx: Context, *, backoff_base: float = 2.0, backoff_cap: flo
     done: list[Delivery] = []
     while True:
         results = yield from run_exchanges(ctx, backoff_base=backoff_base,
-                                           backoff_cap=backoff_cap, max_attempts=max_attempts)
+                                           backoff_cap=backoff_cap, max_attempts=max_attempts,
+                                           read_backoff=backoff_base)
         done.extend(results)
         waits = [r.retry_at for r in results if r.retry_at is not None]
         if not waits:

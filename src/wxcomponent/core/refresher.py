@@ -67,8 +67,9 @@ log = logging.getLogger("wxcomponent")
 
 #: Records read from the store per page.
 STORE_PAGE = 200
-#: Most accounts a round looks up by name when their record has none (records kept before
-#: names were, or exchanged from a push): a fleet upgrade fills them in over a few rounds.
+#: Most accounts a round looks up when their record has no name or account type (records
+#: kept before these were, or whose lookup after the exchange failed): a fleet upgrade fills
+#: them in over a few rounds.
 NAMES_PER_ROUND = 50
 
 
@@ -130,7 +131,8 @@ def refresh_due(ctx: Context, *, concurrency: int = 8,
         checked += len(results)
         failed += sum(1 for ok in results if not ok)
         unnamed = [r.authorizer_appid for r in due
-                   if r.name is None and r.authorizer_appid in batch][:names_left]
+                   if (r.name is None or r.account_type is None)
+                   and r.authorizer_appid in batch][:names_left]
         if unnamed:
             names_left -= len(unnamed)
             yield Gather(tuple(_namer(ctx, appid) for appid in unnamed), concurrency)
@@ -169,7 +171,8 @@ def _resume_exchanges(ctx: Context) -> Flow[None]:
         return
     try:
         done = yield from run_exchanges(ctx, max_attempts=options.exchange_attempts,
-                                        backoff_base=options.exchange_backoff)
+                                        backoff_base=options.exchange_backoff,
+                                        read_backoff=options.exchange_backoff)
     except Exception as exc:
         log.warning("pending code exchanges not resumed: %s", type(exc).__name__)
         return

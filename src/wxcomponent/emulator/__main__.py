@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
@@ -45,8 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _stop)
-    with EmulatorServer(emulator, host=args.host, port=args.port,
-                        log_level=args.log_level) as server:
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(EmulatorServer(emulator, host=args.host,
+                                                        port=args.port,
+                                                        log_level=args.log_level))
+        except OSError as exc:  # the port is taken, or the address is not this host's
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         lines = [
             f"WeChat emulator listening on {server.url}",
             f"  control API:      {server.url}{CONTROL_PREFIX}",

@@ -92,9 +92,12 @@ class EmulatorServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.port))
-        except OSError:
+        except OSError as exc:
             sock.close()
-            raise
+            shown = f"[{self.host}]" if ":" in self.host else self.host
+            error = OSError(f"cannot listen on {shown}:{self.port}: {exc.strerror or exc}")
+            error.errno = exc.errno
+            raise error from None
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.emulator.app,

@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar, cast
 
 from .base import (
+    AccountType,
     AsyncStore,
     AuthorizerRecord,
     AuthorizerStatus,
@@ -104,12 +105,12 @@ class AsyncOverSync:
         )
 
     async def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
         """See :meth:`Store.set_authorizer_name`."""
-        return await self._call(
-            self._store.set_authorizer_name, component_appid, authorizer_appid, name
-        )
+        return await self._call(self._store.set_authorizer_name, component_appid,
+                                authorizer_appid, name, account_type=account_type)
 
     async def search_authorizers(
         self,

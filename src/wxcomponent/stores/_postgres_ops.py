@@ -24,7 +24,15 @@ from typing import Any
 
 from ..errors import StoreCorrupt
 from ._sql_queue import POSTGRES, Sql, SqlOp, SqlQueue
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket, name_key
+from .base import (
+    ACCOUNT_TYPES,
+    AccountType,
+    AuthorizerRecord,
+    AuthorizerStatus,
+    CachedToken,
+    Ticket,
+    name_key,
+)
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PgOps", "PgStep"]
 
@@ -132,6 +140,13 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX leases_by_expiry ON leases (held_until)",
         ),
     ),
+    (
+        4,
+        (
+            # What kind of account it is, kept with its name.
+            "ALTER TABLE authorizers ADD COLUMN account_type TEXT",
+        ),
+    ),
 )
 
 #: The schema version this code writes.
@@ -139,7 +154,7 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _RECORD_COLUMNS = (
     "component_appid, authorizer_appid, refresh_token, status, func_info, authorized_at, "
-    "updated_at, revoked_at, tenant, name, refresh_at"
+    "updated_at, revoked_at, tenant, name, refresh_at, account_type"
 )
 _ONE = "component_appid = ? AND authorizer_appid = ?"
 #: The end of every name key that starts with a prefix (no name holds U+10FFFF).
@@ -164,16 +179,19 @@ class PgStep:
     transaction: bool
 
 
+_ACCOUNT_TYPES: dict[Any, AccountType] = {kind: kind for kind in ACCOUNT_TYPES}
+
+
 def _record(row: tuple[Any, ...]) -> AuthorizerRecord:
     (c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant,
-     name, refresh_at) = row
+     name, refresh_at, account_type) = row
     state: AuthorizerStatus = "revoked" if status == "revoked" else "authorized"
     return AuthorizerRecord(
         component_appid=c, authorizer_appid=a, refresh_token=refresh_token, status=state,
         func_info=tuple(int(i) for i in func_info), authorized_at=float(authorized_at),
         updated_at=float(updated_at),
         revoked_at=None if revoked_at is None else float(revoked_at), tenant=tenant,
-        name=name, refresh_at=float(refresh_at),
+        name=name, refresh_at=float(refresh_at), account_type=_ACCOUNT_TYPES.get(account_type),
     )  # fmt: skip
 
 
@@ -256,11 +274,12 @@ class PgOps:
     # -------------------------------------------------------------- authorizers
 
     def save_authorizer(self, record: AuthorizerRecord) -> SqlOp[None]:
-        """See :meth:`Store.save_authorizer` (``record`` checked): a ``tenant`` or ``name`` of
-        None keeps the stored one, a ``refresh_at`` of 0 the stored schedule."""
+        """See :meth:`Store.save_authorizer` (``record`` checked): a ``tenant``, ``name`` or
+        ``account_type`` of None keeps the stored one, a ``refresh_at`` of 0 the stored
+        schedule."""
         yield Sql(
             f"INSERT INTO authorizers ({_RECORD_COLUMNS}, name_key) "  # noqa: S608
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
             "refresh_token = excluded.refresh_token, status = excluded.status, "
             "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
@@ -268,13 +287,14 @@ class PgOps:
             "tenant = COALESCE(excluded.tenant, authorizers.tenant), "
             "name = COALESCE(excluded.name, authorizers.name), "
             "name_key = COALESCE(excluded.name_key, authorizers.name_key), "
+            "account_type = COALESCE(excluded.account_type, authorizers.account_type), "
             "refresh_at = CASE WHEN excluded.refresh_at = 0 THEN authorizers.refresh_at "
             "ELSE excluded.refresh_at END",
             (record.component_appid, record.authorizer_appid, record.refresh_token,
              record.status, list(record.func_info), float(record.authorized_at),
              float(record.updated_at),
              None if record.revoked_at is None else float(record.revoked_at), record.tenant,
-             record.name, float(record.refresh_at),
+             record.name, float(record.refresh_at), record.account_type,
              None if record.name is None else name_key(record.name)),
         )  # fmt: skip
 
@@ -340,12 +360,14 @@ class PgOps:
         )
         return done.rowcount == 1
 
-    def set_authorizer_name(self, c: str, a: str, name: str | None) -> SqlOp[bool]:
+    def set_authorizer_name(self, c: str, a: str, name: str | None,
+                            account_type: AccountType | None = None) -> SqlOp[bool]:
         """See :meth:`Store.set_authorizer_name` (committed without waiting for the disk)."""
         key = None if name is None else name_key(name)
         done = yield Sql(
-            f"UPDATE authorizers SET name = ?, name_key = ? {_NO_FLUSH} WHERE {_ONE}",  # noqa: S608
-            (name, key, c, a),
+            "UPDATE authorizers SET name = ?, name_key = ?, "  # noqa: S608
+            f"account_type = COALESCE(?, account_type) {_NO_FLUSH} WHERE {_ONE}",
+            (name, key, account_type, c, a),
         )
         return done.rowcount == 1
 

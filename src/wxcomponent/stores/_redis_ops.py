@@ -20,7 +20,8 @@ layer's keys are ``c:…``), or with a digest of itself (``{~…}``)::
 
     p:{c}:ticket                  hash: value, created_at, received_at
     p:{c}:authorizer:a            hash: refresh_token, status, func_info, *_at, tenant, name,
-                                  name_key (base.name_key of the name), refresh_at
+                                  name_key (base.name_key of the name), refresh_at,
+                                  account_type
     p:{c}:authorizers             sorted set of every authorizer appid (score 0: lexical order)
     p:{c}:authorizers:<status>    the same, by status
     p:{c}:due                     sorted set of the authorized appids, scored by refresh_at
@@ -64,7 +65,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import StoreCorrupt, StoreError, StoreUnavailable
 from . import _validate as valid
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket, name_key
+from .base import (
+    ACCOUNT_TYPES,
+    AccountType,
+    AuthorizerRecord,
+    AuthorizerStatus,
+    CachedToken,
+    Ticket,
+    name_key,
+)
 
 __all__ = [
     "LAYOUT",
@@ -133,23 +142,26 @@ return 1
 """)
 
 # KEYS: record, all, authorized, revoked, epoch, due, names.
-# ARGV: appid, expected epoch ('' = any), status, keep ('1': an empty tenant or name, or a
-# refresh_at of 0, keeps the stored one), tenant, name, name key, refresh_at, then the other
-# field/value pairs of the record. The due and names indexes follow the record.
+# ARGV: appid, expected epoch ('' = any), status, keep ('1': an empty tenant, name or account
+# type, or a refresh_at of 0, keeps the stored one), tenant, name, name key, refresh_at,
+# account type, then the other field/value pairs of the record. The due and names indexes
+# follow the record.
 SAVE_AUTHORIZER = Script("""
 if ARGV[2] ~= '' and (redis.call('GET', KEYS[5]) or '0') ~= ARGV[2] then return 0 end
 local appid, sep = ARGV[1], string.char(0)
-local tenant, name, key, at = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local old = redis.call('HMGET', KEYS[1], 'tenant', 'name', 'name_key', 'refresh_at')
+local tenant, name, key, at, kind = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local old = redis.call('HMGET', KEYS[1], 'tenant', 'name', 'name_key', 'refresh_at',
+  'account_type')
 local oldkey = old[3] or ''
 if ARGV[4] == '1' then
   if tenant == '' then tenant = old[1] or '' end
   if name == '' then name, key = old[2] or '', oldkey end
   if tonumber(at) == 0 then at = old[4] or '0' end
+  if kind == '' then kind = old[5] or '' end
 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'tenant', tenant, 'name', name, 'name_key', key, 'refresh_at', at,
-  unpack(ARGV, 9, #ARGV))
+  'account_type', kind, unpack(ARGV, 10, #ARGV))
 if oldkey ~= '' and oldkey ~= key then
   redis.call('ZREM', KEYS[7], oldkey .. sep .. appid)
 end
@@ -207,13 +219,14 @@ end
 return 1
 """)
 
-# KEYS: record, names. ARGV: appid, name ('' = none), its key.
+# KEYS: record, names. ARGV: appid, name ('' = none), its key, account type ('' = keep).
 SET_NAME = Script("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local sep = string.char(0)
 local old = redis.call('HGET', KEYS[1], 'name_key')
 if old and old ~= '' then redis.call('ZREM', KEYS[2], old .. sep .. ARGV[1]) end
 redis.call('HSET', KEYS[1], 'name', ARGV[2], 'name_key', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'account_type', ARGV[4]) end
 if ARGV[2] ~= '' then redis.call('ZADD', KEYS[2], 0, ARGV[3] .. sep .. ARGV[1]) end
 return 1
 """)
@@ -366,12 +379,14 @@ def unpack_token(raw: Any) -> CachedToken:
 
 def encode_record(record: AuthorizerRecord) -> list[str]:
     """A record as :data:`SAVE_AUTHORIZER` takes it: its tenant, name and name key ('' for
-    none) and ``refresh_at``, then the field/value pairs of the rest of its hash."""
+    none), ``refresh_at`` and account type ('' for none), then the field/value pairs of the
+    rest of its hash."""
     return [
         record.tenant or "",
         record.name or "",
         "" if record.name is None else name_key(record.name),
         num(record.refresh_at),
+        record.account_type or "",
         "refresh_token", record.refresh_token,
         "status", record.status,
         "func_info", ",".join(str(i) for i in record.func_info),
@@ -379,6 +394,9 @@ def encode_record(record: AuthorizerRecord) -> list[str]:
         "updated_at", num(record.updated_at),
         "revoked_at", "" if record.revoked_at is None else num(record.revoked_at),
     ]  # fmt: skip
+
+
+_ACCOUNT_TYPES: dict[str, AccountType] = {kind: kind for kind in ACCOUNT_TYPES}
 
 
 def decode_record(c: str, a: str, fields: dict[str, str]) -> AuthorizerRecord:
@@ -398,6 +416,7 @@ def decode_record(c: str, a: str, fields: dict[str, str]) -> AuthorizerRecord:
             tenant=fields.get("tenant") or None,
             name=fields.get("name") or None,
             refresh_at=float(fields.get("refresh_at") or 0.0),
+            account_type=_ACCOUNT_TYPES.get(fields.get("account_type") or ""),
         )
     except (KeyError, ValueError) as exc:
         raise StoreCorrupt(f"Redis holds an unreadable record of authorizer {a}") from exc
@@ -830,14 +849,16 @@ class RedisOps:
         args = (tenant or "", num(self.clock()))
         return bool((yield from eval_script(SET_TENANT, (self.record_key(c, a),), args)))
 
-    def set_authorizer_name(self, c: str, a: str, name: str | None) -> Op[bool]:
+    def set_authorizer_name(self, c: str, a: str, name: str | None,
+                            account_type: AccountType | None = None) -> Op[bool]:
         """See :meth:`Store.set_authorizer_name`."""
-        valid.name_args(c, a, name)
+        valid.name_args(c, a, name, account_type)
         yield from self.layout_ready(c)
         if self.durable:
-            call = DurableCall("set_authorizer_name", (c, a, name))
+            call = DurableCall("set_authorizer_name", (c, a, name),
+                               {"account_type": account_type})
             return bool((yield from self._write_through(c, a, call)))
-        args = (a, name or "", "" if name is None else name_key(name))
+        args = (a, name or "", "" if name is None else name_key(name), account_type or "")
         keys = (self.record_key(c, a), self._names(c))
         return bool((yield from eval_script(SET_NAME, keys, args)))
 

@@ -13,6 +13,7 @@ from typing import Any, get_args
 
 from ..errors import InvalidArgument
 from .base import (
+    ACCOUNT_TYPES,
     MAX_ACCOUNT_NAME_LENGTH,
     AuthorizerRecord,
     AuthorizerStatus,
@@ -118,6 +119,13 @@ def check_account_name(value: object, name: str = "name") -> str | None:
     return _check_label(value, name, MAX_ACCOUNT_NAME_LENGTH)
 
 
+def check_account_type(value: object) -> None:
+    """None, or one of :data:`~.base.ACCOUNT_TYPES`."""
+    if value is not None and value not in ACCOUNT_TYPES:
+        raise InvalidArgument("account_type", "must be 'official_account', 'mini_program' or "
+                                              "None")
+
+
 def check_optional_text(name: str, value: object) -> str | None:
     """None or a string (a compare-and-set expectation, a paging cursor)."""
     if value is not None and not isinstance(value, str):
@@ -213,6 +221,7 @@ def check_record(record: object) -> AuthorizerRecord:
     _check_time("revoked_at", record.revoked_at, optional=True)
     check_tenant(record.tenant)
     check_account_name(record.name)
+    check_account_type(record.account_type)
     _check_time("refresh_at", record.refresh_at)
     if type(func_info) is not tuple:
         from dataclasses import replace
@@ -245,10 +254,12 @@ def tenant_args(component_appid: object, authorizer_appid: object, tenant: objec
     check_tenant(tenant)
 
 
-def name_args(component_appid: object, authorizer_appid: object, name: object) -> None:
+def name_args(component_appid: object, authorizer_appid: object, name: object,
+              account_type: object = None) -> None:
     """Arguments of ``set_authorizer_name``."""
     authorizer_args(component_appid, authorizer_appid)
     check_account_name(name)
+    check_account_type(account_type)
 
 
 def search_args(component_appid: object, prefix: object, after: object, limit: object) -> None:

@@ -29,6 +29,8 @@ from typing import Literal, Protocol, runtime_checkable
 from ..core.redact import redact
 
 __all__ = [
+    "ACCOUNT_TYPES",
+    "AccountType",
     "AsyncStore",
     "AuthorizerRecord",
     "AuthorizerStatus",
@@ -41,6 +43,9 @@ __all__ = [
 ]
 
 AuthorizerStatus = Literal["authorized", "revoked"]
+#: What kind of account authorized: an official account or a mini program.
+AccountType = Literal["official_account", "mini_program"]
+ACCOUNT_TYPES: tuple[AccountType, ...] = ("official_account", "mini_program")
 #: Where a queued job stands: waiting (or claimed), finished, or given up.
 JobState = Literal["pending", "done", "dead"]
 
@@ -72,7 +77,9 @@ class AuthorizerRecord:
 
     ``name`` is the account's name as WeChat shows it (``nick_name``), kept so that operators
     can find an account by name; None on save keeps the stored name
-    (:meth:`Store.set_authorizer_name` changes it).
+    (:meth:`Store.set_authorizer_name` changes it). ``account_type`` (``"official_account"``
+    or ``"mini_program"``, from the same lookup) is kept with it; None (not known yet) on save
+    keeps the stored one.
 
     ``refresh_at`` is when the background refresher should next look at the account's access
     token (epoch seconds; 0: at once). It is the store's refresh schedule: an index lets a
@@ -92,6 +99,7 @@ class AuthorizerRecord:
     tenant: str | None = None
     name: str | None = None
     refresh_at: float = 0.0
+    account_type: AccountType | None = None
 
     def __repr__(self) -> str:
         return (
@@ -100,7 +108,8 @@ class AuthorizerRecord:
             f"refresh_token={redact(self.refresh_token)}, status={self.status!r}, "
             f"func_info={self.func_info!r}, authorized_at={self.authorized_at}, "
             f"updated_at={self.updated_at}, revoked_at={self.revoked_at}, "
-            f"tenant={self.tenant!r}, name={self.name!r}, refresh_at={self.refresh_at})"
+            f"tenant={self.tenant!r}, name={self.name!r}, refresh_at={self.refresh_at}, "
+            f"account_type={self.account_type!r})"
         )
 
 
@@ -184,8 +193,9 @@ class Store(Protocol):
     def save_authorizer(self, record: AuthorizerRecord) -> None:
         """Insert or replace the record of ``record.authorizer_appid``.
 
-        A record whose ``tenant`` or ``name`` is None keeps the one already stored, and one
-        whose ``refresh_at`` is 0 keeps the stored schedule (a new record is due at once).
+        A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
+        stored, and one whose ``refresh_at`` is 0 keeps the stored schedule (a new record is
+        due at once).
         """
         ...
 
@@ -235,9 +245,11 @@ class Store(Protocol):
         ...
 
     def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
-        """Set (or, with None, clear) the name of an authorizer; False if there is no record.
+        """Set (or, with None, clear) the name of an authorizer, and its ``account_type``
+        when given (None keeps the stored one), in one write; False if there is no record.
 
         Nothing else of the record changes (``updated_at`` included).
         """
@@ -457,7 +469,8 @@ class AsyncStore(Protocol):
         ...
 
     async def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
         """See :meth:`Store.set_authorizer_name`."""
         ...

@@ -29,6 +29,7 @@ from typing import Any
 from . import _validate as valid
 from ._aio import AsyncOverSync
 from .base import (
+    AccountType,
     AuthorizerRecord,
     AuthorizerStatus,
     CachedToken,
@@ -141,8 +142,8 @@ class MemoryStore:
     def save_authorizer(self, record: AuthorizerRecord) -> None:
         """Insert or replace the record of ``record.authorizer_appid``.
 
-        A record whose ``tenant`` or ``name`` is None keeps the one already stored, and one
-        whose ``refresh_at`` is 0 keeps the stored schedule.
+        A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
+        stored, and one whose ``refresh_at`` is 0 keeps the stored schedule.
         """
         record = valid.check_record(record)
         with self._lock:
@@ -157,6 +158,7 @@ class MemoryStore:
                     record,
                     tenant=current.tenant if record.tenant is None else record.tenant,
                     name=current.name if record.name is None else record.name,
+                    account_type=record.account_type or current.account_type,
                     refresh_at=record.refresh_at or current.refresh_at,
                 )
             records[record.authorizer_appid] = record
@@ -243,11 +245,16 @@ class MemoryStore:
             return True
 
     def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
-        """Set (or, with None, clear) the name of an authorizer; False if there is no record."""
-        valid.name_args(component_appid, authorizer_appid, name)
-        return self._change(component_appid, authorizer_appid, name=name)
+        """Set (or, with None, clear) the name of an authorizer, and its account type when
+        given; False if there is no record."""
+        valid.name_args(component_appid, authorizer_appid, name, account_type)
+        if account_type is None:
+            return self._change(component_appid, authorizer_appid, name=name)
+        return self._change(component_appid, authorizer_appid, name=name,
+                            account_type=account_type)
 
     def search_authorizers(
         self,

@@ -67,7 +67,15 @@ from ..errors import (
 from . import _validate as valid
 from ._postgres_ops import PgOps
 from ._sql_queue import Result, SqlOp
-from .base import AuthorizerRecord, AuthorizerStatus, CachedToken, Job, JobState, Ticket
+from .base import (
+    AccountType,
+    AuthorizerRecord,
+    AuthorizerStatus,
+    CachedToken,
+    Job,
+    JobState,
+    Ticket,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -635,15 +643,16 @@ class PostgresStore(_Base):
             component_appid, authorizer_appid, tenant, now))
 
     def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
-        """Set (or, with None, clear) the name of an authorizer; False if there is no record.
+        """Set (or, with None, clear) the name of an authorizer, and its account type when
+        given; False if there is no record.
 
         A name is no credential: it commits without waiting for the disk."""
-        valid.name_args(component_appid, authorizer_appid, name)
-        return self._run(
-            lambda now: self._ops.set_authorizer_name(component_appid, authorizer_appid, name)
-        )
+        valid.name_args(component_appid, authorizer_appid, name, account_type)
+        return self._run(lambda now: self._ops.set_authorizer_name(
+            component_appid, authorizer_appid, name, account_type))
 
     def search_authorizers(
         self,
@@ -1025,13 +1034,13 @@ class AsyncPostgresStore(_Base):
             component_appid, authorizer_appid, tenant, now))
 
     async def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
         """See :meth:`PostgresStore.set_authorizer_name`."""
-        valid.name_args(component_appid, authorizer_appid, name)
-        return await self._run(
-            lambda now: self._ops.set_authorizer_name(component_appid, authorizer_appid, name)
-        )
+        valid.name_args(component_appid, authorizer_appid, name, account_type)
+        return await self._run(lambda now: self._ops.set_authorizer_name(
+            component_appid, authorizer_appid, name, account_type))
 
     async def search_authorizers(
         self,

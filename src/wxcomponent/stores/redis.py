@@ -66,6 +66,7 @@ from ._aio import as_async_store, is_async_store
 from ._redis_ops import DurableCall, Op, RedisOps, Step, redact_url, translate
 from ._redis_queue import RedisQueue
 from .base import (
+    AccountType,
     AsyncStore,
     AuthorizerRecord,
     AuthorizerStatus,
@@ -502,10 +503,13 @@ class RedisStore(_RedisBase):
         return self._run(op)
 
     def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
-        """Set (or, with None, clear) the name of an authorizer; False if there is no record."""
-        op = self._ops.set_authorizer_name(component_appid, authorizer_appid, name)
+        """Set (or, with None, clear) the name of an authorizer, and its account type when
+        given; False if there is no record."""
+        op = self._ops.set_authorizer_name(component_appid, authorizer_appid, name,
+                                           account_type)
         return self._run(op)
 
     def search_authorizers(
@@ -764,10 +768,12 @@ class AsyncRedisStore(_RedisBase):
         return await self._run(op)
 
     async def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
         """See :meth:`RedisStore.set_authorizer_name`."""
-        op = self._ops.set_authorizer_name(component_appid, authorizer_appid, name)
+        op = self._ops.set_authorizer_name(component_appid, authorizer_appid, name,
+                                           account_type)
         return await self._run(op)
 
     async def search_authorizers(

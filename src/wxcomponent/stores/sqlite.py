@@ -58,6 +58,8 @@ from . import _validate as valid
 from ._aio import ThreadedAsyncStore
 from ._sql_queue import SQLITE, Result, SqlOp, SqlQueue
 from .base import (
+    ACCOUNT_TYPES,
+    AccountType,
     AuthorizerRecord,
     AuthorizerStatus,
     CachedToken,
@@ -193,6 +195,13 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX leases_by_expiry ON leases (held_until)",
         ),
     ),
+    (
+        6,
+        (
+            # What kind of account it is, kept with its name.
+            "ALTER TABLE authorizers ADD COLUMN account_type TEXT",
+        ),
+    ),
 )
 
 #: The schema version this code writes.
@@ -200,7 +209,7 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _RECORD_COLUMNS = (
     "component_appid, authorizer_appid, refresh_token, status, func_info, "
-    "authorized_at, updated_at, revoked_at, tenant, name, refresh_at"
+    "authorized_at, updated_at, revoked_at, tenant, name, refresh_at, account_type"
 )
 #: The end of every name key that starts with a prefix (no name holds U+10FFFF).
 _LAST_CHAR = "\U0010ffff"
@@ -265,9 +274,12 @@ def _perform(conn: sqlite3.Connection, op: SqlOp[T]) -> T:
         reply = Result(rows, cursor.rowcount, cursor.lastrowid)
 
 
+_ACCOUNT_TYPES: dict[str, AccountType] = {kind: kind for kind in ACCOUNT_TYPES}
+
+
 def _record(row: tuple[object, ...]) -> AuthorizerRecord:
     (c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant,
-     name, refresh_at) = row
+     name, refresh_at, account_type) = row
     return AuthorizerRecord(
         component_appid=str(c),
         authorizer_appid=str(a),
@@ -280,6 +292,7 @@ def _record(row: tuple[object, ...]) -> AuthorizerRecord:
         tenant=None if tenant is None else str(tenant),
         name=None if name is None else str(name),
         refresh_at=float(refresh_at),  # type: ignore[arg-type]
+        account_type=_ACCOUNT_TYPES.get(str(account_type)),
     )
 
 
@@ -557,8 +570,8 @@ class SQLiteStore:
     def save_authorizer(self, record: AuthorizerRecord) -> None:
         """Insert or replace the record of ``record.authorizer_appid``.
 
-        A record whose ``tenant`` or ``name`` is None keeps the one already stored, and one
-        whose ``refresh_at`` is 0 keeps the stored schedule.
+        A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
+        stored, and one whose ``refresh_at`` is 0 keeps the stored schedule.
         """
         record = valid.check_record(record)
         values = (
@@ -573,13 +586,14 @@ class SQLiteStore:
             record.tenant,
             record.name,
             float(record.refresh_at),
+            record.account_type,
             None if record.name is None else name_key(record.name),
         )
 
         def body(conn: sqlite3.Connection, now: float) -> None:
             conn.execute(
                 f"INSERT INTO authorizers ({_RECORD_COLUMNS}, name_key) "  # noqa: S608 (constant)
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
                 "refresh_token = excluded.refresh_token, status = excluded.status, "
                 "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
@@ -587,6 +601,7 @@ class SQLiteStore:
                 "tenant = COALESCE(excluded.tenant, authorizers.tenant), "
                 "name = COALESCE(excluded.name, authorizers.name), "
                 "name_key = COALESCE(excluded.name_key, authorizers.name_key), "
+                "account_type = COALESCE(excluded.account_type, authorizers.account_type), "
                 "refresh_at = CASE WHEN excluded.refresh_at = 0 THEN authorizers.refresh_at "
                 "ELSE excluded.refresh_at END",
                 values,
@@ -707,15 +722,18 @@ class SQLiteStore:
         return self._write(body)
 
     def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None
+        self, component_appid: str, authorizer_appid: str, name: str | None, *,
+        account_type: AccountType | None = None
     ) -> bool:
-        """Set (or, with None, clear) the name of an authorizer; False if there is no record."""
-        valid.name_args(component_appid, authorizer_appid, name)
+        """Set (or, with None, clear) the name of an authorizer, and its account type when
+        given; False if there is no record."""
+        valid.name_args(component_appid, authorizer_appid, name, account_type)
         key = None if name is None else name_key(name)
         return self._update(
-            "UPDATE authorizers SET name = ?, name_key = ? "
+            "UPDATE authorizers SET name = ?, name_key = ?, "
+            "account_type = COALESCE(?, account_type) "
             "WHERE component_appid = ? AND authorizer_appid = ?",
-            (name, key, component_appid, authorizer_appid),
+            (name, key, account_type, component_appid, authorizer_appid),
         )
 
     def search_authorizers(

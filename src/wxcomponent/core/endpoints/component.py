@@ -130,15 +130,18 @@ def query_auth(ctx: Context, authorization_code: str) -> Flow[AuthorizationInfo]
 
 
 def get_authorizer_info(ctx: Context, authorizer_appid: str) -> Flow[AuthorizerInfo]:
-    """An authorizer's account details. The account's name is kept in its stored record (when
-    there is one), so operators can find it by name."""
+    """An authorizer's account details. The account's name and type (official account or
+    mini program) are kept in its stored record (when there is one), so operators can find it
+    by name and tell the kinds apart."""
     info: AuthorizerInfo = yield from call(ctx, AUTHORIZER_INFO, body={
         "component_appid": ctx.appid, "authorizer_appid": authorizer_appid})
     name = info.nick_name.strip()
     if name:
+        kind = "mini_program" if info.is_mini_program else "official_account"
         # A name the store does not keep (too long, unprintable) is left out, not an error.
         with contextlib.suppress(InvalidArgument):
-            yield StoreCall("set_authorizer_name", (ctx.appid, authorizer_appid, name))
+            yield StoreCall("set_authorizer_name", (ctx.appid, authorizer_appid, name),
+                            {"account_type": kind})
     return info
 
 

@@ -63,6 +63,7 @@ from ...stores.base import (
     AuthorizerRecord,
     AuthorizerStatus,
     Job,
+    JobState,
     name_key,
 )
 from ..authorization import AuthorizationFlows, PageOptions
@@ -97,7 +98,11 @@ def _looks_like_appid(text: str) -> bool:
 
 _STATUSES: dict[str, AuthorizerStatus | None] = {"all": None, "authorized": "authorized",
                                                  "revoked": "revoked"}
-_JOB_STATES = ("all", "pending", "done", "dead")
+#: The one word the console uses for each state of a delivery, and the store's name for it.
+_JOB_STATES: dict[str, JobState | None] = {"all": None, "pending": "pending",
+                                           "delivered": "done", "dead": "dead"}
+#: The word of each stored state.
+_STATE_WORDS = {"pending": "pending", "done": "delivered", "dead": "dead"}
 #: Why a request went back to sign-in, as the sign-in page's query says it (a cookie that is
 #: not a session of this console, e.g. one signed before the admin key changed, has ended).
 _ENDINGS = {"expired": "expired", "ended": "ended", "invalid": "ended"}
@@ -191,6 +196,7 @@ def _environment() -> Any:
     env.filters["when"] = when
     env.filters["duration"] = _duration
     env.globals["permissions"] = PERMISSIONS
+    env.globals["state_words"] = _STATE_WORDS
     return env
 
 
@@ -525,7 +531,9 @@ class Console:
             raise Problem(400, "The status must be all, authorized or revoked.")
         status = _STATUSES[status_name]
         search = query.get("q", "").strip()
-        by = query.get("by") or ("name" if search and not _looks_like_appid(search) else "appid")
+        # without a choice, the text decides: an appid's shape is searched as an appid
+        chosen_by = query.get("by") or ""
+        by = chosen_by or ("name" if search and not _looks_like_appid(search) else "appid")
         if by not in ("appid", "name"):
             raise Problem(400, "Search by appid or by name.")
         appid = component.appid
@@ -546,8 +554,8 @@ class Console:
                 TokenKind.AUTHORIZER_ACCESS_TOKEN, record.authorizer_appid))
         return self._render(request, "authorizers.html", session=session, component=component,
                             rows=rows, tokens=tokens, chosen=status_name, search=search,
-                            by=by, after=after, following=following, total=total,
-                            now=self._clock(), statuses=list(_STATUSES))
+                            by=by, chosen_by=chosen_by, after=after, following=following,
+                            total=total, now=self._clock(), statuses=list(_STATUSES))
 
     async def _by_appid(self, appid: str, status: AuthorizerStatus | None, search: str,
                         query: Any) -> tuple[list[AuthorizerRecord], str | None, str | None]:
@@ -654,8 +662,9 @@ class Console:
         if webhook is not None and webhook not in hooks:
             raise Problem(404, "No such webhook is configured.")
         state = query.get("state", "all")
+        state = _STATE_WORDS.get(state, state)  # a link that names the stored state
         if state not in _JOB_STATES:
-            raise Problem(400, "The state must be all, pending, done or dead.")
+            raise Problem(400, "The state must be all, pending, delivered or dead.")
         raw_after = query.get("after") or ""
         if raw_after and (not raw_after.isdigit() or len(raw_after) > 18):
             raise Problem(400, "The page must start after a delivery number.")
@@ -666,7 +675,7 @@ class Console:
             topics = [hooks[webhook].topic] if webhook else [h.topic for h in hooks.values()]
             page = await self._store.list_jobs(
                 component.appid, topic=topics[0] if len(topics) == 1 else None,
-                state=None if state == "all" else state,  # type: ignore[arg-type]
+                state=_JOB_STATES[state],
                 after=after, limit=PAGE_SIZE)
             jobs = [job for job in page if job.topic in topics]
             following = page[-1].id if len(page) == PAGE_SIZE else None
@@ -675,7 +684,7 @@ class Console:
         rows = [(job, _document(job)) for job in jobs]
         return self._render(request, "pushes.html", session=session, component=component,
                             rows=rows, counts=counts, webhook=webhook or "", state=state,
-                            states=_JOB_STATES, after=after, following=following,
+                            states=list(_JOB_STATES), after=after, following=following,
                             recent=self.recorder.pushes(component.appid))
 
     async def _job(self, component: AsyncComponent, request: Request) -> Job:

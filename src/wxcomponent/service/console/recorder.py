@@ -1,6 +1,11 @@
 """What the console remembers of the platforms' events in this process: recent pushes, recent
 errors, release-check answers and the last token refreshes.
 
+An error that has since been put right leaves the list: a failed refresh when that token is
+refreshed (or, failing for want of a ticket, when a ticket arrives; or its account is revoked
+or saved again), a failed code exchange when its account is saved, a push that failed when a
+push of its kind is handled (WeChat's retry).
+
 It listens to each platform's events (the same ones metrics and health see). Nothing here is
 durable or shared by the hosts of a fleet: the durable record of pushes is the outbox, which
 the console reads from the store. Memory is bounded: the latest :data:`KEEP` of each kind.
@@ -25,8 +30,30 @@ _ERRORS = ("refresh_failed", "push_failed", "push_refused", "handler_failed",
 _TEXT = 200
 _TOKENS = ("component_access_token", "authorizer_access_token", "jsapi_ticket")
 _RELEASE_CHECKS = ("release_check", "release_check_answered")
+#: Events that only put earlier errors right.
+_RESOLVING = ("ticket_received", "authorizer_saved", "authorizer_revoked")
 #: Every event the recorder keeps something of.
-_KEPT = frozenset((*_PUSHES, *_ERRORS, *_RELEASE_CHECKS, "token_refreshed"))
+_KEPT = frozenset((*_PUSHES, *_ERRORS, *_RELEASE_CHECKS, *_RESOLVING, "token_refreshed"))
+
+
+def _resolved(name: str, fields: Mapping[str, Any]) -> Callable[[Seen], bool] | None:
+    """Which earlier errors the event ``name`` shows to be put right (None: none)."""
+    appid = str(fields.get("appid", ""))
+    if name == "token_refreshed":
+        kind = str(fields.get("kind", ""))
+        return lambda e: (e.name == "refresh_failed" and e.fields.get("kind") == kind
+                          and e.fields.get("appid") == appid)
+    if name == "ticket_received":
+        return lambda e: e.name == "refresh_failed" and e.fields.get("error") == "TicketNotFound"
+    if name in ("authorizer_saved", "authorizer_revoked"):
+        return lambda e: (e.name in ("refresh_failed", "authorization_exchange_failed")
+                          and e.fields.get("appid") == appid
+                          and e.fields.get("kind", "authorizer_access_token")
+                          == "authorizer_access_token")
+    if name == "push_handled":
+        event = str(fields.get("event", ""))
+        return lambda e: e.name == "push_failed" and e.fields.get("event") == event
+    return None
 
 
 @dataclass(frozen=True)
@@ -47,8 +74,10 @@ class _Platform:
 
 
 def _short(fields: Mapping[str, Any]) -> dict[str, str]:
+    """The fields worth showing, as short strings: a field without a value is left out (a
+    page shows "—" for it, never "None")."""
     return {str(k)[:40]: str(v)[:_TEXT] for k, v in fields.items()
-            if v is None or (isinstance(v, (str, int, float)) and not isinstance(v, bool))}
+            if isinstance(v, (str, int, float)) and not isinstance(v, bool) and v != ""}
 
 
 class Recorder:
@@ -75,6 +104,14 @@ class Recorder:
         def record(name: str, fields: Mapping[str, Any]) -> None:
             if name not in _KEPT:
                 return
+            resolved = _resolved(name, fields)
+            if resolved is not None and state.errors:
+                with self._lock:
+                    kept = [e for e in state.errors if not resolved(e)]
+                    if len(kept) < len(state.errors):
+                        state.errors = deque(kept, maxlen=KEEP)
+            if name in _RESOLVING:
+                return
             if name == "token_refreshed":
                 kind = fields.get("kind")
                 if kind in _TOKENS:
@@ -99,7 +136,7 @@ class Recorder:
             return list(reversed(self._of(platform).pushes))
 
     def errors(self, platform: str) -> list[Seen]:
-        """The latest errors, newest first."""
+        """The latest errors not put right since, newest first."""
         with self._lock:
             return list(reversed(self._of(platform).errors))
 
