@@ -19,8 +19,10 @@ from .models import AuthorizationInfo
 __all__ = [
     "forget_authorizer",
     "give_up_refresh_token",
+    "is_stale",
     "load_authorizer",
     "persist_authorization",
+    "revoke_on_push",
     "save_ticket",
 ]
 
@@ -46,8 +48,15 @@ def load_authorizer(ctx: Context, authorizer_appid: str) -> Flow[AuthorizerRecor
     return record
 
 
-def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float) -> Flow[None]:
-    """Store an authorizer from an exchanged code: the record first, then its access token."""
+def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float,
+                          event_at: int = 0) -> Flow[bool]:
+    """Store an authorizer from an exchanged code: the record first, then its access token.
+
+    ``event_at`` is the ``CreateTime`` of the push that brought the code (0 for a code
+    exchanged without one, such as the browser redirect: the exchange's own time stands for
+    it). The record is not written when the store holds a later authorization change (an
+    ``unauthorized`` newer than this code's push); False then, and nothing is cached.
+    """
     existing: AuthorizerRecord | None = yield StoreCall(
         "get_authorizer", (ctx.appid, info.authorizer_appid)
     )
@@ -65,13 +74,53 @@ def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float)
         revoked_at=None,
         # The refresher looks at it when its new token nears expiry (0: keep the schedule).
         refresh_at=ctx.policy.refresh_time(token) if token else 0.0,
+        auth_event_at=event_at or int(started),
     )
-    yield StoreCall("save_authorizer", (record,))  # durable first
+    saved: bool = yield StoreCall("save_authorizer", (record,))  # durable first
+    if not saved:
+        yield from _stale(ctx, info.authorizer_appid, "authorization", record.auth_event_at)
+        return False
     if token is not None:
         yield StoreCall("set_token", (
             ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid), token))
     yield Emit("authorizer_saved", {"appid": info.authorizer_appid,
                                     "func_info": list(info.func_info)})
+    return True
+
+
+def _stale(ctx: Context, authorizer_appid: str, change: str, event_at: int) -> Flow[None]:
+    log.info("%s of %s from %d is older than its latest authorization change: ignored",
+             change, authorizer_appid, event_at)
+    yield Emit("authorization_change_ignored", {"appid": authorizer_appid, "change": change,
+                                                "create_time": event_at})
+
+
+def is_stale(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[bool]:
+    """True when the store holds an authorization change of the account later than
+    ``event_at`` (a push's ``CreateTime``): a change from ``event_at`` must do nothing."""
+    record: AuthorizerRecord | None = yield StoreCall(
+        "get_authorizer", (ctx.appid, authorizer_appid))
+    return record is not None and event_at < record.auth_event_at
+
+
+def revoke_on_push(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[bool]:
+    """An ``unauthorized`` push of ``CreateTime`` ``event_at``: the authorizer is revoked and
+    its tokens dropped, unless the store holds a later authorization change of it (a replayed
+    or late push), in which case nothing changes. True when revoked now."""
+    changed: bool = yield StoreCall("mark_revoked", (ctx.appid, authorizer_appid),
+                                    {"event_at": event_at})
+    if not changed and (yield from is_stale(ctx, authorizer_appid, event_at)):
+        yield from _stale(ctx, authorizer_appid, "unauthorized", event_at)
+        return False
+    yield from _drop_tokens(ctx, authorizer_appid)
+    if changed:
+        yield Emit("authorizer_revoked", {"appid": authorizer_appid, "reason": "unauthorized"})
+    return changed
+
+
+def _drop_tokens(ctx: Context, authorizer_appid: str) -> Flow[None]:
+    for kind in (TokenKind.AUTHORIZER_ACCESS_TOKEN, TokenKind.JSAPI_TICKET):
+        yield StoreCall("delete_token", (ctx.token_key(kind, authorizer_appid),))
 
 
 def forget_authorizer(ctx: Context, authorizer_appid: str) -> Flow[bool]:
@@ -80,8 +129,7 @@ def forget_authorizer(ctx: Context, authorizer_appid: str) -> Flow[bool]:
     True when the store holds a record of it (revoked now); False for an unknown appid.
     """
     changed: bool = yield StoreCall("mark_revoked", (ctx.appid, authorizer_appid))
-    for kind in (TokenKind.AUTHORIZER_ACCESS_TOKEN, TokenKind.JSAPI_TICKET):
-        yield StoreCall("delete_token", (ctx.token_key(kind, authorizer_appid),))
+    yield from _drop_tokens(ctx, authorizer_appid)
     if changed:
         yield Emit("authorizer_revoked", {"appid": authorizer_appid, "reason": "unauthorized"})
     return changed

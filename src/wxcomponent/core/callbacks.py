@@ -87,7 +87,7 @@ from ..events import (
 )
 from ..replies import Reply, reply_fields
 from . import outbox, release_check
-from .accounts import forget_authorizer, save_ticket
+from .accounts import is_stale, revoke_on_push, save_ticket
 from .context import Context
 from .crypto import Decrypted
 from .effects import CallHandler, Emit, Flow, Spawn, StoreCall
@@ -625,10 +625,19 @@ def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[None
     if isinstance(event, VerifyTicket) and options.store_ticket:
         yield from save_ticket(ctx, event.ticket, event.create_time)
     elif isinstance(event, Unauthorized) and options.forget_on_unauthorized:
-        yield from forget_authorizer(ctx, event.authorizer_appid)
+        yield from revoke_on_push(ctx, event.authorizer_appid, event.create_time)
     elif options.exchange_codes:
         exchange = outbox.exchange_of(event)
         if exchange is None:
+            return
+        if exchange.authorizer_appid and (
+                yield from is_stale(ctx, exchange.authorizer_appid, exchange.event_at)):
+            # a replayed or late push: the account changed since; its code is not exchanged
+            log.info("%s of %s from %d is older than its latest authorization change: "
+                     "ignored", exchange.source, exchange.authorizer_appid, exchange.event_at)
+            yield Emit("authorization_change_ignored", {
+                "appid": exchange.authorizer_appid, "change": exchange.source,
+                "create_time": exchange.event_at})
             return
         if options.durable_exchanges:
             yield from outbox.enqueue_exchange(ctx, exchange, attempts=options.exchange_attempts)
@@ -639,14 +648,15 @@ def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[None
                         f"{exchange.authorizer_appid or 'an account'}")
         else:
             yield _exchange_later(ctx, options, exchange.code, exchange.authorizer_appid,
-                                  exchange.source)
+                                  exchange.source, exchange.event_at)
 
 
 def _exchange_later(ctx: Context, options: CallbackOptions, code: str, authorizer_appid: str,
-                    source: str) -> Spawn:
+                    source: str, event_at: int) -> Spawn:
     factory = functools.partial(exchange_code, ctx, code, attempts=options.exchange_attempts,
                                 backoff=options.exchange_backoff,
-                                authorizer_appid=authorizer_appid, source=source)
+                                authorizer_appid=authorizer_appid, source=source,
+                                event_at=event_at)
     return Spawn(factory, f"exchange of the {source} code of {authorizer_appid or 'an account'}")
 
 

@@ -19,7 +19,7 @@ from ..errors import (
 )
 from .context import Context
 from .effects import Emit, Flow, Sleep, StoreCall
-from .endpoints.component import query_auth
+from .endpoints.component import exchange_authorization_code
 from .models import AuthorizationInfo
 
 __all__ = ["ExchangeError", "exchange_code", "exchange_once"]
@@ -44,8 +44,10 @@ def exchange_code(
     backoff: float = 1.0,
     authorizer_appid: str = "",
     source: str = "authorized",
+    event_at: int = 0,
 ) -> Flow[AuthorizationInfo | None]:
-    """Exchange an authorization code pushed by WeChat, retrying transient failures.
+    """Exchange an authorization code pushed by WeChat (at ``CreateTime`` ``event_at``),
+    retrying transient failures.
 
     Tries :func:`~wxcomponent.core.endpoints.component.query_auth` ``attempts`` times,
     pausing ``backoff`` seconds and doubling; an error that a retry cannot fix (an invalid or
@@ -57,7 +59,7 @@ def exchange_code(
     while True:
         attempt += 1
         try:
-            return (yield from query_auth(ctx, code))
+            return (yield from exchange_authorization_code(ctx, code, event_at=event_at))
         except Exception as exc:
             if attempt < attempts and _retryable(exc):
                 log.info("exchange of the %s code of %s failed (%s); try %d of %d in %.1fs",
@@ -85,16 +87,17 @@ class ExchangeError:
 
 
 def exchange_once(ctx: Context, code: str, *, source: str = "authorized",
-                  authorizer_appid: str = "", since: float | None = None
-                  ) -> Flow[ExchangeError | None]:
-    """One try of exchanging a pushed code (None when the authorizer is stored).
+                  authorizer_appid: str = "", since: float | None = None,
+                  event_at: int = 0) -> Flow[ExchangeError | None]:
+    """One try of exchanging a code pushed at ``CreateTime`` ``event_at`` (None when the
+    authorizer is stored, or left as it is because the store holds a later change of it).
 
     A code WeChat calls used or expired (61009, 61010) counts as exchanged when the store
     holds the authorizer, authorized and written since ``since`` (when the push came): an
     earlier try whose answer was lost, or the merchant's redirect, exchanged it.
     """
     try:
-        yield from query_auth(ctx, code)
+        yield from exchange_authorization_code(ctx, code, event_at=event_at)
     except AuthCodeInvalid as exc:
         if since is not None and authorizer_appid:
             record = yield StoreCall("get_authorizer", (ctx.appid, authorizer_appid))

@@ -133,6 +133,7 @@ class _Exchange:
     code: str
     authorizer_appid: str
     source: str
+    event_at: int = 0
 
 
 def _code_key(code: str) -> str:
@@ -142,9 +143,10 @@ def _code_key(code: str) -> str:
 def exchange_of(event: Event) -> _Exchange | None:
     """The code exchange a push asks for (None for a push without one)."""
     if isinstance(event, (Authorized, UpdateAuthorized)):
-        return _Exchange(event.authorization_code, event.authorizer_appid, event.info_type)
+        return _Exchange(event.authorization_code, event.authorizer_appid, event.info_type,
+                         event.create_time)
     if isinstance(event, FastRegisterResult) and event.succeeded and event.auth_code:
-        return _Exchange(event.auth_code, event.appid or "", event.info_type)
+        return _Exchange(event.auth_code, event.appid or "", event.info_type, event.create_time)
     return None
 
 
@@ -152,6 +154,7 @@ def enqueue_exchange(ctx: Context, exchange: _Exchange, *, attempts: int) -> Flo
     """Record a code exchange durably (once per code) before WeChat is answered."""
     payload = json.dumps({"code": exchange.code, "source": exchange.source,
                           "authorizer_appid": exchange.authorizer_appid,
+                          "event_at": exchange.event_at,
                           "attempts": attempts}).encode("utf-8")
     job_id: int = yield StoreCall("enqueue", (ctx.appid, EXCHANGE_TOPIC,
                                               exchange.authorizer_appid or PLATFORM_GROUP,
@@ -190,13 +193,14 @@ def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
         try:
             spec = json.loads(job.payload)
             code, source = str(spec["code"]), str(spec.get("source", "authorized"))
+            event_at = max(0, int(spec.get("event_at") or 0))
         except (ValueError, KeyError, TypeError):
             yield StoreCall("bury_job", (job.id, job.claim, "unreadable exchange job"))
             results.append(Delivery(job.id, "dead", error="unreadable"))
             continue
         error = yield from exchange_once(ctx, code, source=source,
                                          authorizer_appid=spec.get("authorizer_appid") or "",
-                                         since=job.created_at)
+                                         since=job.created_at, event_at=event_at)
         if error is None:
             yield StoreCall("ack_job", (job.id, job.claim))
             results.append(Delivery(job.id, "done"))

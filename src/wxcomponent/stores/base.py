@@ -77,6 +77,12 @@ class AuthorizerRecord:
     refresher read only the accounts that are due (:meth:`Store.due_authorizers`), so a round
     costs what is due, not what is stored. 0 on save keeps the stored time;
     :meth:`Store.schedule_refresh` moves it.
+
+    ``auth_event_at`` is the ``CreateTime`` (epoch seconds) of the latest authorization change
+    applied to the record (``authorized``, ``updateauthorized``, ``unauthorized``; for a code
+    exchanged without a push, the time of the exchange), 0 when none is known. A change older
+    than it never applies (:meth:`Store.save_authorizer`, :meth:`Store.mark_revoked`), so a
+    replayed or late push cannot move an account backwards. 0 on save keeps the stored time.
     """
 
     component_appid: str
@@ -90,6 +96,7 @@ class AuthorizerRecord:
     tenant: str | None = None
     name: str | None = None
     refresh_at: float = 0.0
+    auth_event_at: int = 0
 
     def __repr__(self) -> str:
         return (
@@ -98,7 +105,8 @@ class AuthorizerRecord:
             f"refresh_token={redact(self.refresh_token)}, status={self.status!r}, "
             f"func_info={self.func_info!r}, authorized_at={self.authorized_at}, "
             f"updated_at={self.updated_at}, revoked_at={self.revoked_at}, "
-            f"tenant={self.tenant!r}, name={self.name!r}, refresh_at={self.refresh_at})"
+            f"tenant={self.tenant!r}, name={self.name!r}, refresh_at={self.refresh_at}, "
+            f"auth_event_at={self.auth_event_at})"
         )
 
 
@@ -179,11 +187,13 @@ class Store(Protocol):
         ...
 
     # durable: authorizers
-    def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid``.
+    def save_authorizer(self, record: AuthorizerRecord) -> bool:
+        """Insert or replace the record of ``record.authorizer_appid``; True when written.
 
-        A record whose ``tenant`` or ``name`` is None keeps the one already stored, and one
-        whose ``refresh_at`` is 0 keeps the stored schedule (a new record is due at once).
+        A record whose ``tenant`` or ``name`` is None keeps the one already stored, one
+        whose ``refresh_at`` is 0 keeps the stored schedule (a new record is due at once),
+        and one whose ``auth_event_at`` is 0 keeps the stored time. A record whose
+        ``auth_event_at`` is older than the stored one is not written (False).
         """
         ...
 
@@ -219,8 +229,15 @@ class Store(Protocol):
         """
         ...
 
-    def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
-        """Mark the authorizer revoked (keeping its record); False if there is none."""
+    def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
+        """Mark the authorizer revoked (keeping its record); False if there is none.
+
+        With ``event_at`` (the ``CreateTime`` of an ``unauthorized`` push), only when the
+        record's ``auth_event_at`` is not later: then ``auth_event_at`` becomes ``event_at``;
+        otherwise nothing changes and the answer is False.
+        """
         ...
 
     def set_authorizer_tenant(
@@ -385,7 +402,7 @@ class AsyncStore(Protocol):
         """See :meth:`Store.load_ticket`."""
         ...
 
-    async def save_authorizer(self, record: AuthorizerRecord) -> None:
+    async def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """See :meth:`Store.save_authorizer`."""
         ...
 
@@ -418,7 +435,9 @@ class AsyncStore(Protocol):
         """See :meth:`Store.replace_refresh_token`."""
         ...
 
-    async def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+    async def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
         """See :meth:`Store.mark_revoked`."""
         ...
 

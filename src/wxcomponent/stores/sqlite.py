@@ -193,6 +193,13 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "CREATE INDEX leases_by_expiry ON leases (held_until)",
         ),
     ),
+    (
+        6,
+        (
+            # The CreateTime of the latest authorization change applied to the record.
+            "ALTER TABLE authorizers ADD COLUMN auth_event_at INTEGER NOT NULL DEFAULT 0",
+        ),
+    ),
 )
 
 #: The schema version this code writes.
@@ -200,7 +207,7 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _RECORD_COLUMNS = (
     "component_appid, authorizer_appid, refresh_token, status, func_info, "
-    "authorized_at, updated_at, revoked_at, tenant, name, refresh_at"
+    "authorized_at, updated_at, revoked_at, tenant, name, refresh_at, auth_event_at"
 )
 #: The end of every name key that starts with a prefix (no name holds U+10FFFF).
 _LAST_CHAR = "\U0010ffff"
@@ -267,7 +274,7 @@ def _perform(conn: sqlite3.Connection, op: SqlOp[T]) -> T:
 
 def _record(row: tuple[object, ...]) -> AuthorizerRecord:
     (c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant,
-     name, refresh_at) = row
+     name, refresh_at, auth_event_at) = row
     return AuthorizerRecord(
         component_appid=str(c),
         authorizer_appid=str(a),
@@ -280,6 +287,7 @@ def _record(row: tuple[object, ...]) -> AuthorizerRecord:
         tenant=None if tenant is None else str(tenant),
         name=None if name is None else str(name),
         refresh_at=float(refresh_at),  # type: ignore[arg-type]
+        auth_event_at=int(auth_event_at),  # type: ignore[call-overload]
     )
 
 
@@ -554,11 +562,13 @@ class SQLiteStore:
 
     # ------------------------------------------------------------------ authorizers
 
-    def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid``.
+    def save_authorizer(self, record: AuthorizerRecord) -> bool:
+        """Insert or replace the record of ``record.authorizer_appid``; True when written.
 
-        A record whose ``tenant`` or ``name`` is None keeps the one already stored, and one
-        whose ``refresh_at`` is 0 keeps the stored schedule.
+        A record whose ``tenant`` or ``name`` is None keeps the one already stored, one
+        whose ``refresh_at`` is 0 keeps the stored schedule, and one whose ``auth_event_at``
+        is 0 the stored time; one whose ``auth_event_at`` is older than the stored one is not
+        written.
         """
         record = valid.check_record(record)
         values = (
@@ -573,13 +583,14 @@ class SQLiteStore:
             record.tenant,
             record.name,
             float(record.refresh_at),
+            record.auth_event_at,
             None if record.name is None else name_key(record.name),
         )
 
-        def body(conn: sqlite3.Connection, now: float) -> None:
-            conn.execute(
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            cursor = conn.execute(
                 f"INSERT INTO authorizers ({_RECORD_COLUMNS}, name_key) "  # noqa: S608 (constant)
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
                 "refresh_token = excluded.refresh_token, status = excluded.status, "
                 "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
@@ -588,11 +599,15 @@ class SQLiteStore:
                 "name = COALESCE(excluded.name, authorizers.name), "
                 "name_key = COALESCE(excluded.name_key, authorizers.name_key), "
                 "refresh_at = CASE WHEN excluded.refresh_at = 0 THEN authorizers.refresh_at "
-                "ELSE excluded.refresh_at END",
+                "ELSE excluded.refresh_at END, "
+                "auth_event_at = MAX(excluded.auth_event_at, authorizers.auth_event_at) "
+                "WHERE excluded.auth_event_at = 0 "
+                "OR excluded.auth_event_at >= authorizers.auth_event_at",
                 values,
             )
+            return cursor.rowcount == 1
 
-        self._write(body)
+        return self._write(body)
 
     def get_authorizer(
         self, component_appid: str, authorizer_appid: str
@@ -669,22 +684,32 @@ class SQLiteStore:
 
         return self._write(body)
 
-    def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
-        """Mark the authorizer revoked (keeping its record); False if there is none."""
-        valid.authorizer_args(component_appid, authorizer_appid)
+    def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
+        """Mark the authorizer revoked (keeping its record); False if there is none, or if
+        ``event_at`` is older than its ``auth_event_at``."""
+        valid.revoke_args(component_appid, authorizer_appid, event_at)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             found = conn.execute(
-                "SELECT status FROM authorizers WHERE component_appid = ? AND authorizer_appid = ?",
+                "SELECT status, auth_event_at FROM authorizers "
+                "WHERE component_appid = ? AND authorizer_appid = ?",
                 (component_appid, authorizer_appid),
             ).fetchone()
-            if found is None:
+            if found is None or (event_at and event_at < found[1]):
                 return False
             if found[0] != "revoked":
                 conn.execute(
                     "UPDATE authorizers SET status = 'revoked', revoked_at = ?, updated_at = ? "
                     "WHERE component_appid = ? AND authorizer_appid = ?",
                     (now, now, component_appid, authorizer_appid),
+                )
+            if event_at:
+                conn.execute(
+                    "UPDATE authorizers SET auth_event_at = ? "
+                    "WHERE component_appid = ? AND authorizer_appid = ?",
+                    (event_at, component_appid, authorizer_appid),
                 )
             return True
 
