@@ -572,18 +572,23 @@ def _respond(ctx: Context, callbacks: Callbacks, event: Event, push: Push,
         answer = release_check.respond(event, push.authorizer_appid)
         if answer is not None:
             answered = True
+            account, account_kind = release_check.account_of(event, push.authorizer_appid)
             log.info("release check case %s from %s answered", answer.case, event.to_user_name)
-            yield Emit("release_check", {"case": answer.case, "appid": ctx.appid})
+            yield Emit("release_check", {"case": answer.case, "appid": ctx.appid,
+                                         "authorizer_appid": account, "account": account_kind})
             reply = answer.reply
             if answer.code is not None:
                 yield Spawn(functools.partial(release_check.answer_with_api, ctx, answer.code,
-                                              event.from_user_name),
+                                              event.from_user_name, account),
                             "release check: exchange the code and answer through the API")
                 reply = _EMPTY
     if not answered:
         reply = yield from _run_handlers(callbacks, event, push, kind)
-    yield Emit("push_handled", {"event": kind, "appid": ctx.appid,
-                                "authorizer_appid": push.authorizer_appid})
+    handled: dict[str, Any] = {"event": kind, "appid": ctx.appid,
+                               "authorizer_appid": push.authorizer_appid}
+    if answered:
+        handled["release_check"] = True
+    yield Emit("push_handled", handled)
     if not isinstance(event, AuthorizerMessage):
         return None
     return reply

@@ -6,7 +6,8 @@ push answer 503, so WeChat retries and nothing acknowledged can be lost by a cra
 
 * **The outbox**: for every accepted push, one job per delivery topic (``deliver:<name>``, one
   per webhook), grouped by the authorizer (``-`` for the platform's own events) so deliveries
-  keep each account's order. The job's payload is the push as JSON (:func:`push_document`).
+  keep each account's order. The job's payload is the push as JSON (:func:`push_document`),
+  marked ``release_check`` when it is one of the release check's test accounts.
   Idempotency keys make a retried push (after a 503) enqueue nothing twice.
 * **Code exchanges**: the code of an ``authorized`` / ``updateauthorized`` push or of a
   successful fast registration becomes a job of topic ``exchange`` before the answer; a
@@ -28,6 +29,7 @@ from typing import Any
 
 from ..events import (
     Authorized,
+    AuthorizerMessage,
     ComponentEvent,
     Event,
     FastRegisterResult,
@@ -38,6 +40,7 @@ from ..stores.base import Job
 from .context import Context
 from .effects import Emit, Flow, Sleep, StoreCall
 from .exchange import exchange_once
+from .release_accounts import is_release_check_account
 
 __all__ = [
     "EXCHANGE_TOPIC",
@@ -78,15 +81,19 @@ def _scrub(value: Any) -> Any:
 def push_document(event: Event, *, component_appid: str, authorizer_appid: str | None,
                   received_at: float, tenant: str | None = None) -> dict[str, Any]:
     """The JSON form of a push as webhooks receive it: its kind, who it concerns, when it
-    came, and every field of the push (one-use codes and tickets replaced by ``***``)."""
+    came, and every field of the push (one-use codes and tickets replaced by ``***``).
+    ``release_check`` is true for a push of (or about) one of the test accounts of WeChat's
+    release check: WeChat's account, not a merchant's."""
     kind = (event.info_type if isinstance(event, ComponentEvent)
             else str(getattr(event, "route_key", type(event).__name__)))
     about = getattr(event, "authorizer_appid", None) or authorizer_appid
+    user_name = event.to_user_name if isinstance(event, AuthorizerMessage) else None
     return {
         "kind": kind,
         "type": type(event).__name__,
         "component_appid": component_appid,
         "authorizer_appid": about,
+        "release_check": is_release_check_account(about, user_name),
         "tenant": tenant,
         "received_at": received_at,
         "create_time": event.create_time,

@@ -34,11 +34,12 @@ from ..errors import (
 )
 from ..stores.base import AuthorizerRecord
 from .context import Context, TokenKind
-from .effects import Flow, Gather, Pause, StoreCall
+from .effects import Emit, Flow, Gather, Pause, StoreCall
 from .endpoints.component import get_authorizer_info
 from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
 from .reconcile import reconcile_authorizers
+from .release_accounts import is_release_check_account
 from .singleflight import Busy
 from .tokens import authorizer_token, get_token
 
@@ -107,6 +108,15 @@ def refresh_due(ctx: Context, *, concurrency: int = 8,
     while True:
         due: list[AuthorizerRecord] = yield StoreCall(
             "due_authorizers", (ctx.appid,), {"before": ctx.clock(), "limit": STORE_PAGE})
+        legacy = [r.authorizer_appid for r in due
+                  if is_release_check_account(r.authorizer_appid) and r.status == "authorized"]
+        for appid in legacy:  # written by an older version: never refreshed, out of the way
+            yield StoreCall("mark_revoked", (ctx.appid, appid))
+            log.warning("the record of %s, a test account of WeChat's release check, is "
+                        "marked revoked: it is no merchant", appid)
+            yield Emit("authorizer_revoked", {"appid": appid, "reason": "release_check_account"})
+        full = len(due) == STORE_PAGE
+        due = [r for r in due if r.authorizer_appid not in legacy]
         # Each checked account is rescheduled past now, so the next page holds new ones; one
         # whose schedule could not be written is not checked twice in a round.
         batch = {r.authorizer_appid for r in due if r.authorizer_appid not in seen}
@@ -122,7 +132,7 @@ def refresh_due(ctx: Context, *, concurrency: int = 8,
         if unnamed:
             names_left -= len(unnamed)
             yield Gather(tuple(_namer(ctx, appid) for appid in unnamed), concurrency)
-        if len(due) < STORE_PAGE:
+        if not full:
             return checked, failed
 
 
