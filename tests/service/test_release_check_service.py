@@ -12,7 +12,7 @@ from pathlib import Path
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import SQLiteStore
 
-from ..cli.test_cli import wxcomponent, write_config
+from ..cli.test_cli import write_config, wxcomponent
 from .conftest import APPID, running
 from .receiver import receiver
 from .test_forwarding import hooks
