@@ -149,3 +149,14 @@ async def test_changes_in_order_still_apply(platform: Platform) -> None:
     assert platform.status() == "authorized"
     await platform.push(platform.unauthorized(now - 100, "same-again"))
     assert platform.status() == "revoked"
+
+
+async def test_an_unusable_create_time_counts_as_unknown(platform: Platform) -> None:
+    """A CreateTime no store can keep neither blocks the push (it would be retried forever)
+    nor orders anything: the change applies, as it did before times were kept."""
+    now = int(platform.now)
+    await platform.push(platform.authorized(now - 300, "n1"))
+    message = SENDER.event("unauthorized", create_time=2**60, AuthorizerAppid=MERCHANT)
+    assert await platform.push(SENDER.seal(message, timestamp=str(now), nonce="n2")) == 200
+    record = platform.store.get_authorizer(P.appid, MERCHANT)
+    assert record is not None and (record.status, record.auth_event_at) == ("revoked", now - 300)

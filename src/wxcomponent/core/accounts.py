@@ -18,6 +18,7 @@ from .models import AuthorizationInfo
 from .release_accounts import is_release_check_account
 
 __all__ = [
+    "event_time",
     "forget_authorizer",
     "give_up_refresh_token",
     "is_stale",
@@ -110,6 +111,16 @@ def _stale(ctx: Context, authorizer_appid: str, change: str, event_at: int) -> F
              change, authorizer_appid, event_at)
     yield Emit("authorization_change_ignored", {"appid": authorizer_appid, "change": change,
                                                 "create_time": event_at})
+
+
+#: The largest CreateTime kept (the stores take times a double holds exactly).
+_LAST_EVENT_TIME = 2**53 - 1
+
+
+def event_time(create_time: int) -> int:
+    """A push's ``CreateTime`` as the time of an authorization change: 0 (unknown) when it
+    is missing or out of range, so a malformed time neither blocks nor orders anything."""
+    return create_time if 0 < create_time <= _LAST_EVENT_TIME else 0
 
 
 def is_stale(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[bool]:

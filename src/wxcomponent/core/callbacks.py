@@ -87,7 +87,7 @@ from ..events import (
 )
 from ..replies import Reply, reply_fields
 from . import outbox, release_check
-from .accounts import is_stale, revoke_on_push, save_ticket
+from .accounts import event_time, is_stale, revoke_on_push, save_ticket
 from .context import Context
 from .crypto import Decrypted
 from .effects import CallHandler, Emit, Flow, Spawn, StoreCall
@@ -630,7 +630,7 @@ def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[None
     if isinstance(event, VerifyTicket) and options.store_ticket:
         yield from save_ticket(ctx, event.ticket, event.create_time)
     elif isinstance(event, Unauthorized) and options.forget_on_unauthorized:
-        yield from revoke_on_push(ctx, event.authorizer_appid, event.create_time)
+        yield from revoke_on_push(ctx, event.authorizer_appid, event_time(event.create_time))
     elif options.exchange_codes:
         exchange = outbox.exchange_of(event)
         if exchange is None:

@@ -37,6 +37,7 @@ from ..events import (
     VerifyTicket,
 )
 from ..stores.base import Job
+from .accounts import event_time
 from .context import Context
 from .effects import Emit, Flow, Sleep, StoreCall
 from .exchange import exchange_once
@@ -151,9 +152,10 @@ def exchange_of(event: Event) -> _Exchange | None:
     """The code exchange a push asks for (None for a push without one)."""
     if isinstance(event, (Authorized, UpdateAuthorized)):
         return _Exchange(event.authorization_code, event.authorizer_appid, event.info_type,
-                         event.create_time)
+                         event_time(event.create_time))
     if isinstance(event, FastRegisterResult) and event.succeeded and event.auth_code:
-        return _Exchange(event.auth_code, event.appid or "", event.info_type, event.create_time)
+        return _Exchange(event.auth_code, event.appid or "", event.info_type,
+                         event_time(event.create_time))
     return None
 
 
@@ -200,7 +202,7 @@ def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
         try:
             spec = json.loads(job.payload)
             code, source = str(spec["code"]), str(spec.get("source", "authorized"))
-            event_at = max(0, int(spec.get("event_at") or 0))
+            event_at = event_time(int(spec.get("event_at") or 0))
         except (ValueError, KeyError, TypeError):
             yield StoreCall("bury_job", (job.id, job.claim, "unreadable exchange job"))
             results.append(Delivery(job.id, "dead", error="unreadable"))
