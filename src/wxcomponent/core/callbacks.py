@@ -26,7 +26,10 @@ flow (see :mod:`wxcomponent.core.effects`), so :class:`~wxcomponent.Component` a
    answer WeChat first and exchange the code in the background (``api_query_auth``, retried;
    :func:`~wxcomponent.core.endpoints.component.query_auth` makes the push and the browser redirect
    exchanging the same code harmless); ``unauthorized`` marks the authorizer revoked and drops
-   its tokens before answering;
+   its tokens before answering. An ``unauthorized``, ``authorized`` or ``updateauthorized``
+   older (by ``CreateTime``) than the authorizer's latest recorded authorization change does
+   nothing, whatever the dedupe store holds: a late or replayed push never moves an account
+   backwards;
 7. runs the user handlers registered with :meth:`Callbacks.on` (or the
    :meth:`Callbacks.on_default` ones when none matches), in registration order. The code
    exchange of an ``authorized`` push may still be running then: a handler that needs the
@@ -133,7 +136,8 @@ class CallbackOptions:
     * ``exchange_codes`` — exchange the code of ``authorized`` / ``updateauthorized`` and of a
       successful fast registration in the background, and persist the authorizer.
     * ``forget_on_unauthorized`` — on ``unauthorized``, mark the authorizer revoked and drop
-      its tokens (before answering).
+      its tokens (before answering), unless the authorizer's record holds a later
+      authorization change.
     * ``timestamp_window`` — refuse (403) pushes whose ``timestamp`` is further than this many
       seconds from the clock (30 minutes by default; None turns it off). Together with the
       dedupe window it makes a captured push useless: replayed within the window it is a
