@@ -6,12 +6,13 @@ the store's clocks are injected, so the dedupe entry expires without waiting."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import pytest
 
-from wxcomponent import AsyncComponent, CallbackOptions, Component, ComponentConfig
+from wxcomponent import AsyncComponent, CallbackOptions, Component, ComponentConfig, events
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
@@ -25,6 +26,7 @@ QUERY_AUTH = "/cgi-bin/component/api_query_auth"
 MERCHANT = "wx0rder00000000001"
 SENDER = Sender(appid=P.appid, token=P.token, encoding_aes_key=P.encoding_aes_key)
 TOKEN_KEY = f"{P.appid}:authorizer_access_token:{MERCHANT}"
+FORWARD = "deliver:app"
 
 
 class Platform:
@@ -36,13 +38,21 @@ class Platform:
         self.store_now = self.now
         self.store = MemoryStore(clock=lambda: self.store_now)
         self.store.save_ticket(P.appid, emu.issue_ticket(P.appid), 0)
-        self.options = CallbackOptions(exchange_backoff=0.01)
+        self.options = CallbackOptions(exchange_backoff=0.01, forward_topics=(FORWARD,))
         self.events: list[tuple[str, Any]] = []
+        self.handled: list[tuple[str, int]] = []
         shell_type = Component if kind == "sync" else AsyncComponent
         self.shell: Component | AsyncComponent = shell_type(
             CONFIG, self.store if kind == "sync" else self.store.aio, api_base=emu.url,
             clock=lambda: self.now, callbacks=self.options,
             listeners=(lambda name, fields: self.events.append((name, fields)),))
+        self.shell.on(events.ComponentEvent)(
+            lambda event, push: self.handled.append((event.info_type, event.create_time)))
+
+    def forwarded(self) -> list[tuple[str, int]]:
+        """The pushes queued for the webhook: (kind, CreateTime)."""
+        docs = [json.loads(job.payload) for job in self.store.list_jobs(P.appid, topic=FORWARD)]
+        return [(doc["kind"], doc["create_time"]) for doc in docs]
 
     def authorized(self, create_time: int, nonce: str) -> tuple[dict[str, str], bytes]:
         """An ``authorized`` push of a fresh code of the merchant."""
@@ -112,6 +122,11 @@ async def test_an_old_unauthorized_replayed_after_its_dedupe_entry_expired_does_
     assert record is not None and record.auth_event_at == now - 100
     assert ("authorization_change_ignored", {"appid": MERCHANT, "change": "unauthorized",
                                              "create_time": now - 200}) in platform.events
+    # it does nothing else either: no handler runs, nothing goes to the webhooks
+    assert platform.handled.count(("unauthorized", now - 200)) == 1
+    assert platform.forwarded().count(("unauthorized", now - 200)) == 1
+    assert ("push_ignored", {"event": "unauthorized", "appid": P.appid,
+                             "authorizer_appid": None}) in platform.events
 
 
 async def test_an_old_authorized_replayed_is_not_exchanged_and_does_not_reauthorize(
@@ -130,6 +145,9 @@ async def test_an_old_authorized_replayed_is_not_exchanged_and_does_not_reauthor
     assert platform.status() == "revoked"
     assert platform.emu.calls(QUERY_AUTH) == exchanges  # no code was exchanged
     assert platform.store.get_token(TOKEN_KEY) is None
+    assert [kind for kind, at in platform.handled if at in (now - 300, now - 250)] == [
+        "authorized"]  # the first delivery only
+    assert platform.forwarded() == [("authorized", now - 300), ("unauthorized", now - 200)]
 
 
 async def test_changes_in_order_still_apply(platform: Platform) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "event_time",
     "forget_authorizer",
     "give_up_refresh_token",
+    "ignore_change",
     "is_stale",
     "load_authorizer",
     "persist_authorization",
@@ -83,7 +84,7 @@ def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float,
     )
     saved: bool = yield StoreCall("save_authorizer", (record,))  # durable first
     if not saved:
-        yield from _stale(ctx, info.authorizer_appid, "authorization", record.auth_event_at)
+        yield from ignore_change(ctx, info.authorizer_appid, "authorization", record.auth_event_at)
         return False
     if token is not None:
         yield StoreCall("set_token", (
@@ -106,7 +107,10 @@ def _keep_release_check_token(ctx: Context, info: AuthorizationInfo,
     yield Emit("release_check_authorized", {"authorizer_appid": info.authorizer_appid})
 
 
-def _stale(ctx: Context, authorizer_appid: str, change: str, event_at: int) -> Flow[None]:
+def ignore_change(ctx: Context, authorizer_appid: str, change: str,
+                  event_at: int) -> Flow[None]:
+    """Log and emit (``authorization_change_ignored``) that ``change`` of the account, from
+    ``event_at``, is older than its latest recorded authorization change."""
     log.info("%s of %s from %d is older than its latest authorization change: ignored",
              change, authorizer_appid, event_at)
     yield Emit("authorization_change_ignored", {"appid": authorizer_appid, "change": change,
@@ -134,16 +138,16 @@ def is_stale(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[bool]:
 def revoke_on_push(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[bool]:
     """An ``unauthorized`` push of ``CreateTime`` ``event_at``: the authorizer is revoked and
     its tokens dropped, unless the store holds a later authorization change of it (a replayed
-    or late push), in which case nothing changes. True when revoked now."""
+    or late push): then nothing changes and the answer is False."""
     changed: bool = yield StoreCall("mark_revoked", (ctx.appid, authorizer_appid),
                                     {"event_at": event_at})
     if not changed and (yield from is_stale(ctx, authorizer_appid, event_at)):
-        yield from _stale(ctx, authorizer_appid, "unauthorized", event_at)
+        yield from ignore_change(ctx, authorizer_appid, "unauthorized", event_at)
         return False
     yield from _drop_tokens(ctx, authorizer_appid)
     if changed:
         yield Emit("authorizer_revoked", {"appid": authorizer_appid, "reason": "unauthorized"})
-    return changed
+    return True
 
 
 def _drop_tokens(ctx: Context, authorizer_appid: str) -> Flow[None]:

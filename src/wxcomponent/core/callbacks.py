@@ -28,8 +28,9 @@ flow (see :mod:`wxcomponent.core.effects`), so :class:`~wxcomponent.Component` a
    exchanging the same code harmless); ``unauthorized`` marks the authorizer revoked and drops
    its tokens before answering. An ``unauthorized``, ``authorized`` or ``updateauthorized``
    older (by ``CreateTime``) than the authorizer's latest recorded authorization change does
-   nothing, whatever the dedupe store holds: a late or replayed push never moves an account
-   backwards;
+   nothing, whatever the dedupe store holds: no handler runs, nothing is forwarded, and the
+   answer is ``success`` (``push_ignored`` goes to the listeners), so a late or replayed push
+   never moves an account backwards;
 7. runs the user handlers registered with :meth:`Callbacks.on` (or the
    :meth:`Callbacks.on_default` ones when none matches), in registration order. The code
    exchange of an ``authorized`` push may still be running then: a handler that needs the
@@ -90,7 +91,7 @@ from ..events import (
 )
 from ..replies import Reply, reply_fields
 from . import outbox, release_check
-from .accounts import event_time, is_stale, revoke_on_push, save_ticket
+from .accounts import event_time, ignore_change, is_stale, revoke_on_push, save_ticket
 from .context import Context
 from .crypto import Decrypted
 from .effects import CallHandler, Emit, Flow, Spawn, StoreCall
@@ -533,7 +534,12 @@ def _receive(
         yield Emit("push_duplicate", {"event": kind})
         return _SUCCESS
     try:
-        yield from _builtins(ctx, options, opened.event)
+        applied = yield from _builtins(ctx, options, opened.event)
+        if not applied:
+            # an authorization change older than the account's latest: nothing else runs
+            yield Emit("push_ignored", {"event": kind, "appid": ctx.appid,
+                                        "authorizer_appid": authorizer_appid})
+            return _SUCCESS
         if options.forward_topics:
             yield from outbox.enqueue_push(ctx, options.forward_topics, opened.event,
                                            authorizer_appid=authorizer_appid,
@@ -620,7 +626,10 @@ def dispatch_message(
     if isinstance(event, ComponentEvent) and event.component_appid != ctx.appid:
         raise AppIdMismatch(f"the push is for {event.component_appid[:32]!r}, not {ctx.appid!r}")
     push = Push(ctx.appid, authorizer_appid, str(event.create_time), "", data, False, openid)
-    yield from _builtins(ctx, callbacks.options, event)
+    if not (yield from _builtins(ctx, callbacks.options, event)):
+        yield Emit("push_ignored", {"event": _describe(event), "appid": ctx.appid,
+                                    "authorizer_appid": authorizer_appid})
+        return None
     reply = yield from _respond(ctx, callbacks, event, push, _describe(event))
     if reply is _EMPTY:
         return b""
@@ -630,24 +639,24 @@ def dispatch_message(
     return _reply_xml(ctx, event, reply).encode("utf-8")
 
 
-def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[None]:
+def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[bool]:
+    """The built-in handling of a push; False when it is an authorization change older than
+    the account's latest recorded one, which must do nothing at all."""
     if isinstance(event, VerifyTicket) and options.store_ticket:
         yield from save_ticket(ctx, event.ticket, event.create_time)
     elif isinstance(event, Unauthorized) and options.forget_on_unauthorized:
-        yield from revoke_on_push(ctx, event.authorizer_appid, event_time(event.create_time))
+        return (yield from revoke_on_push(ctx, event.authorizer_appid,
+                                          event_time(event.create_time)))
     elif options.exchange_codes:
         exchange = outbox.exchange_of(event)
         if exchange is None:
-            return
+            return True
         if exchange.authorizer_appid and (
                 yield from is_stale(ctx, exchange.authorizer_appid, exchange.event_at)):
             # a replayed or late push: the account changed since; its code is not exchanged
-            log.info("%s of %s from %d is older than its latest authorization change: "
-                     "ignored", exchange.source, exchange.authorizer_appid, exchange.event_at)
-            yield Emit("authorization_change_ignored", {
-                "appid": exchange.authorizer_appid, "change": exchange.source,
-                "create_time": exchange.event_at})
-            return
+            yield from ignore_change(ctx, exchange.authorizer_appid, exchange.source,
+                                     exchange.event_at)
+            return False
         if options.durable_exchanges:
             yield from outbox.enqueue_exchange(ctx, exchange, attempts=options.exchange_attempts)
             yield Spawn(functools.partial(outbox.drain_exchanges, ctx,
@@ -658,6 +667,7 @@ def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[None
         else:
             yield _exchange_later(ctx, options, exchange.code, exchange.authorizer_appid,
                                   exchange.source, exchange.event_at)
+    return True
 
 
 def _exchange_later(ctx: Context, options: CallbackOptions, code: str, authorizer_appid: str,

@@ -20,7 +20,8 @@ __all__ = ["KEEP", "RUN_GAP", "Recorder", "ReleaseCheckCase", "ReleaseCheckRun",
 #: How many pushes and errors are remembered per platform.
 KEEP = 50
 _PUSHES = {"push_handled": "handled", "push_duplicate": "duplicate",
-           "push_failed": "failed (503)", "push_refused": "refused"}
+           "push_failed": "failed (503)", "push_refused": "refused",
+           "push_ignored": "ignored (older than the account's latest authorization change)"}
 _ERRORS = ("refresh_failed", "push_failed", "push_refused", "handler_failed",
            "authorization_exchange_failed", "quota_exhausted", "release_check_failed")
 _TEXT = 200
