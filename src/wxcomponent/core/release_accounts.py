@@ -10,7 +10,7 @@ Internal module.
 
 from __future__ import annotations
 
-__all__ = ["TEST_ACCOUNTS", "TEST_USER_NAMES", "is_release_check_account"]
+__all__ = ["ACCOUNT_KINDS", "TEST_ACCOUNTS", "TEST_USER_NAMES", "is_release_check_account"]
 
 #: The test accounts' appids and user names (ToUserName).
 TEST_ACCOUNTS = {
@@ -19,6 +19,8 @@ TEST_ACCOUNTS = {
 }
 #: Their user names.
 TEST_USER_NAMES = frozenset(TEST_ACCOUNTS.values())
+#: What each of them is.
+ACCOUNT_KINDS = {"wx570bc396a51b8ff8": "official account", "wxd101a85aa106f53e": "mini program"}
 
 
 def is_release_check_account(appid: str | None, user_name: str | None = None) -> bool:

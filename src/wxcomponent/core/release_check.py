@@ -26,13 +26,11 @@ from .context import Context
 from .effects import Emit, Flow
 from .endpoints.component import query_auth
 from .endpoints.message import send_text
-from .release_accounts import TEST_ACCOUNTS, TEST_USER_NAMES
+from .release_accounts import ACCOUNT_KINDS, TEST_ACCOUNTS, TEST_USER_NAMES
 
 __all__ = ["TEST_ACCOUNTS", "ReleaseCheckAnswer", "account_of", "is_test_account", "respond"]
 
 log = logging.getLogger("wxcomponent")
-
-_KINDS = {"wx570bc396a51b8ff8": "official account", "wxd101a85aa106f53e": "mini program"}
 
 TEXT_CASE = "TESTCOMPONENT_MSG_TYPE_TEXT"
 CODE_PREFIX = "QUERY_AUTH_CODE:"
@@ -61,7 +59,7 @@ def account_of(message: AuthorizerMessage, authorizer_appid: str | None) -> tupl
     """(appid, kind) of the test account a release-check message came from."""
     appid = authorizer_appid or next(
         (a for a, name in TEST_ACCOUNTS.items() if name == message.to_user_name), "")
-    return appid, _KINDS.get(appid, "test account")
+    return appid, ACCOUNT_KINDS.get(appid, "test account")
 
 
 def respond(message: AuthorizerMessage, authorizer_appid: str | None
