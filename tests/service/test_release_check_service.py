@@ -13,7 +13,7 @@ from pathlib import Path
 from wxcomponent import Component, ComponentConfig
 from wxcomponent.emulator import DEFAULT_PLATFORM as P
 from wxcomponent.emulator import EmulatorServer
-from wxcomponent.stores import SQLiteStore
+from wxcomponent.stores import AuthorizerRecord, MemoryStore, SQLiteStore
 
 from ..cli.test_cli import write_config, wxcomponent
 from ..waiting import wait_for_async
@@ -141,3 +141,20 @@ async def test_a_failed_answer_through_the_api_shows_as_failed(
     assert all("failed: " in row for row in rows if ">query_auth_code<" in row)
     assert all(">answered<" in row for row in rows if ">event<" in row or ">text<" in row)
     assert svc.store.count_authorizers(APPID) == 0
+
+
+async def test_records_an_older_version_kept_of_the_test_accounts_are_removed(
+        wechat_emulator: EmulatorServer) -> None:
+    store = MemoryStore()
+    for appid, status in zip(TEST_ACCOUNTS, ("authorized", "revoked"), strict=True):
+        store.save_authorizer(AuthorizerRecord(APPID, appid, f"refresh@@@{appid}", status,
+                                               authorized_at=1.0, updated_at=1.0))
+    store.save_authorizer(AuthorizerRecord(APPID, "wx00000000000000a1", "refresh@@@merchant",
+                                           authorized_at=1.0, updated_at=1.0,
+                                           refresh_at=4e9))
+    async with running(wechat_emulator, store=store, refresh_interval=3600) as svc:
+        await wait_for_async(lambda: store.count_authorizers(APPID) == 1,
+                             "the test accounts' records were never removed")
+        listed = await svc.api("GET", "/authorizers")
+    assert [a["authorizer_appid"] for a in listed.json()["authorizers"]] == [
+        "wx00000000000000a1"]

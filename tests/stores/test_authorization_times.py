@@ -1,7 +1,8 @@
 """The time of an authorizer's latest authorization change (``auth_event_at``) in data written
 before it existed: a SQLite file of schema version 1, a PostgreSQL schema of version 3 and a
 Redis hash without the field all read as 0, and from then on an older change does nothing.
-With a durable store beside Redis the rule holds too (the contract test runs here again)."""
+With a durable store beside Redis the rule holds too, and a deleted record leaves no trace
+(the contract tests run here again)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from wxcomponent.stores.postgres import PostgresStore
 from .factories import Awaiting, StoreTime
 
 # The contract test, run again here with this module's `store`: Redis with a durable store.
-from .test_contract import test_an_older_authorization_change_never_moves_a_record_back  # noqa: F401
+from .test_contract import (  # noqa: F401
+    test_an_older_authorization_change_never_moves_a_record_back,
+    test_delete_authorizer_leaves_no_trace,
+)
 
 C1 = "wxcomponent0000001"
 DATA = Path(__file__).parent / "data"

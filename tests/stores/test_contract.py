@@ -228,6 +228,29 @@ async def test_an_older_authorization_change_never_moves_a_record_back(store: An
     assert (await store.get_authorizer(C1, "wxa1")).auth_event_at == 140
 
 
+async def test_delete_authorizer_leaves_no_trace(store: Any) -> None:
+    assert await store.delete_authorizer(C1, "wxa1") is False
+    await store.save_authorizer(record("wxa1", name="Gone Shop"))
+    await store.save_authorizer(record("wxa2", name="Kept Shop"))
+    await store.save_authorizer(record("wxa3", status="revoked"))
+    await store.save_authorizer(record("wxa1", component=C2))
+    assert await store.delete_authorizer(C1, "wxa1") is True
+    assert await store.delete_authorizer(C1, "wxa3") is True
+    assert await store.get_authorizer(C1, "wxa1") is None
+    assert [r.authorizer_appid for r in await store.list_authorizers(C1)] == ["wxa2"]
+    assert [r.authorizer_appid for r in await store.list_authorizers(C1, status="authorized")
+            ] == ["wxa2"]
+    assert await store.list_authorizers(C1, status="revoked") == []
+    assert await store.count_authorizers(C1) == 1
+    assert await store.count_authorizers(C1, status="revoked") == 0
+    assert [r.authorizer_appid for r in await store.due_authorizers(C1, before=4e9)] == ["wxa2"]
+    assert [r.authorizer_appid for r in await store.search_authorizers(C1, "")] == ["wxa2"]
+    assert await store.delete_authorizer(C1, "wxa1") is False
+    assert await store.get_authorizer(C2, "wxa1") is not None  # another platform's stays
+    await store.save_authorizer(record("wxa1"))  # and the appid can be saved again
+    assert [r.authorizer_appid for r in await store.list_authorizers(C1)] == ["wxa1", "wxa2"]
+
+
 # ------------------------------------------------------------------ tokens
 
 

@@ -73,6 +73,8 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("replace_refresh_token", (C1, "", None, "new"), {}),
     ("mark_revoked", ("", "wxa1"), {}),
     ("mark_revoked", (C1, None), {}),
+    ("delete_authorizer", ("", "wxa1"), {}),
+    ("delete_authorizer", (C1, "wx:1"), {}),
     ("mark_revoked", (C1, "wxa1"), {"event_at": -1}),
     ("mark_revoked", (C1, "wxa1"), {"event_at": "1700000000"}),
     ("mark_revoked", (C1, "wxa1"), {"event_at": None}),

@@ -15,9 +15,10 @@ from ..stores.base import AuthorizerRecord, CachedToken
 from .context import Context, TokenKind
 from .effects import Emit, Flow, StoreCall
 from .models import AuthorizationInfo
-from .release_accounts import is_release_check_account
+from .release_accounts import TEST_ACCOUNTS, is_release_check_account
 
 __all__ = [
+    "clear_release_check_records",
     "event_time",
     "forget_authorizer",
     "give_up_refresh_token",
@@ -92,6 +93,20 @@ def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float,
     yield Emit("authorizer_saved", {"appid": info.authorizer_appid,
                                     "func_info": list(info.func_info)})
     return True
+
+
+def clear_release_check_records(ctx: Context) -> Flow[int]:
+    """Remove the authorizer records an older version kept of the release check's test
+    accounts (they are no merchants; their cached tokens are left to expire). Returns how
+    many were removed."""
+    removed = 0
+    for appid in TEST_ACCOUNTS:
+        if (yield StoreCall("delete_authorizer", (ctx.appid, appid))):
+            removed += 1
+            log.warning("the record of %s, a test account of WeChat's release check, is "
+                        "removed: it is no merchant", appid)
+            yield Emit("authorizer_removed", {"appid": appid, "reason": "release_check_account"})
+    return removed
 
 
 def _keep_release_check_token(ctx: Context, info: AuthorizationInfo,

@@ -33,8 +33,9 @@ from ..errors import (
     TransportError,
 )
 from ..stores.base import AuthorizerRecord
+from .accounts import clear_release_check_records
 from .context import Context, TokenKind
-from .effects import Emit, Flow, Gather, Pause, StoreCall
+from .effects import Flow, Gather, Pause, StoreCall
 from .endpoints.component import get_authorizer_info
 from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
@@ -108,13 +109,9 @@ def refresh_due(ctx: Context, *, concurrency: int = 8,
     while True:
         due: list[AuthorizerRecord] = yield StoreCall(
             "due_authorizers", (ctx.appid,), {"before": ctx.clock(), "limit": STORE_PAGE})
-        legacy = [r.authorizer_appid for r in due
-                  if is_release_check_account(r.authorizer_appid) and r.status == "authorized"]
-        for appid in legacy:  # written by an older version: never refreshed, out of the way
-            yield StoreCall("mark_revoked", (ctx.appid, appid))
-            log.warning("the record of %s, a test account of WeChat's release check, is "
-                        "marked revoked: it is no merchant", appid)
-            yield Emit("authorizer_revoked", {"appid": appid, "reason": "release_check_account"})
+        legacy = [r.authorizer_appid for r in due if is_release_check_account(r.authorizer_appid)]
+        if legacy:  # written by an older version: never refreshed, removed
+            yield from clear_release_check_records(ctx)
         full = len(due) == STORE_PAGE
         due = [r for r in due if r.authorizer_appid not in legacy]
         # Each checked account is rescheduled past now, so the next page holds new ones; one
@@ -257,6 +254,10 @@ def _refresher_loop(ctx: Context, stats: RefresherStats, stop: object, interval:
                     concurrency: int) -> Flow[None]:
     if (yield Pause(0, stop)):
         return
+    try:
+        yield from clear_release_check_records(ctx)
+    except Exception:
+        log.exception("the records of the release check's test accounts could not be removed")
     while True:
         yield from _resume_exchanges(ctx)
         yield from _reconcile_when_due(ctx, stats)

@@ -99,6 +99,10 @@ class AsyncOverSync:
             self._store.mark_revoked, component_appid, authorizer_appid, event_at=event_at
         )
 
+    async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`Store.delete_authorizer`."""
+        return await self._call(self._store.delete_authorizer, component_appid, authorizer_appid)
+
     async def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:

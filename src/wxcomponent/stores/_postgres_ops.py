@@ -346,6 +346,11 @@ class PgOps:
         )
         return done.rowcount == 1
 
+    def delete_authorizer(self, c: str, a: str) -> SqlOp[bool]:
+        """See :meth:`Store.delete_authorizer`."""
+        done = yield Sql(f"DELETE FROM authorizers WHERE {_ONE}", (c, a))  # noqa: S608
+        return done.rowcount == 1
+
     def set_authorizer_tenant(self, c: str, a: str, tenant: str | None, now: float) -> SqlOp[bool]:
         """See :meth:`Store.set_authorizer_tenant`."""
         done = yield Sql(

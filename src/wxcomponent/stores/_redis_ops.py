@@ -224,6 +224,15 @@ end
 return 1
 """)
 
+# KEYS: record, all, authorized, revoked, due, names. ARGV: appid. Removes the record and
+# its entries in every index; 1 if there was a record.
+DELETE_AUTHORIZER = Script("""
+local key = redis.call('HGET', KEYS[1], 'name_key')
+if key and key ~= '' then redis.call('ZREM', KEYS[6], key .. string.char(0) .. ARGV[1]) end
+for i = 2, 5 do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return redis.call('DEL', KEYS[1])
+""")
+
 # KEYS: record, names. ARGV: appid, name ('' = none), its key.
 SET_NAME = Script("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -840,6 +849,19 @@ class RedisOps:
         args = (a, num(self.clock()), str(event_at))
         script_keys = (keys[0], keys[2], keys[3], keys[5])
         return bool((yield from eval_script(MARK_REVOKED, script_keys, args)))
+
+    def delete_authorizer(self, c: str, a: str) -> Op[bool]:
+        """See :meth:`Store.delete_authorizer`."""
+        valid.authorizer_args(c, a)
+        yield from self.layout_ready(c)
+        keys = self._record_keys(c, a)
+        script_keys = (keys[0], keys[1], keys[2], keys[3], keys[5], keys[6])
+        if self.durable:
+            found = yield from self._write_through(
+                c, a, DurableCall("delete_authorizer", (c, a)))
+            yield from eval_script(DELETE_AUTHORIZER, script_keys, (a,))  # the mirror's too
+            return bool(found)
+        return bool((yield from eval_script(DELETE_AUTHORIZER, script_keys, (a,))))
 
     def set_authorizer_tenant(self, c: str, a: str, tenant: str | None) -> Op[bool]:
         """See :meth:`Store.set_authorizer_tenant`."""

@@ -240,6 +240,11 @@ class Store(Protocol):
         """
         ...
 
+    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Remove a record that should never have been kept (one of the release check's test
+        accounts); False if there is none. A merchant's record is revoked, never removed."""
+        ...
+
     def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
@@ -439,6 +444,10 @@ class AsyncStore(Protocol):
         self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
     ) -> bool:
         """See :meth:`Store.mark_revoked`."""
+        ...
+
+    async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`Store.delete_authorizer`."""
         ...
 
     async def set_authorizer_tenant(

@@ -239,6 +239,17 @@ class MemoryStore:
             records[authorizer_appid] = record
             return True
 
+    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Remove the record; False if there is none."""
+        valid.authorizer_args(component_appid, authorizer_appid)
+        with self._lock:
+            records = self._authorizers.get(component_appid, {})
+            if records.pop(authorizer_appid, None) is None:
+                return False
+            order = self._order[component_appid]
+            del order[bisect.bisect_left(order, authorizer_appid)]
+            return True
+
     def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:

@@ -413,6 +413,12 @@ class PostgresStore(_Base):
         return self._run(lambda now: self._ops.mark_revoked(
             component_appid, authorizer_appid, now, event_at))
 
+    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Remove the record; False if there is none."""
+        valid.authorizer_args(component_appid, authorizer_appid)
+        return self._run(
+            lambda now: self._ops.delete_authorizer(component_appid, authorizer_appid))
+
     def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
@@ -772,6 +778,12 @@ class AsyncPostgresStore(_Base):
         valid.revoke_args(component_appid, authorizer_appid, event_at)
         return await self._run(lambda now: self._ops.mark_revoked(
             component_appid, authorizer_appid, now, event_at))
+
+    async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`PostgresStore.delete_authorizer`."""
+        valid.authorizer_args(component_appid, authorizer_appid)
+        return await self._run(
+            lambda now: self._ops.delete_authorizer(component_appid, authorizer_appid))
 
     async def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None

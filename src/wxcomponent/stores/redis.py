@@ -442,6 +442,10 @@ class RedisStore(_RedisBase):
         ``event_at`` is older than its ``auth_event_at``."""
         return self._run(self._ops.mark_revoked(component_appid, authorizer_appid, event_at))
 
+    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Remove the record; False if there is none."""
+        return self._run(self._ops.delete_authorizer(component_appid, authorizer_appid))
+
     def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
@@ -688,6 +692,10 @@ class AsyncRedisStore(_RedisBase):
         return await self._run(
             self._ops.mark_revoked(component_appid, authorizer_appid, event_at)
         )
+
+    async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`RedisStore.delete_authorizer`."""
+        return await self._run(self._ops.delete_authorizer(component_appid, authorizer_appid))
 
     async def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None

@@ -715,6 +715,19 @@ class SQLiteStore:
 
         return self._write(body)
 
+    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Remove the record; False if there is none."""
+        valid.authorizer_args(component_appid, authorizer_appid)
+
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            cursor = conn.execute(
+                "DELETE FROM authorizers WHERE component_appid = ? AND authorizer_appid = ?",
+                (component_appid, authorizer_appid),
+            )
+            return cursor.rowcount == 1
+
+        return self._write(body)
+
     def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
