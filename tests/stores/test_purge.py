@@ -23,7 +23,7 @@ import pytest
 
 from wxcomponent.stores import CachedToken, MemoryStore, SQLiteStore, Store
 from wxcomponent.stores.memory import PURGE_BATCH, PURGE_EVERY
-from wxcomponent.stores.sqlite import MIGRATIONS
+from wxcomponent.stores.sqlite import MIGRATIONS, SCHEMA_VERSION
 from wxcomponent.stores.sqlite import PURGE_BATCH as SQLITE_BATCH
 from wxcomponent.stores.sqlite import PURGE_EVERY as SQLITE_EVERY
 
@@ -289,7 +289,8 @@ def test_a_version_4_file_counts_fences_above_every_fence_it_granted(
         with contextlib.closing(sqlite3.connect(path)) as conn:
             left = conn.execute("SELECT key FROM leases ORDER BY key").fetchall()
             assert left == [(f"{C1}:new-key",), (f"{C1}:push:old",)]
-            assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone() == (5,)
+            assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone() == (
+                SCHEMA_VERSION,)
         # ...and its key's next fence still exceeds the 41 granted before the upgrade: the
         # purge raised the floor to the fence it deleted
         assert store.acquire_lease(f"{C1}:component_access_token", 30) == 42
