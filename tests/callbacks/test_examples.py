@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -88,7 +89,7 @@ def test_flask_example(env: EmulatorServer) -> None:
             answer = http.get("/authorized", query_string={"auth_code": grant.auth_code})
             assert answer.json["authorizer_appid"] == grant.authorizer_appid
 
-            sealed = SENDER.seal(SENDER.event("unauthorized",
+            sealed = SENDER.seal(SENDER.event("unauthorized", create_time=int(time.time()),
                                               AuthorizerAppid=grant.authorizer_appid))
             answer = http.post("/wechat/events?" + urlencode(sealed[0]), data=sealed[1])
             assert answer.data == b"success"

@@ -117,6 +117,9 @@ def test_import_checks_each_token_reports_bad_lines_and_exports_back(
                     "status": "revoked"}),
         json.dumps({"appid": "wx00000000000000a6", "refresh_token": "rt",
                     "component_appid": "wx0000000000other1"}),
+        # WeChat's release-check account, as an older version exported it
+        json.dumps({"appid": "wx570bc396a51b8ff8", "refresh_token": "rt-of-the-test-account",
+                    "status": "revoked"}),
     ]
     source = tmp_path / "from-other-sdk.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -125,9 +128,10 @@ def test_import_checks_each_token_reports_bad_lines_and_exports_back(
     assert "Traceback" not in result.stderr
     reported = {line.split(":")[0] for line in result.stderr.splitlines()
                 if line.startswith("line ")}
-    assert reported == {"line 2", "line 3", "line 4", "line 7"}
+    assert reported == {"line 2", "line 3", "line 4", "line 7", "line 8"}
     assert "61023" in result.stderr and "stale-one" not in result.stderr
-    assert "2 authorizer(s) imported, 4 line(s) skipped" in result.stderr
+    assert "test account of WeChat's release check" in result.stderr
+    assert "2 authorizer(s) imported, 5 line(s) skipped" in result.stderr
     store = SQLiteStore(store_path)
     try:
         record = store.get_authorizer(P.appid, good)

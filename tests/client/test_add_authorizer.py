@@ -62,6 +62,7 @@ def test_a_rejected_refresh_token_is_reported_and_not_stored(
     (("wxa", "rt"), {"func_info": "1,2"}, "func_info"),
     (("wxa", "rt"), {"func_info": [1, "2"]}, "func_info"),
     (("wxa", "rt"), {"tenant": "x" * 129}, "tenant"),
+    (("wx570bc396a51b8ff8", "rt"), {}, "authorizer_appid"),  # the release check's account
 ])
 def test_bad_arguments_send_nothing(emu: EmulatorServer, store: Store, args: tuple[object, ...],
                                     kwargs: dict[str, object], argument: str) -> None:

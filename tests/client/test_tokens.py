@@ -24,7 +24,7 @@ from wxcomponent.errors import (
     TicketNotFound,
 )
 from wxcomponent.stores import open_store
-from wxcomponent.stores.base import CachedToken, Store
+from wxcomponent.stores.base import AuthorizerRecord, CachedToken, Store
 
 from ..stores.factories import StoreTime, make_sync
 from ..waiting import wait_for, wait_for_async
@@ -552,3 +552,25 @@ async def test_cancelled_waiter_releases_its_lock(emu: EmulatorServer, store_url
     assert await asyncio.wait_for(comp.access_token(), 60)
     assert emu.calls(TOKEN_PATH) == 2
     await comp.aclose()
+
+
+def test_a_release_check_account_stored_by_an_older_version_is_never_refreshed(
+        emu: EmulatorServer, store: Store) -> None:
+    seed_ticket(emu, store)
+    comp = Component(CONFIG, store, api_base=emu.url)
+    merchant = authorize(emu, comp)
+    test_account = "wxd101a85aa106f53e"  # the release check's mini program
+    emu.authorize(CONFIG.appid, test_account, kind="mini_program", push=False)
+    # an older version kept it like a merchant, due at once
+    store.save_authorizer(AuthorizerRecord(
+        CONFIG.appid, test_account, emu.current_refresh_token(CONFIG.appid, test_account),
+        func_info=(17, 18), authorized_at=1.0, updated_at=1.0))
+    refreshes = emu.calls("/cgi-bin/component/api_authorizer_token")
+
+    comp.refresh_due()
+
+    assert emu.calls("/cgi-bin/component/api_authorizer_token") == refreshes
+    assert store.get_authorizer(CONFIG.appid, test_account) is None  # removed
+    assert store.count_authorizers(CONFIG.appid) == 1
+    assert store.due_authorizers(CONFIG.appid, before=4e9)[0].authorizer_appid == merchant
+    comp.close()

@@ -183,6 +183,74 @@ async def test_mark_revoked(store: Any, store_time: StoreTime) -> None:
     assert (await store.get_authorizer(C1, "wxa1")).revoked_at == rec.revoked_at  # not moved
 
 
+async def test_an_older_authorization_change_never_moves_a_record_back(store: Any) -> None:
+    """``auth_event_at`` is the CreateTime of the latest authorization change applied: a
+    revocation or a save carrying an older one changes nothing, an equal or later one
+    applies, and 0 keeps what is stored."""
+    assert await store.mark_revoked(C1, "wxa1", event_at=100) is False  # no record
+    assert await store.save_authorizer(record("wxa1", auth_event_at=100)) is True
+    assert (await store.get_authorizer(C1, "wxa1")).auth_event_at == 100
+
+    assert await store.mark_revoked(C1, "wxa1", event_at=99) is False  # a replay: older
+    kept = await store.get_authorizer(C1, "wxa1")
+    assert (kept.status, kept.auth_event_at, kept.revoked_at) == ("authorized", 100, None)
+    assert [r.authorizer_appid for r in await store.list_authorizers(C1, status="authorized")
+            ] == ["wxa1"]
+
+    assert await store.mark_revoked(C1, "wxa1", event_at=120) is True
+    revoked = await store.get_authorizer(C1, "wxa1")
+    assert (revoked.status, revoked.auth_event_at) == ("revoked", 120)
+    assert await store.count_authorizers(C1, status="revoked") == 1
+
+    # an authorization older than the revocation is not saved
+    assert await store.save_authorizer(record("wxa1", refresh_token="rt-old-one",
+                                              auth_event_at=110)) is False
+    still = await store.get_authorizer(C1, "wxa1")
+    assert (still.status, still.auth_event_at) == ("revoked", 120)
+    assert still.refresh_token == revoked.refresh_token
+    assert await store.due_authorizers(C1, before=4e9) == []
+
+    # a later one is, and a save without a time (0) keeps the stored one
+    assert await store.save_authorizer(record("wxa1", auth_event_at=130)) is True
+    assert await store.save_authorizer(record("wxa1", refresh_token="rt-new-one")) is True
+    again = await store.get_authorizer(C1, "wxa1")
+    assert (again.status, again.auth_event_at, again.refresh_token) == (
+        "authorized", 130, "rt-new-one")
+    assert await store.mark_revoked(C1, "wxa1", event_at=129) is False
+    # a revocation without a time (61003, a dead refresh token) always applies
+    assert await store.mark_revoked(C1, "wxa1") is True
+    last = await store.get_authorizer(C1, "wxa1")
+    assert (last.status, last.auth_event_at) == ("revoked", 130)
+    # an equal time applies; a later revocation of a revoked record moves its time
+    assert await store.save_authorizer(record("wxa1", auth_event_at=130)) is True
+    assert await store.mark_revoked(C1, "wxa1", event_at=130) is True
+    assert await store.mark_revoked(C1, "wxa1", event_at=140) is True
+    assert (await store.get_authorizer(C1, "wxa1")).auth_event_at == 140
+
+
+async def test_delete_authorizer_leaves_no_trace(store: Any) -> None:
+    assert await store.delete_authorizer(C1, "wxa1") is False
+    await store.save_authorizer(record("wxa1", name="Gone Shop"))
+    await store.save_authorizer(record("wxa2", name="Kept Shop"))
+    await store.save_authorizer(record("wxa3", status="revoked"))
+    await store.save_authorizer(record("wxa1", component=C2))
+    assert await store.delete_authorizer(C1, "wxa1") is True
+    assert await store.delete_authorizer(C1, "wxa3") is True
+    assert await store.get_authorizer(C1, "wxa1") is None
+    assert [r.authorizer_appid for r in await store.list_authorizers(C1)] == ["wxa2"]
+    assert [r.authorizer_appid for r in await store.list_authorizers(C1, status="authorized")
+            ] == ["wxa2"]
+    assert await store.list_authorizers(C1, status="revoked") == []
+    assert await store.count_authorizers(C1) == 1
+    assert await store.count_authorizers(C1, status="revoked") == 0
+    assert [r.authorizer_appid for r in await store.due_authorizers(C1, before=4e9)] == ["wxa2"]
+    assert [r.authorizer_appid for r in await store.search_authorizers(C1, "")] == ["wxa2"]
+    assert await store.delete_authorizer(C1, "wxa1") is False
+    assert await store.get_authorizer(C2, "wxa1") is not None  # another platform's stays
+    await store.save_authorizer(record("wxa1"))  # and the appid can be saved again
+    assert [r.authorizer_appid for r in await store.list_authorizers(C1)] == ["wxa1", "wxa2"]
+
+
 # ------------------------------------------------------------------ tokens
 
 

@@ -55,6 +55,9 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("save_authorizer", (rec(authorized_at="yesterday"),), {}),
     ("save_authorizer", (rec(updated_at=math.nan),), {}),
     ("save_authorizer", (rec(revoked_at=math.inf),), {}),
+    ("save_authorizer", (rec(auth_event_at=-1),), {}),
+    ("save_authorizer", (rec(auth_event_at=1.5),), {}),
+    ("save_authorizer", (rec(auth_event_at=True),), {}),
     ("get_authorizer", (C1, ""), {}),
     ("get_authorizer", (C1, 5), {}),
     ("get_authorizer", ("", "wxa1"), {}),
@@ -70,6 +73,11 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("replace_refresh_token", (C1, "", None, "new"), {}),
     ("mark_revoked", ("", "wxa1"), {}),
     ("mark_revoked", (C1, None), {}),
+    ("delete_authorizer", ("", "wxa1"), {}),
+    ("delete_authorizer", (C1, "wx:1"), {}),
+    ("mark_revoked", (C1, "wxa1"), {"event_at": -1}),
+    ("mark_revoked", (C1, "wxa1"), {"event_at": "1700000000"}),
+    ("mark_revoked", (C1, "wxa1"), {"event_at": None}),
     ("get_token", ("",), {}),
     ("get_token", (None,), {}),
     ("get_token", (5,), {}),
@@ -102,7 +110,7 @@ ARGUMENT_NAMES = {
     "component_appid", "authorizer_appid", "ticket", "created_at", "record", "refresh_token",
     "status", "func_info", "authorized_at", "updated_at", "revoked_at", "after", "limit",
     "expected", "new", "key", "token", "token.value", "token.expires_at", "token.obtained_at",
-    "fence", "if_value", "ttl",
+    "fence", "if_value", "ttl", "auth_event_at", "event_at",
 }  # fmt: skip
 
 

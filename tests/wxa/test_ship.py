@@ -16,6 +16,7 @@ import pytest
 from wxcomponent import AuditItem, ShipOptions, ShipReport
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.errors import ConfigurationError, InvalidArgument
+from wxcomponent.stores import AuthorizerRecord
 
 from .conftest import APPID, Side, mini_program, pushes_to, template, wait_for
 
@@ -117,6 +118,23 @@ def test_every_authorized_mini_program_by_default(emu: EmulatorServer, side: Sid
     assert sorted(a.appid for a in result.released) == apps
 
 
+def test_the_release_check_mini_program_is_never_shipped_to(emu: EmulatorServer,
+                                                            side: Side) -> None:
+    apps = [mini_program(emu, side)]
+    test_account = "wxd101a85aa106f53e"
+    emu.authorize(APPID, test_account, kind="mini_program", push=False)
+    # an older version kept it like a merchant
+    side.store.save_authorizer(AuthorizerRecord(
+        APPID, test_account, emu.current_refresh_token(APPID, test_account),
+        func_info=(17, 18), authorized_at=1.0, updated_at=1.0))
+    template_id = template(emu, side)
+    emu.configure_mini_programs(privacy_check_delay=0)
+    result = side.run(side.component.fleet.ship(template_id, {}, "1.1.1", options=FAST))
+    assert [a.appid for a in result.released] == apps
+    assert [a.appid for a in result.apps] == apps
+    assert emu.mini_program(APPID, test_account)["commits"] == 0
+
+
 def test_transient_failures_are_retried(emu: EmulatorServer, side: Side) -> None:
     appid = mini_program(emu, side)
     template_id = template(emu, side)
@@ -136,6 +154,7 @@ def test_transient_failures_are_retried(emu: EmulatorServer, side: Side) -> None
     ({"appids": ["not-an-appid"]}, "appids"),
     ({"appids": []}, "appids"),
     ({"shipment": "a b"}, "shipment"),
+    ({"appids": ["wxd101a85aa106f53e"]}, "appids"),  # the release check's test account
 ])
 def test_bad_arguments_change_nothing(emu: EmulatorServer, side: Side, kwargs: dict[str, Any],
                                       argument: str) -> None:

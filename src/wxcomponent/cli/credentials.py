@@ -33,6 +33,7 @@ import click
 from rich.table import Table
 
 from ..client import Component
+from ..core.release_accounts import is_release_check_account
 from ..errors import (
     APIError,
     RefreshTokenInvalid,
@@ -267,6 +268,9 @@ def _import_one(component: Component, store: Store, appid: str, text: str, *,
         return None
     if line.component_appid not in (None, appid):
         return f"belongs to platform {line.component_appid}, not {appid}"
+    if is_release_check_account(line.authorizer_appid):
+        return (f"{line.authorizer_appid} is a test account of WeChat's release check, not a "
+                "merchant; not stored")
     if line.status == "authorized" and check:
         try:
             checked = component.add_authorizer(line.authorizer_appid, line.refresh_token,
@@ -370,7 +374,9 @@ def _copy_platform(source: Store, target: Store, appid: str) -> _Moved:
                 and there.refresh_token != record.refresh_token):
             moved.newer_kept += 1  # the target moved on (a rotation after a first run)
             continue
-        target.save_authorizer(record)
+        if not target.save_authorizer(record):
+            moved.newer_kept += 1  # the target holds a later authorization change
+            continue
         moved.copied += 1
     # every id the source gave (delivery ids among them) stays behind the target's next one
     moved.last_id = target.reserve_job_ids(source.reserve_job_ids(0))

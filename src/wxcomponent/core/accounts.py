@@ -15,12 +15,18 @@ from ..stores.base import AuthorizerRecord, CachedToken
 from .context import Context, TokenKind
 from .effects import Emit, Flow, StoreCall
 from .models import AuthorizationInfo
+from .release_accounts import TEST_ACCOUNTS, is_release_check_account
 
 __all__ = [
+    "clear_release_check_records",
+    "event_time",
     "forget_authorizer",
     "give_up_refresh_token",
+    "ignore_change",
+    "is_stale",
     "load_authorizer",
     "persist_authorization",
+    "revoke_on_push",
     "save_ticket",
 ]
 
@@ -46,8 +52,18 @@ def load_authorizer(ctx: Context, authorizer_appid: str) -> Flow[AuthorizerRecor
     return record
 
 
-def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float) -> Flow[None]:
-    """Store an authorizer from an exchanged code: the record first, then its access token."""
+def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float,
+                          event_at: int = 0) -> Flow[bool]:
+    """Store an authorizer from an exchanged code: the record first, then its access token.
+
+    ``event_at`` is the ``CreateTime`` of the push that brought the code (0 for a code
+    exchanged without one, such as the browser redirect: the exchange's own time stands for
+    it). The record is not written when the store holds a later authorization change (an
+    ``unauthorized`` newer than this code's push); False then, and nothing is cached.
+    """
+    if is_release_check_account(info.authorizer_appid):
+        yield from _keep_release_check_token(ctx, info, started)
+        return True
     existing: AuthorizerRecord | None = yield StoreCall(
         "get_authorizer", (ctx.appid, info.authorizer_appid)
     )
@@ -65,13 +81,93 @@ def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float)
         revoked_at=None,
         # The refresher looks at it when its new token nears expiry (0: keep the schedule).
         refresh_at=ctx.policy.refresh_time(token) if token else 0.0,
+        auth_event_at=event_at or int(started),
     )
-    yield StoreCall("save_authorizer", (record,))  # durable first
+    saved: bool = yield StoreCall("save_authorizer", (record,))  # durable first
+    if not saved:
+        yield from ignore_change(ctx, info.authorizer_appid, "authorization", record.auth_event_at)
+        return False
     if token is not None:
         yield StoreCall("set_token", (
             ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid), token))
     yield Emit("authorizer_saved", {"appid": info.authorizer_appid,
                                     "func_info": list(info.func_info)})
+    return True
+
+
+def clear_release_check_records(ctx: Context) -> Flow[int]:
+    """Remove the authorizer records an older version kept of the release check's test
+    accounts (they are no merchants; their cached tokens are left to expire). Returns how
+    many were removed."""
+    removed = 0
+    for appid in TEST_ACCOUNTS:
+        if (yield StoreCall("delete_authorizer", (ctx.appid, appid))):
+            removed += 1
+            log.warning("the record of %s, a test account of WeChat's release check, is "
+                        "removed: it is no merchant", appid)
+            yield Emit("authorizer_removed", {"appid": appid, "reason": "release_check_account"})
+    return removed
+
+
+def _keep_release_check_token(ctx: Context, info: AuthorizationInfo,
+                              started: float) -> Flow[None]:
+    """A release-check account's exchanged code: its token goes to the volatile cache with
+    its expiry, and nothing else is kept (no record: it is WeChat's account, no merchant)."""
+    if info.authorizer_access_token:
+        token = CachedToken(info.authorizer_access_token, started + info.expires_in, started)
+        yield StoreCall("set_token", (
+            ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid), token))
+    log.info("release check: the token of test account %s is cached, no record kept",
+             info.authorizer_appid)
+    yield Emit("release_check_authorized", {"authorizer_appid": info.authorizer_appid})
+
+
+def ignore_change(ctx: Context, authorizer_appid: str, change: str,
+                  event_at: int) -> Flow[None]:
+    """Log and emit (``authorization_change_ignored``) that ``change`` of the account, from
+    ``event_at``, is older than its latest recorded authorization change."""
+    log.info("%s of %s from %d is older than its latest authorization change: ignored",
+             change, authorizer_appid, event_at)
+    yield Emit("authorization_change_ignored", {"appid": authorizer_appid, "change": change,
+                                                "create_time": event_at})
+
+
+#: The largest CreateTime kept (the stores take times a double holds exactly).
+_LAST_EVENT_TIME = 2**53 - 1
+
+
+def event_time(create_time: int) -> int:
+    """A push's ``CreateTime`` as the time of an authorization change: 0 (unknown) when it
+    is missing or out of range, so a malformed time neither blocks nor orders anything."""
+    return create_time if 0 < create_time <= _LAST_EVENT_TIME else 0
+
+
+def is_stale(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[bool]:
+    """True when the store holds an authorization change of the account later than
+    ``event_at`` (a push's ``CreateTime``): a change from ``event_at`` must do nothing."""
+    record: AuthorizerRecord | None = yield StoreCall(
+        "get_authorizer", (ctx.appid, authorizer_appid))
+    return record is not None and event_at < record.auth_event_at
+
+
+def revoke_on_push(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[bool]:
+    """An ``unauthorized`` push of ``CreateTime`` ``event_at``: the authorizer is revoked and
+    its tokens dropped, unless the store holds a later authorization change of it (a replayed
+    or late push): then nothing changes and the answer is False."""
+    changed: bool = yield StoreCall("mark_revoked", (ctx.appid, authorizer_appid),
+                                    {"event_at": event_at})
+    if not changed and (yield from is_stale(ctx, authorizer_appid, event_at)):
+        yield from ignore_change(ctx, authorizer_appid, "unauthorized", event_at)
+        return False
+    yield from _drop_tokens(ctx, authorizer_appid)
+    if changed:
+        yield Emit("authorizer_revoked", {"appid": authorizer_appid, "reason": "unauthorized"})
+    return True
+
+
+def _drop_tokens(ctx: Context, authorizer_appid: str) -> Flow[None]:
+    for kind in (TokenKind.AUTHORIZER_ACCESS_TOKEN, TokenKind.JSAPI_TICKET):
+        yield StoreCall("delete_token", (ctx.token_key(kind, authorizer_appid),))
 
 
 def forget_authorizer(ctx: Context, authorizer_appid: str) -> Flow[bool]:
@@ -80,8 +176,7 @@ def forget_authorizer(ctx: Context, authorizer_appid: str) -> Flow[bool]:
     True when the store holds a record of it (revoked now); False for an unknown appid.
     """
     changed: bool = yield StoreCall("mark_revoked", (ctx.appid, authorizer_appid))
-    for kind in (TokenKind.AUTHORIZER_ACCESS_TOKEN, TokenKind.JSAPI_TICKET):
-        yield StoreCall("delete_token", (ctx.token_key(kind, authorizer_appid),))
+    yield from _drop_tokens(ctx, authorizer_appid)
     if changed:
         yield Emit("authorizer_revoked", {"appid": authorizer_appid, "reason": "unauthorized"})
     return changed

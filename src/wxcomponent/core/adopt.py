@@ -21,6 +21,7 @@ from .context import Context, TokenKind
 from .effects import Emit, Flow, StoreCall
 from .endpoints.component import AUTHORIZER_TOKEN
 from .engine import call
+from .release_accounts import is_release_check_account
 
 __all__ = ["add_authorizer"]
 
@@ -54,6 +55,9 @@ def add_authorizer(
     Returns the stored record.
     """
     valid.check_appid("authorizer_appid", authorizer_appid)
+    if is_release_check_account(authorizer_appid):
+        raise InvalidArgument("authorizer_appid",
+                              "is a test account of WeChat's release check, not a merchant")
     valid.check_secret("refresh_token", refresh_token)
     funcs = _func_info(func_info)
     valid.check_tenant(tenant)

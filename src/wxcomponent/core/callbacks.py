@@ -26,7 +26,11 @@ flow (see :mod:`wxcomponent.core.effects`), so :class:`~wxcomponent.Component` a
    answer WeChat first and exchange the code in the background (``api_query_auth``, retried;
    :func:`~wxcomponent.core.endpoints.component.query_auth` makes the push and the browser redirect
    exchanging the same code harmless); ``unauthorized`` marks the authorizer revoked and drops
-   its tokens before answering;
+   its tokens before answering. An ``unauthorized``, ``authorized`` or ``updateauthorized``
+   older (by ``CreateTime``) than the authorizer's latest recorded authorization change does
+   nothing, whatever the dedupe store holds: no handler runs, nothing is forwarded, and the
+   answer is ``success`` (``push_ignored`` goes to the listeners), so a late or replayed push
+   never moves an account backwards;
 7. runs the user handlers registered with :meth:`Callbacks.on` (or the
    :meth:`Callbacks.on_default` ones when none matches), in registration order. The code
    exchange of an ``authorized`` push may still be running then: a handler that needs the
@@ -87,7 +91,7 @@ from ..events import (
 )
 from ..replies import Reply, reply_fields
 from . import outbox, release_check
-from .accounts import forget_authorizer, save_ticket
+from .accounts import event_time, ignore_change, is_stale, revoke_on_push, save_ticket
 from .context import Context
 from .crypto import Decrypted
 from .effects import CallHandler, Emit, Flow, Spawn, StoreCall
@@ -133,7 +137,8 @@ class CallbackOptions:
     * ``exchange_codes`` — exchange the code of ``authorized`` / ``updateauthorized`` and of a
       successful fast registration in the background, and persist the authorizer.
     * ``forget_on_unauthorized`` — on ``unauthorized``, mark the authorizer revoked and drop
-      its tokens (before answering).
+      its tokens (before answering), unless the authorizer's record holds a later
+      authorization change.
     * ``timestamp_window`` — refuse (403) pushes whose ``timestamp`` is further than this many
       seconds from the clock (30 minutes by default; None turns it off). Together with the
       dedupe window it makes a captured push useless: replayed within the window it is a
@@ -529,7 +534,12 @@ def _receive(
         yield Emit("push_duplicate", {"event": kind})
         return _SUCCESS
     try:
-        yield from _builtins(ctx, options, opened.event)
+        applied = yield from _builtins(ctx, options, opened.event)
+        if not applied:
+            # an authorization change older than the account's latest: nothing else runs
+            yield Emit("push_ignored", {"event": kind, "appid": ctx.appid,
+                                        "authorizer_appid": authorizer_appid})
+            return _SUCCESS
         if options.forward_topics:
             yield from outbox.enqueue_push(ctx, options.forward_topics, opened.event,
                                            authorizer_appid=authorizer_appid,
@@ -572,20 +582,25 @@ def _respond(ctx: Context, callbacks: Callbacks, event: Event, push: Push,
         answer = release_check.respond(event, push.authorizer_appid)
         if answer is not None:
             answered = True
+            account, account_kind = release_check.account_of(event, push.authorizer_appid)
             log.info("release check case %s from %s answered", answer.case, event.to_user_name)
-            yield Emit("release_check", {"case": answer.case, "appid": ctx.appid})
+            yield Emit("release_check", {"case": answer.case, "appid": ctx.appid,
+                                         "authorizer_appid": account, "account": account_kind})
             reply = answer.reply
             if answer.code is not None:
                 yield Spawn(functools.partial(release_check.answer_with_api, ctx, answer.code,
-                                              event.from_user_name),
+                                              event.from_user_name, account),
                             "release check: exchange the code and answer through the API")
                 reply = _EMPTY
     if not answered:
         reply = yield from _run_handlers(callbacks, event, push, kind)
     # a message names its account by its URL; an authorization push in its fields
-    yield Emit("push_handled", {"event": kind, "appid": ctx.appid,
-                                "authorizer_appid": push.authorizer_appid
-                                or getattr(event, "authorizer_appid", None) or None})
+    handled: dict[str, Any] = {"event": kind, "appid": ctx.appid,
+                               "authorizer_appid": push.authorizer_appid
+                               or getattr(event, "authorizer_appid", None) or None}
+    if answered:
+        handled["release_check"] = True
+    yield Emit("push_handled", handled)
     if not isinstance(event, AuthorizerMessage):
         return None
     return reply
@@ -613,7 +628,10 @@ def dispatch_message(
     if isinstance(event, ComponentEvent) and event.component_appid != ctx.appid:
         raise AppIdMismatch(f"the push is for {event.component_appid[:32]!r}, not {ctx.appid!r}")
     push = Push(ctx.appid, authorizer_appid, str(event.create_time), "", data, False, openid)
-    yield from _builtins(ctx, callbacks.options, event)
+    if not (yield from _builtins(ctx, callbacks.options, event)):
+        yield Emit("push_ignored", {"event": _describe(event), "appid": ctx.appid,
+                                    "authorizer_appid": authorizer_appid})
+        return None
     reply = yield from _respond(ctx, callbacks, event, push, _describe(event))
     if reply is _EMPTY:
         return b""
@@ -623,15 +641,24 @@ def dispatch_message(
     return _reply_xml(ctx, event, reply).encode("utf-8")
 
 
-def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[None]:
+def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[bool]:
+    """The built-in handling of a push; False when it is an authorization change older than
+    the account's latest recorded one, which must do nothing at all."""
     if isinstance(event, VerifyTicket) and options.store_ticket:
         yield from save_ticket(ctx, event.ticket, event.create_time)
     elif isinstance(event, Unauthorized) and options.forget_on_unauthorized:
-        yield from forget_authorizer(ctx, event.authorizer_appid)
+        return (yield from revoke_on_push(ctx, event.authorizer_appid,
+                                          event_time(event.create_time)))
     elif options.exchange_codes:
         exchange = outbox.exchange_of(event)
         if exchange is None:
-            return
+            return True
+        if exchange.authorizer_appid and (
+                yield from is_stale(ctx, exchange.authorizer_appid, exchange.event_at)):
+            # a replayed or late push: the account changed since; its code is not exchanged
+            yield from ignore_change(ctx, exchange.authorizer_appid, exchange.source,
+                                     exchange.event_at)
+            return False
         if options.durable_exchanges:
             yield from outbox.enqueue_exchange(ctx, exchange, attempts=options.exchange_attempts)
             yield Spawn(functools.partial(outbox.drain_exchanges, ctx,
@@ -641,14 +668,16 @@ def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[None
                         f"{exchange.authorizer_appid or 'an account'}")
         else:
             yield _exchange_later(ctx, options, exchange.code, exchange.authorizer_appid,
-                                  exchange.source)
+                                  exchange.source, exchange.event_at)
+    return True
 
 
 def _exchange_later(ctx: Context, options: CallbackOptions, code: str, authorizer_appid: str,
-                    source: str) -> Spawn:
+                    source: str, event_at: int) -> Spawn:
     factory = functools.partial(exchange_code, ctx, code, attempts=options.exchange_attempts,
                                 backoff=options.exchange_backoff,
-                                authorizer_appid=authorizer_appid, source=source)
+                                authorizer_appid=authorizer_appid, source=source,
+                                event_at=event_at)
     return Spawn(factory, f"exchange of the {source} code of {authorizer_appid or 'an account'}")
 
 

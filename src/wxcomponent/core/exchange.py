@@ -21,8 +21,9 @@ from ..errors import (
 )
 from .context import Context
 from .effects import Emit, Flow, Sleep, StoreCall
-from .endpoints.component import get_authorizer_info, query_auth
+from .endpoints.component import exchange_authorization_code, get_authorizer_info
 from .models import AuthorizationInfo
+from .release_accounts import is_release_check_account
 
 __all__ = ["ExchangeError", "exchange_code", "exchange_once", "read_account"]
 
@@ -46,8 +47,10 @@ def exchange_code(
     backoff: float = 1.0,
     authorizer_appid: str = "",
     source: str = "authorized",
+    event_at: int = 0,
 ) -> Flow[AuthorizationInfo | None]:
-    """Exchange an authorization code pushed by WeChat, retrying transient failures.
+    """Exchange an authorization code pushed by WeChat (at ``CreateTime`` ``event_at``),
+    retrying transient failures.
 
     Tries :func:`~wxcomponent.core.endpoints.component.query_auth` ``attempts`` times,
     pausing ``backoff`` seconds and doubling; an error that a retry cannot fix (an invalid or
@@ -60,7 +63,7 @@ def exchange_code(
     while True:
         attempt += 1
         try:
-            info = yield from query_auth(ctx, code)
+            info = yield from exchange_authorization_code(ctx, code, event_at=event_at)
         except Exception as exc:
             if attempt < attempts and _retryable(exc):
                 log.info("exchange of the %s code of %s failed (%s); try %d of %d in %.1fs",
@@ -94,8 +97,8 @@ def read_account(ctx: Context, authorizer_appid: str, *, attempts: int = READ_AT
     a retry may fix. A failure is only logged (False): the exchange stands, and the
     refresher's lookup of unnamed accounts fills the name in later.
     """
-    if not authorizer_appid:
-        return False
+    if not authorizer_appid or is_release_check_account(authorizer_appid):
+        return False  # the release check's test accounts have no record to name
     delay = backoff
     for attempt in range(1, attempts + 1):
         try:
@@ -122,17 +125,18 @@ class ExchangeError:
 
 
 def exchange_once(ctx: Context, code: str, *, source: str = "authorized",
-                  authorizer_appid: str = "", since: float | None = None
-                  ) -> Flow[ExchangeError | str]:
-    """One try of exchanging a pushed code: the appid of the authorizer now stored, or why
-    the try failed.
+                  authorizer_appid: str = "", since: float | None = None,
+                  event_at: int = 0) -> Flow[ExchangeError | str]:
+    """One try of exchanging a code pushed at ``CreateTime`` ``event_at``: the appid of the
+    authorizer now stored (or left as it is because the store holds a later change of it), or
+    why the try failed.
 
     A code WeChat calls used or expired (61009, 61010) counts as exchanged when the store
     holds the authorizer, authorized and written since ``since`` (when the push came): an
     earlier try whose answer was lost, or the merchant's redirect, exchanged it.
     """
     try:
-        info = yield from query_auth(ctx, code)
+        info = yield from exchange_authorization_code(ctx, code, event_at=event_at)
     except AuthCodeInvalid as exc:
         if since is not None and authorizer_appid:
             record = yield StoreCall("get_authorizer", (ctx.appid, authorizer_appid))

@@ -6,7 +6,8 @@ push answer 503, so WeChat retries and nothing acknowledged can be lost by a cra
 
 * **The outbox**: for every accepted push, one job per delivery topic (``deliver:<name>``, one
   per webhook), grouped by the authorizer (``-`` for the platform's own events) so deliveries
-  keep each account's order. The job's payload is the push as JSON (:func:`push_document`).
+  keep each account's order. The job's payload is the push as JSON (:func:`push_document`),
+  marked ``release_check`` when it is one of the release check's test accounts.
   Idempotency keys make a retried push (after a 503) enqueue nothing twice.
 * **Code exchanges**: the code of an ``authorized`` / ``updateauthorized`` push or of a
   successful fast registration becomes a job of topic ``exchange`` before the answer; a
@@ -28,6 +29,7 @@ from typing import Any
 
 from ..events import (
     Authorized,
+    AuthorizerMessage,
     ComponentEvent,
     Event,
     FastRegisterResult,
@@ -35,9 +37,11 @@ from ..events import (
     VerifyTicket,
 )
 from ..stores.base import Job
+from .accounts import event_time
 from .context import Context
 from .effects import Emit, Flow, Sleep, StoreCall
 from .exchange import ExchangeError, exchange_once, read_account
+from .release_accounts import is_release_check_account
 
 __all__ = [
     "EXCHANGE_TOPIC",
@@ -78,15 +82,19 @@ def _scrub(value: Any) -> Any:
 def push_document(event: Event, *, component_appid: str, authorizer_appid: str | None,
                   received_at: float, tenant: str | None = None) -> dict[str, Any]:
     """The JSON form of a push as webhooks receive it: its kind, who it concerns, when it
-    came, and every field of the push (one-use codes and tickets replaced by ``***``)."""
+    came, and every field of the push (one-use codes and tickets replaced by ``***``).
+    ``release_check`` is true for a push of (or about) one of the test accounts of WeChat's
+    release check: WeChat's account, not a merchant's."""
     kind = (event.info_type if isinstance(event, ComponentEvent)
             else str(getattr(event, "route_key", type(event).__name__)))
     about = getattr(event, "authorizer_appid", None) or authorizer_appid
+    user_name = event.to_user_name if isinstance(event, AuthorizerMessage) else None
     return {
         "kind": kind,
         "type": type(event).__name__,
         "component_appid": component_appid,
         "authorizer_appid": about,
+        "release_check": is_release_check_account(about, user_name),
         "tenant": tenant,
         "received_at": received_at,
         "create_time": event.create_time,
@@ -133,6 +141,7 @@ class _Exchange:
     code: str
     authorizer_appid: str
     source: str
+    event_at: int = 0
 
 
 def _code_key(code: str) -> str:
@@ -142,9 +151,11 @@ def _code_key(code: str) -> str:
 def exchange_of(event: Event) -> _Exchange | None:
     """The code exchange a push asks for (None for a push without one)."""
     if isinstance(event, (Authorized, UpdateAuthorized)):
-        return _Exchange(event.authorization_code, event.authorizer_appid, event.info_type)
+        return _Exchange(event.authorization_code, event.authorizer_appid, event.info_type,
+                         event_time(event.create_time))
     if isinstance(event, FastRegisterResult) and event.succeeded and event.auth_code:
-        return _Exchange(event.auth_code, event.appid or "", event.info_type)
+        return _Exchange(event.auth_code, event.appid or "", event.info_type,
+                         event_time(event.create_time))
     return None
 
 
@@ -152,6 +163,7 @@ def enqueue_exchange(ctx: Context, exchange: _Exchange, *, attempts: int) -> Flo
     """Record a code exchange durably (once per code) before WeChat is answered."""
     payload = json.dumps({"code": exchange.code, "source": exchange.source,
                           "authorizer_appid": exchange.authorizer_appid,
+                          "event_at": exchange.event_at,
                           "attempts": attempts}).encode("utf-8")
     job_id: int = yield StoreCall("enqueue", (ctx.appid, EXCHANGE_TOPIC,
                                               exchange.authorizer_appid or PLATFORM_GROUP,
@@ -193,13 +205,14 @@ def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
         try:
             spec = json.loads(job.payload)
             code, source = str(spec["code"]), str(spec.get("source", "authorized"))
+            event_at = event_time(int(spec.get("event_at") or 0))
         except (ValueError, KeyError, TypeError):
             yield StoreCall("bury_job", (job.id, job.claim, "unreadable exchange job"))
             results.append(Delivery(job.id, "dead", error="unreadable"))
             continue
         outcome = yield from exchange_once(ctx, code, source=source,
                                            authorizer_appid=spec.get("authorizer_appid") or "",
-                                           since=job.created_at)
+                                           since=job.created_at, event_at=event_at)
         if not isinstance(outcome, ExchangeError):  # the appid of the account stored
             yield StoreCall("ack_job", (job.id, job.claim))
             results.append(Delivery(job.id, "done"))

@@ -6,7 +6,8 @@ the platform without a record: every call for it fails until the merchant author
 WeChat's ``api_get_authorizer_list`` knows every authorized account and its refresh token;
 :func:`reconcile_authorizers` pages through it and adds what the store lacks (and renews the
 record of an account the store marked revoked but WeChat still lists with a new refresh
-token). It never removes anything: the list may lag behind a revocation.
+token). It never removes anything: the list may lag behind a revocation. The release check's
+test accounts are skipped: they are WeChat's, not merchants.
 
 Internal module.
 """
@@ -20,6 +21,7 @@ from ..stores.base import AuthorizerRecord
 from .context import Context
 from .effects import Emit, Flow, StoreCall
 from .endpoints.component import LIST_PAGE_MAX, authorizer_list_page, next_offset
+from .release_accounts import is_release_check_account
 
 __all__ = ["ReconcileReport", "reconcile_authorizers"]
 
@@ -45,6 +47,8 @@ def reconcile_authorizers(ctx: Context) -> Flow[ReconcileReport]:
     while offset is not None:
         page = yield from authorizer_list_page(ctx, offset, LIST_PAGE_MAX)
         for item in page.items:
+            if is_release_check_account(item.authorizer_appid):
+                continue  # WeChat's test account of the release check: never a merchant
             listed += 1
             record: AuthorizerRecord | None = yield StoreCall(
                 "get_authorizer", (ctx.appid, item.authorizer_appid))

@@ -41,12 +41,14 @@ from ..errors import (
     TransportError,
 )
 from ..stores.base import AuthorizerRecord, CachedToken, Ticket
+from .accounts import clear_release_check_records
 from .context import Context, TokenKind
 from .effects import Emit, Flow, Gather, Pause, StoreCall
 from .endpoints.component import get_authorizer_info, start_push_ticket
 from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
 from .reconcile import reconcile_authorizers
+from .release_accounts import is_release_check_account
 from .singleflight import Busy
 from .tokens import authorizer_token, get_token
 
@@ -120,6 +122,11 @@ def refresh_due(ctx: Context, *, concurrency: int = 8,
     while True:
         due: list[AuthorizerRecord] = yield StoreCall(
             "due_authorizers", (ctx.appid,), {"before": ctx.clock(), "limit": STORE_PAGE})
+        legacy = [r.authorizer_appid for r in due if is_release_check_account(r.authorizer_appid)]
+        if legacy:  # written by an older version: never refreshed, removed
+            yield from clear_release_check_records(ctx)
+        full = len(due) == STORE_PAGE
+        due = [r for r in due if r.authorizer_appid not in legacy]
         # Each checked account is rescheduled past now, so the next page holds new ones; one
         # whose schedule could not be written is not checked twice in a round.
         batch = {r.authorizer_appid for r in due if r.authorizer_appid not in seen}
@@ -136,7 +143,7 @@ def refresh_due(ctx: Context, *, concurrency: int = 8,
         if unnamed:
             names_left -= len(unnamed)
             yield Gather(tuple(_namer(ctx, appid) for appid in unnamed), concurrency)
-        if len(due) < STORE_PAGE:
+        if not full:
             return checked, failed
 
 
@@ -349,6 +356,10 @@ def _refresher_loop(ctx: Context, stats: RefresherStats, stop: object, interval:
                     concurrency: int) -> Flow[None]:
     if (yield Pause(0, stop)):
         return
+    try:
+        yield from clear_release_check_records(ctx)
+    except Exception:
+        log.exception("the records of the release check's test accounts could not be removed")
     while True:
         yield from _request_ticket(ctx, stats)
         yield from _resume_exchanges(ctx)

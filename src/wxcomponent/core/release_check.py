@@ -26,17 +26,11 @@ from .context import Context
 from .effects import Emit, Flow
 from .endpoints.component import query_auth
 from .endpoints.message import send_text
+from .release_accounts import ACCOUNT_KINDS, TEST_ACCOUNTS, TEST_USER_NAMES
 
-__all__ = ["TEST_ACCOUNTS", "ReleaseCheckAnswer", "is_test_account", "respond"]
+__all__ = ["TEST_ACCOUNTS", "ReleaseCheckAnswer", "account_of", "is_test_account", "respond"]
 
 log = logging.getLogger("wxcomponent")
-
-#: The test accounts' appids and user names (ToUserName).
-TEST_ACCOUNTS = {
-    "wx570bc396a51b8ff8": "gh_3c884a361561",  # official account
-    "wxd101a85aa106f53e": "gh_8dad206e9538",  # mini program
-}
-_USER_NAMES = frozenset(TEST_ACCOUNTS.values())
 
 TEXT_CASE = "TESTCOMPONENT_MSG_TYPE_TEXT"
 CODE_PREFIX = "QUERY_AUTH_CODE:"
@@ -58,7 +52,14 @@ def is_test_account(message: AuthorizerMessage, authorizer_appid: str | None) ->
     if authorizer_appid:
         return (authorizer_appid in TEST_ACCOUNTS
                 and message.to_user_name in (TEST_ACCOUNTS[authorizer_appid], ""))
-    return message.to_user_name in _USER_NAMES
+    return message.to_user_name in TEST_USER_NAMES
+
+
+def account_of(message: AuthorizerMessage, authorizer_appid: str | None) -> tuple[str, str]:
+    """(appid, kind) of the test account a release-check message came from."""
+    appid = authorizer_appid or next(
+        (a for a, name in TEST_ACCOUNTS.items() if name == message.to_user_name), "")
+    return appid, ACCOUNT_KINDS.get(appid, "test account")
 
 
 def respond(message: AuthorizerMessage, authorizer_appid: str | None
@@ -76,9 +77,22 @@ def respond(message: AuthorizerMessage, authorizer_appid: str | None
     return None
 
 
-def answer_with_api(ctx: Context, code: str, to_user: str) -> Flow[None]:
-    """Case 3, after the empty answer: exchange ``code`` and send ``<code>_from_api``."""
-    info = yield from query_auth(ctx, code)
-    yield from send_text(ctx, info.authorizer_appid, to_user, f"{code}_from_api")
+def answer_with_api(ctx: Context, code: str, to_user: str,
+                    authorizer_appid: str = "") -> Flow[None]:
+    """Case 3, after the empty answer: exchange ``code`` and send ``<code>_from_api``.
+
+    The exchange stores no authorizer record for a test account: its token stays in the
+    volatile cache only (see :mod:`~wxcomponent.core.release_accounts`). A failure is logged
+    and emitted as ``release_check_failed``."""
+    try:
+        info = yield from query_auth(ctx, code)
+        yield from send_text(ctx, info.authorizer_appid, to_user, f"{code}_from_api")
+    except Exception as exc:
+        log.warning("release check: the answer through the API failed (%s)",
+                    type(exc).__name__)
+        yield Emit("release_check_failed", {"case": "query_auth_code",
+                                            "authorizer_appid": authorizer_appid,
+                                            "error": type(exc).__name__})
+        return
     yield Emit("release_check_answered", {"case": "query_auth_code",
                                           "authorizer_appid": info.authorizer_appid})

@@ -59,6 +59,7 @@ from .effects import Emit, Flow, Gather, Pause, Sleep, StoreCall
 from .endpoints import audit, code
 from .endpoints._checks import json_text, number, optional_text, text
 from .models_wxa import AuditItem, AuditState, AuditStatus, parts_json
+from .release_accounts import is_release_check_account
 
 __all__ = [
     "AppShipment",
@@ -462,14 +463,16 @@ _STEPS: dict[Stage, Callable[[_Run, Job], Flow[str]]] = {
 
 def mini_program_appids(ctx: Context) -> Flow[list[str]]:
     """The stored authorizers that granted code management (``func_info`` 18): the mini
-    programs a platform can ship to."""
+    programs a platform can ship to (never the release check's test mini program, should an
+    older version have stored it)."""
     found: list[str] = []
     after: str | None = None
     while True:
         page: list[AuthorizerRecord] = yield StoreCall(
             "list_authorizers", (ctx.appid,), {"status": "authorized", "after": after,
                                                "limit": 500})
-        found.extend(r.authorizer_appid for r in page if CODE_PERMISSION in r.func_info)
+        found.extend(r.authorizer_appid for r in page if CODE_PERMISSION in r.func_info
+                     and not is_release_check_account(r.authorizer_appid))
         if len(page) < 500:
             return found
         after = page[-1].authorizer_appid
@@ -490,6 +493,9 @@ def _targets(appids: Iterable[str]) -> list[str]:
             validate_appid(appid, "appids")
         except ValueError as exc:
             raise InvalidArgument("appids", str(exc).split(": ", 1)[-1]) from None
+        if is_release_check_account(appid):
+            raise InvalidArgument("appids", f"{appid} is a test account of WeChat's release "
+                                            "check, not a merchant's mini program")
         if appid not in chosen:
             chosen.append(appid)
     return chosen

@@ -22,6 +22,7 @@ _PUSH_RESULTS = {
     "push_duplicate": "duplicate",
     "push_refused": "refused",
     "push_failed": "failed",
+    "push_ignored": "ignored",
 }
 _AUTHORIZER_EVENTS = ("authorizer_saved", "authorizer_revoked", "refresh_token_rotated",
                       "authorization_exchange_failed", "handler_failed", "quota_exhausted")

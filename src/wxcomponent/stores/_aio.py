@@ -55,9 +55,9 @@ class AsyncOverSync:
         """See :meth:`Store.load_ticket`."""
         return await self._call(self._store.load_ticket, component_appid)
 
-    async def save_authorizer(self, record: AuthorizerRecord) -> None:
+    async def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """See :meth:`Store.save_authorizer`."""
-        await self._call(self._store.save_authorizer, record)
+        return bool(await self._call(self._store.save_authorizer, record))
 
     async def get_authorizer(
         self, component_appid: str, authorizer_appid: str
@@ -92,9 +92,17 @@ class AsyncOverSync:
             self._store.replace_refresh_token, component_appid, authorizer_appid, expected, new
         )
 
-    async def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+    async def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
         """See :meth:`Store.mark_revoked`."""
-        return await self._call(self._store.mark_revoked, component_appid, authorizer_appid)
+        return await self._call(
+            self._store.mark_revoked, component_appid, authorizer_appid, event_at=event_at
+        )
+
+    async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`Store.delete_authorizer`."""
+        return await self._call(self._store.delete_authorizer, component_appid, authorizer_appid)
 
     async def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None

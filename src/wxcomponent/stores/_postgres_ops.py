@@ -145,6 +145,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         (
             # What kind of account it is, kept with its name.
             "ALTER TABLE authorizers ADD COLUMN account_type TEXT",
+            # The CreateTime of the latest authorization change applied to the record.
+            "ALTER TABLE authorizers ADD COLUMN auth_event_at BIGINT NOT NULL DEFAULT 0",
         ),
     ),
 )
@@ -154,9 +156,11 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _RECORD_COLUMNS = (
     "component_appid, authorizer_appid, refresh_token, status, func_info, authorized_at, "
-    "updated_at, revoked_at, tenant, name, refresh_at, account_type"
+    "updated_at, revoked_at, tenant, name, refresh_at, account_type, auth_event_at"
 )
 _ONE = "component_appid = ? AND authorizer_appid = ?"
+#: Above every ``auth_event_at``: a revocation without a time applies whatever is stored.
+_NO_EVENT_LIMIT = 2**62
 #: The end of every name key that starts with a prefix (no name holds U+10FFFF).
 _LAST_CHAR = "\U0010ffff"
 #: Joined to the UPDATE of a name or a schedule, neither of which is a credential: that
@@ -184,7 +188,7 @@ _ACCOUNT_TYPES: dict[Any, AccountType] = {kind: kind for kind in ACCOUNT_TYPES}
 
 def _record(row: tuple[Any, ...]) -> AuthorizerRecord:
     (c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant,
-     name, refresh_at, account_type) = row
+     name, refresh_at, account_type, auth_event_at) = row
     state: AuthorizerStatus = "revoked" if status == "revoked" else "authorized"
     return AuthorizerRecord(
         component_appid=c, authorizer_appid=a, refresh_token=refresh_token, status=state,
@@ -192,6 +196,7 @@ def _record(row: tuple[Any, ...]) -> AuthorizerRecord:
         updated_at=float(updated_at),
         revoked_at=None if revoked_at is None else float(revoked_at), tenant=tenant,
         name=name, refresh_at=float(refresh_at), account_type=_ACCOUNT_TYPES.get(account_type),
+        auth_event_at=int(auth_event_at),
     )  # fmt: skip
 
 
@@ -273,13 +278,14 @@ class PgOps:
 
     # -------------------------------------------------------------- authorizers
 
-    def save_authorizer(self, record: AuthorizerRecord) -> SqlOp[None]:
+    def save_authorizer(self, record: AuthorizerRecord) -> SqlOp[bool]:
         """See :meth:`Store.save_authorizer` (``record`` checked): a ``tenant``, ``name`` or
         ``account_type`` of None keeps the stored one, a ``refresh_at`` of 0 the stored
-        schedule."""
-        yield Sql(
+        schedule, an ``auth_event_at`` of 0 the stored time; an older ``auth_event_at`` writes
+        nothing."""
+        done = yield Sql(
             f"INSERT INTO authorizers ({_RECORD_COLUMNS}, name_key) "  # noqa: S608
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
             "refresh_token = excluded.refresh_token, status = excluded.status, "
             "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
@@ -289,14 +295,18 @@ class PgOps:
             "name_key = COALESCE(excluded.name_key, authorizers.name_key), "
             "account_type = COALESCE(excluded.account_type, authorizers.account_type), "
             "refresh_at = CASE WHEN excluded.refresh_at = 0 THEN authorizers.refresh_at "
-            "ELSE excluded.refresh_at END",
+            "ELSE excluded.refresh_at END, "
+            "auth_event_at = GREATEST(excluded.auth_event_at, authorizers.auth_event_at) "
+            "WHERE excluded.auth_event_at = 0 "
+            "OR excluded.auth_event_at >= authorizers.auth_event_at",
             (record.component_appid, record.authorizer_appid, record.refresh_token,
              record.status, list(record.func_info), float(record.authorized_at),
              float(record.updated_at),
              None if record.revoked_at is None else float(record.revoked_at), record.tenant,
-             record.name, float(record.refresh_at), record.account_type,
+             record.name, float(record.refresh_at), record.account_type, record.auth_event_at,
              None if record.name is None else name_key(record.name)),
         )  # fmt: skip
+        return done.rowcount == 1
 
     def get_authorizer(self, c: str, a: str) -> SqlOp[AuthorizerRecord | None]:
         """See :meth:`Store.get_authorizer`."""
@@ -341,15 +351,22 @@ class PgOps:
         done = yield Sql(sql, params)
         return done.rowcount == 1
 
-    def mark_revoked(self, c: str, a: str, now: float) -> SqlOp[bool]:
-        """See :meth:`Store.mark_revoked` (an already revoked record keeps its times)."""
+    def mark_revoked(self, c: str, a: str, now: float, event_at: int = 0) -> SqlOp[bool]:
+        """See :meth:`Store.mark_revoked` (an already revoked record keeps its times; an
+        ``event_at`` older than the record's ``auth_event_at`` changes nothing)."""
         done = yield Sql(
             "UPDATE authorizers SET "  # noqa: S608
             "revoked_at = CASE WHEN status = 'revoked' THEN revoked_at ELSE ? END, "
             "updated_at = CASE WHEN status = 'revoked' THEN updated_at ELSE ? END, "
-            f"status = 'revoked' WHERE {_ONE}",
-            (now, now, c, a),
+            "auth_event_at = GREATEST(auth_event_at, ?), "
+            f"status = 'revoked' WHERE {_ONE} AND auth_event_at <= ?",
+            (now, now, event_at, c, a, event_at or _NO_EVENT_LIMIT),
         )
+        return done.rowcount == 1
+
+    def delete_authorizer(self, c: str, a: str) -> SqlOp[bool]:
+        """See :meth:`Store.delete_authorizer`."""
+        done = yield Sql(f"DELETE FROM authorizers WHERE {_ONE}", (c, a))  # noqa: S608
         return done.rowcount == 1
 
     def set_authorizer_tenant(self, c: str, a: str, tenant: str | None, now: float) -> SqlOp[bool]:

@@ -21,7 +21,7 @@ layer's keys are ``c:…``), or with a digest of itself (``{~…}``)::
     p:{c}:ticket                  hash: value, created_at, received_at
     p:{c}:authorizer:a            hash: refresh_token, status, func_info, *_at, tenant, name,
                                   name_key (base.name_key of the name), refresh_at,
-                                  account_type
+                                  account_type, auth_event_at
     p:{c}:authorizers             sorted set of every authorizer appid (score 0: lexical order)
     p:{c}:authorizers:<status>    the same, by status
     p:{c}:due                     sorted set of the authorized appids, scored by refresh_at
@@ -47,7 +47,8 @@ the mirror's indexes only follow the mirrored records.
 
 Versions before hash tags wrote ``p:c:…`` and ``p::token:<key>``; versions before names and the
 schedule wrote records without ``name``, ``name_key`` and ``refresh_at`` (read as none and 0)
-and no ``due`` or ``names`` entries; versions before layout 4 counted fences per key in
+and no ``due`` or ``names`` entries (and versions before authorization times, records
+without ``auth_event_at``, read as 0); versions before layout 4 counted fences per key in
 ``p:{c}:fence:<key>``, one counter kept forever per key ever leased. The first use of a
 platform moves its keys, indexes its records and folds those counters into ``fences``
 (:meth:`RedisOps.layout_ready`); a lease taken meanwhile folds its key's counter itself.
@@ -143,17 +144,25 @@ return 1
 
 # KEYS: record, all, authorized, revoked, epoch, due, names.
 # ARGV: appid, expected epoch ('' = any), status, keep ('1': an empty tenant, name or account
-# type, or a refresh_at of 0, keeps the stored one), tenant, name, name key, refresh_at,
-# account type, then the other field/value pairs of the record. The due and names indexes
+# type, or a refresh_at or auth_event_at of 0, keeps the stored one, and an auth_event_at
+# older than the stored one writes nothing), tenant, name, name key, refresh_at, account type,
+# auth_event_at, then the other field/value pairs of the record. The due and names indexes
 # follow the record.
 SAVE_AUTHORIZER = Script("""
 if ARGV[2] ~= '' and (redis.call('GET', KEYS[5]) or '0') ~= ARGV[2] then return 0 end
 local appid, sep = ARGV[1], string.char(0)
-local tenant, name, key, at, kind = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local tenant, name, key, at = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local kind, event = ARGV[9], ARGV[10]
 local old = redis.call('HMGET', KEYS[1], 'tenant', 'name', 'name_key', 'refresh_at',
-  'account_type')
+  'account_type', 'auth_event_at')
 local oldkey = old[3] or ''
 if ARGV[4] == '1' then
+  local oldevent = tonumber(old[6] or '0') or 0
+  if tonumber(event) == 0 then
+    event = old[6] or '0'
+  elseif tonumber(event) < oldevent then
+    return 0
+  end
   if tenant == '' then tenant = old[1] or '' end
   if name == '' then name, key = old[2] or '', oldkey end
   if tonumber(at) == 0 then at = old[4] or '0' end
@@ -161,7 +170,7 @@ if ARGV[4] == '1' then
 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'tenant', tenant, 'name', name, 'name_key', key, 'refresh_at', at,
-  'account_type', kind, unpack(ARGV, 10, #ARGV))
+  'account_type', kind, 'auth_event_at', event, unpack(ARGV, 11, #ARGV))
 if oldkey ~= '' and oldkey ~= key then
   redis.call('ZREM', KEYS[7], oldkey .. sep .. appid)
 end
@@ -206,10 +215,17 @@ redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'updated_at', ARGV[2])
 return 1
 """)
 
-# KEYS: record, authorized, revoked, due. ARGV: appid, now.
+# KEYS: record, authorized, revoked, due. ARGV: appid, now, event_at ('0': none). A record
+# whose auth_event_at is later than event_at is left as it is.
 MARK_REVOKED = Script("""
-local status = redis.call('HGET', KEYS[1], 'status')
+local found = redis.call('HMGET', KEYS[1], 'status', 'auth_event_at')
+local status = found[1]
 if not status then return 0 end
+local event = tonumber(ARGV[3])
+if event ~= 0 then
+  if (tonumber(found[2] or '0') or 0) > event then return 0 end
+  redis.call('HSET', KEYS[1], 'auth_event_at', ARGV[3])
+end
 if status ~= 'revoked' then
   redis.call('HSET', KEYS[1], 'status', 'revoked', 'revoked_at', ARGV[2], 'updated_at', ARGV[2])
   redis.call('ZREM', KEYS[2], ARGV[1])
@@ -217,6 +233,15 @@ if status ~= 'revoked' then
   redis.call('ZREM', KEYS[4], ARGV[1])
 end
 return 1
+""")
+
+# KEYS: record, all, authorized, revoked, due, names. ARGV: appid. Removes the record and
+# its entries in every index; 1 if there was a record.
+DELETE_AUTHORIZER = Script("""
+local key = redis.call('HGET', KEYS[1], 'name_key')
+if key and key ~= '' then redis.call('ZREM', KEYS[6], key .. string.char(0) .. ARGV[1]) end
+for i = 2, 5 do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return redis.call('DEL', KEYS[1])
 """)
 
 # KEYS: record, names. ARGV: appid, name ('' = none), its key, account type ('' = keep).
@@ -379,14 +404,15 @@ def unpack_token(raw: Any) -> CachedToken:
 
 def encode_record(record: AuthorizerRecord) -> list[str]:
     """A record as :data:`SAVE_AUTHORIZER` takes it: its tenant, name and name key ('' for
-    none), ``refresh_at`` and account type ('' for none), then the field/value pairs of the
-    rest of its hash."""
+    none), ``refresh_at``, the account type ('' for none) and ``auth_event_at``, then the
+    field/value pairs of the rest of its hash."""
     return [
         record.tenant or "",
         record.name or "",
         "" if record.name is None else name_key(record.name),
         num(record.refresh_at),
         record.account_type or "",
+        str(record.auth_event_at),
         "refresh_token", record.refresh_token,
         "status", record.status,
         "func_info", ",".join(str(i) for i in record.func_info),
@@ -417,6 +443,7 @@ def decode_record(c: str, a: str, fields: dict[str, str]) -> AuthorizerRecord:
             name=fields.get("name") or None,
             refresh_at=float(fields.get("refresh_at") or 0.0),
             account_type=_ACCOUNT_TYPES.get(fields.get("account_type") or ""),
+            auth_event_at=int(fields.get("auth_event_at") or 0),
         )
     except (KeyError, ValueError) as exc:
         raise StoreCorrupt(f"Redis holds an unreadable record of authorizer {a}") from exc
@@ -758,15 +785,15 @@ class RedisOps:
         yield from self._refill(c, a, epoch)
         return result
 
-    def save_authorizer(self, record: AuthorizerRecord) -> Op[None]:
+    def save_authorizer(self, record: AuthorizerRecord) -> Op[bool]:
         """See :meth:`Store.save_authorizer`."""
         record = valid.check_record(record)
         yield from self.layout_ready(record.component_appid)
         if self.durable:
             c, a = record.component_appid, record.authorizer_appid
-            yield from self._write_through(c, a, DurableCall("save_authorizer", (record,)))
-        else:
-            yield from self._save_record(record, "", keep=True)
+            call = DurableCall("save_authorizer", (record,))
+            return bool((yield from self._write_through(c, a, call)))
+        return bool((yield from self._save_record(record, "", keep=True)))
 
     def get_authorizer(self, c: str, a: str) -> Op[AuthorizerRecord | None]:
         """See :meth:`Store.get_authorizer`."""
@@ -828,16 +855,30 @@ class RedisOps:
         args = (int(expected is not None), expected or "", new, num(self.clock()))
         return bool((yield from eval_script(REPLACE_REFRESH_TOKEN, (self.record_key(c, a),), args)))
 
-    def mark_revoked(self, c: str, a: str) -> Op[bool]:
+    def mark_revoked(self, c: str, a: str, event_at: int = 0) -> Op[bool]:
         """See :meth:`Store.mark_revoked`."""
-        valid.authorizer_args(c, a)
+        valid.revoke_args(c, a, event_at)
         yield from self.layout_ready(c)
         if self.durable:
-            return bool((yield from self._write_through(c, a, DurableCall("mark_revoked", (c, a)))))
+            call = DurableCall("mark_revoked", (c, a), {"event_at": event_at})
+            return bool((yield from self._write_through(c, a, call)))
         keys = self._record_keys(c, a)
-        args = (a, num(self.clock()))
+        args = (a, num(self.clock()), str(event_at))
         script_keys = (keys[0], keys[2], keys[3], keys[5])
         return bool((yield from eval_script(MARK_REVOKED, script_keys, args)))
+
+    def delete_authorizer(self, c: str, a: str) -> Op[bool]:
+        """See :meth:`Store.delete_authorizer`."""
+        valid.authorizer_args(c, a)
+        yield from self.layout_ready(c)
+        keys = self._record_keys(c, a)
+        script_keys = (keys[0], keys[1], keys[2], keys[3], keys[5], keys[6])
+        if self.durable:
+            found = yield from self._write_through(
+                c, a, DurableCall("delete_authorizer", (c, a)))
+            yield from eval_script(DELETE_AUTHORIZER, script_keys, (a,))  # the mirror's too
+            return bool(found)
+        return bool((yield from eval_script(DELETE_AUTHORIZER, script_keys, (a,))))
 
     def set_authorizer_tenant(self, c: str, a: str, tenant: str | None) -> Op[bool]:
         """See :meth:`Store.set_authorizer_tenant`."""

@@ -28,6 +28,7 @@ __all__ = [
     "check_account_name",
     "check_appid",
     "check_created_at",
+    "check_event_time",
     "check_fence",
     "check_key",
     "check_limit",
@@ -142,6 +143,16 @@ def check_created_at(value: object) -> int:
     return value
 
 
+def check_event_time(name: str, value: object) -> int:
+    """The ``CreateTime`` of an authorization change: an int (not a bool), 0 or more, that a
+    double holds exactly (0: none)."""
+    if type(value) is not int:
+        raise InvalidArgument(name, f"must be an int, not {_kind(value)}")
+    if not 0 <= value < _MAX_EXACT_INT:
+        raise InvalidArgument(name, "must be 0 or a positive int in range")
+    return value
+
+
 def _check_time(name: str, value: object, *, optional: bool = False) -> float | None:
     if value is None and optional:
         return None
@@ -223,6 +234,7 @@ def check_record(record: object) -> AuthorizerRecord:
     check_account_name(record.name)
     check_account_type(record.account_type)
     _check_time("refresh_at", record.refresh_at)
+    check_event_time("auth_event_at", record.auth_event_at)
     if type(func_info) is not tuple:
         from dataclasses import replace
 
@@ -246,6 +258,12 @@ def authorizer_args(component_appid: object, authorizer_appid: object) -> None:
     """Arguments naming one authorizer (``get_authorizer``, ``mark_revoked``)."""
     check_appid("component_appid", component_appid)
     check_appid("authorizer_appid", authorizer_appid)
+
+
+def revoke_args(component_appid: object, authorizer_appid: object, event_at: object) -> None:
+    """Arguments of ``mark_revoked``."""
+    authorizer_args(component_appid, authorizer_appid)
+    check_event_time("event_at", event_at)
 
 
 def tenant_args(component_appid: object, authorizer_appid: object, tenant: object) -> None:

@@ -86,6 +86,12 @@ class AuthorizerRecord:
     refresher read only the accounts that are due (:meth:`Store.due_authorizers`), so a round
     costs what is due, not what is stored. 0 on save keeps the stored time;
     :meth:`Store.schedule_refresh` moves it.
+
+    ``auth_event_at`` is the ``CreateTime`` (epoch seconds) of the latest authorization change
+    applied to the record (``authorized``, ``updateauthorized``, ``unauthorized``; for a code
+    exchanged without a push, the time of the exchange), 0 when none is known. A change older
+    than it never applies (:meth:`Store.save_authorizer`, :meth:`Store.mark_revoked`), so a
+    replayed or late push cannot move an account backwards. 0 on save keeps the stored time.
     """
 
     component_appid: str
@@ -100,6 +106,7 @@ class AuthorizerRecord:
     name: str | None = None
     refresh_at: float = 0.0
     account_type: AccountType | None = None
+    auth_event_at: int = 0
 
     def __repr__(self) -> str:
         return (
@@ -109,7 +116,7 @@ class AuthorizerRecord:
             f"func_info={self.func_info!r}, authorized_at={self.authorized_at}, "
             f"updated_at={self.updated_at}, revoked_at={self.revoked_at}, "
             f"tenant={self.tenant!r}, name={self.name!r}, refresh_at={self.refresh_at}, "
-            f"account_type={self.account_type!r})"
+            f"account_type={self.account_type!r}, auth_event_at={self.auth_event_at})"
         )
 
 
@@ -190,12 +197,13 @@ class Store(Protocol):
         ...
 
     # durable: authorizers
-    def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid``.
+    def save_authorizer(self, record: AuthorizerRecord) -> bool:
+        """Insert or replace the record of ``record.authorizer_appid``; True when written.
 
         A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
-        stored, and one whose ``refresh_at`` is 0 keeps the stored schedule (a new record is
-        due at once).
+        stored, one whose ``refresh_at`` is 0 keeps the stored schedule (a new record is due
+        at once), and one whose ``auth_event_at`` is 0 keeps the stored time. A record whose
+        ``auth_event_at`` is older than the stored one is not written (False).
         """
         ...
 
@@ -231,8 +239,20 @@ class Store(Protocol):
         """
         ...
 
-    def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
-        """Mark the authorizer revoked (keeping its record); False if there is none."""
+    def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
+        """Mark the authorizer revoked (keeping its record); False if there is none.
+
+        With ``event_at`` (the ``CreateTime`` of an ``unauthorized`` push), only when the
+        record's ``auth_event_at`` is not later: then ``auth_event_at`` becomes ``event_at``;
+        otherwise nothing changes and the answer is False.
+        """
+        ...
+
+    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Remove a record that should never have been kept (one of the release check's test
+        accounts); False if there is none. A merchant's record is revoked, never removed."""
         ...
 
     def set_authorizer_tenant(
@@ -425,7 +445,7 @@ class AsyncStore(Protocol):
         """See :meth:`Store.load_ticket`."""
         ...
 
-    async def save_authorizer(self, record: AuthorizerRecord) -> None:
+    async def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """See :meth:`Store.save_authorizer`."""
         ...
 
@@ -458,8 +478,14 @@ class AsyncStore(Protocol):
         """See :meth:`Store.replace_refresh_token`."""
         ...
 
-    async def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+    async def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
         """See :meth:`Store.mark_revoked`."""
+        ...
+
+    async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`Store.delete_authorizer`."""
         ...
 
     async def set_authorizer_tenant(

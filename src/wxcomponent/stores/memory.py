@@ -139,11 +139,13 @@ class MemoryStore:
 
     # ------------------------------------------------------------------ authorizers
 
-    def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid``.
+    def save_authorizer(self, record: AuthorizerRecord) -> bool:
+        """Insert or replace the record of ``record.authorizer_appid``; True when written.
 
         A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
-        stored, and one whose ``refresh_at`` is 0 keeps the stored schedule.
+        stored, one whose ``refresh_at`` is 0 keeps the stored schedule, and one whose
+        ``auth_event_at`` is 0 the stored time; one whose ``auth_event_at`` is older than the
+        stored one is not written.
         """
         record = valid.check_record(record)
         with self._lock:
@@ -154,14 +156,18 @@ class MemoryStore:
                     self._order.setdefault(record.component_appid, []), record.authorizer_appid
                 )
             else:
+                if record.auth_event_at and record.auth_event_at < current.auth_event_at:
+                    return False
                 record = replace(
                     record,
                     tenant=current.tenant if record.tenant is None else record.tenant,
                     name=current.name if record.name is None else record.name,
                     account_type=record.account_type or current.account_type,
                     refresh_at=record.refresh_at or current.refresh_at,
+                    auth_event_at=record.auth_event_at or current.auth_event_at,
                 )
             records[record.authorizer_appid] = record
+            return True
 
     def get_authorizer(
         self, component_appid: str, authorizer_appid: str
@@ -216,19 +222,34 @@ class MemoryStore:
             records[authorizer_appid] = replace(record, refresh_token=new, updated_at=self._clock())
             return True
 
-    def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
-        """Mark the authorizer revoked (keeping its record); False if there is none."""
-        valid.authorizer_args(component_appid, authorizer_appid)
+    def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
+        """Mark the authorizer revoked (keeping its record); False if there is none, or if
+        ``event_at`` is older than its ``auth_event_at``."""
+        valid.revoke_args(component_appid, authorizer_appid, event_at)
         with self._lock:
             records = self._authorizers.get(component_appid, {})
             record = records.get(authorizer_appid)
-            if record is None:
+            if record is None or (event_at and event_at < record.auth_event_at):
                 return False
             if record.status != "revoked":
                 now = self._clock()
-                records[authorizer_appid] = replace(
-                    record, status="revoked", revoked_at=now, updated_at=now
-                )
+                record = replace(record, status="revoked", revoked_at=now, updated_at=now)
+            if event_at:
+                record = replace(record, auth_event_at=event_at)
+            records[authorizer_appid] = record
+            return True
+
+    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Remove the record; False if there is none."""
+        valid.authorizer_args(component_appid, authorizer_appid)
+        with self._lock:
+            records = self._authorizers.get(component_appid, {})
+            if records.pop(authorizer_appid, None) is None:
+                return False
+            order = self._order[component_appid]
+            del order[bisect.bisect_left(order, authorizer_appid)]
             return True
 
     def set_authorizer_tenant(

@@ -585,11 +585,13 @@ class PostgresStore(_Base):
 
     # ------------------------------------------------------------------ authorizers
 
-    def save_authorizer(self, record: AuthorizerRecord) -> None:
+    def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """Insert or replace the record of ``record.authorizer_appid`` (a ``tenant`` or
-        ``name`` of None keeps the stored one, a ``refresh_at`` of 0 the stored schedule)."""
+        ``name`` of None keeps the stored one, a ``refresh_at`` of 0 the stored schedule, an
+        ``auth_event_at`` of 0 the stored time); False, and nothing written, when its
+        ``auth_event_at`` is older than the stored one."""
         checked = valid.check_record(record)
-        self._run(lambda now: self._ops.save_authorizer(checked))
+        return self._run(lambda now: self._ops.save_authorizer(checked))
 
     def get_authorizer(
         self, component_appid: str, authorizer_appid: str
@@ -627,12 +629,20 @@ class PostgresStore(_Base):
         return self._run(lambda now: self._ops.replace_refresh_token(
             component_appid, authorizer_appid, expected, new, now))
 
-    def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
-        """Mark the authorizer revoked (keeping its record); False if there is none."""
+    def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
+        """Mark the authorizer revoked (keeping its record); False if there is none, or if
+        ``event_at`` is older than its ``auth_event_at``."""
+        valid.revoke_args(component_appid, authorizer_appid, event_at)
+        return self._run(lambda now: self._ops.mark_revoked(
+            component_appid, authorizer_appid, now, event_at))
+
+    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Remove the record; False if there is none."""
         valid.authorizer_args(component_appid, authorizer_appid)
         return self._run(
-            lambda now: self._ops.mark_revoked(component_appid, authorizer_appid, now)
-        )
+            lambda now: self._ops.delete_authorizer(component_appid, authorizer_appid))
 
     def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None
@@ -975,10 +985,10 @@ class AsyncPostgresStore(_Base):
         valid.check_appid("component_appid", component_appid)
         return await self._run(lambda now: self._ops.load_ticket(component_appid))
 
-    async def save_authorizer(self, record: AuthorizerRecord) -> None:
+    async def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """See :meth:`PostgresStore.save_authorizer`."""
         checked = valid.check_record(record)
-        await self._run(lambda now: self._ops.save_authorizer(checked))
+        return await self._run(lambda now: self._ops.save_authorizer(checked))
 
     async def get_authorizer(
         self, component_appid: str, authorizer_appid: str
@@ -1018,12 +1028,19 @@ class AsyncPostgresStore(_Base):
         return await self._run(lambda now: self._ops.replace_refresh_token(
             component_appid, authorizer_appid, expected, new, now))
 
-    async def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+    async def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
         """See :meth:`PostgresStore.mark_revoked`."""
+        valid.revoke_args(component_appid, authorizer_appid, event_at)
+        return await self._run(lambda now: self._ops.mark_revoked(
+            component_appid, authorizer_appid, now, event_at))
+
+    async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`PostgresStore.delete_authorizer`."""
         valid.authorizer_args(component_appid, authorizer_appid)
         return await self._run(
-            lambda now: self._ops.mark_revoked(component_appid, authorizer_appid, now)
-        )
+            lambda now: self._ops.delete_authorizer(component_appid, authorizer_appid))
 
     async def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None

@@ -455,10 +455,12 @@ class RedisStore(_RedisBase):
         """The latest ticket, or None."""
         return self._run(self._ops.load_ticket(component_appid))
 
-    def save_authorizer(self, record: AuthorizerRecord) -> None:
+    def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """Insert or replace the record of ``record.authorizer_appid`` (a ``tenant`` or
-        ``name`` of None keeps the stored one, a ``refresh_at`` of 0 the stored schedule)."""
-        self._run(self._ops.save_authorizer(record))
+        ``name`` of None keeps the stored one, a ``refresh_at`` of 0 the stored schedule, an
+        ``auth_event_at`` of 0 the stored time); False, and nothing written, when its
+        ``auth_event_at`` is older than the stored one."""
+        return self._run(self._ops.save_authorizer(record))
 
     def get_authorizer(
         self, component_appid: str, authorizer_appid: str
@@ -491,9 +493,16 @@ class RedisStore(_RedisBase):
         op = self._ops.replace_refresh_token(component_appid, authorizer_appid, expected, new)
         return self._run(op)
 
-    def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
-        """Mark the authorizer revoked (keeping its record); False if there is none."""
-        return self._run(self._ops.mark_revoked(component_appid, authorizer_appid))
+    def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
+        """Mark the authorizer revoked (keeping its record); False if there is none, or if
+        ``event_at`` is older than its ``auth_event_at``."""
+        return self._run(self._ops.mark_revoked(component_appid, authorizer_appid, event_at))
+
+    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Remove the record; False if there is none."""
+        return self._run(self._ops.delete_authorizer(component_appid, authorizer_appid))
 
     def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None
@@ -721,9 +730,9 @@ class AsyncRedisStore(_RedisBase):
         """See :meth:`RedisStore.load_ticket`."""
         return await self._run(self._ops.load_ticket(component_appid))
 
-    async def save_authorizer(self, record: AuthorizerRecord) -> None:
+    async def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """See :meth:`RedisStore.save_authorizer`."""
-        await self._run(self._ops.save_authorizer(record))
+        return await self._run(self._ops.save_authorizer(record))
 
     async def get_authorizer(
         self, component_appid: str, authorizer_appid: str
@@ -756,9 +765,17 @@ class AsyncRedisStore(_RedisBase):
         op = self._ops.replace_refresh_token(component_appid, authorizer_appid, expected, new)
         return await self._run(op)
 
-    async def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
+    async def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
         """See :meth:`RedisStore.mark_revoked`."""
-        return await self._run(self._ops.mark_revoked(component_appid, authorizer_appid))
+        return await self._run(
+            self._ops.mark_revoked(component_appid, authorizer_appid, event_at)
+        )
+
+    async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """See :meth:`RedisStore.delete_authorizer`."""
+        return await self._run(self._ops.delete_authorizer(component_appid, authorizer_appid))
 
     async def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None

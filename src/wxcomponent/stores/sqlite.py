@@ -200,6 +200,8 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         (
             # What kind of account it is, kept with its name.
             "ALTER TABLE authorizers ADD COLUMN account_type TEXT",
+            # The CreateTime of the latest authorization change applied to the record.
+            "ALTER TABLE authorizers ADD COLUMN auth_event_at INTEGER NOT NULL DEFAULT 0",
         ),
     ),
 )
@@ -209,7 +211,8 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 _RECORD_COLUMNS = (
     "component_appid, authorizer_appid, refresh_token, status, func_info, "
-    "authorized_at, updated_at, revoked_at, tenant, name, refresh_at, account_type"
+    "authorized_at, updated_at, revoked_at, tenant, name, refresh_at, account_type, "
+    "auth_event_at"
 )
 #: The end of every name key that starts with a prefix (no name holds U+10FFFF).
 _LAST_CHAR = "\U0010ffff"
@@ -279,7 +282,7 @@ _ACCOUNT_TYPES: dict[str, AccountType] = {kind: kind for kind in ACCOUNT_TYPES}
 
 def _record(row: tuple[object, ...]) -> AuthorizerRecord:
     (c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant,
-     name, refresh_at, account_type) = row
+     name, refresh_at, account_type, auth_event_at) = row
     return AuthorizerRecord(
         component_appid=str(c),
         authorizer_appid=str(a),
@@ -293,6 +296,7 @@ def _record(row: tuple[object, ...]) -> AuthorizerRecord:
         name=None if name is None else str(name),
         refresh_at=float(refresh_at),  # type: ignore[arg-type]
         account_type=_ACCOUNT_TYPES.get(str(account_type)),
+        auth_event_at=int(auth_event_at),  # type: ignore[call-overload]
     )
 
 
@@ -567,11 +571,13 @@ class SQLiteStore:
 
     # ------------------------------------------------------------------ authorizers
 
-    def save_authorizer(self, record: AuthorizerRecord) -> None:
-        """Insert or replace the record of ``record.authorizer_appid``.
+    def save_authorizer(self, record: AuthorizerRecord) -> bool:
+        """Insert or replace the record of ``record.authorizer_appid``; True when written.
 
         A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
-        stored, and one whose ``refresh_at`` is 0 keeps the stored schedule.
+        stored, one whose ``refresh_at`` is 0 keeps the stored schedule, and one whose
+        ``auth_event_at`` is 0 the stored time; one whose ``auth_event_at`` is older than the
+        stored one is not written.
         """
         record = valid.check_record(record)
         values = (
@@ -587,13 +593,14 @@ class SQLiteStore:
             record.name,
             float(record.refresh_at),
             record.account_type,
+            record.auth_event_at,
             None if record.name is None else name_key(record.name),
         )
 
-        def body(conn: sqlite3.Connection, now: float) -> None:
-            conn.execute(
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            cursor = conn.execute(
                 f"INSERT INTO authorizers ({_RECORD_COLUMNS}, name_key) "  # noqa: S608 (constant)
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
                 "refresh_token = excluded.refresh_token, status = excluded.status, "
                 "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
@@ -603,11 +610,15 @@ class SQLiteStore:
                 "name_key = COALESCE(excluded.name_key, authorizers.name_key), "
                 "account_type = COALESCE(excluded.account_type, authorizers.account_type), "
                 "refresh_at = CASE WHEN excluded.refresh_at = 0 THEN authorizers.refresh_at "
-                "ELSE excluded.refresh_at END",
+                "ELSE excluded.refresh_at END, "
+                "auth_event_at = MAX(excluded.auth_event_at, authorizers.auth_event_at) "
+                "WHERE excluded.auth_event_at = 0 "
+                "OR excluded.auth_event_at >= authorizers.auth_event_at",
                 values,
             )
+            return cursor.rowcount == 1
 
-        self._write(body)
+        return self._write(body)
 
     def get_authorizer(
         self, component_appid: str, authorizer_appid: str
@@ -684,16 +695,20 @@ class SQLiteStore:
 
         return self._write(body)
 
-    def mark_revoked(self, component_appid: str, authorizer_appid: str) -> bool:
-        """Mark the authorizer revoked (keeping its record); False if there is none."""
-        valid.authorizer_args(component_appid, authorizer_appid)
+    def mark_revoked(
+        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
+    ) -> bool:
+        """Mark the authorizer revoked (keeping its record); False if there is none, or if
+        ``event_at`` is older than its ``auth_event_at``."""
+        valid.revoke_args(component_appid, authorizer_appid, event_at)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             found = conn.execute(
-                "SELECT status FROM authorizers WHERE component_appid = ? AND authorizer_appid = ?",
+                "SELECT status, auth_event_at FROM authorizers "
+                "WHERE component_appid = ? AND authorizer_appid = ?",
                 (component_appid, authorizer_appid),
             ).fetchone()
-            if found is None:
+            if found is None or (event_at and event_at < found[1]):
                 return False
             if found[0] != "revoked":
                 conn.execute(
@@ -701,7 +716,26 @@ class SQLiteStore:
                     "WHERE component_appid = ? AND authorizer_appid = ?",
                     (now, now, component_appid, authorizer_appid),
                 )
+            if event_at:
+                conn.execute(
+                    "UPDATE authorizers SET auth_event_at = ? "
+                    "WHERE component_appid = ? AND authorizer_appid = ?",
+                    (event_at, component_appid, authorizer_appid),
+                )
             return True
+
+        return self._write(body)
+
+    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+        """Remove the record; False if there is none."""
+        valid.authorizer_args(component_appid, authorizer_appid)
+
+        def body(conn: sqlite3.Connection, now: float) -> bool:
+            cursor = conn.execute(
+                "DELETE FROM authorizers WHERE component_appid = ? AND authorizer_appid = ?",
+                (component_appid, authorizer_appid),
+            )
+            return cursor.rowcount == 1
 
         return self._write(body)
 

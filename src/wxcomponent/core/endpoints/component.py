@@ -36,6 +36,7 @@ __all__ = [
     "authorizer_list_page",
     "clear_quota",
     "create_pre_auth_code",
+    "exchange_authorization_code",
     "get_authorizer_info",
     "get_authorizer_option",
     "get_quota",
@@ -92,6 +93,14 @@ def query_auth(ctx: Context, authorization_code: str) -> Flow[AuthorizationInfo]
     WeChat delivers the same code twice (the ``authorized`` push and the browser redirect);
     the second exchange reads the first one's result instead of failing with 61010.
     """
+    return exchange_authorization_code(ctx, authorization_code)
+
+
+def exchange_authorization_code(ctx: Context, authorization_code: str, *,
+                                event_at: int = 0) -> Flow[AuthorizationInfo]:
+    """:func:`query_auth` for a code a push brought, ``event_at`` being the push's
+    ``CreateTime``: the authorizer is not stored when the store holds a later authorization
+    change of it (see :func:`~wxcomponent.core.accounts.persist_authorization`)."""
     if not isinstance(authorization_code, str) or not authorization_code:
         raise InvalidArgument("authorization_code", "must be a non-empty string")
     exchanged: list[AuthorizationInfo] = []
@@ -102,7 +111,7 @@ def query_auth(ctx: Context, authorization_code: str) -> Flow[AuthorizationInfo]
                                                       "authorization_code": authorization_code})
         if not info.authorizer_appid or not info.authorizer_refresh_token:
             raise TransportError("api_query_auth answered without an appid or refresh token")
-        yield from accounts.persist_authorization(ctx, info, started)
+        yield from accounts.persist_authorization(ctx, info, started, event_at)
         exchanged.append(info)
         # What the code key holds: the appid it was exchanged for, long after the code died.
         return CachedToken(info.authorizer_appid, started + 3600, started)

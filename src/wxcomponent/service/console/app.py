@@ -521,7 +521,7 @@ class Console:
             failures=self._health.failures(appid),
             errors=self.recorder.errors(appid)[:10],
             release_check=component.callback_options.release_check,
-            release_checks=self.recorder.release_checks(appid)[:5])
+            release_check_run=self.recorder.last_release_check(appid))
 
     async def _authorizers(self, request: Request, session: Session,
                            component: AsyncComponent) -> Response:

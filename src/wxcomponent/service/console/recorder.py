@@ -1,5 +1,6 @@
-"""What the console remembers of the platforms' events in this process: recent pushes, recent
-errors, release-check answers and the last token refreshes.
+"""What the console remembers of the platforms' events in this process: recent pushes (those
+of the release check's test accounts marked), recent errors, the release checks and the last
+token refreshes.
 
 An error that has since been put right leaves the list: a failed refresh when that token is
 refreshed (or, failing for want of a ticket, when a ticket arrives; or its account is revoked
@@ -19,17 +20,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["KEEP", "Recorder", "Seen"]
+__all__ = ["KEEP", "RUN_GAP", "Recorder", "ReleaseCheckCase", "ReleaseCheckRun", "Seen"]
 
 #: How many pushes and errors are remembered per platform.
 KEEP = 50
 _PUSHES = {"push_handled": "handled", "push_duplicate": "duplicate",
-           "push_failed": "failed (503)", "push_refused": "refused"}
+           "push_failed": "failed (503)", "push_refused": "refused",
+           "push_ignored": "ignored (older than the account's latest authorization change)"}
 _ERRORS = ("refresh_failed", "push_failed", "push_refused", "handler_failed",
-           "authorization_exchange_failed", "quota_exhausted")
+           "authorization_exchange_failed", "quota_exhausted", "release_check_failed")
 _TEXT = 200
 _TOKENS = ("component_access_token", "authorizer_access_token", "jsapi_ticket")
-_RELEASE_CHECKS = ("release_check", "release_check_answered")
+_RELEASE_CHECKS = ("release_check", "release_check_answered", "release_check_failed")
+#: Release-check events further apart than this belong to different checks (WeChat runs
+#: all its cases within a few minutes).
+RUN_GAP = 600.0
+_CASES = ("event", "text", "query_auth_code")
 #: Events that only put earlier errors right.
 _RESOLVING = ("ticket_received", "authorizer_saved", "authorizer_revoked")
 #: Every event the recorder keeps something of.
@@ -63,6 +69,67 @@ class Seen:
     at: float
     name: str
     fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReleaseCheckCase:
+    """One case of a release check for one test account, and what became of it:
+    ``answered`` (a passive reply), ``waiting`` (the empty answer of the code case, before
+    its answer through the API), ``answered through the API``, or ``failed``."""
+
+    account: str
+    kind: str
+    case: str
+    outcome: str
+    at: float
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ReleaseCheckRun:
+    """The last release check this process saw: when it started and ended, and its cases by
+    account and case."""
+
+    started_at: float
+    ended_at: float
+    cases: tuple[ReleaseCheckCase, ...]
+
+    @property
+    def failed(self) -> bool:
+        """True when a case failed."""
+        return any(c.outcome == "failed" for c in self.cases)
+
+
+def _run_of(events: list[Seen]) -> ReleaseCheckRun | None:
+    """The cases of the latest run among ``events`` (oldest first)."""
+    if not events:
+        return None
+    start = len(events) - 1
+    while start > 0 and events[start].at - events[start - 1].at <= RUN_GAP:
+        start -= 1
+    run = events[start:]
+    cases: dict[tuple[str, str], ReleaseCheckCase] = {}
+    kinds: dict[str, str] = {}
+    for seen in run:
+        account = seen.fields.get("authorizer_appid", "")
+        case = seen.fields.get("case", "")
+        if seen.name == "release_check":
+            kinds[account] = seen.fields.get("account", "test account")
+            outcome = "waiting" if case == "query_auth_code" else "answered"
+            cases[(account, case)] = ReleaseCheckCase(account, kinds[account], case, outcome,
+                                                      seen.at)
+        elif seen.name == "release_check_answered":
+            cases[(account, case)] = ReleaseCheckCase(
+                account, kinds.get(account, "test account"), case, "answered through the API",
+                seen.at)
+        elif seen.name == "release_check_failed":
+            cases[(account, case)] = ReleaseCheckCase(
+                account, kinds.get(account, "test account"), case, "failed", seen.at,
+                seen.fields.get("error", ""))
+    order = sorted(cases.values(), key=lambda c: (
+        c.kind != "official account", c.account,
+        _CASES.index(c.case) if c.case in _CASES else len(_CASES), c.case))
+    return ReleaseCheckRun(run[0].at, run[-1].at, tuple(order))
 
 
 @dataclass
@@ -119,7 +186,10 @@ class Recorder:
                     with self._lock:
                         state.refreshed[str(kind)] = at
                 return
-            seen = Seen(self._clock(), _PUSHES.get(name, name), _short(fields))
+            short = _short(fields)
+            if name in _PUSHES and fields.get("release_check") is True:
+                short["release_check"] = "yes"  # one of WeChat's test accounts
+            seen = Seen(self._clock(), _PUSHES.get(name, name), short)
             with self._lock:
                 if name in _PUSHES:
                     state.pushes.append(seen)
@@ -144,6 +214,13 @@ class Recorder:
         """The latest release-check answers, newest first."""
         with self._lock:
             return list(reversed(self._of(platform).release_checks))
+
+    def last_release_check(self, platform: str) -> ReleaseCheckRun | None:
+        """The last release check seen here (its events no more than :data:`RUN_GAP` apart),
+        or None."""
+        with self._lock:
+            events = list(self._of(platform).release_checks)
+        return _run_of(events)
 
     def refreshed(self, platform: str) -> dict[str, float]:
         """When each kind of token was last refreshed in this process."""
