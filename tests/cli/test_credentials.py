@@ -69,16 +69,33 @@ appids = st.from_regex(r"wx[0-9a-f]{16}", fullmatch=True)
 @given(appids, st.text(min_size=1, max_size=80), st.sampled_from(["authorized", "revoked"]),
        st.lists(st.integers(0, 200), max_size=5),
        st.none() | st.text(st.characters(codec="utf-8", categories=("L", "N", "P"))
-                           | st.just(" "), min_size=1, max_size=128))
+                           | st.just(" "), min_size=1, max_size=128),
+       st.sampled_from([None, "official_account", "mini_program"]),
+       st.integers(0, 2**62 - 1))
 def test_an_exported_line_reads_back(appid: str, refresh_token: str, status: str,
-                                     funcs: list[int], tenant: str | None) -> None:
+                                     funcs: list[int], tenant: str | None,
+                                     kind: str | None, event_at: int) -> None:
     revoked = 3.5 if status == "revoked" else None
     record = AuthorizerRecord(P.appid, appid, refresh_token, status,  # type: ignore[arg-type]
-                              tuple(funcs), 1.25, 2.5, revoked, tenant, name=tenant)
+                              tuple(funcs), 1.25, 2.5, revoked, tenant, name=tenant,
+                              account_type=kind, auth_event_at=event_at)  # type: ignore[arg-type]
     line = parse_authorizer_line(export_line(record))
     assert line == ImportLine(appid, refresh_token, status,  # type: ignore[arg-type]
-                              tuple(funcs), tenant, P.appid, tenant, 1.25, 2.5, revoked)
+                              tuple(funcs), tenant, P.appid, tenant, 1.25, 2.5, revoked,
+                              kind, event_at)  # type: ignore[arg-type]
     assert "refresh_token" not in repr(line)  # the repr leaves the secret out
+
+
+@pytest.mark.parametrize("fields", [
+    {"account_type": "shop"}, {"account_type": 1}, {"auth_event_at": -1},
+    {"auth_event_at": 1.5}, {"auth_event_at": "1700000000"}, {"auth_event_at": True},
+    {"auth_event_at": 2**62},
+])
+def test_a_bad_account_type_or_change_time_is_a_line_error(fields: dict[str, object]) -> None:
+    data = {"authorizer_appid": "wx0123456789abcdef", "refresh_token": "refresh-1", **fields}
+    with pytest.raises(LineError) as raised:
+        parse_authorizer_line(json.dumps(data))
+    assert next(iter(fields)) in str(raised.value)
 
 
 # --------------------------------------------------------------------------- import and export

@@ -46,7 +46,7 @@ from ..service.app import open_service_store
 from ..service.settings import load_settings
 from ..stores import _validate as valid
 from ..stores import open_store
-from ..stores.base import AuthorizerRecord, AuthorizerStatus, Store
+from ..stores.base import AccountType, AuthorizerRecord, AuthorizerStatus, Store
 from ._common import config_option, err, out, platform_option, quiet_logs
 
 __all__ = ["ImportLine", "LineError", "export_authorizers", "import_authorizers", "migrate",
@@ -63,7 +63,8 @@ _STATUSES: dict[str, AuthorizerStatus | None] = {
 @dataclass(frozen=True)
 class ImportLine:
     """One account to import: its appid, refresh token, status, permission sets, tenant,
-    name, and the times of its record (None: not given)."""
+    name, account type, and the times of its record (None: not given), ``auth_event_at``
+    among them (WeChat's ``CreateTime`` of the latest authorization change applied)."""
 
     authorizer_appid: str
     refresh_token: str
@@ -75,12 +76,15 @@ class ImportLine:
     authorized_at: float | None = None
     updated_at: float | None = None
     revoked_at: float | None = None
+    account_type: AccountType | None = None
+    auth_event_at: int = 0
 
     def __repr__(self) -> str:
         return (f"ImportLine({self.authorizer_appid!r}, status={self.status!r}, "
                 f"func_info={self.func_info!r}, tenant={self.tenant!r}, name={self.name!r}, "
                 f"authorized_at={self.authorized_at}, updated_at={self.updated_at}, "
-                f"revoked_at={self.revoked_at})")
+                f"revoked_at={self.revoked_at}, account_type={self.account_type!r}, "
+                f"auth_event_at={self.auth_event_at})")
 
 
 class LineError(ValueError):
@@ -94,7 +98,9 @@ def parse_authorizer_line(text: str) -> ImportLine | None:
     Accepted keys: ``authorizer_appid`` (or ``appid``) and ``refresh_token`` (required),
     ``status`` (``authorized`` or ``revoked``), ``func_info`` (or ``funcs``: permission set
     ids), ``tenant``, ``name``, ``component_appid``, and the record's times
-    ``authorized_at``, ``updated_at``, ``revoked_at`` (epoch seconds).
+    ``authorized_at``, ``updated_at``, ``revoked_at`` (epoch seconds), ``account_type``
+    (``official_account`` or ``mini_program``) and ``auth_event_at`` (the ``CreateTime`` of
+    the latest authorization change applied, whole epoch seconds).
     """
     if not text.strip():
         return None
@@ -113,9 +119,16 @@ def parse_authorizer_line(text: str) -> ImportLine | None:
             valid.check_appid("component_appid", component)
         tenant = valid.check_tenant(data.get("tenant"))
         name = valid.check_account_name(data.get("name"))
+        kind = data.get("account_type")
+        valid.check_account_type(kind)
     except WxComponentError as exc:
         raise LineError(str(exc)) from None
     times = {key: _time(data, key) for key in ("authorized_at", "updated_at", "revoked_at")}
+    event_at = data.get("auth_event_at", 0)
+    if event_at is None:
+        event_at = 0
+    if type(event_at) is not int or not 0 <= event_at < 2**62:
+        raise LineError("auth_event_at: must be a time in whole epoch seconds")
     status = data.get("status", "authorized")
     if status not in ("authorized", "revoked"):
         raise LineError("status: must be 'authorized' or 'revoked'")
@@ -126,7 +139,8 @@ def parse_authorizer_line(text: str) -> ImportLine | None:
     return ImportLine(
         authorizer_appid=appid, refresh_token=data["refresh_token"], status=status,
         func_info=None if funcs is None else tuple(funcs), tenant=tenant,
-        component_appid=component, name=name, **times,
+        component_appid=component, name=name, account_type=kind, auth_event_at=event_at,
+        **times,
     )  # fmt: skip
 
 
@@ -158,6 +172,8 @@ def export_line(record: AuthorizerRecord) -> str:
         "authorized_at": record.authorized_at,
         "updated_at": record.updated_at,
         "revoked_at": record.revoked_at,
+        "account_type": record.account_type,
+        "auth_event_at": record.auth_event_at,
     }, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -284,7 +300,8 @@ def _import_one(component: Component, store: Store, appid: str, text: str, *,
             return f"{line.authorizer_appid} could not be checked with WeChat: {exc}"
         # the line's name and times; a refresh token WeChat rotated makes the record newer
         store.save_authorizer(replace(
-            checked, name=line.name,
+            checked, name=line.name, account_type=line.account_type,
+            auth_event_at=line.auth_event_at,
             authorized_at=_given(line.authorized_at, checked.authorized_at),
             updated_at=(_given(line.updated_at, checked.updated_at)
                         if checked.refresh_token == line.refresh_token
@@ -301,7 +318,7 @@ def _import_one(component: Component, store: Store, appid: str, text: str, *,
         authorized_at=_given(line.authorized_at, existing.authorized_at if existing else now),
         updated_at=_given(line.updated_at, now),
         revoked_at=_given(line.revoked_at, now) if revoked else None, tenant=line.tenant,
-        name=line.name,
+        name=line.name, account_type=line.account_type, auth_event_at=line.auth_event_at,
     ))  # fmt: skip
     return None
 
