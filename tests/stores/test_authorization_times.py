@@ -77,8 +77,8 @@ def test_a_sqlite_file_of_schema_version_1_is_upgraded(tmp_path: Path) -> None:
         assert again.get_authorizer(C1, "wxa1").auth_event_at == 1800000001  # type: ignore[union-attr]
     finally:
         again.close()
-    assert sqlite_store.MIGRATIONS[-1][1] == (
-        "ALTER TABLE authorizers ADD COLUMN auth_event_at INTEGER NOT NULL DEFAULT 0",)
+    assert "ALTER TABLE authorizers ADD COLUMN auth_event_at INTEGER NOT NULL DEFAULT 0" \
+        in sqlite_store.MIGRATIONS[-1][1]
 
 
 def test_a_postgres_schema_of_version_3_is_upgraded(postgres_dsn: str, pg_schema: str) -> None:
