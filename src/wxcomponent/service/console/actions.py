@@ -94,6 +94,7 @@ def link_form(form: Mapping[str, str], max_lifetime: float) -> tuple[str, float,
     return tenant, float(raw_life), PageOptions(int(raw_type), None, (), mobile)
 
 
+@dataclass(frozen=True)
 class Actions:
     """The handlers of the actions, each made an endpoint by :meth:`confirmed`.
 
@@ -102,15 +103,12 @@ class Actions:
     forms' CSRF tokens, ``guard`` lets signed-in operators through and ``view`` renders.
     """
 
-    def __init__(self, settings: ServiceSettings, store: AsyncStore, *,
-                 flows: AuthorizationFlows, sessions: Sessions, guard: Guard,
-                 view: Renderer) -> None:
-        self._settings = settings
-        self._store = store
-        self._flows = flows
-        self._sessions = sessions
-        self._guard = guard
-        self._view = view
+    settings: ServiceSettings
+    store: AsyncStore
+    flows: AuthorizationFlows
+    sessions: Sessions
+    guard: Guard
+    view: Renderer
 
     def confirmed(self, step: Step) -> Endpoint:
         """The endpoint of an action: ``GET`` (or a ``POST`` without ``confirmed``) shows the
@@ -124,7 +122,7 @@ class Actions:
             form: dict[str, str] = {}
             if posted:
                 form = await read_form(request)
-                if not self._sessions.csrf_ok(session, form.get("csrf")):
+                if not self.sessions.csrf_ok(session, form.get("csrf")):
                     log.warning("console: a form without its CSRF token, for %s, from %s",
                                 session.operator, client_address(request.scope))
                     raise Problem(403, "This form has expired or did not come from this "
@@ -139,25 +137,25 @@ class Actions:
                 return outcome
             return self._done(request, session, component, outcome)
 
-        return self._guard.page(act)
+        return self.guard.page(act)
 
     def _confirmation(self, request: Request, session: Session, component: AsyncComponent,
                       confirmation: Confirmation) -> Response:
-        return self._view.render(request, "confirm.html", session=session, component=component,
-                                 action=confirmation, fields=dict(confirmation.fields),
-                                 details=dict(confirmation.details), target=request.url.path)
+        return self.view.render(request, "confirm.html", session=session, component=component,
+                                action=confirmation, fields=dict(confirmation.fields),
+                                details=dict(confirmation.details), target=request.url.path)
 
     def _done(self, request: Request, session: Session, component: AsyncComponent,
               done: Done) -> Response:
         expiry: dict[str, Any] = {} if done.expires_at is None else {"expires_at": done.expires_at}
-        return self._view.render(request, "done.html", session=session, component=component,
-                                 title=done.title, message=done.message, back=done.back,
-                                 **expiry)
+        return self.view.render(request, "done.html", session=session, component=component,
+                                title=done.title, message=done.message, back=done.back,
+                                **expiry)
 
     async def refresh_authorizer(self, request: Request, session: Session,
                                  component: AsyncComponent, form: Mapping[str, str]) -> Plan:
         """Fetch a new access token for an authorized account."""
-        record = await authorizer_named(self._store, component, request)
+        record = await authorizer_named(self.store, component, request)
         appid = record.authorizer_appid
         if record.status != "authorized":
             raise Problem(409, f"{appid} revoked its authorization: its token cannot be "
@@ -194,7 +192,7 @@ class Actions:
     async def forget(self, request: Request, session: Session, component: AsyncComponent,
                      form: Mapping[str, str]) -> Plan:
         """Mark an authorized account revoked and drop its tokens (its record is kept)."""
-        record = await authorizer_named(self._store, component, request)
+        record = await authorizer_named(self.store, component, request)
         appid = record.authorizer_appid
         if record.status != "authorized":
             raise Problem(409, f"{appid} is already revoked.")
@@ -216,13 +214,13 @@ class Actions:
     async def replay(self, request: Request, session: Session, component: AsyncComponent,
                      form: Mapping[str, str]) -> Plan:
         """Queue a delivered or dead delivery again."""
-        job = await delivery_named(self._store, self._settings, component, request)
+        job = await delivery_named(self.store, self.settings, component, request)
         if job.state == "pending":
             raise Problem(409, f"Delivery {job.id} is still pending: it will be delivered "
                                "without a replay.")
 
         async def replay() -> Done:
-            if not await self._store.requeue_job(job.id):
+            if not await self.store.requeue_job(job.id):
                 raise Problem(409, f"Delivery {job.id} could not be replayed: it is pending "
                                    "or gone.")
             log.info("console: %s replays delivery %d (platform %s)", session.operator,
@@ -240,22 +238,22 @@ class Actions:
                        form: Mapping[str, str]) -> Plan | Response:
         """Create an authorization link for a tenant, shown as a URL and a QR code (a ``GET``
         goes to the link's form)."""
-        flows = self._flows
+        flows = self.flows
         if flows.public_url is None:
             raise Problem(409, "Authorization links need the public_url setting (the address "
                                "merchants open).")
         if request.method == "GET":
             return redirect(platform_url(request, component, "links"))
-        tenant, lifetime, options = link_form(form, self._settings.link_ttl)
+        tenant, lifetime, options = link_form(form, self.settings.link_ttl)
 
         async def create() -> Response:
             link = flows.new_link(component.appid, tenant, lifetime, options)
             url = flows.link_url(link)
             log.info("console: %s created authorization link %s for tenant %r (platform %s)",
                      session.operator, link.link_id, tenant, component.appid)
-            return self._view.render(request, "link.html", session=session,
-                                     component=component, url=url, qr=qr_svg(url),
-                                     tenant=tenant, expires_at=link.expires_at)
+            return self.view.render(request, "link.html", session=session,
+                                    component=component, url=url, qr=qr_svg(url),
+                                    tenant=tenant, expires_at=link.expires_at)
 
         return Plan(Confirmation(
             "Create an authorization link",

@@ -77,12 +77,14 @@ class Console:
             component.add_listener(self.recorder.listener(appid))
         self._view = Renderer(
             platforms, host or f"{socket.gethostname() or 'this host'} (pid {os.getpid()})")
-        self._guard = Guard(self.sessions, platforms, self._view)
-        self._signin = SignIn(self.sessions, failures, platforms, self._guard, self._view)
-        self._pages = Pages(settings, store, flows=flows, recorder=self.recorder,
-                            health=health, clock=clock, view=self._view)
-        self._actions = Actions(settings, store, flows=flows, sessions=self.sessions,
-                                guard=self._guard, view=self._view)
+        self._guard = Guard(sessions=self.sessions, platforms=platforms, view=self._view)
+        self._signin = SignIn(sessions=self.sessions, failures=failures, platforms=platforms,
+                              guard=self._guard, view=self._view)
+        self._pages = Pages(settings=settings, store=store, flows=flows,
+                            recorder=self.recorder, health=health, clock=clock,
+                            view=self._view)
+        self._actions = Actions(settings=settings, store=store, flows=flows,
+                                sessions=self.sessions, guard=self._guard, view=self._view)
 
     @property
     def host(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -31,6 +32,7 @@ Handler = Callable[[Request, Session, AsyncComponent], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+@dataclass(frozen=True)
 class Guard:
     """Lets signed-in operators through to the pages of the platforms served.
 
@@ -38,21 +40,19 @@ class Guard:
     ``view`` renders the pages of refusals.
     """
 
-    def __init__(self, sessions: Sessions, platforms: Mapping[str, AsyncComponent],
-                 view: Renderer) -> None:
-        self._sessions = sessions
-        self._platforms = platforms
-        self._view = view
+    sessions: Sessions
+    platforms: Mapping[str, AsyncComponent]
+    view: Renderer
 
     async def session(self, request: Request) -> tuple[Session | None, str] | Response:
         """The request's session (or None and why), or the page to answer when the store
         cannot say."""
         try:
-            return await self._sessions.read(request.cookies.get(COOKIE))
+            return await self.sessions.read(request.cookies.get(COOKIE))
         except Exception:
             log.exception("console: the session of a request could not be read")
-            return self._view.problem(request, 503, "The console cannot reach its store to "
-                                                    "check your session; try again later.")
+            return self.view.problem(request, 503, "The console cannot reach its store to "
+                                                   "check your session; try again later.")
 
     def to_signin(self, request: Request, why: str) -> Response:
         """The way to the sign-in page, which comes back here after (a ``GET``) or to the
@@ -84,17 +84,17 @@ class Guard:
             session = await self.signed_in(request)
             if isinstance(session, Response):
                 return session
-            component = self._platforms.get(str(request.path_params["platform"]))
+            component = self.platforms.get(str(request.path_params["platform"]))
             if component is None:
-                return self._view.problem(request, 404, "No such platform is served here.",
-                                          session)
+                return self.view.problem(request, 404, "No such platform is served here.",
+                                         session)
             return await self._run(request, session, component, handler)
 
         return endpoint
 
     async def _run(self, request: Request, session: Session, component: AsyncComponent,
                    handler: Handler) -> Response:
-        view = self._view
+        view = self.view
         try:
             return await handler(request, session, component)
         except Problem as exc:

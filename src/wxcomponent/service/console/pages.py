@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -41,6 +42,7 @@ def _looks_like_appid(text: str) -> bool:
     return text.startswith("wx") and text.isascii() and text.isalnum()
 
 
+@dataclass(frozen=True)
 class Pages:
     """The handlers of the read-only pages (see :class:`.guard.Guard` for the way to them).
 
@@ -49,24 +51,21 @@ class Pages:
     webhooks and limits, ``flows`` whether links can be made, ``clock`` the time.
     """
 
-    def __init__(self, settings: ServiceSettings, store: AsyncStore, *, flows: AuthorizationFlows,
-                 recorder: Recorder, health: HealthTracker, clock: Callable[[], float],
-                 view: Renderer) -> None:
-        self._settings = settings
-        self._store = store
-        self._flows = flows
-        self._recorder = recorder
-        self._health = health
-        self._clock = clock
-        self._view = view
+    settings: ServiceSettings
+    store: AsyncStore
+    flows: AuthorizationFlows
+    recorder: Recorder
+    health: HealthTracker
+    clock: Callable[[], float]
+    view: Renderer
 
     async def overview(self, request: Request, session: Session,
                        component: AsyncComponent) -> Response:
         """The ticket, the component token, authorizers by status, the refresher, the latest
         errors, the release check and the outbox."""
-        store, settings, recorder = self._store, self._settings, self._recorder
+        store, settings, recorder = self.store, self.settings, self.recorder
         appid = component.appid
-        now = self._clock()
+        now = self.clock()
         ticket = await store.load_ticket(appid)
         ticket_request = last_ticket_request(await store.get_token(ticket_request_key(appid)))
         token = await store.get_token(component.token_key(TokenKind.COMPONENT_ACCESS_TOKEN))
@@ -75,14 +74,14 @@ class Pages:
         outbox = {hook.name: await store.count_jobs(appid, topic=hook.topic)
                   for hook in settings.webhooks}
         ticket_age = None if ticket is None else max(0.0, now - ticket.received_at)
-        return self._view.render(
+        return self.view.render(
             request, "overview.html", session=session, component=component, now=now,
             ticket=ticket, ticket_age=ticket_age, ticket_request=ticket_request,
             ticket_stale=ticket_age is not None and ticket_age > settings.ticket_max_age,
             token=token, counts=counts, outbox=outbox,
             refresh_interval=settings.refresh_interval,
             refreshed=recorder.refreshed(appid),
-            failures=self._health.failures(appid),
+            failures=self.health.failures(appid),
             errors=recorder.errors(appid)[:10],
             release_check=component.callback_options.release_check,
             release_check_run=recorder.last_release_check(appid))
@@ -107,29 +106,29 @@ class Pages:
                 raise Problem(400, "Search by the beginning of a name: at most "
                                    f"{MAX_ACCOUNT_NAME_LENGTH} printable characters.")
             rows, following, after = await paging.authorizers_by_name(
-                self._store, appid, status, search, query)
+                self.store, appid, status, search, query)
         else:
             if search and (len(search) > 32 or not search.isascii() or not search.isalnum()):
                 raise Problem(400, "Search by an appid or its beginning: letters and digits, "
                                    "at most 32.")
             rows, following, after = await paging.authorizers_by_appid(
-                self._store, appid, status, search, query)
-        total = await self._store.count_authorizers(appid, status=status)
+                self.store, appid, status, search, query)
+        total = await self.store.count_authorizers(appid, status=status)
         tokens = {}
         for record in rows:
-            tokens[record.authorizer_appid] = await self._store.get_token(component.token_key(
+            tokens[record.authorizer_appid] = await self.store.get_token(component.token_key(
                 TokenKind.AUTHORIZER_ACCESS_TOKEN, record.authorizer_appid))
-        return self._view.render(request, "authorizers.html", session=session,
-                                 component=component, rows=rows, tokens=tokens,
-                                 chosen=status_name, search=search, by=by, chosen_by=chosen_by,
-                                 after=after, following=following, total=total,
-                                 now=self._clock(), statuses=list(STATUSES))
+        return self.view.render(request, "authorizers.html", session=session,
+                                component=component, rows=rows, tokens=tokens,
+                                chosen=status_name, search=search, by=by, chosen_by=chosen_by,
+                                after=after, following=following, total=total,
+                                now=self.clock(), statuses=list(STATUSES))
 
     async def authorizer(self, request: Request, session: Session,
                          component: AsyncComponent) -> Response:
         """One account: its record and token, and with ``info=1`` its details from WeChat."""
-        record = await authorizer_named(self._store, component, request)
-        token = await self._store.get_token(component.token_key(
+        record = await authorizer_named(self.store, component, request)
+        token = await self.store.get_token(component.token_key(
             TokenKind.AUTHORIZER_ACCESS_TOKEN, record.authorizer_appid))
         info: dict[str, str] = {}
         info_error = ""
@@ -142,15 +141,15 @@ class Pages:
                         else "official account"}
             except WxComponentError as exc:
                 info_error = f"{type(exc).__name__}: {exc}"
-        return self._view.render(request, "authorizer.html", session=session,
-                                 component=component, record=record, token=token,
-                                 now=self._clock(), info=info, info_error=info_error)
+        return self.view.render(request, "authorizer.html", session=session,
+                                component=component, record=record, token=token,
+                                now=self.clock(), info=info, info_error=info_error)
 
     async def pushes(self, request: Request, session: Session,
                      component: AsyncComponent) -> Response:
         """The latest pushes seen here, and a page of the outbox by webhook and state."""
         query = request.query_params
-        hooks = {hook.name: hook for hook in self._settings.webhooks}
+        hooks = {hook.name: hook for hook in self.settings.webhooks}
         webhook = query.get("webhook") or None
         if webhook is not None and webhook not in hooks:
             raise Problem(404, "No such webhook is configured.")
@@ -164,26 +163,26 @@ class Pages:
         following = None
         if hooks:
             topics = [hooks[webhook].topic] if webhook else [h.topic for h in hooks.values()]
-            jobs, following = await paging.deliveries(self._store, component.appid, topics,
+            jobs, following = await paging.deliveries(self.store, component.appid, topics,
                                                       JOB_STATES[state], after)
-        counts = {name: await self._store.count_jobs(component.appid, topic=hook.topic)
+        counts = {name: await self.store.count_jobs(component.appid, topic=hook.topic)
                   for name, hook in hooks.items()}
         rows = [(job, job_document(job)) for job in jobs]
-        return self._view.render(request, "pushes.html", session=session, component=component,
-                                 rows=rows, counts=counts, webhook=webhook or "", state=state,
-                                 states=list(JOB_STATES), after=after, following=following,
-                                 recent=self._recorder.pushes(component.appid))
+        return self.view.render(request, "pushes.html", session=session, component=component,
+                                rows=rows, counts=counts, webhook=webhook or "", state=state,
+                                states=list(JOB_STATES), after=after, following=following,
+                                recent=self.recorder.pushes(component.appid))
 
     async def push(self, request: Request, session: Session,
                    component: AsyncComponent) -> Response:
         """One delivery and its push."""
-        job = await delivery_named(self._store, self._settings, component, request)
+        job = await delivery_named(self.store, self.settings, component, request)
         document = job_document(job)
-        return self._view.render(request, "push.html", session=session, component=component,
-                                 job=job, document=document,
-                                 webhook=job.topic.partition(":")[2],
-                                 shown=json.dumps(document.get("fields", {}),
-                                                  ensure_ascii=False, indent=2))
+        return self.view.render(request, "push.html", session=session, component=component,
+                                job=job, document=document,
+                                webhook=job.topic.partition(":")[2],
+                                shown=json.dumps(document.get("fields", {}),
+                                                 ensure_ascii=False, indent=2))
 
     async def releases(self, request: Request, session: Session,
                        component: AsyncComponent) -> Response:
@@ -192,23 +191,23 @@ class Pages:
         name = query.get("shipment", "").strip()
         if name:
             report = await component.fleet.report(name)
-            return self._view.render(request, "releases.html", session=session,
-                                     component=component, shipment=name, report=report,
-                                     counts=report.counts(), rows=[], before=None,
-                                     following=None)
+            return self.view.render(request, "releases.html", session=session,
+                                    component=component, shipment=name, report=report,
+                                    counts=report.counts(), rows=[], before=None,
+                                    following=None)
         before = paging.number_cursor(query.get("before") or "",
                                       "The page must start before a shipment number.")
         rows, following = await paging.shipments(component, before)
-        return self._view.render(request, "releases.html", session=session,
-                                 component=component, shipment="", report=None, counts={},
-                                 rows=rows, before=before, following=following,
-                                 now=self._clock())
+        return self.view.render(request, "releases.html", session=session,
+                                component=component, shipment="", report=None, counts={},
+                                rows=rows, before=before, following=following,
+                                now=self.clock())
 
     async def link_form(self, request: Request, session: Session,
                         component: AsyncComponent) -> Response:
         """The form of a new authorization link."""
-        return self._view.render(request, "link_form.html", session=session,
-                                 component=component,
-                                 enabled=self._flows.public_url is not None,
-                                 link_ttl=int(self._settings.link_ttl),
-                                 auth_types=AuthType.VALID)
+        return self.view.render(request, "link_form.html", session=session,
+                                component=component,
+                                enabled=self.flows.public_url is not None,
+                                link_ttl=int(self.settings.link_ttl),
+                                auth_types=AuthType.VALID)

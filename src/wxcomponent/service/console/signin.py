@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -47,6 +48,7 @@ def next_target(request: Request, value: object) -> str:
     return root + "/"
 
 
+@dataclass(frozen=True)
 class SignIn:
     """The console's front page and its sign-in and sign-out endpoints.
 
@@ -55,20 +57,18 @@ class SignIn:
     ``guard`` reads a request's session and ``view`` renders the pages.
     """
 
-    def __init__(self, sessions: Sessions, failures: RateLimiter, platforms: Iterable[str],
-                 guard: Guard, view: Renderer) -> None:
-        self._sessions = sessions
-        self._failures = failures
-        self._platforms = platforms
-        self._guard = guard
-        self._view = view
+    sessions: Sessions
+    failures: RateLimiter
+    platforms: Iterable[str]
+    guard: Guard
+    view: Renderer
 
     async def home(self, request: Request) -> Response:
         """``GET /console/``: the first platform's overview, or sign-in."""
-        session = await self._guard.signed_in(request)
+        session = await self.guard.signed_in(request)
         if isinstance(session, Response):
             return session
-        return redirect(f"{root_of(request)}/{next(iter(self._platforms))}/")
+        return redirect(f"{root_of(request)}/{next(iter(self.platforms))}/")
 
     async def signin(self, request: Request) -> Response:
         """``GET /console/signin``: the form; ``POST``: check the credentials, open a session
@@ -76,14 +76,14 @@ class SignIn:
         try:
             return await self._signin(request)
         except Problem as exc:
-            return self._view.refused(request, exc)
+            return self.view.refused(request, exc)
         except Exception:
             log.exception("console: sign-in failed")
-            return self._view.problem(request, 503, "The console is unavailable; try again "
-                                                    "later.")
+            return self.view.problem(request, 503, "The console is unavailable; try again "
+                                                   "later.")
 
     async def _signin(self, request: Request) -> Response:
-        sessions, view = self._sessions, self._view
+        sessions, view = self.sessions, self.view
         if not sessions.enabled:
             return view.problem(request, 403, "Nobody can sign in: configure api_key or "
                                               "operators.")
@@ -104,10 +104,10 @@ class SignIn:
         # with a wrong key cannot lock out its neighbours. An operator's password is chosen
         # by a person and could be guessed: an address over the limit gets no answer to it,
         # right or wrong, and costs no password hash.
-        wait = 0 if sessions.is_admin_name(given) else self._failures.blocked(address)
+        wait = 0 if sessions.is_admin_name(given) else self.failures.blocked(address)
         name = None if wait else await sessions.check(given, form.get("password", ""))
         if name is None:
-            wait = wait or self._failures.take(address)
+            wait = wait or self.failures.take(address)
             if wait:
                 return view.render(request, "signin.html", 429, next=target, named=True,
                                    notice=f"Too many failed sign-ins from your address; try "
@@ -127,28 +127,28 @@ class SignIn:
     async def signout(self, request: Request) -> Response:
         """``POST /console/signout``: end this session (its record is deleted, so the cookie
         dies on every host), or with ``everywhere=yes`` every session of its operator."""
-        found = await self._guard.session(request)
+        found = await self.guard.session(request)
         if isinstance(found, Response):
             return found
         session, _ = found
         try:
             form = await read_form(request)
         except Problem as exc:
-            return self._view.refused(request, exc)
+            return self.view.refused(request, exc)
         everywhere = form.get("everywhere") == "yes"
-        if session is not None and not self._sessions.csrf_ok(session, form.get("csrf")):
-            return self._view.problem(request, 403, "This form has expired; reload the page.")
+        if session is not None and not self.sessions.csrf_ok(session, form.get("csrf")):
+            return self.view.problem(request, 403, "This form has expired; reload the page.")
         if session is not None:
             try:
                 if everywhere:
-                    await self._sessions.close_everywhere(session)
+                    await self.sessions.close_everywhere(session)
                 else:
-                    await self._sessions.close(session)
+                    await self.sessions.close(session)
             except Exception:
                 log.exception("console: %s could not sign out", session.operator)
-                return self._view.problem(request, 503, "You are still signed in: the console "
-                                                        "cannot reach its store; try again "
-                                                        "later.", session)
+                return self.view.problem(request, 503, "You are still signed in: the console "
+                                                       "cannot reach its store; try again "
+                                                       "later.", session)
             if everywhere:
                 log.warning("console: %s signed out everywhere (every session of %s ended)",
                             session.operator, session.operator)
