@@ -20,7 +20,7 @@ import jinja2.meta
 import pytest
 
 import wxcomponent
-from wxcomponent.service.console import app as console_app
+from wxcomponent.service.console import static as console_static
 
 from .servers import _missing
 
@@ -84,8 +84,9 @@ def test_the_console_finds_its_templates_and_static_files_in_the_wheel(
     """Every template the console renders, every template those extend or include, and every
     static file the pages link."""
     folder = "wxcomponent/service/console/templates/"
-    source = Path(console_app.__file__).read_text(encoding="utf-8")
-    rendered = set(re.findall(r'_render\(\s*request,\s*"([\w.-]+\.html)"', source))
+    source = "\n".join(path.read_text(encoding="utf-8")
+                        for path in sorted(Path(console_static.__file__).parent.glob("*.py")))
+    rendered = set(re.findall(r'\brender\(\s*request,\s*"([\w.-]+\.html)"', source))
     assert {"signin.html", "overview.html", "problem.html"} <= rendered
     needed: set[str] = set()
     todo = list(rendered)
@@ -103,7 +104,7 @@ def test_the_console_finds_its_templates_and_static_files_in_the_wheel(
                     if ref is not None)
         linked.update(re.findall(r"/static/([\w.-]+)", text))
     assert "base.html" in needed
-    assert linked == set(console_app._STATIC)
+    assert linked == set(console_static.STATIC)
     absent = {name for name in linked if f"wxcomponent/service/console/static/{name}" not in wheel}
     assert absent == set(), "the pages link static files that are not in the wheel"
 

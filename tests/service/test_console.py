@@ -18,8 +18,8 @@ import pytest
 
 from wxcomponent import Component, ComponentConfig, ShipOptions
 from wxcomponent.emulator import EmulatorServer
-from wxcomponent.service.console import app as console_app
 from wxcomponent.service.console import hash_password
+from wxcomponent.service.console import paging as console_paging
 from wxcomponent.service.console.session import COOKIE
 
 from ..waiting import wait_for_async
@@ -414,7 +414,7 @@ def ship_to(svc: Running, names: list[str], *, apps: int = 2) -> list[str]:
 
 async def test_releases_list_shipments_newest_first_a_page_at_a_time(
         svc: Running, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(console_app, "SHIPMENTS_PAGE", 2)
+    monkeypatch.setattr(console_paging, "SHIPMENTS_PAGE", 2)
     await svc.push_ticket()
     async with signed_in(svc) as client:
         empty = await client.get(f"{BASE}/releases")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from wxcomponent.emulator import EmulatorServer
-from wxcomponent.service.console.app import PAGE_SIZE
+from wxcomponent.service.console.paging import PAGE_SIZE
 from wxcomponent.stores import SQLiteStore
 from wxcomponent.stores.base import AuthorizerRecord
 
