@@ -1,4 +1,5 @@
-"""The store contract: every backend (memory, SQLite, Redis) in both flavours (sync, async).
+"""The store contract: every backend in both flavours (sync, async), through the ``store``
+fixture of ``conftest``.
 
 Each test body is written once, with ``await``; a sync store is seen through
 :class:`~tests.stores.factories.Awaiting`. Expiry is driven by ``store_time``, the store's
@@ -11,9 +12,10 @@ import dataclasses
 import time
 from typing import Any
 
+import wxcomponent.stores
 from wxcomponent.stores import AuthorizerRecord, CachedToken
 
-from .factories import StoreTime
+from .factories import CLASSES, CONTRACT_BACKENDS, StoreTime, contract_class
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"
@@ -389,3 +391,11 @@ async def test_reprs_hide_secrets(store: Any) -> None:
         assert secret not in shown
         assert secret[:12] not in shown
     assert "wxa1" in shown
+
+
+def test_every_store_class_runs_the_contract() -> None:
+    # a backend the `store` fixture does not build would pass no contract test at all
+    exported = {name for name in wxcomponent.stores.__all__
+                if name.endswith("Store") and name not in ("Store", "AsyncStore")}
+    assert {cls.__name__ for pair in CLASSES.values() for cls in pair} == exported
+    assert {contract_class(backend) for backend in CONTRACT_BACKENDS} == set(CLASSES)
