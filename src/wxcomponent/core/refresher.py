@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..errors import (
     APIError,
@@ -40,7 +40,7 @@ from ..errors import (
     TicketNotFound,
     TransportError,
 )
-from ..stores.base import AuthorizerRecord, CachedToken, Ticket
+from ..stores.base import AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket
 from .accounts import clear_release_check_records
 from .context import Context, TokenKind
 from .effects import Emit, Flow, Gather, Pause, StoreCall
@@ -92,11 +92,12 @@ def stored_authorizers(ctx: Context, *,
     ``status=None``), in appid order, a page at a time."""
     if status not in (None, "authorized", "revoked"):
         raise InvalidArgument("status", "must be 'authorized', 'revoked' or None")
+    wanted = cast("AuthorizerStatus | None", status)
 
     def fetch(cursor: Any) -> Flow[Page[AuthorizerRecord]]:
         records: list[AuthorizerRecord] = yield StoreCall(
             "list_authorizers", (ctx.appid,),
-            {"status": status, "after": cursor, "limit": STORE_PAGE})
+            {"status": wanted, "after": cursor, "limit": STORE_PAGE})
         last = records[-1].authorizer_appid if len(records) == STORE_PAGE else None
         return Page(tuple(records), last)
 

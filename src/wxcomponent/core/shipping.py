@@ -258,6 +258,12 @@ def _payload(job: Job) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _fence(job: Job) -> int:
+    """The fence of the claim under which this worker holds ``job`` (one it claimed)."""
+    assert job.claim is not None, "only a claimed job is settled"
+    return job.claim
+
+
 def _outcome(outcome: Outcome, reason: str = "", errcode: int | None = None,
              auditid: int | None = None) -> str:
     return json.dumps({"outcome": outcome, "reason": reason[:500], "errcode": errcode,
@@ -302,11 +308,11 @@ def _settle(run: _Run, job: Job, stage: Stage, appid: str, exc: BaseException) -
         failures = (int(found.group(1)) if found else 0) + 1
         if failures < options.max_attempts:
             delay = min(options.retry_base * 2 ** (failures - 1), options.poll_interval or 60.0)
-            yield StoreCall("retry_job", (job.id, job.claim, ctx.clock() + delay,
+            yield StoreCall("retry_job", (job.id, _fence(job), ctx.clock() + delay,
                                           f"transient {failures}: {reason[:200]}"))
             yield run.emit(appid, stage, "retrying", reason=reason[:200])
             return "retrying"
-    yield StoreCall("bury_job", (job.id, job.claim, _outcome("failed", reason, errcode)))
+    yield StoreCall("bury_job", (job.id, _fence(job), _outcome("failed", reason, errcode)))
     yield run.emit(appid, stage, "failed", errcode=errcode, reason=reason[:200])
     return "failed"
 
@@ -335,7 +341,7 @@ def _submit_audit(run: _Run, job: Job, appid: str, data: dict[str, Any],
     # an audit takes hours: its first read waits for a push or the first poll
     yield from _enqueue(run, "audit", appid, {**data, "auditid": auditid},
                         run.ctx.clock() + run.options.poll_interval)
-    yield StoreCall("ack_job", (job.id, job.claim))
+    yield StoreCall("ack_job", (job.id, _fence(job)))
     yield run.emit(appid, "prepare", "submitted", auditid=auditid)
     return "submitted"
 
@@ -347,7 +353,7 @@ def _prepare(run: _Run, job: Job) -> Flow[str]:
     appid = str(data.get("appid", job.group))
     if "error" in data or "ext_json" not in data:
         reason = str(data.get("error", "the job's payload is unreadable"))
-        yield StoreCall("bury_job", (job.id, job.claim, _outcome("failed", reason)))
+        yield StoreCall("bury_job", (job.id, _fence(job), _outcome("failed", reason)))
         yield run.emit(appid, "prepare", "failed", reason=reason)
         return "failed"
     started = job.created_at
@@ -370,7 +376,7 @@ def _prepare(run: _Run, job: Job) -> Flow[str]:
             yield from code.privacy_check(ctx, appid)
             submitted = yield from audit.submit(ctx, appid, data.get("items", []))
         except CodeCheckPending:
-            yield StoreCall("retry_job", (job.id, job.claim,
+            yield StoreCall("retry_job", (job.id, _fence(job),
                                           ctx.clock() + options.privacy_interval,
                                           "committed; privacy check running"))
             return "checking"
@@ -386,7 +392,7 @@ def _await_audit(run: _Run, job: Job) -> Flow[str]:
     appid = str(data.get("appid", job.group))
     auditid = int(data.get("auditid", 0))
     if appid in run.decided:  # a push brought the result first
-        yield StoreCall("ack_job", (job.id, job.claim))
+        yield StoreCall("ack_job", (job.id, _fence(job)))
         return "audited"
     run.auditids[appid] = auditid
     try:
@@ -395,11 +401,11 @@ def _await_audit(run: _Run, job: Job) -> Flow[str]:
         return (yield from _settle(run, job, "audit", appid, exc))
     if status.finished:
         yield from _finish_later(run, appid, auditid, status)
-        yield StoreCall("ack_job", (job.id, job.claim))
+        yield StoreCall("ack_job", (job.id, _fence(job)))
         return "audited"
     waiting = "delayed: " + status.reason[:150] if status.status == AuditState.DELAYED \
         else "auditing"
-    yield StoreCall("retry_job", (job.id, job.claim, ctx.clock() + run.options.poll_interval,
+    yield StoreCall("retry_job", (job.id, _fence(job), ctx.clock() + run.options.poll_interval,
                                   waiting))
     return "auditing"
 
@@ -439,7 +445,7 @@ def _finish(run: _Run, job: Job) -> Flow[str]:
         rejected = status == AuditState.REJECTED
         reason = str(data.get("reason", "")) or ("rejected" if rejected else "withdrawn")
         outcome: Outcome = "rejected" if rejected else "failed"
-        yield StoreCall("bury_job", (job.id, job.claim, _outcome(outcome, reason, None,
+        yield StoreCall("bury_job", (job.id, _fence(job), _outcome(outcome, reason, None,
                                                                  auditid)))
         yield run.emit(appid, "finish", outcome, auditid=auditid, reason=reason[:200])
         return outcome
@@ -449,7 +455,7 @@ def _finish(run: _Run, job: Job) -> Flow[str]:
         pass  # released by an earlier try whose answer was lost
     except _STEP_ERRORS as exc:
         return (yield from _settle(run, job, "finish", appid, exc))
-    yield StoreCall("ack_job", (job.id, job.claim))
+    yield StoreCall("ack_job", (job.id, _fence(job)))
     yield run.emit(appid, "finish", "released", auditid=auditid)
     return "released"
 
@@ -713,7 +719,7 @@ def _register(run: _Run, template_id: int, user_version: str, user_desc: str,
     entries: list[Job] = yield StoreCall("claim_jobs", (ctx.appid, REGISTRY),
                                          {"limit": 100, "lease": 60.0})
     for entry in entries:
-        yield StoreCall("ack_job", (entry.id, entry.claim))
+        yield StoreCall("ack_job", (entry.id, _fence(entry)))
 
 
 def _entry(job: Job) -> Shipment:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...errors import InvalidArgument, TransportError
-from ...stores.base import AuthorizerRecord, CachedToken
+from ...stores.base import AccountType, AuthorizerRecord, CachedToken
 from .. import accounts
 from ..authurl import mobile_authorization_url, pc_authorization_url
 from ..context import Context, TokenKind
@@ -146,7 +146,7 @@ def get_authorizer_info(ctx: Context, authorizer_appid: str) -> Flow[AuthorizerI
         "component_appid": ctx.appid, "authorizer_appid": authorizer_appid})
     name = info.nick_name.strip()
     if name:
-        kind = "mini_program" if info.is_mini_program else "official_account"
+        kind: AccountType = "mini_program" if info.is_mini_program else "official_account"
         # A name the store does not keep (too long, unprintable) is left out, not an error.
         with contextlib.suppress(InvalidArgument):
             yield StoreCall("set_authorizer_name", (ctx.appid, authorizer_appid, name),
