@@ -107,8 +107,10 @@ def test_the_async_face_over_a_sync_store_is_generated_from_the_protocol() -> No
 
 @pytest.mark.parametrize("name", [n for n in dir(Store) if not n.startswith("_")])
 def test_the_async_protocol_and_face_mirror_the_sync_protocol(name: str) -> None:
-    sync = inspect.signature(getattr(Store, name))
-    assert inspect.signature(getattr(AsyncStore, name)) == sync
-    assert inspect.signature(getattr(AsyncOverSync, name)) == sync
+    sync = str(inspect.signature(getattr(Store, name)))
+    assert str(inspect.signature(getattr(AsyncStore, name))) == sync
+    # the generated face names the types of stores/base.py as `base.<name>`
+    face = str(inspect.signature(getattr(AsyncOverSync, name)))
+    assert face.replace("base.", "") == sync
     assert inspect.iscoroutinefunction(getattr(AsyncStore, name))
     assert inspect.iscoroutinefunction(getattr(AsyncOverSync, name))

@@ -3,8 +3,9 @@ derived, never written by hand: ``python -m wxcomponent.stores._codegen``.
 
 Every method of :class:`~.base.Store` (but ``close``, whose rule is the view's own) becomes an
 ``async def`` of the same signature and docstring reference that awaits the sync method
-through ``_call``. A test checks that the file on disk is what :func:`render` makes, so a new
-operation declared in :class:`~.base.Store` fails the tests until the file is written again.
+through ``_call``, below the :data:`MARKER` line of the module. A test checks that the file on
+disk is what :func:`render` makes, so a new operation declared in :class:`~.base.Store` fails
+the tests until the file is written again.
 """
 
 from __future__ import annotations
@@ -12,67 +13,45 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-__all__ = ["TARGET", "operations", "render"]
+__all__ = ["MARKER", "TARGET", "operations", "render"]
 
 HERE = Path(__file__).parent
 #: The module written.
 TARGET = HERE / "_over_sync.py"
 _LIMIT = 100
 
-_HEAD = '''"""Every :class:`~.base.AsyncStore` method, delegated to a sync :class:`~.base.Store`.
-
-Generated from :class:`~.base.Store` by :mod:`._codegen` (``python -m
-wxcomponent.stores._codegen``); do not edit. Subclasses (:mod:`._aio`) decide only *how* a
-call runs: inline, or on worker threads.
-"""
-
-from __future__ import annotations
-
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
-
-from .base import (
-    AccountType,
-    AuthorizerRecord,
-    AuthorizerStatus,
-    CachedToken,
-    Job,
-    JobState,
-    Store,
-    Ticket,
-)
-
-__all__ = ["AsyncOverSync"]
-
-P = ParamSpec("P")
-T = TypeVar("T")
+#: The line of :data:`TARGET` after which everything is generated; what comes before it (the
+#: imports, the constructor, ``_call`` and ``close``) is written by hand and kept as it is.
+MARKER = "    # ---------------------------------------------------------- generated from Store\n"
 
 
-class AsyncOverSync:
-    """Every :class:`AsyncStore` method, delegated to a sync store through :meth:`_call`."""
-
-    def __init__(self, store: Store, *, owns: bool) -> None:
-        self._store = store
-        self._owns = owns
-
-    async def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run one sync call; inline here, overridden to use threads."""
-        return fn(*args, **kwargs)
-'''
-
-_TAIL = '''
-    async def close(self) -> None:
-        """Close the underlying sync store if this object created it."""
-        if self._owns:
-            await self._call(self._store.close)
-'''
+def _base() -> ast.Module:
+    return ast.parse((HERE / "base.py").read_text())
 
 
 def operations() -> list[ast.FunctionDef]:
     """The methods of :class:`~.base.Store`, in their order, ``close`` left out."""
-    tree = ast.parse((HERE / "base.py").read_text())
-    store = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Store")
+    store = next(n for n in _base().body if isinstance(n, ast.ClassDef) and n.name == "Store")
     return [n for n in store.body if isinstance(n, ast.FunctionDef) and n.name != "close"]
+
+
+class _Qualify(ast.NodeTransformer):
+    """Names of :mod:`.base` in annotations become ``base.<name>`` (the generated module
+    imports the module, not each name)."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        for node in _base().body:
+            if isinstance(node, ast.ClassDef):
+                self.names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                self.names.update(t.id for t in targets if isinstance(t, ast.Name))
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if node.id in self.names:
+            return ast.Attribute(ast.Name("base", ast.Load()), node.id, ast.Load())
+        return node
 
 
 def _wrapped(opening: str, parts: list[str], closing: str, indent: str) -> str:
@@ -88,7 +67,8 @@ def _wrapped(opening: str, parts: list[str], closing: str, indent: str) -> str:
     return f"{opening}\n{rows}{indent}{closing.lstrip()}"
 
 
-def _method(fn: ast.FunctionDef) -> str:
+def _method(fn: ast.FunctionDef, qualify: _Qualify) -> str:
+    fn = qualify.visit(fn)
     args = fn.args
     params = [ast.unparse(a) for a in args.args]  # self first
     defaults: list[ast.expr | None] = [None] * (len(args.args) - len(args.defaults))
@@ -104,12 +84,14 @@ def _method(fn: ast.FunctionDef) -> str:
     returns = ast.unparse(fn.returns) if fn.returns is not None else "None"
     head = _wrapped(f"    async def {fn.name}(", params, f") -> {returns}:", "    ")
     body = _wrapped("        return await self._call(", call, ")", "        ")
-    return f'\n{head}\n        """See :meth:`Store.{fn.name}`."""\n{body}\n'
+    return f'{head}\n        """See :meth:`Store.{fn.name}`."""\n{body}\n'
 
 
 def render() -> str:
-    """The text of :mod:`._over_sync`."""
-    return _HEAD + "".join(_method(fn) for fn in operations()) + _TAIL
+    """The text :data:`TARGET` should have: its hand-written part, then every operation."""
+    kept, marker, _ = TARGET.read_text().partition(MARKER)
+    assert marker, f"{TARGET.name} lost the line {MARKER.strip()!r}"
+    return kept + MARKER + "\n".join(_method(fn, _Qualify()) for fn in operations())
 
 
 if __name__ == "__main__":

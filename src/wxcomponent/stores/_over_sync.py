@@ -1,8 +1,8 @@
 """Every :class:`~.base.AsyncStore` method, delegated to a sync :class:`~.base.Store`.
 
-Generated from :class:`~.base.Store` by :mod:`._codegen` (``python -m
-wxcomponent.stores._codegen``); do not edit. Subclasses (:mod:`._aio`) decide only *how* a
-call runs: inline, or on worker threads.
+The methods below the ``generated from Store`` line are written by :mod:`._codegen` from
+:class:`~.base.Store` (``python -m wxcomponent.stores._codegen``): never edit them by hand.
+Subclasses (:mod:`._aio`) decide only *how* a call runs: inline, or on worker threads.
 """
 
 from __future__ import annotations
@@ -10,16 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from .base import (
-    AccountType,
-    AuthorizerRecord,
-    AuthorizerStatus,
-    CachedToken,
-    Job,
-    JobState,
-    Store,
-    Ticket,
-)
+from . import base
 
 __all__ = ["AsyncOverSync"]
 
@@ -30,7 +21,7 @@ T = TypeVar("T")
 class AsyncOverSync:
     """Every :class:`AsyncStore` method, delegated to a sync store through :meth:`_call`."""
 
-    def __init__(self, store: Store, *, owns: bool) -> None:
+    def __init__(self, store: base.Store, *, owns: bool) -> None:
         self._store = store
         self._owns = owns
 
@@ -38,21 +29,27 @@ class AsyncOverSync:
         """Run one sync call; inline here, overridden to use threads."""
         return fn(*args, **kwargs)
 
+    async def close(self) -> None:
+        """Close the underlying sync store if this object created it."""
+        if self._owns:
+            await self._call(self._store.close)
+
+    # ---------------------------------------------------------- generated from Store
     async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """See :meth:`Store.save_ticket`."""
         return await self._call(self._store.save_ticket, component_appid, ticket, created_at)
 
-    async def load_ticket(self, component_appid: str) -> Ticket | None:
+    async def load_ticket(self, component_appid: str) -> base.Ticket | None:
         """See :meth:`Store.load_ticket`."""
         return await self._call(self._store.load_ticket, component_appid)
 
-    async def save_authorizer(self, record: AuthorizerRecord) -> bool:
+    async def save_authorizer(self, record: base.AuthorizerRecord) -> bool:
         """See :meth:`Store.save_authorizer`."""
         return await self._call(self._store.save_authorizer, record)
 
     async def get_authorizer(
         self, component_appid: str, authorizer_appid: str
-    ) -> AuthorizerRecord | None:
+    ) -> base.AuthorizerRecord | None:
         """See :meth:`Store.get_authorizer`."""
         return await self._call(self._store.get_authorizer, component_appid, authorizer_appid)
 
@@ -60,17 +57,17 @@ class AsyncOverSync:
         self,
         component_appid: str,
         *,
-        status: AuthorizerStatus | None = None,
+        status: base.AuthorizerStatus | None = None,
         after: str | None = None,
         limit: int = 100,
-    ) -> list[AuthorizerRecord]:
+    ) -> list[base.AuthorizerRecord]:
         """See :meth:`Store.list_authorizers`."""
         return await self._call(
             self._store.list_authorizers, component_appid, status=status, after=after, limit=limit
         )
 
     async def count_authorizers(
-        self, component_appid: str, *, status: AuthorizerStatus | None = None
+        self, component_appid: str, *, status: base.AuthorizerStatus | None = None
     ) -> int:
         """See :meth:`Store.count_authorizers`."""
         return await self._call(self._store.count_authorizers, component_appid, status=status)
@@ -109,7 +106,7 @@ class AsyncOverSync:
         authorizer_appid: str,
         name: str | None,
         *,
-        account_type: AccountType | None = None,
+        account_type: base.AccountType | None = None,
     ) -> bool:
         """See :meth:`Store.set_authorizer_name`."""
         return await self._call(
@@ -127,7 +124,7 @@ class AsyncOverSync:
         *,
         after: tuple[str, str] | None = None,
         limit: int = 100,
-    ) -> list[AuthorizerRecord]:
+    ) -> list[base.AuthorizerRecord]:
         """See :meth:`Store.search_authorizers`."""
         return await self._call(
             self._store.search_authorizers, component_appid, prefix, after=after, limit=limit
@@ -141,7 +138,7 @@ class AsyncOverSync:
 
     async def due_authorizers(
         self, component_appid: str, *, before: float, limit: int = 100
-    ) -> list[AuthorizerRecord]:
+    ) -> list[base.AuthorizerRecord]:
         """See :meth:`Store.due_authorizers`."""
         return await self._call(
             self._store.due_authorizers, component_appid, before=before, limit=limit
@@ -170,7 +167,7 @@ class AsyncOverSync:
 
     async def claim_jobs(
         self, component_appid: str, topic: str, *, limit: int, lease: float
-    ) -> list[Job]:
+    ) -> list[base.Job]:
         """See :meth:`Store.claim_jobs`."""
         return await self._call(
             self._store.claim_jobs, component_appid, topic, limit=limit, lease=lease
@@ -188,7 +185,7 @@ class AsyncOverSync:
         """See :meth:`Store.bury_job`."""
         return await self._call(self._store.bury_job, job_id, claim, error)
 
-    async def get_job(self, job_id: int) -> Job | None:
+    async def get_job(self, job_id: int) -> base.Job | None:
         """See :meth:`Store.get_job`."""
         return await self._call(self._store.get_job, job_id)
 
@@ -197,10 +194,10 @@ class AsyncOverSync:
         component_appid: str,
         *,
         topic: str | None = None,
-        state: JobState | None = None,
+        state: base.JobState | None = None,
         after: int | None = None,
         limit: int = 100,
-    ) -> list[Job]:
+    ) -> list[base.Job]:
         """See :meth:`Store.list_jobs`."""
         return await self._call(
             self._store.list_jobs,
@@ -220,18 +217,18 @@ class AsyncOverSync:
         return await self._call(self._store.count_jobs, component_appid, topic=topic)
 
     async def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float
+        self, component_appid: str, *, topic: str, state: base.JobState, before: float
     ) -> int:
         """See :meth:`Store.purge_jobs`."""
         return await self._call(
             self._store.purge_jobs, component_appid, topic=topic, state=state, before=before
         )
 
-    async def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+    async def find_job(self, component_appid: str, topic: str, key: str) -> base.Job | None:
         """See :meth:`Store.find_job`."""
         return await self._call(self._store.find_job, component_appid, topic, key)
 
-    async def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+    async def restore_job(self, job: base.Job, *, renumber: bool = False) -> int | None:
         """See :meth:`Store.restore_job`."""
         return await self._call(self._store.restore_job, job, renumber=renumber)
 
@@ -239,11 +236,13 @@ class AsyncOverSync:
         """See :meth:`Store.reserve_job_ids`."""
         return await self._call(self._store.reserve_job_ids, through)
 
-    async def get_token(self, key: str) -> CachedToken | None:
+    async def get_token(self, key: str) -> base.CachedToken | None:
         """See :meth:`Store.get_token`."""
         return await self._call(self._store.get_token, key)
 
-    async def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
+    async def set_token(
+        self, key: str, token: base.CachedToken, *, fence: int | None = None
+    ) -> bool:
         """See :meth:`Store.set_token`."""
         return await self._call(self._store.set_token, key, token, fence=fence)
 
@@ -258,8 +257,3 @@ class AsyncOverSync:
     async def release_lease(self, key: str, fence: int) -> bool:
         """See :meth:`Store.release_lease`."""
         return await self._call(self._store.release_lease, key, fence)
-
-    async def close(self) -> None:
-        """Close the underlying sync store if this object created it."""
-        if self._owns:
-            await self._call(self._store.close)
