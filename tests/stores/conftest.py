@@ -1,7 +1,12 @@
 """Fixtures of the store tests.
 
-``store`` runs a test once per backend (memory, SQLite in ``tmp_path``, Redis) and flavour
-(sync, async). Test bodies ``await`` every call; a sync store is seen through
+``store`` is the one way the contract tests (``test_contract``, ``test_queue``,
+``test_schedule``, ``test_tenant``, ``test_validation``) meet a store: it runs a test once per
+backend of :data:`~tests.stores.factories.CONTRACT_BACKENDS` (memory, SQLite, Redis, Redis
+beside a durable store, PostgreSQL, a Redis Cluster) and flavour (sync, async). A test that
+takes ``store`` (or ``queue``, the same fixture under the name the queue tests use) runs on
+all of them; a server that is missing skips it, except under CI (``CI=true``), where it fails.
+Test bodies ``await`` every call; a sync store is seen through
 :class:`~tests.stores.factories.Awaiting`, which calls it directly.
 
 ``store_time`` is the clock of that store: it stands still until the test moves it, so no
@@ -16,9 +21,7 @@ from typing import Any
 
 import pytest
 
-from wxcomponent.stores import AsyncStore, Store
-
-from .factories import BACKENDS, Awaiting, StoreTime, make_async, make_sync
+from .factories import CONTRACT_BACKENDS, FLAVOURS, StoreTime, contract_store
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ def store_time() -> StoreTime:
 
 
 @pytest.fixture(
-    params=[(b, f) for b in BACKENDS for f in ("sync", "async")],
+    params=[(b, f) for b in CONTRACT_BACKENDS for f in FLAVOURS],
     ids=lambda p: f"{p[0]}-{p[1]}",
 )
 async def store(
@@ -36,18 +39,11 @@ async def store(
 ) -> AsyncIterator[Any]:
     """A fresh store of one backend and flavour reading ``store_time``, closed after the test."""
     backend, flavour = request.param
-    url = request.getfixturevalue("redis_url") if backend == "redis" else None
-    if flavour == "sync":
-        sync = make_sync(backend, tmp_path, url, clock=store_time)
-        assert isinstance(sync, Store)
-        wrapped: Any = Awaiting(sync)
-    else:
-        wrapped = make_async(backend, tmp_path, url, clock=store_time)
-        assert isinstance(wrapped, AsyncStore)
-    if backend == "redis":
-        store_time.redis_url = url
-        store_time.prefix = wrapped.prefix
-    try:
-        yield wrapped
-    finally:
-        await wrapped.close()
+    async with contract_store(backend, flavour, request, tmp_path, store_time) as view:
+        yield view
+
+
+@pytest.fixture
+def queue(store: Any) -> Any:
+    """The store of the queue contract (``test_queue``): the same ``store``."""
+    return store

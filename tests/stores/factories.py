@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from wxcomponent.stores import (
     AsyncMemoryStore,
+    AsyncPostgresStore,
     AsyncRedisStore,
     AsyncSQLiteStore,
+    AsyncStore,
     MemoryStore,
+    PostgresStore,
     RedisStore,
     SQLiteStore,
     Store,
 )
 
+#: The backends of :func:`make_sync` and :func:`make_async` (no server but Redis's).
 BACKENDS = ("memory", "sqlite", "redis")
+#: Every backend the contract tests run on, through the ``store`` fixture: "redis+durable" is
+#: Redis beside a durable SQLite store (the records and the queue live in the durable store).
+CONTRACT_BACKENDS = ("memory", "sqlite", "redis", "redis+durable", "postgres", "redis-cluster")
+FLAVOURS = ("sync", "async")
 
 
 class StoreTime:
@@ -33,6 +44,7 @@ class StoreTime:
         self.now = float(int(time.time()))  # whole seconds: advancing by whole seconds is exact
         self.redis_url: str | None = None
         self.prefix = ""
+        self.cluster = False
 
     def __call__(self) -> float:
         return self.now
@@ -42,10 +54,13 @@ class StoreTime:
         self.now += seconds
 
     def redis_client(self) -> Any:
-        """A client of the Redis the store uses (a cluster's, in the cluster tests)."""
+        """A client of the Redis the store uses (a cluster's, on a cluster)."""
         import redis
+        from redis.cluster import RedisCluster
 
         assert self.redis_url is not None
+        if self.cluster:
+            return RedisCluster.from_url(self.redis_url.replace("+cluster://", "://"))
         return redis.Redis.from_url(self.redis_url)
 
     def expire_lease(self, key: str, ttl: float) -> None:
@@ -99,6 +114,62 @@ def make_async(
         return AsyncSQLiteStore(tmp_path / "store.sqlite3", clock=clock)
     assert redis_url is not None
     return AsyncRedisStore(redis_url, clock=clock)
+
+
+#: The classes of each backend of :data:`CONTRACT_BACKENDS` (the "redis+durable" and
+#: "redis-cluster" backends are Redis's): sync, then async.
+CLASSES: dict[str, tuple[type[Any], type[Any]]] = {
+    "memory": (MemoryStore, AsyncMemoryStore),
+    "sqlite": (SQLiteStore, AsyncSQLiteStore),
+    "redis": (RedisStore, AsyncRedisStore),
+    "postgres": (PostgresStore, AsyncPostgresStore),
+}
+
+
+def contract_class(backend: str) -> str:
+    """The key of :data:`CLASSES` of a backend of :data:`CONTRACT_BACKENDS`."""
+    return "redis" if backend.startswith("redis") else backend
+
+
+def _build(backend: str, flavour: str, request: pytest.FixtureRequest, tmp_path: Path,
+           store_time: StoreTime, durable: Store | None) -> Any:
+    """A store of one of :data:`CONTRACT_BACKENDS`; asks ``request`` for its server."""
+    cls = CLASSES[contract_class(backend)][FLAVOURS.index(flavour)]
+    if backend == "memory":
+        return cls(clock=store_time)
+    if backend == "sqlite":
+        return cls(tmp_path / "store.sqlite3", clock=store_time)
+    if backend == "postgres":
+        return cls(request.getfixturevalue("postgres_dsn"),
+                   schema=request.getfixturevalue("pg_schema"), clock=store_time)
+    url = request.getfixturevalue("redis_cluster_url" if backend == "redis-cluster"
+                                  else "redis_url")
+    store_time.redis_url, store_time.cluster = url, backend == "redis-cluster"
+    return cls(url, durable=durable, clock=store_time)
+
+
+@contextlib.asynccontextmanager
+async def contract_store(backend: str, flavour: str, request: pytest.FixtureRequest,
+                         tmp_path: Path, store_time: StoreTime) -> AsyncIterator[Any]:
+    """A fresh store of ``backend`` (one of :data:`CONTRACT_BACKENDS`) and ``flavour``,
+    reading ``store_time``, seen through ``await``; closed on the way out."""
+    durable = None
+    if backend == "redis+durable":
+        durable = SQLiteStore(tmp_path / "durable.sqlite3", clock=store_time)
+    view = _build(backend, flavour, request, tmp_path, store_time, durable)
+    if flavour == "sync":
+        assert isinstance(view, Store)
+        view = Awaiting(view)
+    else:
+        assert isinstance(view, AsyncStore)
+    if store_time.redis_url is not None:
+        store_time.prefix = view.prefix
+    try:
+        yield view
+    finally:
+        await view.close()
+        if durable is not None:
+            durable.close()
 
 
 class Awaiting:

@@ -1,7 +1,9 @@
-"""as_async_store: every kind of store it accepts, and what it refuses."""
+"""as_async_store: every kind of store it accepts, and what it refuses; and the async faces,
+derived from the sync protocol."""
 
 from __future__ import annotations
 
+import inspect
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,9 +16,11 @@ from wxcomponent.stores import (
     AsyncStore,
     MemoryStore,
     SQLiteStore,
+    Store,
+    _codegen,
     as_async_store,
 )
-from wxcomponent.stores._aio import ThreadedAsyncStore
+from wxcomponent.stores._aio import AsyncOverSync, ThreadedAsyncStore
 
 C1 = "wxc1"
 
@@ -94,3 +98,19 @@ def test_an_aio_that_is_not_async_is_a_type_error() -> None:
 
     with pytest.raises(TypeError, match=r"Wrong\.aio is not an async store"):
         as_async_store(Wrong())  # type: ignore[arg-type]
+
+
+def test_the_async_face_over_a_sync_store_is_generated_from_the_protocol() -> None:
+    # after a change to Store: python -m wxcomponent.stores._codegen
+    assert _codegen.TARGET.read_text() == _codegen.render()
+
+
+@pytest.mark.parametrize("name", [n for n in dir(Store) if not n.startswith("_")])
+def test_the_async_protocol_and_face_mirror_the_sync_protocol(name: str) -> None:
+    sync = str(inspect.signature(getattr(Store, name)))
+    assert str(inspect.signature(getattr(AsyncStore, name))) == sync
+    # the generated face names the types of stores/base.py as `base.<name>`
+    face = str(inspect.signature(getattr(AsyncOverSync, name)))
+    assert face.replace("base.", "") == sync
+    assert inspect.iscoroutinefunction(getattr(AsyncStore, name))
+    assert inspect.iscoroutinefunction(getattr(AsyncOverSync, name))

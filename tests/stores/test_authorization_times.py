@@ -1,53 +1,24 @@
 """The time of an authorizer's latest authorization change (``auth_event_at``) in data written
 before it existed: a SQLite file of schema version 1, a PostgreSQL schema of version 3 and a
 Redis hash without the field all read as 0, and from then on an older change does nothing.
-With a durable store beside Redis the rule holds too, and a deleted record leaves no trace
-(the contract tests run here again)."""
+(The rule on every backend, Redis beside a durable store included, is ``test_contract``'s.)"""
 
 from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
-import pytest
 import redis
 
-from wxcomponent.stores import AsyncRedisStore, AuthorizerRecord, RedisStore, SQLiteStore, Store
+from wxcomponent.stores import AuthorizerRecord, RedisStore, SQLiteStore, Store
 from wxcomponent.stores import _postgres_ops as pg
 from wxcomponent.stores import sqlite as sqlite_store
 from wxcomponent.stores.postgres import PostgresStore
 
-from .factories import Awaiting, StoreTime
-
-# The contract test, run again here with this module's `store`: Redis with a durable store.
-from .test_contract import (  # noqa: F401
-    test_an_older_authorization_change_never_moves_a_record_back,
-    test_delete_authorizer_leaves_no_trace,
-)
-
 C1 = "wxcomponent0000001"
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture(params=["sync", "async"])
-async def store(
-    request: pytest.FixtureRequest, redis_url: str, tmp_path: Path, store_time: StoreTime
-) -> AsyncIterator[Any]:
-    """Redis with a SQLite store beside it (``durable=``), reading ``store_time``."""
-    durable = SQLiteStore(tmp_path / "durable.sqlite3", clock=store_time)
-    if request.param == "sync":
-        view: Any = Awaiting(RedisStore(redis_url, durable=durable, clock=store_time))
-    else:
-        view = AsyncRedisStore(redis_url, durable=durable, clock=store_time)
-    try:
-        yield view
-    finally:
-        await view.close()
-        durable.close()
 
 
 def _the_rule_holds(store: Store, appid: str) -> None:

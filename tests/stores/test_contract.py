@@ -1,4 +1,5 @@
-"""The store contract: every backend (memory, SQLite, Redis) in both flavours (sync, async).
+"""The store contract: every backend in both flavours (sync, async), through the ``store``
+fixture of ``conftest``.
 
 Each test body is written once, with ``await``; a sync store is seen through
 :class:`~tests.stores.factories.Awaiting`. Expiry is driven by ``store_time``, the store's
@@ -7,13 +8,16 @@ clock, which only moves when a test moves it.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import time
+from pathlib import Path
 from typing import Any
 
+import wxcomponent.stores
 from wxcomponent.stores import AuthorizerRecord, CachedToken
 
-from .factories import StoreTime
+from .factories import CLASSES, CONTRACT_BACKENDS, StoreTime, contract_class
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"
@@ -389,3 +393,33 @@ async def test_reprs_hide_secrets(store: Any) -> None:
         assert secret not in shown
         assert secret[:12] not in shown
     assert "wxa1" in shown
+
+
+def test_every_store_class_runs_the_contract() -> None:
+    # a backend the `store` fixture does not build would pass no contract test at all
+    exported = {name for name in wxcomponent.stores.__all__
+                if name.endswith("Store") and name not in ("Store", "AsyncStore")}
+    assert {cls.__name__ for pair in CLASSES.values() for cls in pair} == exported
+    assert {contract_class(backend) for backend in CONTRACT_BACKENDS} == set(CLASSES)
+
+
+def _fixtures(tree: ast.Module) -> set[str]:
+    """The names of the module-level functions of ``tree`` decorated as pytest fixtures."""
+    return {
+        node.name for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and any("fixture" in ast.unparse(d) for d in node.decorator_list)
+    }
+
+
+def test_no_module_narrows_the_store_fixture_or_reruns_another_modules_tests() -> None:
+    # a module's own `store` would run the contract tests it holds on fewer backends, and a
+    # star import would run another module's tests again on a hand-picked backend
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        if path.name != "test_purge.py":  # its rule concerns only the backends that purge
+            assert not _fixtures(tree) & {"store", "queue"}, path.name
+        imported = {alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
+                    for alias in node.names}
+        assert not {name for name in imported if name == "*" or name.startswith("test_")}, \
+            path.name

@@ -1,8 +1,8 @@
-"""The PostgreSQL store on a real server: the whole store contract (every test of the contract,
-validation, tenant, schedule and queue modules runs here again with a PostgreSQL store), and
-what is PostgreSQL's own: the schema and its upgrade, the indexes that serve due records and
-searches, refusals, passwords kept out of messages, a server that stops and comes back, Redis
-beside it, threads and asyncio tasks contending."""
+"""The PostgreSQL store on a real server (the contract runs on it through the ``store`` fixture
+of ``conftest``, the purge rule through ``test_purge``), and what is PostgreSQL's own: the
+schema and its upgrade, the indexes that serve due records and searches, refusals, passwords
+kept out of messages, a server that stops and comes back, Redis beside it (threads and asyncio
+tasks contending: ``test_postgres_contention``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -37,79 +36,9 @@ from wxcomponent.stores._sql_queue import Result, Sql
 from wxcomponent.stores.postgres import redact_dsn
 
 from ..servers import PG_PASSWORD, PostgresServer
-
-# The contract, run again here with this module's `store` (and `queue`) fixture.
-from . import test_queue as _queue_contract
-from . import test_validation as _validation_contract
 from .factories import Awaiting, StoreTime
-from .test_contract import *  # noqa: F403
-from .test_purge import (  # noqa: F401
-    Rows,
-    contend_with_purges,
-    test_a_keys_fences_grow_across_purges_whatever_other_keys_do,
-    test_a_stale_holder_cannot_write_after_its_row_was_purged_and_the_key_granted_again,
-    test_expired_leases_and_tokens_go_as_writes_go_on,
-    test_fences_keep_growing_for_a_key_across_purges,
-    test_the_purge_never_deletes_a_lease_or_token_still_running,
-)
-from .test_queue import *  # noqa: F403
-from .test_schedule import *  # noqa: F403
-from .test_tenant import (  # noqa: F401
-    test_a_save_without_tenant_keeps_the_stored_one,
-    test_bad_tenants_are_refused_and_nothing_changes,
-    test_set_authorizer_tenant,
-    test_set_authorizer_tenant_checks_the_appids,
-    test_tenant_round_trips_and_shows_in_listings,
-    test_the_longest_tenant_is_kept,
-)
-from .test_validation import test_good_arguments_of_the_same_shapes_work  # noqa: F401
-
-# both modules name their table of bad calls the same way
-del test_bad_arguments_raise_invalid_argument_and_write_nothing  # noqa: F821
-test_queue_bad_arguments = (
-    _queue_contract.test_bad_arguments_raise_invalid_argument_and_write_nothing
-)
-test_store_bad_arguments = (
-    _validation_contract.test_bad_arguments_raise_invalid_argument_and_write_nothing
-)
 
 C1 = "wxcomponent0000001"
-
-
-@pytest.fixture(params=["sync", "async"])
-async def store(
-    request: pytest.FixtureRequest, postgres_dsn: str, pg_schema: str, store_time: StoreTime
-) -> AsyncIterator[Any]:
-    """A PostgreSQL store in a fresh schema, reading ``store_time``, in either flavour."""
-    if request.param == "sync":
-        view: Any = Awaiting(PostgresStore(postgres_dsn, schema=pg_schema, clock=store_time))
-    else:
-        view = AsyncPostgresStore(postgres_dsn, schema=pg_schema, clock=store_time)
-    try:
-        yield view
-    finally:
-        await view.close()
-
-
-@pytest.fixture
-async def queue(store: Any) -> Any:
-    """The queue contract's store: PostgreSQL."""
-    return store
-
-
-@pytest.fixture
-def rows(postgres_dsn: str, pg_schema: str) -> Rows:
-    """Counts the rows of the schema's tokens and leases tables (the purge tests)."""
-
-    async def count() -> tuple[int, int]:
-        with _connect(postgres_dsn) as conn:
-            conn.execute(f"SET search_path TO {pg_schema}")
-            tokens = conn.execute("SELECT COUNT(*) FROM tokens").fetchone()
-            leases = conn.execute("SELECT COUNT(*) FROM leases").fetchone()
-        assert tokens is not None and leases is not None
-        return int(tokens[0]), int(leases[0])
-
-    return count
 
 
 def _connect(dsn: str) -> psycopg.Connection[Any]:
@@ -620,107 +549,3 @@ async def test_postgres_as_the_durable_store_beside_redis(
     finally:
         await store.close()
         durable.close()
-
-
-# ------------------------------------------------------------------ contention in one process
-
-
-def test_fifty_threads_one_lease(postgres_dsn: str, pg_schema: str) -> None:
-    store = PostgresStore(postgres_dsn, schema=pg_schema, max_size=20)
-    guard = threading.Lock()
-    inside = [0]
-    overlaps = [0]
-    wins = [0]
-    start = threading.Barrier(50)
-    deadline = time.monotonic() + 60
-
-    def worker() -> None:
-        start.wait()
-        mine = 0
-        while mine < 3 and time.monotonic() < deadline:
-            fence = store.acquire_lease("counter", 30)
-            if fence is None:
-                time.sleep(0.002)
-                continue
-            with guard:
-                inside[0] += 1
-                overlaps[0] += inside[0] > 1
-            token = store.get_token("counter")
-            value = 0 if token is None else int(token.value)
-            assert store.set_token("counter", CachedToken(str(value + 1), time.time() + 60),
-                                   fence=fence)
-            with guard:
-                inside[0] -= 1
-                wins[0] += 1
-            assert store.release_lease("counter", fence)
-            mine += 1
-
-    threads = [threading.Thread(target=worker) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    try:
-        assert overlaps[0] == 0
-        assert wins[0] == 150
-        assert int(store.get_token("counter").value) == 150  # type: ignore[union-attr]
-    finally:
-        store.close()
-
-
-def test_purges_racing_grants_never_take_a_held_lease_on_postgres(
-    postgres_dsn: str, pg_schema: str, store_time: StoreTime
-) -> None:
-    store = PostgresStore(postgres_dsn, schema=pg_schema, clock=store_time, max_size=20)
-    try:
-        contend_with_purges(store, store_time)  # checks each key's fences grow
-    finally:
-        store.close()
-
-
-def test_many_threads_never_share_a_job_on_postgres(postgres_dsn: str, pg_schema: str) -> None:
-    from . import queue_workers as qw
-
-    store = PostgresStore(postgres_dsn, schema=pg_schema, max_size=20)
-    try:
-        previous = qw.fill(store, groups=20, per_group=8)
-        claimed: dict[int, int] = {}
-        problems = qw.drain(store, previous, 16, claimed=claimed, inside={},
-                            guard=threading.Lock(), deadline=time.monotonic() + 90)
-        assert problems == []
-        assert claimed == dict.fromkeys(previous, 1)
-    finally:
-        store.close()
-
-
-async def test_many_tasks_one_lease_on_postgres(postgres_dsn: str, pg_schema: str) -> None:
-    store = AsyncPostgresStore(postgres_dsn, schema=pg_schema, max_size=10)
-    inside = 0
-    overlaps = 0
-    wins = 0
-
-    async def worker() -> None:
-        nonlocal inside, overlaps, wins
-        mine = 0
-        while mine < 2:
-            fence = await store.acquire_lease("counter", 30)
-            if fence is None:
-                await asyncio.sleep(0.002)
-                continue
-            inside += 1
-            overlaps += inside > 1
-            token = await store.get_token("counter")
-            value = 0 if token is None else int(token.value)
-            await store.set_token("counter", CachedToken(str(value + 1), time.time() + 60),
-                                  fence=fence)
-            inside -= 1
-            wins += 1
-            assert await store.release_lease("counter", fence)
-            mine += 1
-
-    try:
-        await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(40))), 120)
-        assert overlaps == 0 and wins == 80
-        assert int((await store.get_token("counter")).value) == 80  # type: ignore[union-attr]
-    finally:
-        await store.close()

@@ -5,8 +5,7 @@ Every ``PURGE_EVERY`` token or lease writes, a store deletes up to ``PURGE_BATCH
 their expiry and as many leases past their end; fences come from one counter of the store, so a
 key whose row was deleted is granted again with a larger fence and a stale holder still cannot
 write. The tests count the rows left (the dicts of the memory store, the tables of the SQLite
-file); ``test_postgres`` runs them again on PostgreSQL, counting its tables. Redis expires its
-keys itself: see ``test_redis_fences``.
+file or the PostgreSQL schema). Redis expires its keys itself: see ``test_redis_fences``.
 """
 
 from __future__ import annotations
@@ -21,13 +20,20 @@ from typing import Any
 
 import pytest
 
-from wxcomponent.stores import CachedToken, MemoryStore, SQLiteStore, Store
+from wxcomponent.stores import (
+    AsyncPostgresStore,
+    CachedToken,
+    MemoryStore,
+    PostgresStore,
+    SQLiteStore,
+    Store,
+)
 from wxcomponent.stores.memory import PURGE_BATCH, PURGE_EVERY
 from wxcomponent.stores.sqlite import MIGRATIONS, SCHEMA_VERSION
 from wxcomponent.stores.sqlite import PURGE_BATCH as SQLITE_BATCH
 from wxcomponent.stores.sqlite import PURGE_EVERY as SQLITE_EVERY
 
-from .factories import Awaiting, StoreTime, make_async, make_sync
+from .factories import FLAVOURS, StoreTime, contract_store, make_sync
 
 C1 = "wxcomponent0000001"
 #: ``(tokens, leases)`` rows a store holds now.
@@ -38,26 +44,25 @@ assert PURGE_EVERY == SQLITE_EVERY == 100 and (PURGE_BATCH, SQLITE_BATCH) == (10
 
 
 @pytest.fixture(
-    params=[(b, f) for b in ("memory", "sqlite") for f in ("sync", "async")],
+    params=[(b, f) for b in ("memory", "sqlite", "postgres") for f in FLAVOURS],
     ids=lambda p: f"{p[0]}-{p[1]}",
 )
 async def store(
     request: pytest.FixtureRequest, tmp_path: Path, store_time: StoreTime
 ) -> AsyncIterator[Any]:
-    """A fresh memory or SQLite store, in either flavour, reading ``store_time``."""
+    """A fresh store of a backend that purges (Redis expires its keys itself), in either
+    flavour, reading ``store_time``: the ``store`` fixture of ``conftest`` on those backends."""
     backend, flavour = request.param
-    view: Any = (Awaiting(make_sync(backend, tmp_path, clock=store_time)) if flavour == "sync"
-                 else make_async(backend, tmp_path, clock=store_time))
-    try:
+    async with contract_store(backend, flavour, request, tmp_path, store_time) as view:
         yield view
-    finally:
-        await view.close()
 
 
 @pytest.fixture
-def rows(store: Any) -> Rows:
-    """Counts the token and lease rows of ``store``: its dicts, or its SQLite file's tables."""
-    inner = store.sync
+def rows(store: Any, request: pytest.FixtureRequest) -> Rows:
+    """Counts the token and lease rows of ``store``: its dicts, or its tables."""
+    inner = getattr(store, "sync", store)  # the sync store under a view, or the store
+    if isinstance(inner, (PostgresStore, AsyncPostgresStore)):
+        return _postgres_rows(request.getfixturevalue("postgres_dsn"), inner.schema)
 
     async def count() -> tuple[int, int]:
         if isinstance(inner, MemoryStore):
@@ -67,6 +72,22 @@ def rows(store: Any) -> Rows:
             tokens = conn.execute("SELECT COUNT(*) FROM tokens").fetchone()[0]
             leases = conn.execute("SELECT COUNT(*) FROM leases").fetchone()[0]
         return int(tokens), int(leases)
+
+    return count
+
+
+def _postgres_rows(dsn: str, schema: str) -> Rows:
+    """Counts the rows of a PostgreSQL schema's tokens and leases tables."""
+
+    async def count() -> tuple[int, int]:
+        import psycopg
+
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"SET search_path TO {schema}")
+            tokens = conn.execute("SELECT COUNT(*) FROM tokens").fetchone()
+            leases = conn.execute("SELECT COUNT(*) FROM leases").fetchone()
+        assert tokens is not None and leases is not None
+        return int(tokens[0]), int(leases[0])
 
     return count
 

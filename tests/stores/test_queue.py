@@ -1,5 +1,5 @@
-"""The durable job queue: the contract every backend (memory, SQLite, Redis, Redis beside a
-durable store) keeps in both flavours.
+"""The durable job queue: the contract every backend keeps in both flavours (the ``queue``
+fixture of ``conftest``: every backend of the ``store`` fixture).
 
 Time is the store's clock (``store_time``), moved by the tests; nothing here sleeps.
 """
@@ -8,55 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from wxcomponent.errors import InvalidArgument
-from wxcomponent.stores import AsyncRedisStore, Job, MemoryStore, RedisStore, SQLiteStore
+from wxcomponent.stores import Job, MemoryStore
 
-from .factories import Awaiting, StoreTime, make_async, make_sync
+from .factories import StoreTime
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"
 TOPIC = "deliver:hook-1"
 PAYLOAD = b"\x00\xffpayload-very-secret-bytes\n"
-
-
-QUEUE_BACKENDS = ("memory", "sqlite", "redis", "redis+durable")
-
-
-@pytest.fixture(
-    params=[(b, f) for b in QUEUE_BACKENDS for f in ("sync", "async")],
-    ids=lambda p: f"{p[0]}-{p[1]}",
-)
-async def queue(
-    request: pytest.FixtureRequest, store_time: StoreTime, tmp_path: Path
-) -> AsyncIterator[Any]:
-    """A fresh store of one backend and flavour reading ``store_time``; "redis+durable" is
-    Redis beside a durable SQLite store, where the queue lives in the durable store."""
-    backend, flavour = request.param
-    url = request.getfixturevalue("redis_url") if backend.startswith("redis") else None
-    durable = None
-    if backend == "redis+durable":
-        assert url is not None
-        durable = SQLiteStore(tmp_path / "durable.sqlite3", clock=store_time)
-        if flavour == "sync":
-            view: Any = Awaiting(RedisStore(url, prefix="dq", durable=durable, clock=store_time))
-        else:
-            view = AsyncRedisStore(url, prefix="dq", durable=durable, clock=store_time)
-    elif flavour == "sync":
-        view = Awaiting(make_sync(backend, tmp_path, url, clock=store_time))
-    else:
-        view = make_async(backend, tmp_path, url, clock=store_time)
-    try:
-        yield view
-    finally:
-        await view.close()
-        if durable is not None:
-            durable.close()
 
 
 async def ids(jobs: list[Job]) -> list[int]:

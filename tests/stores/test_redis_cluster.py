@@ -1,82 +1,15 @@
-"""The Redis store on a real Redis Cluster of three masters: the whole store contract (the
-contract, validation, tenant, schedule and queue modules run here again), every key of a
-platform in one slot, records of an older version indexed on first use, and threads
-contending for leases and jobs."""
+"""The Redis store on a real Redis Cluster of three masters (the contract runs on it through
+the ``store`` fixture of ``conftest``): every key of a platform in one slot, records of an
+older version indexed on first use, and threads contending for leases and jobs."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import AsyncIterator
-from typing import Any
 
-import pytest
-
-from wxcomponent.stores import AsyncRedisStore, CachedToken, RedisStore, open_store
-
-from . import test_queue as _queue_contract
-from . import test_validation as _validation_contract
-from .factories import Awaiting, StoreTime
-from .test_contract import *  # noqa: F403
-from .test_queue import *  # noqa: F403
-from .test_schedule import *  # noqa: F403
-from .test_tenant import (  # noqa: F401
-    test_a_save_without_tenant_keeps_the_stored_one,
-    test_set_authorizer_tenant,
-    test_tenant_round_trips_and_shows_in_listings,
-)
-from .test_validation import test_good_arguments_of_the_same_shapes_work  # noqa: F401
-
-del test_bad_arguments_raise_invalid_argument_and_write_nothing  # noqa: F821
-test_queue_bad_arguments = (
-    _queue_contract.test_bad_arguments_raise_invalid_argument_and_write_nothing
-)
-test_store_bad_arguments = (
-    _validation_contract.test_bad_arguments_raise_invalid_argument_and_write_nothing
-)
+from wxcomponent.stores import CachedToken, RedisStore, open_store
 
 C1 = "wxcomponent0000001"
-
-
-class ClusterTime(StoreTime):
-    """The store's clock; a lease is made to expire on the cluster node that holds it."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__()
-        self.redis_url = url
-        self.prefix = "wxcomponent"
-
-    def redis_client(self) -> Any:
-        from redis.cluster import RedisCluster
-
-        assert self.redis_url is not None
-        return RedisCluster.from_url(self.redis_url.replace("redis+cluster://", "redis://"))
-
-
-@pytest.fixture
-def store_time(redis_cluster_url: str) -> ClusterTime:
-    """The clock of this module's stores."""
-    return ClusterTime(redis_cluster_url)
-
-
-@pytest.fixture(params=["sync", "async"])
-async def store(request: pytest.FixtureRequest, redis_cluster_url: str,
-                store_time: ClusterTime) -> AsyncIterator[Any]:
-    """A store on the cluster, reading ``store_time``, in either flavour."""
-    if request.param == "sync":
-        view: Any = Awaiting(RedisStore(redis_cluster_url, clock=store_time))
-    else:
-        view = AsyncRedisStore(redis_cluster_url, clock=store_time)
-    try:
-        yield view
-    finally:
-        await view.close()
-
-
-@pytest.fixture
-async def queue(store: Any) -> Any:
-    """The queue contract's store: the cluster."""
-    return store
 
 
 def test_every_key_of_a_platform_is_in_one_slot(redis_cluster_url: str) -> None:

@@ -1,12 +1,12 @@
-"""Names and the refresh schedule on Redis: the contract of ``test_schedule`` runs here again
-with a durable store beside Redis (this module's ``store``); and what is Redis's own: the
-``due`` and ``names`` indexes kept in step with the records, reads that touch only the records
-they return, and records written before names and the schedule existed, indexed on first use."""
+"""Names and the refresh schedule on Redis (the contract of ``test_schedule`` runs on it, with
+and without a durable store beside it, through the ``store`` fixture of ``conftest``): what is
+Redis's own: the ``due`` and ``names`` indexes kept in step with the records, reads that touch
+only the records they return, and records written before names and the schedule existed,
+indexed on first use."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,30 +21,10 @@ from wxcomponent.stores import (
     _redis_ops,
 )
 
-from .factories import Awaiting, StoreTime
-
-# The contract, run again here with this module's `store`: Redis with a durable store.
-from .test_schedule import *  # noqa: F403
+from .factories import Awaiting
 
 C1 = "wxcomponent0000001"
 SEP = "\x00"
-
-
-@pytest.fixture(params=["sync", "async"])
-async def store(
-    request: pytest.FixtureRequest, redis_url: str, tmp_path: Path, store_time: StoreTime
-) -> AsyncIterator[Any]:
-    """Redis with a SQLite store beside it (``durable=``), reading ``store_time``."""
-    durable = SQLiteStore(tmp_path / "durable.sqlite3", clock=store_time)
-    if request.param == "sync":
-        view: Any = Awaiting(RedisStore(redis_url, durable=durable, clock=store_time))
-    else:
-        view = AsyncRedisStore(redis_url, durable=durable, clock=store_time)
-    try:
-        yield view
-    finally:
-        await view.close()
-        durable.close()
 
 
 def rec(appid: str = "wxa1", **changes: Any) -> AuthorizerRecord:

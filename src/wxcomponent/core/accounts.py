@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 
 from ..errors import AuthorizerNotFound
-from ..stores.base import AuthorizerRecord, CachedToken
+from ..stores.base import AuthorizerRecord, CachedToken, Store
 from .context import Context, TokenKind
-from .effects import Emit, Flow, StoreCall
+from .effects import Emit, Flow, store_call
 from .models import AuthorizationInfo
 from .release_accounts import TEST_ACCOUNTS, is_release_check_account
 
@@ -35,16 +35,15 @@ log = logging.getLogger("wxcomponent")
 
 def save_ticket(ctx: Context, ticket: str, created_at: int) -> Flow[bool]:
     """Store a pushed verify ticket (an older push never replaces a newer one)."""
-    kept: bool = yield StoreCall("save_ticket", (ctx.appid, ticket, created_at))
+    kept: bool = yield from store_call(Store.save_ticket, ctx.appid, ticket, created_at)
     yield Emit("ticket_received", {"appid": ctx.appid, "created_at": created_at, "kept": kept})
     return kept
 
 
 def load_authorizer(ctx: Context, authorizer_appid: str) -> Flow[AuthorizerRecord]:
     """The stored record of an authorized account; :class:`AuthorizerNotFound` otherwise."""
-    record: AuthorizerRecord | None = yield StoreCall(
-        "get_authorizer", (ctx.appid, authorizer_appid)
-    )
+    record: AuthorizerRecord | None = yield from store_call(
+        Store.get_authorizer, ctx.appid, authorizer_appid)
     if record is None:
         raise AuthorizerNotFound(ctx.appid, authorizer_appid, revoked=False)
     if record.status != "authorized":
@@ -64,9 +63,8 @@ def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float,
     if is_release_check_account(info.authorizer_appid):
         yield from _keep_release_check_token(ctx, info, started)
         return True
-    existing: AuthorizerRecord | None = yield StoreCall(
-        "get_authorizer", (ctx.appid, info.authorizer_appid)
-    )
+    existing: AuthorizerRecord | None = yield from store_call(
+        Store.get_authorizer, ctx.appid, info.authorizer_appid)
     keep_since = existing is not None and existing.status == "authorized"
     token = CachedToken(info.authorizer_access_token, started + info.expires_in, started) \
         if info.authorizer_access_token else None
@@ -83,13 +81,14 @@ def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float,
         refresh_at=ctx.policy.refresh_time(token) if token else 0.0,
         auth_event_at=event_at or int(started),
     )
-    saved: bool = yield StoreCall("save_authorizer", (record,))  # durable first
+    saved: bool = yield from store_call(Store.save_authorizer, record)  # durable first
     if not saved:
         yield from ignore_change(ctx, info.authorizer_appid, "authorization", record.auth_event_at)
         return False
     if token is not None:
-        yield StoreCall("set_token", (
-            ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid), token))
+        yield from store_call(
+            Store.set_token,
+            ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid), token)
     yield Emit("authorizer_saved", {"appid": info.authorizer_appid,
                                     "func_info": list(info.func_info)})
     return True
@@ -101,7 +100,7 @@ def clear_release_check_records(ctx: Context) -> Flow[int]:
     many were removed."""
     removed = 0
     for appid in TEST_ACCOUNTS:
-        if (yield StoreCall("delete_authorizer", (ctx.appid, appid))):
+        if (yield from store_call(Store.delete_authorizer, ctx.appid, appid)):
             removed += 1
             log.warning("the record of %s, a test account of WeChat's release check, is "
                         "removed: it is no merchant", appid)
@@ -115,8 +114,9 @@ def _keep_release_check_token(ctx: Context, info: AuthorizationInfo,
     its expiry, and nothing else is kept (no record: it is WeChat's account, no merchant)."""
     if info.authorizer_access_token:
         token = CachedToken(info.authorizer_access_token, started + info.expires_in, started)
-        yield StoreCall("set_token", (
-            ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid), token))
+        yield from store_call(
+            Store.set_token,
+            ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid), token)
     log.info("release check: the token of test account %s is cached, no record kept",
              info.authorizer_appid)
     yield Emit("release_check_authorized", {"authorizer_appid": info.authorizer_appid})
@@ -145,8 +145,8 @@ def event_time(create_time: int) -> int:
 def is_stale(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[bool]:
     """True when the store holds an authorization change of the account later than
     ``event_at`` (a push's ``CreateTime``): a change from ``event_at`` must do nothing."""
-    record: AuthorizerRecord | None = yield StoreCall(
-        "get_authorizer", (ctx.appid, authorizer_appid))
+    record: AuthorizerRecord | None = yield from store_call(
+        Store.get_authorizer, ctx.appid, authorizer_appid)
     return record is not None and event_at < record.auth_event_at
 
 
@@ -154,8 +154,8 @@ def revoke_on_push(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[b
     """An ``unauthorized`` push of ``CreateTime`` ``event_at``: the authorizer is revoked and
     its tokens dropped, unless the store holds a later authorization change of it (a replayed
     or late push): then nothing changes and the answer is False."""
-    changed: bool = yield StoreCall("mark_revoked", (ctx.appid, authorizer_appid),
-                                    {"event_at": event_at})
+    changed: bool = yield from store_call(
+        Store.mark_revoked, ctx.appid, authorizer_appid, event_at=event_at)
     if not changed and (yield from is_stale(ctx, authorizer_appid, event_at)):
         yield from ignore_change(ctx, authorizer_appid, "unauthorized", event_at)
         return False
@@ -167,7 +167,7 @@ def revoke_on_push(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[b
 
 def _drop_tokens(ctx: Context, authorizer_appid: str) -> Flow[None]:
     for kind in (TokenKind.AUTHORIZER_ACCESS_TOKEN, TokenKind.JSAPI_TICKET):
-        yield StoreCall("delete_token", (ctx.token_key(kind, authorizer_appid),))
+        yield from store_call(Store.delete_token, ctx.token_key(kind, authorizer_appid))
 
 
 def forget_authorizer(ctx: Context, authorizer_appid: str) -> Flow[bool]:
@@ -175,7 +175,7 @@ def forget_authorizer(ctx: Context, authorizer_appid: str) -> Flow[bool]:
 
     True when the store holds a record of it (revoked now); False for an unknown appid.
     """
-    changed: bool = yield StoreCall("mark_revoked", (ctx.appid, authorizer_appid))
+    changed: bool = yield from store_call(Store.mark_revoked, ctx.appid, authorizer_appid)
     yield from _drop_tokens(ctx, authorizer_appid)
     if changed:
         yield Emit("authorizer_revoked", {"appid": authorizer_appid, "reason": "unauthorized"})
@@ -184,7 +184,7 @@ def forget_authorizer(ctx: Context, authorizer_appid: str) -> Flow[bool]:
 
 def give_up_refresh_token(ctx: Context, authorizer_appid: str) -> Flow[None]:
     """The refresh token is dead for good (61023 after recovery): the account is revoked."""
-    yield StoreCall("mark_revoked", (ctx.appid, authorizer_appid))
+    yield from store_call(Store.mark_revoked, ctx.appid, authorizer_appid)
     yield Emit("authorizer_revoked", {"appid": authorizer_appid, "reason": "refresh_token_invalid"})
     log.error("refresh token of %s is invalid; the account must authorize again",
               authorizer_appid)

@@ -16,9 +16,9 @@ from typing import Any
 
 from ..errors import InvalidArgument, TransportError
 from ..stores import _validate as valid
-from ..stores.base import AuthorizerRecord, CachedToken
+from ..stores.base import AuthorizerRecord, CachedToken, Store
 from .context import Context, TokenKind
-from .effects import Emit, Flow, StoreCall
+from .effects import Emit, Flow, store_call
 from .endpoints.component import AUTHORIZER_TOKEN
 from .engine import call
 from .release_accounts import is_release_check_account
@@ -74,8 +74,8 @@ def add_authorizer(
         expires_in = 7200
     rotated = data.get("authorizer_refresh_token")
     kept = rotated if isinstance(rotated, str) and rotated else refresh_token
-    existing: AuthorizerRecord | None = yield StoreCall(
-        "get_authorizer", (ctx.appid, authorizer_appid))
+    existing: AuthorizerRecord | None = yield from store_call(
+        Store.get_authorizer, ctx.appid, authorizer_appid)
     still = existing is not None and existing.status == "authorized"
     record = AuthorizerRecord(
         component_appid=ctx.appid,
@@ -88,13 +88,12 @@ def add_authorizer(
         revoked_at=None,
         tenant=tenant,
     )
-    yield StoreCall("save_authorizer", (record,))  # durable first
-    yield StoreCall("set_token", (
-        ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, authorizer_appid),
-        CachedToken(access, started + expires_in, started),
-    ))
+    yield from store_call(Store.save_authorizer, record)  # durable first
+    yield from store_call(
+        Store.set_token, ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, authorizer_appid),
+        CachedToken(access, started + expires_in, started))
     yield Emit("authorizer_saved", {"appid": authorizer_appid,
                                     "func_info": list(record.func_info), "source": "import"})
-    stored: AuthorizerRecord | None = yield StoreCall(
-        "get_authorizer", (ctx.appid, authorizer_appid))
+    stored: AuthorizerRecord | None = yield from store_call(
+        Store.get_authorizer, ctx.appid, authorizer_appid)
     return stored if stored is not None else record

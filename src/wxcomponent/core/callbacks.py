@@ -90,11 +90,12 @@ from ..events import (
     parse_event,
 )
 from ..replies import Reply, reply_fields
+from ..stores.base import Store
 from . import outbox, release_check
 from .accounts import event_time, ignore_change, is_stale, revoke_on_push, save_ticket
 from .context import Context
 from .crypto import Decrypted
-from .effects import CallHandler, Emit, Flow, Spawn, StoreCall
+from .effects import CallHandler, Emit, Flow, Spawn, store_call
 from .exchange import exchange_code
 from .xml import DEFAULT_MAX_BODY, build_xml
 
@@ -523,8 +524,8 @@ def _receive(
     opened = _open(ctx, options, params, body, authorizer_appid)
     kind = _describe(opened.event)
     try:
-        fence: int | None = yield StoreCall("acquire_lease", (opened.dedupe_key,
-                                                              options.dedupe_ttl))
+        fence: int | None = yield from store_call(
+            Store.acquire_lease, opened.dedupe_key, options.dedupe_ttl)
     except Exception as exc:
         log.warning("push %s not handled: the store failed (%s)", kind, type(exc).__name__)
         yield Emit("push_failed", {"event": kind, "error": type(exc).__name__})
@@ -548,7 +549,7 @@ def _receive(
         raise
     except BaseException as exc:  # cancelled too: WeChat's retry must find the lease free
         try:
-            yield StoreCall("release_lease", (opened.dedupe_key, fence))
+            yield from store_call(Store.release_lease, opened.dedupe_key, fence)
         except Exception:
             log.warning("could not release the dedupe lease of push %s", kind)
         if not isinstance(exc, Exception):

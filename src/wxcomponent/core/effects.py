@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from ..stores.base import Store
 
 __all__ = [
     "CallHandler",
@@ -31,9 +33,11 @@ __all__ = [
     "StoreCall",
     "Unlock",
     "UploadPart",
+    "store_call",
 ]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +81,26 @@ class HttpResult:
 
 @dataclass(frozen=True, slots=True)
 class StoreCall:
-    """Call ``store.<method>(*args, **kwargs)``; the answer is its return value."""
+    """Call ``store.<method>(*args, **kwargs)``; the answer is its return value.
+
+    Flows make it with :func:`store_call`, never by hand: the operation is named by the
+    store protocol's method, so its name, arguments and result are checked."""
 
     method: str
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+
+def store_call(operation: Callable[Concatenate[Store, P], T], /, *args: P.args,
+               **kwargs: P.kwargs) -> Generator[StoreCall, Any, T]:
+    """Perform one store operation from a flow: ``x = yield from store_call(Store.get_authorizer,
+    appid, authorizer_appid)`` yields the :class:`StoreCall` and returns the store's answer.
+
+    ``operation`` is the method of :class:`~wxcomponent.stores.base.Store` (the sync protocol,
+    which every shell's store mirrors), so the type checker checks the arguments against its
+    signature and types the answer by its result."""
+    answer: T = yield StoreCall(operation.__name__, args, kwargs)
+    return answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,9 @@ from ..errors import (
     TicketNotFound,
     TransportError,
 )
+from ..stores.base import Store
 from .context import Context
-from .effects import Emit, Flow, Sleep, StoreCall
+from .effects import Emit, Flow, Sleep, store_call
 from .endpoints.component import exchange_authorization_code, get_authorizer_info
 from .models import AuthorizationInfo
 from .release_accounts import is_release_check_account
@@ -139,7 +140,7 @@ def exchange_once(ctx: Context, code: str, *, source: str = "authorized",
         info = yield from exchange_authorization_code(ctx, code, event_at=event_at)
     except AuthCodeInvalid as exc:
         if since is not None and authorizer_appid:
-            record = yield StoreCall("get_authorizer", (ctx.appid, authorizer_appid))
+            record = yield from store_call(Store.get_authorizer, ctx.appid, authorizer_appid)
             if record is not None and record.status == "authorized" \
                     and record.updated_at >= since - _SKEW:
                 log.info("the %s code of %s was exchanged already", source, authorizer_appid)

@@ -36,10 +36,10 @@ from ..events import (
     UpdateAuthorized,
     VerifyTicket,
 )
-from ..stores.base import Job
+from ..stores.base import Job, Store
 from .accounts import event_time
 from .context import Context
-from .effects import Emit, Flow, Sleep, StoreCall
+from .effects import Emit, Flow, Sleep, store_call
 from .exchange import ExchangeError, exchange_once, read_account
 from .release_accounts import is_release_check_account
 
@@ -126,8 +126,8 @@ def enqueue_push(ctx: Context, topics: tuple[str, ...], event: Event, *,
     group = document["authorizer_appid"] or PLATFORM_GROUP
     ids = []
     for topic in topics:
-        job_id: int = yield StoreCall("enqueue", (ctx.appid, topic, group, payload),
-                                      {"key": dedupe_key})
+        job_id: int = yield from store_call(
+            Store.enqueue, ctx.appid, topic, group, payload, key=dedupe_key)
         ids.append(job_id)
     yield Emit("push_queued", {"event": document["kind"], "topics": list(topics)})
     return ids
@@ -165,9 +165,9 @@ def enqueue_exchange(ctx: Context, exchange: _Exchange, *, attempts: int) -> Flo
                           "authorizer_appid": exchange.authorizer_appid,
                           "event_at": exchange.event_at,
                           "attempts": attempts}).encode("utf-8")
-    job_id: int = yield StoreCall("enqueue", (ctx.appid, EXCHANGE_TOPIC,
-                                              exchange.authorizer_appid or PLATFORM_GROUP,
-                                              payload), {"key": _code_key(exchange.code)})
+    job_id: int = yield from store_call(
+        Store.enqueue, ctx.appid, EXCHANGE_TOPIC, exchange.authorizer_appid or PLATFORM_GROUP,
+        payload, key=_code_key(exchange.code))
     return job_id
 
 
@@ -196,8 +196,8 @@ def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
     help or the tries are spent. Once every claimed job is settled, each account exchanged is
     looked up (:func:`~.exchange.read_account`, pausing ``read_backoff`` seconds between
     tries), so its record has a name."""
-    jobs: list[Job] = yield StoreCall("claim_jobs", (ctx.appid, EXCHANGE_TOPIC),
-                                      {"limit": limit, "lease": lease})
+    jobs: list[Job] = yield from store_call(
+        Store.claim_jobs, ctx.appid, EXCHANGE_TOPIC, limit=limit, lease=lease)
     results = []
     exchanged: list[str] = []
     for job in jobs:
@@ -207,14 +207,14 @@ def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
             code, source = str(spec["code"]), str(spec.get("source", "authorized"))
             event_at = event_time(int(spec.get("event_at") or 0))
         except (ValueError, KeyError, TypeError):
-            yield StoreCall("bury_job", (job.id, job.claim, "unreadable exchange job"))
+            yield from store_call(Store.bury_job, job.id, job.claim, "unreadable exchange job")
             results.append(Delivery(job.id, "dead", error="unreadable"))
             continue
         outcome = yield from exchange_once(ctx, code, source=source,
                                            authorizer_appid=spec.get("authorizer_appid") or "",
                                            since=job.created_at, event_at=event_at)
         if not isinstance(outcome, ExchangeError):  # the appid of the account stored
-            yield StoreCall("ack_job", (job.id, job.claim))
+            yield from store_call(Store.ack_job, job.id, job.claim)
             results.append(Delivery(job.id, "done"))
             if outcome and outcome not in exchanged:
                 exchanged.append(outcome)
@@ -222,10 +222,10 @@ def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
         if outcome.retryable and job.attempts < max_attempts:
             retry_at = ctx.clock() + backoff(job.attempts, ctx.rng, base=backoff_base,
                                              cap=backoff_cap)
-            yield StoreCall("retry_job", (job.id, job.claim, retry_at, outcome.name))
+            yield from store_call(Store.retry_job, job.id, job.claim, retry_at, outcome.name)
             results.append(Delivery(job.id, "retry", retry_at, outcome.name))
         else:
-            yield StoreCall("bury_job", (job.id, job.claim, outcome.name))
+            yield from store_call(Store.bury_job, job.id, job.claim, outcome.name)
             log.error("exchange of the %s code of %s failed for good: %s", source,
                       job.group, outcome.name)
             yield Emit("authorization_exchange_failed", {

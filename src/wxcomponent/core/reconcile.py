@@ -17,9 +17,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from ..stores.base import AuthorizerRecord
+from ..stores.base import AuthorizerRecord, Store
 from .context import Context
-from .effects import Emit, Flow, StoreCall
+from .effects import Emit, Flow, store_call
 from .endpoints.component import LIST_PAGE_MAX, authorizer_list_page, next_offset
 from .release_accounts import is_release_check_account
 
@@ -50,8 +50,8 @@ def reconcile_authorizers(ctx: Context) -> Flow[ReconcileReport]:
             if is_release_check_account(item.authorizer_appid):
                 continue  # WeChat's test account of the release check: never a merchant
             listed += 1
-            record: AuthorizerRecord | None = yield StoreCall(
-                "get_authorizer", (ctx.appid, item.authorizer_appid))
+            record: AuthorizerRecord | None = yield from store_call(
+                Store.get_authorizer, ctx.appid, item.authorizer_appid)
             if record is not None and (record.status == "authorized"
                                        or record.refresh_token == item.refresh_token):
                 continue
@@ -59,16 +59,17 @@ def reconcile_authorizers(ctx: Context) -> Flow[ReconcileReport]:
                 missing_token.append(item.authorizer_appid)
                 continue
             now = ctx.clock()
-            yield StoreCall("save_authorizer", (AuthorizerRecord(
-                component_appid=ctx.appid,
-                authorizer_appid=item.authorizer_appid,
-                refresh_token=item.refresh_token,
-                status="authorized",
-                func_info=record.func_info if record else (),
-                authorized_at=float(item.auth_time or now),
-                updated_at=now,
-                revoked_at=None,
-            ),))
+            yield from store_call(
+                Store.save_authorizer, AuthorizerRecord(
+      component_appid=ctx.appid,
+      authorizer_appid=item.authorizer_appid,
+      refresh_token=item.refresh_token,
+      status="authorized",
+      func_info=record.func_info if record else (),
+      authorized_at=float(item.auth_time or now),
+      updated_at=now,
+      revoked_at=None,
+  ))
             added.append(item.authorizer_appid)
             log.warning("authorizer %s was missing from the store; added from WeChat's list",
                         item.authorizer_appid)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..errors import (
     APIError,
@@ -40,10 +40,10 @@ from ..errors import (
     TicketNotFound,
     TransportError,
 )
-from ..stores.base import AuthorizerRecord, CachedToken, Ticket
+from ..stores.base import AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
 from .accounts import clear_release_check_records
 from .context import Context, TokenKind
-from .effects import Emit, Flow, Gather, Pause, StoreCall
+from .effects import Emit, Flow, Gather, Pause, store_call
 from .endpoints.component import get_authorizer_info, start_push_ticket
 from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
@@ -92,11 +92,11 @@ def stored_authorizers(ctx: Context, *,
     ``status=None``), in appid order, a page at a time."""
     if status not in (None, "authorized", "revoked"):
         raise InvalidArgument("status", "must be 'authorized', 'revoked' or None")
+    wanted = cast("AuthorizerStatus | None", status)
 
     def fetch(cursor: Any) -> Flow[Page[AuthorizerRecord]]:
-        records: list[AuthorizerRecord] = yield StoreCall(
-            "list_authorizers", (ctx.appid,),
-            {"status": status, "after": cursor, "limit": STORE_PAGE})
+        records: list[AuthorizerRecord] = yield from store_call(
+            Store.list_authorizers, ctx.appid, status=wanted, after=cursor, limit=STORE_PAGE)
         last = records[-1].authorizer_appid if len(records) == STORE_PAGE else None
         return Page(tuple(records), last)
 
@@ -120,8 +120,8 @@ def refresh_due(ctx: Context, *, concurrency: int = 8,
     seen: set[str] = set()
     names_left = NAMES_PER_ROUND
     while True:
-        due: list[AuthorizerRecord] = yield StoreCall(
-            "due_authorizers", (ctx.appid,), {"before": ctx.clock(), "limit": STORE_PAGE})
+        due: list[AuthorizerRecord] = yield from store_call(
+            Store.due_authorizers, ctx.appid, before=ctx.clock(), limit=STORE_PAGE)
         legacy = [r.authorizer_appid for r in due if is_release_check_account(r.authorizer_appid)]
         if legacy:  # written by an older version: never refreshed, removed
             yield from clear_release_check_records(ctx)
@@ -163,11 +163,11 @@ def refresh_scheduled(ctx: Context, authorizer_appid: str, retry_after: float) -
         return True
     except (APIError, TransportError, LeaseTimeout, TicketNotFound, AuthorizerNotFound) as exc:
         log.warning("background refresh of %s %s failed: %s", kind.value, authorizer_appid, exc)
-        yield StoreCall("schedule_refresh", (ctx.appid, authorizer_appid,
-                                             ctx.clock() + retry_after))
+        yield from store_call(
+            Store.schedule_refresh, ctx.appid, authorizer_appid, ctx.clock() + retry_after)
         return False
-    yield StoreCall("schedule_refresh", (ctx.appid, authorizer_appid,
-                                         ctx.policy.refresh_time(token)))
+    yield from store_call(
+        Store.schedule_refresh, ctx.appid, authorizer_appid, ctx.policy.refresh_time(token))
     return True
 
 
@@ -233,14 +233,15 @@ def request_ticket_when_missing(ctx: Context) -> Flow[TicketRequest | None]:
     policy = ctx.policy
     if policy.ticket_request_age is None:
         return None
-    ticket: Ticket | None = yield StoreCall("load_ticket", (ctx.appid,))
+    ticket: Ticket | None = yield from store_call(Store.load_ticket, ctx.appid)
     now = ctx.clock()
     age = None if ticket is None else max(0.0, now - ticket.received_at)
     if age is not None and age <= policy.ticket_request_age:
         return None
     key = ticket_request_key(ctx.appid)
     # One host of a fleet asks per interval: the lease is never released, it ends.
-    fence: int | None = yield StoreCall("acquire_lease", (key, policy.ticket_request_interval))
+    fence: int | None = yield from store_call(
+        Store.acquire_lease, key, policy.ticket_request_interval)
     if fence is None:
         return None
     missing = "missing" if age is None else f"{age:.0f}s old"
@@ -254,9 +255,10 @@ def request_ticket_when_missing(ctx: Context) -> Flow[TicketRequest | None]:
     else:
         log.info("the verify ticket of %s is %s; asked WeChat to push one", ctx.appid, missing)
     request = TicketRequest(now, error)
-    yield StoreCall("set_token", (key, CachedToken(json.dumps({"error": error}),
-                                                   now + TICKET_REQUEST_MEMORY, now)),
-                    {"fence": fence})
+    yield from store_call(
+        Store.set_token, key, CachedToken(json.dumps({"error": error}),
+                                         now + TICKET_REQUEST_MEMORY, now),
+        fence=fence)
     yield Emit("ticket_requested", {"appid": ctx.appid, "ticket_age": age,
                                     "error": error or ""})
     return request
@@ -280,7 +282,7 @@ def _reconcile_when_due(ctx: Context, stats: RefresherStats) -> Flow[None]:
         return
     # One host of a fleet reconciles per interval: the lease is never released, it ends.
     stats.reconciled_at = now
-    fence = yield StoreCall("acquire_lease", (f"{ctx.appid}:reconcile", float(interval)))
+    fence = yield from store_call(Store.acquire_lease, f"{ctx.appid}:reconcile", float(interval))
     if fence is None:
         return
     try:
@@ -302,8 +304,9 @@ def _purge_exchanges(ctx: Context, now: float) -> Flow[None]:
         return
     try:
         for state in ("done", "dead"):
-            yield StoreCall("purge_jobs", (ctx.appid,), {
-                "topic": EXCHANGE_TOPIC, "state": state, "before": now - EXCHANGE_RETENTION})
+            yield from store_call(
+                Store.purge_jobs, ctx.appid, topic=EXCHANGE_TOPIC, state=state,
+                before=now - EXCHANGE_RETENTION)
     except Exception as exc:
         log.warning("old code exchanges not purged: %s", type(exc).__name__)
 

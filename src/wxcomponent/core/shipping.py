@@ -53,9 +53,9 @@ from ..errors import (
     TicketNotFound,
     TransportError,
 )
-from ..stores.base import AuthorizerRecord, Job
+from ..stores.base import AuthorizerRecord, Job, Store
 from .context import Context
-from .effects import Emit, Flow, Gather, Pause, Sleep, StoreCall
+from .effects import Emit, Flow, Gather, Pause, Sleep, store_call
 from .endpoints import audit, code
 from .endpoints._checks import json_text, number, optional_text, text
 from .models_wxa import AuditItem, AuditState, AuditStatus, parts_json
@@ -258,6 +258,12 @@ def _payload(job: Job) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _fence(job: Job) -> int:
+    """The fence of the claim under which this worker holds ``job`` (one it claimed)."""
+    assert job.claim is not None, "only a claimed job is settled"
+    return job.claim
+
+
 def _outcome(outcome: Outcome, reason: str = "", errcode: int | None = None,
              auditid: int | None = None) -> str:
     return json.dumps({"outcome": outcome, "reason": reason[:500], "errcode": errcode,
@@ -284,9 +290,9 @@ class _Run:
 def _enqueue(run: _Run, stage: Stage, appid: str, data: Mapping[str, Any],
              available_at: float | None = None) -> Flow[int]:
     payload = json.dumps(data, ensure_ascii=False).encode("utf-8")
-    job_id: int = yield StoreCall("enqueue", (run.ctx.appid, topic(run.name, stage), appid,
-                                              payload),
-                                  {"key": appid, "available_at": available_at})
+    job_id: int = yield from store_call(
+        Store.enqueue, run.ctx.appid, topic(run.name, stage), appid, payload, key=appid,
+        available_at=available_at)
     return job_id
 
 
@@ -302,11 +308,12 @@ def _settle(run: _Run, job: Job, stage: Stage, appid: str, exc: BaseException) -
         failures = (int(found.group(1)) if found else 0) + 1
         if failures < options.max_attempts:
             delay = min(options.retry_base * 2 ** (failures - 1), options.poll_interval or 60.0)
-            yield StoreCall("retry_job", (job.id, job.claim, ctx.clock() + delay,
-                                          f"transient {failures}: {reason[:200]}"))
+            yield from store_call(
+                Store.retry_job, job.id, _fence(job), ctx.clock() + delay,
+                f"transient {failures}: {reason[:200]}")
             yield run.emit(appid, stage, "retrying", reason=reason[:200])
             return "retrying"
-    yield StoreCall("bury_job", (job.id, job.claim, _outcome("failed", reason, errcode)))
+    yield from store_call(Store.bury_job, job.id, _fence(job), _outcome("failed", reason, errcode))
     yield run.emit(appid, stage, "failed", errcode=errcode, reason=reason[:200])
     return "failed"
 
@@ -335,7 +342,7 @@ def _submit_audit(run: _Run, job: Job, appid: str, data: dict[str, Any],
     # an audit takes hours: its first read waits for a push or the first poll
     yield from _enqueue(run, "audit", appid, {**data, "auditid": auditid},
                         run.ctx.clock() + run.options.poll_interval)
-    yield StoreCall("ack_job", (job.id, job.claim))
+    yield from store_call(Store.ack_job, job.id, _fence(job))
     yield run.emit(appid, "prepare", "submitted", auditid=auditid)
     return "submitted"
 
@@ -347,7 +354,7 @@ def _prepare(run: _Run, job: Job) -> Flow[str]:
     appid = str(data.get("appid", job.group))
     if "error" in data or "ext_json" not in data:
         reason = str(data.get("error", "the job's payload is unreadable"))
-        yield StoreCall("bury_job", (job.id, job.claim, _outcome("failed", reason)))
+        yield from store_call(Store.bury_job, job.id, _fence(job), _outcome("failed", reason))
         yield run.emit(appid, "prepare", "failed", reason=reason)
         return "failed"
     started = job.created_at
@@ -370,9 +377,9 @@ def _prepare(run: _Run, job: Job) -> Flow[str]:
             yield from code.privacy_check(ctx, appid)
             submitted = yield from audit.submit(ctx, appid, data.get("items", []))
         except CodeCheckPending:
-            yield StoreCall("retry_job", (job.id, job.claim,
-                                          ctx.clock() + options.privacy_interval,
-                                          "committed; privacy check running"))
+            yield from store_call(
+                Store.retry_job, job.id, _fence(job), ctx.clock() + options.privacy_interval,
+                "committed; privacy check running")
             return "checking"
         return (yield from _submit_audit(run, job, appid, data, submitted.auditid))
     except _STEP_ERRORS as exc:
@@ -386,7 +393,7 @@ def _await_audit(run: _Run, job: Job) -> Flow[str]:
     appid = str(data.get("appid", job.group))
     auditid = int(data.get("auditid", 0))
     if appid in run.decided:  # a push brought the result first
-        yield StoreCall("ack_job", (job.id, job.claim))
+        yield from store_call(Store.ack_job, job.id, _fence(job))
         return "audited"
     run.auditids[appid] = auditid
     try:
@@ -395,12 +402,12 @@ def _await_audit(run: _Run, job: Job) -> Flow[str]:
         return (yield from _settle(run, job, "audit", appid, exc))
     if status.finished:
         yield from _finish_later(run, appid, auditid, status)
-        yield StoreCall("ack_job", (job.id, job.claim))
+        yield from store_call(Store.ack_job, job.id, _fence(job))
         return "audited"
     waiting = "delayed: " + status.reason[:150] if status.status == AuditState.DELAYED \
         else "auditing"
-    yield StoreCall("retry_job", (job.id, job.claim, ctx.clock() + run.options.poll_interval,
-                                  waiting))
+    yield from store_call(
+        Store.retry_job, job.id, _fence(job), ctx.clock() + run.options.poll_interval, waiting)
     return "auditing"
 
 
@@ -439,8 +446,9 @@ def _finish(run: _Run, job: Job) -> Flow[str]:
         rejected = status == AuditState.REJECTED
         reason = str(data.get("reason", "")) or ("rejected" if rejected else "withdrawn")
         outcome: Outcome = "rejected" if rejected else "failed"
-        yield StoreCall("bury_job", (job.id, job.claim, _outcome(outcome, reason, None,
-                                                                 auditid)))
+        yield from store_call(
+            Store.bury_job, job.id, _fence(job), _outcome(outcome, reason, None,
+                                                       auditid))
         yield run.emit(appid, "finish", outcome, auditid=auditid, reason=reason[:200])
         return outcome
     try:
@@ -449,7 +457,7 @@ def _finish(run: _Run, job: Job) -> Flow[str]:
         pass  # released by an earlier try whose answer was lost
     except _STEP_ERRORS as exc:
         return (yield from _settle(run, job, "finish", appid, exc))
-    yield StoreCall("ack_job", (job.id, job.claim))
+    yield from store_call(Store.ack_job, job.id, _fence(job))
     yield run.emit(appid, "finish", "released", auditid=auditid)
     return "released"
 
@@ -468,9 +476,8 @@ def mini_program_appids(ctx: Context) -> Flow[list[str]]:
     found: list[str] = []
     after: str | None = None
     while True:
-        page: list[AuthorizerRecord] = yield StoreCall(
-            "list_authorizers", (ctx.appid,), {"status": "authorized", "after": after,
-                                               "limit": 500})
+        page: list[AuthorizerRecord] = yield from store_call(
+            Store.list_authorizers, ctx.appid, status="authorized", after=after, limit=500)
         found.extend(r.authorizer_appid for r in page if CODE_PERMISSION in r.func_info
                      and not is_release_check_account(r.authorizer_appid))
         if len(page) < 500:
@@ -504,16 +511,17 @@ def _targets(appids: Iterable[str]) -> list[str]:
 def _claim(run: _Run, stage: Stage, limit: int) -> Flow[list[Job]]:
     if limit <= 0:
         return []
-    jobs: list[Job] = yield StoreCall("claim_jobs", (run.ctx.appid, topic(run.name, stage)),
-                                      {"limit": limit, "lease": run.options.lease})
+    jobs: list[Job] = yield from store_call(
+        Store.claim_jobs, run.ctx.appid, topic(run.name, stage), limit=limit,
+        lease=run.options.lease)
     return jobs
 
 
 def _pending(run: _Run) -> Flow[dict[Stage, int]]:
     pending: dict[Stage, int] = {}
     for stage in _STAGES:
-        counts: dict[str, int] = yield StoreCall("count_jobs", (run.ctx.appid,),
-                                                 {"topic": topic(run.name, stage)})
+        counts: dict[str, int] = yield from store_call(
+            Store.count_jobs, run.ctx.appid, topic=topic(run.name, stage))
         pending[stage] = counts.get("pending", 0)
     return pending
 
@@ -531,9 +539,9 @@ def _finished(run: _Run) -> Flow[ShipReport | None]:
     if not result.finished:
         return None
     if pending["audit"]:
-        yield StoreCall("purge_jobs", (run.ctx.appid,),
-                        {"topic": topic(run.name, "audit"), "state": "pending",
-                         "before": run.ctx.clock() + 365 * 86400})
+        yield from store_call(
+            Store.purge_jobs, run.ctx.appid, topic=topic(run.name, "audit"), state="pending",
+            before=run.ctx.clock() + 365 * 86400)
     return result
 
 
@@ -541,9 +549,9 @@ def _waiting_audits(run: _Run) -> Flow[None]:
     """Learn the audits a previous run left waiting (so their pushes are recognized)."""
     after: int | None = None
     while True:
-        jobs: list[Job] = yield StoreCall(
-            "list_jobs", (run.ctx.appid,), {"topic": topic(run.name, "audit"),
-                                            "state": "pending", "after": after, "limit": 500})
+        jobs: list[Job] = yield from store_call(
+            Store.list_jobs, run.ctx.appid, topic=topic(run.name, "audit"), state="pending",
+            after=after, limit=500)
         for job in jobs:
             data = _payload(job)
             if "appid" in data and "auditid" in data:
@@ -644,9 +652,8 @@ def _all_jobs(ctx: Context, name: str, stage: Stage) -> Flow[list[Job]]:
     found: list[Job] = []
     after: int | None = None
     while True:
-        jobs: list[Job] = yield StoreCall("list_jobs", (ctx.appid,),
-                                          {"topic": topic(name, stage), "after": after,
-                                           "limit": 500})
+        jobs: list[Job] = yield from store_call(
+            Store.list_jobs, ctx.appid, topic=topic(name, stage), after=after, limit=500)
         found.extend(jobs)
         if len(jobs) < 500:
             return found
@@ -708,12 +715,12 @@ def _register(run: _Run, template_id: int, user_version: str, user_desc: str,
                           "user_version": user_version, "user_desc": user_desc,
                           "started_at": ctx.clock(), "apps": apps},
                          ensure_ascii=False).encode("utf-8")
-    yield StoreCall("enqueue", (ctx.appid, REGISTRY, run.name, payload), {"key": run.name})
+    yield from store_call(Store.enqueue, ctx.appid, REGISTRY, run.name, payload, key=run.name)
     # this entry, and any that a run interrupted right here left pending
-    entries: list[Job] = yield StoreCall("claim_jobs", (ctx.appid, REGISTRY),
-                                         {"limit": 100, "lease": 60.0})
+    entries: list[Job] = yield from store_call(
+        Store.claim_jobs, ctx.appid, REGISTRY, limit=100, lease=60.0)
     for entry in entries:
-        yield StoreCall("ack_job", (entry.id, entry.claim))
+        yield from store_call(Store.ack_job, entry.id, _fence(entry))
 
 
 def _entry(job: Job) -> Shipment:
@@ -756,8 +763,8 @@ def _shipments(ctx: Context, before: int | None, limit: int) -> Flow[ShipmentPag
     newest: deque[Job] = deque(maxlen=limit + 1)
     after: int | None = None
     while True:
-        jobs: list[Job] = yield StoreCall("list_jobs", (ctx.appid,),
-                                          {"topic": REGISTRY, "after": after, "limit": _READ})
+        jobs: list[Job] = yield from store_call(
+            Store.list_jobs, ctx.appid, topic=REGISTRY, after=after, limit=_READ)
         older = [job for job in jobs if before is None or job.id < before]
         newest.extend(older)
         if len(jobs) < _READ or len(older) < len(jobs):

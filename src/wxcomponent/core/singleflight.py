@@ -22,9 +22,9 @@ import logging
 from collections.abc import Callable
 
 from ..errors import LeaseTimeout
-from ..stores.base import CachedToken
+from ..stores.base import CachedToken, Store
 from .context import Context, Lease, LeaseLost
-from .effects import Emit, Flow, Lock, Sleep, StoreCall, Unlock
+from .effects import Emit, Flow, Lock, Sleep, Unlock, store_call
 from .policy import is_fresh
 
 __all__ = ["Busy", "LeaseLost", "ensure_token"]
@@ -59,7 +59,7 @@ def ensure_token(
     already under way elsewhere raises :class:`Busy` at once instead of being waited for.
     """
     policy = ctx.policy
-    cached: CachedToken | None = yield StoreCall("get_token", (key,))
+    cached: CachedToken | None = yield from store_call(Store.get_token, key)
     if is_fresh(cached, ctx.clock(), policy, stale=stale, lead=lead):
         assert cached is not None
         return cached
@@ -73,7 +73,7 @@ def ensure_token(
         delays = policy.poll_delays(ctx.rng)
         lost = False
         while True:
-            cached = yield StoreCall("get_token", (key,))
+            cached = yield from store_call(Store.get_token, key)
             if is_fresh(cached, ctx.clock(), policy, stale=stale, lead=lead):
                 assert cached is not None
                 return cached
@@ -81,7 +81,7 @@ def ensure_token(
                 # Our lease ran out and nobody wrote since: no new lease past the wait.
                 raise _waited_too_long(policy.wait_timeout, kind, subject)
             asked = ctx.clock()
-            fence: int | None = yield StoreCall("acquire_lease", (key, policy.lease_ttl))
+            fence: int | None = yield from store_call(Store.acquire_lease, key, policy.lease_ttl)
             if fence is None:
                 if not wait:
                     raise Busy(f"the {kind} is being refreshed elsewhere")
@@ -92,7 +92,7 @@ def ensure_token(
             lease = Lease(key, fence, asked + policy.lease_ttl)
             try:
                 # Someone may have written between our read and our lease: read once more.
-                cached = yield StoreCall("get_token", (key,))
+                cached = yield from store_call(Store.get_token, key)
                 if is_fresh(cached, ctx.clock(), policy, stale=stale, lead=lead):
                     assert cached is not None
                     return cached
@@ -108,7 +108,7 @@ def ensure_token(
                 # caller's wait) a lease of our own.
                 lost = True
             finally:
-                yield StoreCall("release_lease", (key, fence))
+                yield from store_call(Store.release_lease, key, fence)
     finally:
         yield Unlock(key)
 
@@ -130,11 +130,11 @@ def _fetch_and_store(ctx: Context, key: str, fetch: Callable[[Context], Flow[Cac
         yield Emit("refresh_failed", {"kind": kind, "appid": subject or ctx.appid,
                                       "error": type(exc).__name__})
         raise
-    landed = yield StoreCall("set_token", (key, token), {"fence": fence})
+    landed = yield from store_call(Store.set_token, key, token, fence=fence)
     if not landed:
         # Our lease expired while fetching and another worker may have written since: a
         # fresh stored token wins; otherwise ours is still good to hand out, just not cached.
-        newer: CachedToken | None = yield StoreCall("get_token", (key,))
+        newer: CachedToken | None = yield from store_call(Store.get_token, key)
         log.warning("lease on %s expired during the refresh; token not cached", kind)
         if is_fresh(newer, ctx.clock(), ctx.policy, stale=stale):
             assert newer is not None

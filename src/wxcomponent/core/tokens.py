@@ -30,10 +30,10 @@ from ..errors import (
     TicketNotFound,
     TransportError,
 )
-from ..stores.base import CachedToken
+from ..stores.base import CachedToken, Store
 from . import accounts
 from .context import Context, TokenKind
-from .effects import Emit, Flow, StoreCall
+from .effects import Emit, Flow, store_call
 from .endpoints.component import (
     AUTHORIZER_TOKEN,
     COMPONENT_TOKEN,
@@ -80,7 +80,7 @@ def component_token(ctx: Context, *, stale: str | None = None,
     """The component access token, fetched from the stored verify ticket when needed."""
 
     def fetch(ctx: Context) -> Flow[CachedToken]:
-        ticket = yield StoreCall("load_ticket", (ctx.appid,))
+        ticket = yield from store_call(Store.load_ticket, ctx.appid)
         if ticket is None:
             raise TicketNotFound(ctx.appid)
         started = ctx.clock()
@@ -100,7 +100,7 @@ def component_token(ctx: Context, *, stale: str | None = None,
 
 def _recover_refresh_token(ctx: Context, authorizer_appid: str, used: str) -> Flow[str | None]:
     """After 61023: a refresh token other than ``used``, from the store or WeChat's list."""
-    record = yield StoreCall("get_authorizer", (ctx.appid, authorizer_appid))
+    record = yield from store_call(Store.get_authorizer, ctx.appid, authorizer_appid)
     if record is not None and record.refresh_token and record.refresh_token != used:
         return str(record.refresh_token)
     offset: int | None = 0
@@ -109,8 +109,9 @@ def _recover_refresh_token(ctx: Context, authorizer_appid: str, used: str) -> Fl
         for item in page.items:
             if item.authorizer_appid == authorizer_appid:
                 if item.refresh_token and item.refresh_token != used:
-                    yield StoreCall("replace_refresh_token",
-                                    (ctx.appid, authorizer_appid, used, item.refresh_token))
+                    yield from store_call(
+                        Store.replace_refresh_token, ctx.appid, authorizer_appid, used,
+                        item.refresh_token)
                     return item.refresh_token
                 return None
         offset = next_offset(page, offset)
@@ -157,8 +158,8 @@ def authorizer_token(ctx: Context, authorizer_appid: str, *, stale: str | None =
         if isinstance(new_refresh, str) and new_refresh and new_refresh != used:
             # Durable first: the rotated refresh token is stored before the access token is
             # cached or handed out.
-            kept = yield StoreCall("replace_refresh_token",
-                                   (ctx.appid, authorizer_appid, used, new_refresh))
+            kept = yield from store_call(
+                Store.replace_refresh_token, ctx.appid, authorizer_appid, used, new_refresh)
             if kept:
                 yield Emit("refresh_token_rotated", {"appid": authorizer_appid})
             else:
@@ -210,8 +211,8 @@ def refresh_token(ctx: Context, kind: TokenKind, authorizer_appid: str = "",
         ctx.token_key(kind, authorizer_appid)
         return (yield from ctx.tokens.refresh(ctx, kind, authorizer_appid, stale or ""))
     if stale is None:
-        cached: CachedToken | None = yield StoreCall(
-            "get_token", (ctx.token_key(kind, authorizer_appid),))
+        cached: CachedToken | None = yield from store_call(
+            Store.get_token, ctx.token_key(kind, authorizer_appid))
         stale = cached.value if cached else ""
     return (yield from get_token(ctx, kind, authorizer_appid, stale=stale))
 

@@ -39,13 +39,13 @@ from typing import Any
 from ..client import AsyncComponent
 from ..core.authurl import mobile_authorization_url, pc_authorization_url
 from ..core.context import Context
-from ..core.effects import Flow, StoreCall
+from ..core.effects import Flow, store_call
 from ..core.endpoints.component import create_pre_auth_code
 from ..core.models import AuthorizationInfo
 from ..core.singleflight import ensure_token
 from ..errors import InvalidArgument
 from ..events import Authorized, Event, UpdateAuthorized
-from ..stores.base import AsyncStore, CachedToken
+from ..stores.base import AsyncStore, CachedToken, Store
 from .links import (
     AuthorizationLink,
     AuthorizationState,
@@ -245,9 +245,9 @@ class AuthorizationFlows:
         code = yield from create_pre_auth_code(ctx)
         expires = started + max(1, code.expires_in)
         remembered = json.dumps({"tenant": tenant, "link": link_id, "until": until})
-        yield StoreCall("set_token", (
-            _code_key(ctx.appid, code_digest(code.pre_auth_code)),
-            CachedToken(remembered, expires + CODE_MEMORY, started)))
+        yield from store_call(
+            Store.set_token, _code_key(ctx.appid, code_digest(code.pre_auth_code)),
+            CachedToken(remembered, expires + CODE_MEMORY, started))
         return CachedToken(json.dumps({"code": code.pre_auth_code}), expires, started)
 
     # ------------------------------------------------------------------ completing

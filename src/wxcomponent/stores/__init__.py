@@ -1,6 +1,6 @@
 """Where wxcomponent keeps tickets, refresh tokens, cached tokens and leases.
 
-One protocol (:class:`Store`, and :class:`AsyncStore` for asyncio), three backends, each in a
+One protocol (:class:`Store`, and :class:`AsyncStore` for asyncio), four backends, each in a
 sync and an async flavour that pass one contract:
 
 * :class:`SQLiteStore` / :class:`AsyncSQLiteStore` — the default: one file, durable, shared by

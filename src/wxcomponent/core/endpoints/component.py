@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...errors import InvalidArgument, TransportError
-from ...stores.base import AuthorizerRecord, CachedToken
+from ...stores.base import AccountType, AuthorizerRecord, CachedToken, Store
 from .. import accounts
 from ..authurl import mobile_authorization_url, pc_authorization_url
 from ..context import Context, TokenKind
-from ..effects import Flow, StoreCall
+from ..effects import Flow, store_call
 from ..engine import JSON, NOTHING, call, endpoint, model
 from ..models import (
     AuthorizationInfo,
@@ -121,12 +121,10 @@ def exchange_authorization_code(ctx: Context, authorization_code: str, *,
     if exchanged:
         return exchanged[0]
     authorizer_appid = marker.value
-    record: AuthorizerRecord | None = yield StoreCall(
-        "get_authorizer", (ctx.appid, authorizer_appid)
-    )
-    cached: CachedToken | None = yield StoreCall(
-        "get_token", (ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, authorizer_appid),)
-    )
+    record: AuthorizerRecord | None = yield from store_call(
+        Store.get_authorizer, ctx.appid, authorizer_appid)
+    cached: CachedToken | None = yield from store_call(
+        Store.get_token, ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, authorizer_appid))
     now = ctx.clock()
     return AuthorizationInfo(
         authorizer_appid=authorizer_appid,
@@ -146,11 +144,11 @@ def get_authorizer_info(ctx: Context, authorizer_appid: str) -> Flow[AuthorizerI
         "component_appid": ctx.appid, "authorizer_appid": authorizer_appid})
     name = info.nick_name.strip()
     if name:
-        kind = "mini_program" if info.is_mini_program else "official_account"
+        kind: AccountType = "mini_program" if info.is_mini_program else "official_account"
         # A name the store does not keep (too long, unprintable) is left out, not an error.
         with contextlib.suppress(InvalidArgument):
-            yield StoreCall("set_authorizer_name", (ctx.appid, authorizer_appid, name),
-                            {"account_type": kind})
+            yield from store_call(
+                Store.set_authorizer_name, ctx.appid, authorizer_appid, name, account_type=kind)
     return info
 
 
