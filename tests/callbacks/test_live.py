@@ -22,7 +22,7 @@ from wxcomponent.core.policy import Policy
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
-from ..waiting import wait_for
+from ..support.waiting import wait_for
 from .conftest import serve
 from .wire import Sender
 

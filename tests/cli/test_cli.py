@@ -18,7 +18,7 @@ import pytest
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, SQLiteStore
 
-from ..servers import PG_DATABASE, PG_PASSWORD, PG_USER, PostgresServer, free_port
+from ..support.servers import PG_DATABASE, PG_PASSWORD, PG_USER, PostgresServer, free_port
 
 P = DEFAULT_PLATFORM
 ROOT = Path(__file__).resolve().parents[2]

@@ -38,10 +38,10 @@ from wxcomponent.stores import (
     Store,
 )
 
-from ..servers import PostgresServer, free_port
 from ..service.conftest import APPID, FakeClock, Running, running
 from ..service.receiver import SECRET, Receiver, receiver
-from ..waiting import wait_for_async
+from ..support.servers import PostgresServer, free_port
+from ..support.waiting import wait_for_async
 from .test_cli import needs_toml, write_config, wxcomponent
 
 QUERY_AUTH = "/cgi-bin/component/api_query_auth"

@@ -26,8 +26,8 @@ from wxcomponent.service.settings import settings_from_mapping
 from wxcomponent.stores import MemoryStore
 from wxcomponent.stores.base import Store
 
-from ..conftest import free_port
-from ..waiting import wait_for_async
+from ..support.servers import free_port
+from ..support.waiting import wait_for_async
 
 P = DEFAULT_PLATFORM
 APPID = P.appid

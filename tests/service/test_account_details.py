@@ -17,7 +17,7 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import SQLiteStore
 
 from ..cli.test_cli import ROOT, clean_env, needs_toml
-from ..waiting import wait_for_async
+from ..support.waiting import wait_for_async
 from .conftest import APPID, P, running
 
 INFO = "/cgi-bin/component/api_get_authorizer_info"

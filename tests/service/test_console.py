@@ -22,7 +22,7 @@ from wxcomponent.service.console import app as console_app
 from wxcomponent.service.console import hash_password
 from wxcomponent.service.console.session import COOKIE
 
-from ..waiting import wait_for_async
+from ..support.waiting import wait_for_async
 from .conftest import (
     API_KEY,
     APPID,

@@ -23,7 +23,7 @@ import pytest
 
 from wxcomponent.emulator import EmulatorServer
 
-from ..waiting import wait_for_async
+from ..support.waiting import wait_for_async
 from .conftest import API_KEY, APPID, Running, running
 from .receiver import SECRET, receiver
 from .test_console import OPERATORS, PASSWORD, ship_to

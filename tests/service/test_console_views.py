@@ -13,7 +13,7 @@ import httpx
 
 from wxcomponent.emulator import EmulatorServer
 
-from ..waiting import wait_for_async
+from ..support.waiting import wait_for_async
 from .conftest import APPID, AUTHORIZER_TOKEN, BEARER, FakeClock, Running, running
 from .receiver import SECRET, receiver
 from .test_console import BASE, confirm, signed_in

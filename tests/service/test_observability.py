@@ -16,8 +16,8 @@ from wxcomponent.service import Service, ServiceServer
 from wxcomponent.service.health import MAX_FAILURES, HealthTracker
 from wxcomponent.stores import MemoryStore
 
-from ..conftest import free_port
-from ..waiting import wait_for
+from ..support.servers import free_port
+from ..support.waiting import wait_for
 from .conftest import (
     API_KEY,
     APPID,

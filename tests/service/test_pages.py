@@ -18,7 +18,7 @@ from wxcomponent.service.authorization import SPENT_LINKS
 from wxcomponent.service.settings import MAX_LINK_TTL
 from wxcomponent.stores import MemoryStore, SQLiteStore
 
-from ..waiting import wait_for_async
+from ..support.waiting import wait_for_async
 from .conftest import (
     APPID,
     FakeClock,

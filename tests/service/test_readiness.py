@@ -14,7 +14,7 @@ import redis
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import MemoryStore, RedisStore, SQLiteStore
 
-from ..conftest import start_redis_server
+from ..support.servers import start_redis_server
 from .conftest import APPID, running
 
 

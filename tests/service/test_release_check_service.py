@@ -16,7 +16,7 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, MemoryStore, SQLiteStore
 
 from ..cli.test_cli import write_config, wxcomponent
-from ..waiting import wait_for_async
+from ..support.waiting import wait_for_async
 from .conftest import APPID, running
 from .receiver import receiver
 from .test_console import BASE, signed_in

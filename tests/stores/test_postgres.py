@@ -36,7 +36,7 @@ from wxcomponent.stores._postgres_ops import MIGRATIONS, SCHEMA_VERSION, PgOps
 from wxcomponent.stores._sql_queue import Result, Sql
 from wxcomponent.stores.postgres import redact_dsn
 
-from ..servers import PG_PASSWORD, PostgresServer
+from ..support.servers import PG_PASSWORD, PostgresServer
 
 # The contract, run again here with this module's `store` (and `queue`) fixture.
 from . import test_queue as _queue_contract

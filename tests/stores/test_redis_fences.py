@@ -13,7 +13,7 @@ import redis
 
 from wxcomponent.stores import AsyncRedisStore, CachedToken, RedisStore, _redis_ops
 
-from ..waiting import wait_for
+from ..support.waiting import wait_for
 from .factories import Awaiting, StoreTime
 
 C1 = "wxcomponent0000001"

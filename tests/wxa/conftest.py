@@ -28,7 +28,7 @@ from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
 from ..callbacks.conftest import serve
-from ..waiting import wait_for
+from ..support.waiting import wait_for
 
 T = TypeVar("T")
 
