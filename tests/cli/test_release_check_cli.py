@@ -10,7 +10,7 @@ from wxcomponent import CallbackOptions, Component, ComponentConfig
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
-from ..callbacks.conftest import serve
+from ..support.serving import serve
 from .test_cli import assert_one_line_error, wxcomponent
 
 P = DEFAULT_PLATFORM

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from wxcomponent.errors import InvalidSignature
 from wxcomponent.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, verify
 
-from ..callbacks.conftest import serve
+from ..support.serving import serve
 
 SECRET = "webhook-secret-0123456789abcdef"
 

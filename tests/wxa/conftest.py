@@ -27,7 +27,7 @@ from wxcomponent import AsyncComponent, Component, ComponentConfig
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
-from ..callbacks.conftest import serve
+from ..support.serving import serve
 from ..support.waiting import wait_for
 
 T = TypeVar("T")
