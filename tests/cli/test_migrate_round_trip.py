@@ -40,9 +40,9 @@ from wxcomponent.stores import (
 
 from ..service.conftest import APPID, FakeClock, Running, running
 from ..service.receiver import SECRET, Receiver, receiver
+from ..support.cli import needs_toml, write_config, wxcomponent
 from ..support.servers import PostgresServer, free_port
 from ..support.waiting import wait_for_async
-from .test_cli import needs_toml, write_config, wxcomponent
 
 QUERY_AUTH = "/cgi-bin/component/api_query_auth"
 FAST = ShipOptions(concurrency=4, lease=5, privacy_interval=0.02, poll_interval=0.2,

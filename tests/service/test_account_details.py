@@ -16,7 +16,7 @@ import pytest
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import SQLiteStore
 
-from ..cli.test_cli import ROOT, clean_env, needs_toml
+from ..support.cli import ROOT, clean_env, needs_toml
 from ..support.waiting import wait_for_async
 from .conftest import APPID, P, running
 

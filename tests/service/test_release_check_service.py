@@ -15,7 +15,7 @@ from wxcomponent.emulator import DEFAULT_PLATFORM as P
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, MemoryStore, SQLiteStore
 
-from ..cli.test_cli import write_config, wxcomponent
+from ..support.cli import write_config, wxcomponent
 from ..support.waiting import wait_for_async
 from .conftest import APPID, running
 from .receiver import receiver
