@@ -38,10 +38,10 @@ from wxcomponent.stores import (
     Store,
 )
 
-from ..service.conftest import APPID, FakeClock, Running, running
 from ..service.receiver import SECRET, Receiver, receiver
 from ..support.cli import needs_toml, write_config, wxcomponent
 from ..support.servers import PostgresServer, free_port
+from ..support.service import APPID, FakeClock, Running, running
 from ..support.waiting import wait_for_async
 
 QUERY_AUTH = "/cgi-bin/component/api_query_auth"

@@ -22,8 +22,7 @@ from wxcomponent.service.console import app as console_app
 from wxcomponent.service.console import hash_password
 from wxcomponent.service.console.session import COOKIE
 
-from ..support.waiting import wait_for_async
-from .conftest import (
+from ..support.service import (
     API_KEY,
     APPID,
     AUTHORIZER_TOKEN,
@@ -33,6 +32,7 @@ from .conftest import (
     Running,
     running,
 )
+from ..support.waiting import wait_for_async
 from .receiver import SECRET, receiver
 
 BASE = f"/console/{APPID}"

@@ -23,8 +23,8 @@ import pytest
 
 from wxcomponent.emulator import EmulatorServer
 
+from ..support.service import API_KEY, APPID, Running, running
 from ..support.waiting import wait_for_async
-from .conftest import API_KEY, APPID, Running, running
 from .receiver import SECRET, receiver
 from .test_console import OPERATORS, PASSWORD, ship_to
 

@@ -17,7 +17,7 @@ from wxcomponent.service.console.app import PAGE_SIZE
 from wxcomponent.stores import SQLiteStore
 from wxcomponent.stores.base import AuthorizerRecord
 
-from .conftest import APPID, running
+from ..support.service import APPID, running
 from .test_console import BASE, signed_in
 
 ROWS = 100_000

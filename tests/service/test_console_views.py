@@ -13,8 +13,8 @@ import httpx
 
 from wxcomponent.emulator import EmulatorServer
 
+from ..support.service import APPID, AUTHORIZER_TOKEN, BEARER, FakeClock, Running, running
 from ..support.waiting import wait_for_async
-from .conftest import APPID, AUTHORIZER_TOKEN, BEARER, FakeClock, Running, running
 from .receiver import SECRET, receiver
 from .test_console import BASE, confirm, signed_in
 

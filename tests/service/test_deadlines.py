@@ -21,8 +21,8 @@ from wxcomponent.stores import PostgresStore, RedisStore
 from wxcomponent.stores.base import Store
 
 from ..support.servers import PostgresServer, frozen, start_redis_server
+from ..support.service import APPID, Running, running
 from ..support.waiting import wait_for_async
-from .conftest import APPID, Running, running
 
 #: Far beyond WeChat's 5 s: a request still unanswered by then hung.
 PATIENCE = 15.0

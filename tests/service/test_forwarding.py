@@ -14,8 +14,8 @@ from wxcomponent.service import Service
 from wxcomponent.service.settings import SettingsError
 from wxcomponent.stores import MemoryStore
 
+from ..support.service import APPID, FakeClock, make_settings, running
 from ..support.waiting import wait_for_async
-from .conftest import APPID, FakeClock, make_settings, running
 from .receiver import SECRET, receiver
 
 

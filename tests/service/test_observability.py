@@ -17,8 +17,7 @@ from wxcomponent.service.health import MAX_FAILURES, HealthTracker
 from wxcomponent.stores import MemoryStore
 
 from ..support.servers import free_port
-from ..support.waiting import wait_for
-from .conftest import (
+from ..support.service import (
     API_KEY,
     APPID,
     AUTHORIZER_TOKEN,
@@ -28,6 +27,7 @@ from .conftest import (
     make_settings,
     running,
 )
+from ..support.waiting import wait_for
 
 PUSHES = "wxcomponent_pushes_total"
 TICKET = "component_verify_ticket"

@@ -16,8 +16,8 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, MemoryStore, SQLiteStore
 
 from ..support.cli import write_config, wxcomponent
+from ..support.service import APPID, running
 from ..support.waiting import wait_for_async
-from .conftest import APPID, running
 from .receiver import receiver
 from .test_console import BASE, signed_in
 from .test_forwarding import hooks
