@@ -38,8 +38,8 @@ from wxcomponent.stores import (
     Store,
 )
 
-from ..service.receiver import SECRET, Receiver, receiver
 from ..support.cli import needs_toml, write_config, wxcomponent
+from ..support.receiver import SECRET, Receiver, receiver
 from ..support.servers import PostgresServer, free_port
 from ..support.service import APPID, FakeClock, Running, running
 from ..support.waiting import wait_for_async

@@ -22,6 +22,7 @@ from wxcomponent.service.console import app as console_app
 from wxcomponent.service.console import hash_password
 from wxcomponent.service.console.session import COOKIE
 
+from ..support.receiver import SECRET, receiver
 from ..support.service import (
     API_KEY,
     APPID,
@@ -33,7 +34,6 @@ from ..support.service import (
     running,
 )
 from ..support.waiting import wait_for_async
-from .receiver import SECRET, receiver
 
 BASE = f"/console/{APPID}"
 PASSWORD = "correct horse battery staple"

@@ -23,9 +23,9 @@ import pytest
 
 from wxcomponent.emulator import EmulatorServer
 
+from ..support.receiver import SECRET, receiver
 from ..support.service import API_KEY, APPID, Running, running
 from ..support.waiting import wait_for_async
-from .receiver import SECRET, receiver
 from .test_console import OPERATORS, PASSWORD, ship_to
 
 CHROMIUM = "/usr/bin/chromium"

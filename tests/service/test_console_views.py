@@ -13,9 +13,9 @@ import httpx
 
 from wxcomponent.emulator import EmulatorServer
 
+from ..support.receiver import SECRET, receiver
 from ..support.service import APPID, AUTHORIZER_TOKEN, BEARER, FakeClock, Running, running
 from ..support.waiting import wait_for_async
-from .receiver import SECRET, receiver
 from .test_console import BASE, confirm, signed_in
 
 

@@ -17,9 +17,9 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import SQLiteStore
 
 from ..support.cli import ROOT, clean_env, needs_toml, wait_healthz
+from ..support.receiver import SECRET, receiver
 from ..support.servers import free_port
 from ..support.waiting import wait_for
-from .receiver import SECRET, receiver
 
 QUERY_AUTH = "/cgi-bin/component/api_query_auth"
 
