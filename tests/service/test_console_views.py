@@ -13,10 +13,10 @@ import httpx
 
 from wxcomponent.emulator import EmulatorServer
 
+from ..support.console import BASE, confirm, signed_in
 from ..support.receiver import SECRET, receiver
 from ..support.service import APPID, AUTHORIZER_TOKEN, BEARER, FakeClock, Running, running
 from ..support.waiting import wait_for_async
-from .test_console import BASE, confirm, signed_in
 
 
 class _Form(HTMLParser):

@@ -16,10 +16,10 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, MemoryStore, SQLiteStore
 
 from ..support.cli import write_config, wxcomponent
+from ..support.console import BASE, signed_in
 from ..support.receiver import hooks, receiver
 from ..support.service import APPID, running
 from ..support.waiting import wait_for_async
-from .test_console import BASE, signed_in
 
 CONFIG = ComponentConfig(appid=P.appid, secret=P.secret, token=P.token,
                          encoding_aes_key=P.encoding_aes_key)
