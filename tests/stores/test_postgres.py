@@ -42,10 +42,9 @@ from ..support.servers import PG_PASSWORD, PostgresServer
 from . import test_queue as _queue_contract
 from . import test_validation as _validation_contract
 from .factories import Awaiting, StoreTime
+from .purging import Rows, contend_with_purges
 from .test_contract import *  # noqa: F403
 from .test_purge import (  # noqa: F401
-    Rows,
-    contend_with_purges,
     test_a_keys_fences_grow_across_purges_whatever_other_keys_do,
     test_a_stale_holder_cannot_write_after_its_row_was_purged_and_the_key_granted_again,
     test_expired_leases_and_tokens_go_as_writes_go_on,

@@ -19,7 +19,7 @@ from wxcomponent.stores import AuthorizerRecord
 from wxcomponent.stores.base import name_key
 
 from .factories import StoreTime
-from .test_tenant import record as tenant_record
+from .records import record as tenant_record
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"
