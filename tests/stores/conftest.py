@@ -2,7 +2,7 @@
 
 ``store`` runs a test once per backend (memory, SQLite in ``tmp_path``, Redis) and flavour
 (sync, async). Test bodies ``await`` every call; a sync store is seen through
-:class:`~tests.stores.factories.Awaiting`, which calls it directly.
+:class:`~tests.support.stores.Awaiting`, which calls it directly.
 
 ``store_time`` is the clock of that store: it stands still until the test moves it, so no
 test waits for time to pass.
@@ -18,7 +18,7 @@ import pytest
 
 from wxcomponent.stores import AsyncStore, Store
 
-from .factories import BACKENDS, Awaiting, StoreTime, make_async, make_sync
+from ..support.stores import BACKENDS, Awaiting, StoreTime, make_async, make_sync
 
 
 @pytest.fixture

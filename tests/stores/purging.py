@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from wxcomponent.stores import CachedToken, Store
 
-from .factories import StoreTime
+from ..support.stores import StoreTime
 
 C1 = "wxcomponent0000001"
 #: ``(tokens, leases)`` rows a store holds now.

@@ -21,7 +21,7 @@ from wxcomponent.stores import _postgres_ops as pg
 from wxcomponent.stores import sqlite as sqlite_store
 from wxcomponent.stores.postgres import PostgresStore
 
-from .factories import Awaiting, StoreTime
+from ..support.stores import Awaiting, StoreTime
 
 # The contract test, run again here with this module's `store`: Redis with a durable store.
 from .test_contract import (  # noqa: F401

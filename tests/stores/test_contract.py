@@ -1,7 +1,7 @@
 """The store contract: every backend (memory, SQLite, Redis) in both flavours (sync, async).
 
 Each test body is written once, with ``await``; a sync store is seen through
-:class:`~tests.stores.factories.Awaiting`. Expiry is driven by ``store_time``, the store's
+:class:`~tests.support.stores.Awaiting`. Expiry is driven by ``store_time``, the store's
 clock, which only moves when a test moves it.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from wxcomponent.stores import AuthorizerRecord, CachedToken
 
-from .factories import StoreTime
+from ..support.stores import StoreTime
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"

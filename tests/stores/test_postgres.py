@@ -37,11 +37,11 @@ from wxcomponent.stores._sql_queue import Result, Sql
 from wxcomponent.stores.postgres import redact_dsn
 
 from ..support.servers import PG_PASSWORD, PostgresServer
+from ..support.stores import Awaiting, StoreTime
 
 # The contract, run again here with this module's `store` (and `queue`) fixture.
 from . import test_queue as _queue_contract
 from . import test_validation as _validation_contract
-from .factories import Awaiting, StoreTime
 from .purging import Rows, contend_with_purges
 from .test_contract import *  # noqa: F403
 from .test_purge import (  # noqa: F401

@@ -25,7 +25,7 @@ from wxcomponent.stores.sqlite import MIGRATIONS, SCHEMA_VERSION
 from wxcomponent.stores.sqlite import PURGE_BATCH as SQLITE_BATCH
 from wxcomponent.stores.sqlite import PURGE_EVERY as SQLITE_EVERY
 
-from .factories import Awaiting, StoreTime, make_async, make_sync
+from ..support.stores import Awaiting, StoreTime, make_async, make_sync
 from .purging import Rows, contend_with_purges, token
 
 C1 = "wxcomponent0000001"

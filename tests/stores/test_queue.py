@@ -17,7 +17,7 @@ import pytest
 from wxcomponent.errors import InvalidArgument
 from wxcomponent.stores import AsyncRedisStore, Job, MemoryStore, RedisStore, SQLiteStore
 
-from .factories import Awaiting, StoreTime, make_async, make_sync
+from ..support.stores import Awaiting, StoreTime, make_async, make_sync
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"

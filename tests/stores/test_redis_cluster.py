@@ -14,9 +14,9 @@ import pytest
 
 from wxcomponent.stores import AsyncRedisStore, CachedToken, RedisStore, open_store
 
+from ..support.stores import Awaiting, StoreTime
 from . import test_queue as _queue_contract
 from . import test_validation as _validation_contract
-from .factories import Awaiting, StoreTime
 from .test_contract import *  # noqa: F403
 from .test_queue import *  # noqa: F403
 from .test_schedule import *  # noqa: F403

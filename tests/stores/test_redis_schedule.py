@@ -21,7 +21,7 @@ from wxcomponent.stores import (
     _redis_ops,
 )
 
-from .factories import Awaiting, StoreTime
+from ..support.stores import Awaiting, StoreTime
 
 # The contract, run again here with this module's `store`: Redis with a durable store.
 from .test_schedule import *  # noqa: F403

@@ -18,7 +18,7 @@ from wxcomponent.errors import InvalidArgument
 from wxcomponent.stores import AuthorizerRecord
 from wxcomponent.stores.base import name_key
 
-from .factories import StoreTime
+from ..support.stores import StoreTime
 from .records import record as tenant_record
 
 C1 = "wxcomponent0000001"

@@ -16,7 +16,7 @@ from wxcomponent.errors import InvalidArgument
 from wxcomponent.stores import MemoryStore, RedisStore, SQLiteStore
 from wxcomponent.stores.sqlite import SCHEMA_VERSION
 
-from .factories import StoreTime
+from ..support.stores import StoreTime
 from .records import C1, record
 
 DATA = Path(__file__).parent / "data"
