@@ -1,0 +1,107 @@
+"""How the test modules share code: a helper lives in ``tests/support`` (or, used by one
+package's tests only, in a helper module of that package), never in a test module or in
+another package's ``conftest.py``.
+
+* from a test module, another module takes only its tests (``test_*`` names, or ``*``), to
+  run them again against another store;
+* a ``conftest.py`` is imported only by its own package's modules;
+* what one package takes from another comes from ``tests/support``.
+
+The imports are read from the source (``ast``), so nothing is imported to check them.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+SUPPORT = "tests.support"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(TESTS.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def package_of(path: Path) -> str:
+    return module_name(path.parent / "__init__.py")
+
+
+MODULES = {module_name(path): path for path in sorted(TESTS.rglob("*.py"))}
+
+
+def imports(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """``(module of the suite, names taken from it)`` for every import in ``path`` of a module
+    of the suite; a module imported whole is taken with the names ``[]``."""
+    package = package_of(path).split(".")
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            names: list[str] = []
+            for alias in node.names:
+                if f"{module}.{alias.name}" in MODULES:
+                    yield f"{module}.{alias.name}", []
+                else:
+                    names.append(alias.name)
+            if names and module in MODULES:
+                yield module, names
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in MODULES:
+                    yield alias.name, []
+
+
+def top_package(module: str) -> str:
+    """``tests`` for the suite's root modules, else ``tests.<package>``."""
+    return ".".join(module.split(".")[:2]) if module.count(".") >= 2 else "tests"
+
+
+def test_the_suite_is_read() -> None:
+    assert "tests.support.servers" in MODULES
+    found = dict(imports(MODULES["tests.conftest"]))
+    assert "start_redis_server" in found["tests.support.servers"]
+
+
+def test_no_module_takes_a_helper_from_a_test_module() -> None:
+    bad = []
+    for name, path in MODULES.items():
+        for target, names in imports(path):
+            if target.rsplit(".", 1)[-1].startswith("test_"):
+                helpers = [n for n in names if n != "*" and not n.startswith("test_")]
+                if helpers:
+                    bad.append(f"{name} takes {helpers} from {target}")
+    assert bad == []
+
+
+def test_a_conftest_is_imported_only_by_its_own_package() -> None:
+    bad = []
+    for name, path in MODULES.items():
+        for target, _ in imports(path):
+            if target.rsplit(".", 1)[-1] == "conftest" and \
+                    target.rsplit(".", 1)[0] != package_of(path):
+                bad.append(f"{name} imports {target}")
+    assert bad == []
+
+
+def test_what_packages_share_comes_from_the_support_package() -> None:
+    bad = []
+    for name, path in MODULES.items():
+        for target, _ in imports(path):
+            if top_package(target) != top_package(name) and \
+                    not (target == SUPPORT or target.startswith(SUPPORT + ".")):
+                bad.append(f"{name} imports {target}")
+    assert bad == []
+
+
+def test_the_support_package_stands_alone() -> None:
+    """Helpers import one another and the library, never a test package."""
+    bad = [f"{name} imports {target}"
+           for name, path in MODULES.items() if name.startswith(SUPPORT + ".")
+           for target, _ in imports(path) if not target.startswith(SUPPORT)]
+    assert bad == []
