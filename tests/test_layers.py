@@ -8,8 +8,9 @@ every import wherever it is written: top level, inside functions, or for type ch
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
+
+from .support.imports import imported, modules_under
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -34,16 +35,8 @@ LAYERS: list[tuple[str, set[str]]] = [
 #: that rule moves to the bottom layer.
 KNOWN_UPWARD = {("wxcomponent.stores.base", "wxcomponent.core.redact")}
 
-#: The only layer that may import the emulator: WeChat's stand-in is never part of the library.
+#: The layers that may import the emulator: WeChat's stand-in is never part of the library.
 EMULATOR_USERS = {"cli", "emulator"}
-
-
-def module_name(path: Path) -> tuple[str, bool]:
-    """The dotted name of a source file, and whether it is a package's ``__init__``."""
-    parts = list(path.relative_to(SRC).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        return ".".join(parts[:-1]), True
-    return ".".join(parts), False
 
 
 def module_imports() -> dict[str, set[str]]:
@@ -52,26 +45,10 @@ def module_imports() -> dict[str, set[str]]:
     ``from package import name`` is an edge to the module ``package.name`` when there is one,
     else to ``package`` itself.
     """
-    sources = {module_name(path): path for path in sorted((SRC / "wxcomponent").rglob("*.py"))}
-    modules = {name for name, _ in sources}
-    graph: dict[str, set[str]] = {}
-    for (name, is_package), path in sources.items():
-        package = name.split(".") if is_package else name.split(".")[:-1]
-        targets: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base = package[: len(package) - node.level + 1]
-                    module = ".".join([*base, *([node.module] if node.module else [])])
-                else:
-                    module = node.module or ""
-                for alias in node.names:
-                    submodule = f"{module}.{alias.name}"
-                    targets.add(submodule if submodule in modules else module)
-            elif isinstance(node, ast.Import):
-                targets.update(alias.name for alias in node.names)
-        graph[name] = {target for target in targets if target in modules and target != name}
-    return graph
+    sources = modules_under(SRC / "wxcomponent")
+    return {name: {target for target, _ in imported(path, SRC, sources)
+                   if target in sources and target != name}
+            for name, path in sources.items()}
 
 
 def layer_of(module: str) -> int | None:

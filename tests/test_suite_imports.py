@@ -12,49 +12,28 @@ The imports are read from the source (``ast``), so nothing is imported to check 
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 from pathlib import Path
+
+from .support.imports import imported, module_name, modules_under
 
 TESTS = Path(__file__).resolve().parent
 SUPPORT = "tests.support"
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(TESTS.parent).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+MODULES = modules_under(TESTS)
 
 
 def package_of(path: Path) -> str:
-    return module_name(path.parent / "__init__.py")
-
-
-MODULES = {module_name(path): path for path in sorted(TESTS.rglob("*.py"))}
+    return module_name(path.parent / "__init__.py", TESTS.parent)
 
 
 def imports(path: Path) -> Iterator[tuple[str, list[str]]]:
     """``(module of the suite, names taken from it)`` for every import in ``path`` of a module
     of the suite; a module imported whole is taken with the names ``[]``."""
-    package = package_of(path).split(".")
-    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package[: len(package) - node.level + 1]
-                module = ".".join([*base, *([node.module] if node.module else [])])
-            else:
-                module = node.module or ""
-            names: list[str] = []
-            for alias in node.names:
-                if f"{module}.{alias.name}" in MODULES:
-                    yield f"{module}.{alias.name}", []
-                else:
-                    names.append(alias.name)
-            if names and module in MODULES:
-                yield module, names
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name in MODULES:
-                    yield alias.name, []
+    for module, names in imported(path, TESTS.parent, MODULES):
+        if module in MODULES:
+            yield module, names
 
 
 def top_package(module: str) -> str:
