@@ -41,6 +41,17 @@ def top_package(module: str) -> str:
     return ".".join(module.split(".")[:2]) if module.count(".") >= 2 else "tests"
 
 
+def every_import() -> Iterator[tuple[str, Path, str, list[str]]]:
+    """``(importing module, its path, module imported, names taken)`` across the suite."""
+    for name, path in MODULES.items():
+        for target, names in imports(path):
+            yield name, path, target, names
+
+
+def in_support(module: str) -> bool:
+    return module == SUPPORT or module.startswith(SUPPORT + ".")
+
+
 def test_the_suite_is_read() -> None:
     assert "tests.support.servers" in MODULES
     found = dict(imports(MODULES["tests.conftest"]))
@@ -48,39 +59,28 @@ def test_the_suite_is_read() -> None:
 
 
 def test_no_module_takes_a_helper_from_a_test_module() -> None:
-    bad = []
-    for name, path in MODULES.items():
-        for target, names in imports(path):
-            if target.rsplit(".", 1)[-1].startswith("test_"):
-                helpers = [n for n in names if n != "*" and not n.startswith("test_")]
-                if helpers:
-                    bad.append(f"{name} takes {helpers} from {target}")
+    bad = [f"{name} takes {helpers} from {target}"
+           for name, _, target, names in every_import()
+           if target.rsplit(".", 1)[-1].startswith("test_")
+           and (helpers := [n for n in names if n != "*" and not n.startswith("test_")])]
     assert bad == []
 
 
 def test_a_conftest_is_imported_only_by_its_own_package() -> None:
-    bad = []
-    for name, path in MODULES.items():
-        for target, _ in imports(path):
-            if target.rsplit(".", 1)[-1] == "conftest" and \
-                    target.rsplit(".", 1)[0] != package_of(path):
-                bad.append(f"{name} imports {target}")
+    bad = [f"{name} imports {target}" for name, path, target, _ in every_import()
+           if target.rsplit(".", 1)[-1] == "conftest"
+           and target.rsplit(".", 1)[0] != package_of(path)]
     assert bad == []
 
 
 def test_what_packages_share_comes_from_the_support_package() -> None:
-    bad = []
-    for name, path in MODULES.items():
-        for target, _ in imports(path):
-            if top_package(target) != top_package(name) and \
-                    not (target == SUPPORT or target.startswith(SUPPORT + ".")):
-                bad.append(f"{name} imports {target}")
+    bad = [f"{name} imports {target}" for name, _, target, _ in every_import()
+           if top_package(target) != top_package(name) and not in_support(target)]
     assert bad == []
 
 
 def test_the_support_package_stands_alone() -> None:
     """Helpers import one another and the library, never a test package."""
-    bad = [f"{name} imports {target}"
-           for name, path in MODULES.items() if name.startswith(SUPPORT + ".")
-           for target, _ in imports(path) if not target.startswith(SUPPORT)]
+    bad = [f"{name} imports {target}" for name, _, target, _ in every_import()
+           if in_support(name) and not in_support(target)]
     assert bad == []
