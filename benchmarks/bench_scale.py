@@ -110,7 +110,7 @@ def redis_server() -> Iterator[str]:
 
 @contextmanager
 def postgres_server() -> Iterator[str]:
-    from tests.servers import PostgresServer
+    from tests.support.servers import PostgresServer
 
     server = PostgresServer()
     try:

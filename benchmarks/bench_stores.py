@@ -189,7 +189,7 @@ def start_postgres() -> object:
     import sys
 
     sys.path.insert(0, str(ROOT))
-    from tests.servers import PostgresServer
+    from tests.support.servers import PostgresServer
 
     return PostgresServer()
 

@@ -5,62 +5,25 @@
   When the binary is missing the test is skipped, except under CI (``CI=true``), where it fails.
 * ``redis_url`` (function): the same URL, with database 0 flushed before the test, so tests
   never see each other's keys.
+
+The PostgreSQL and Redis Cluster fixtures come from :mod:`tests.support.servers`.
 """
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 
 import pytest
 
-REDIS_SERVER = "redis-server"
-_START_TIMEOUT = 10.0
-
-
-def _ping(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def start_redis_server(workdir: str) -> tuple[subprocess.Popen[bytes], int]:
-    """Start ``redis-server`` on a free loopback port in ``workdir``; wait for PING."""
-    binary = shutil.which(REDIS_SERVER)
-    if binary is None:
-        _missing(f"{REDIS_SERVER} is not installed")
-        raise AssertionError("unreachable")
-    for _attempt in range(3):
-        port = free_port()
-        process = subprocess.Popen(
-            [
-                binary,
-                "--port", str(port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--daemonize", "no",
-                "--dir", workdir,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + _START_TIMEOUT
-        while time.monotonic() < deadline and process.poll() is None:
-            if _ping(port):
-                return process, port
-            time.sleep(0.02)
-        process.kill()
-        process.wait()
-    pytest.fail(f"{REDIS_SERVER} did not answer PING")
-    raise AssertionError("unreachable")
+from .support.servers import (  # noqa: F401 (the servers' fixtures, shared by every test)
+    pg_schema,
+    postgres_dsn,
+    postgres_server,
+    redis_cluster,
+    redis_cluster_url,
+    start_redis_server,
+)
 
 
 @pytest.fixture(scope="session")
@@ -86,14 +49,3 @@ def redis_url(redis_server: str) -> str:
     finally:
         client.close()
     return redis_server
-
-
-from .servers import (  # noqa: E402, F401 (fixtures and helpers)
-    _missing,
-    free_port,
-    pg_schema,
-    postgres_dsn,
-    postgres_server,
-    redis_cluster,
-    redis_cluster_url,
-)

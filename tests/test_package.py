@@ -22,7 +22,7 @@ import pytest
 import wxcomponent
 from wxcomponent.service.console import static as console_static
 
-from .servers import _missing
+from .support.servers import _missing
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "wxcomponent"

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from wxcomponent import ComponentConfig
 from wxcomponent.client import AsyncComponent, Component
@@ -97,34 +94,6 @@ def shell_kind(request: pytest.FixtureRequest) -> str:
 def rotated() -> tuple[ComponentConfig, Sender, Sender]:
     """A platform mid-rotation: (config, sender with the new key, sender with the old key)."""
     return config(key=KEY, previous=OLD_KEY), Sender(), Sender(encoding_aes_key=OLD_KEY)
-
-
-@contextmanager
-def serve(app: Callable[..., Any]) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port (background thread)."""
-    import socket
-
-    # IPPROTO_TCP so that asyncio turns Nagle off on accepted sockets (else ~40 ms a answer)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level="warning",
-                                          access_log=False, lifespan="on", http="h11",
-                                          ws="none", loop="asyncio"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        for _ in range(1000):
-            if server.started:
-                break
-            if not thread.is_alive():
-                raise RuntimeError("the server did not start")
-            threading.Event().wait(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from wxcomponent.core.policy import Policy
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
-from ..waiting import wait_for
-from .conftest import serve
+from ..support.serving import serve
+from ..support.waiting import wait_for
 from .wire import Sender
 
 P = DEFAULT_PLATFORM

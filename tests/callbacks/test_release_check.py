@@ -13,7 +13,7 @@ from wxcomponent.core import release_check
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
-from .conftest import serve
+from ..support.serving import serve
 
 P = DEFAULT_PLATFORM
 CONFIG = ComponentConfig(appid=P.appid, secret=P.secret, token=P.token,

@@ -14,7 +14,8 @@ import pytest
 from wxcomponent.client import AsyncComponent, Component
 from wxcomponent.web import asgi_app, wsgi_app
 
-from .conftest import UNUSED_API, RecordingStore, config, serve
+from ..support.serving import serve
+from .conftest import UNUSED_API, RecordingStore, config
 from .wire import APPID, APPID2, AUTHORIZER, KEY2, Sender
 
 

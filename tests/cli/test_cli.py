@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,16 +14,20 @@ from typing import Any
 import httpx
 import pytest
 
-from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
+from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, SQLiteStore
 
-from ..servers import PG_DATABASE, PG_PASSWORD, PG_USER, PostgresServer, free_port
-
-P = DEFAULT_PLATFORM
-ROOT = Path(__file__).resolve().parents[2]
-#: Configuration files are TOML, read with tomllib (Python 3.11+).
-needs_toml = pytest.mark.skipif(sys.version_info < (3, 11),
-                                reason="reading TOML files needs Python 3.11")
+from ..support.cli import (
+    ROOT,
+    P,
+    assert_one_line_error,
+    clean_env,
+    needs_toml,
+    wait_healthz,
+    write_config,
+    wxcomponent,
+)
+from ..support.servers import PG_DATABASE, PG_PASSWORD, PG_USER, PostgresServer, free_port
 
 
 def vectors_file() -> Path:
@@ -36,38 +39,6 @@ def decrypt_vector(name: str = "official-platform-push") -> dict[str, Any]:
     vectors = json.loads(vectors_file().read_text(encoding="utf-8"))["vectors"]
     found: dict[str, Any] = next(v for v in vectors if v["name"] == name)
     return found
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WXCOMPONENT_")}
-    env.update({"COLUMNS": "200", "NO_COLOR": "1"}, **extra)
-    return env
-
-
-def wxcomponent(*args: str, timeout: float = 60, stdin: bytes | None = None,
-                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wxcomponent.cli", *args], input=(
-        stdin.decode() if stdin is not None else None), capture_output=True, text=True,
-        timeout=timeout, env=env or clean_env(), cwd=ROOT)
-
-
-def write_config(path: Path, *, api_base: str, store: Path, port: int = 8000,
-                 admin_port: int = 8001) -> Path:
-    path.write_text(
-        f'port = {port}\nadmin_port = {admin_port}\napi_base = "{api_base}"\n'
-        f'store = "sqlite:///{store}"\n'
-        f'api_key = "cli-test-key-0123456789"\nrefresh_interval = 0\n\n'
-        f'[[platforms]]\nappid = "{P.appid}"\nsecret = "{P.secret}"\ntoken = "{P.token}"\n'
-        f'encoding_aes_key = "{P.encoding_aes_key}"\n', encoding="utf-8")
-    return path
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 # --------------------------------------------------------------------------- demo
@@ -146,18 +117,6 @@ def test_decrypt_says_which_check_failed(tmp_path: Path) -> None:
 def emulator() -> Iterator[EmulatorServer]:
     with EmulatorServer(ticket_interval=None) as server:
         yield server
-
-
-def wait_healthz(url: str, process: subprocess.Popen[str], timeout: float = 30) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited early: {process.communicate()}")
-        try:
-            return httpx.get(url + "/healthz", timeout=2)
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("serve did not answer /healthz")
 
 
 @needs_toml

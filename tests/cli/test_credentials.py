@@ -25,7 +25,7 @@ from wxcomponent.cli.credentials import (
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, SQLiteStore, open_store
 
-from .test_cli import P, needs_toml, write_config, wxcomponent
+from ..support.cli import P, needs_toml, write_config, wxcomponent
 
 # --------------------------------------------------------------------------- the line parser
 

@@ -38,11 +38,11 @@ from wxcomponent.stores import (
     Store,
 )
 
-from ..servers import PostgresServer, free_port
-from ..service.conftest import APPID, FakeClock, Running, running
-from ..service.receiver import SECRET, Receiver, receiver
-from ..waiting import wait_for_async
-from .test_cli import needs_toml, write_config, wxcomponent
+from ..support.cli import needs_toml, write_config, wxcomponent
+from ..support.receiver import SECRET, Receiver, receiver
+from ..support.servers import PostgresServer, free_port
+from ..support.service import APPID, FakeClock, Running, running
+from ..support.waiting import wait_for_async
 
 QUERY_AUTH = "/cgi-bin/component/api_query_auth"
 FAST = ShipOptions(concurrency=4, lease=5, privacy_interval=0.02, poll_interval=0.2,

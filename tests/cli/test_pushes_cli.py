@@ -8,7 +8,7 @@ from pathlib import Path
 from wxcomponent.emulator import DEFAULT_PLATFORM as P
 from wxcomponent.stores import AuthorizerRecord, SQLiteStore
 
-from .test_cli import assert_one_line_error, needs_toml, wxcomponent
+from ..support.cli import assert_one_line_error, needs_toml, wxcomponent
 
 SECRET = "webhook-secret-0123456789abcdef"
 

@@ -10,8 +10,8 @@ from wxcomponent import CallbackOptions, Component, ComponentConfig
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
-from ..callbacks.conftest import serve
-from .test_cli import assert_one_line_error, wxcomponent
+from ..support.cli import assert_one_line_error, wxcomponent
+from ..support.serving import serve
 
 P = DEFAULT_PLATFORM
 CONFIG = ComponentConfig(appid=P.appid, secret=P.secret, token=P.token,

@@ -12,7 +12,7 @@ from wxcomponent.emulator import DEFAULT_PLATFORM as P
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import SQLiteStore
 
-from .test_cli import assert_one_line_error, needs_toml, wxcomponent
+from ..support.cli import assert_one_line_error, needs_toml, wxcomponent
 
 CONFIG = ComponentConfig(appid=P.appid, secret=P.secret, token=P.token,
                          encoding_aes_key=P.encoding_aes_key)

@@ -29,8 +29,8 @@ from wxcomponent.errors import (
 from wxcomponent.stores import MemoryStore
 from wxcomponent.stores.base import Store
 
-from ..callbacks.conftest import serve
-from ..waiting import wait_for, wait_for_async
+from ..support.serving import serve
+from ..support.waiting import wait_for, wait_for_async
 from .conftest import CONFIG, seed_ticket
 
 TOKEN_PATH = "/cgi-bin/component/api_component_token"

@@ -21,8 +21,8 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.errors import AuthorizerNotFound, ConfigurationError, InvalidArgument
 from wxcomponent.stores import SQLiteStore
 
-from ..cli.test_cli import ROOT, clean_env, needs_toml, wait_healthz, write_config
-from ..servers import free_port
+from ..support.cli import ROOT, clean_env, needs_toml, wait_healthz, write_config
+from ..support.servers import free_port
 from .conftest import CONFIG
 
 API = "/cgi-bin/get_api_domain_ip"

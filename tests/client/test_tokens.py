@@ -26,8 +26,8 @@ from wxcomponent.errors import (
 from wxcomponent.stores import open_store
 from wxcomponent.stores.base import AuthorizerRecord, CachedToken, Store
 
-from ..stores.factories import StoreTime, make_sync
-from ..waiting import wait_for, wait_for_async
+from ..support.stores import StoreTime, make_sync
+from ..support.waiting import wait_for, wait_for_async
 from . import _workers
 from .conftest import CONFIG, seed_ticket
 

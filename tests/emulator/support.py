@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 
-from ..servers import free_port
+from ..support.servers import free_port
 
 APPID = DEFAULT_PLATFORM.appid
 C = "/cgi-bin/component/"

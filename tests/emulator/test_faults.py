@@ -11,7 +11,7 @@ import pytest
 
 from wxcomponent.emulator import Clock, EmulatorServer
 
-from ..waiting import wait_for
+from ..support.waiting import wait_for
 from .support import APPID, C, authorize, component_token, errcode
 
 PREAUTH = C + "api_create_preauthcode"

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 
-from ..callbacks.conftest import serve
+from ..support.serving import serve
 
 wechatpy = pytest.importorskip("wechatpy")
 from wechatpy.component import (  # noqa: E402

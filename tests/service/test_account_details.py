@@ -16,9 +16,9 @@ import pytest
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import SQLiteStore
 
-from ..cli.test_cli import ROOT, clean_env, needs_toml
-from ..waiting import wait_for_async
-from .conftest import APPID, P, running
+from ..support.cli import ROOT, clean_env, needs_toml
+from ..support.service import APPID, P, running
+from ..support.waiting import wait_for_async
 
 INFO = "/cgi-bin/component/api_get_authorizer_info"
 

@@ -8,7 +8,7 @@ import pytest
 
 from wxcomponent.emulator import EmulatorServer
 
-from .conftest import (
+from ..support.service import (
     API_KEY,
     APPID,
     AUTHORIZER_TOKEN,

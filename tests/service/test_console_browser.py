@@ -23,10 +23,10 @@ import pytest
 
 from wxcomponent.emulator import EmulatorServer
 
-from ..waiting import wait_for_async
-from .conftest import API_KEY, APPID, Running, running
-from .receiver import SECRET, receiver
-from .test_console import OPERATORS, PASSWORD, ship_to
+from ..support.console import OPERATORS, PASSWORD, ship_to
+from ..support.receiver import SECRET, receiver
+from ..support.service import API_KEY, APPID, Running, running
+from ..support.waiting import wait_for_async
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"

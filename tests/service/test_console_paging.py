@@ -17,8 +17,8 @@ from wxcomponent.service.console.paging import PAGE_SIZE
 from wxcomponent.stores import SQLiteStore
 from wxcomponent.stores.base import AuthorizerRecord
 
-from .conftest import APPID, running
-from .test_console import BASE, signed_in
+from ..support.console import BASE, signed_in
+from ..support.service import APPID, running
 
 ROWS = 100_000
 

@@ -26,7 +26,7 @@ from wxcomponent.service.console.session import Sessions, _b64
 from wxcomponent.service.settings import SettingsError, settings_from_mapping
 from wxcomponent.stores import MemoryStore, as_async_store
 
-from .conftest import API_KEY, make_settings, platform_table
+from ..support.service import API_KEY, make_settings, platform_table
 
 HASH = hash_password("the password")
 

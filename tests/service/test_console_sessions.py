@@ -21,8 +21,8 @@ from wxcomponent.service.console import hash_password
 from wxcomponent.service.console.session import COOKIE, SESSION_TTL, Sessions
 from wxcomponent.stores import MemoryStore, RedisStore, SQLiteStore
 
-from .conftest import FakeClock, Running, running
-from .test_console import BASE, OPERATORS, PASSWORD, csrf_of, sign_in, signed_in
+from ..support.console import BASE, OPERATORS, PASSWORD, csrf_of, sign_in, signed_in
+from ..support.service import FakeClock, Running, running
 
 BOB = {"name": "bob", "password_hash": hash_password("bob's own password")}
 TEAM = [*OPERATORS, BOB]

@@ -13,10 +13,10 @@ import httpx
 
 from wxcomponent.emulator import EmulatorServer
 
-from ..waiting import wait_for_async
-from .conftest import APPID, AUTHORIZER_TOKEN, BEARER, FakeClock, Running, running
-from .receiver import SECRET, receiver
-from .test_console import BASE, confirm, signed_in
+from ..support.console import BASE, confirm, signed_in
+from ..support.receiver import SECRET, receiver
+from ..support.service import APPID, AUTHORIZER_TOKEN, BEARER, FakeClock, Running, running
+from ..support.waiting import wait_for_async
 
 
 class _Form(HTMLParser):

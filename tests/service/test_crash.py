@@ -16,10 +16,10 @@ from wxcomponent.emulator import DEFAULT_PLATFORM as P
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import SQLiteStore
 
-from ..cli.test_cli import ROOT, clean_env, needs_toml, wait_healthz
-from ..servers import free_port
-from ..waiting import wait_for
-from .receiver import SECRET, receiver
+from ..support.cli import ROOT, clean_env, needs_toml, wait_healthz
+from ..support.receiver import SECRET, receiver
+from ..support.servers import free_port
+from ..support.waiting import wait_for
 
 QUERY_AUTH = "/cgi-bin/component/api_query_auth"
 

@@ -20,10 +20,9 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import PostgresStore, RedisStore
 from wxcomponent.stores.base import Store
 
-from ..conftest import start_redis_server
-from ..servers import PostgresServer, frozen
-from ..waiting import wait_for_async
-from .conftest import APPID, Running, running
+from ..support.servers import PostgresServer, frozen, start_redis_server
+from ..support.service import APPID, Running, running
+from ..support.waiting import wait_for_async
 
 #: Far beyond WeChat's 5 s: a request still unanswered by then hung.
 PATIENCE = 15.0

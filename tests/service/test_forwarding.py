@@ -14,13 +14,9 @@ from wxcomponent.service import Service
 from wxcomponent.service.settings import SettingsError
 from wxcomponent.stores import MemoryStore
 
-from ..waiting import wait_for_async
-from .conftest import APPID, FakeClock, make_settings, running
-from .receiver import SECRET, receiver
-
-
-def hooks(url: str, **extra: Any) -> list[dict[str, Any]]:
-    return [{"name": "app", "url": f"{url}/hook", "secret": SECRET, **extra}]
+from ..support.receiver import SECRET, hooks, receiver
+from ..support.service import APPID, FakeClock, make_settings, running
+from ..support.waiting import wait_for_async
 
 
 async def test_every_push_reaches_the_webhook_signed_in_order_with_codes_masked(

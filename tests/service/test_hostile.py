@@ -18,8 +18,8 @@ from wxcomponent.service import Service, ServiceServer
 from wxcomponent.service.protocol import guarded_protocol, resolve_parser
 from wxcomponent.stores import MemoryStore
 
-from ..conftest import free_port
-from .conftest import API_KEY, APPID, BEARER, FakeClock, Running, make_settings, running
+from ..support.servers import free_port
+from ..support.service import API_KEY, APPID, BEARER, FakeClock, Running, make_settings, running
 
 DEADLINE = 60.0  # only turns a hang into a failure
 #: The slow-client protections hold over both of uvicorn's parsers.

@@ -16,9 +16,8 @@ from wxcomponent.service import Service, ServiceServer
 from wxcomponent.service.health import MAX_FAILURES, HealthTracker
 from wxcomponent.stores import MemoryStore
 
-from ..conftest import free_port
-from ..waiting import wait_for
-from .conftest import (
+from ..support.servers import free_port
+from ..support.service import (
     API_KEY,
     APPID,
     AUTHORIZER_TOKEN,
@@ -28,6 +27,7 @@ from .conftest import (
     make_settings,
     running,
 )
+from ..support.waiting import wait_for
 
 PUSHES = "wxcomponent_pushes_total"
 TICKET = "component_verify_ticket"

@@ -18,8 +18,7 @@ from wxcomponent.service.authorization import SPENT_LINKS
 from wxcomponent.service.settings import MAX_LINK_TTL
 from wxcomponent.stores import MemoryStore, SQLiteStore
 
-from ..waiting import wait_for_async
-from .conftest import (
+from ..support.service import (
     APPID,
     FakeClock,
     Running,
@@ -27,6 +26,7 @@ from .conftest import (
     platform_table,
     running,
 )
+from ..support.waiting import wait_for_async
 
 PRE_AUTH = "/cgi-bin/component/api_create_preauthcode"
 QUERY_AUTH = "/cgi-bin/component/api_query_auth"

@@ -24,7 +24,7 @@ from wxcomponent.service.links import (
 from wxcomponent.service.logs import SECRET_NAMES, redact_line
 from wxcomponent.service.ratelimit import RateLimiter, limit_key
 
-from .conftest import FakeClock
+from ..support.service import FakeClock
 
 APPID = "wx0123456789abcdef"
 OTHER = "wx00000000000000b2"

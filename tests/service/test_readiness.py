@@ -14,8 +14,8 @@ import redis
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import MemoryStore, RedisStore, SQLiteStore
 
-from ..conftest import start_redis_server
-from .conftest import APPID, running
+from ..support.servers import start_redis_server
+from ..support.service import APPID, running
 
 
 async def assert_ready(svc_client_public, svc_client_admin) -> None:  # type: ignore[no-untyped-def]

@@ -15,12 +15,11 @@ from wxcomponent.emulator import DEFAULT_PLATFORM as P
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import AuthorizerRecord, MemoryStore, SQLiteStore
 
-from ..cli.test_cli import write_config, wxcomponent
-from ..waiting import wait_for_async
-from .conftest import APPID, running
-from .receiver import receiver
-from .test_console import BASE, signed_in
-from .test_forwarding import hooks
+from ..support.cli import write_config, wxcomponent
+from ..support.console import BASE, signed_in
+from ..support.receiver import hooks, receiver
+from ..support.service import APPID, running
+from ..support.waiting import wait_for_async
 
 CONFIG = ComponentConfig(appid=P.appid, secret=P.secret, token=P.token,
                          encoding_aes_key=P.encoding_aes_key)

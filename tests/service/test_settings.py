@@ -13,7 +13,7 @@ from wxcomponent.service import ServiceSettings, SettingsError, load_settings
 from wxcomponent.service import settings as settings_module
 from wxcomponent.service.settings import DEFAULT_STORE, settings_from_mapping
 
-from .conftest import P, platform_table
+from ..support.service import P, platform_table
 
 TOML = f"""
 host = "0.0.0.0"

@@ -2,12 +2,12 @@
 
 ``store`` is the one way the contract tests (``test_contract``, ``test_queue``,
 ``test_schedule``, ``test_tenant``, ``test_validation``) meet a store: it runs a test once per
-backend of :data:`~tests.stores.factories.CONTRACT_BACKENDS` (memory, SQLite, Redis, Redis
+backend of :data:`~tests.support.stores.CONTRACT_BACKENDS` (memory, SQLite, Redis, Redis
 beside a durable store, PostgreSQL, a Redis Cluster) and flavour (sync, async). A test that
 takes ``store`` (or ``queue``, the same fixture under the name the queue tests use) runs on
 all of them; a server that is missing skips it, except under CI (``CI=true``), where it fails.
 Test bodies ``await`` every call; a sync store is seen through
-:class:`~tests.stores.factories.Awaiting`, which calls it directly.
+:class:`~tests.support.stores.Awaiting`, which calls it directly.
 
 ``store_time`` is the clock of that store: it stands still until the test moves it, so no
 test waits for time to pass.
@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from .factories import CONTRACT_BACKENDS, FLAVOURS, StoreTime, contract_store
+from ..support.stores import CONTRACT_BACKENDS, FLAVOURS, StoreTime, contract_store
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 
 from wxcomponent.stores import CachedToken, Store
 
-from .factories import BACKENDS, make_async, make_sync
+from ..support.stores import BACKENDS, make_async, make_sync
 
 KEY = "counter"
 TTL = 30.0  # long: a holder always finishes within its lease here

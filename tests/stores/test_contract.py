@@ -2,7 +2,7 @@
 fixture of ``conftest``.
 
 Each test body is written once, with ``await``; a sync store is seen through
-:class:`~tests.stores.factories.Awaiting`. Expiry is driven by ``store_time``, the store's
+:class:`~tests.support.stores.Awaiting`. Expiry is driven by ``store_time``, the store's
 clock, which only moves when a test moves it.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import wxcomponent.stores
 from wxcomponent.stores import AuthorizerRecord, CachedToken
 
-from .factories import CLASSES, CONTRACT_BACKENDS, StoreTime, contract_class
+from ..support.stores import CLASSES, CONTRACT_BACKENDS, StoreTime, contract_class
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"

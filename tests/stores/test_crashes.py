@@ -21,7 +21,7 @@ import pytest
 
 from wxcomponent.stores import CachedToken, PostgresStore, RedisStore
 
-from ..waiting import wait_for
+from ..support.waiting import wait_for
 from . import crash_workers as cw
 from .workers import open_target, target_of, with_clock
 

@@ -26,9 +26,8 @@ from wxcomponent.stores import (
 )
 from wxcomponent.stores.postgres import TIMEOUT
 
-from ..conftest import start_redis_server
-from ..servers import PG_PASSWORD, PostgresServer, frozen
-from ..waiting import wait_for_async
+from ..support.servers import PG_PASSWORD, PostgresServer, frozen, start_redis_server
+from ..support.waiting import wait_for_async
 
 C1 = "wxcomp0000000001"
 #: Far beyond any store deadline: a call still running by then hung.

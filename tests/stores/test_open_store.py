@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import wxcomponent.stores as stores
 from wxcomponent.errors import ConfigurationError, InvalidArgument
 from wxcomponent.stores import MemoryStore, PostgresStore, RedisStore, SQLiteStore, open_store
 
@@ -99,17 +98,6 @@ def test_non_string_url() -> None:
     with pytest.raises(InvalidArgument) as caught:
         open_store(None)  # type: ignore[arg-type]
     assert caught.value.argument == "url"
-
-
-def test_exports() -> None:
-    expected = {
-        "Store", "AsyncStore", "Ticket", "AuthorizerRecord", "CachedToken", "MemoryStore",
-        "AsyncMemoryStore", "SQLiteStore", "AsyncSQLiteStore", "RedisStore", "AsyncRedisStore",
-        "open_store", "as_async_store", "PostgresStore", "AsyncPostgresStore", "Job", "JobState",
-    }  # fmt: skip
-    assert expected <= set(stores.__all__)
-    for name in expected:
-        assert getattr(stores, name) is not None
 
 
 def test_the_package_works_without_redis(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ import time
 
 from wxcomponent.stores import AsyncPostgresStore, CachedToken, PostgresStore
 
-from .factories import StoreTime
-from .test_purge import contend_with_purges
+from ..support.stores import StoreTime
+from .purging import contend_with_purges
 
 
 def test_fifty_threads_one_lease(postgres_dsn: str, pg_schema: str) -> None:

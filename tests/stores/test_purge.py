@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,22 +20,19 @@ import pytest
 
 from wxcomponent.stores import (
     AsyncPostgresStore,
-    CachedToken,
     MemoryStore,
     PostgresStore,
     SQLiteStore,
-    Store,
 )
 from wxcomponent.stores.memory import PURGE_BATCH, PURGE_EVERY
 from wxcomponent.stores.sqlite import MIGRATIONS, SCHEMA_VERSION
 from wxcomponent.stores.sqlite import PURGE_BATCH as SQLITE_BATCH
 from wxcomponent.stores.sqlite import PURGE_EVERY as SQLITE_EVERY
 
-from .factories import FLAVOURS, StoreTime, contract_store, make_sync
+from ..support.stores import FLAVOURS, StoreTime, contract_store, make_sync
+from .purging import Rows, contend_with_purges, token
 
 C1 = "wxcomponent0000001"
-#: ``(tokens, leases)`` rows a store holds now.
-Rows = Callable[[], Awaitable[tuple[int, int]]]
 
 # The figures the tests are built on are the same in every store.
 assert PURGE_EVERY == SQLITE_EVERY == 100 and (PURGE_BATCH, SQLITE_BATCH) == (1000, 200)
@@ -90,10 +85,6 @@ def _postgres_rows(dsn: str, schema: str) -> Rows:
         return int(tokens[0]), int(leases[0])
 
     return count
-
-
-def token(value: str, expires_at: float) -> CachedToken:
-    return CachedToken(value, expires_at, expires_at - 7200)
 
 
 async def lease(store: Any, key: str, ttl: float) -> int:
@@ -214,55 +205,6 @@ async def test_a_keys_fences_grow_across_purges_whatever_other_keys_do(
 
 
 # ------------------------------------------------------------------ purges racing grants
-
-
-def contend_with_purges(store: Store, store_time: StoreTime, *, threads: int = 12,
-                        keys: int = 3, grants: int = 40) -> list[int]:
-    """Threads take turns on a few keys (acquire, fenced write, release) while the released
-    rows are purged under them; the clock stands still, so no lease expires. Returns the
-    fences granted, in grant order per key, after checking that no two holders of a key ever
-    overlapped and that every holder's fenced write landed (a purge never took a held row).
-    """
-    guard = threading.Lock()
-    inside = dict.fromkeys(range(keys), 0)
-    granted: dict[int, list[int]] = {k: [] for k in range(keys)}
-    problems: list[str] = []
-    start = threading.Barrier(threads)
-    deadline = time.monotonic() + 120  # only turns a hang into a failure
-
-    def worker(n: int) -> None:
-        start.wait()
-        done = 0
-        while done < grants and time.monotonic() < deadline:
-            k = (n + done) % keys
-            key = f"{C1}:contended:{k}"
-            fence = store.acquire_lease(key, 3600)
-            if fence is None:
-                time.sleep(0.0005)
-                continue
-            with guard:
-                inside[k] += 1
-                if inside[k] > 1:
-                    problems.append(f"two holders of {key}")
-                granted[k].append(fence)
-            if not store.set_token(key, token(f"by-{n}", store_time() + 60), fence=fence):
-                problems.append(f"the holder of {key} with fence {fence} could not write")
-            with guard:
-                inside[k] -= 1
-            if not store.release_lease(key, fence):
-                problems.append(f"the holder of {key} with fence {fence} could not release")
-            done += 1
-
-    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
-    assert problems == []
-    assert sum(len(f) for f in granted.values()) == threads * grants
-    for fences in granted.values():
-        assert fences == sorted(set(fences))  # per key, every grant above the one before
-    return [f for k in range(keys) for f in granted[k]]
 
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])

@@ -15,7 +15,7 @@ import pytest
 from wxcomponent.errors import InvalidArgument
 from wxcomponent.stores import Job, MemoryStore
 
-from .factories import StoreTime
+from ..support.stores import StoreTime
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"

@@ -18,8 +18,8 @@ import pytest
 
 from wxcomponent.stores import Store
 
+from ..support.stores import BACKENDS, make_async, make_sync
 from . import queue_workers as qw
-from .factories import BACKENDS, make_async, make_sync
 from .workers import open_target, target_of, with_clock
 
 SPAWN = multiprocessing.get_context("spawn")

@@ -28,7 +28,7 @@ from wxcomponent.stores import (
 )
 from wxcomponent.stores._redis_ops import RedisOps
 
-from ..conftest import free_port
+from ..support.servers import free_port
 
 C1 = "wxcomponent0000001"
 SECRET_RT = "refresh-token-that-must-stay-secret"

@@ -13,8 +13,8 @@ import redis
 
 from wxcomponent.stores import AsyncRedisStore, CachedToken, RedisStore, _redis_ops
 
-from ..waiting import wait_for
-from .factories import Awaiting, StoreTime
+from ..support.stores import Awaiting, StoreTime
+from ..support.waiting import wait_for
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"

@@ -7,21 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from .. import conftest
+from ..support import servers
 
 
 def test_missing_binary_fails_under_ci(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception):
-        conftest.start_redis_server(str(tmp_path))
+        servers.start_redis_server(str(tmp_path))
 
 
 def test_missing_binary_skips_elsewhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception):
-        conftest.start_redis_server(str(tmp_path))
+        servers.start_redis_server(str(tmp_path))
 
 
 def test_redis_url_gives_an_empty_database(redis_url: str) -> None:

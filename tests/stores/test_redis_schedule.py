@@ -21,7 +21,7 @@ from wxcomponent.stores import (
     _redis_ops,
 )
 
-from .factories import Awaiting
+from ..support.stores import Awaiting
 
 C1 = "wxcomponent0000001"
 SEP = "\x00"

@@ -18,8 +18,8 @@ from wxcomponent.errors import InvalidArgument
 from wxcomponent.stores import AuthorizerRecord
 from wxcomponent.stores.base import name_key
 
-from .factories import StoreTime
-from .test_tenant import record as tenant_record
+from ..support.stores import StoreTime
+from .records import record as tenant_record
 
 C1 = "wxcomponent0000001"
 C2 = "wxcomponent0000002"

@@ -13,25 +13,13 @@ from typing import Any
 import pytest
 
 from wxcomponent.errors import InvalidArgument
-from wxcomponent.stores import AuthorizerRecord, MemoryStore, RedisStore, SQLiteStore
+from wxcomponent.stores import MemoryStore, RedisStore, SQLiteStore
 from wxcomponent.stores.sqlite import SCHEMA_VERSION
 
-from .factories import StoreTime
+from ..support.stores import StoreTime
+from .records import C1, record
 
-C1 = "wxcomponent0000001"
 DATA = Path(__file__).parent / "data"
-
-
-def record(appid: str = "wxa1", **changes: Any) -> AuthorizerRecord:
-    base = AuthorizerRecord(
-        component_appid=C1,
-        authorizer_appid=appid,
-        refresh_token=f"rt-{appid}-secret-value",
-        func_info=(1, 15),
-        authorized_at=1700000000.0,
-        updated_at=1700000001.0,
-    )
-    return dataclasses.replace(base, **changes)
 
 
 async def test_tenant_round_trips_and_shows_in_listings(store: Any) -> None:

@@ -27,8 +27,8 @@ from wxcomponent import AsyncComponent, Component, ComponentConfig
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
-from ..callbacks.conftest import serve
-from ..waiting import wait_for
+from ..support.serving import serve
+from ..support.waiting import wait_for
 
 T = TypeVar("T")
 

@@ -1,10 +1,11 @@
-"""Where wxcomponent keeps tickets, refresh tokens, cached tokens and leases.
+"""Where wxcomponent keeps verify tickets, authorizer records (with their refresh tokens),
+cached tokens, leases and the durable job queue.
 
 One protocol (:class:`Store`, and :class:`AsyncStore` for asyncio), four backends, each in a
 sync and an async flavour that pass one contract:
 
-* :class:`SQLiteStore` / :class:`AsyncSQLiteStore` — the default: one file, durable, shared by
-  every process of a host;
+* :class:`SQLiteStore` / :class:`AsyncSQLiteStore` — the service's default: one file,
+  durable, shared by every process of a host;
 * :class:`PostgresStore` / :class:`AsyncPostgresStore` — for fleets: one database every host
   shares, alone or as the durable store beside Redis;
 * :class:`RedisStore` / :class:`AsyncRedisStore` — for fleets; give it a ``durable=`` store

@@ -1,5 +1,6 @@
 """A webhook receiver for the forwarding tests: a real HTTP server that records every
-delivery, checks its signature, and can be told to fail, stall or answer a reply."""
+delivery, checks its signature, and can be told to fail, stall or answer a reply; and the
+service's webhook settings that point at it."""
 
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ from starlette.routing import Route
 from wxcomponent.errors import InvalidSignature
 from wxcomponent.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, verify
 
-from ..callbacks.conftest import serve
+from .serving import serve
 
 SECRET = "webhook-secret-0123456789abcdef"
+
+
+def hooks(url: str, **extra: Any) -> list[dict[str, Any]]:
+    """The ``webhooks`` setting of one webhook at the receiver on ``url`` (its ``/hook``)."""
+    return [{"name": "app", "url": f"{url}/hook", "secret": SECRET, **extra}]
 
 
 @dataclass

@@ -1,10 +1,11 @@
-"""Real database servers for the tests: PostgreSQL and a Redis Cluster, started on free
-loopback ports in temporary directories and removed afterwards.
+"""Real database servers for the tests: PostgreSQL, Redis and a Redis Cluster, started on
+free loopback ports in temporary directories and removed afterwards.
 
 * :class:`PostgresServer` runs ``initdb`` and ``postgres`` from the Debian packages
   (``postgresql``). The server refuses to run as root, so under root it runs as an
   unprivileged user: ``postgres`` when the packages created it, else one made with
   ``useradd``. Clients connect over TCP with a password, as a fleet would.
+* :func:`start_redis_server` starts one ``redis-server`` without persistence;
 * :class:`RedisCluster` starts three ``redis-server --cluster-enabled yes`` masters and joins
   them with ``redis-cli --cluster create``.
 
@@ -20,6 +21,7 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -52,7 +54,6 @@ def free_port() -> int:
     kernel's ephemeral range, is checked free, and is never handed out twice in a run.
     """
     import random
-    import socket
 
     low, high = _ephemeral_range()
     outside: list[int] = [*range(20000, low), *range(high + 1, 65536)]
@@ -271,6 +272,51 @@ def pg_schema(postgres_server: PostgresServer) -> Iterator[str]:
             conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
 
 
+REDIS_SERVER = "redis-server"
+_REDIS_START_TIMEOUT = 10.0
+
+
+def _ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def start_redis_server(workdir: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``redis-server`` on a free loopback port in ``workdir``; wait for PING."""
+    binary = shutil.which(REDIS_SERVER)
+    if binary is None:
+        _missing(f"{REDIS_SERVER} is not installed")
+        raise AssertionError("unreachable")
+    for _attempt in range(3):
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                binary,
+                "--port", str(port),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--daemonize", "no",
+                "--dir", workdir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + _REDIS_START_TIMEOUT
+        while time.monotonic() < deadline and process.poll() is None:
+            if _ping(port):
+                return process, port
+            time.sleep(0.02)
+        process.kill()
+        process.wait()
+    pytest.fail(f"{REDIS_SERVER} did not answer PING")
+    raise AssertionError("unreachable")
+
+
 class RedisCluster:
     """Three ``redis-server --cluster-enabled yes`` masters on loopback, joined by
     ``redis-cli --cluster create``; :attr:`url` names one node (``redis+cluster://``)."""
@@ -336,8 +382,6 @@ class RedisCluster:
 
 def _port_with_bus() -> int:
     """A free port whose cluster bus port (port + 10000) is free too."""
-    import socket
-
     for _ in range(100):
         port = free_port()
         if port + 10000 > 65535:

@@ -1,4 +1,5 @@
-"""Builders of stores for the store tests (importable, also by spawned worker processes)."""
+"""Builders of stores, the clock a store under test reads, and a sync store seen through
+``await``: for the tests of the stores and of what uses them."""
 
 from __future__ import annotations
 
