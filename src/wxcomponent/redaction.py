@@ -17,8 +17,9 @@ webhook and reply secrets, operators' passwords and the console's session cookie
 :class:`RedactingFilter` applies it to log records, and :func:`install_log_redaction` puts it
 on the loggers that may carry secrets: the library on its own and httpx's loggers when a shell
 is imported, the service, the command line and the emulator on uvicorn's as well.
-:func:`redact` is the short form reprs show, and :data:`PUSH_SECRET_FIELDS` the fields of a push
-that are never handed on (:func:`mask_fields`).
+:func:`redact` is the short form reprs show (:func:`masked` where they show none), and
+:data:`PUSH_SECRET_FIELDS` the fields of a push that are never handed on
+(:func:`mask_fields`).
 
 This module sits below every layer (beside :mod:`wxcomponent.errors`): the stores, the core,
 the shells, the service, the command line and the emulator all use it.
@@ -41,6 +42,7 @@ __all__ = [
     "abbreviate",
     "install_log_redaction",
     "mask_fields",
+    "masked",
     "redact",
     "redact_text",
 ]
@@ -146,6 +148,12 @@ def redact(secret: str | None, keep: int = 4) -> str:
     if secret is None:
         return "None"
     return f"'{abbreviate(secret, keep)}'"
+
+
+def masked(secret: str | None) -> str:
+    """``secret`` as a repr shows a secret it never abbreviates: ``'***'``, or ``None`` when
+    there is none."""
+    return f"'{MASK}'" if secret else "None"
 
 
 def mask_fields(value: Any) -> Any:
