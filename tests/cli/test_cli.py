@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +162,35 @@ def wait_healthz(url: str, process: subprocess.Popen[str], timeout: float = 30) 
     raise AssertionError("serve did not answer /healthz")
 
 
+@dataclass
+class Served:
+    """``wxcomponent serve`` in a subprocess, and its output once it stopped."""
+
+    process: subprocess.Popen[str]
+    stdout: str = ""
+    stderr: str = ""
+
+
+@contextlib.contextmanager
+def serving(config: Path) -> Iterator[Served]:
+    """Run ``wxcomponent serve --config config`` for the block, then stop it with SIGTERM
+    and keep what it wrote."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wxcomponent.cli", "serve", "--config", str(config),
+         "--host", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=clean_env(), cwd=ROOT)
+    served = Served(process)
+    try:
+        yield served
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            served.stdout, served.stderr = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+
+
 @needs_toml
 def test_serve_answers_receives_a_ticket_and_stops_on_sigterm(
         emulator: EmulatorServer, tmp_path: Path) -> None:
@@ -167,14 +198,10 @@ def test_serve_answers_receives_a_ticket_and_stops_on_sigterm(
     store_path = tmp_path / "service.sqlite3"
     config = write_config(tmp_path / "wx.toml", api_base=emulator.url, store=store_path,
                           port=port, admin_port=admin_port)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wxcomponent.cli", "serve", "--config", str(config),
-         "--host", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=clean_env(), cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     admin = f"http://127.0.0.1:{admin_port}"
-    try:
-        first = wait_healthz(url, process)
+    with serving(config) as served:
+        first = wait_healthz(url, served.process)
         assert first.status_code == 200
         status = httpx.get(admin + "/status").json()
         assert status["platforms"][P.appid]["ticket"] == "waiting_for_ticket"
@@ -190,14 +217,8 @@ def test_serve_answers_receives_a_ticket_and_stops_on_sigterm(
         assert public.status_code == 404  # the admin API is not on the public listener
         httpx.get(f"{url}/{P.appid}/authorized",
                   params={"auth_code": "queryauthcode@@@CLISECRET", "state": "v1.CLISTATE.x"})
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            stdout, stderr = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert process.returncode == 0, stderr
+    stdout, stderr = served.stdout, served.stderr
+    assert served.process.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert f"{url}/{P.appid}/events" in stderr  # the startup summary names the URLs
     assert "Finished server process" in stderr  # uvicorn's graceful shutdown

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import signal
 import string
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from wxcomponent.service import Service, ServiceServer
 from wxcomponent.service.settings import settings_from_mapping
 from wxcomponent.stores import MemoryStore
 
-from ..cli.test_cli import clean_env, needs_toml, wait_healthz, write_config
+from ..cli.test_cli import clean_env, needs_toml, serving, wait_healthz, write_config
 from ..servers import free_port
 
 P = DEFAULT_PLATFORM
@@ -296,24 +295,13 @@ def test_the_command_line_logs_no_secret(emulator: EmulatorServer, tmp_path: Pat
     config = write_config(tmp_path / "wx.toml", api_base=emulator.url,
                           store=tmp_path / "service.sqlite3", port=port,
                           admin_port=admin_port)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wxcomponent.cli", "serve", "--config", str(config),
-         "--host", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=clean_env(), cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthz(url, process)
+    with serving(config) as served:
+        wait_healthz(url, served.process)
         for _, query in _query_lines():
             httpx.get(f"{url}/{P.appid}/authorized?{query}")
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            stdout, stderr = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert process.returncode == 0, stderr
-    logs = stdout + stderr
+    assert served.process.returncode == 0, served.stderr
+    logs = served.stdout + served.stderr
     assert logs.count(f"/{P.appid}/authorized?") >= len(_query_lines())
     for value, query in _query_lines():
         assert not leaked(value, logs), query
