@@ -27,13 +27,11 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("core", {"wxcomponent.core", "wxcomponent.config", "wxcomponent.events",
               "wxcomponent.replies", "wxcomponent.webhooks"}),
     ("stores", {"wxcomponent.stores"}),
-    ("errors", {"wxcomponent.errors"}),
+    ("errors", {"wxcomponent.errors", "wxcomponent.redaction"}),
 ]
 
-#: Imports from a layer above, each to be removed rather than added to.
-#: The stores redact secrets in their reprs with core's rule (``core/redact.py``), until
-#: that rule moves to the bottom layer.
-KNOWN_UPWARD = {("wxcomponent.stores.base", "wxcomponent.core.redact")}
+#: Imports from a layer above, each to be removed rather than added to: none is left.
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 #: The layers that may import the emulator: WeChat's stand-in is never part of the library.
 EMULATOR_USERS = {"cli", "emulator"}

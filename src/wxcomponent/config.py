@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from .core.crypto import decode_aes_key
 from .errors import ConfigurationError, InvalidAESKey
+from .redaction import masked
 
 __all__ = ["ComponentConfig", "validate_appid"]
 
@@ -82,10 +83,10 @@ class ComponentConfig:
         return cls(**values, previous_encoding_aes_key=previous)
 
     def __repr__(self) -> str:
-        prev = "'***'" if self.previous_encoding_aes_key else "None"
         return (
-            f"ComponentConfig(appid={self.appid!r}, secret='***', token='***', "
-            f"encoding_aes_key='***', previous_encoding_aes_key={prev})"
+            f"ComponentConfig(appid={self.appid!r}, secret={masked(self.secret)}, "
+            f"token={masked(self.token)}, encoding_aes_key={masked(self.encoding_aes_key)}, "
+            f"previous_encoding_aes_key={masked(self.previous_encoding_aes_key)})"
         )
 
     __str__ = __repr__

@@ -13,7 +13,7 @@ Everything the library raises on purpose derives from :class:`WxComponentError`:
 * :class:`StoreError` is a failure of the credential store.
 
 No message built here contains a secret: callers pass paths without query strings, and
-redaction helpers live in :mod:`wxcomponent.core.redact`.
+redaction is the one rule of :mod:`wxcomponent.redaction`.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from ..support.cli import (
     assert_one_line_error,
     clean_env,
     needs_toml,
+    serving,
     wait_healthz,
     write_config,
     wxcomponent,
@@ -126,14 +127,10 @@ def test_serve_answers_receives_a_ticket_and_stops_on_sigterm(
     store_path = tmp_path / "service.sqlite3"
     config = write_config(tmp_path / "wx.toml", api_base=emulator.url, store=store_path,
                           port=port, admin_port=admin_port)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wxcomponent.cli", "serve", "--config", str(config),
-         "--host", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=clean_env(), cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     admin = f"http://127.0.0.1:{admin_port}"
-    try:
-        first = wait_healthz(url, process)
+    with serving(config) as served:
+        first = wait_healthz(url, served.process)
         assert first.status_code == 200
         status = httpx.get(admin + "/status").json()
         assert status["platforms"][P.appid]["ticket"] == "waiting_for_ticket"
@@ -149,14 +146,8 @@ def test_serve_answers_receives_a_ticket_and_stops_on_sigterm(
         assert public.status_code == 404  # the admin API is not on the public listener
         httpx.get(f"{url}/{P.appid}/authorized",
                   params={"auth_code": "queryauthcode@@@CLISECRET", "state": "v1.CLISTATE.x"})
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            stdout, stderr = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert process.returncode == 0, stderr
+    stdout, stderr = served.stdout, served.stderr
+    assert served.process.returncode == 0, stderr
     assert "Traceback" not in stderr
     assert f"{url}/{P.appid}/events" in stderr  # the startup summary names the URLs
     assert "Finished server process" in stderr  # uvicorn's graceful shutdown

@@ -1,10 +1,9 @@
-"""The service's parsers and rules on their own: link and state tokens, log redaction, rate
-limits, JSON bodies (property tests where input is hostile)."""
+"""The service's parsers and rules on their own: link and state tokens, rate limits, JSON
+bodies (property tests where input is hostile). Log redaction: ``tests/core/test_redaction.py``."""
 
 from __future__ import annotations
 
 import threading
-from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +20,6 @@ from wxcomponent.service.links import (
     code_digest,
     validate_tenant,
 )
-from wxcomponent.service.logs import SECRET_NAMES, redact_line
 from wxcomponent.service.ratelimit import RateLimiter, limit_key
 
 from ..support.service import FakeClock
@@ -86,33 +84,6 @@ def test_a_state_round_trips_and_names_its_platform() -> None:
 def test_bad_tenants_are_refused(tenant: object) -> None:
     with pytest.raises(InvalidArgument):
         validate_tenant(tenant)
-
-
-# --------------------------------------------------------------------------- redaction
-
-values = st.text("ABCDEFGHJKLMNPQRSTUVWXYZ23456789@_-.~", min_size=8, max_size=60)
-
-
-@given(name=st.sampled_from(SECRET_NAMES), value=values, encoded=st.integers(0, 2),
-       shape=st.sampled_from(["GET /p?{p} HTTP/1.1", "/x?a=1&{p}&b=2", "redirect_uri={u}",
-                              '"{n}": "{v}"', "{n}={v}#f"]))
-def test_no_secret_parameter_survives_redaction(name: str, value: str, encoded: int,
-                                                shape: str) -> None:
-    pair = f"{name}={value}"
-    nested = f"https://h/cb?{pair}&z=1"
-    for _ in range(encoded):
-        nested = quote(nested, safe="")
-    line = shape.format(p=pair, u=nested, n=name, v=value)
-    redacted = redact_line(line)
-    assert value not in redacted
-    assert quote(value, safe="") not in redacted
-    assert redact_line(redacted) == redacted  # idempotent
-
-
-def test_redaction_keeps_what_is_not_secret() -> None:
-    line = '127.0.0.1:5 - "GET /wx/events?timestamp=1&nonce=2&codex=3 HTTP/1.1" 200'
-    assert redact_line(line) == line
-    assert redact_line("Authorization: Bearer abc.def") == "Authorization: Bearer ***"
 
 
 # --------------------------------------------------------------------------- rate limits

@@ -3,10 +3,14 @@ environment, a configuration file for the emulator's platform, its errors, its h
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -68,3 +72,32 @@ def wait_healthz(url: str, process: subprocess.Popen[str], timeout: float = 30) 
         except httpx.TransportError:
             time.sleep(0.1)
     raise AssertionError("serve did not answer /healthz")
+
+
+@dataclass
+class Served:
+    """``wxcomponent serve`` in a subprocess, and its output once it stopped."""
+
+    process: subprocess.Popen[str]
+    stdout: str = ""
+    stderr: str = ""
+
+
+@contextlib.contextmanager
+def serving(config: Path) -> Iterator[Served]:
+    """Run ``wxcomponent serve --config config`` for the block, then stop it with SIGTERM
+    and keep what it wrote."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wxcomponent.cli", "serve", "--config", str(config),
+         "--host", "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=clean_env(), cwd=ROOT)
+    served = Served(process)
+    try:
+        yield served
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            served.stdout, served.stderr = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise

@@ -1,8 +1,9 @@
 """The ``wxcomponent`` command: serve, emulator, demo, decrypt, authorizers (export, import),
 token, release-check, migrate, operator-hash.
 
-Every error is one line on stderr and a non-zero exit status; ``wxcomponent --debug …`` shows
-the traceback instead. A reader that goes away early (``wxcomponent authorizers | head``) ends
+Every error is one line on stderr (redacted, as every log record of the command is:
+:mod:`wxcomponent.redaction`) and a non-zero exit status; ``wxcomponent --debug …`` shows the
+traceback instead. A reader that goes away early (``wxcomponent authorizers | head``) ends
 the command quietly, with status 0.
 """
 
@@ -18,6 +19,7 @@ import click
 from rich.markup import escape
 
 from .. import __version__
+from ..redaction import install_log_redaction, redact_text
 from ._common import describe, err
 
 __all__ = ["main"]
@@ -78,6 +80,7 @@ _register()
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wxcomponent`` script; returns the exit status."""
+    install_log_redaction()
     try:
         result = cli.main(args=list(argv) if argv is not None else None,
                           prog_name="wxcomponent", standalone_mode=False)
@@ -115,5 +118,5 @@ def _quiet_stdout() -> None:
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False,
+    err.print(f"[bold red]error:[/] {escape(redact_text(message))}", markup=True, highlight=False,
               soft_wrap=True)

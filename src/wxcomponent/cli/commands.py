@@ -13,11 +13,12 @@ from rich.cells import cell_len, set_cell_size
 
 from ..client import Component
 from ..config import ComponentConfig
+from ..redaction import redact_text
 from ..service.app import Service, open_service_store
 from ..service.links import validate_tenant
 from ..service.server import bind
 from ..service.server import serve as serve_forever
-from ..service.settings import LOG_LEVELS, ServiceSettings, load_settings, shown_url
+from ..service.settings import LOG_LEVELS, ServiceSettings, load_settings
 from ..stores.base import AuthorizerRecord, AuthorizerStatus, Store, name_key
 from ._common import config_option, err, out, platform_option, quiet_logs
 
@@ -58,7 +59,7 @@ def serve(config: Path | None, host: str | None, port: int | None, admin_host: s
     admin = _listener_url(settings.admin_host, admin_sock)
     base = settings.public_url or listening
     err.print(f"[bold]wxcomponent service[/] public {listening}, admin {admin} "
-              f"(store {shown_url(settings.store)}, API {settings.api_base})", markup=True)
+              f"(store {redact_text(settings.store)}, API {settings.api_base})", markup=True)
     for appid in service.platforms:
         pad = " " * len(appid)
         err.print(f"  {appid}  authorization events  {base}/{appid}/events\n"

@@ -16,14 +16,12 @@ from rich.table import Table
 from ..core.crypto import Decrypted, MessageCrypto
 from ..errors import AppIdMismatch, CallbackError, InvalidAESKey, XMLError
 from ..events import ComponentEvent, Event, parse_event
+from ..redaction import PUSH_SECRET_FIELDS, abbreviate
 from ..service.settings import SettingsError, load_settings
 from ._common import config_option, out, platform_option
 
 __all__ = ["decrypt", "open_push", "parse_query"]
 
-#: Fields shown shortened unless --reveal: they are credentials, if short-lived ones.
-_SECRET_FIELDS = frozenset({"ComponentVerifyTicket", "AuthorizationCode", "PreAuthCode",
-                            "auth_code"})
 _ENVELOPE_APPID = re.compile(rb"<AppId>\s*(?:<!\[CDATA\[)?\s*(wx[0-9A-Za-z]{16})")
 
 
@@ -119,10 +117,6 @@ def _crypto(config: Path | None, platform: str | None, appid: str | None, token:
                          previous_encoding_aes_key=chosen.previous_encoding_aes_key)
 
 
-def _shortened(value: str) -> str:
-    return f"{value[:12]}… (--reveal shows it)" if len(value) > 16 else "***"
-
-
 def _event_table(event: Event | None, message: bytes, reveal: bool) -> Table:
     if event is not None:
         kind = getattr(event, "info_type", None) or getattr(event, "route_key", None) or "event"
@@ -136,7 +130,9 @@ def _event_table(event: Event | None, message: bytes, reveal: bool) -> Table:
     table.add_column("value", overflow="fold")
     for name, value in _flatten(fields):
         leaf = name.rsplit(".", 1)[-1]
-        shown = value if reveal or leaf not in _SECRET_FIELDS else _shortened(value)
+        # the push's credentials (short-lived ones) are shortened unless --reveal
+        shown = (value if reveal or leaf not in PUSH_SECRET_FIELDS
+                 else f"{abbreviate(value, 8)} (--reveal shows it)")
         table.add_row(name, shown)
     return table
 

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import random
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
@@ -41,6 +40,7 @@ from ..core.endpoints.oauth import oauth_url
 from ..core.policy import Policy
 from ..core.tokens import Tokens
 from ..errors import InvalidArgument, TransportError
+from ..redaction import LIBRARY_LOGGERS, install_log_redaction
 from ..stores.base import Store
 
 __all__ = ["API_BASE", "AuthorizerBase", "Listener", "Shell"]
@@ -57,32 +57,8 @@ Listener = Callable[[str, Mapping[str, Any]], None]
 T = TypeVar("T")
 
 
-class RedactTokens(logging.Filter):
-    """Removes token values from URLs in log records (httpx logs every request URL at INFO,
-    and WeChat puts tokens in the query string)."""
-
-    _PATTERN = re.compile(
-        r"((?:component_)?access_token|refresh_token|authorizer_refresh_token|js_code|code"
-        r"|ticket)=[^&\s\"']+"
-    )
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message with token values replaced by ``***``."""
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is not ours to fix
-            return True
-        if "=" in message:
-            cleaned = self._PATTERN.sub(r"\1=***", message)
-            if cleaned != message:
-                record.msg, record.args = cleaned, ()
-        return True
-
-
-_REDACT = RedactTokens()
-for _name in ("httpx", "httpcore"):
-    if not any(isinstance(f, RedactTokens) for f in logging.getLogger(_name).filters):
-        logging.getLogger(_name).addFilter(_REDACT)
+# httpx logs every request URL at INFO, and WeChat puts tokens in the query string.
+install_log_redaction(LIBRARY_LOGGERS)
 
 
 def auth_pages(api_base: str, auth_base: str | None) -> tuple[str, str]:

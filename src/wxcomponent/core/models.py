@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .redact import redact
+from ..redaction import redact
 
 __all__ = [
     "AuthorizationInfo",

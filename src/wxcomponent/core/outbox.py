@@ -23,7 +23,6 @@ import hashlib
 import json
 import logging
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +35,7 @@ from ..events import (
     UpdateAuthorized,
     VerifyTicket,
 )
+from ..redaction import mask_fields
 from ..stores.base import Job, Store
 from .accounts import event_time
 from .context import Context
@@ -45,7 +45,6 @@ from .release_accounts import is_release_check_account
 
 __all__ = [
     "EXCHANGE_TOPIC",
-    "SECRET_FIELDS",
     "Delivery",
     "backoff",
     "deliver_topic",
@@ -60,10 +59,6 @@ __all__ = [
 log = logging.getLogger("wxcomponent")
 
 EXCHANGE_TOPIC = "exchange"
-#: Fields of a push that are never handed on: the one-use codes and the verify ticket, which
-#: the platform uses itself (the authorizer's token is available through the token API).
-SECRET_FIELDS = frozenset({"AuthorizationCode", "ComponentVerifyTicket", "auth_code",
-                           "PreAuthCode"})
 #: The group of the platform's own events in the queue (an appid never looks like this).
 PLATFORM_GROUP = "-"
 
@@ -71,12 +66,6 @@ PLATFORM_GROUP = "-"
 def deliver_topic(name: str) -> str:
     """The queue topic of the deliveries to the webhook ``name``."""
     return f"deliver:{name}"
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: ("***" if k in SECRET_FIELDS else _scrub(v)) for k, v in value.items()}
-    return value
 
 
 def push_document(event: Event, *, component_appid: str, authorizer_appid: str | None,
@@ -98,7 +87,7 @@ def push_document(event: Event, *, component_appid: str, authorizer_appid: str |
         "tenant": tenant,
         "received_at": received_at,
         "create_time": event.create_time,
-        "fields": _scrub(dict(event.raw)),
+        "fields": mask_fields(dict(event.raw)),
     }
 
 

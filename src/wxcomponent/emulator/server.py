@@ -10,6 +10,7 @@ from typing import Any
 
 import uvicorn
 
+from ..redaction import install_log_redaction
 from .emulator import Emulator
 
 __all__ = ["EmulatorServer"]
@@ -28,7 +29,8 @@ class EmulatorServer:
 
     Every attribute of the emulator is reachable on the server (``emu.authorize(...)``,
     ``emu.rotate_refresh_tokens = True``), or through :attr:`emulator`. Pass either an
-    ``emulator`` or the keyword arguments to build one.
+    ``emulator`` or the keyword arguments to build one. Its log records (uvicorn's and its
+    own) are redacted (:mod:`wxcomponent.redaction`): requests carry tokens and secrets.
     """
 
     def __init__(
@@ -99,6 +101,7 @@ class EmulatorServer:
             error.errno = exc.errno
             raise error from None
         self.port = sock.getsockname()[1]
+        install_log_redaction()
         config = uvicorn.Config(
             self.emulator.app,
             log_config=None,

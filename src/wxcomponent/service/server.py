@@ -6,7 +6,7 @@ default); :class:`~wxcomponent.service.app.ServiceApp` answers each with its app
 Every connection has the settings' ``header_timeout`` and ``body_timeout``
 (:mod:`wxcomponent.service.protocol`), over uvicorn's httptools parser when the package is
 installed and its h11 one otherwise (``http=`` chooses), and every log line goes through the
-redaction of :mod:`wxcomponent.service.logs`.
+redaction of :mod:`wxcomponent.redaction`.
 
 :func:`serve` runs until SIGTERM or SIGINT, lets uvicorn finish the requests in flight and
 the lifespan shutdown stop the refreshers, and returns 0. :class:`ServiceServer` runs the
@@ -27,8 +27,8 @@ from typing import Any
 
 import uvicorn
 
+from ..redaction import RedactingFilter, install_log_redaction
 from .app import Service
-from .logs import RedactingFilter, install_redaction
 from .protocol import guarded_protocol, resolve_parser
 from .settings import ServiceSettings
 
@@ -73,7 +73,7 @@ def _log_config(level: str) -> dict[str, Any]:
 def _uvicorn(service: Service, *, log_level: str, foreground: bool,
              access_log: bool | None = None, http: str = "auto") -> uvicorn.Server:
     settings = service.settings
-    install_redaction()
+    install_log_redaction()
     if access_log is None:
         # Access lines are INFO: above that level uvicorn would still build each line's
         # fields (the client address, the quoted path and query) only for them to be dropped.

@@ -75,6 +75,7 @@ from urllib.parse import urlsplit
 
 from ..config import ComponentConfig
 from ..errors import ConfigurationError
+from ..redaction import masked, redact_text
 from .console.operators import Operator
 from .forward import Webhook
 
@@ -203,18 +204,12 @@ class ServiceSettings:
         raise SettingsError("platforms", f"no platform {appid!r} is configured")
 
     def __repr__(self) -> str:
-        key = "'***'" if self.api_key else "None"
-        link_key = "'***'" if self.link_key else "None"
         return (f"ServiceSettings(platforms={list(self.platforms)!r}, "
-                f"store={shown_url(self.store)!r}, api_base={self.api_base!r}, "
-                f"api_key={key}, link_key={link_key}, host={self.host!r}, port={self.port}, "
+                f"store={redact_text(self.store)!r}, api_base={self.api_base!r}, "
+                f"api_key={masked(self.api_key)}, link_key={masked(self.link_key)}, "
+                f"host={self.host!r}, port={self.port}, "
                 f"admin_host={self.admin_host!r}, admin_port={self.admin_port}, "
                 f"public_url={self.public_url!r}, open_authorize={self.open_authorize})")
-
-
-def shown_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for logs and messages)."""
-    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 # --------------------------------------------------------------------------- loading

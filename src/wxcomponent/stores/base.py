@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
-from ..core.redact import redact
+from ..redaction import redact
 
 __all__ = [
     "ACCOUNT_TYPES",
