@@ -28,7 +28,7 @@ from .model import (
 from .pusher import Pusher, seal
 from .release_check import run_release_check
 from .state import DEFAULT_DAILY_LIMIT, Fault, Settings, State, normalize_path
-from .wxa import MiniProgramControl
+from .wxa.control import MiniProgramControl
 
 __all__ = ["Emulator"]
 

@@ -22,8 +22,9 @@ from .calls import OA as _OA
 from .calls import OK as _OK
 from .calls import Binary, Call, Endpoint, Hooks, TokenUse, Upload
 from .model import Account, Credential, Grant, WxError
+from .png import png
 from .state import OPTIONS, State, normalize_path
-from .wxa import WXA_ENDPOINTS, png
+from .wxa.endpoints import WXA_ENDPOINTS
 
 __all__ = ["ENDPOINTS", "Binary", "Call", "Endpoint", "Hooks", "Upload", "dispatch"]
 

@@ -29,7 +29,7 @@ from .model import (
     PlatformConfig,
     WxError,
 )
-from .wxa_state import WxaWorld
+from .wxa.model import WxaWorld
 
 __all__ = ["DEFAULT_DAILY_LIMIT", "Fault", "Settings", "State"]
 

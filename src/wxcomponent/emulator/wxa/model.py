@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import InvalidArgument
+from ...errors import InvalidArgument
 
 __all__ = [
     "AUDIT_OUTCOMES",
