@@ -29,12 +29,12 @@ from .pusher import Pusher, seal
 from .release_check import run_release_check
 from .state import DEFAULT_DAILY_LIMIT, Fault, Settings, State, normalize_path
 from .wxa.control import MiniProgramControl
+from .wxa.model import REGISTRATION_TIMED_OUT
 
 __all__ = ["Emulator"]
 
 log = logging.getLogger("wxcomponent.emulator")
 
-_FAST_REGISTER_TIMEOUT = "已下发的模板消息法人并未确认且已超时(24h)"
 _FAST_REGISTER_INFO = {
     "name": "模拟快速注册企业",
     "code": "91110000MA01EMU000",
@@ -255,8 +255,7 @@ class Emulator(MiniProgramControl):
         state = self._state
         with state.lock:
             _, updated = state.grant(platform, account, func_info)
-            code = state.issue_code("auth", platform.appid, account.appid,
-                                    prefix="queryauthcode@@@")
+            code = state.issue_auth_code(platform, account)
             fields = self._event(
                 platform,
                 "updateauthorized" if updated else "authorized",
@@ -306,15 +305,12 @@ class Emulator(MiniProgramControl):
             appid = code = None
             if success:
                 status = 0
-                account = state.add_account(platform, "mini_program", nick_name=str(info["name"]))
-                state.grant(platform, account, None)
-                appid = account.appid
-                code = state.issue_code("auth", platform.appid, appid,
-                                        prefix="queryauthcode@@@").value
+                account, auth_code = state.add_mini_program(platform, str(info["name"]))
+                appid, code = account.appid, auth_code.value
                 result = {"appid": appid, "status": status, "auth_code": code, "msg": msg or "OK"}
             else:
                 status = status or 100003
-                result = {"status": status, "msg": msg or _FAST_REGISTER_TIMEOUT}
+                result = {"status": status, "msg": msg or REGISTRATION_TIMED_OUT}
             fields = self._event(platform, "notify_third_fasteregister", **result, info=info)
         delivery = self._push_event(platform, fields, background=False) if push else None
         return FastRegistration(status, appid, code, delivery)

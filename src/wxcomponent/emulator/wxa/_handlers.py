@@ -1,18 +1,21 @@
 """What the mini-program handlers share: the mini program and the platform's side a call acts
-on, its numbers and lists read the way WeChat reads them.
+on, its numbers, lists and choices read the way WeChat reads them, and monthly limits.
 
 Internal module.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections import Counter
+from typing import Any, TypeVar
 
 from ..calls import Call
 from ..model import Account, WxError
-from .model import MiniProgram, WxaPlatform
+from .model import MiniProgram, WxaPlatform, month_of
 
-__all__ = ["home_of", "int_param", "list_param", "program_of"]
+__all__ = ["home_of", "int_param", "list_param", "one_of", "program_of", "spend_monthly"]
+
+T = TypeVar("T")
 
 
 def program_of(call: Call) -> tuple[MiniProgram, Account]:
@@ -46,3 +49,21 @@ def list_param(call: Call, name: str) -> list[Any]:
         raise WxError(47001, f"{name} must be a list")
     return value
 
+
+
+def one_of(name: str, value: object, choices: tuple[T, ...]) -> T:
+    """The choice ``value`` equals (47001 naming the choices when it is none of them)."""
+    for choice in choices:
+        if value == choice:
+            return choice
+    listed = ", ".join(str(c) for c in choices[:-1]) + f" or {choices[-1]}"
+    raise WxError(47001, f"{name} must be {listed}")
+
+
+def spend_monthly(used: Counter[str], now: float, limit: int, errcode: int) -> None:
+    """Count one more use in ``used`` this (China-time) month, or raise ``errcode`` when the
+    month's ``limit`` is spent."""
+    month = month_of(now)
+    if used[month] >= limit:
+        raise WxError(errcode)
+    used[month] += 1

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ..calls import OK, Call, Upload
+from ..calls import OK, Call
 from ..model import WxError
-from ._handlers import home_of, int_param, list_param, program_of
+from ._handlers import home_of, int_param, list_param, program_of, spend_monthly
 from .model import (
     AUDITING,
     WITHDRAWN,
@@ -50,12 +50,7 @@ def submit_audit(call: Call) -> dict[str, Any]:
     if latest is not None and latest.running(call.now):
         raise WxError(85009)
     _check_items(program, list_param(call, "item_list"))
-    home = home_of(call)
-    limits = call.state.wxa.limits
-    month = month_of(call.now)
-    if home.audit_used[month] >= limits.audit_quota:
-        raise WxError(85085)
-    home.audit_used[month] += 1
+    spend_monthly(home_of(call).audit_used, call.now, call.state.wxa.limits.audit_quota, 85085)
     audit = Audit(call.state.wxa.new_id(), replace(version), call.now, [])
     audit.schedule(call.state.wxa.plan_for(call.platform.appid, program), call.now)
     program.audits.append(audit)
@@ -121,11 +116,8 @@ def speed_up(call: Call) -> dict[str, Any]:
         raise WxError(89402)
     if audit.sped_up:
         raise WxError(89404)
-    home = home_of(call)
-    month = month_of(call.now)
-    if home.speedups_used[month] >= call.state.wxa.limits.speedup_quota:
-        raise WxError(89405)
-    home.speedups_used[month] += 1
+    spend_monthly(home_of(call).speedups_used, call.now, call.state.wxa.limits.speedup_quota,
+                  89405)
     audit.sped_up = True
     for step in audit.steps:
         if step.at > call.now:
@@ -143,9 +135,7 @@ def query_quota(call: Call) -> dict[str, Any]:
 
 
 def upload_audit_media(call: Call) -> dict[str, Any]:
-    media = call.params.get("media")
-    if not isinstance(media, Upload) or not media.content:
-        raise WxError(41005)
+    media = call.upload("media")
     if media.content_type.startswith("image/"):
         kind, limit = "image", 2 << 20
     elif media.content_type == "video/mp4":
@@ -154,6 +144,4 @@ def upload_audit_media(call: Call) -> dict[str, Any]:
         raise WxError(40005)
     if len(media.content) > limit:
         raise WxError(40006)
-    media_id = call.state.keep_media(call.owner, media.filename, media.content_type,
-                                     media.content)
-    return {**OK, "type": kind, "mediaid": media_id}
+    return {**OK, "type": kind, "mediaid": call.keep(media)}

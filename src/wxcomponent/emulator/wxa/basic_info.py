@@ -9,7 +9,7 @@ from typing import Any
 
 from ..calls import OK, Call
 from ..model import WxError
-from ._handlers import int_param, program_of
+from ._handlers import int_param, one_of, program_of
 
 __all__ = ["basic_info", "check_nickname", "nickname_status", "search_status", "set_head_image",
            "set_nickname", "set_search_status", "set_signature"]
@@ -107,8 +107,6 @@ def search_status(call: Call) -> dict[str, Any]:
 
 def set_search_status(call: Call) -> dict[str, Any]:
     program, _ = program_of(call)
-    status = call.params.get("status")
-    if status not in (0, 1):
-        raise WxError(47001, "status must be 0 or 1")
+    status = one_of("status", call.params.get("status"), (0, 1))
     program.searchable = status == 0
     return dict(OK)

@@ -83,9 +83,7 @@ def add_category(call: Call) -> dict[str, Any]:
 
 
 def _find_category(call: Call, program: MiniProgram) -> dict[str, Any]:
-    first, second = call.params.get("first"), call.params.get("second")
-    found = next((c for c in program.categories
-                  if c["first"] == first and c["second"] == second), None)
+    found = program.category(call.params.get("first"), call.params.get("second"))
     if found is None:
         raise WxError(53303)
     return found

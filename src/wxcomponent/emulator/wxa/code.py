@@ -13,7 +13,7 @@ from typing import Any
 from ..calls import OK, Binary, Call
 from ..model import WxError
 from ..png import png
-from ._handlers import home_of, int_param, program_of
+from ._handlers import home_of, int_param, one_of, program_of
 from .model import MiniProgram, Version
 
 __all__ = ["change_visit", "commit", "get_page", "gray_plan", "gray_release", "privacy_info",
@@ -191,9 +191,7 @@ def revert_gray(call: Call) -> dict[str, Any]:
 
 def change_visit(call: Call) -> dict[str, Any]:
     program, _ = program_of(call)
-    action = call.text("action")
-    if action not in ("open", "close"):
-        raise WxError(47001, "action must be open or close")
+    action = one_of("action", call.text("action"), ("open", "close"))
     if program.released is None:
         raise WxError(85079)
     program.visible = action == "open"

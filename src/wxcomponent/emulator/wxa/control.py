@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidArgument
 from ..model import Account, Delivery, NotFound, Platform
-from .model import AuditPush, Draft, Registration, parse_plan
+from .model import REGISTRATION_TIMED_OUT, AuditPush, Draft, Registration, parse_plan
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -199,22 +199,22 @@ class MiniProgramControl:
         if not success:
             task.status = "failed"
             return ({"InfoType": info_type, "status": 100003,
-                     "msg": reason or "已下发的模板消息法人并未确认且已超时(24h)",
+                     "msg": reason or REGISTRATION_TIMED_OUT,
                      "info": {k: v for k, v in task.info.items() if k != "openid"}}, None)
         task.status = "done"
         if task.kind == "verify":
             task.appid = task.info["appid"]
             return ({"InfoType": info_type, "appid": task.appid, "status": 0, "msg": "OK",
                      "info": {k: v for k, v in task.info.items() if k != "appid"}}, None)
-        account = state.add_account(platform, "mini_program", nick_name=str(task.info["name"]))
-        task.appid = account.appid
+        name = str(task.info["name"])
         if task.kind == "trial":
+            account = state.add_account(platform, "mini_program", nick_name=name)
+            task.appid = account.appid
             return ({"InfoType": info_type, "appid": account.appid, "status": 0, "msg": "OK",
                      "info": {"unique_id": task.task_id, "name": task.info["name"]}}, account)
-        state.grant(platform, account, None)
-        code = state.issue_code("auth", platform.appid, account.appid,
-                                prefix="queryauthcode@@@").value
-        task.info["auth_code"] = code
+        account, auth_code = state.add_mini_program(platform, name)
+        task.appid = account.appid
+        code = task.info["auth_code"] = auth_code.value
         return ({"InfoType": info_type, "appid": account.appid, "status": 0, "auth_code": code,
                  "msg": "OK", "info": {k: v for k, v in task.info.items()
                                        if k not in ("auth_code", "wxuser")}}, None)
@@ -264,8 +264,7 @@ class MiniProgramControl:
         with state.lock:
             self.platform(component_appid).account(authorizer_appid)
             program = state.wxa.program(component_appid, authorizer_appid)
-            found = next((c for c in program.categories
-                          if c["first"] == first and c["second"] == second), None)
+            found = program.category(first, second)
             if found is None:
                 raise NotFound(f"{authorizer_appid} has no category {first}/{second}")
             found.update(audit_status=3 if approve else 2,

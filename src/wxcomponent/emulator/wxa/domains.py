@@ -12,8 +12,8 @@ from typing import Any
 
 from ..calls import OK, Call
 from ..model import WxError
-from ._handlers import home_of, list_param, program_of
-from .model import MiniProgram, month_of
+from ._handlers import home_of, list_param, one_of, program_of, spend_monthly
+from .model import MiniProgram
 
 __all__ = ["effective_domains", "get_prefetch", "modify_domain", "platform_confirm_file",
            "platform_domains", "set_prefetch", "webview_confirm_file", "webview_domain"]
@@ -27,10 +27,7 @@ _DOMAINS_PER_KIND = 200
 
 
 def _action(call: Call) -> str:
-    action = call.text("action")
-    if action not in ("add", "delete", "set", "get"):
-        raise WxError(47001, "action must be add, delete, set or get")
-    return action
+    return one_of("action", call.text("action"), ("add", "delete", "set", "get"))
 
 
 def _apply(current: list[str], action: str, given: list[str]) -> list[str]:
@@ -69,10 +66,8 @@ def _domain_lists(call: Call, allowed: list[str] | None) -> dict[str, list[str]]
 
 
 def _count_change(call: Call, program: MiniProgram) -> None:
-    month = month_of(call.now)
-    if program.domain_changes[month] >= call.state.wxa.limits.domain_changes_per_month:
-        raise WxError(85022)
-    program.domain_changes[month] += 1
+    spend_monthly(program.domain_changes, call.now,
+                  call.state.wxa.limits.domain_changes_per_month, 85022)
 
 
 def modify_domain(direct: bool) -> Callable[[Call], dict[str, Any]]:

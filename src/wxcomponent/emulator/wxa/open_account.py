@@ -14,30 +14,43 @@ from .model import WxaPlatform
 __all__ = ["bind", "create", "get", "unbind"]
 
 
-def _open_owner(call: Call) -> tuple[WxaPlatform, Account]:
+def _owner(call: Call) -> tuple[WxaPlatform, Account, str | None]:
+    """The platform's side, the account of the token (which ``appid`` must name) and the open
+    account it is bound to, if any."""
     platform, _, account = call.owned()
     if call.text("appid") != account.appid:
         raise WxError(40013, "appid must be the account of the token")
-    return call.state.wxa.platform(platform.appid), account
+    home = call.state.wxa.platform(platform.appid)
+    bound = next((o for o, members in home.open_accounts.items() if account.appid in members),
+                 None)
+    return home, account, bound
 
 
-def _bound(home: WxaPlatform, appid: str) -> str | None:
-    return next((o for o, members in home.open_accounts.items() if appid in members), None)
+def _unbound(call: Call) -> tuple[WxaPlatform, Account]:
+    """:func:`_owner` of an account bound to no open account (89000 otherwise)."""
+    home, account, bound = _owner(call)
+    if bound is not None:
+        raise WxError(89000)
+    return home, account
+
+
+def _bound(call: Call) -> tuple[WxaPlatform, Account, str]:
+    """:func:`_owner` of an account bound to an open account (89002 otherwise)."""
+    home, account, bound = _owner(call)
+    if bound is None:
+        raise WxError(89002)
+    return home, account, bound
 
 
 def create(call: Call) -> dict[str, Any]:
-    home, account = _open_owner(call)
-    if _bound(home, account.appid):
-        raise WxError(89000)
+    home, account = _unbound(call)
     open_appid = "wx" + secrets.token_hex(8)
     home.open_accounts[open_appid] = {account.appid}
     return {**OK, "open_appid": open_appid}
 
 
 def bind(call: Call) -> dict[str, Any]:
-    home, account = _open_owner(call)
-    if _bound(home, account.appid):
-        raise WxError(89000)
+    home, account = _unbound(call)
     members = home.open_accounts.get(call.text("open_appid"))
     if members is None:
         raise WxError(89003)
@@ -48,10 +61,7 @@ def bind(call: Call) -> dict[str, Any]:
 
 
 def unbind(call: Call) -> dict[str, Any]:
-    home, account = _open_owner(call)
-    current = _bound(home, account.appid)
-    if current is None:
-        raise WxError(89002)
+    home, account, current = _bound(call)
     if current != call.text("open_appid"):
         raise WxError(89003)
     home.open_accounts[current].discard(account.appid)
@@ -59,8 +69,5 @@ def unbind(call: Call) -> dict[str, Any]:
 
 
 def get(call: Call) -> dict[str, Any]:
-    home, account = _open_owner(call)
-    current = _bound(home, account.appid)
-    if current is None:
-        raise WxError(89002)
+    _, _, current = _bound(call)
     return {**OK, "open_appid": current}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..calls import OK, Call, Upload
+from ..calls import OK, Call
 from ..model import WxError
 from ._handlers import list_param, program_of
 
@@ -67,13 +67,9 @@ def get_privacy(call: Call) -> dict[str, Any]:
 
 
 def upload_privacy_file(call: Call) -> dict[str, Any]:
-    media = call.params.get("file")
-    if not isinstance(media, Upload) or not media.content:
-        raise WxError(41005)
+    media = call.upload("file")
     if not (media.content_type.startswith("text/") or media.filename.endswith(".txt")):
         raise WxError(40005)
     if len(media.content) > 100 * 1024:
         raise WxError(40006)
-    media_id = call.state.keep_media(call.owner, media.filename, media.content_type,
-                                     media.content)
-    return {**OK, "ext_file_media_id": media_id}
+    return {**OK, "ext_file_media_id": call.keep(media)}

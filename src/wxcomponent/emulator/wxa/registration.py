@@ -119,10 +119,6 @@ def reuse_subject(call: Call) -> dict[str, Any]:
     if home.reuse_tickets.get(call.text("ticket")) != account.appid:
         raise WxError(40097, "invalid ticket")
     del home.reuse_tickets[call.text("ticket")]
-    state = call.state
-    created = state.add_account(call.platform, "mini_program",
-                                nick_name=f"{account.nick_name}的小程序")
-    state.grant(call.platform, created, None)
-    code = state.issue_code("auth", call.platform.appid, created.appid, prefix="queryauthcode@@@")
+    created, code = call.state.add_mini_program(call.platform, f"{account.nick_name}的小程序")
     return {**OK, "appid": created.appid, "authorization_code": code.value,
             "is_wx_verify_succ": "true", "is_link_succ": "true"}

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..calls import OK, Call
 from ..model import WxError
-from ._handlers import home_of, int_param
+from ._handlers import home_of, int_param, one_of
 from .model import TemplateRecord
 
 __all__ = ["add_to_template", "delete_template", "drafts", "template_list"]
@@ -25,9 +25,7 @@ def add_to_template(call: Call) -> dict[str, Any]:
     draft = home.drafts.get(int_param(call, "draft_id"))
     if draft is None:
         raise WxError(85064, "no such draft")
-    kind = call.number("template_type", 0)
-    if kind not in (0, 1):
-        raise WxError(47001, "template_type must be 0 or 1")
+    kind = one_of("template_type", call.number("template_type", 0), (0, 1))
     if len(home.templates) >= call.state.wxa.limits.template_limit:
         raise WxError(85065)
     template_id = call.state.wxa.new_id()

@@ -43,6 +43,5 @@ def unbind_tester(call: Call) -> dict[str, Any]:
 
 def member_auth(call: Call) -> dict[str, Any]:
     program, _ = program_of(call)
-    if call.text("action") != "get_experiencer":
-        raise WxError(40097, "action must be get_experiencer")
+    call.expect("action", "get_experiencer", 40097)
     return {**OK, "members": [{"userstr": u} for u in program.testers.values()]}
