@@ -7,7 +7,7 @@ registrations completed as the merchant would, and the reviews of nicknames and 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidArgument
@@ -52,8 +52,6 @@ class MiniProgramControl:
 
         def _push_event(self, platform: Platform, fields: dict[str, Any], *,
                         background: bool) -> Delivery: ...
-
-        def _submit(self, fn: Callable[..., object], *args: Any) -> None: ...
 
     # ------------------------------------------------------------------ settings, inspection
 
