@@ -50,7 +50,6 @@ def list_param(call: Call, name: str) -> list[Any]:
     return value
 
 
-
 def one_of(name: str, value: object, choices: tuple[T, ...]) -> T:
     """The choice ``value`` equals (47001 naming the choices when it is none of them)."""
     for choice in choices:

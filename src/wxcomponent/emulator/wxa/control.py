@@ -25,9 +25,6 @@ _DEFAULT_PAGES = ("pages/index/index", "pages/order/list", "pages/order/detail",
                   "pages/me/index")
 
 
-# --------------------------------------------------------------------------- control
-
-
 class MiniProgramControl:
     """The control methods of mini-program management, part of
     :class:`~wxcomponent.emulator.Emulator` (also under ``/__emulator__/``)."""

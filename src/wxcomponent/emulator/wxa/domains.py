@@ -13,7 +13,6 @@ from typing import Any
 from ..calls import OK, Call
 from ..model import WxError
 from ._handlers import home_of, list_param, one_of, program_of, spend_monthly
-from .model import MiniProgram
 
 __all__ = ["effective_domains", "get_prefetch", "modify_domain", "platform_confirm_file",
            "platform_domains", "set_prefetch", "webview_confirm_file", "webview_domain"]
@@ -65,11 +64,6 @@ def _domain_lists(call: Call, allowed: list[str] | None) -> dict[str, list[str]]
     return given
 
 
-def _count_change(call: Call, program: MiniProgram) -> None:
-    spend_monthly(program.domain_changes, call.now,
-                  call.state.wxa.limits.domain_changes_per_month, 85022)
-
-
 def modify_domain(direct: bool) -> Callable[[Call], dict[str, Any]]:
     def handler(call: Call) -> dict[str, Any]:
         program, _ = program_of(call)
@@ -81,7 +75,8 @@ def modify_domain(direct: bool) -> Callable[[Call], dict[str, Any]]:
             changed = {k: _apply(target[k], action, given[k]) for k in target}
             if any(len(v) > _DOMAINS_PER_KIND for v in changed.values()):
                 raise WxError(85016)
-            _count_change(call, program)
+            spend_monthly(program.domain_changes, call.now,
+                          call.state.wxa.limits.domain_changes_per_month, 85022)
             target.update(changed)
         return {**OK, **{k: list(v) for k, v in target.items()}}
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..calls import OK, Call
 from ..model import Account, WxError
+from ._handlers import home_of
 from .model import WxaPlatform
 
 __all__ = ["bind", "create", "get", "unbind"]
@@ -17,10 +18,10 @@ __all__ = ["bind", "create", "get", "unbind"]
 def _owner(call: Call) -> tuple[WxaPlatform, Account, str | None]:
     """The platform's side, the account of the token (which ``appid`` must name) and the open
     account it is bound to, if any."""
-    platform, _, account = call.owned()
+    _, _, account = call.owned()
     if call.text("appid") != account.appid:
         raise WxError(40013, "appid must be the account of the token")
-    home = call.state.wxa.platform(platform.appid)
+    home = home_of(call)
     bound = next((o for o, members in home.open_accounts.items() if account.appid in members),
                  None)
     return home, account, bound
