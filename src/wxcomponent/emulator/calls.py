@@ -92,6 +92,18 @@ class Call:
         if self.text(name) != self.platform.config.secret:
             raise WxError(40125)
 
+    def upload(self, name: str, hint: str = "") -> Upload:
+        """The file uploaded as ``name`` (41005, with ``hint``, when it is missing or empty)."""
+        media = self.params.get(name)
+        if not isinstance(media, Upload) or not media.content:
+            raise WxError(41005, hint)
+        return media
+
+    def keep(self, upload: Upload) -> str:
+        """Keep ``upload`` as media of the caller (:attr:`owner`); its new media id."""
+        return self.state.keep_media(self.owner, upload.filename, upload.content_type,
+                                     upload.content)
+
     def owned(self) -> tuple[Platform, Grant, Account]:
         """The platform, grant and account the call acts for (set by the dispatcher)."""
         assert self.grant is not None and self.account is not None

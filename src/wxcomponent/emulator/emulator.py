@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, Literal
 
 from ..errors import InvalidArgument
 from .app import build_app
+from .background import Background
 from .clock import Clock
 from .model import (
     DEFAULT_PLATFORM,
@@ -28,13 +26,11 @@ from .model import (
 from .pusher import Pusher, seal
 from .release_check import run_release_check
 from .state import DEFAULT_DAILY_LIMIT, Fault, Settings, State, normalize_path
-from .wxa import MiniProgramControl
+from .wxa.control import MiniProgramControl
+from .wxa.model import REGISTRATION_TIMED_OUT
 
 __all__ = ["Emulator"]
 
-log = logging.getLogger("wxcomponent.emulator")
-
-_FAST_REGISTER_TIMEOUT = "已下发的模板消息法人并未确认且已超时(24h)"
 _FAST_REGISTER_INFO = {
     "name": "模拟快速注册企业",
     "code": "91110000MA01EMU000",
@@ -90,10 +86,7 @@ class Emulator(MiniProgramControl):
         self._initial = tuple(platforms) if platforms is not None else (DEFAULT_PLATFORM,)
         self._state = State(self.clock, self.settings, self._initial)
         self._pusher = Pusher(tries=push_tries, retry_delay=push_retry_delay, timeout=push_timeout)
-        self._background_lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
-        self._scheduler: threading.Thread | None = None
-        self._stopping = threading.Event()
+        self._background = Background(self)
         #: The ASGI application.
         self.app = build_app(self)
 
@@ -188,7 +181,7 @@ class Emulator(MiniProgramControl):
         with state.lock:
             platform = state.platform(component_appid)
             platform.next_ticket_at = self.clock.now() + (self.settings.ticket_interval or 0.0)
-        self._submit(self.push_ticket, component_appid)
+        self._background.submit(self.push_ticket, component_appid)
 
     # ------------------------------------------------------------------ authorization
 
@@ -255,8 +248,7 @@ class Emulator(MiniProgramControl):
         state = self._state
         with state.lock:
             _, updated = state.grant(platform, account, func_info)
-            code = state.issue_code("auth", platform.appid, account.appid,
-                                    prefix="queryauthcode@@@")
+            code = state.issue_auth_code(platform, account)
             fields = self._event(
                 platform,
                 "updateauthorized" if updated else "authorized",
@@ -306,15 +298,12 @@ class Emulator(MiniProgramControl):
             appid = code = None
             if success:
                 status = 0
-                account = state.add_account(platform, "mini_program", nick_name=str(info["name"]))
-                state.grant(platform, account, None)
-                appid = account.appid
-                code = state.issue_code("auth", platform.appid, appid,
-                                        prefix="queryauthcode@@@").value
+                account, auth_code = state.add_mini_program(platform, str(info["name"]))
+                appid, code = account.appid, auth_code.value
                 result = {"appid": appid, "status": status, "auth_code": code, "msg": msg or "OK"}
             else:
                 status = status or 100003
-                result = {"status": status, "msg": msg or _FAST_REGISTER_TIMEOUT}
+                result = {"status": status, "msg": msg or REGISTRATION_TIMED_OUT}
             fields = self._event(platform, "notify_third_fasteregister", **result, info=info)
         delivery = self._push_event(platform, fields, background=False) if push else None
         return FastRegistration(status, appid, code, delivery)
@@ -519,64 +508,11 @@ class Emulator(MiniProgramControl):
     def start_background(self) -> None:
         """Start the scheduler thread (idempotent): it pushes tickets every
         ``ticket_interval`` (unless None) and the audit results as they fall due."""
-        with self._background_lock:
-            if self._scheduler is not None and self._scheduler.is_alive():
-                return
-            self._stopping.clear()
-            self._scheduler = threading.Thread(
-                target=self._schedule_loop, name="wxcomponent-emulator-scheduler", daemon=True
-            )
-            self._scheduler.start()
+        self._background.start()
 
     def close(self) -> None:
         """Stop the ticket thread and the push workers."""
-        with self._background_lock:
-            self._stopping.set()
-            self.clock.wake()
-            scheduler, self._scheduler = self._scheduler, None
-            executor, self._executor = self._executor, None
-        if scheduler is not None:
-            scheduler.join(5.0)
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
-
-    def _schedule_loop(self) -> None:
-        interval = self.settings.ticket_interval
-        while not self._stopping.is_set():
-            generation = self.clock.generation
-            state = self._state
-            now = self.clock.now()
-            due: list[str] = []
-            pause = 5.0
-            with state.lock:
-                if interval is not None:
-                    for platform in state.platforms.values():
-                        if platform.next_ticket_at <= now:
-                            platform.next_ticket_at = now + interval
-                            if platform.config.auth_event_url:
-                                due.append(platform.appid)
-                        pause = min(pause, platform.next_ticket_at - now)
-                pushes = state.wxa.due_pushes(now)
-                next_audit = state.wxa.next_due()
-            if next_audit is not None:
-                pause = min(pause, next_audit - now)
-            for appid in due:
-                self._submit(self.push_ticket, appid)
-            for push in pushes:
-                self._submit(self.push_audit, push)
-            self.clock.wait(min(max(pause, 0.01), 5.0), since=generation)
-
-    def _submit(self, fn: Callable[..., object], *args: Any) -> None:
-        def run() -> None:
-            try:
-                fn(*args)
-            except Exception:
-                log.exception("background push failed")
-
-        with self._background_lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(8, thread_name_prefix="wxcomponent-push")
-            self._executor.submit(run)
+        self._background.close()
 
     # ------------------------------------------------------------------ internals
 
@@ -591,7 +527,7 @@ class Emulator(MiniProgramControl):
                                             platform.config.auth_event_url, fields)
         query, body = seal(platform, fields, ("AppId", platform.appid))
         if background:
-            self._submit(self._pusher.deliver, delivery, query, body)
+            self._background.submit(self._pusher.deliver, delivery, query, body)
         else:
             self._pusher.deliver(delivery, query, body)
         return delivery

@@ -22,8 +22,9 @@ from .calls import OA as _OA
 from .calls import OK as _OK
 from .calls import Binary, Call, Endpoint, Hooks, TokenUse, Upload
 from .model import Account, Credential, Grant, WxError
+from .png import png
 from .state import OPTIONS, State, normalize_path
-from .wxa import WXA_ENDPOINTS, png
+from .wxa.endpoints import WXA_ENDPOINTS
 
 __all__ = ["ENDPOINTS", "Binary", "Call", "Endpoint", "Hooks", "Upload", "dispatch"]
 
@@ -469,15 +470,11 @@ def _media_upload(call: Call) -> dict[str, Any]:
     kind = call.text("type")
     if kind not in _MEDIA_LIMITS:
         raise WxError(40004, "invalid media type")
-    media = call.params.get("media")
-    if not isinstance(media, Upload) or not media.content:
-        raise WxError(41005, "media data missing")
+    media = call.upload("media", "media data missing")
     limit, errcode = _MEDIA_LIMITS[kind]
     if len(media.content) > limit:
         raise WxError(errcode, "invalid media size")
-    media_id = call.state.keep_media(call.owner, media.filename, media.content_type,
-                                     media.content)
-    return {"type": kind, "media_id": media_id, "created_at": int(call.now)}
+    return {"type": kind, "media_id": call.keep(media), "created_at": int(call.now)}
 
 
 _CUSTOM_TYPES = frozenset({"text", "image", "voice", "video", "music", "news", "mpnews",

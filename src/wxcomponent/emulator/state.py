@@ -29,7 +29,7 @@ from .model import (
     PlatformConfig,
     WxError,
 )
-from .wxa_state import WxaWorld
+from .wxa.model import WxaWorld
 
 __all__ = ["DEFAULT_DAILY_LIMIT", "Fault", "Settings", "State"]
 
@@ -361,6 +361,10 @@ class State:
             cred.used = True
             return cred
 
+    def issue_auth_code(self, platform: Platform, account: Account) -> Credential:
+        """A new authorization code of ``account`` for ``platform`` (``api_query_auth``)."""
+        return self.issue_code("auth", platform.appid, account.appid, prefix="queryauthcode@@@")
+
     # ------------------------------------------------------------------ grants
 
     def grant(
@@ -387,6 +391,14 @@ class State:
             )
             platform.grants[account.appid] = grant
             return grant, False
+
+    def add_mini_program(self, platform: Platform, nick_name: str) -> tuple[Account, Credential]:
+        """A new mini program that has authorized ``platform``, and its authorization code:
+        what a completed registration makes."""
+        with self.lock:
+            account = self.add_account(platform, "mini_program", nick_name=nick_name)
+            self.grant(platform, account, None)
+            return account, self.issue_auth_code(platform, account)
 
     def invalidate_authorizer(
         self, component_appid: str, authorizer_appid: str, *, everything: bool = False

@@ -20,10 +20,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..errors import InvalidArgument
+from ...errors import InvalidArgument
 
 __all__ = [
     "AUDIT_OUTCOMES",
+    "REGISTRATION_TIMED_OUT",
     "Audit",
     "AuditPush",
     "Draft",
@@ -48,6 +49,8 @@ AUDIT_EVENTS = {0: "weapp_audit_success", 1: "weapp_audit_fail", 4: "weapp_audit
 _BEIJING = 8 * 3600
 _DEFAULT_FAIL_REASON = "1:小程序功能不完整，请补充后再提交审核"
 _DEFAULT_DELAY_REASON = "审核排队中，预计延后完成"
+#: The ``msg`` of a registration the legal person did not confirm in time.
+REGISTRATION_TIMED_OUT = "已下发的模板消息法人并未确认且已超时(24h)"
 
 
 def month_of(now: float) -> str:
@@ -260,6 +263,11 @@ class MiniProgram:
     def latest_audit(self) -> Audit | None:
         """The last submitted audit."""
         return self.audits[-1] if self.audits else None
+
+    def category(self, first: object, second: object) -> dict[str, Any] | None:
+        """The mini program's category ``first``/``second``, if it has it."""
+        return next((c for c in self.categories
+                     if c["first"] == first and c["second"] == second), None)
 
     def to_dict(self, now: float) -> dict[str, Any]:
         """JSON form (what tests inspect)."""
