@@ -15,7 +15,6 @@ from typing import Any, ClassVar, TypeVar, Union
 
 __all__ = ["JSON", "WxaModel", "key"]
 
-
 JSON = Mapping[str, Any]
 M = TypeVar("M", bound="WxaModel")
 _Step = tuple[str, tuple[Any, ...], Callable[[Any], Any], Any]
