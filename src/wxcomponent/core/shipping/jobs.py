@@ -13,13 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ...errors import (
-    APIError,
-    LeaseTimeout,
-    TicketInvalid,
-    TicketNotFound,
-    TransportError,
-)
+from ...errors import APIError, LeaseTimeout, TicketInvalid, TicketNotFound, TransportError
 from ...stores.base import Job
 from ..context import Context
 from ..effects import Emit, Flow, StoreCall

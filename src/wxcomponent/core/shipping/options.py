@@ -10,10 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import (
-    ConfigurationError,
-    InvalidArgument,
-)
+from ...errors import ConfigurationError, InvalidArgument
 from ..endpoints import audit
 from ..models_wxa import AuditItem, parts_json
 
