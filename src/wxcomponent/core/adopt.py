@@ -21,6 +21,7 @@ from .context import Context, TokenKind
 from .effects import Emit, Flow, StoreCall
 from .endpoints.component import AUTHORIZER_TOKEN
 from .engine import call
+from .listener_events import ListenerEvent
 from .release_accounts import is_release_check_account
 
 __all__ = ["add_authorizer"]
@@ -93,8 +94,9 @@ def add_authorizer(
         ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, authorizer_appid),
         CachedToken(access, started + expires_in, started),
     ))
-    yield Emit("authorizer_saved", {"appid": authorizer_appid,
-                                    "func_info": list(record.func_info), "source": "import"})
+    yield Emit(ListenerEvent.AUTHORIZER_SAVED, {"appid": authorizer_appid,
+                                                "func_info": list(record.func_info),
+                                                "source": "import"})
     stored: AuthorizerRecord | None = yield StoreCall(
         "get_authorizer", (ctx.appid, authorizer_appid))
     return stored if stored is not None else record

@@ -15,6 +15,8 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .listener_events import ListenerEvent
+
 __all__ = [
     "CallHandler",
     "Effect",
@@ -108,9 +110,10 @@ class Unlock:
 
 @dataclass(frozen=True, slots=True)
 class Emit:
-    """Tell the event listeners that ``name`` happened, with ``fields`` (never secrets)."""
+    """Tell the event listeners that ``name`` happened, with ``fields`` (never secrets).
+    ``name`` is one of :class:`~wxcomponent.core.listener_events.ListenerEvent`."""
 
-    name: str
+    name: ListenerEvent
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -18,6 +18,7 @@ from ...events import AuthorizerMessage, ComponentEvent, Event, parse_event
 from .. import outbox, release_check
 from ..context import Context
 from ..effects import CallHandler, Emit, Flow, Spawn, StoreCall
+from ..listener_events import ListenerEvent
 from ..xml import DEFAULT_MAX_BODY
 from .answers import (
     _EMPTY,
@@ -76,8 +77,8 @@ def _refuse(callbacks: Callbacks, exc: CallbackError, method: object,
             authorizer_appid: str | None) -> Flow[CallbackResponse]:
     reason = " ".join(str(exc).split())[:_REASON_MAX] or type(exc).__name__
     log.info("push refused with HTTP %d: %s", exc.http_status, reason)
-    yield Emit("push_refused", {"status": exc.http_status, "code": exc.code,
-                                "error": type(exc).__name__})
+    yield Emit(ListenerEvent.PUSH_REFUSED, {"status": exc.http_status, "code": exc.code,
+                                            "error": type(exc).__name__})
     request = RefusedRequest(str(method)[:16], authorizer_appid, exc.http_status, reason)
     for hook in callbacks.refused_hooks:
         try:
@@ -112,18 +113,18 @@ def _receive(
                                                               options.dedupe_ttl))
     except Exception as exc:
         log.warning("push %s not handled: the store failed (%s)", kind, type(exc).__name__)
-        yield Emit("push_failed", {"event": kind, "error": type(exc).__name__})
+        yield Emit(ListenerEvent.PUSH_FAILED, {"event": kind, "error": type(exc).__name__})
         return CallbackResponse.text(503, _UNAVAILABLE)
     if fence is None:
         log.info("push %s already handled (a retry by WeChat): answered success", kind)
-        yield Emit("push_duplicate", {"event": kind})
+        yield Emit(ListenerEvent.PUSH_DUPLICATE, {"event": kind})
         return _SUCCESS
     try:
         applied = yield from _builtins(ctx, options, opened.event)
         if not applied:
             # an authorization change older than the account's latest: nothing else runs
-            yield Emit("push_ignored", {"event": kind, "appid": ctx.appid,
-                                        "authorizer_appid": authorizer_appid})
+            yield Emit(ListenerEvent.PUSH_IGNORED, {"event": kind, "appid": ctx.appid,
+                                                    "authorizer_appid": authorizer_appid})
             return _SUCCESS
         if options.forward_topics:
             yield from outbox.enqueue_push(ctx, options.forward_topics, opened.event,
@@ -142,7 +143,7 @@ def _receive(
             log.warning("push %s not handled: the store failed (%s)", kind, exc)
         else:
             log.error("push %s not handled: built-in step failed", kind, exc_info=True)
-        yield Emit("push_failed", {"event": kind, "error": type(exc).__name__})
+        yield Emit(ListenerEvent.PUSH_FAILED, {"event": kind, "error": type(exc).__name__})
         return CallbackResponse.text(503, _UNAVAILABLE)
     reply = yield from _respond(ctx, callbacks, opened.event, opened.push, kind)
     if reply is _EMPTY:
@@ -164,8 +165,9 @@ def _respond(ctx: Context, callbacks: Callbacks, event: Event, push: Push,
             answered = True
             account, account_kind = release_check.account_of(event, push.authorizer_appid)
             log.info("release check case %s from %s answered", answer.case, event.to_user_name)
-            yield Emit("release_check", {"case": answer.case, "appid": ctx.appid,
-                                         "authorizer_appid": account, "account": account_kind})
+            yield Emit(ListenerEvent.RELEASE_CHECK, {"case": answer.case, "appid": ctx.appid,
+                                                     "authorizer_appid": account,
+                                                     "account": account_kind})
             reply = answer.reply
             if answer.code is not None:
                 yield Spawn(functools.partial(release_check.answer_with_api, ctx, answer.code,
@@ -180,7 +182,7 @@ def _respond(ctx: Context, callbacks: Callbacks, event: Event, push: Push,
                                or getattr(event, "authorizer_appid", None) or None}
     if answered:
         handled["release_check"] = True
-    yield Emit("push_handled", handled)
+    yield Emit(ListenerEvent.PUSH_HANDLED, handled)
     if not isinstance(event, AuthorizerMessage):
         return None
     return reply
@@ -209,8 +211,8 @@ def dispatch_message(
         raise AppIdMismatch(f"the push is for {event.component_appid[:32]!r}, not {ctx.appid!r}")
     push = Push(ctx.appid, authorizer_appid, str(event.create_time), "", data, False, openid)
     if not (yield from _builtins(ctx, callbacks.options, event)):
-        yield Emit("push_ignored", {"event": _describe(event), "appid": ctx.appid,
-                                    "authorizer_appid": authorizer_appid})
+        yield Emit(ListenerEvent.PUSH_IGNORED, {"event": _describe(event), "appid": ctx.appid,
+                                                "authorizer_appid": authorizer_appid})
         return None
     reply = yield from _respond(ctx, callbacks, event, push, _describe(event))
     if reply is _EMPTY:
@@ -231,8 +233,8 @@ def _run_handlers(callbacks: Callbacks, event: Event, push: Push, kind: str) -> 
             name = _handler_name(handler)
             log.error("push handler %s failed on %s; answered success anyway", name, kind,
                       exc_info=True)
-            yield Emit("handler_failed", {"handler": name, "event": kind,
-                                          "error": type(exc).__name__})
+            yield Emit(ListenerEvent.HANDLER_FAILED, {"handler": name, "event": kind,
+                                                      "error": type(exc).__name__})
             continue
         if reply is None and not _is_empty_reply(result):
             reply = result

@@ -17,6 +17,7 @@ from ...errors import APIError, LeaseTimeout, TicketInvalid, TicketNotFound, Tra
 from ...stores.base import Job
 from ..context import Context
 from ..effects import Emit, Flow, StoreCall
+from ..listener_events import ListenerEvent
 from .options import ShipOptions
 
 __all__ = ["Outcome", "Stage", "topic"]
@@ -63,8 +64,8 @@ class _Run:
     decided: set[str] = field(default_factory=set)
 
     def emit(self, appid: str, stage: Stage, state: str, **fields: Any) -> Emit:
-        return Emit("ship_app", {"shipment": self.name, "appid": appid, "stage": stage,
-                                 "state": state, **fields})
+        return Emit(ListenerEvent.SHIP_APP, {"shipment": self.name, "appid": appid, "stage": stage,
+                                             "state": state, **fields})
 
 
 def _enqueue(run: _Run, stage: Stage, appid: str, data: Mapping[str, Any],

@@ -17,6 +17,7 @@ from ..context import Context
 from ..effects import Emit, Flow, Gather, Pause, Sleep, StoreCall
 from ..endpoints import code
 from ..endpoints._checks import json_text, number, optional_text, text
+from ..listener_events import ListenerEvent
 from ..models_wxa import parts_json
 from ..release_accounts import is_release_check_account
 from .jobs import _NAME, _STAGES, Stage, _enqueue, _payload, _Run, topic
@@ -196,7 +197,7 @@ def _ship(run: _Run, targets: list[str] | None, template_id: int, shared: str,
         except InvalidArgument as exc:
             data["error"] = str(exc)
         yield from _enqueue(run, "prepare", appid, data)
-    yield Emit("ship_started", {"shipment": run.name, "apps": len(targets)})
+    yield Emit(ListenerEvent.SHIP_STARTED, {"shipment": run.name, "apps": len(targets)})
     yield from _waiting_audits(run)
     while True:
         claimed: list[tuple[Stage, Job]] = []
@@ -218,5 +219,5 @@ def _ship(run: _Run, targets: list[str] | None, template_id: int, shared: str,
             yield Pause(options.idle_interval, waker.event)
         else:
             yield Sleep(options.idle_interval)
-    yield Emit("ship_finished", {"shipment": run.name, **result.counts()})
+    yield Emit(ListenerEvent.SHIP_FINISHED, {"shipment": run.name, **result.counts()})
     return result
