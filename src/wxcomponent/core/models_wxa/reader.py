@@ -20,9 +20,6 @@ M = TypeVar("M", bound="WxaModel")
 _Step = tuple[str, tuple[Any, ...], Callable[[Any], Any], Any]
 
 
-# --------------------------------------------------------------------------- the reader
-
-
 def key(*names: str | tuple[str, ...], sep: str | None = None) -> dict[str, Any]:
     """Field metadata: the JSON names a field is read from, first found wins (a tuple is a
     path into nested objects), and for a tuple of strings the separator of a joined string
