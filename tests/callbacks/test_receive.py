@@ -269,7 +269,7 @@ def test_random_signed_payloads_never_break(message: bytes, nonce: str, envelope
 def test_query_fast_path_agrees_with_parse_qsl(query: str) -> None:
     from urllib.parse import parse_qsl
 
-    from wxcomponent.core.callbacks import _params
+    from wxcomponent.core.callbacks.checks import _params
 
     expected: dict[str, str] = {}
     for name, value in parse_qsl(query.lstrip("?"), keep_blank_values=True, errors="replace"):

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from wxcomponent import CallbackOptions, events
-from wxcomponent.core import callbacks, outbox
+from wxcomponent.core import outbox
+from wxcomponent.core.callbacks import built_ins
 from wxcomponent.core.effects import HttpResult, Sleep, Spawn, StoreCall
 from wxcomponent.core.exchange import READ_ATTEMPTS, exchange_code, read_account
 from wxcomponent.stores import AuthorizerRecord, CachedToken
@@ -58,7 +59,7 @@ def test_the_exchange_is_recorded_before_the_answer_and_run_by_a_worker() -> Non
     h.store.save_ticket(COMPONENT_APPID, "ticket", 1)
     h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
     options = CallbackOptions(forward_topics=("deliver:app",))
-    flow = callbacks._builtins(h.ctx, options, authorized())
+    flow = built_ins._builtins(h.ctx, options, authorized())
     h.run(flow)
     enqueued = [e for e in h.of(StoreCall) if e.method == "enqueue"]
     assert [e.args[1] for e in enqueued] == ["exchange"]

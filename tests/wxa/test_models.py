@@ -59,7 +59,7 @@ def answers(draw: st.DrawFn, model: type) -> dict[str, Any]:
 
 
 def _check_types(value: Any) -> None:
-    hints = typing.get_type_hints(type(value), vars(models_wxa))
+    hints = typing.get_type_hints(type(value))
     for f in dataclasses.fields(value):
         got = getattr(value, f.name)
         hint = hints[f.name]

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..client import Component
+from ..core.listener_events import ListenerEvent
 from ..core.shipping import SHIPMENTS_MAX, ShipOptions, ShipReport
 from ..service.app import open_service_store
 from ..service.settings import load_settings
@@ -51,9 +52,9 @@ class _Display:
 
     def listener(self, name: str, fields: Mapping[str, Any]) -> None:
         with self.lock:
-            if name == "ship_started":
+            if name == ListenerEvent.SHIP_STARTED:
                 self.progress.update(self.task, total=int(fields.get("apps", 0)))
-            elif name == "ship_app":
+            elif name == ListenerEvent.SHIP_APP:
                 state = str(fields.get("state"))
                 appid = str(fields.get("appid"))
                 if state == "submitted":

@@ -49,9 +49,8 @@ log = logging.getLogger("wxcomponent")
 
 API_BASE = "https://api.weixin.qq.com"
 
-#: A listener gets an event name ("ticket_received", "token_refreshed", "refresh_failed",
-#: "quota_exhausted", "authorizer_saved", "authorizer_revoked", "refresh_token_rotated") and
-#: its fields (never secrets). It runs inline: keep it quick.
+#: A listener gets an event name (one of :class:`~wxcomponent.core.listener_events.ListenerEvent`,
+#: as a plain string) and its fields (never secrets). It runs inline: keep it quick.
 Listener = Callable[[str, Mapping[str, Any]], None]
 
 T = TypeVar("T")
@@ -249,15 +248,15 @@ class Shell:
         self._listeners.append(listener)
 
     def _emit(self, effect: Emit) -> None:
+        name = str(effect.name)  # the plain name
         if log.isEnabledFor(logging.INFO):
             fields = dict(effect.fields)
-            log.info("%s %s", effect.name, fields,
-                     extra={"wx_event": effect.name, "wx_fields": fields})
+            log.info("%s %s", name, fields, extra={"wx_event": name, "wx_fields": fields})
         for listener in self._listeners:
             try:
-                listener(effect.name, effect.fields)
+                listener(name, effect.fields)
             except Exception:
-                log.exception("event listener failed on %s", effect.name)
+                log.exception("event listener failed on %s", name)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} appid={self.appid!r} api_base={self.api_base!r}>"

@@ -14,6 +14,7 @@ from ..errors import AuthorizerNotFound
 from ..stores.base import AuthorizerRecord, CachedToken, Store
 from .context import Context, TokenKind
 from .effects import Emit, Flow, store_call
+from .listener_events import ListenerEvent
 from .models import AuthorizationInfo
 from .release_accounts import TEST_ACCOUNTS, is_release_check_account
 
@@ -36,7 +37,8 @@ log = logging.getLogger("wxcomponent")
 def save_ticket(ctx: Context, ticket: str, created_at: int) -> Flow[bool]:
     """Store a pushed verify ticket (an older push never replaces a newer one)."""
     kept: bool = yield from store_call(Store.save_ticket, ctx.appid, ticket, created_at)
-    yield Emit("ticket_received", {"appid": ctx.appid, "created_at": created_at, "kept": kept})
+    yield Emit(ListenerEvent.TICKET_RECEIVED, {"appid": ctx.appid, "created_at": created_at,
+                                               "kept": kept})
     return kept
 
 
@@ -89,8 +91,8 @@ def persist_authorization(ctx: Context, info: AuthorizationInfo, started: float,
         yield from store_call(
             Store.set_token,
             ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid), token)
-    yield Emit("authorizer_saved", {"appid": info.authorizer_appid,
-                                    "func_info": list(info.func_info)})
+    yield Emit(ListenerEvent.AUTHORIZER_SAVED, {"appid": info.authorizer_appid,
+                                                "func_info": list(info.func_info)})
     return True
 
 
@@ -104,7 +106,8 @@ def clear_release_check_records(ctx: Context) -> Flow[int]:
             removed += 1
             log.warning("the record of %s, a test account of WeChat's release check, is "
                         "removed: it is no merchant", appid)
-            yield Emit("authorizer_removed", {"appid": appid, "reason": "release_check_account"})
+            yield Emit(ListenerEvent.AUTHORIZER_REMOVED, {"appid": appid,
+                                                          "reason": "release_check_account"})
     return removed
 
 
@@ -119,7 +122,7 @@ def _keep_release_check_token(ctx: Context, info: AuthorizationInfo,
             ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, info.authorizer_appid), token)
     log.info("release check: the token of test account %s is cached, no record kept",
              info.authorizer_appid)
-    yield Emit("release_check_authorized", {"authorizer_appid": info.authorizer_appid})
+    yield Emit(ListenerEvent.RELEASE_CHECK_AUTHORIZED, {"authorizer_appid": info.authorizer_appid})
 
 
 def ignore_change(ctx: Context, authorizer_appid: str, change: str,
@@ -128,8 +131,8 @@ def ignore_change(ctx: Context, authorizer_appid: str, change: str,
     ``event_at``, is older than its latest recorded authorization change."""
     log.info("%s of %s from %d is older than its latest authorization change: ignored",
              change, authorizer_appid, event_at)
-    yield Emit("authorization_change_ignored", {"appid": authorizer_appid, "change": change,
-                                                "create_time": event_at})
+    yield Emit(ListenerEvent.AUTHORIZATION_CHANGE_IGNORED, {
+        "appid": authorizer_appid, "change": change, "create_time": event_at})
 
 
 #: The largest CreateTime kept (the stores take times a double holds exactly).
@@ -161,7 +164,8 @@ def revoke_on_push(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[b
         return False
     yield from _drop_tokens(ctx, authorizer_appid)
     if changed:
-        yield Emit("authorizer_revoked", {"appid": authorizer_appid, "reason": "unauthorized"})
+        yield Emit(ListenerEvent.AUTHORIZER_REVOKED, {"appid": authorizer_appid,
+                                                      "reason": "unauthorized"})
     return True
 
 
@@ -178,13 +182,15 @@ def forget_authorizer(ctx: Context, authorizer_appid: str) -> Flow[bool]:
     changed: bool = yield from store_call(Store.mark_revoked, ctx.appid, authorizer_appid)
     yield from _drop_tokens(ctx, authorizer_appid)
     if changed:
-        yield Emit("authorizer_revoked", {"appid": authorizer_appid, "reason": "unauthorized"})
+        yield Emit(ListenerEvent.AUTHORIZER_REVOKED, {"appid": authorizer_appid,
+                                                      "reason": "unauthorized"})
     return changed
 
 
 def give_up_refresh_token(ctx: Context, authorizer_appid: str) -> Flow[None]:
     """The refresh token is dead for good (61023 after recovery): the account is revoked."""
     yield from store_call(Store.mark_revoked, ctx.appid, authorizer_appid)
-    yield Emit("authorizer_revoked", {"appid": authorizer_appid, "reason": "refresh_token_invalid"})
+    yield Emit(ListenerEvent.AUTHORIZER_REVOKED, {"appid": authorizer_appid,
+                                                  "reason": "refresh_token_invalid"})
     log.error("refresh token of %s is invalid; the account must authorize again",
               authorizer_appid)

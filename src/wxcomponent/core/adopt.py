@@ -21,6 +21,7 @@ from .context import Context, TokenKind
 from .effects import Emit, Flow, store_call
 from .endpoints.component import AUTHORIZER_TOKEN
 from .engine import call
+from .listener_events import ListenerEvent
 from .release_accounts import is_release_check_account
 
 __all__ = ["add_authorizer"]
@@ -92,8 +93,9 @@ def add_authorizer(
     yield from store_call(
         Store.set_token, ctx.token_key(TokenKind.AUTHORIZER_ACCESS_TOKEN, authorizer_appid),
         CachedToken(access, started + expires_in, started))
-    yield Emit("authorizer_saved", {"appid": authorizer_appid,
-                                    "func_info": list(record.func_info), "source": "import"})
+    yield Emit(ListenerEvent.AUTHORIZER_SAVED, {"appid": authorizer_appid,
+                                                "func_info": list(record.func_info),
+                                                "source": "import"})
     stored: AuthorizerRecord | None = yield from store_call(
         Store.get_authorizer, ctx.appid, authorizer_appid)
     return stored if stored is not None else record

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ..stores.base import Store
+from .listener_events import ListenerEvent
 
 __all__ = [
     "CallHandler",
@@ -127,9 +128,10 @@ class Unlock:
 
 @dataclass(frozen=True, slots=True)
 class Emit:
-    """Tell the event listeners that ``name`` happened, with ``fields`` (never secrets)."""
+    """Tell the event listeners that ``name`` happened, with ``fields`` (never secrets).
+    ``name`` is one of :class:`~wxcomponent.core.listener_events.ListenerEvent`."""
 
-    name: str
+    name: ListenerEvent
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -46,6 +46,7 @@ from ..errors import (
 from . import accounts
 from .context import Context, TokenKind
 from .effects import Emit, Flow, Http, HttpResult, ReadFile, Sleep, UploadPart
+from .listener_events import ListenerEvent
 from .models import Media
 
 __all__ = [
@@ -351,7 +352,7 @@ def call(
             yield Sleep(policy.backoff(attempt, ctx.rng))
             continue
         if isinstance(error, QuotaExceeded):
-            yield Emit("quota_exhausted", {"path": path, "errcode": errcode})
+            yield Emit(ListenerEvent.QUOTA_EXHAUSTED, {"path": path, "errcode": errcode})
         if isinstance(error, NotAuthorized) and spec.per_authorizer:
             yield from accounts.forget_authorizer(ctx, authorizer_appid)
         raise error

@@ -23,6 +23,7 @@ from ..stores.base import Store
 from .context import Context
 from .effects import Emit, Flow, Sleep, store_call
 from .endpoints.component import exchange_authorization_code, get_authorizer_info
+from .listener_events import ListenerEvent
 from .models import AuthorizationInfo
 from .release_accounts import is_release_check_account
 
@@ -75,7 +76,7 @@ def exchange_code(
                 continue
             log.error("exchange of the %s code of %s failed after %d tries: %s", source,
                       authorizer_appid or "an account", attempt, exc)
-            yield Emit("authorization_exchange_failed", {
+            yield Emit(ListenerEvent.AUTHORIZATION_EXCHANGE_FAILED, {
                 "appid": authorizer_appid, "source": source, "attempts": attempt,
                 "error": type(exc).__name__,
             })

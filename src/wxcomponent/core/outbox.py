@@ -41,6 +41,7 @@ from .accounts import event_time
 from .context import Context
 from .effects import Emit, Flow, Sleep, store_call
 from .exchange import ExchangeError, exchange_once, read_account
+from .listener_events import ListenerEvent
 from .release_accounts import is_release_check_account
 
 __all__ = [
@@ -118,7 +119,7 @@ def enqueue_push(ctx: Context, topics: tuple[str, ...], event: Event, *,
         job_id: int = yield from store_call(
             Store.enqueue, ctx.appid, topic, group, payload, key=dedupe_key)
         ids.append(job_id)
-    yield Emit("push_queued", {"event": document["kind"], "topics": list(topics)})
+    yield Emit(ListenerEvent.PUSH_QUEUED, {"event": document["kind"], "topics": list(topics)})
     return ids
 
 
@@ -217,7 +218,7 @@ def run_exchanges(ctx: Context, *, limit: int = 8, lease: float = 60.0,
             yield from store_call(Store.bury_job, job.id, job.claim, outcome.name)
             log.error("exchange of the %s code of %s failed for good: %s", source,
                       job.group, outcome.name)
-            yield Emit("authorization_exchange_failed", {
+            yield Emit(ListenerEvent.AUTHORIZATION_EXCHANGE_FAILED, {
                 "appid": job.group, "source": source, "attempts": job.attempts,
                 "error": outcome.name})
             results.append(Delivery(job.id, "dead", error=outcome.name))

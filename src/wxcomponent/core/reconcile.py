@@ -21,6 +21,7 @@ from ..stores.base import AuthorizerRecord, Store
 from .context import Context
 from .effects import Emit, Flow, store_call
 from .endpoints.component import LIST_PAGE_MAX, authorizer_list_page, next_offset
+from .listener_events import ListenerEvent
 from .release_accounts import is_release_check_account
 
 __all__ = ["ReconcileReport", "reconcile_authorizers"]
@@ -73,6 +74,6 @@ def reconcile_authorizers(ctx: Context) -> Flow[ReconcileReport]:
             added.append(item.authorizer_appid)
             log.warning("authorizer %s was missing from the store; added from WeChat's list",
                         item.authorizer_appid)
-            yield Emit("authorizer_reconciled", {"appid": item.authorizer_appid})
+            yield Emit(ListenerEvent.AUTHORIZER_RECONCILED, {"appid": item.authorizer_appid})
         offset = next_offset(page, offset)
     return ReconcileReport(listed, tuple(added), tuple(missing_token))

@@ -45,6 +45,7 @@ from .accounts import clear_release_check_records
 from .context import Context, TokenKind
 from .effects import Emit, Flow, Gather, Pause, store_call
 from .endpoints.component import get_authorizer_info, start_push_ticket
+from .listener_events import ListenerEvent
 from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
 from .reconcile import reconcile_authorizers
@@ -259,8 +260,8 @@ def request_ticket_when_missing(ctx: Context) -> Flow[TicketRequest | None]:
         Store.set_token, key, CachedToken(json.dumps({"error": error}),
                                          now + TICKET_REQUEST_MEMORY, now),
         fence=fence)
-    yield Emit("ticket_requested", {"appid": ctx.appid, "ticket_age": age,
-                                    "error": error or ""})
+    yield Emit(ListenerEvent.TICKET_REQUESTED, {"appid": ctx.appid, "ticket_age": age,
+                                                "error": error or ""})
     return request
 
 

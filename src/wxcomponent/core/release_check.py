@@ -26,6 +26,7 @@ from .context import Context
 from .effects import Emit, Flow
 from .endpoints.component import query_auth
 from .endpoints.message import send_text
+from .listener_events import ListenerEvent
 from .release_accounts import ACCOUNT_KINDS, TEST_ACCOUNTS, TEST_USER_NAMES
 
 __all__ = ["TEST_ACCOUNTS", "ReleaseCheckAnswer", "account_of", "is_test_account", "respond"]
@@ -90,9 +91,9 @@ def answer_with_api(ctx: Context, code: str, to_user: str,
     except Exception as exc:
         log.warning("release check: the answer through the API failed (%s)",
                     type(exc).__name__)
-        yield Emit("release_check_failed", {"case": "query_auth_code",
-                                            "authorizer_appid": authorizer_appid,
-                                            "error": type(exc).__name__})
+        yield Emit(ListenerEvent.RELEASE_CHECK_FAILED, {"case": "query_auth_code",
+                                                        "authorizer_appid": authorizer_appid,
+                                                        "error": type(exc).__name__})
         return
-    yield Emit("release_check_answered", {"case": "query_auth_code",
-                                          "authorizer_appid": info.authorizer_appid})
+    yield Emit(ListenerEvent.RELEASE_CHECK_ANSWERED, {"case": "query_auth_code",
+                                                      "authorizer_appid": info.authorizer_appid})

@@ -25,6 +25,7 @@ from ..errors import LeaseTimeout
 from ..stores.base import CachedToken, Store
 from .context import Context, Lease, LeaseLost
 from .effects import Emit, Flow, Lock, Sleep, Unlock, store_call
+from .listener_events import ListenerEvent
 from .policy import is_fresh
 
 __all__ = ["Busy", "LeaseLost", "ensure_token"]
@@ -103,7 +104,7 @@ def ensure_token(
                     raise
                 log.warning("the lease on the %s%s ran out during its refresh; no further "
                             "call is made under it", kind, f" of {subject}" if subject else "")
-                yield Emit("lease_lost", {"kind": kind, "appid": subject or ctx.appid})
+                yield Emit(ListenerEvent.LEASE_LOST, {"kind": kind, "appid": subject or ctx.appid})
                 # Like any waiter now: the token the next holder wrote, or (within the
                 # caller's wait) a lease of our own.
                 lost = True
@@ -127,8 +128,8 @@ def _fetch_and_store(ctx: Context, key: str, fetch: Callable[[Context], Flow[Cac
     except LeaseLost:
         raise
     except Exception as exc:
-        yield Emit("refresh_failed", {"kind": kind, "appid": subject or ctx.appid,
-                                      "error": type(exc).__name__})
+        yield Emit(ListenerEvent.REFRESH_FAILED, {"kind": kind, "appid": subject or ctx.appid,
+                                                  "error": type(exc).__name__})
         raise
     landed = yield from store_call(Store.set_token, key, token, fence=fence)
     if not landed:
@@ -139,7 +140,7 @@ def _fetch_and_store(ctx: Context, key: str, fetch: Callable[[Context], Flow[Cac
         if is_fresh(newer, ctx.clock(), ctx.policy, stale=stale):
             assert newer is not None
             return newer
-    yield Emit("token_refreshed", {
+    yield Emit(ListenerEvent.TOKEN_REFRESHED, {
         "kind": kind, "appid": subject or ctx.appid,
         "expires_in": round(token.expires_at - token.obtained_at),
         "seconds": round(ctx.clock() - started, 3),

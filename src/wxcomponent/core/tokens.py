@@ -42,6 +42,7 @@ from .endpoints.component import (
     next_offset,
 )
 from .engine import JSON, call, endpoint
+from .listener_events import ListenerEvent
 from .singleflight import ensure_token
 
 __all__ = [
@@ -161,7 +162,7 @@ def authorizer_token(ctx: Context, authorizer_appid: str, *, stale: str | None =
             kept = yield from store_call(
                 Store.replace_refresh_token, ctx.appid, authorizer_appid, used, new_refresh)
             if kept:
-                yield Emit("refresh_token_rotated", {"appid": authorizer_appid})
+                yield Emit(ListenerEvent.REFRESH_TOKEN_ROTATED, {"appid": authorizer_appid})
             else:
                 log.warning("refresh token of %s changed in the store during a refresh",
                             authorizer_appid)

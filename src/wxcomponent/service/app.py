@@ -46,6 +46,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from ..client import AsyncComponent, AsyncRefresher
 from ..client._shell import http_options
 from ..core.callbacks import CallbackOptions
+from ..core.listener_events import ListenerEvent
 from ..core.policy import Policy
 from ..errors import StoreError
 from ..events import AuthorizerMessage
@@ -214,7 +215,7 @@ class Service:
                                authorizer_appid=authorizer_appid)
 
     def _on_event(self, name: str, fields: Any) -> None:
-        if name == "push_queued" and self.forwarder is not None:
+        if name == ListenerEvent.PUSH_QUEUED and self.forwarder is not None:
             self.forwarder.wake()
 
     async def _tenant_of_authorizer(self, appid: str, authorizer_appid: str) -> str | None:

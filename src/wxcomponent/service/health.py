@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..core.listener_events import ListenerEvent
 from ..core.refresher import last_ticket_request, ticket_request_key
 from ..errors import StoreError
 from ..stores.base import AsyncStore, CachedToken
@@ -60,21 +61,21 @@ class HealthTracker:
         ``TicketNotFound`` failure also ends when a ticket arrives)."""
 
         def record(name: str, fields: Mapping[str, Any]) -> None:
-            if name == "ticket_received":
+            if name == ListenerEvent.TICKET_RECEIVED:
                 self._forget(platform, lambda _key, failure: failure["error"] ==
                              "TicketNotFound")
                 return
-            if name == "authorizer_revoked":
+            if name == ListenerEvent.AUTHORIZER_REVOKED:
                 appid = str(fields.get("appid", ""))
                 self._forget(platform, lambda key, _failure: key[2] == appid)
                 return
-            if name not in ("refresh_failed", "token_refreshed"):
+            if name not in (ListenerEvent.REFRESH_FAILED, ListenerEvent.TOKEN_REFRESHED):
                 return
             key = (platform, str(fields.get("kind", "")), str(fields.get("appid", "")))
             error = str(fields.get("error", ""))
             with self._lock:
                 self._failures.pop(key, None)  # a failure again moves to the newest end
-                if name == "token_refreshed" or error in _REVOKING:
+                if name == ListenerEvent.TOKEN_REFRESHED or error in _REVOKING:
                     return
                 self._failures[key] = {"kind": key[1], "appid": key[2], "error": error,
                                        "at": round(self._clock(), 3)}

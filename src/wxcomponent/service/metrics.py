@@ -14,18 +14,22 @@ from typing import Any
 
 import httpx
 
+from ..core.listener_events import ListenerEvent
+
 __all__ = ["Metrics"]
 
 #: Events of the platforms turned into push counts: event name -> result label.
-_PUSH_RESULTS = {
-    "push_handled": "handled",
-    "push_duplicate": "duplicate",
-    "push_refused": "refused",
-    "push_failed": "failed",
-    "push_ignored": "ignored",
+_PUSH_RESULTS: dict[str, str] = {
+    ListenerEvent.PUSH_HANDLED: "handled",
+    ListenerEvent.PUSH_DUPLICATE: "duplicate",
+    ListenerEvent.PUSH_REFUSED: "refused",
+    ListenerEvent.PUSH_FAILED: "failed",
+    ListenerEvent.PUSH_IGNORED: "ignored",
 }
-_AUTHORIZER_EVENTS = ("authorizer_saved", "authorizer_revoked", "refresh_token_rotated",
-                      "authorization_exchange_failed", "handler_failed", "quota_exhausted")
+_AUTHORIZER_EVENTS = (ListenerEvent.AUTHORIZER_SAVED, ListenerEvent.AUTHORIZER_REVOKED,
+                      ListenerEvent.REFRESH_TOKEN_ROTATED,
+                      ListenerEvent.AUTHORIZATION_EXCHANGE_FAILED, ListenerEvent.HANDLER_FAILED,
+                      ListenerEvent.QUOTA_EXHAUSTED)
 #: States of a shipped mini program counted by ``wxcomponent_ship_apps``.
 _SHIP_STATES = frozenset({"released", "rejected", "failed", "retrying"})
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -92,19 +96,19 @@ class Metrics:
                 if child is None:
                     child = pushes[(kind, result)] = self.pushes.labels(platform, kind, result)
                 child.inc()
-            elif name == "token_refreshed":
+            elif name == ListenerEvent.TOKEN_REFRESHED:
                 kind = str(fields.get("kind", "token"))
                 self.refreshes.labels(platform, kind, "ok").inc()
                 seconds = fields.get("seconds")
                 if isinstance(seconds, (int, float)):
                     self.refresh_seconds.labels(platform, kind).observe(max(0.0, seconds))
-            elif name == "refresh_failed":
+            elif name == ListenerEvent.REFRESH_FAILED:
                 self.refreshes.labels(platform, str(fields.get("kind", "token")), "failed").inc()
-            elif name == "ticket_received":
+            elif name == ListenerEvent.TICKET_RECEIVED:
                 ticket_time.set_to_current_time()
             elif name in _AUTHORIZER_EVENTS:
                 self.events.labels(platform, name).inc()
-            elif name == "ship_app" and fields.get("state") in _SHIP_STATES:
+            elif name == ListenerEvent.SHIP_APP and fields.get("state") in _SHIP_STATES:
                 self.ship_apps.labels(platform, str(fields["state"])).inc()
 
         return record

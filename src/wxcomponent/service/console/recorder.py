@@ -20,45 +20,57 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...core.listener_events import ListenerEvent
+
 __all__ = ["KEEP", "RUN_GAP", "Recorder", "ReleaseCheckCase", "ReleaseCheckRun", "Seen"]
 
 #: How many pushes and errors are remembered per platform.
 KEEP = 50
-_PUSHES = {"push_handled": "handled", "push_duplicate": "duplicate",
-           "push_failed": "failed (503)", "push_refused": "refused",
-           "push_ignored": "ignored (older than the account's latest authorization change)"}
-_ERRORS = ("refresh_failed", "push_failed", "push_refused", "handler_failed",
-           "authorization_exchange_failed", "quota_exhausted", "release_check_failed")
+_PUSHES: dict[str, str] = {
+    ListenerEvent.PUSH_HANDLED: "handled",
+    ListenerEvent.PUSH_DUPLICATE: "duplicate",
+    ListenerEvent.PUSH_FAILED: "failed (503)",
+    ListenerEvent.PUSH_REFUSED: "refused",
+    ListenerEvent.PUSH_IGNORED: "ignored (older than the account's latest authorization change)",
+}
+_ERRORS = (ListenerEvent.REFRESH_FAILED, ListenerEvent.PUSH_FAILED, ListenerEvent.PUSH_REFUSED,
+           ListenerEvent.HANDLER_FAILED, ListenerEvent.AUTHORIZATION_EXCHANGE_FAILED,
+           ListenerEvent.QUOTA_EXHAUSTED, ListenerEvent.RELEASE_CHECK_FAILED)
 _TEXT = 200
 _TOKENS = ("component_access_token", "authorizer_access_token", "jsapi_ticket")
-_RELEASE_CHECKS = ("release_check", "release_check_answered", "release_check_failed")
+_RELEASE_CHECKS = (ListenerEvent.RELEASE_CHECK, ListenerEvent.RELEASE_CHECK_ANSWERED,
+                   ListenerEvent.RELEASE_CHECK_FAILED)
 #: Release-check events further apart than this belong to different checks (WeChat runs
 #: all its cases within a few minutes).
 RUN_GAP = 600.0
 _CASES = ("event", "text", "query_auth_code")
 #: Events that only put earlier errors right.
-_RESOLVING = ("ticket_received", "authorizer_saved", "authorizer_revoked")
+_RESOLVING = (ListenerEvent.TICKET_RECEIVED, ListenerEvent.AUTHORIZER_SAVED,
+              ListenerEvent.AUTHORIZER_REVOKED)
 #: Every event the recorder keeps something of.
-_KEPT = frozenset((*_PUSHES, *_ERRORS, *_RELEASE_CHECKS, *_RESOLVING, "token_refreshed"))
+_KEPT = frozenset((*_PUSHES, *_ERRORS, *_RELEASE_CHECKS, *_RESOLVING,
+                   ListenerEvent.TOKEN_REFRESHED))
 
 
 def _resolved(name: str, fields: Mapping[str, Any]) -> Callable[[Seen], bool] | None:
     """Which earlier errors the event ``name`` shows to be put right (None: none)."""
     appid = str(fields.get("appid", ""))
-    if name == "token_refreshed":
+    if name == ListenerEvent.TOKEN_REFRESHED:
         kind = str(fields.get("kind", ""))
-        return lambda e: (e.name == "refresh_failed" and e.fields.get("kind") == kind
+        return lambda e: (e.name == ListenerEvent.REFRESH_FAILED and e.fields.get("kind") == kind
                           and e.fields.get("appid") == appid)
-    if name == "ticket_received":
-        return lambda e: e.name == "refresh_failed" and e.fields.get("error") == "TicketNotFound"
-    if name in ("authorizer_saved", "authorizer_revoked"):
-        return lambda e: (e.name in ("refresh_failed", "authorization_exchange_failed")
+    if name == ListenerEvent.TICKET_RECEIVED:
+        return lambda e: (e.name == ListenerEvent.REFRESH_FAILED
+                          and e.fields.get("error") == "TicketNotFound")
+    if name in (ListenerEvent.AUTHORIZER_SAVED, ListenerEvent.AUTHORIZER_REVOKED):
+        return lambda e: (e.name in (ListenerEvent.REFRESH_FAILED,
+                                     ListenerEvent.AUTHORIZATION_EXCHANGE_FAILED)
                           and e.fields.get("appid") == appid
                           and e.fields.get("kind", "authorizer_access_token")
                           == "authorizer_access_token")
-    if name == "push_handled":
+    if name == ListenerEvent.PUSH_HANDLED:
         event = str(fields.get("event", ""))
-        return lambda e: e.name == "push_failed" and e.fields.get("event") == event
+        return lambda e: e.name == ListenerEvent.PUSH_FAILED and e.fields.get("event") == event
     return None
 
 
@@ -113,16 +125,16 @@ def _run_of(events: list[Seen]) -> ReleaseCheckRun | None:
     for seen in run:
         account = seen.fields.get("authorizer_appid", "")
         case = seen.fields.get("case", "")
-        if seen.name == "release_check":
+        if seen.name == ListenerEvent.RELEASE_CHECK:
             kinds[account] = seen.fields.get("account", "test account")
             outcome = "waiting" if case == "query_auth_code" else "answered"
             cases[(account, case)] = ReleaseCheckCase(account, kinds[account], case, outcome,
                                                       seen.at)
-        elif seen.name == "release_check_answered":
+        elif seen.name == ListenerEvent.RELEASE_CHECK_ANSWERED:
             cases[(account, case)] = ReleaseCheckCase(
                 account, kinds.get(account, "test account"), case, "answered through the API",
                 seen.at)
-        elif seen.name == "release_check_failed":
+        elif seen.name == ListenerEvent.RELEASE_CHECK_FAILED:
             cases[(account, case)] = ReleaseCheckCase(
                 account, kinds.get(account, "test account"), case, "failed", seen.at,
                 seen.fields.get("error", ""))
@@ -179,7 +191,7 @@ class Recorder:
                         state.errors = deque(kept, maxlen=KEEP)
             if name in _RESOLVING:
                 return
-            if name == "token_refreshed":
+            if name == ListenerEvent.TOKEN_REFRESHED:
                 kind = fields.get("kind")
                 if kind in _TOKENS:
                     at = self._clock()
