@@ -61,6 +61,7 @@ import logging
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from importlib.resources import files
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -85,6 +86,8 @@ __all__ = [
     "Step",
     "eval_script",
     "fields_of",
+    "load_script",
+    "load_source",
     "num",
     "redact_url",
     "text",
@@ -131,228 +134,40 @@ class Script:
         object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())  # noqa: S324
 
 
-# KEYS: ticket. ARGV: value, created_at, received_at, replace_equal ('1' or '0').
-SAVE_TICKET = Script("""
-local current = redis.call('HGET', KEYS[1], 'created_at')
-if current then
-  local old, new = tonumber(current), tonumber(ARGV[2])
-  if old > new or (old == new and ARGV[4] ~= '1') then return 0 end
-end
-redis.call('HSET', KEYS[1], 'value', ARGV[1], 'created_at', ARGV[2], 'received_at', ARGV[3])
-return 1
-""")
+def load_source(name: str) -> str:
+    """The source of the Lua script in ``lua/<name>.lua``, less the comment block it starts
+    with (its KEYS and ARGV): that block is for the reader, not sent to Redis."""
+    lines = (files(__package__) / "lua" / f"{name}.lua").read_text("utf-8").splitlines(True)
+    start = 0
+    while start < len(lines) and lines[start].startswith("--"):
+        start += 1
+    if start < len(lines) and not lines[start].strip():
+        start += 1
+    return "\n" + "".join(lines[start:])
 
-# KEYS: record, all, authorized, revoked, epoch, due, names.
-# ARGV: appid, expected epoch ('' = any), status, keep ('1': an empty tenant, name or account
-# type, or a refresh_at or auth_event_at of 0, keeps the stored one, and an auth_event_at
-# older than the stored one writes nothing), tenant, name, name key, refresh_at, account type,
-# auth_event_at, then the other field/value pairs of the record. The due and names indexes
-# follow the record.
-SAVE_AUTHORIZER = Script("""
-if ARGV[2] ~= '' and (redis.call('GET', KEYS[5]) or '0') ~= ARGV[2] then return 0 end
-local appid, sep = ARGV[1], string.char(0)
-local tenant, name, key, at = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local kind, event = ARGV[9], ARGV[10]
-local old = redis.call('HMGET', KEYS[1], 'tenant', 'name', 'name_key', 'refresh_at',
-  'account_type', 'auth_event_at')
-local oldkey = old[3] or ''
-if ARGV[4] == '1' then
-  local oldevent = tonumber(old[6] or '0') or 0
-  if tonumber(event) == 0 then
-    event = old[6] or '0'
-  elseif tonumber(event) < oldevent then
-    return 0
-  end
-  if tenant == '' then tenant = old[1] or '' end
-  if name == '' then name, key = old[2] or '', oldkey end
-  if tonumber(at) == 0 then at = old[4] or '0' end
-  if kind == '' then kind = old[5] or '' end
-end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'tenant', tenant, 'name', name, 'name_key', key, 'refresh_at', at,
-  'account_type', kind, 'auth_event_at', event, unpack(ARGV, 11, #ARGV))
-if oldkey ~= '' and oldkey ~= key then
-  redis.call('ZREM', KEYS[7], oldkey .. sep .. appid)
-end
-if name ~= '' then redis.call('ZADD', KEYS[7], 0, key .. sep .. appid) end
-redis.call('ZADD', KEYS[2], 0, appid)
-if ARGV[3] == 'revoked' then
-  redis.call('ZADD', KEYS[4], 0, appid)
-  redis.call('ZREM', KEYS[3], appid)
-  redis.call('ZREM', KEYS[6], appid)
-else
-  redis.call('ZADD', KEYS[3], 0, appid)
-  redis.call('ZREM', KEYS[4], appid)
-  redis.call('ZADD', KEYS[6], at, appid)
-end
-return 1
-""")
 
-# KEYS: record, epoch, due, names. ARGV: appid. Drops the mirrored record (and its entries in
-# the due and names indexes) and bumps the epoch; returns the new epoch.
-INVALIDATE = Script("""
-local epoch = redis.call('INCR', KEYS[2])
-local key = redis.call('HGET', KEYS[1], 'name_key')
-if key and key ~= '' then redis.call('ZREM', KEYS[4], key .. string.char(0) .. ARGV[1]) end
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('DEL', KEYS[1])
-return epoch
-""")
+def load_script(name: str) -> Script:
+    """The :class:`Script` kept in ``lua/<name>.lua``, read once (at import)."""
+    return Script(load_source(name))
 
-# KEYS: record. ARGV: check ('1' or '0'), expected, new, updated_at.
-REPLACE_REFRESH_TOKEN = Script("""
-local current = redis.call('HGET', KEYS[1], 'refresh_token')
-if not current then return 0 end
-if ARGV[1] == '1' and current ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'refresh_token', ARGV[3], 'updated_at', ARGV[4])
-return 1
-""")
 
-# KEYS: record. ARGV: tenant ('' = none), updated_at.
-SET_TENANT = Script("""
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'updated_at', ARGV[2])
-return 1
-""")
-
-# KEYS: record, authorized, revoked, due. ARGV: appid, now, event_at ('0': none). A record
-# whose auth_event_at is later than event_at is left as it is.
-MARK_REVOKED = Script("""
-local found = redis.call('HMGET', KEYS[1], 'status', 'auth_event_at')
-local status = found[1]
-if not status then return 0 end
-local event = tonumber(ARGV[3])
-if event ~= 0 then
-  if (tonumber(found[2] or '0') or 0) > event then return 0 end
-  redis.call('HSET', KEYS[1], 'auth_event_at', ARGV[3])
-end
-if status ~= 'revoked' then
-  redis.call('HSET', KEYS[1], 'status', 'revoked', 'revoked_at', ARGV[2], 'updated_at', ARGV[2])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('ZADD', KEYS[3], 0, ARGV[1])
-  redis.call('ZREM', KEYS[4], ARGV[1])
-end
-return 1
-""")
-
-# KEYS: record, all, authorized, revoked, due, names. ARGV: appid. Removes the record and
-# its entries in every index; 1 if there was a record.
-DELETE_AUTHORIZER = Script("""
-local key = redis.call('HGET', KEYS[1], 'name_key')
-if key and key ~= '' then redis.call('ZREM', KEYS[6], key .. string.char(0) .. ARGV[1]) end
-for i = 2, 5 do redis.call('ZREM', KEYS[i], ARGV[1]) end
-return redis.call('DEL', KEYS[1])
-""")
-
-# KEYS: record, names. ARGV: appid, name ('' = none), its key, account type ('' = keep).
-SET_NAME = Script("""
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local sep = string.char(0)
-local old = redis.call('HGET', KEYS[1], 'name_key')
-if old and old ~= '' then redis.call('ZREM', KEYS[2], old .. sep .. ARGV[1]) end
-redis.call('HSET', KEYS[1], 'name', ARGV[2], 'name_key', ARGV[3])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'account_type', ARGV[4]) end
-if ARGV[2] ~= '' then redis.call('ZADD', KEYS[2], 0, ARGV[3] .. sep .. ARGV[1]) end
-return 1
-""")
-
-# KEYS: record, due. ARGV: appid, refresh_at. A revoked record stays out of the due index.
-SCHEDULE = Script("""
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return 0 end
-redis.call('HSET', KEYS[1], 'refresh_at', ARGV[2])
-if status ~= 'revoked' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
-return 1
-""")
-
-# KEYS: index. ARGV: min, max, 'BYLEX' or 'BYSCORE', limit, record key prefix. A member is an
-# appid, or "<name key>\0<appid>" (the names index). Returns appid, fields, appid, fields, ...
-RECORDS_IN_RANGE = Script("""
-local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], ARGV[3], 'LIMIT', 0, ARGV[4])
-local out = {}
-for _, id in ipairs(ids) do
-  local cut = string.find(id, string.char(0), 1, true)
-  if cut then id = string.sub(id, cut + 1) end
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGETALL', ARGV[5] .. id)
-end
-return out
-""")
-
-# KEYS: all, due, names. ARGV: lexical start, batch size, record key prefix. Indexes a batch
-# of records written before the due and names indexes existed (entries already there are
-# kept: ZADD NX); returns how many appids it read and the last one.
-INDEX_RECORDS = Script("""
-local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], '+', 'BYLEX', 'LIMIT', 0, ARGV[2])
-for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', ARGV[3] .. id, 'status', 'refresh_at', 'name', 'name_key')
-  if f[1] == 'authorized' then
-    local at = f[2]
-    if not (at and tonumber(at)) then at = '0' end
-    redis.call('ZADD', KEYS[2], 'NX', at, id)
-  end
-  if f[1] and f[3] and f[3] ~= '' and f[4] and f[4] ~= '' then
-    redis.call('ZADD', KEYS[3], 0, f[4] .. string.char(0) .. id)
-  end
-end
-return {#ids, ids[#ids] or ''}
-""")
-
-# KEYS: lease, token. ARGV: fence, packed token, px.
-FENCED_SET = Script("""
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-return 1
-""")
-
-# KEYS: token. ARGV: value. The stored string is "expires_at obtained_at value".
-DELETE_IF = Script("""
-local current = redis.call('GET', KEYS[1])
-if not current or string.match(current, '^%S+ %S+ (.*)$') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
-""")
-
-# KEYS: lease, the tag's fence counter, the key's counter of older versions. ARGV: ttl in ms.
-# Returns the new fence or nil. A counter of an older version is folded first: the tag's
-# counter rises to at least its value (so the fence exceeds every fence granted for the key)
-# and it is deleted.
-ACQUIRE = Script("""
-if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-local old = tonumber(redis.call('GET', KEYS[3]) or '')
-if old then
-  if old > tonumber(redis.call('GET', KEYS[2]) or '0') then
-    redis.call('SET', KEYS[2], string.format('%d', old))
-  end
-  redis.call('DEL', KEYS[3])
-end
-local fence = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], fence, 'NX', 'PX', ARGV[1])
-return fence
-""")
-
-# KEYS: the tag's fence counter. ARGV: SCAN cursor, pattern of the tag's per-key counters,
-# count. Folds the per-key counters of older versions this SCAN step finds into the tag's
-# counter (raised to the largest) and deletes them; returns the next cursor.
-FOLD_FENCES = Script("""
-local reply = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
-local top = tonumber(redis.call('GET', KEYS[1]) or '0')
-local raised = false
-for _, name in ipairs(reply[2]) do
-  local value = tonumber(redis.call('GET', name) or '')
-  if value and value > top then top, raised = value, true end
-  redis.call('DEL', name)
-end
-if raised then redis.call('SET', KEYS[1], string.format('%d', top)) end
-return reply[1]
-""")
-
-# KEYS: lease. ARGV: fence.
-RELEASE = Script("""
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
-""")
+# The scripts of the store; each file starts with the KEYS and ARGV its script takes.
+SAVE_TICKET = load_script("save_ticket")
+SAVE_AUTHORIZER = load_script("save_authorizer")
+INVALIDATE = load_script("invalidate")
+REPLACE_REFRESH_TOKEN = load_script("replace_refresh_token")
+SET_TENANT = load_script("set_tenant")
+MARK_REVOKED = load_script("mark_revoked")
+DELETE_AUTHORIZER = load_script("delete_authorizer")
+SET_NAME = load_script("set_name")
+SCHEDULE = load_script("schedule")
+RECORDS_IN_RANGE = load_script("records_in_range")
+INDEX_RECORDS = load_script("index_records")
+FENCED_SET = load_script("fenced_set")
+DELETE_IF = load_script("delete_if")
+ACQUIRE = load_script("acquire")
+FOLD_FENCES = load_script("fold_fences")
+RELEASE = load_script("release")
 
 
 def _is_noscript(exc: BaseException) -> bool:
