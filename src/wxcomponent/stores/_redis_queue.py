@@ -32,17 +32,8 @@ from typing import Any
 
 from ..errors import StoreCorrupt
 from . import _validate as valid
-from ._redis_ops import (
-    DurableCall,
-    Op,
-    Script,
-    eval_script,
-    fields_of,
-    load_script,
-    load_source,
-    num,
-    text,
-)
+from ._redis_keys import fields_of, num, text
+from ._redis_steps import DurableCall, Op, Script, eval_script, load_script, load_source
 from .base import Job, JobState
 
 __all__ = ["RedisQueue"]
@@ -103,7 +94,7 @@ def _jobs(c: str, reply: Any) -> list[Job]:
 
 
 class RedisQueue:
-    """The queue's operations, as generators of steps (see :mod:`._redis_ops`).
+    """The queue's operations, as generators of steps (see :mod:`._redis_steps`).
 
     With ``durable`` set, every operation is one call to the durable store beside Redis (jobs
     are durable data); otherwise the queue lives in Redis. ``clock`` gives the times.

@@ -1,4 +1,4 @@
--- The functions every queue script starts with. ARGV[1] of every queue script is ``base``,
+-- The functions every queue script starts with. ARGV[1] of every queue script is base,
 -- the start of every queue key of the platform; KEYS[1] is <base>all.
 
 local base = ARGV[1]
