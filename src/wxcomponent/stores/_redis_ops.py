@@ -1,49 +1,11 @@
 """Every rule of the Redis store, written once, free of I/O.
 
-Each operation is a generator that yields *steps* and receives their replies:
-
-* a ``tuple`` is one Redis command (``("GET", key)``), executed with ``execute_command``;
-* a :class:`DurableCall` is a call to the durable store beside Redis (see :mod:`.redis`).
-
-An exception raised while executing a step is thrown into the generator, so the generator
-alone decides what to do about it (e.g. reload a Lua script Redis forgot); anything it does not
-handle comes back out to the driver, which maps Redis errors with :func:`translate`.
+Each operation is a generator that yields *steps* (Redis commands, Lua scripts, calls to the
+durable store) and receives their replies (see :mod:`._redis_steps`); the keys it touches and
+the encoding of what they hold are those of :mod:`._redis_keys`.
 
 :class:`~wxcomponent.stores.RedisStore` drives these generators with a blocking client,
 :class:`~wxcomponent.stores.AsyncRedisStore` with an asyncio client; neither holds any rule.
-
-Key layout (``p`` is the prefix, ``c`` a component appid, ``a`` an authorizer appid; appids
-never contain ``:``, so no appid can spell another platform's key). Every key of a platform
-carries its hash tag ``{c}``, so every script touches one slot and the store runs on Redis
-Cluster; a token or lease key is tagged with the component appid it starts with (the token
-layer's keys are ``c:…``), or with a digest of itself (``{~…}``)::
-
-    p:{c}:ticket                  hash: value, created_at, received_at
-    p:{c}:authorizer:a            hash: refresh_token, status, func_info, *_at, tenant, name,
-                                  name_key (base.name_key of the name), refresh_at,
-                                  account_type, auth_event_at
-    p:{c}:authorizers             sorted set of every authorizer appid (score 0: lexical order)
-    p:{c}:authorizers:<status>    the same, by status
-    p:{c}:due                     sorted set of the authorized appids, scored by refresh_at
-    p:{c}:names                   sorted set of "<name_key>\\0<appid>" per named record (score
-                                  0: ZRANGE BYLEX finds a name's beginning, in name order)
-    p:{c}:mirror-epoch            counter bumped by every write of a durable authorizer record
-    p:{c}:layout                  "4" once the platform's keys of older versions were moved,
-                                  its records indexed by schedule and name, and its per-key
-                                  fence counters folded into ``fences``
-    p:{c}:token:<key>             string "expires_at obtained_at value", PX expiry
-    p:{c}:lease:<key>             string: the fence of the current holder, PX expiry
-    p:{c}:fences                  counter: the last fence granted for any key of the tag
-    p:{c}:q:…                     the job queue (see :mod:`._redis_queue`)
-
-Tokens and leases expire by ``PX``; the one counter per hash tag is all a lease leaves behind,
-so a platform keeps one key for fences however many keys it leases (a key without an appid,
-tagged by its digest, keeps a counter of its own). Fences never repeat for a key: its next
-grant takes the tag's counter, which only grows, even once the lease key has expired.
-
-The scripts that write a record keep ``due`` and ``names`` in step with it, atomically. With
-a durable store beside Redis, searches and due records are read from the durable store, and
-the mirror's indexes only follow the mirrored records.
 
 Versions before hash tags wrote ``p:c:…`` and ``p::token:<key>``; versions before names and the
 schedule wrote records without ``name``, ``name_key`` and ``refresh_at`` (read as none and 0)
@@ -56,454 +18,54 @@ platform moves its keys, indexes its records and folds those counters into ``fen
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import math
-from collections.abc import Callable, Generator
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Callable
+from typing import Any
 
-from ..errors import StoreCorrupt, StoreError, StoreUnavailable
 from . import _validate as valid
-from .base import (
-    ACCOUNT_TYPES,
-    AccountType,
-    AuthorizerRecord,
-    AuthorizerStatus,
-    CachedToken,
-    Ticket,
-    name_key,
+from ._redis_keys import (
+    RedisKeys,
+    decode_record,
+    decode_ticket,
+    encode_record,
+    fields_of,
+    ms,
+    num,
+    pack_token,
+    text,
+    unpack_token,
 )
+from ._redis_steps import DurableCall, Op, eval_script, is_response_error, load_script
+from .base import AccountType, AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket, name_key
 
-__all__ = [
-    "LAYOUT",
-    "DurableCall",
-    "Op",
-    "RedisOps",
-    "Script",
-    "Step",
-    "eval_script",
-    "fields_of",
-    "num",
-    "redact_url",
-    "text",
-    "translate",
-]
+__all__ = ["FOLD_BATCH", "INDEX_BATCH", "LAYOUT", "RedisOps"]
 
 log = logging.getLogger("wxcomponent.stores")
 
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class DurableCall:
-    """A step: call ``method`` of the durable store with these arguments."""
-
-    method: str
-    # The arguments may hold refresh tokens: never shown.
-    args: tuple[Any, ...] = field(default=(), repr=False)
-    kwargs: dict[str, Any] = field(default_factory=dict, repr=False)
-
-
-Step = tuple[Any, ...] | DurableCall
 #: The layout marker of a platform whose keys are all in the current layout.
 LAYOUT = "4"
 #: How many records one script indexes when a platform's older records are indexed.
 INDEX_BATCH = 500
 #: How many keys one script looks at (SCAN COUNT) when per-key fence counters are folded.
 FOLD_BATCH = 1000
-#: An operation: yields steps, receives their replies, returns the result.
-Op = Generator[Step, Any, T]
 
-
-# ---------------------------------------------------------------------- Lua scripts
-
-
-@dataclass(frozen=True)
-class Script:
-    """A Lua script, sent by SHA1 and re-sent in full when Redis does not know it."""
-
-    source: str
-    sha: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())  # noqa: S324
-
-
-# KEYS: ticket. ARGV: value, created_at, received_at, replace_equal ('1' or '0').
-SAVE_TICKET = Script("""
-local current = redis.call('HGET', KEYS[1], 'created_at')
-if current then
-  local old, new = tonumber(current), tonumber(ARGV[2])
-  if old > new or (old == new and ARGV[4] ~= '1') then return 0 end
-end
-redis.call('HSET', KEYS[1], 'value', ARGV[1], 'created_at', ARGV[2], 'received_at', ARGV[3])
-return 1
-""")
-
-# KEYS: record, all, authorized, revoked, epoch, due, names.
-# ARGV: appid, expected epoch ('' = any), status, keep ('1': an empty tenant, name or account
-# type, or a refresh_at or auth_event_at of 0, keeps the stored one, and an auth_event_at
-# older than the stored one writes nothing), tenant, name, name key, refresh_at, account type,
-# auth_event_at, then the other field/value pairs of the record. The due and names indexes
-# follow the record.
-SAVE_AUTHORIZER = Script("""
-if ARGV[2] ~= '' and (redis.call('GET', KEYS[5]) or '0') ~= ARGV[2] then return 0 end
-local appid, sep = ARGV[1], string.char(0)
-local tenant, name, key, at = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local kind, event = ARGV[9], ARGV[10]
-local old = redis.call('HMGET', KEYS[1], 'tenant', 'name', 'name_key', 'refresh_at',
-  'account_type', 'auth_event_at')
-local oldkey = old[3] or ''
-if ARGV[4] == '1' then
-  local oldevent = tonumber(old[6] or '0') or 0
-  if tonumber(event) == 0 then
-    event = old[6] or '0'
-  elseif tonumber(event) < oldevent then
-    return 0
-  end
-  if tenant == '' then tenant = old[1] or '' end
-  if name == '' then name, key = old[2] or '', oldkey end
-  if tonumber(at) == 0 then at = old[4] or '0' end
-  if kind == '' then kind = old[5] or '' end
-end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'tenant', tenant, 'name', name, 'name_key', key, 'refresh_at', at,
-  'account_type', kind, 'auth_event_at', event, unpack(ARGV, 11, #ARGV))
-if oldkey ~= '' and oldkey ~= key then
-  redis.call('ZREM', KEYS[7], oldkey .. sep .. appid)
-end
-if name ~= '' then redis.call('ZADD', KEYS[7], 0, key .. sep .. appid) end
-redis.call('ZADD', KEYS[2], 0, appid)
-if ARGV[3] == 'revoked' then
-  redis.call('ZADD', KEYS[4], 0, appid)
-  redis.call('ZREM', KEYS[3], appid)
-  redis.call('ZREM', KEYS[6], appid)
-else
-  redis.call('ZADD', KEYS[3], 0, appid)
-  redis.call('ZREM', KEYS[4], appid)
-  redis.call('ZADD', KEYS[6], at, appid)
-end
-return 1
-""")
-
-# KEYS: record, epoch, due, names. ARGV: appid. Drops the mirrored record (and its entries in
-# the due and names indexes) and bumps the epoch; returns the new epoch.
-INVALIDATE = Script("""
-local epoch = redis.call('INCR', KEYS[2])
-local key = redis.call('HGET', KEYS[1], 'name_key')
-if key and key ~= '' then redis.call('ZREM', KEYS[4], key .. string.char(0) .. ARGV[1]) end
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('DEL', KEYS[1])
-return epoch
-""")
-
-# KEYS: record. ARGV: check ('1' or '0'), expected, new, updated_at.
-REPLACE_REFRESH_TOKEN = Script("""
-local current = redis.call('HGET', KEYS[1], 'refresh_token')
-if not current then return 0 end
-if ARGV[1] == '1' and current ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'refresh_token', ARGV[3], 'updated_at', ARGV[4])
-return 1
-""")
-
-# KEYS: record. ARGV: tenant ('' = none), updated_at.
-SET_TENANT = Script("""
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'tenant', ARGV[1], 'updated_at', ARGV[2])
-return 1
-""")
-
-# KEYS: record, authorized, revoked, due. ARGV: appid, now, event_at ('0': none). A record
-# whose auth_event_at is later than event_at is left as it is.
-MARK_REVOKED = Script("""
-local found = redis.call('HMGET', KEYS[1], 'status', 'auth_event_at')
-local status = found[1]
-if not status then return 0 end
-local event = tonumber(ARGV[3])
-if event ~= 0 then
-  if (tonumber(found[2] or '0') or 0) > event then return 0 end
-  redis.call('HSET', KEYS[1], 'auth_event_at', ARGV[3])
-end
-if status ~= 'revoked' then
-  redis.call('HSET', KEYS[1], 'status', 'revoked', 'revoked_at', ARGV[2], 'updated_at', ARGV[2])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('ZADD', KEYS[3], 0, ARGV[1])
-  redis.call('ZREM', KEYS[4], ARGV[1])
-end
-return 1
-""")
-
-# KEYS: record, all, authorized, revoked, due, names. ARGV: appid. Removes the record and
-# its entries in every index; 1 if there was a record.
-DELETE_AUTHORIZER = Script("""
-local key = redis.call('HGET', KEYS[1], 'name_key')
-if key and key ~= '' then redis.call('ZREM', KEYS[6], key .. string.char(0) .. ARGV[1]) end
-for i = 2, 5 do redis.call('ZREM', KEYS[i], ARGV[1]) end
-return redis.call('DEL', KEYS[1])
-""")
-
-# KEYS: record, names. ARGV: appid, name ('' = none), its key, account type ('' = keep).
-SET_NAME = Script("""
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local sep = string.char(0)
-local old = redis.call('HGET', KEYS[1], 'name_key')
-if old and old ~= '' then redis.call('ZREM', KEYS[2], old .. sep .. ARGV[1]) end
-redis.call('HSET', KEYS[1], 'name', ARGV[2], 'name_key', ARGV[3])
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'account_type', ARGV[4]) end
-if ARGV[2] ~= '' then redis.call('ZADD', KEYS[2], 0, ARGV[3] .. sep .. ARGV[1]) end
-return 1
-""")
-
-# KEYS: record, due. ARGV: appid, refresh_at. A revoked record stays out of the due index.
-SCHEDULE = Script("""
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return 0 end
-redis.call('HSET', KEYS[1], 'refresh_at', ARGV[2])
-if status ~= 'revoked' then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
-return 1
-""")
-
-# KEYS: index. ARGV: min, max, 'BYLEX' or 'BYSCORE', limit, record key prefix. A member is an
-# appid, or "<name key>\0<appid>" (the names index). Returns appid, fields, appid, fields, ...
-RECORDS_IN_RANGE = Script("""
-local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], ARGV[3], 'LIMIT', 0, ARGV[4])
-local out = {}
-for _, id in ipairs(ids) do
-  local cut = string.find(id, string.char(0), 1, true)
-  if cut then id = string.sub(id, cut + 1) end
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGETALL', ARGV[5] .. id)
-end
-return out
-""")
-
-# KEYS: all, due, names. ARGV: lexical start, batch size, record key prefix. Indexes a batch
-# of records written before the due and names indexes existed (entries already there are
-# kept: ZADD NX); returns how many appids it read and the last one.
-INDEX_RECORDS = Script("""
-local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], '+', 'BYLEX', 'LIMIT', 0, ARGV[2])
-for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', ARGV[3] .. id, 'status', 'refresh_at', 'name', 'name_key')
-  if f[1] == 'authorized' then
-    local at = f[2]
-    if not (at and tonumber(at)) then at = '0' end
-    redis.call('ZADD', KEYS[2], 'NX', at, id)
-  end
-  if f[1] and f[3] and f[3] ~= '' and f[4] and f[4] ~= '' then
-    redis.call('ZADD', KEYS[3], 0, f[4] .. string.char(0) .. id)
-  end
-end
-return {#ids, ids[#ids] or ''}
-""")
-
-# KEYS: lease, token. ARGV: fence, packed token, px.
-FENCED_SET = Script("""
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-return 1
-""")
-
-# KEYS: token. ARGV: value. The stored string is "expires_at obtained_at value".
-DELETE_IF = Script("""
-local current = redis.call('GET', KEYS[1])
-if not current or string.match(current, '^%S+ %S+ (.*)$') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
-""")
-
-# KEYS: lease, the tag's fence counter, the key's counter of older versions. ARGV: ttl in ms.
-# Returns the new fence or nil. A counter of an older version is folded first: the tag's
-# counter rises to at least its value (so the fence exceeds every fence granted for the key)
-# and it is deleted.
-ACQUIRE = Script("""
-if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-local old = tonumber(redis.call('GET', KEYS[3]) or '')
-if old then
-  if old > tonumber(redis.call('GET', KEYS[2]) or '0') then
-    redis.call('SET', KEYS[2], string.format('%d', old))
-  end
-  redis.call('DEL', KEYS[3])
-end
-local fence = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], fence, 'NX', 'PX', ARGV[1])
-return fence
-""")
-
-# KEYS: the tag's fence counter. ARGV: SCAN cursor, pattern of the tag's per-key counters,
-# count. Folds the per-key counters of older versions this SCAN step finds into the tag's
-# counter (raised to the largest) and deletes them; returns the next cursor.
-FOLD_FENCES = Script("""
-local reply = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
-local top = tonumber(redis.call('GET', KEYS[1]) or '0')
-local raised = false
-for _, name in ipairs(reply[2]) do
-  local value = tonumber(redis.call('GET', name) or '')
-  if value and value > top then top, raised = value, true end
-  redis.call('DEL', name)
-end
-if raised then redis.call('SET', KEYS[1], string.format('%d', top)) end
-return reply[1]
-""")
-
-# KEYS: lease. ARGV: fence.
-RELEASE = Script("""
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
-""")
-
-
-def _is_noscript(exc: BaseException) -> bool:
-    return str(exc).startswith("NOSCRIPT") or type(exc).__name__ == "NoScriptError"
-
-
-def eval_script(script: Script, keys: tuple[str, ...], args: tuple[Any, ...]) -> Op[Any]:
-    """Run ``script`` by SHA1, sending its source once if Redis does not have it."""
-    try:
-        return (yield ("EVALSHA", script.sha, len(keys), *keys, *args))
-    except Exception as exc:
-        if not _is_noscript(exc):
-            raise
-    return (yield ("EVAL", script.source, len(keys), *keys, *args))
-
-
-# ---------------------------------------------------------------------- decoding
-
-
-def text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def fields_of(reply: Any) -> dict[str, str]:
-    """A hash as a dict of str, from HGETALL (dict) or from Lua (flat list)."""
-    if isinstance(reply, dict):
-        return {text(k): text(v) for k, v in reply.items()}
-    items = list(reply or ())
-    return {text(items[i]): text(items[i + 1]) for i in range(0, len(items) - 1, 2)}
-
-
-def num(value: float) -> str:
-    return repr(float(value))
-
-
-def pack_token(token: CachedToken) -> str:
-    """The Redis string of a token: ``"expires_at obtained_at value"``."""
-    return f"{num(token.expires_at)} {num(token.obtained_at)} {token.value}"
-
-
-def unpack_token(raw: Any) -> CachedToken:
-    """Inverse of :func:`pack_token`."""
-    try:
-        expires_at, obtained_at, value = text(raw).split(" ", 2)
-        return CachedToken(value, float(expires_at), float(obtained_at))
-    except ValueError as exc:
-        raise StoreCorrupt("Redis holds an unreadable cached token") from exc
-
-
-def encode_record(record: AuthorizerRecord) -> list[str]:
-    """A record as :data:`SAVE_AUTHORIZER` takes it: its tenant, name and name key ('' for
-    none), ``refresh_at``, the account type ('' for none) and ``auth_event_at``, then the
-    field/value pairs of the rest of its hash."""
-    return [
-        record.tenant or "",
-        record.name or "",
-        "" if record.name is None else name_key(record.name),
-        num(record.refresh_at),
-        record.account_type or "",
-        str(record.auth_event_at),
-        "refresh_token", record.refresh_token,
-        "status", record.status,
-        "func_info", ",".join(str(i) for i in record.func_info),
-        "authorized_at", num(record.authorized_at),
-        "updated_at", num(record.updated_at),
-        "revoked_at", "" if record.revoked_at is None else num(record.revoked_at),
-    ]  # fmt: skip
-
-
-_ACCOUNT_TYPES: dict[str, AccountType] = {kind: kind for kind in ACCOUNT_TYPES}
-
-
-def decode_record(c: str, a: str, fields: dict[str, str]) -> AuthorizerRecord:
-    """An authorizer record from its hash."""
-    try:
-        status: AuthorizerStatus = "revoked" if fields["status"] == "revoked" else "authorized"
-        return AuthorizerRecord(
-            component_appid=c,
-            authorizer_appid=a,
-            refresh_token=fields["refresh_token"],
-            status=status,
-            func_info=tuple(int(i) for i in fields["func_info"].split(",") if i),
-            authorized_at=float(fields["authorized_at"]),
-            updated_at=float(fields["updated_at"]),
-            revoked_at=float(fields["revoked_at"]) if fields["revoked_at"] else None,
-            # absent in records of older versions
-            tenant=fields.get("tenant") or None,
-            name=fields.get("name") or None,
-            refresh_at=float(fields.get("refresh_at") or 0.0),
-            account_type=_ACCOUNT_TYPES.get(fields.get("account_type") or ""),
-            auth_event_at=int(fields.get("auth_event_at") or 0),
-        )
-    except (KeyError, ValueError) as exc:
-        raise StoreCorrupt(f"Redis holds an unreadable record of authorizer {a}") from exc
-
-
-def decode_ticket(c: str, fields: dict[str, str]) -> Ticket:
-    """A ticket from its hash."""
-    try:
-        return Ticket(c, fields["value"], int(fields["created_at"]), float(fields["received_at"]))
-    except (KeyError, ValueError) as exc:
-        raise StoreCorrupt(f"Redis holds an unreadable ticket of {c}") from exc
-
-
-def _ms(seconds: float) -> int:
-    return max(1, math.ceil(seconds * 1000))
-
-
-# ---------------------------------------------------------------------- errors and URLs
-
-
-def redact_url(url: str) -> str:
-    """``url`` without its password (in the authority or the query string)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        netloc = host if parts.port is None else f"{host}:{parts.port}"
-    except ValueError:
-        return "<unparsable Redis URL>"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query) if "pass" not in k.lower()], safe="/"
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-
-
-def translate(exc: BaseException, where: str, secret: str | None = None) -> BaseException:
-    """Map a redis-py exception to the store error tree; others come back unchanged.
-
-    ``where`` names the server (a redacted URL); ``secret`` (the password) is cut from the
-    message should the client library have quoted it.
-    """
-    try:
-        from redis import exceptions as rx
-    except ImportError:  # pragma: no cover - redis is installed whenever this runs
-        return exc
-    if not isinstance(exc, rx.RedisError):
-        return exc
-    detail = str(exc)
-    if secret:
-        detail = detail.replace(secret, "***")
-    if isinstance(exc, (rx.ConnectionError, rx.TimeoutError, rx.BusyLoadingError)) or (
-        isinstance(exc, rx.ResponseError) and detail.startswith(("READONLY", "OOM", "MASTERDOWN"))
-    ):
-        return StoreUnavailable(f"Redis at {where} is unavailable: {detail}")
-    if detail.startswith("WRONGTYPE"):
-        return StoreCorrupt(f"Redis at {where} holds keys of another kind: {detail}")
-    return StoreError(f"Redis at {where} failed: {detail}")
+# The scripts of the store; each file starts with the KEYS and ARGV its script takes.
+SAVE_TICKET = load_script("save_ticket")
+SAVE_AUTHORIZER = load_script("save_authorizer")
+INVALIDATE = load_script("invalidate")
+REPLACE_REFRESH_TOKEN = load_script("replace_refresh_token")
+SET_TENANT = load_script("set_tenant")
+MARK_REVOKED = load_script("mark_revoked")
+DELETE_AUTHORIZER = load_script("delete_authorizer")
+SET_NAME = load_script("set_name")
+SCHEDULE = load_script("schedule")
+RECORDS_IN_RANGE = load_script("records_in_range")
+INDEX_RECORDS = load_script("index_records")
+FENCED_SET = load_script("fenced_set")
+DELETE_IF = load_script("delete_if")
+ACQUIRE = load_script("acquire")
+FOLD_FENCES = load_script("fold_fences")
+RELEASE = load_script("release")
 
 
 def _glob(literal: str) -> str:
@@ -516,25 +78,17 @@ def _rename(source: str, target: str) -> Op[None]:
     try:
         moved = yield ("RENAMENX", source, target)
     except Exception as exc:
-        if _is_response_error(exc) and "no such key" in str(exc).lower():
+        if is_response_error(exc) and "no such key" in str(exc).lower():
             return  # another process moved it meanwhile
         raise
     if not moved:
         yield ("DEL", source)
 
 
-def _is_response_error(exc: BaseException) -> bool:
-    try:
-        from redis.exceptions import ResponseError
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, ResponseError)
-
-
 # ---------------------------------------------------------------------- the operations
 
 
-class RedisOps:
+class RedisOps(RedisKeys):
     """The operations of the Redis store, as generators of steps.
 
     ``durable`` tells whether a durable store stands beside Redis: then tickets and authorizer
@@ -545,71 +99,11 @@ class RedisOps:
     def __init__(
         self, prefix: str, *, durable: bool, clock: Callable[[], float], cluster: bool = False
     ) -> None:
-        self.prefix = prefix
+        super().__init__(prefix)
         self.durable = durable
         self.clock = clock
         self.cluster = cluster
         self._ready: set[str] = set()
-
-    # -------------------------------------------------------------- keys
-
-    def platform(self, c: str) -> str:
-        """The start of every key of platform ``c``: its hash tag puts them in one slot."""
-        return f"{self.prefix}:{{{c}}}:"
-
-    def ticket_key(self, c: str) -> str:
-        """The hash of ``c``'s ticket."""
-        return f"{self.platform(c)}ticket"
-
-    def record_key(self, c: str, a: str) -> str:
-        """The hash of one authorizer record."""
-        return f"{self.platform(c)}authorizer:{a}"
-
-    def _record_keys(self, c: str, a: str) -> tuple[str, ...]:
-        return (
-            self.record_key(c, a),
-            self._index(c, None),
-            self._index(c, "authorized"),
-            self._index(c, "revoked"),
-            f"{self.platform(c)}mirror-epoch",
-            self._due(c),
-            self._names(c),
-        )
-
-    def _due(self, c: str) -> str:
-        return f"{self.platform(c)}due"
-
-    def _names(self, c: str) -> str:
-        return f"{self.platform(c)}names"
-
-    def _index(self, c: str, status: AuthorizerStatus | None) -> str:
-        index = f"{self.platform(c)}authorizers"
-        return index if status is None else f"{index}:{status}"
-
-    @staticmethod
-    def tag(key: str) -> str:
-        """The hash tag of a token or lease key: the component appid it starts with (the token
-        layer's keys are ``<component appid>:…``), else a digest of the key."""
-        head, sep, _rest = key.partition(":")
-        if sep and head and "{" not in head and "}" not in head:
-            return head
-        return "~" + hashlib.sha1(key.encode()).hexdigest()[:16]  # noqa: S324 (a name)
-
-    def token_key(self, key: str) -> str:
-        """The string holding a cached token."""
-        return f"{self.platform(self.tag(key))}token:{key}"
-
-    def lease_key(self, key: str) -> str:
-        """The string holding the current lease on ``key``."""
-        return f"{self.platform(self.tag(key))}lease:{key}"
-
-    def fences_key(self, key: str) -> str:
-        """The counter of fences granted for every key of ``key``'s hash tag."""
-        return f"{self.platform(self.tag(key))}fences"
-
-    def old_fence_key(self, key: str) -> str:
-        """The per-key counter of fences versions before layout 4 kept for ``key``."""
-        return f"{self.platform(self.tag(key))}fence:{key}"
 
     # -------------------------------------------------------------- the layout of older versions
 
@@ -670,7 +164,7 @@ class RedisOps:
                     break
 
     def _index_records(self, c: str) -> Op[None]:
-        keys = (self._index(c, None), self._due(c), self._names(c))
+        keys = (self.index_key(c, None), self.due_key(c), self.names_key(c))
         start = "-"
         while True:
             reply = yield from eval_script(
@@ -695,7 +189,7 @@ class RedisOps:
         try:
             reply = yield ("CONFIG", "GET", "appendonly")
         except Exception as exc:
-            if not _is_response_error(exc):
+            if not is_response_error(exc):
                 raise
             log.warning(
                 "Redis at %s keeps the verify tickets and refresh tokens of wxcomponent, and "
@@ -760,14 +254,14 @@ class RedisOps:
     def _save_record(self, record: AuthorizerRecord, epoch: str, *, keep: bool = False) -> Op[Any]:
         """Write ``record`` (``keep``: its empty tenant or name, or its 0 ``refresh_at``, keeps
         the stored one) unless ``epoch`` is given and the mirror epoch is another."""
-        keys = self._record_keys(record.component_appid, record.authorizer_appid)
+        keys = self.record_keys(record.component_appid, record.authorizer_appid)
         args = (
             record.authorizer_appid, epoch, record.status, int(keep), *encode_record(record),
         )  # fmt: skip
         return eval_script(SAVE_AUTHORIZER, keys, args)
 
     def _invalidate(self, c: str, a: str) -> Op[Any]:
-        keys = self._record_keys(c, a)
+        keys = self.record_keys(c, a)
         return eval_script(INVALIDATE, (keys[0], keys[4], keys[5], keys[6]), (a,))
 
     def _refill(self, c: str, a: str, epoch: Any) -> Op[AuthorizerRecord | None]:
@@ -804,7 +298,7 @@ class RedisOps:
             return decode_record(c, a, fields_of(reply))
         if not self.durable:
             return None
-        epoch = yield ("GET", self._record_keys(c, a)[4])
+        epoch = yield ("GET", self.record_keys(c, a)[4])
         return (yield from self._refill(c, a, epoch))
 
     def list_authorizers(
@@ -818,7 +312,7 @@ class RedisOps:
             records: list[AuthorizerRecord] = yield DurableCall("list_authorizers", (c,), kwargs)
             return list(records)
         start = "-" if after is None else f"({after}"
-        return (yield from self._records(c, self._index(c, status), start, "+", "BYLEX", limit))
+        return (yield from self._records(c, self.index_key(c, status), start, "+", "BYLEX", limit))
 
     def _records(
         self, c: str, index: str, low: str | bytes, high: str | bytes, by: str, limit: int
@@ -842,7 +336,7 @@ class RedisOps:
         if self.durable:
             count = yield DurableCall("count_authorizers", (c,), {"status": status})
         else:
-            count = yield ("ZCARD", self._index(c, status))
+            count = yield ("ZCARD", self.index_key(c, status))
         return int(count)
 
     def replace_refresh_token(self, c: str, a: str, expected: str | None, new: str) -> Op[bool]:
@@ -862,7 +356,7 @@ class RedisOps:
         if self.durable:
             call = DurableCall("mark_revoked", (c, a), {"event_at": event_at})
             return bool((yield from self._write_through(c, a, call)))
-        keys = self._record_keys(c, a)
+        keys = self.record_keys(c, a)
         args = (a, num(self.clock()), str(event_at))
         script_keys = (keys[0], keys[2], keys[3], keys[5])
         return bool((yield from eval_script(MARK_REVOKED, script_keys, args)))
@@ -871,7 +365,7 @@ class RedisOps:
         """See :meth:`Store.delete_authorizer`."""
         valid.authorizer_args(c, a)
         yield from self.layout_ready(c)
-        keys = self._record_keys(c, a)
+        keys = self.record_keys(c, a)
         script_keys = (keys[0], keys[1], keys[2], keys[3], keys[5], keys[6])
         if self.durable:
             found = yield from self._write_through(
@@ -900,7 +394,7 @@ class RedisOps:
                                {"account_type": account_type})
             return bool((yield from self._write_through(c, a, call)))
         args = (a, name or "", "" if name is None else name_key(name), account_type or "")
-        keys = (self.record_key(c, a), self._names(c))
+        keys = (self.record_key(c, a), self.names_key(c))
         return bool((yield from eval_script(SET_NAME, keys, args)))
 
     def search_authorizers(
@@ -924,7 +418,7 @@ class RedisOps:
         if after is not None and after[0] >= start:
             low = f"({after[0]}\x00{after[1]}"
         high = b"(" + start.encode() + b"\xff"
-        return (yield from self._records(c, self._names(c), low, high, "BYLEX", limit))
+        return (yield from self._records(c, self.names_key(c), low, high, "BYLEX", limit))
 
     def schedule_refresh(self, c: str, a: str, at: float) -> Op[bool]:
         """See :meth:`Store.schedule_refresh`."""
@@ -933,7 +427,7 @@ class RedisOps:
         if self.durable:
             call = DurableCall("schedule_refresh", (c, a, at))
             return bool((yield from self._write_through(c, a, call)))
-        keys = (self.record_key(c, a), self._due(c))
+        keys = (self.record_key(c, a), self.due_key(c))
         return bool((yield from eval_script(SCHEDULE, keys, (a, num(at)))))
 
     def due_authorizers(self, c: str, *, before: float, limit: int) -> Op[list[AuthorizerRecord]]:
@@ -946,7 +440,7 @@ class RedisOps:
             kwargs = {"before": before, "limit": limit}
             records: list[AuthorizerRecord] = yield DurableCall("due_authorizers", (c,), kwargs)
             return list(records)
-        return (yield from self._records(c, self._due(c), "-inf", num(before), "BYSCORE", limit))
+        return (yield from self._records(c, self.due_key(c), "-inf", num(before), "BYSCORE", limit))
 
     # -------------------------------------------------------------- tokens
 
@@ -964,7 +458,7 @@ class RedisOps:
         """See :meth:`Store.set_token`."""
         valid.set_token_args(key, token, fence)
         yield from self._key_ready(key)
-        px = _ms(token.expires_at - self.clock())
+        px = ms(token.expires_at - self.clock())
         if fence is None:
             yield ("SET", self.token_key(key), pack_token(token), "PX", px)
             return True
@@ -986,7 +480,7 @@ class RedisOps:
         ttl = valid.lease_args(key, ttl)
         yield from self._key_ready(key)
         keys = (self.lease_key(key), self.fences_key(key), self.old_fence_key(key))
-        fence = yield from eval_script(ACQUIRE, keys, (_ms(ttl),))
+        fence = yield from eval_script(ACQUIRE, keys, (ms(ttl),))
         return None if fence is None else int(fence)
 
     def release_lease(self, key: str, fence: int) -> Op[bool]:

@@ -32,7 +32,8 @@ from typing import Any
 
 from ..errors import StoreCorrupt
 from . import _validate as valid
-from ._redis_ops import DurableCall, Op, Script, eval_script, fields_of, num, text
+from ._redis_keys import fields_of, num, text
+from ._redis_steps import DurableCall, Op, Script, eval_script, load_script, load_source
 from .base import Job, JobState
 
 __all__ = ["RedisQueue"]
@@ -40,220 +41,24 @@ __all__ = ["RedisQueue"]
 #: Jobs one purge script deletes at most (the store calls it again until none are left).
 PURGE_BATCH = 500
 
-_HELPERS = """
-local base = ARGV[1]
-local function tkey(topic) return #topic .. ':' .. topic end
-local function job(id) return base .. 'job:' .. id end
-local function pending(topic, group) return base .. 'pending:' .. tkey(topic) .. ':' .. group end
-local function unindex_state(id, topic, state)
-  redis.call('ZREM', base .. 's:' .. state, id)
-  redis.call('ZREM', base .. 'ts:' .. tkey(topic) .. ':' .. state, id)
-  redis.call('ZREM', base .. 'age:' .. tkey(topic) .. ':' .. state, id)
-end
-local function index_state(id, topic, state, updated_at)
-  redis.call('ZADD', base .. 's:' .. state, id, id)
-  redis.call('ZADD', base .. 'ts:' .. tkey(topic) .. ':' .. state, id, id)
-  redis.call('ZADD', base .. 'age:' .. tkey(topic) .. ':' .. state, updated_at, id)
-end
-local function refresh(topic, group)
-  local ready = base .. 'ready:' .. tkey(topic)
-  local flights = base .. 'flight:' .. tkey(topic)
-  local head = redis.call('ZRANGE', pending(topic, group), 0, 0)[1]
-  if not head then
-    redis.call('ZREM', ready, group)
-    redis.call('HDEL', flights, group)
-    return
-  end
-  local at = redis.call('HGET', job(head), 'available_at')
-  local flight = redis.call('HGET', flights, group)
-  if flight then
-    local f = redis.call('HMGET', job(flight), 'state', 'claim', 'claimed_until')
-    if f[1] == 'pending' and f[2] and f[2] ~= '' then
-      if tonumber(f[3]) > tonumber(at) then at = f[3] end
-    else
-      redis.call('HDEL', flights, group)
-    end
-  end
-  redis.call('ZADD', ready, at, group)
-end
-"""
+_HELPERS = load_source("queue_helpers")
 
 
-def _script(body: str) -> Script:
-    return Script(_HELPERS + body)
+def _script(name: str) -> Script:
+    """A queue script: the helpers, then the body kept in ``lua/<name>.lua``."""
+    return Script(_HELPERS + load_source(name))
 
 
-# ARGV: base, id, topic, group, payload, available_at, now, key ('' = none).
-ENQUEUE = _script("""
-local id, topic, group, key, now = ARGV[2], ARGV[3], ARGV[4], ARGV[8], ARGV[7]
-if key ~= '' then
-  local found = redis.call('HGET', base .. 'keys:' .. tkey(topic), key)
-  if found then return tonumber(found) end
-  redis.call('HSET', base .. 'keys:' .. tkey(topic), key, id)
-end
-redis.call('HSET', job(id), 'topic', topic, 'group', group, 'payload', ARGV[5],
-  'state', 'pending', 'attempts', 0, 'available_at', ARGV[6], 'created_at', now,
-  'updated_at', now, 'last_error', '', 'key', key, 'claim', '', 'claimed_until', '')
-redis.call('ZADD', base .. 'all', id, id)
-redis.call('ZADD', base .. 't:' .. tkey(topic), id, id)
-index_state(id, topic, 'pending', now)
-redis.call('ZADD', pending(topic, group), id, id)
-refresh(topic, group)
-return tonumber(id)
-""")
-
-# ARGV: base, topic, now, limit, claimed until. Returns id, fields, id, fields, ...
-CLAIM = _script("""
-local topic, now, claimed_until = ARGV[2], ARGV[3], ARGV[5]
-local ready = base .. 'ready:' .. tkey(topic)
-local groups = redis.call('ZRANGEBYSCORE', ready, '-inf', now, 'LIMIT', 0, tonumber(ARGV[4]))
-local out = {}
-for _, group in ipairs(groups) do
-  local head = redis.call('ZRANGE', pending(topic, group), 0, 0)[1]
-  if head then
-    local fence = redis.call('INCR', base .. 'fence')
-    redis.call('HINCRBY', job(head), 'attempts', 1)
-    redis.call('HSET', job(head), 'claim', fence, 'claimed_until', claimed_until,
-      'updated_at', now)
-    redis.call('ZADD', base .. 'age:' .. tkey(topic) .. ':pending', now, head)
-    redis.call('HSET', base .. 'flight:' .. tkey(topic), group, head)
-    redis.call('ZADD', ready, claimed_until, group)
-    out[#out + 1] = head
-    out[#out + 1] = redis.call('HGETALL', job(head))
-  else
-    refresh(topic, group)
-  end
-end
-return out
-""")
-
-# ARGV: base, id, claim, new state, now, available_at ('' = keep), error, '1' to set the error.
-SETTLE = _script("""
-local id, state, now = ARGV[2], ARGV[4], ARGV[5]
-local f = redis.call('HMGET', job(id), 'state', 'claim', 'topic', 'group')
-if f[1] ~= 'pending' or f[2] ~= ARGV[3] then return 0 end
-local topic, group = f[3], f[4]
-redis.call('HSET', job(id), 'state', state, 'claim', '', 'claimed_until', '', 'updated_at', now)
-if ARGV[8] == '1' then redis.call('HSET', job(id), 'last_error', ARGV[7]) end
-if ARGV[6] ~= '' then redis.call('HSET', job(id), 'available_at', ARGV[6]) end
-unindex_state(id, topic, 'pending')
-index_state(id, topic, state, now)
-if state ~= 'pending' then redis.call('ZREM', pending(topic, group), id) end
-local flights = base .. 'flight:' .. tkey(topic)
-if redis.call('HGET', flights, group) == id then redis.call('HDEL', flights, group) end
-refresh(topic, group)
-return 1
-""")
-
-# ARGV: base, id, available_at, now.
-REQUEUE = _script("""
-local id = ARGV[2]
-local f = redis.call('HMGET', job(id), 'state', 'topic', 'group')
-if not f[1] or f[1] == 'pending' then return 0 end
-redis.call('HSET', job(id), 'state', 'pending', 'attempts', 0, 'available_at', ARGV[3],
-  'claim', '', 'claimed_until', '', 'updated_at', ARGV[4])
-unindex_state(id, f[2], f[1])
-index_state(id, f[2], 'pending', ARGV[4])
-redis.call('ZADD', pending(f[2], f[3]), id, id)
-refresh(f[2], f[3])
-return 1
-""")
-
-# ARGV: base, topic, state, before, batch. Returns the ids deleted.
-PURGE = _script("""
-local topic, state = ARGV[2], ARGV[3]
-local ids = redis.call('ZRANGEBYSCORE', base .. 'age:' .. tkey(topic) .. ':' .. state,
-  '-inf', '(' .. ARGV[4], 'LIMIT', 0, tonumber(ARGV[5]))
-local groups = {}
-local keys = base .. 'keys:' .. tkey(topic)
-for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', job(id), 'group', 'key')
-  unindex_state(id, topic, state)
-  redis.call('ZREM', base .. 'all', id)
-  redis.call('ZREM', base .. 't:' .. tkey(topic), id)
-  if f[2] and f[2] ~= '' and redis.call('HGET', keys, f[2]) == id then
-    redis.call('HDEL', keys, f[2])
-  end
-  if state == 'pending' and f[1] then
-    redis.call('ZREM', pending(topic, f[1]), id)
-    groups[f[1]] = true
-  end
-  redis.call('DEL', job(id))
-end
-for group, _ in pairs(groups) do refresh(topic, group) end
-return ids
-""")
-
-# ARGV: base, index, after, limit. Returns id, fields, id, fields, ...
-LIST = _script("""
-local ids = redis.call('ZRANGEBYSCORE', base .. ARGV[2], '(' .. ARGV[3], '+inf',
-  'LIMIT', 0, tonumber(ARGV[4]))
-local out = {}
-for _, id in ipairs(ids) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGETALL', job(id))
-end
-return out
-""")
-
-# ARGV: base, then one index per state. Returns their sizes.
-COUNT = _script("""
-local out = {}
-for i = 2, #ARGV do out[#out + 1] = redis.call('ZCARD', base .. ARGV[i]) end
-return out
-""")
-
-# ARGV: base, id, topic, group, payload, state, attempts, available_at, created_at,
-# updated_at, last_error, key ('' = none), '1' to renumber. Returns {-1} (the id belongs to
-# another job), {0, id} (the same job is here, as new as this one) or {1, id} (written).
-RESTORE = _script("""
-local id, topic, group, state, key = ARGV[2], ARGV[3], ARGV[4], ARGV[6], ARGV[12]
-local keys = base .. 'keys:' .. tkey(topic)
-local existing = nil
-if key ~= '' then existing = redis.call('HGET', keys, key) end
-if not existing and ARGV[13] ~= '1' then
-  local f = redis.call('HMGET', job(id), 'topic', 'group', 'created_at', 'key')
-  if f[1] then
-    if key ~= '' or f[4] ~= '' or f[1] ~= topic or f[2] ~= group
-        or tonumber(f[3]) ~= tonumber(ARGV[9]) then
-      return {-1}
-    end
-    existing = id
-  end
-end
-if existing then
-  local old = redis.call('HMGET', job(existing), 'updated_at', 'state', 'group')
-  if tonumber(ARGV[10]) <= tonumber(old[1]) then return {0, tonumber(existing)} end
-  unindex_state(existing, topic, old[2])
-  redis.call('ZREM', pending(topic, old[3]), existing)
-  local flights = base .. 'flight:' .. tkey(topic)
-  if redis.call('HGET', flights, old[3]) == existing then redis.call('HDEL', flights, old[3]) end
-  redis.call('DEL', job(existing))
-  if old[3] ~= group then refresh(topic, old[3]) end
-  id = existing
-end
-if key ~= '' then redis.call('HSET', keys, key, id) end
-redis.call('HSET', job(id), 'topic', topic, 'group', group, 'payload', ARGV[5],
-  'state', state, 'attempts', ARGV[7], 'available_at', ARGV[8], 'created_at', ARGV[9],
-  'updated_at', ARGV[10], 'last_error', ARGV[11], 'key', key, 'claim', '', 'claimed_until', '')
-redis.call('ZADD', base .. 'all', id, id)
-redis.call('ZADD', base .. 't:' .. tkey(topic), id, id)
-index_state(id, topic, state, ARGV[10])
-if state == 'pending' then redis.call('ZADD', pending(topic, group), id, id) end
-refresh(topic, group)
-return {1, tonumber(id)}
-""")
-
-# KEYS: the job id counter. ARGV: the id every later one must exceed. Returns the counter.
-RESERVE = Script("""
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local wanted = tonumber(ARGV[1])
-if wanted > current then
-  redis.call('SET', KEYS[1], ARGV[1])
-  return wanted
-end
-return current
-""")
+# The scripts of the queue; each file starts with the KEYS and ARGV its script takes.
+ENQUEUE = _script("queue_enqueue")
+CLAIM = _script("queue_claim")
+SETTLE = _script("queue_settle")
+REQUEUE = _script("queue_requeue")
+PURGE = _script("queue_purge")
+LIST = _script("queue_list")
+COUNT = _script("queue_count")
+RESTORE = _script("queue_restore")
+RESERVE = load_script("queue_reserve")
 
 
 def _topic(topic: str) -> str:
@@ -289,7 +94,7 @@ def _jobs(c: str, reply: Any) -> list[Job]:
 
 
 class RedisQueue:
-    """The queue's operations, as generators of steps (see :mod:`._redis_ops`).
+    """The queue's operations, as generators of steps (see :mod:`._redis_steps`).
 
     With ``durable`` set, every operation is one call to the durable store beside Redis (jobs
     are durable data); otherwise the queue lives in Redis. ``clock`` gives the times.
