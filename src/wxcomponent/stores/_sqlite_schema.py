@@ -4,6 +4,8 @@ tokens and leases runs (:data:`PURGE_EVERY`, :data:`PURGE_BATCH`).
 
 from __future__ import annotations
 
+from ._sql_queue import SQLITE
+
 __all__ = ["MIGRATIONS", "PURGE_BATCH", "PURGE_EVERY", "SCHEMA_VERSION"]
 
 #: Migrations, in order: (version, statements). Append; never edit a released one.
@@ -54,41 +56,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         3,
         (
             # The job queue (see _sql_queue for the model).
-            """CREATE TABLE jobs (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                component_appid TEXT NOT NULL,
-                topic TEXT NOT NULL,
-                grp TEXT NOT NULL,
-                payload BLOB NOT NULL,
-                state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
-                attempts INTEGER NOT NULL,
-                available_at REAL NOT NULL,
-                created_at REAL NOT NULL,
-                updated_at REAL NOT NULL,
-                last_error TEXT NOT NULL,
-                job_key TEXT,
-                claim INTEGER,
-                claimed_until REAL
-            )""",
-            """CREATE UNIQUE INDEX jobs_by_key ON jobs (component_appid, topic, job_key)
-                WHERE job_key IS NOT NULL""",
-            """CREATE INDEX jobs_pending_by_group ON jobs (component_appid, topic, grp, id)
-                WHERE state = 'pending'""",
-            "CREATE INDEX jobs_by_platform ON jobs (component_appid, id)",
-            "CREATE INDEX jobs_by_topic ON jobs (component_appid, topic, id)",
-            "CREATE INDEX jobs_by_state ON jobs (component_appid, state, id)",
-            "CREATE INDEX jobs_by_topic_state ON jobs (component_appid, topic, state, id)",
-            "CREATE INDEX jobs_by_age ON jobs (component_appid, topic, state, updated_at)",
-            """CREATE TABLE job_groups (
-                component_appid TEXT NOT NULL,
-                topic TEXT NOT NULL,
-                grp TEXT NOT NULL,
-                head INTEGER NOT NULL,
-                flight INTEGER,
-                ready_at REAL NOT NULL,
-                PRIMARY KEY (component_appid, topic, grp)
-            )""",
-            "CREATE INDEX job_groups_by_ready ON job_groups (component_appid, topic, ready_at)",
+            *SQLITE.queue_tables,
             """CREATE TABLE job_fences (
                 id INTEGER PRIMARY KEY CHECK (id = 1),
                 value INTEGER NOT NULL
