@@ -37,13 +37,16 @@ def operations() -> list[ast.FunctionDef]:
 
 class _Qualify(ast.NodeTransformer):
     """Names of :mod:`.base` in annotations become ``base.<name>`` (the generated module
-    imports the module, not each name)."""
+    imports the module, not each name): those it defines and those it re-exports (the
+    records, from :mod:`._records`)."""
 
     def __init__(self) -> None:
         self.names: set[str] = set()
         for node in _base().body:
             if isinstance(node, ast.ClassDef):
                 self.names.add(node.name)
+            elif isinstance(node, ast.ImportFrom) and node.level == 1:
+                self.names.update(alias.asname or alias.name for alias in node.names)
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 self.names.update(t.id for t in targets if isinstance(t, ast.Name))

@@ -72,41 +72,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
                 fence BIGINT NOT NULL,
                 held_until DOUBLE PRECISION NOT NULL
             )""",
-            """CREATE TABLE jobs (
-                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                component_appid TEXT COLLATE "C" NOT NULL,
-                topic TEXT COLLATE "C" NOT NULL,
-                grp TEXT COLLATE "C" NOT NULL,
-                payload BYTEA NOT NULL,
-                state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
-                attempts INTEGER NOT NULL,
-                available_at DOUBLE PRECISION NOT NULL,
-                created_at DOUBLE PRECISION NOT NULL,
-                updated_at DOUBLE PRECISION NOT NULL,
-                last_error TEXT NOT NULL,
-                job_key TEXT COLLATE "C",
-                claim BIGINT,
-                claimed_until DOUBLE PRECISION
-            )""",
-            """CREATE UNIQUE INDEX jobs_by_key ON jobs (component_appid, topic, job_key)
-                WHERE job_key IS NOT NULL""",
-            """CREATE INDEX jobs_pending_by_group ON jobs (component_appid, topic, grp, id)
-                WHERE state = 'pending'""",
-            "CREATE INDEX jobs_by_platform ON jobs (component_appid, id)",
-            "CREATE INDEX jobs_by_topic ON jobs (component_appid, topic, id)",
-            "CREATE INDEX jobs_by_state ON jobs (component_appid, state, id)",
-            "CREATE INDEX jobs_by_topic_state ON jobs (component_appid, topic, state, id)",
-            "CREATE INDEX jobs_by_age ON jobs (component_appid, topic, state, updated_at)",
-            """CREATE TABLE job_groups (
-                component_appid TEXT COLLATE "C" NOT NULL,
-                topic TEXT COLLATE "C" NOT NULL,
-                grp TEXT COLLATE "C" NOT NULL,
-                head BIGINT NOT NULL,
-                flight BIGINT,
-                ready_at DOUBLE PRECISION NOT NULL,
-                PRIMARY KEY (component_appid, topic, grp)
-            )""",
-            "CREATE INDEX job_groups_by_ready ON job_groups (component_appid, topic, ready_at)",
+            *POSTGRES.queue_tables,
             "CREATE SEQUENCE job_claims",
         ),
     ),

@@ -15,6 +15,9 @@ The model, shared with the memory and Redis stores:
   claim in flight if later. A claim reads the due rows of ``job_groups`` through an index,
   never the jobs themselves, so its cost does not grow with the backlog.
 
+Both tables and their indexes are written once too (:func:`queue_tables`, each dialect's
+``queue_tables``), and each store's migrations create them from there.
+
 On PostgreSQL several transactions run at once: every operation that changes a group locks
 that group's row first (:meth:`SqlQueue.lock_group`), then its jobs, so two operations never
 lock in opposite orders; claims skip the groups other claims hold (``SKIP LOCKED``).
@@ -30,7 +33,10 @@ from . import _validate as valid
 from ._validate import same_job
 from .base import Job, JobState
 
-__all__ = ["JOB_COLUMNS", "Dialect", "Result", "Sql", "SqlOp", "SqlQueue", "job_from_row"]
+__all__ = [
+    "JOB_COLUMNS", "Dialect", "Result", "Sql", "SqlOp", "SqlQueue", "job_from_row",
+    "queue_tables",
+]
 
 T = TypeVar("T")
 
@@ -77,6 +83,53 @@ class Dialect:
     last_id: str
     #: Statements moving that to their one parameter (never called with a smaller one).
     set_last_id: tuple[str, ...]
+    #: The statements creating ``jobs`` and ``job_groups`` with their indexes
+    #: (:func:`queue_tables`); each store's schema adds its own source of claim fences.
+    queue_tables: tuple[str, ...]
+
+
+def queue_tables(*, job_id: str, name: str, payload: str, time: str,
+                 counter: str) -> tuple[str, ...]:
+    """The job queue's tables and indexes, written once for both SQL stores: only the column
+    types differ (``job_id`` is the whole definition of ``jobs.id``; ``name`` types the appid,
+    topic, group and key; ``counter`` the ids and fences kept in other columns)."""
+    return (
+        f"""CREATE TABLE jobs (
+                id {job_id},
+                component_appid {name} NOT NULL,
+                topic {name} NOT NULL,
+                grp {name} NOT NULL,
+                payload {payload} NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'dead')),
+                attempts INTEGER NOT NULL,
+                available_at {time} NOT NULL,
+                created_at {time} NOT NULL,
+                updated_at {time} NOT NULL,
+                last_error TEXT NOT NULL,
+                job_key {name},
+                claim {counter},
+                claimed_until {time}
+            )""",
+        """CREATE UNIQUE INDEX jobs_by_key ON jobs (component_appid, topic, job_key)
+                WHERE job_key IS NOT NULL""",
+        """CREATE INDEX jobs_pending_by_group ON jobs (component_appid, topic, grp, id)
+                WHERE state = 'pending'""",
+        "CREATE INDEX jobs_by_platform ON jobs (component_appid, id)",
+        "CREATE INDEX jobs_by_topic ON jobs (component_appid, topic, id)",
+        "CREATE INDEX jobs_by_state ON jobs (component_appid, state, id)",
+        "CREATE INDEX jobs_by_topic_state ON jobs (component_appid, topic, state, id)",
+        "CREATE INDEX jobs_by_age ON jobs (component_appid, topic, state, updated_at)",
+        f"""CREATE TABLE job_groups (
+                component_appid {name} NOT NULL,
+                topic {name} NOT NULL,
+                grp {name} NOT NULL,
+                head {counter} NOT NULL,
+                flight {counter},
+                ready_at {time} NOT NULL,
+                PRIMARY KEY (component_appid, topic, grp)
+            )""",
+        "CREATE INDEX job_groups_by_ready ON job_groups (component_appid, topic, ready_at)",
+    )
 
 
 SQLITE = Dialect(
@@ -94,6 +147,8 @@ SQLITE = Dialect(
         "INSERT INTO sqlite_sequence (name, seq) SELECT 'jobs', ? "
         "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'jobs')",
     ),
+    queue_tables=queue_tables(job_id="INTEGER PRIMARY KEY AUTOINCREMENT", name="TEXT",
+                              payload="BLOB", time="REAL", counter="INTEGER"),
 )
 POSTGRES = Dialect(
     lock_groups=True,
@@ -106,6 +161,10 @@ POSTGRES = Dialect(
     last_id="SELECT COALESCE(pg_sequence_last_value("
             "pg_get_serial_sequence('jobs', 'id')::regclass), 0)",
     set_last_id=("SELECT setval(pg_get_serial_sequence('jobs', 'id'), ?)",),
+    # names compare byte by byte ("C"), as on SQLite
+    queue_tables=queue_tables(job_id="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+                              name='TEXT COLLATE "C"', payload="BYTEA",
+                              time="DOUBLE PRECISION", counter="BIGINT"),
 )
 
 JOB_COLUMNS = (
