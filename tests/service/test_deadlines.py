@@ -8,10 +8,8 @@ client that waits far longer than WeChat would turns a hang into a failure."""
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +18,7 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import PostgresStore, RedisStore
 from wxcomponent.stores.base import Store
 
-from ..support.servers import PostgresServer, frozen, start_redis_server
+from ..support.servers import PostgresServer, PrivateRedis, frozen, private_postgres, private_redis
 from ..support.service import APPID, Running, running
 from ..support.waiting import wait_for_async
 
@@ -31,33 +29,15 @@ PATIENCE = 15.0
 @pytest.fixture(scope="module")
 def own_postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server of this module alone (its tests stop it)."""
-    server = PostgresServer()
-    try:
+    with private_postgres() as server:
         yield server
-    finally:
-        server.remove()
-
-
-class OwnRedis:
-    """A redis-server of this module alone (its tests stop it)."""
-
-    def __init__(self, process: Any, port: int) -> None:
-        self.process = process
-        self.url = f"redis://127.0.0.1:{port}/0"
-
-    def processes(self) -> list[int]:
-        return [int(self.process.pid)]
 
 
 @pytest.fixture(scope="module")
-def own_redis() -> Iterator[OwnRedis]:
-    with tempfile.TemporaryDirectory(prefix="wxcomponent-redis-") as workdir:
-        process, port = start_redis_server(workdir)
-        try:
-            yield OwnRedis(process, port)
-        finally:
-            process.kill()
-            process.wait()
+def own_redis() -> Iterator[PrivateRedis]:
+    """A redis-server of this module alone (its tests stop it)."""
+    with private_redis() as server:
+        yield server
 
 
 def fresh_postgres(server: PostgresServer) -> PostgresStore:
@@ -107,7 +87,7 @@ async def test_postgres_frozen_answers_503_and_unready_then_resumes(
 
 async def test_postgres_frozen_beside_redis_answers_503_and_unready_then_resumes(
         wechat_emulator: EmulatorServer, own_postgres: PostgresServer,
-        own_redis: OwnRedis) -> None:
+        own_redis: PrivateRedis) -> None:
     durable = fresh_postgres(own_postgres)
     store: Store = RedisStore(own_redis.url, prefix=f"t{uuid.uuid4().hex[:8]}", durable=durable)
     try:
@@ -119,7 +99,7 @@ async def test_postgres_frozen_beside_redis_answers_503_and_unready_then_resumes
 
 
 async def test_redis_frozen_answers_503_and_unready_then_resumes(
-        wechat_emulator: EmulatorServer, own_redis: OwnRedis) -> None:
+        wechat_emulator: EmulatorServer, own_redis: PrivateRedis) -> None:
     store = RedisStore(own_redis.url, prefix=f"t{uuid.uuid4().hex[:8]}")
     try:
         async with running(wechat_emulator, store=store) as svc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ import redis
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.stores import MemoryStore, RedisStore, SQLiteStore
 
-from ..support.servers import start_redis_server
+from ..support.servers import PrivateRedis, private_redis
 from ..support.service import APPID, running
 
 
@@ -54,20 +54,15 @@ async def test_a_store_file_overwritten_with_garbage_is_unready(
 
 
 @pytest.fixture
-def own_redis() -> tuple[object, str]:  # type: ignore[misc]
+def own_redis() -> Iterator[PrivateRedis]:
     """A redis-server of this test's own (it is stopped by the test)."""
-    with tempfile.TemporaryDirectory(prefix="wxcomponent-redis-") as workdir:
-        process, port = start_redis_server(workdir)
-        try:
-            yield process, f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.kill()
-            process.wait()
+    with private_redis() as server:
+        yield server
 
 
 async def test_redis_refusing_writes_then_down_is_unready(
-        wechat_emulator: EmulatorServer, own_redis: tuple[object, str]) -> None:
-    process, url = own_redis
+        wechat_emulator: EmulatorServer, own_redis: PrivateRedis) -> None:
+    process, url = own_redis.process, own_redis.url
     store = RedisStore(url)
     admin_client = redis.Redis.from_url(url)
     try:

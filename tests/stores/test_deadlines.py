@@ -9,7 +9,6 @@ a call still running after :data:`PATIENCE` hung."""
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -26,7 +25,14 @@ from wxcomponent.stores import (
 )
 from wxcomponent.stores.postgres import TIMEOUT
 
-from ..support.servers import PG_PASSWORD, PostgresServer, frozen, start_redis_server
+from ..support.servers import (
+    PG_PASSWORD,
+    PostgresServer,
+    PrivateRedis,
+    frozen,
+    private_postgres,
+    private_redis,
+)
 from ..support.waiting import wait_for_async
 
 C1 = "wxcomp0000000001"
@@ -38,22 +44,14 @@ WECHAT_PATIENCE = 5.0
 
 @pytest.fixture(scope="module")
 def own_postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer()
-    try:
+    with private_postgres() as server:
         yield server
-    finally:
-        server.remove()
 
 
 @pytest.fixture(scope="module")
-def own_redis() -> Iterator[tuple[Any, str]]:
-    with tempfile.TemporaryDirectory(prefix="wxcomponent-redis-") as workdir:
-        process, port = start_redis_server(workdir)
-        try:
-            yield process, f"redis://127.0.0.1:{port}/0"
-        finally:
-            process.kill()
-            process.wait()
+def own_redis() -> Iterator[PrivateRedis]:
+    with private_redis() as server:
+        yield server
 
 
 async def fails_unavailable(call: Callable[[], Awaitable[Any]]) -> str:
@@ -108,8 +106,8 @@ async def test_postgres_calls_fail_while_the_server_is_stopped_then_work_again(
 
 
 async def test_redis_calls_fail_while_the_server_is_stopped_then_work_again(
-        own_redis: tuple[Any, str]) -> None:
-    process, url = own_redis
+        own_redis: PrivateRedis) -> None:
+    process, url = own_redis.process, own_redis.url
     prefix = f"t{uuid.uuid4().hex[:8]}"
     store = RedisStore(url, prefix)
     aio = AsyncRedisStore(url, prefix)
@@ -138,9 +136,9 @@ async def test_redis_calls_fail_while_the_server_is_stopped_then_work_again(
 
 
 def test_the_default_deadlines_end_before_wechat_gives_up(own_postgres: PostgresServer,
-                                                         own_redis: tuple[Any, str]) -> None:
+                                                         own_redis: PrivateRedis) -> None:
     postgres = PostgresStore(own_postgres.dsn)
-    redis_store = RedisStore(own_redis[1])
+    redis_store = RedisStore(own_redis.url)
     try:
         assert postgres.timeout == postgres.aio.timeout == TIMEOUT
         assert redis_store.timeout is not None and redis_store.timeout == TIMEOUT
@@ -154,7 +152,7 @@ def test_the_default_deadlines_end_before_wechat_gives_up(own_postgres: Postgres
 
 
 def test_deadlines_come_from_the_store_url(own_postgres: PostgresServer,
-                                          own_redis: tuple[Any, str]) -> None:
+                                          own_redis: PrivateRedis) -> None:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     postgres = open_store(f"{own_postgres.dsn}?schema={schema}&timeout=1.5&connect_timeout=3")
     assert isinstance(postgres, PostgresStore)
@@ -164,7 +162,7 @@ def test_deadlines_come_from_the_store_url(own_postgres: PostgresServer,
     finally:
         postgres.close()
     assert PostgresStore(own_postgres.dsn + "?timeout=9", timeout=0.5).timeout == 0.5
-    redis_store = open_store(f"{own_redis[1]}?socket_timeout=1&socket_connect_timeout=0.5")
+    redis_store = open_store(f"{own_redis.url}?socket_timeout=1&socket_connect_timeout=0.5")
     assert isinstance(redis_store, RedisStore)
     try:
         assert redis_store.timeout == 1.0
@@ -175,12 +173,12 @@ def test_deadlines_come_from_the_store_url(own_postgres: PostgresServer,
 
 @pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf", ""])
 def test_bad_deadlines_in_the_url_are_refused(own_postgres: PostgresServer,
-                                              own_redis: tuple[Any, str], value: str) -> None:
+                                              own_redis: PrivateRedis, value: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
         open_store(f"{own_postgres.dsn}?timeout={value}")
     assert caught.value.field == "url" and "timeout" in str(caught.value)
     assert PG_PASSWORD not in str(caught.value)
     with pytest.raises(ConfigurationError):
-        open_store(f"{own_redis[1]}?socket_timeout={value}")
+        open_store(f"{own_redis.url}?socket_timeout={value}")
     with pytest.raises(InvalidArgument):
         PostgresStore(own_postgres.dsn, timeout=float("inf"))

@@ -317,6 +317,40 @@ def start_redis_server(workdir: str) -> tuple[subprocess.Popen[bytes], int]:
     raise AssertionError("unreachable")
 
 
+class PrivateRedis:
+    """A ``redis-server`` of one test or module alone, which may stop or kill it."""
+
+    def __init__(self, process: subprocess.Popen[bytes], port: int) -> None:
+        self.process = process
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+    def processes(self) -> list[int]:
+        """The server's process ids (for :func:`frozen`)."""
+        return [int(self.process.pid)]
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[PrivateRedis]:
+    """A :class:`PrivateRedis` in a temporary directory, killed at the end of the block."""
+    with tempfile.TemporaryDirectory(prefix="wxcomponent-redis-") as workdir:
+        process, port = start_redis_server(workdir)
+        try:
+            yield PrivateRedis(process, port)
+        finally:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def private_postgres() -> Iterator[PostgresServer]:
+    """A :class:`PostgresServer` of one test or module alone, removed at the end."""
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
 class RedisCluster:
     """Three ``redis-server --cluster-enabled yes`` masters on loopback, joined by
     ``redis-cli --cluster create``; :attr:`url` names one node (``redis+cluster://``)."""
