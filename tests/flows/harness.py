@@ -3,7 +3,9 @@
 Store calls go to a real :class:`MemoryStore` on the harness's clock; HTTP requests are
 answered by a script (a function of the request, or a list of answers in order); sleeps
 advance the clock instead of waiting; locks are tracked so a test can check that every lock
-taken was given back.
+taken was given back. User handlers (:class:`CallHandler`) are recorded, and called when
+``call_handlers`` is set; ``callbacks`` and ``config`` give the context a push router and
+other platform settings (a previous EncodingAESKey).
 """
 
 from __future__ import annotations
@@ -80,11 +82,14 @@ class Harness:
     held: dict[str, int] = field(default_factory=dict)
     responder: Responder | None = None
     files: dict[Any, bytes] = field(default_factory=dict)
+    config: ComponentConfig = CONFIG
+    callbacks: Any = None
+    call_handlers: bool = False
 
     def __post_init__(self) -> None:
         self.store = MemoryStore(clock=self.clock)
-        self.ctx = Context(CONFIG, self.policy, self.clock, random.Random(self.seed),
-                           tokens=Tokens())
+        self.ctx = Context(self.config, self.policy, self.clock, random.Random(self.seed),
+                           callbacks=self.callbacks, tokens=Tokens())
 
     # ------------------------------------------------------------------ scripting
 
@@ -169,6 +174,8 @@ class Harness:
         if isinstance(effect, Pause):
             self.clock.advance(effect.seconds)
             return bool(effect.stop)
+        if isinstance(effect, CallHandler) and self.call_handlers:
+            return effect.handler(*effect.args)
         if isinstance(effect, (Emit, Spawn, CallHandler)):
             return None
         raise AssertionError(f"unknown effect {effect!r}")
