@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,8 @@ import httpx
 import pytest
 
 from wxcomponent.emulator import DEFAULT_PLATFORM
+
+from .waiting import wait_for
 
 P = DEFAULT_PLATFORM
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,15 +64,16 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 
 def wait_healthz(url: str, process: subprocess.Popen[str], timeout: float = 30) -> httpx.Response:
     """The first answer of ``serve``'s ``/healthz``, failing if the process exits first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def answer() -> httpx.Response | None:
         if process.poll() is not None:
             raise AssertionError(f"serve exited early: {process.communicate()}")
         try:
             return httpx.get(url + "/healthz", timeout=2)
         except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("serve did not answer /healthz")
+            return None
+
+    return wait_for(answer, "serve did not answer /healthz", timeout)
 
 
 @dataclass

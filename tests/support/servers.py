@@ -16,6 +16,7 @@ a failure.
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import os
 import pwd
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .waiting import wait_for
 
 
 def _ephemeral_range() -> tuple[int, int]:
@@ -285,6 +288,11 @@ def _ping(port: int) -> bool:
         return False
 
 
+def _up_or_exited(process: subprocess.Popen[bytes], port: int) -> bool | str:
+    """True once the server answers PING, "exited" if it stopped first, else False."""
+    return "exited" if process.poll() is not None else _ping(port)
+
+
 def start_redis_server(workdir: str) -> tuple[subprocess.Popen[bytes], int]:
     """Start ``redis-server`` on a free loopback port in ``workdir``; wait for PING."""
     binary = shutil.which(REDIS_SERVER)
@@ -306,11 +314,11 @@ def start_redis_server(workdir: str) -> tuple[subprocess.Popen[bytes], int]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + _REDIS_START_TIMEOUT
-        while time.monotonic() < deadline and process.poll() is None:
-            if _ping(port):
-                return process, port
-            time.sleep(0.02)
+        # it answers PING, or it exited (the port was taken meanwhile: another try)
+        started = wait_for(functools.partial(_up_or_exited, process, port),
+                           f"{REDIS_SERVER} did not answer PING", _REDIS_START_TIMEOUT)
+        if started is True:
+            return process, port
         process.kill()
         process.wait()
     pytest.fail(f"{REDIS_SERVER} did not answer PING")

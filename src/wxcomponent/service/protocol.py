@@ -177,6 +177,9 @@ class _Deadlines:
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
     cycle: Any
+    #: Whether the request being received is past its head (a head refused now is its
+    #: trailers): each parser's protocol answers from its own parser state.
+    _receiving_body: Callable[[], bool]
 
     def _init_deadlines(self) -> None:
         self._deadline: asyncio.TimerHandle | None = None
@@ -210,11 +213,6 @@ class _Deadlines:
             cycle.message_event.set()
         self.transport.write(_TIMEOUT_RESPONSE)
         self.transport.close()
-
-    def _receiving_body(self) -> bool:
-        """Whether the request being received is past its head (a head refused now is its
-        trailers)."""
-        raise NotImplementedError
 
     def _refuse_head(self) -> None:
         """Answer 431 and close; when requests received before the refused head (pipelined)
