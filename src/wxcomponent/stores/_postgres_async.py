@@ -103,23 +103,11 @@ class AsyncPostgresStore(_Base):
     async def _connection(self, *, setup: bool = False
                           ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         """See :meth:`PostgresStore._connection`."""
-        budget = self._budget(setup)
-        at = time.monotonic() + budget
-        ends = _CALL_ENDS.set(at)
-        try:
+        with self._call(setup=setup) as (budget, at):
             pool = await self._get_pool()
             async with pool.connection(timeout=max(0.0, at - time.monotonic())) as conn:
                 with _until(conn, budget, at, _on_loop):
                     yield conn
-        except StoreError:
-            raise
-        except Exception as exc:
-            mapped = self._translate(exc)
-            if mapped is exc:
-                raise
-            raise mapped from exc
-        finally:
-            _CALL_ENDS.reset(ends)
 
     async def _perform(self, conn: psycopg.AsyncConnection[Any], op: SqlOp[T]) -> T:
         reply: Result | None = None

@@ -196,6 +196,26 @@ class _Base:
     def _budget(self, setup: bool) -> float:
         return max(self._timeout, _SETUP_TIMEOUT) if setup else self._timeout
 
+    @contextlib.contextmanager
+    def _call(self, *, setup: bool = False) -> Iterator[tuple[float, float]]:
+        """One call's window, for both stores: its budget and when it ends (``monotonic``),
+        published to the pool's check of an idle connection; psycopg's and the pool's errors
+        raised inside become the store's."""
+        budget = self._budget(setup)
+        at = time.monotonic() + budget
+        ends = _CALL_ENDS.set(at)
+        try:
+            yield budget, at
+        except StoreError:
+            raise
+        except Exception as exc:
+            mapped = self._translate(exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        finally:
+            _CALL_ENDS.reset(ends)
+
     def _translate(self, exc: BaseException) -> BaseException:
         """Map a psycopg or pool error to the store error tree; others come back unchanged."""
         import psycopg

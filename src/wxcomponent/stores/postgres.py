@@ -172,23 +172,11 @@ class PostgresStore(_Base):
         """A pooled connection for one call, which must end within the call's budget (the
         wait for the connection included); psycopg's and the pool's errors become the
         store's."""
-        budget = self._budget(setup)
-        at = time.monotonic() + budget
-        ends = _CALL_ENDS.set(at)
-        try:
+        with self._call(setup=setup) as (budget, at):
             pool = self._get_pool()
             with pool.connection(timeout=max(0.0, at - time.monotonic())) as conn, \
                     _until(conn, budget, at, _watched):
                 yield conn
-        except StoreError:
-            raise
-        except Exception as exc:
-            mapped = self._translate(exc)
-            if mapped is exc:
-                raise
-            raise mapped from exc
-        finally:
-            _CALL_ENDS.reset(ends)
 
     def _perform(self, conn: psycopg.Connection[Any], op: SqlOp[T]) -> T:
         reply: Result | None = None

@@ -183,8 +183,8 @@ class Recorder:
         def record(name: str, fields: Mapping[str, Any]) -> None:
             if name not in _KEPT:
                 return
-            resolved = _resolved(name, fields)
-            if resolved is not None and state.errors:
+            resolved = _resolved(name, fields) if state.errors else None
+            if resolved is not None:
                 with self._lock:
                     kept = [e for e in state.errors if not resolved(e)]
                     if len(kept) < len(state.errors):
