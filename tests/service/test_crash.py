@@ -22,6 +22,7 @@ from ..support.servers import free_port
 from ..support.waiting import wait_for
 
 QUERY_AUTH = "/cgi-bin/component/api_query_auth"
+AUTHORIZER_LIST = "/cgi-bin/component/api_get_authorizer_list"
 
 
 def write(path: Path, *, emu: EmulatorServer, store: Path, port: int, admin_port: int,
@@ -93,6 +94,9 @@ def test_an_acknowledged_push_survives_sigkill_before_its_exchange_and_delivery(
                       message_url=f"{base}/{P.appid}/messages/$APPID$")
         assert emu.push_ticket(P.appid).ok
         emu.inject(QUERY_AUTH, status=502, times=9)  # the first three tries fail
+        # The refresher's reconciliation would add the account from WeChat's list, a second
+        # way to the record; here only the queued exchange may write it.
+        emu.inject(AUTHORIZER_LIST, status=502, times=None)
         grant = emu.authorize(P.appid)
         assert grant.delivery is not None and grant.delivery.ok  # acknowledged to WeChat
         freeze_waiting_for_retry(process, store_path)
