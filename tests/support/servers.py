@@ -48,19 +48,40 @@ def _ephemeral_range() -> tuple[int, int]:
 _handed_out: set[int] = set()
 
 
+def _worker_share() -> tuple[int, int]:
+    """(this process's index, how many share the ports): pytest-xdist's workers of one run
+    each take their own share, so two workers never pick the same port between the check
+    and the bind. A run without workers has the whole range."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not worker.startswith("gw") or count < 2:
+        return 0, 1
+    return int(worker[2:]) % count, count
+
+
+def _in_share(port: int, index: int, count: int) -> bool:
+    """Whether ``port`` falls in share ``index`` of ``count``. Ports are shared out in blocks
+    of 16 by ``port % 10000``, so a Redis Cluster node's bus port (port + 10000) lies in
+    the same share as the node's port."""
+    return (port % 10000) // 16 % count == index
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing uses now, for a server that binds it later.
 
     A port the kernel picked for a port-0 bind could be handed to an outgoing connection's
     source address (or another port-0 bind) before the server gets to bind it, and the
     server would then fail with "address in use". So the port comes from outside the
-    kernel's ephemeral range, is checked free, and is never handed out twice in a run.
+    kernel's ephemeral range, is checked free, is never handed out twice in a run, and
+    comes from this worker's own share when the suite runs in several processes.
     """
     import random
 
     low, high = _ephemeral_range()
+    index, count = _worker_share()
     outside: list[int] = [*range(20000, low), *range(high + 1, 65536)]
-    candidates = [port for port in outside if port not in _handed_out]
+    candidates = [port for port in outside
+                  if port not in _handed_out and _in_share(port, index, count)]
     for port in random.sample(candidates, min(len(candidates), 200)):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             try:
