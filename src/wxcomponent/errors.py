@@ -47,6 +47,8 @@ __all__ = [
     "NotAuthorized",
     "OAuthCodeInvalid",
     "OptionInvalid",
+    "OrderNotFound",
+    "OrderNotShippable",
     "PermissionDenied",
     "QuotaExceeded",
     "QuotaResetsExhausted",
@@ -355,6 +357,17 @@ class AlreadyReleased(MiniProgramError):
     """85052: this version is already released."""
 
 
+class OrderNotFound(APIError):
+    """10060001: WeChat has no such payment for the mini program. A payment reaches order
+    shipping management about a minute after it is paid (try again then); payments in a
+    foreign currency, and those made before the merchant id was bound, never do."""
+
+
+class OrderNotShippable(APIError):
+    """10060004: the payment's state does not allow this shipping upload (refunded, settled,
+    or already shipped and changed once: WeChat allows one change)."""
+
+
 _BY_CODE: dict[int, type[APIError]] = {
     -1: SystemBusy,
     40001: InvalidCredential,
@@ -390,6 +403,8 @@ _BY_CODE: dict[int, type[APIError]] = {
     85019: AuditNotReleasable,
     85020: AuditNotReleasable,
     85052: AlreadyReleased,
+    10060001: OrderNotFound,
+    10060004: OrderNotShippable,
 }
 
 #: errcodes meaning "this access token is no longer good" (compare-and-refresh, then retry once).

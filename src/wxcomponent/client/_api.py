@@ -21,6 +21,7 @@ from ..core.endpoints import (
     message,
     oauth,
     open_account,
+    orders,
     privacy,
     registration,
     templates,
@@ -178,6 +179,27 @@ class TestersGroup(TestersAPI, SyncGroup):
 
 class AsyncTestersGroup(TestersAPI, AsyncGroup):
     """A mini program's testers, awaited."""
+
+
+class OrdersAPI:
+    """A mini program's order shipping management (``authorizer.orders``)."""
+
+    upload_shipping = authorizer_method(orders.upload_shipping)
+    upload_combined_shipping = authorizer_method(orders.upload_combined_shipping)
+    get = authorizer_method(orders.get_order)
+    list = authorizer_method(orders.list_orders)
+    notify_confirm_receive = authorizer_method(orders.notify_confirm_receive)
+    set_msg_jump_path = authorizer_method(orders.set_msg_jump_path)
+    is_trade_managed = authorizer_method(orders.is_trade_managed)
+    is_confirmation_completed = authorizer_method(orders.is_confirmation_completed)
+
+
+class OrdersGroup(OrdersAPI, SyncGroup):
+    """A mini program's order shipping management, blocking."""
+
+
+class AsyncOrdersGroup(OrdersAPI, AsyncGroup):
+    """A mini program's order shipping management, awaited."""
 
 
 class PrivacyAPI:
@@ -350,3 +372,4 @@ class AuthorizerAPI:
     basic_info = group(BasicInfoGroup, AsyncBasicInfoGroup)
     fast_registration = group(AccountRegistrationGroup, AsyncAccountRegistrationGroup)
     open_account = group(OpenAccountGroup, AsyncOpenAccountGroup)
+    orders = group(OrdersGroup, AsyncOrdersGroup)

@@ -79,6 +79,12 @@ CONTROL: dict[str, tuple[str, str]] = {
     "reuse_subject_ticket": ("POST", "reuse_subject_ticket"),
     "nickname_audit": ("POST", "finish_nickname_audit"),
     "category_review": ("POST", "review_category"),
+    # order shipping management
+    "orders": ("GET", "orders"),
+    "pay_order": ("POST", "add_order"),
+    "confirm_receipt": ("POST", "confirm_receipt"),
+    "refund_order": ("POST", "refund_order"),
+    "trade_management": ("POST", "set_trade_management"),
 }
 
 

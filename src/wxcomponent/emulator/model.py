@@ -133,6 +133,9 @@ ERRMSG: dict[int, str] = {
     89404: "audit already sped up",
     89405: "speed up quota of this month used up",
     91011: "invalid nickname",
+    10060001: "支付单不存在",
+    10060004: "支付单处于不可发货的状态",
+    268485228: "统一发货模式下,物流信息列表长度必须为1",
 }
 
 

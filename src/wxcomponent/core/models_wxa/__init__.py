@@ -1,6 +1,6 @@
 """Typed answers and request parts of the mini-program management APIs (code, audit, release,
-templates, domains, testers, privacy, categories, basic information, fast registration and
-open accounts).
+templates, domains, testers, privacy, categories, basic information, fast registration,
+open accounts and order shipping).
 
 Every answer is a frozen dataclass read by one reader, :meth:`WxaModel.from_json`, which
 never raises: each field is looked up under its JSON name (or a path into nested objects),
@@ -63,6 +63,18 @@ from .domains import (
 from .open_account import (
     OpenAccount,
 )
+from .orders import (
+    DeliveryMode,
+    LogisticsType,
+    OrderKey,
+    OrderState,
+    ShippedPackage,
+    ShippingItem,
+    SubOrderShipping,
+    TradeOrder,
+    TradeOrderPage,
+    TradeOrderShipping,
+)
 from .parts import (
     AuditItem,
     CategoryRequest,
@@ -113,16 +125,20 @@ __all__ = [
     "CategoryRequest",
     "CodePages",
     "CodePrivacyInfo",
+    "DeliveryMode",
     "DomainConfirmFile",
     "EffectiveDomains",
     "GrayReleasePlan",
     "HistoryVersion",
     "JumpDomains",
+    "LogisticsType",
     "MiniProgramDomains",
     "NicknameAudit",
     "NicknameCheck",
     "NicknameResult",
     "OpenAccount",
+    "OrderKey",
+    "OrderState",
     "OwnerSetting",
     "PersonalRegistration",
     "PersonalRegistrationStatus",
@@ -135,6 +151,9 @@ __all__ = [
     "ReusedRegistration",
     "SearchStatus",
     "ServerDomains",
+    "ShippedPackage",
+    "ShippingItem",
+    "SubOrderShipping",
     "SubmittedAudit",
     "SupportVersion",
     "Template",
@@ -143,6 +162,9 @@ __all__ = [
     "TemplateList",
     "Tester",
     "TesterList",
+    "TradeOrder",
+    "TradeOrderPage",
+    "TradeOrderShipping",
     "TrialRegistration",
     "UgcDeclare",
     "VersionHistory",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ...errors import InvalidArgument
+from .trade import OrderBook
 
 __all__ = [
     "AUDIT_OUTCOMES",
@@ -84,6 +85,12 @@ class WxaLimits:
     speedup_quota: int = 10
     #: Testers per mini program.
     max_testers: int = 15
+    #: Order shipping (:mod:`.trade`): how long after payment an order is found, when an
+    #: unshipped one is reminded, and when a received one is settled (WeChat publishes none
+    #: of them: the first follows its staff's "about a minute", the others are guesses).
+    order_ingest_delay: float = 60.0
+    shipping_remind_after: float = 86400.0
+    settlement_delay: float = 86400.0
 
     def update(self, **changes: Any) -> WxaLimits:
         """Apply ``changes`` (known names only, non-negative numbers)."""
@@ -259,6 +266,7 @@ class MiniProgram:
     withdrawals: list[float] = field(default_factory=list)
     plan: tuple[StepPlan, ...] | None = None
     open_appid: str | None = None
+    orders: OrderBook = field(default_factory=OrderBook)
 
     def latest_audit(self) -> Audit | None:
         """The last submitted audit."""
@@ -373,7 +381,8 @@ class WxaPlatform:
 
 @dataclass(frozen=True)
 class AuditPush:
-    """An audit step due for its push to the mini program's message URL."""
+    """A push of a mini program due on the emulated clock (an audit step, an order's
+    reminder or settlement), to its message URL."""
 
     component_appid: str
     authorizer_appid: str
@@ -418,13 +427,15 @@ class WxaWorld:
         return (StepPlan("success", self.limits.audit_duration),)
 
     def next_due(self) -> float | None:
-        """When the next unpushed audit step is due (None: none planned)."""
+        """When the next unpushed audit step or order push is due (None: none planned)."""
         times = [s.at for p in self.programs.values() for a in p.audits for s in a.steps
                  if not s.pushed]
+        times += [t for p in self.programs.values() if (t := p.orders.next_due()) is not None]
         return min(times) if times else None
 
     def due_pushes(self, now: float) -> list[AuditPush]:
-        """Mark every audit step due at ``now`` pushed; the pushes to send."""
+        """Mark every audit step due at ``now`` pushed, and apply the orders' due reminders and
+        settlements; the pushes to send."""
         pushes: list[AuditPush] = []
         for (component_appid, appid), program in self.programs.items():
             for audit in program.audits:
@@ -445,4 +456,6 @@ class WxaWorld:
                     else:
                         fields.update(Reason=step.reason, DelayTime=int(step.at))
                     pushes.append(AuditPush(component_appid, appid, fields))
+            pushes.extend(AuditPush(component_appid, appid, fields)
+                          for fields in program.orders.due_pushes(now))
         return pushes
