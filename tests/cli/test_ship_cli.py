@@ -96,3 +96,26 @@ def test_ship_list_of_an_empty_store(tmp_path: Path) -> None:
     assert listed.returncode == 0 and "no shipment yet" in listed.stderr
     bad = wxcomponent("ship", "-c", cfg, "--list", "--platform", "wx0000000000000009")
     assert_one_line_error(bad)
+
+
+@needs_toml
+def test_ship_reports_blocked_mini_programs_grouped_by_reason(
+        wechat_emulator: EmulatorServer, tmp_path: Path) -> None:
+    emu = wechat_emulator
+    store_path = tmp_path / "wx.sqlite3"
+    apps = ship_twice(emu, store_path)  # both mini programs have no privacy guide
+    cfg = str(config(tmp_path, store_path, emu.url))
+    ext = tmp_path / "ext.json"
+    ext.write_text("{}", encoding="utf-8")
+    template_id = json.loads(wxcomponent("ship", "-c", cfg, "--list", "--json")
+                             .stdout.splitlines()[0])["template_id"]
+    result = wxcomponent("ship", "-c", cfg, "--template", str(template_id), "--ext-json",
+                         str(ext), "--version", "2.0.0", "--all", "--privacy-key", "Location",
+                         "--json", "--poll-interval", "0.2", "--privacy-interval", "0.02",
+                         "--idle-interval", "0.05")
+    assert result.returncode == 1, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert {(r["appid"], r["outcome"], r["blocker"]) for r in rows} == {
+        (appid, "blocked", "privacy_guide_missing") for appid in apps}
+    assert "blocked: 2 privacy_guide_missing" in result.stderr
+    assert all(emu.mini_program(P.appid, appid)["commits"] == 2 for appid in apps)

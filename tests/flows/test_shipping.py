@@ -78,6 +78,8 @@ class FakeWeChat:
             return self.status.get(appid, lambda: {"status": 2})()
         if endpoint == "getversioninfo":
             return {"exp_info": {"exp_time": 0, "exp_version": "0.9"}}
+        if endpoint == "queryquota":
+            return {"rest": 100, "limit": 100}
         return {}  # commit, get_code_privacy_info, release
 
 
@@ -124,7 +126,7 @@ def test_a_mini_program_goes_prepare_audit_finish_released() -> None:
     assert steps(h, APP_A) == [("prepare", "committed"), ("prepare", "submitted"),
                                ("audit", "audited"), ("finish", "released")]
     assert [c[1] for c in wechat.calls if c[1] != "get_auditstatus"] == [
-        "commit", "get_code_privacy_info", "submit_audit", "release"]
+        "queryquota", "commit", "get_code_privacy_info", "submit_audit", "release"]
     commit = h.requests("/wxa/commit")[0].json
     assert json.loads(commit["ext_json"]) == {"appid": APP_A}
     assert commit["template_id"] == 7 and commit["user_version"] == VERSION
@@ -137,7 +139,7 @@ def test_a_mini_program_goes_prepare_audit_finish_released() -> None:
     assert json.loads(jobs(h, "audit")[APP_A].payload)["auditid"] == 1000
     assert h.emitted("ship_started") == [{"shipment": NAME, "apps": 1}]
     assert h.emitted("ship_finished") == [{"shipment": NAME, "released": 1, "rejected": 0,
-                                           "failed": 0, "in_progress": 0}]
+                                           "failed": 0, "blocked": 0, "in_progress": 0}]
     assert {e.seconds for e in h.of(Sleep)} == {OPTIONS.idle_interval}  # only idle waits
 
 
@@ -273,3 +275,26 @@ def test_the_registry_lists_the_shipment_once() -> None:
     assert h.store.count_jobs(COMPONENT_APPID, topic="shipments") == {
         "pending": 0, "done": 1, "dead": 0}
     assert wechat.count("submit_audit") == 2
+
+
+def test_a_mini_program_beyond_the_audit_quota_is_blocked_before_its_commit() -> None:
+    h, wechat = harness(APP_A, APP_B)
+    wechat.status[APP_A] = approved_after(h, 0)
+    wechat.script(APP_A, "queryquota", {"rest": 1, "limit": 20})
+    result = h.run(start(h, APP_A, APP_B))
+    assert [(a.appid, a.outcome, a.blocker) for a in result.apps] == [
+        (APP_A, "released", ""), (APP_B, "blocked", "audit_quota")]
+    assert wechat.count("commit", APP_B) == 0 and wechat.count("submit_audit", APP_B) == 0
+    assert wechat.count("queryquota") == 1  # read once, through the first mini program
+    assert outcome_of(jobs(h, "prepare")[APP_B])["blocker"] == "audit_quota"
+    assert steps(h, APP_B) == [("prepare", "blocked")]
+
+
+def test_an_unreadable_quota_limits_nothing() -> None:
+    h, wechat = harness(APP_A, APP_B)
+    wechat.status[APP_A] = wechat.status[APP_B] = approved_after(h, 0)
+    wechat.script(APP_A, "queryquota", {"errcode": 48001, "errmsg": "api unauthorized"})
+    wechat.script(APP_B, "queryquota", {"errcode": 48001, "errmsg": "api unauthorized"})
+    result = h.run(start(h, APP_A, APP_B))
+    assert [a.outcome for a in result.apps] == ["released", "released"]
+    assert wechat.count("queryquota") == 2  # each mini program's token tried once

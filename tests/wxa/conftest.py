@@ -23,7 +23,7 @@ import httpx
 import pytest
 import uvicorn
 
-from wxcomponent import AsyncComponent, Component, ComponentConfig
+from wxcomponent import AsyncComponent, Component, ComponentConfig, ShipOptions
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.stores import MemoryStore
 
@@ -207,3 +207,26 @@ def advance(emu: EmulatorServer, side: Side, seconds: float) -> None:
     emu.advance_clock(seconds)
     if seconds > 3600:
         side.store.save_ticket(APPID, emu.issue_ticket(APPID), int(emu.now()))
+
+
+FAST = ShipOptions(concurrency=8, lease=5, privacy_interval=0.02, poll_interval=0.2,
+                   idle_interval=0.05, retry_base=0.01)
+
+
+@contextmanager
+def moving_clock(emu: EmulatorServer, step: float = 20.0) -> Iterator[None]:
+    """Advance the emulated clock ``step`` seconds every few milliseconds while the block runs
+    (audits and privacy checks finish on it)."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(0.005):
+            emu.advance_clock(step)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)

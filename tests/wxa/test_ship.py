@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -18,29 +16,7 @@ from wxcomponent.emulator import EmulatorServer
 from wxcomponent.errors import ConfigurationError, InvalidArgument
 from wxcomponent.stores import AuthorizerRecord
 
-from .conftest import APPID, Side, mini_program, pushes_to, template, wait_for
-
-FAST = ShipOptions(concurrency=8, lease=5, privacy_interval=0.02, poll_interval=0.2,
-                   idle_interval=0.05, retry_base=0.01)
-
-
-@contextmanager
-def moving_clock(emu: EmulatorServer, step: float = 20.0) -> Iterator[None]:
-    """Advance the emulated clock ``step`` seconds every few milliseconds while the block runs
-    (audits and privacy checks finish on it)."""
-    stop = threading.Event()
-
-    def run() -> None:
-        while not stop.wait(0.005):
-            emu.advance_clock(step)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(5)
+from .conftest import APPID, FAST, Side, mini_program, moving_clock, pushes_to, template, wait_for
 
 
 def _audits(emu: EmulatorServer, appid: str) -> list[dict[str, Any]]:
@@ -83,7 +59,7 @@ def test_a_fleet_ends_released_rejected_or_failed(emu: EmulatorServer, side: Sid
     shipping = [(name, fields) for name, fields in events if name.startswith("ship_")]
     assert shipping[0][0] == "ship_started" and shipping[-1][0] == "ship_finished"
     assert shipping[-1][1] == {"shipment": f"{template_id}-3.0.0", "released": 3, "rejected": 1,
-                             "failed": 2, "in_progress": 0}
+                             "failed": 2, "blocked": 0, "in_progress": 0}
     assert ("ship_app", {"shipment": f"{template_id}-3.0.0", "appid": apps[1],
                          "stage": "finish", "state": "rejected", "auditid": outcome[
                              apps[1]].auditid, "reason": "2:页面内容不完整"}) in shipping
@@ -105,7 +81,8 @@ def test_an_unknown_template_fails_each_app_with_its_errcode(emu: EmulatorServer
                                                 shipment="unknown-template", options=FAST))
     assert [(a.outcome, a.errcode, a.stage) for a in result.apps] == [
         ("failed", 85014, "prepare")] * 3
-    assert result.counts() == {"released": 0, "rejected": 0, "failed": 3, "in_progress": 0}
+    assert result.counts() == {"released": 0, "rejected": 0, "failed": 3, "blocked": 0,
+                               "in_progress": 0}
 
 
 def test_every_authorized_mini_program_by_default(emu: EmulatorServer, side: Side) -> None:

@@ -26,8 +26,9 @@ from ._common import config_option, err, out, platform_option, quiet_logs
 
 __all__ = ["ship"]
 
-_FINAL = {"released", "rejected", "failed"}
-_STYLE = {"released": "green", "rejected": "yellow", "failed": "red", "in_progress": "cyan"}
+_FINAL = {"released", "rejected", "failed", "blocked"}
+_STYLE = {"released": "green", "rejected": "yellow", "failed": "red", "blocked": "magenta",
+          "in_progress": "cyan"}
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -46,7 +47,8 @@ class _Display:
                                  TimeElapsedColumn(), console=err, disable=not enabled,
                                  transient=False)
         self.task = self.progress.add_task("shipping", total=None, counts="")
-        self.counts = {"released": 0, "rejected": 0, "failed": 0, "submitted": 0}
+        self.counts = {"released": 0, "rejected": 0, "failed": 0, "blocked": 0,
+                       "submitted": 0}
         self.final: set[str] = set()
         self.lock = threading.Lock()
 
@@ -75,13 +77,15 @@ def _print_report(result: ShipReport, as_json: bool) -> None:
             out.print_json(json.dumps({"shipment": result.shipment, "appid": app.appid,
                                        "outcome": app.outcome, "stage": app.stage,
                                        "auditid": app.auditid, "errcode": app.errcode,
+                                       "blocker": app.blocker or None,
                                        "reason": app.reason}, ensure_ascii=False), indent=None)
         return
     table = Table(title=f"shipment {result.shipment}", title_justify="left")
     for name in ("mini program", "outcome", "stage", "auditid", "errcode / reason"):
         table.add_column(name, overflow="fold")
     for app in result.apps:
-        detail = " ".join(p for p in (str(app.errcode) if app.errcode else "", app.reason) if p)
+        detail = " ".join(p for p in (str(app.errcode) if app.errcode else "", app.blocker,
+                                      app.reason) if p)
         style = _STYLE[app.outcome]
         table.add_row(app.appid, f"[{style}]{app.outcome}[/]", app.stage,
                       str(app.auditid or "—"), escape(detail) or "—")
@@ -107,7 +111,7 @@ def _print_shipments(component: Component, before: int | None, limit: int,
         table.add_column("shipment", overflow="fold", min_width=8)
         table.add_column("started", no_wrap=True)
         table.add_column("version", overflow="fold", min_width=7)
-        for name in ("apps", "released", "rejected", "failed", "in progress"):
+        for name in ("apps", "released", "rejected", "failed", "blocked", "in progress"):
             table.add_column(name, justify="right", no_wrap=True)
         for shipment, count in zip(page.shipments, counts, strict=True):
             started = datetime.datetime.fromtimestamp(shipment.started_at,
@@ -116,7 +120,7 @@ def _print_shipments(component: Component, before: int | None, limit: int,
                           escape(shipment.user_version or "—"), str(shipment.apps),
                           f"[green]{count['released']}[/]",
                           f"[yellow]{count['rejected']}[/]", f"[red]{count['failed']}[/]",
-                          str(count["in_progress"]))
+                          f"[magenta]{count['blocked']}[/]", str(count["in_progress"]))
         out.print(table)
     if not page.shipments:
         err.print("no shipment" + (" before that one" if before else " yet"), markup=False)
@@ -156,6 +160,11 @@ def _print_shipments(component: Component, before: int | None, limit: int,
               show_default=True, metavar="SECONDS", help="the longest wait when nothing is due")
 @click.option("--lease", type=click.FloatRange(min=1), default=300.0, show_default=True,
               metavar="SECONDS", help="how long a step runs before another run may take over")
+@click.option("--privacy-key", "privacy_keys", multiple=True, metavar="KEY",
+              help="a privacy key the code collects (UserInfo, Location …; repeat the "
+                   "option): a mini program whose privacy guide lacks it is blocked")
+@click.option("--no-preflight", "no_preflight", is_flag=True,
+              help="commit without checking the audit quota and the privacy guide first")
 @click.option("--report", "report_only", is_flag=True,
               help="only print where the shipment stands (nothing is run)")
 @click.option("--list", "list_only", is_flag=True,
@@ -171,14 +180,17 @@ def ship(ctx: click.Context, config: Path | None, platform: str | None,
          template_id: int | None, ext_json: Path | None, per_app: Path | None,
          user_version: str | None, user_desc: str, appids: tuple[str, ...], everyone: bool,
          shipment: str | None, concurrency: int, poll_interval: float,
-         privacy_interval: float, idle_interval: float, lease: float, report_only: bool,
+         privacy_interval: float, idle_interval: float, lease: float,
+         privacy_keys: tuple[str, ...], no_preflight: bool, report_only: bool,
          list_only: bool, before: int | None, limit: int, as_json: bool) -> None:
     """Release a template to many mini programs: commit, privacy check, audit, release.
 
     Progress is kept in the store: when interrupted, run the same command again and it goes
-    on where it stopped, never submitting an audit twice. Exits 0 when every mini program was
-    released, 1 when some were rejected or failed. --report shows where one shipment stands;
-    --list shows the platform's shipments, newest first (--before ID for older ones).
+    on where it stopped, never submitting an audit twice. Before its commit each mini program
+    is checked (the month's audit quota, and --privacy-key: its privacy guide); one that would
+    fail for sure ends blocked, with nothing spent. Exits 0 when every mini program was
+    released, 1 when some were rejected, failed or blocked. --report shows where one shipment
+    stands; --list shows the platform's shipments, newest first (--before ID for older ones).
     """
     name = shipment or (f"{template_id}-{user_version}"
                         if template_id is not None and user_version else None)
@@ -218,7 +230,8 @@ def ship(ctx: click.Context, config: Path | None, platform: str | None,
                                          param_hint="--ext-json-per-app")
             options = ShipOptions(concurrency=concurrency, lease=lease,
                                   privacy_interval=privacy_interval,
-                                  poll_interval=poll_interval, idle_interval=idle_interval)
+                                  poll_interval=poll_interval, idle_interval=idle_interval,
+                                  preflight=not no_preflight, privacy_keys=privacy_keys)
             display = _Display(enabled=not as_json)
             component.add_listener(display.listener)
             with quiet_logs(), display.progress:
@@ -229,7 +242,11 @@ def ship(ctx: click.Context, config: Path | None, platform: str | None,
         _print_report(result, as_json)
         counts = result.counts()
         err.print(" ".join(f"{k} {v}" for k, v in counts.items()), markup=False)
-        if counts["rejected"] or counts["failed"] or counts["in_progress"]:
+        groups = result.blockers()
+        if groups:
+            err.print("blocked: " + ", ".join(f"{n} {code}" for code, n in groups.items()),
+                      markup=False)
+        if counts["rejected"] or counts["failed"] or counts["blocked"] or counts["in_progress"]:
             ctx.exit(1)
     finally:
         component.close()

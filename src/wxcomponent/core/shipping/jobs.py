@@ -23,7 +23,7 @@ from .options import ShipOptions
 __all__ = ["Outcome", "Stage", "topic"]
 
 Stage = Literal["prepare", "audit", "finish"]
-Outcome = Literal["released", "rejected", "failed", "in_progress"]
+Outcome = Literal["released", "rejected", "failed", "blocked", "in_progress"]
 
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -52,9 +52,12 @@ def _payload(job: Job) -> dict[str, Any]:
 
 
 def _outcome(outcome: Outcome, reason: str = "", errcode: int | None = None,
-             auditid: int | None = None) -> str:
-    return json.dumps({"outcome": outcome, "reason": reason[:500], "errcode": errcode,
-                       "auditid": auditid}, ensure_ascii=False)
+             auditid: int | None = None, blocker: str = "") -> str:
+    recorded = {"outcome": outcome, "reason": reason[:500], "errcode": errcode,
+                "auditid": auditid}
+    if blocker:
+        recorded["blocker"] = blocker
+    return json.dumps(recorded, ensure_ascii=False)
 
 
 @dataclass

@@ -27,6 +27,12 @@ class ShipOptions:
     transient failures are retried ``max_attempts`` times with backoff from ``retry_base``;
     an audit of the same version submitted up to ``adopt_window`` before the shipment started
     is taken as the shipment's own (clocks differ). ``audit_items`` go with every submission.
+
+    With ``preflight`` (the default) a shipment plans no more audits than the month's quota
+    holds and checks each mini program before committing (:mod:`.preflight`): one that would
+    fail for sure ends ``blocked`` with its reason, without a commit or an audit spent.
+    ``privacy_keys`` are the privacy keys the shipped code collects (``UserInfo``,
+    ``Location`` …): each must be declared in the mini program's privacy guide.
     """
 
     concurrency: int = 16
@@ -38,6 +44,8 @@ class ShipOptions:
     max_attempts: int = 8
     adopt_window: float = 600.0
     audit_items: tuple[AuditItem | Mapping[str, Any], ...] = ()
+    preflight: bool = True
+    privacy_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) \
@@ -62,3 +70,12 @@ class ShipOptions:
         if len(items) > audit.ITEMS_MAX:
             raise ConfigurationError("audit_items", f"at most {audit.ITEMS_MAX} items")
         object.__setattr__(self, "audit_items", items)
+        if not isinstance(self.preflight, bool):
+            raise ConfigurationError("preflight", "must be True or False")
+        if isinstance(self.privacy_keys, str):
+            raise ConfigurationError("privacy_keys", "must be a list of privacy keys")
+        keys = tuple(self.privacy_keys)
+        if not all(isinstance(k, str) and k.strip() and len(k) <= 64 for k in keys):
+            raise ConfigurationError("privacy_keys", "each key is a non-empty name "
+                                                     "(UserInfo, Location …)")
+        object.__setattr__(self, "privacy_keys", keys)

@@ -21,8 +21,9 @@ class AppShipment:
     """Where one mini program of a shipment stands.
 
     ``outcome`` is ``released``, ``rejected`` (``reason`` says why), ``failed`` (``errcode``
-    and ``reason``: WeChat's answer, or what was wrong) or ``in_progress``; ``stage`` is the
-    step it is at or ended in.
+    and ``reason``: WeChat's answer, or what was wrong), ``blocked`` (``blocker`` names what
+    stopped it before anything was committed, ``reason`` tells more) or ``in_progress``;
+    ``stage`` is the step it is at or ended in.
     """
 
     appid: str
@@ -31,6 +32,7 @@ class AppShipment:
     auditid: int | None = None
     reason: str = ""
     errcode: int | None = None
+    blocker: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,18 @@ class ShipReport:
         return self._of("failed")
 
     @property
+    def blocked(self) -> tuple[AppShipment, ...]:
+        """Those stopped before their commit (``blocker`` says by what)."""
+        return self._of("blocked")
+
+    def blockers(self) -> dict[str, int]:
+        """How many mini programs each blocker stopped, the largest group first."""
+        groups: dict[str, int] = {}
+        for app in self.blocked:
+            groups[app.blocker] = groups.get(app.blocker, 0) + 1
+        return dict(sorted(groups.items(), key=lambda item: (-item[1], item[0])))
+
+    @property
     def in_progress(self) -> tuple[AppShipment, ...]:
         """Those still on their way."""
         return self._of("in_progress")
@@ -70,7 +84,7 @@ class ShipReport:
 
     def counts(self) -> dict[str, int]:
         """How many mini programs have each outcome."""
-        return {o: len(self._of(o)) for o in ("released", "rejected", "failed",
+        return {o: len(self._of(o)) for o in ("released", "rejected", "failed", "blocked",
                                               "in_progress")}
 
 
@@ -104,6 +118,10 @@ def _standing(job: Job, stage: Stage) -> AppShipment:
         recorded = {}
     kind = recorded.get("outcome")
     errcode = recorded.get("errcode")
+    if kind == "blocked":
+        return AppShipment(job.group, "blocked", stage, None,
+                           str(recorded.get("reason") or ""),
+                           blocker=str(recorded.get("blocker") or "blocked"))
     return AppShipment(job.group, "rejected" if kind == "rejected" else "failed", stage,
                        recorded.get("auditid") if isinstance(recorded.get("auditid"), int)
                        else auditid,

@@ -22,6 +22,7 @@ from ..models_wxa import parts_json
 from ..release_accounts import is_release_check_account
 from .jobs import _NAME, _STAGES, Stage, _enqueue, _payload, _Run, topic
 from .options import ShipOptions
+from .preflight import over_quota
 from .registry import _register
 from .reports import ShipReport, report
 from .steps import _STEPS, _check_pushed
@@ -188,6 +189,7 @@ def _ship(run: _Run, targets: list[str] | None, template_id: int, shared: str,
         targets = yield from mini_program_appids(ctx)
     yield from _register(run, template_id, user_version, user_desc, len(targets))
     items = parts_json(options.audit_items, "audit_items")
+    planned: list[dict[str, Any]] = []
     for appid in targets:
         data: dict[str, Any] = {"appid": appid, "template_id": template_id,
                                 "user_version": user_version, "user_desc": user_desc,
@@ -196,7 +198,15 @@ def _ship(run: _Run, targets: list[str] | None, template_id: int, shared: str,
             data["ext_json"] = _ext_json_for(appid, shared, overrides)
         except InvalidArgument as exc:
             data["error"] = str(exc)
-        yield from _enqueue(run, "prepare", appid, data)
+        planned.append(data)
+    over = (yield from over_quota(ctx, run.name, [d["appid"] for d in planned
+                                                  if "error" not in d])
+            ) if options.preflight else {}
+    for data in planned:
+        blocker = over.get(data["appid"])
+        if blocker is not None:
+            data["blocked"] = {"code": blocker.code, "detail": blocker.detail}
+        yield from _enqueue(run, "prepare", data["appid"], data)
     yield Emit(ListenerEvent.SHIP_STARTED, {"shipment": run.name, "apps": len(targets)})
     yield from _waiting_audits(run)
     while True:

@@ -27,6 +27,7 @@ from ..effects import Flow, store_call
 from ..endpoints import audit, code
 from ..models_wxa import AuditState, AuditStatus
 from .jobs import Outcome, Stage, _enqueue, _fence, _outcome, _payload, _Run, _settle
+from .preflight import Blocker, blocker_of
 
 log = logging.getLogger("wxcomponent")
 
@@ -62,11 +63,24 @@ def _submit_audit(run: _Run, job: Job, appid: str, data: dict[str, Any],
     return "submitted"
 
 
+def _block(run: _Run, job: Job, appid: str, blocker: Blocker) -> Flow[str]:
+    """End ``appid``'s shipment before its commit: nothing was spent on it."""
+    yield from store_call(Store.bury_job, job.id, _fence(job),
+                          _outcome("blocked", blocker.detail, blocker=blocker.code))
+    yield run.emit(appid, "prepare", "blocked", blocker=blocker.code,
+                   reason=blocker.detail[:200])
+    return "blocked"
+
+
 def _prepare(run: _Run, job: Job) -> Flow[str]:
     """Commit, wait for the privacy check, submit — each at most once per version."""
     ctx, options = run.ctx, run.options
     data = _payload(job)
     appid = str(data.get("appid", job.group))
+    planned = data.get("blocked")
+    if isinstance(planned, dict):  # beyond the month's audit quota
+        return (yield from _block(run, job, appid, Blocker(str(planned.get("code")),
+                                                           str(planned.get("detail")))))
     if "error" in data or "ext_json" not in data:
         reason = str(data.get("error", "the job's payload is unreadable"))
         yield from store_call(Store.bury_job, job.id, _fence(job), _outcome("failed", reason))
@@ -85,6 +99,10 @@ def _prepare(run: _Run, job: Job) -> Flow[str]:
             committed = (info.exp_version == data["user_version"]
                          and info.exp_time >= started - options.adopt_window)
         if not committed:
+            if options.preflight:
+                blocker = yield from blocker_of(ctx, appid, options)
+                if blocker is not None:
+                    return (yield from _block(run, job, appid, blocker))
             yield from code.commit(ctx, appid, data["template_id"], data["ext_json"],
                                    data["user_version"], data["user_desc"])
             yield run.emit(appid, "prepare", "committed")

@@ -1,0 +1,98 @@
+"""What a shipment checks before it spends a commit or an audit: the platform's audit quota
+this month (a shipment never plans more audits than it holds), and, for each mini program
+about to be committed, whatever would make its audit or release fail for sure.
+
+A mini program that does not pass ends ``blocked`` with a :class:`Blocker`: a short code
+(what a report groups by: "312 not_filed, 40 privacy_guide_missing") and a detail for the
+operator. Nothing was committed or submitted for it; once the merchant fixed it, a new
+shipment (or the next one) ships it.
+
+The checks, in order (each one call, all for the mini program's token):
+
+* ``privacy_guide_missing`` / ``privacy_guide_incomplete`` — the code collects the privacy
+  keys :attr:`ShipOptions.privacy_keys` names, and the privacy guide to be released with it
+  (``getprivacysetting`` version 2) has no developer contact, or does not declare one of
+  them: the audit would fail (WeChat requires the guide to cover what the code collects).
+
+Internal module.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ...errors import APIError, AuthorizerNotFound, LeaseTimeout, TicketNotFound, TransportError
+from ...stores.base import Job, Store
+from ..context import Context
+from ..effects import Flow, store_call
+from ..endpoints import audit, privacy
+from .jobs import topic
+from .options import ShipOptions
+
+__all__ = ["Blocker", "audit_budget", "blocker_of", "over_quota"]
+
+log = logging.getLogger("wxcomponent")
+
+_CONTACTS = ("contact_email", "contact_phone", "contact_qq", "contact_weixin")
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Why a mini program was not shipped: ``code`` (what reports group by) and ``detail``."""
+
+    code: str
+    detail: str
+
+
+def audit_budget(ctx: Context, readers: list[str], queued: int) -> Flow[int | None]:
+    """How many more audits a shipment may plan: the month's quota left (``queryquota``,
+    read through one of ``readers``: the quota is the platform's, any mini program's token
+    reads it), less the ``queued`` audits earlier runs of it planned and have not submitted.
+    None when the quota cannot be read now (the audits are then not limited here: one beyond
+    the quota fails with 85085, as it would without the check)."""
+    for appid in readers[:3]:
+        try:
+            rest = (yield from audit.quota(ctx, appid)).rest
+        except (APIError, TransportError, AuthorizerNotFound, LeaseTimeout,
+                TicketNotFound) as exc:
+            log.info("the audit quota was not read through %s: %s", appid, type(exc).__name__)
+            continue
+        return max(0, rest - queued)
+    return None
+
+
+def over_quota(ctx: Context, name: str, appids: list[str]) -> Flow[dict[str, Blocker]]:
+    """The mini programs of shipment ``name`` beyond the month's audit quota, each with its
+    blocker: one audit is planned per mini program new to the shipment, in order, while the
+    quota lasts (those an earlier run queued keep their place)."""
+    known: dict[str, Job | None] = {}
+    for appid in appids:
+        known[appid] = yield from store_call(
+            Store.find_job, ctx.appid, topic(name, "prepare"), appid)
+    new = [appid for appid, job in known.items() if job is None]
+    queued = sum(1 for job in known.values() if job is not None and job.state == "pending")
+    budget = (yield from audit_budget(ctx, new, queued)) if new else None
+    if budget is None:
+        return {}
+    detail = (f"the platform's audit quota of this month is spent by this shipment "
+              f"({budget} audits were left for it)")
+    return {appid: Blocker("audit_quota", detail) for appid in new[budget:]}
+
+
+def blocker_of(ctx: Context, appid: str, options: ShipOptions) -> Flow[Blocker | None]:
+    """What keeps ``appid`` from being shipped now, or None (see the module)."""
+    if options.privacy_keys:
+        guide = yield from privacy.get(ctx, appid, 2)
+        owner = guide.owner_setting
+        if not any(owner.get(c) for c in _CONTACTS):
+            return Blocker("privacy_guide_missing",
+                           "the privacy guide has no developer contact: set it "
+                           "(setprivacysetting) before shipping code that collects "
+                           + ", ".join(options.privacy_keys))
+        declared = {item.privacy_key for item in guide.setting_list}
+        missing = [k for k in options.privacy_keys if k not in declared]
+        if missing:
+            return Blocker("privacy_guide_incomplete",
+                           "the privacy guide does not declare " + ", ".join(missing))
+    return None
