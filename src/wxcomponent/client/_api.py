@@ -152,6 +152,7 @@ class DomainsAPI:
     modify_webview = authorizer_method(domains.modify_webview)
     webview_confirm_file = authorizer_method(domains.webview_confirm_file)
     effective = authorizer_method(domains.effective)
+    effective_webview = authorizer_method(domains.effective_webview)
     set_prefetch = authorizer_method(domains.set_prefetch)
     prefetch = authorizer_method(domains.prefetch)
 

@@ -53,6 +53,7 @@ from .code import (
 from .domains import (
     DomainConfirmFile,
     EffectiveDomains,
+    EffectiveWebviewDomains,
     JumpDomains,
     MiniProgramDomains,
     PrefetchDomain,
@@ -115,6 +116,7 @@ __all__ = [
     "CodePrivacyInfo",
     "DomainConfirmFile",
     "EffectiveDomains",
+    "EffectiveWebviewDomains",
     "GrayReleasePlan",
     "HistoryVersion",
     "JumpDomains",

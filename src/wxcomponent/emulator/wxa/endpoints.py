@@ -82,8 +82,10 @@ WXA_ENDPOINTS: tuple[Endpoint, ...] = (
     _mini_program("POST", "/wxa/setwebviewdomain_directly", domains.webview_domain(True), "action"),
     _mini_program("POST", "/wxa/get_webviewdomain_confirmfile", domains.webview_confirm_file),
     _mini_program("POST", "/wxa/get_effective_domain", domains.effective_domains),
-    _mini_program("POST", "/wxa/set_prefetchdomain", domains.set_prefetch),
-    _mini_program("GET", "/wxa/get_prefetchdomain", domains.get_prefetch),
+    _mini_program("POST", "/wxa/get_effective_webviewdomain",
+                  domains.effective_webview_domains),
+    _mini_program("POST", "/wxa/set_prefetchdnsdomain", domains.set_prefetch),
+    _mini_program("GET", "/wxa/get_prefetchdnsdomain", domains.get_prefetch),
     # testers
     _mini_program("POST", "/wxa/bind_tester", testers.bind_tester, "wechatid"),
     _mini_program("POST", "/wxa/unbind_tester", testers.unbind_tester),

@@ -244,6 +244,7 @@ class MiniProgram:
     domains: dict[str, list[str]] = field(default_factory=_domain_kinds)
     direct_domains: dict[str, list[str]] = field(default_factory=_domain_kinds)
     webview: list[str] = field(default_factory=list)
+    direct_webview: list[str] = field(default_factory=list)
     prefetch: list[str] = field(default_factory=list)
     domain_changes: Counter[str] = field(default_factory=Counter)
     testers: dict[str, str] = field(default_factory=dict)
@@ -285,6 +286,7 @@ class MiniProgram:
             "domains": self.domains,
             "direct_domains": self.direct_domains,
             "webview": self.webview,
+            "direct_webview": self.direct_webview,
             "testers": sorted(self.testers),
             "privacy": self.privacy,
             "categories": self.categories,
