@@ -79,7 +79,7 @@ class FastRegistrationAPI:
     """Registering mini programs for merchants (``component.fast_registration``)."""
 
     create_enterprise = flow_method(registration.create_enterprise)
-    search_enterprise = flow_method(registration.search_enterprise)
+    query_enterprise = flow_method(registration.query_enterprise)
     create_personal = flow_method(registration.create_personal)
     query_personal = flow_method(registration.query_personal)
     create_trial = flow_method(registration.create_trial)

@@ -82,6 +82,8 @@ from .reader import (
     WxaModel,
 )
 from .registration import (
+    EnterpriseRegistration,
+    EnterpriseRegistrationStatus,
     PersonalRegistration,
     PersonalRegistrationStatus,
     ReusedRegistration,
@@ -117,6 +119,8 @@ __all__ = [
     "DomainConfirmFile",
     "EffectiveDomains",
     "EffectiveWebviewDomains",
+    "EnterpriseRegistration",
+    "EnterpriseRegistrationStatus",
     "GrayReleasePlan",
     "HistoryVersion",
     "JumpDomains",

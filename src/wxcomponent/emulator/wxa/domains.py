@@ -14,8 +14,9 @@ from ..calls import OK, Call
 from ..model import WxError
 from ._handlers import home_of, list_param, one_of, program_of, spend_monthly
 
-__all__ = ["effective_domains", "effective_webview_domains", "get_prefetch", "modify_domain", "platform_confirm_file",
-           "platform_domains", "set_prefetch", "webview_confirm_file", "webview_domain"]
+__all__ = ["effective_domains", "effective_webview_domains", "get_prefetch", "modify_domain",
+           "platform_confirm_file", "platform_domains", "set_prefetch", "webview_confirm_file",
+           "webview_domain"]
 
 #: A domain name (no IP address: the last label is letters).
 _HOST = re.compile(r"(?=.{1,253}$)((?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}")

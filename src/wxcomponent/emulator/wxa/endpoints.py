@@ -116,7 +116,9 @@ WXA_ENDPOINTS: tuple[Endpoint, ...] = (
     _mini_program("GET", "/wxa/getwxasearchstatus", basic_info.search_status),
     _mini_program("POST", "/wxa/changewxasearchstatus", basic_info.set_search_status, "status"),
     # registration
-    _platform("POST", _C + "fastregisterweapp", registration.fast_register),
+    _platform("POST", _C + "fastregisterweapp", registration.retired),
+    _platform("POST", "/wxa/component/fastregisterenterpriseweapp",
+              registration.fast_register_enterprise),
     _platform("POST", "/wxa/component/fastregisterpersonalweapp",
               registration.fast_register_personal),
     _platform("POST", "/wxa/component/fastregisterbetaweapp", registration.fast_register_trial,

@@ -25,6 +25,7 @@ from ...errors import InvalidArgument
 __all__ = [
     "AUDIT_OUTCOMES",
     "REGISTRATION_TIMED_OUT",
+    "REGISTRATION_WINDOW",
     "Audit",
     "AuditPush",
     "Draft",
@@ -51,6 +52,9 @@ _DEFAULT_FAIL_REASON = "1:小程序功能不完整，请补充后再提交审核
 _DEFAULT_DELAY_REASON = "审核排队中，预计延后完成"
 #: The ``msg`` of a registration the legal person did not confirm in time.
 REGISTRATION_TIMED_OUT = "已下发的模板消息法人并未确认且已超时(24h)"
+#: How long the legal person (or the person) has to complete a registration's
+#: ``authorize_url``, in seconds.
+REGISTRATION_WINDOW = 24 * 3600
 
 
 def month_of(now: float) -> str:
@@ -348,11 +352,20 @@ class Registration:
     created_at: float
     status: Literal["pending", "done", "failed"] = "pending"
     appid: str | None = None
+    #: When an unfinished task fails (None: never); ``expiring`` once the scheduler took it.
+    expires_at: float | None = None
+    expiring: bool = False
+
+    def expired(self, now: float) -> bool:
+        """Whether the task is pending past its end."""
+        return self.status == "pending" and self.expires_at is not None \
+            and self.expires_at <= now
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {"task_id": self.task_id, "kind": self.kind, "info": self.info,
-                "created_at": self.created_at, "status": self.status, "appid": self.appid}
+                "created_at": self.created_at, "expires_at": self.expires_at,
+                "status": self.status, "appid": self.appid}
 
 
 @dataclass
@@ -420,10 +433,24 @@ class WxaWorld:
         return (StepPlan("success", self.limits.audit_duration),)
 
     def next_due(self) -> float | None:
-        """When the next unpushed audit step is due (None: none planned)."""
+        """When the next unpushed audit step or registration expiry is due (None: none)."""
         times = [s.at for p in self.programs.values() for a in p.audits for s in a.steps
                  if not s.pushed]
+        times += [t.expires_at for p in self.platforms.values()
+                  for t in p.registrations.values()
+                  if t.status == "pending" and not t.expiring and t.expires_at is not None]
         return min(times) if times else None
+
+    def take_expired(self, now: float) -> list[tuple[str, str]]:
+        """The (platform, task id) of every pending registration past its end not taken
+        before, marked taken: their failure is pushed once."""
+        taken = []
+        for component_appid, platform in self.platforms.items():
+            for task in platform.registrations.values():
+                if task.expired(now) and not task.expiring:
+                    task.expiring = True
+                    taken.append((component_appid, task.task_id))
+        return taken
 
     def due_pushes(self, now: float) -> list[AuditPush]:
         """Mark every audit step due at ``now`` pushed; the pushes to send."""
