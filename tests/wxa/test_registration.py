@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -151,9 +152,24 @@ def test_a_trial_and_its_verification(emu: EmulatorServer, side: Side) -> None:
     assert emu.call_counts() == before
 
 
+def _page(url: str) -> tuple[str, dict[str, str]]:
+    parts = urlsplit(url)
+    return parts.path, {k: v[0] for k, v in parse_qs(parts.query).items()}
+
+
 def test_a_mini_program_with_an_official_accounts_subject(emu: EmulatorServer,
                                                           side: Side) -> None:
     account = official_account(emu, side)
+    client = side.authorizer(account)
+    url = client.reuse_subject_url("https://shop.example/back?step=2")
+    assert _page(url) == ("/cgi-bin/fastregisterauth", {
+        "appid": account, "component_appid": APPID, "copy_wx_verify": "1",
+        "redirect_uri": "https://shop.example/back?step=2"})
+    assert _page(client.reuse_subject_url("https://shop.example/back",
+                                          copy_wx_verify=False))[1]["copy_wx_verify"] == "0"
+    with pytest.raises(InvalidArgument) as bad:
+        client.reuse_subject_url("ftp://shop.example/back")
+    assert bad.value.argument == "redirect_uri"
     ticket = emu.reuse_subject_ticket(APPID, account)
     result = side.run(side.authorizer(account).fast_registration.reuse_subject(ticket))
     assert isinstance(result, ReusedRegistration) and result.is_wx_verify_succ
@@ -163,6 +179,50 @@ def test_a_mini_program_with_an_official_accounts_subject(emu: EmulatorServer,
         side.run(side.authorizer(account).fast_registration.reuse_subject(ticket))
     assert used.value.errcode == 40097
     assert "authorization_code" not in repr(result)
+
+
+def test_rebinding_an_administrator(emu: EmulatorServer, side: Side) -> None:
+    appid = mini_program(emu, side)
+    registration = side.authorizer(appid).fast_registration
+    url = side.authorizer(appid).rebind_admin_url("https://shop.example/rebound")
+    assert _page(url) == ("/wxopen/componentrebindadmin", {
+        "appid": appid, "component_appid": APPID, "redirect_uri": "https://shop.example/rebound"})
+    taskid = emu.rebind_admin_taskid(APPID, appid)
+    assert side.run(registration.rebind_admin(taskid)) is None
+    assert json.loads(side.sent("/cgi-bin/account/componentrebindadmin")[0].content) == {
+        "taskid": taskid}
+    with pytest.raises(APIError) as used:
+        side.run(registration.rebind_admin(taskid))
+    assert used.value.errcode == 40097
+    before = emu.call_counts()
+    with pytest.raises(InvalidArgument) as bad:
+        side.run(registration.rebind_admin(""))
+    assert bad.value.argument == "taskid"
+    with pytest.raises(InvalidArgument) as no_uri:
+        side.authorizer(appid).rebind_admin_url("")
+    assert no_uri.value.argument == "redirect_uri"
+    assert emu.call_counts() == before
+
+
+def test_renaming_a_trial_mini_program(emu: EmulatorServer, side: Side) -> None:
+    trial = side.run(side.component.fast_registration.create_trial("试用小店铺", "oTrialUser"))
+    with pushes_to(emu, side):
+        done = emu.complete_registration(APPID, trial.unique_id)
+        wait_for(lambda: _authorized(side, done["appid"]), "the trial was not authorized")
+    registration = side.authorizer(done["appid"]).fast_registration
+    assert side.run(registration.set_trial_name("改名后的小店")) is None
+    assert json.loads(side.sent("/wxa/setbetaweappnickname")[0].content) == {
+        "name": "改名后的小店"}
+    assert side.run(side.component.get_authorizer_info(done["appid"])).nick_name == "改名后的小店"
+    before = emu.call_counts()
+    with pytest.raises(InvalidArgument) as short:
+        side.run(registration.set_trial_name("短"))
+    assert short.value.argument == "name"
+    assert emu.call_counts() == before
+    other = mini_program(emu, side)
+    with pytest.raises(APIError) as not_trial:
+        side.run(side.authorizer(other).fast_registration.set_trial_name("不是试用的"))
+    assert not_trial.value.errcode == 47001
 
 
 def test_open_platform_accounts(emu: EmulatorServer, side: Side) -> None:

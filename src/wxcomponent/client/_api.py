@@ -239,11 +239,14 @@ class AsyncBasicInfoGroup(BasicInfoAPI, AsyncGroup):
 
 
 class AccountRegistrationAPI:
-    """Registration on an account's behalf (``authorizer.fast_registration``): verifying a
-    trial mini program, and registering one with an official account's subject."""
+    """Registration on an account's behalf (``authorizer.fast_registration``): verifying and
+    renaming a trial mini program, registering one with an official account's subject, and
+    rebinding the account's administrator."""
 
     verify_trial = authorizer_method(registration.verify_trial)
+    set_trial_name = authorizer_method(registration.set_trial_name)
     reuse_subject = authorizer_method(registration.reuse_subject)
+    rebind_admin = authorizer_method(registration.rebind_admin)
 
 
 class AccountRegistrationGroup(AccountRegistrationAPI, SyncGroup):

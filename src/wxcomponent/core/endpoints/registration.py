@@ -16,6 +16,7 @@ Internal module.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode, urlsplit
 
 from ...errors import InvalidArgument
 from ..context import Context, TokenKind
@@ -30,7 +31,7 @@ from ..models_wxa import (
     ReusedRegistration,
     TrialRegistration,
 )
-from ._checks import optional_text, text
+from ._checks import flag, optional_text, text
 
 __all__ = [
     "create_enterprise",
@@ -38,7 +39,11 @@ __all__ = [
     "create_trial",
     "query_enterprise",
     "query_personal",
+    "rebind_admin",
+    "rebind_admin_url",
     "reuse_subject",
+    "reuse_subject_url",
+    "set_trial_name",
     "verify_trial",
 ]
 
@@ -58,8 +63,15 @@ PERSONAL_QUERY = endpoint("POST", "/wxa/component/fastregisterpersonalweapp?acti
 TRIAL = endpoint("POST", "/wxa/component/fastregisterbetaweapp", model(TrialRegistration),
                  token=_C, token_param="access_token")
 VERIFY_TRIAL = endpoint("POST", "/wxa/verifybetaweapp", NOTHING, token=_A)
+SET_TRIAL_NAME = endpoint("POST", "/wxa/setbetaweappnickname", NOTHING, token=_A)
 REUSE_SUBJECT = endpoint("POST", "/cgi-bin/account/fastregister", model(ReusedRegistration),
                          token=_A)
+REBIND_ADMIN = endpoint("POST", "/cgi-bin/account/componentrebindadmin", NOTHING, token=_A)
+
+#: WeChat's pages an account's administrator opens: registering a mini program with an
+#: official account's subject, and rebinding the administrator.
+REUSE_SUBJECT_PAGE = "/cgi-bin/fastregisterauth"
+REBIND_ADMIN_PAGE = "/wxopen/componentrebindadmin"
 
 #: A contact telephone number: digits, optionally a leading + and - separators.
 _PHONE = re.compile(r"\+?[0-9][0-9-]{4,19}")
@@ -122,13 +134,23 @@ def query_personal(ctx: Context, taskid: str) -> Flow[PersonalRegistrationStatus
     return call(ctx, PERSONAL_QUERY, body={"taskid": text(taskid, "taskid")})
 
 
+def _trial_name(name: object) -> str:
+    checked = text(name, "name", max_len=30)
+    if len(checked) < 4:
+        raise InvalidArgument("name", "must be at least 4 characters")
+    return checked
+
+
 def create_trial(ctx: Context, name: str, openid: str) -> Flow[TrialRegistration]:
     """Create a trial mini program named ``name`` (4-30 characters) for the user ``openid``,
     who becomes its administrator; send them the ``authorize_url``."""
-    name = text(name, "name", max_len=30)
-    if len(name) < 4:
-        raise InvalidArgument("name", "must be at least 4 characters")
-    return call(ctx, TRIAL, body={"name": name, "openid": text(openid, "openid")})
+    return call(ctx, TRIAL, body={"name": _trial_name(name), "openid": text(openid, "openid")})
+
+
+def set_trial_name(ctx: Context, authorizer_appid: str, name: str) -> Flow[None]:
+    """Rename this trial mini program (4-30 characters); only a trial mini program may."""
+    return call(ctx, SET_TRIAL_NAME, authorizer_appid=authorizer_appid,
+                body={"name": _trial_name(name)})
 
 
 def verify_trial(ctx: Context, authorizer_appid: str, enterprise_name: str, code: str,
@@ -145,7 +167,42 @@ def verify_trial(ctx: Context, authorizer_appid: str, enterprise_name: str, code
 
 def reuse_subject(ctx: Context, authorizer_appid: str, ticket: str) -> Flow[ReusedRegistration]:
     """Register a mini program with this official account's subject (``ticket`` comes from
-    the account administrator's confirmation page); the answer's code is exchanged with
-    :meth:`query_auth`."""
+    the account administrator's confirmation page, :func:`reuse_subject_url`); the answer's
+    code is exchanged with :meth:`query_auth`."""
     return call(ctx, REUSE_SUBJECT, authorizer_appid=authorizer_appid,
                 body={"ticket": text(ticket, "ticket")})
+
+
+def rebind_admin(ctx: Context, authorizer_appid: str, taskid: str) -> Flow[None]:
+    """Finish rebinding this account's administrator: ``taskid`` is what WeChat appends to
+    the ``redirect_uri`` of :func:`rebind_admin_url` once the new administrator confirmed."""
+    return call(ctx, REBIND_ADMIN, authorizer_appid=authorizer_appid,
+                body={"taskid": text(taskid, "taskid")})
+
+
+def _page(ctx: Context, path: str, params: list[tuple[str, str]], redirect_uri: str) -> str:
+    """A page of WeChat's, on the host of the authorization pages (the emulator's in tests)."""
+    if not isinstance(redirect_uri, str) or not redirect_uri.startswith(("http://",
+                                                                         "https://")):
+        raise InvalidArgument("redirect_uri", "must be an absolute http(s) URL")
+    origin = urlsplit(ctx.pc_auth_url)
+    query = urlencode([*params, ("redirect_uri", redirect_uri)])
+    return f"{origin.scheme}://{origin.netloc}{path}?{query}"
+
+
+def reuse_subject_url(ctx: Context, authorizer_appid: str, redirect_uri: str, *,
+                      copy_wx_verify: bool = True) -> str:
+    """The page where this official account's administrator agrees to register a mini
+    program with the account's subject (``copy_wx_verify``: take over its verification
+    too); WeChat then opens ``redirect_uri`` with ``ticket=`` for :func:`reuse_subject`."""
+    return _page(ctx, REUSE_SUBJECT_PAGE, [
+        ("appid", authorizer_appid), ("component_appid", ctx.appid),
+        ("copy_wx_verify", "1" if flag(copy_wx_verify, "copy_wx_verify") else "0")],
+        redirect_uri)
+
+
+def rebind_admin_url(ctx: Context, authorizer_appid: str, redirect_uri: str) -> str:
+    """The page where this account's administrator hands the account to a new one; WeChat
+    then opens ``redirect_uri`` with ``taskid=`` for :func:`rebind_admin`."""
+    return _page(ctx, REBIND_ADMIN_PAGE, [
+        ("appid", authorizer_appid), ("component_appid", ctx.appid)], redirect_uri)

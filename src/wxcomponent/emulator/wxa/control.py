@@ -261,6 +261,17 @@ class MiniProgramControl:
             state.wxa.platform(component_appid).reuse_tickets[ticket] = account.appid
             return ticket
 
+    def rebind_admin_taskid(self, component_appid: str, authorizer_appid: str) -> str:
+        """The ``taskid`` WeChat appends to the ``redirect_uri`` of the administrator
+        rebinding page once the new administrator confirmed (for
+        ``/cgi-bin/account/componentrebindadmin``)."""
+        state = self.state
+        with state.lock:
+            account = self.platform(component_appid).account(authorizer_appid)
+            taskid = secrets.token_hex(16)
+            state.wxa.platform(component_appid).rebind_tasks[taskid] = account.appid
+            return taskid
+
     # ------------------------------------------------------------------ reviews
 
     def finish_nickname_audit(self, component_appid: str, authorizer_appid: str, *,

@@ -124,6 +124,9 @@ WXA_ENDPOINTS: tuple[Endpoint, ...] = (
     _platform("POST", "/wxa/component/fastregisterbetaweapp", registration.fast_register_trial,
               "name", "openid"),
     _mini_program("POST", "/wxa/verifybetaweapp", registration.verify_trial, "verify_info"),
+    _mini_program("POST", "/wxa/setbetaweappnickname", registration.set_trial_name, "name"),
+    Endpoint("POST", "/cgi-bin/account/componentrebindadmin", registration.rebind_admin,
+             "authorizer", ("taskid",)),
     Endpoint("POST", "/cgi-bin/account/fastregister", registration.reuse_subject, "authorizer",
              ("ticket",), kinds=OA),
     # open accounts

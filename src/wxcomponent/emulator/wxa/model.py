@@ -381,6 +381,9 @@ class WxaPlatform:
     plan: tuple[StepPlan, ...] | None = None
     registrations: dict[str, Registration] = field(default_factory=dict)
     reuse_tickets: dict[str, str] = field(default_factory=dict)
+    #: taskid -> the account whose administrator is being rebound, and the accounts rebound.
+    rebind_tasks: dict[str, str] = field(default_factory=dict)
+    rebound: list[str] = field(default_factory=list)
     open_accounts: dict[str, set[str]] = field(default_factory=dict)
     confirm_file: tuple[str, str] = field(default_factory=lambda: (
         secrets.token_hex(8) + ".txt", secrets.token_hex(16)))

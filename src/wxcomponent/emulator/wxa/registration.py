@@ -23,7 +23,7 @@ from ._handlers import home_of, program_of
 from .model import REGISTRATION_WINDOW, Registration
 
 __all__ = ["fast_register_enterprise", "fast_register_personal", "fast_register_trial",
-           "retired", "reuse_subject", "verify_trial"]
+           "rebind_admin", "retired", "reuse_subject", "set_trial_name", "verify_trial"]
 
 #: The pages the new version's ``authorize_url`` opens, by task kind.
 _AUTHORIZE_PAGES = {"enterprise": "https://mp.weixin.qq.com/wxopen/fastregisterenterprise",
@@ -110,13 +110,40 @@ def fast_register_personal(call: Call) -> dict[str, Any]:
     return _created(_registration(call, "personal", info, expires=True))
 
 
-def fast_register_trial(call: Call) -> dict[str, Any]:
+def _trial_name(call: Call) -> str:
     name = call.text("name")
-    if not 4 <= len(name) <= 30 or not call.text("openid"):
-        raise WxError(47001, "name is 4 to 30 characters; openid is required")
+    if not 4 <= len(name) <= 30:
+        raise WxError(47001, "name is 4 to 30 characters")
+    return name
+
+
+def fast_register_trial(call: Call) -> dict[str, Any]:
+    name = _trial_name(call)
+    if not call.text("openid"):
+        raise WxError(47001, "openid is required")
     task = _registration(call, "trial", {"name": name, "openid": call.text("openid")})
     url = f"https://mp.weixin.qq.com/wxawap/fastregistertpbeta?action=show&create_token={task.task_id}"
     return {**OK, "unique_id": task.task_id, "authorize_url": url}
+
+
+def set_trial_name(call: Call) -> dict[str, Any]:
+    """Only a trial mini program (one a trial registration created) may be renamed here."""
+    _, account = program_of(call)
+    if not any(t.kind == "trial" and t.appid == account.appid
+               for t in home_of(call).registrations.values()):
+        raise WxError(47001, "not a trial mini program")
+    account.nick_name = _trial_name(call)
+    return dict(OK)
+
+
+def rebind_admin(call: Call) -> dict[str, Any]:
+    _, _, account = call.owned()
+    home = home_of(call)
+    if home.rebind_tasks.get(call.text("taskid")) != account.appid:
+        raise WxError(40097, "invalid taskid")
+    del home.rebind_tasks[call.text("taskid")]
+    home.rebound.append(account.appid)
+    return dict(OK)
 
 
 def verify_trial(call: Call) -> dict[str, Any]:
