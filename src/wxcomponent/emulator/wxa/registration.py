@@ -13,12 +13,12 @@ and a trial verification without it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 from ...core.credit_code import is_credit_code
 from ..calls import OK, Call
-from ..model import WxError
+from ..model import Account, WxError
 from ._handlers import home_of, program_of
 from .model import REGISTRATION_WINDOW, Registration
 
@@ -83,31 +83,41 @@ def _created(task: Registration) -> dict[str, Any]:
     return {**OK, "taskid": task.task_id, "authorize_url": url, "status": 0}
 
 
-def fast_register_enterprise(call: Call) -> dict[str, Any]:
-    action = call.query.get("action", "create")
-    if action == "query":
-        return _query_task(call, "enterprise")
-    if action != "create":
-        raise WxError(40097, "action must be create or query")
-    _new_version(call.params)
+def _task_handler(kind: Literal["enterprise", "personal"], default_action: str,
+                  read: Callable[[Call], dict[str, Any]]) -> Callable[[Call], dict[str, Any]]:
+    """A registration of WeChat's new version: ``action=create`` (``new_version`` required,
+    the task's ``info`` from ``read``) or ``action=query``."""
+
+    def handler(call: Call) -> dict[str, Any]:
+        action = call.query.get("action", default_action)
+        if action == "query":
+            return _query_task(call, kind)
+        if action != "create":
+            raise WxError(40097, "action must be create or query")
+        _new_version(call.params)
+        return _created(_registration(call, kind, read(call), expires=True))
+
+    return handler
+
+
+def _enterprise(call: Call) -> dict[str, Any]:
     info = _enterprise_info(call.params, "name")
     if any(t.kind == "enterprise" and t.status == "pending" and t.info["name"] == info["name"]
            for t in home_of(call).registrations.values()):
         raise WxError(89249)
-    return _created(_registration(call, "enterprise", info, expires=True))
+    return info
 
 
-def fast_register_personal(call: Call) -> dict[str, Any]:
-    action = call.query.get("action", "")
-    if action == "query":
-        return _query_task(call, "personal")
-    if action != "create":
-        raise WxError(40097, "action must be create or query")
-    _new_version(call.params)
+def _personal(call: Call) -> dict[str, Any]:
     info = {"name": _text(call.params, "idname"), "wxuser": _text(call.params, "wxuser")}
     if call.text("component_phone"):
         info["component_phone"] = call.text("component_phone")
-    return _created(_registration(call, "personal", info, expires=True))
+    return info
+
+
+#: The ``action`` is the personal registration's; the enterprise one creates without it.
+fast_register_enterprise = _task_handler("enterprise", "create", _enterprise)
+fast_register_personal = _task_handler("personal", "", _personal)
 
 
 def _trial_name(call: Call) -> str:
@@ -136,13 +146,19 @@ def set_trial_name(call: Call) -> dict[str, Any]:
     return dict(OK)
 
 
-def rebind_admin(call: Call) -> dict[str, Any]:
+def _spend(call: Call, held: dict[str, str], name: str) -> Account:
+    """The calling account, once the one-use value of parameter ``name`` (a ticket, a task
+    id a page gave) was the account's and is spent; 40097 otherwise."""
     _, _, account = call.owned()
+    if held.get(call.text(name)) != account.appid:
+        raise WxError(40097, f"invalid {name}")
+    del held[call.text(name)]
+    return account
+
+
+def rebind_admin(call: Call) -> dict[str, Any]:
     home = home_of(call)
-    if home.rebind_tasks.get(call.text("taskid")) != account.appid:
-        raise WxError(40097, "invalid taskid")
-    del home.rebind_tasks[call.text("taskid")]
-    home.rebound.append(account.appid)
+    home.rebound.append(_spend(call, home.rebind_tasks, "taskid").appid)
     return dict(OK)
 
 
@@ -162,11 +178,7 @@ def verify_trial(call: Call) -> dict[str, Any]:
 
 
 def reuse_subject(call: Call) -> dict[str, Any]:
-    _, _, account = call.owned()
-    home = home_of(call)
-    if home.reuse_tickets.get(call.text("ticket")) != account.appid:
-        raise WxError(40097, "invalid ticket")
-    del home.reuse_tickets[call.text("ticket")]
+    account = _spend(call, home_of(call).reuse_tickets, "ticket")
     created, code = call.state.add_mini_program(call.platform, f"{account.nick_name}的小程序")
     return {**OK, "appid": created.appid, "authorization_code": code.value,
             "is_wx_verify_succ": "true", "is_link_succ": "true"}
