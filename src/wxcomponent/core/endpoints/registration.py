@@ -118,8 +118,8 @@ def query_enterprise(ctx: Context, taskid: str) -> Flow[EnterpriseRegistrationSt
 def create_personal(ctx: Context, idname: str, wxuser: str,
                     component_phone: str = "") -> Flow[PersonalRegistration]:
     """Start registering a personal mini program for the WeChat user ``wxuser`` (named
-    ``idname``); send them the answer's ``authorize_url``, which they have 24 hours to
-    complete. WeChat's page of the new version lists these fields but no table of them, so
+    ``idname``); send them the answer's ``authorize_url``, the only way they verify now.
+    WeChat's page of the new version lists these fields but no table of them, so
     they are sent as before, with ``new_version``."""
     body: dict[str, object] = {"idname": text(idname, "idname"),
                                "wxuser": text(wxuser, "wxuser")}

@@ -60,8 +60,8 @@ class EnterpriseRegistrationStatus(_TaskStatus):
 
 @dataclass(frozen=True)
 class PersonalRegistration(_RegistrationTask):
-    """A personal mini program registration task: send ``authorize_url`` to the user, who
-    has 24 hours to complete it."""
+    """A personal mini program registration task: send ``authorize_url`` to the user, the
+    only way they verify now."""
 
 
 @dataclass(frozen=True)

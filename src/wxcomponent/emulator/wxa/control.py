@@ -165,9 +165,9 @@ class MiniProgramControl:
     def complete_authorize_url(self, component_appid: str, authorize_url: str, *,
                                success: bool = True, reason: str | None = None,
                                push: bool = True) -> dict[str, Any]:
-        """Complete a registration's ``authorize_url`` as the legal person (or the person)
-        would within its 24 hours: :meth:`complete_registration` of the task the URL names.
-        A URL of no pending task, or of one past its end, raises ``NotFound``."""
+        """Complete a registration's ``authorize_url`` as the legal person (within 24 hours)
+        or the person would: :meth:`complete_registration` of the task the URL names. A URL
+        of no pending task, or of one past its end, raises ``NotFound``."""
         found = parse_qs(urlsplit(str(authorize_url)).query).get("taskid", [""])[0]
         if not found:
             raise InvalidArgument("authorize_url", "names no registration task")

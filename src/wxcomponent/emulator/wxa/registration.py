@@ -1,7 +1,8 @@
 """Registering mini programs: fast registration of an enterprise's or a person's (WeChat's new
-version: a task whose ``authorize_url`` the legal person or the person completes within 24
-hours), trial mini programs and their verification, and reusing an official account's subject.
-Tasks wait for the control methods to complete them
+version: a task whose ``authorize_url`` the legal person completes within 24 hours, or the
+person; WeChat states no window for a person, so theirs does not expire here), trial mini
+programs and their verification, renaming a trial, reusing an official account's subject and
+rebinding an administrator. Tasks wait for the control methods to complete them
 (:meth:`.control.MiniProgramControl.complete_authorize_url`, ``complete_registration``) or
 expire.
 
@@ -95,7 +96,7 @@ def _task_handler(kind: Literal["enterprise", "personal"], default_action: str,
         if action != "create":
             raise WxError(40097, "action must be create or query")
         _new_version(call.params)
-        return _created(_registration(call, kind, read(call), expires=True))
+        return _created(_registration(call, kind, read(call), expires=kind == "enterprise"))
 
     return handler
 
