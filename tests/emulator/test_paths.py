@@ -15,7 +15,7 @@ from wxcomponent.emulator.endpoints import ENDPOINTS
 
 #: (method, path) as WeChat serves them today, from the fact sheets.
 FACT_SHEET: tuple[tuple[str, str], ...] = (
-    # registration (COMPLIANCE.md §9: the current forms)
+    # registration (COMPLIANCE.md §9: the current forms; WeChat's pages for the account calls)
     ("POST", "/wxa/component/fastregisterenterpriseweapp"),
     ("POST", "/wxa/component/fastregisterpersonalweapp"),
     ("POST", "/wxa/component/fastregisterbetaweapp"),
