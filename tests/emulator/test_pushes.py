@@ -106,8 +106,7 @@ def test_fast_register_pushes(
     assert ok_push["status"] == "0"
     info = ok_push["info"]
     assert isinstance(info, dict) and info["name"] == "快注册"
-    assert set(info) == {"name", "code", "code_type", "legal_persona_wechat",
-                         "legal_persona_name", "component_phone"}
+    assert set(info) == {"name", "code", "component_phone"}
     assert failed_push["status"] == str(bad.status)
     assert "appid" not in failed_push and "auth_code" not in failed_push
     # The registered mini program is authorized: its code is exchangeable.

@@ -9,6 +9,7 @@ import pytest
 from wxcomponent import (
     DomainConfirmFile,
     EffectiveDomains,
+    EffectiveWebviewDomains,
     JumpDomains,
     MiniProgramDomains,
     PrefetchDomains,
@@ -100,6 +101,25 @@ def test_webview_and_prefetch_domains(emu: EmulatorServer, side: Side) -> None:
     prefetch = side.run(domains.prefetch())
     assert isinstance(prefetch, PrefetchDomains) and prefetch.size_limit == 5
     assert [d.url for d in prefetch.domains] == ["https://api.shop.example"]
+    # WeChat's paths (not ``set_prefetchdomain`` / ``get_prefetchdomain``)
+    assert [r.method for r in side.sent("/wxa/set_prefetchdnsdomain")] == ["POST"]
+    assert [r.method for r in side.sent("/wxa/get_prefetchdnsdomain")] == ["GET"]
+
+
+def test_the_effective_webview_domains(emu: EmulatorServer, side: Side) -> None:
+    appid = mini_program(emu, side)
+    domains = side.authorizer(appid).domains
+    side.run(side.component.domains.modify_jump("add", ["h5.shop.example"]))
+    side.run(domains.modify_webview("add", ["https://h5.shop.example"]))
+    side.run(domains.modify_webview("add", ["https://any.example"], directly=True))
+    effective = side.run(domains.effective_webview())
+    assert isinstance(effective, EffectiveWebviewDomains)
+    assert effective.third_webviewdomain == ("https://h5.shop.example",)
+    assert effective.direct_webviewdomain == ("https://any.example",)
+    assert effective.effective_webviewdomain == ("https://h5.shop.example",
+                                                 "https://any.example")
+    assert effective.mp_webviewdomain == ()
+    assert [r.method for r in side.sent("/wxa/get_effective_webviewdomain")] == ["POST"]
 
 
 @pytest.mark.parametrize(("call", "argument"), [

@@ -21,12 +21,12 @@ def test_drafts_become_templates_and_go_away(emu: EmulatorServer, side: Side) ->
     assert [d.draft_id for d in drafts.drafts] == [first["draft_id"], second["draft_id"]]
     assert drafts.drafts[1].user_version == "1.1.0" and drafts.raw["errcode"] == 0
     side.run(templates.add(first["draft_id"]))
-    side.run(templates.add(second["draft_id"], 1))
+    side.run(templates.add(second["draft_id"], 0))
     listed = side.run(templates.list())
     assert isinstance(listed, TemplateList)
     assert [(t.draft_id, t.template_type) for t in listed.templates] == [
-        (first["draft_id"], 0), (second["draft_id"], 1)]
-    assert [t.draft_id for t in side.run(templates.list(1)).templates] == [second["draft_id"]]
+        (first["draft_id"], 0), (second["draft_id"], 0)]
+    assert side.run(templates.list(1)).templates == ()
     side.run(templates.delete(listed.templates[0].template_id))
     assert [t.draft_id for t in side.run(templates.list()).templates] == [second["draft_id"]]
     with pytest.raises(TemplateNotFound) as caught:
@@ -46,6 +46,17 @@ def test_the_library_holds_a_limited_number_of_templates(emu: EmulatorServer,
     with pytest.raises(TemplateNotFound):
         side.run(side.component.templates.add(999))
     assert len(side.run(side.component.templates.list()).templates) == 2
+
+
+def test_standard_templates_are_no_longer_offered(emu: EmulatorServer, side: Side) -> None:
+    draft = emu.add_template_draft(APPID, "1.0.0")
+    before = emu.call_counts()
+    with pytest.raises(InvalidArgument) as caught:
+        side.run(side.component.templates.add(draft["draft_id"], 1))
+    assert caught.value.argument == "template_type"
+    assert "standard" in str(caught.value) and "normal" in str(caught.value)
+    assert emu.call_counts() == before
+    assert side.run(side.component.templates.list()).templates == ()
 
 
 def test_the_component_token_goes_as_access_token_and_40001_refreshes_it(

@@ -80,7 +80,7 @@ class FastRegistrationAPI:
     """Registering mini programs for merchants (``component.fast_registration``)."""
 
     create_enterprise = flow_method(registration.create_enterprise)
-    search_enterprise = flow_method(registration.search_enterprise)
+    query_enterprise = flow_method(registration.query_enterprise)
     create_personal = flow_method(registration.create_personal)
     query_personal = flow_method(registration.query_personal)
     create_trial = flow_method(registration.create_trial)
@@ -153,6 +153,7 @@ class DomainsAPI:
     modify_webview = authorizer_method(domains.modify_webview)
     webview_confirm_file = authorizer_method(domains.webview_confirm_file)
     effective = authorizer_method(domains.effective)
+    effective_webview = authorizer_method(domains.effective_webview)
     set_prefetch = authorizer_method(domains.set_prefetch)
     prefetch = authorizer_method(domains.prefetch)
 
@@ -260,11 +261,14 @@ class AsyncBasicInfoGroup(BasicInfoAPI, AsyncGroup):
 
 
 class AccountRegistrationAPI:
-    """Registration on an account's behalf (``authorizer.fast_registration``): verifying a
-    trial mini program, and registering one with an official account's subject."""
+    """Registration on an account's behalf (``authorizer.fast_registration``): verifying and
+    renaming a trial mini program, registering one with an official account's subject, and
+    rebinding the account's administrator."""
 
     verify_trial = authorizer_method(registration.verify_trial)
+    set_trial_name = authorizer_method(registration.set_trial_name)
     reuse_subject = authorizer_method(registration.reuse_subject)
+    rebind_admin = authorizer_method(registration.rebind_admin)
 
 
 class AccountRegistrationGroup(AccountRegistrationAPI, SyncGroup):

@@ -37,6 +37,7 @@ from ..core.effects import (
     Unlock,
 )
 from ..core.endpoints.oauth import oauth_url
+from ..core.endpoints.registration import rebind_admin_url, reuse_subject_url
 from ..core.policy import Policy
 from ..core.tokens import Tokens
 from ..errors import InvalidArgument, TransportError
@@ -275,6 +276,18 @@ class AuthorizerBase:
     def oauth_url(self, redirect_uri: str, *, scope: str = "snsapi_base", state: str = "") -> str:
         """The web OAuth page URL for this official account's users (on the platform's behalf)."""
         return oauth_url(self._shell.appid, self.appid, redirect_uri, scope=scope, state=state)
+
+    def reuse_subject_url(self, redirect_uri: str, *, copy_wx_verify: bool = True) -> str:
+        """The page where this official account's administrator agrees to register a mini
+        program with its subject; ``redirect_uri`` then gets ``ticket=`` for
+        ``fast_registration.reuse_subject``."""
+        return reuse_subject_url(self._shell._ctx, self.appid, redirect_uri,
+                                 copy_wx_verify=copy_wx_verify)
+
+    def rebind_admin_url(self, redirect_uri: str) -> str:
+        """The page where this account's administrator hands it to a new one;
+        ``redirect_uri`` then gets ``taskid=`` for ``fast_registration.rebind_admin``."""
+        return rebind_admin_url(self._shell._ctx, self.appid, redirect_uri)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.appid} of {self._shell.appid}>"

@@ -76,7 +76,9 @@ CONTROL: dict[str, tuple[str, str]] = {
     "run_due": ("POST", "run_due_events"),
     "registrations": ("GET", "registrations"),
     "complete_registration": ("POST", "complete_registration"),
+    "complete_authorize_url": ("POST", "complete_authorize_url"),
     "reuse_subject_ticket": ("POST", "reuse_subject_ticket"),
+    "rebind_admin_taskid": ("POST", "rebind_admin_taskid"),
     "nickname_audit": ("POST", "finish_nickname_audit"),
     "category_review": ("POST", "review_category"),
     # order shipping management

@@ -1,6 +1,7 @@
 """The emulator's background work: a scheduler thread that pushes verify tickets every
-``ticket_interval`` and audit results as they fall due, and the pool of workers that sends
-pushes without holding up the thread that caused them."""
+``ticket_interval``, audit results as they fall due and the failure of registrations past
+their end, and the pool of workers that sends pushes without holding up the thread that caused
+them."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ class ScheduleHost(Protocol):
 
     def push_audit(self, push: AuditPush) -> Delivery:
         """Deliver one audit push."""
+        ...
+
+    def expire_registration(self, component_appid: str, task_id: str) -> list[Delivery]:
+        """Fail a registration task past its end and push its failure."""
         ...
 
 
@@ -114,6 +119,7 @@ class Background:
                                 due.append(platform.appid)
                         pause = min(pause, platform.next_ticket_at - now)
                 pushes = state.wxa.due_pushes(now)
+                expired = state.wxa.take_expired(now)
                 next_audit = state.wxa.next_due()
             if next_audit is not None:
                 pause = min(pause, next_audit - now)
@@ -121,4 +127,6 @@ class Background:
                 self.submit(host.push_ticket, appid)
             for push in pushes:
                 self.submit(host.push_audit, push)
+            for component_appid, task_id in expired:
+                self.submit(host.expire_registration, component_appid, task_id)
             clock.wait(min(max(pause, 0.01), 5.0), since=generation)

@@ -32,12 +32,10 @@ from .wxa.order_control import OrderControl
 
 __all__ = ["Emulator"]
 
+#: The ``info`` of a registration's push: the fields of WeChat's new version.
 _FAST_REGISTER_INFO = {
     "name": "模拟快速注册企业",
-    "code": "91110000MA01EMU000",
-    "code_type": 1,
-    "legal_persona_wechat": "legal_wechat",
-    "legal_persona_name": "张三",
+    "code": "91110000MA01CANT01",
     "component_phone": "13800000000",
 }
 

@@ -515,6 +515,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              required=(*_WHO, "option_name"), authorizer=_WHO[0]),
     Endpoint("POST", _C + "api_set_authorizer_option", _set_option,
              required=(*_WHO, "option_name", "option_value"), authorizer=_WHO[0]),
+    # the current option paths: the authorizer's token, a body of only the option
+    Endpoint("POST", _C + "get_authorizer_option", _get_option, "authorizer", ("option_name",)),
+    Endpoint("POST", _C + "set_authorizer_option", _set_option, "authorizer",
+             ("option_name", "option_value")),
     Endpoint("POST", _C + "api_get_authorizer_list", _authorizer_list),
     Endpoint("POST", _C + "api_start_push_ticket", _start_push_ticket, "none",
              ("component_secret",)),

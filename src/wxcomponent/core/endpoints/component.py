@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
-from ...errors import InvalidArgument, TransportError
+from ...errors import APIError, InvalidArgument, TransportError
 from ...stores.base import AccountType, AuthorizerRecord, CachedToken, Store
 from .. import accounts
 from ..authurl import mobile_authorization_url, pc_authorization_url
 from ..context import Context, TokenKind
 from ..effects import Flow, store_call
-from ..engine import JSON, NOTHING, call, endpoint, model
+from ..engine import JSON, NOTHING, Endpoint, call, endpoint, model
 from ..models import (
     AuthorizationInfo,
     AuthorizerInfo,
@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..paging import Page, Pages
 from ..singleflight import ensure_token
+from ._checks import text
 
 __all__ = [
     "AUTHORIZER_TOKEN",
@@ -46,6 +47,8 @@ __all__ = [
     "start_push_ticket",
 ]
 
+R = TypeVar("R")
+
 _C = "/cgi-bin/component"
 
 COMPONENT_TOKEN = endpoint("POST", f"{_C}/api_component_token", JSON, token=None)
@@ -53,8 +56,15 @@ AUTHORIZER_TOKEN = endpoint("POST", f"{_C}/api_authorizer_token", JSON)
 PRE_AUTH_CODE = endpoint("POST", f"{_C}/api_create_preauthcode", model(PreAuthCode))
 QUERY_AUTH = endpoint("POST", f"{_C}/api_query_auth", model(AuthorizationInfo))
 AUTHORIZER_INFO = endpoint("POST", f"{_C}/api_get_authorizer_info", model(AuthorizerInfo))
-GET_OPTION = endpoint("POST", f"{_C}/api_get_authorizer_option", model(AuthorizerOption))
-SET_OPTION = endpoint("POST", f"{_C}/api_set_authorizer_option", NOTHING)
+GET_OPTION = endpoint("POST", f"{_C}/get_authorizer_option", model(AuthorizerOption),
+                      token=TokenKind.AUTHORIZER_ACCESS_TOKEN)
+SET_OPTION = endpoint("POST", f"{_C}/set_authorizer_option", NOTHING,
+                      token=TokenKind.AUTHORIZER_ACCESS_TOKEN)
+OLD_GET_OPTION = endpoint("POST", f"{_C}/api_get_authorizer_option", model(AuthorizerOption))
+OLD_SET_OPTION = endpoint("POST", f"{_C}/api_set_authorizer_option", NOTHING)
+#: What WeChat answers for a path it does not serve: the gateway's not found, "invalid url",
+#: "api unauthorized". On these the options fall back to the old paths.
+PATH_NOT_SERVED = frozenset({404, 40066, 48001})
 AUTHORIZER_LIST = endpoint("POST", f"{_C}/api_get_authorizer_list", model(AuthorizerListPage))
 START_PUSH_TICKET = endpoint("POST", f"{_C}/api_start_push_ticket", NOTHING, token=None)
 CLEAR_QUOTA = endpoint("POST", f"{_C}/clear_quota/v2", NOTHING, token=None)
@@ -152,22 +162,45 @@ def get_authorizer_info(ctx: Context, authorizer_appid: str) -> Flow[AuthorizerI
     return info
 
 
+def _option_call(ctx: Context, current: Endpoint[R], old: Endpoint[R], authorizer_appid: str,
+                 option: dict[str, str]) -> Flow[R]:
+    """One option call: WeChat's current path, or the old ``api_*`` one when the current
+    answers that it is not served (:data:`PATH_NOT_SERVED`); any other error is raised.
+
+    WeChat's documents disagree on the current paths' token (the Chinese page says the
+    component token, the English page the authorizer's); their body names no account, so
+    only the authorizer's token can say which one is meant, and that is what is sent.
+    """
+    try:
+        return (yield from call(ctx, current, authorizer_appid=authorizer_appid, body=option))
+    except APIError as exc:
+        if exc.errcode not in PATH_NOT_SERVED:
+            raise
+    return (yield from call(ctx, old, body={"component_appid": ctx.appid,
+                                            "authorizer_appid": authorizer_appid, **option}))
+
+
 def get_authorizer_option(ctx: Context, authorizer_appid: str,
                           option_name: str) -> Flow[AuthorizerOption]:
     """Read an authorizer option (``location_report``, ``voice_recognize``,
-    ``customer_service``)."""
-    return call(ctx, GET_OPTION, body={"component_appid": ctx.appid,
-                                       "authorizer_appid": authorizer_appid,
-                                       "option_name": option_name})
+    ``customer_service``) through ``/cgi-bin/component/get_authorizer_option``, or the old
+    ``api_get_authorizer_option`` where that is not served."""
+    appid = text(authorizer_appid, "authorizer_appid")
+    option = {"option_name": text(option_name, "option_name")}
+    return _option_call(ctx, GET_OPTION, OLD_GET_OPTION, appid, option)
 
 
 def set_authorizer_option(ctx: Context, authorizer_appid: str, option_name: str,
                           option_value: str | int) -> Flow[None]:
-    """Set an authorizer option."""
-    return call(ctx, SET_OPTION, body={"component_appid": ctx.appid,
-                                       "authorizer_appid": authorizer_appid,
-                                       "option_name": option_name,
-                                       "option_value": str(option_value)})
+    """Set an authorizer option through ``/cgi-bin/component/set_authorizer_option``, or the
+    old ``api_set_authorizer_option`` where that is not served."""
+    appid = text(authorizer_appid, "authorizer_appid")
+    if isinstance(option_value, bool) or not isinstance(option_value, (str, int)) \
+            or option_value == "":
+        raise InvalidArgument("option_value", "must be a non-empty string or an integer")
+    option = {"option_name": text(option_name, "option_name"),
+              "option_value": str(option_value)}
+    return _option_call(ctx, SET_OPTION, OLD_SET_OPTION, appid, option)
 
 
 def authorizer_list_page(

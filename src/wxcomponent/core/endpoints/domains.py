@@ -16,6 +16,7 @@ from ..engine import NOTHING, call, endpoint, model
 from ..models_wxa import (
     DomainConfirmFile,
     EffectiveDomains,
+    EffectiveWebviewDomains,
     JumpDomains,
     MiniProgramDomains,
     PrefetchDomains,
@@ -27,6 +28,7 @@ from ._checks import choice, flag, texts
 __all__ = [
     "confirm_file",
     "effective",
+    "effective_webview",
     "get",
     "modify",
     "modify_jump",
@@ -56,8 +58,10 @@ WEBVIEW_DIRECTLY = endpoint("POST", "/wxa/setwebviewdomain_directly", model(Webv
 WEBVIEW_CONFIRM = endpoint("POST", "/wxa/get_webviewdomain_confirmfile",
                            model(DomainConfirmFile), token=_A)
 EFFECTIVE = endpoint("POST", "/wxa/get_effective_domain", model(EffectiveDomains), token=_A)
-SET_PREFETCH = endpoint("POST", "/wxa/set_prefetchdomain", NOTHING, token=_A)
-GET_PREFETCH = endpoint("GET", "/wxa/get_prefetchdomain", model(PrefetchDomains), token=_A)
+EFFECTIVE_WEBVIEW = endpoint("POST", "/wxa/get_effective_webviewdomain",
+                             model(EffectiveWebviewDomains), token=_A)
+SET_PREFETCH = endpoint("POST", "/wxa/set_prefetchdnsdomain", NOTHING, token=_A)
+GET_PREFETCH = endpoint("GET", "/wxa/get_prefetchdnsdomain", model(PrefetchDomains), token=_A)
 
 Action = Literal["add", "delete", "set", "get"]
 _ACTIONS = ("add", "delete", "set", "get")
@@ -149,6 +153,11 @@ def webview_confirm_file(ctx: Context, authorizer_appid: str) -> Flow[DomainConf
 def effective(ctx: Context, authorizer_appid: str) -> Flow[EffectiveDomains]:
     """The server domains in effect, and where each was set."""
     return call(ctx, EFFECTIVE, authorizer_appid=authorizer_appid, body={})
+
+
+def effective_webview(ctx: Context, authorizer_appid: str) -> Flow[EffectiveWebviewDomains]:
+    """The web-view domains in effect, and where each was set."""
+    return call(ctx, EFFECTIVE_WEBVIEW, authorizer_appid=authorizer_appid, body={})
 
 
 def set_prefetch(ctx: Context, authorizer_appid: str, urls: Sequence[str]) -> Flow[None]:

@@ -7,6 +7,7 @@ Internal module.
 
 from __future__ import annotations
 
+from ...errors import InvalidArgument
 from ..context import Context, TokenKind
 from ..effects import Flow
 from ..engine import NOTHING, call, endpoint, model
@@ -31,15 +32,27 @@ def drafts(ctx: Context) -> Flow[TemplateDraftList]:
     return call(ctx, DRAFTS)
 
 
+#: Why a standard template (``template_type`` 1) is refused.
+STANDARD_RETIRED = ("standard templates (template_type=1) are no longer offered: they depended "
+                    "on WeChat's trading component, which was taken down, and WeChat is "
+                    "removing them; make a normal template (template_type=0)")
+
+
 def add(ctx: Context, draft_id: int, template_type: int = 0) -> Flow[None]:
-    """Make a template of a draft (``template_type`` 0 normal, 1 standard)."""
+    """Make a normal template of a draft. ``template_type`` must be 0: standard templates
+    (1) are refused with :class:`~wxcomponent.errors.InvalidArgument` before anything is
+    sent, since WeChat took down the trading component they depended on and is removing
+    them."""
+    kind = number(template_type, "template_type", maximum=1)
+    if kind == 1:
+        raise InvalidArgument("template_type", STANDARD_RETIRED)
     return call(ctx, ADD, body={"draft_id": number(draft_id, "draft_id"),
-                                "template_type": number(template_type, "template_type",
-                                                        maximum=1)})
+                                "template_type": kind})
 
 
 def list_templates(ctx: Context, template_type: int | None = None) -> Flow[TemplateList]:
-    """The templates of the library (of one ``template_type``, or all)."""
+    """The templates of the library (of one ``template_type``, or all); 1 lists the
+    standard templates made before they were retired, to find and delete them."""
     params = ({} if template_type is None
               else {"template_type": number(template_type, "template_type", maximum=1)})
     return call(ctx, LIST, params=params)

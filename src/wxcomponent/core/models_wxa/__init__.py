@@ -53,6 +53,7 @@ from .code import (
 from .domains import (
     DomainConfirmFile,
     EffectiveDomains,
+    EffectiveWebviewDomains,
     JumpDomains,
     MiniProgramDomains,
     PrefetchDomain,
@@ -93,6 +94,8 @@ from .reader import (
     WxaModel,
 )
 from .registration import (
+    EnterpriseRegistration,
+    EnterpriseRegistrationStatus,
     PersonalRegistration,
     PersonalRegistrationStatus,
     ReusedRegistration,
@@ -128,6 +131,9 @@ __all__ = [
     "DeliveryMode",
     "DomainConfirmFile",
     "EffectiveDomains",
+    "EffectiveWebviewDomains",
+    "EnterpriseRegistration",
+    "EnterpriseRegistrationStatus",
     "GrayReleasePlan",
     "HistoryVersion",
     "JumpDomains",

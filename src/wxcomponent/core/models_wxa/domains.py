@@ -13,6 +13,7 @@ from .reader import JSON, WxaModel, key
 __all__ = [
     "DomainConfirmFile",
     "EffectiveDomains",
+    "EffectiveWebviewDomains",
     "JumpDomains",
     "MiniProgramDomains",
     "PrefetchDomain",
@@ -90,6 +91,18 @@ class EffectiveDomains(WxaModel):
         default_factory=lambda: MiniProgramDomains.from_json({}))
     effective_domain: MiniProgramDomains = field(
         default_factory=lambda: MiniProgramDomains.from_json({}))
+    raw: JSON = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class EffectiveWebviewDomains(WxaModel):
+    """The web-view (business) domains in effect, by where they were set: in the mini
+    program's console, by the platform, directly, and the union that applies."""
+
+    mp_webviewdomain: tuple[str, ...] = ()
+    third_webviewdomain: tuple[str, ...] = ()
+    direct_webviewdomain: tuple[str, ...] = ()
+    effective_webviewdomain: tuple[str, ...] = ()
     raw: JSON = field(default_factory=dict, repr=False, compare=False)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 from ...errors import InvalidArgument
 from ..model import Account, Delivery, NotFound, Platform
@@ -142,9 +143,15 @@ class MiniProgramControl:
         return self.push_message(push.component_appid, push.authorizer_appid, push.fields)
 
     def run_due_events(self) -> list[Delivery]:
-        """Push every audit step due now, in this thread (the background scheduler does the
-        same on its own when the emulator is served)."""
-        return [self.push_audit(push) for push in self.due_audit_pushes()]
+        """Push every audit step due now and the failure of every registration past its end,
+        in this thread (the background scheduler does the same on its own when the emulator
+        is served)."""
+        deliveries = [self.push_audit(push) for push in self.due_audit_pushes()]
+        with self.state.lock:
+            expired = self.state.wxa.take_expired(self.clock.now())
+        for component_appid, task_id in expired:
+            deliveries += self.expire_registration(component_appid, task_id)
+        return deliveries
 
     # ------------------------------------------------------------------ registrations
 
@@ -155,6 +162,28 @@ class MiniProgramControl:
             home = self.state.wxa.platform(component_appid)
             return [t.to_dict() for t in home.registrations.values()]
 
+    def complete_authorize_url(self, component_appid: str, authorize_url: str, *,
+                               success: bool = True, reason: str | None = None,
+                               push: bool = True) -> dict[str, Any]:
+        """Complete a registration's ``authorize_url`` as the legal person (within 24 hours)
+        or the person would: :meth:`complete_registration` of the task the URL names. A URL
+        of no pending task, or of one past its end, raises ``NotFound``."""
+        found = parse_qs(urlsplit(str(authorize_url)).query).get("taskid", [""])[0]
+        if not found:
+            raise InvalidArgument("authorize_url", "names no registration task")
+        return self.complete_registration(component_appid, found, success=success,
+                                          reason=reason, push=push)
+
+    def expire_registration(self, component_appid: str, task_id: str) -> list[Delivery]:
+        """Fail a registration past its end, pushing ``notify_third_fasteregister`` with
+        status 100003 (the scheduler calls it); nothing when it was finished meanwhile."""
+        try:
+            _, deliveries = self._complete(component_appid, task_id, False,
+                                           REGISTRATION_TIMED_OUT, True)
+        except NotFound:
+            return []
+        return deliveries
+
     def complete_registration(self, component_appid: str, task_id: str | None = None, *,
                               success: bool = True, reason: str | None = None,
                               push: bool = True) -> dict[str, Any]:
@@ -163,6 +192,11 @@ class MiniProgramControl:
         and authorized, and the push of its kind goes to the authorization-event URL
         (``notify_third_fasteregister`` with an auth code, ``notify_third_fastregisterbetaapp``
         then ``authorized``, ``notify_third_fastverifybetaapp``)."""
+        task, deliveries = self._complete(component_appid, task_id, success, reason, push)
+        return {**task.to_dict(), "deliveries": [d.to_dict() for d in deliveries]}
+
+    def _complete(self, component_appid: str, task_id: str | None, success: bool,
+                  reason: str | None, push: bool) -> tuple[Registration, list[Delivery]]:
         state = self.state
         with state.lock:
             platform = self.platform(component_appid)
@@ -171,7 +205,8 @@ class MiniProgramControl:
             task: Registration | None = (home.registrations.get(task_id)
                                          if task_id is not None
                                          else (pending[0] if pending else None))
-            if task is None or task.status != "pending":
+            if task is None or task.status != "pending" or (
+                    success and task.expired(self.clock.now())):
                 raise NotFound(f"no pending registration {task_id or ''} on {component_appid}")
             fields, consent_for = self._finish(platform, task, success, reason)
             event = self._event(platform, fields.pop("InfoType"), **fields)
@@ -182,7 +217,7 @@ class MiniProgramControl:
             result = self.consent(platform, consent_for, None, "", push="wait" if push else None)
             if result.delivery is not None:
                 deliveries.append(result.delivery)
-        return {**task.to_dict(), "deliveries": [d.to_dict() for d in deliveries]}
+        return task, deliveries
 
     def _finish(self, platform: Platform, task: Registration, success: bool,
                 reason: str | None) -> tuple[dict[str, Any], Account | None]:
@@ -225,6 +260,17 @@ class MiniProgramControl:
             ticket = secrets.token_urlsafe(24)
             state.wxa.platform(component_appid).reuse_tickets[ticket] = account.appid
             return ticket
+
+    def rebind_admin_taskid(self, component_appid: str, authorizer_appid: str) -> str:
+        """The ``taskid`` WeChat appends to the ``redirect_uri`` of the administrator
+        rebinding page once the new administrator confirmed (for
+        ``/cgi-bin/account/componentrebindadmin``)."""
+        state = self.state
+        with state.lock:
+            account = self.platform(component_appid).account(authorizer_appid)
+            taskid = secrets.token_hex(16)
+            state.wxa.platform(component_appid).rebind_tasks[taskid] = account.appid
+            return taskid
 
     # ------------------------------------------------------------------ reviews
 

@@ -14,8 +14,9 @@ from ..calls import OK, Call
 from ..model import WxError
 from ._handlers import home_of, list_param, one_of, program_of, spend_monthly
 
-__all__ = ["effective_domains", "get_prefetch", "modify_domain", "platform_confirm_file",
-           "platform_domains", "set_prefetch", "webview_confirm_file", "webview_domain"]
+__all__ = ["effective_domains", "effective_webview_domains", "get_prefetch", "modify_domain",
+           "platform_confirm_file", "platform_domains", "set_prefetch", "webview_confirm_file",
+           "webview_domain"]
 
 #: A domain name (no IP address: the last label is letters).
 _HOST = re.compile(r"(?=.{1,253}$)((?!-)[a-z0-9-]{1,63}(?<!-)\.)+[a-z]{2,63}")
@@ -92,19 +93,32 @@ def webview_domain(direct: bool) -> Callable[[Call], dict[str, Any]]:
             jump = home_of(call).jump_domains
             if not direct and any(_host(u) not in jump for u in urls):
                 raise WxError(89021)
-            program.webview = _apply(program.webview, action, urls)
-        return {**OK, "webviewdomain": list(program.webview)}
+            if direct:
+                program.direct_webview = _apply(program.direct_webview, action, urls)
+            else:
+                program.webview = _apply(program.webview, action, urls)
+        return {**OK, "webviewdomain": _union(program.webview, program.direct_webview)}
 
     return handler
 
 
+def _union(first: list[str], second: list[str]) -> list[str]:
+    return list(dict.fromkeys(first + second))
+
+
 def effective_domains(call: Call) -> dict[str, Any]:
     program, _ = program_of(call)
-    union = {k: list(dict.fromkeys(program.domains[k] + program.direct_domains[k]))
-             for k in program.domains}
+    union = {k: _union(program.domains[k], program.direct_domains[k]) for k in program.domains}
     empty: dict[str, list[str]] = {k: [] for k in program.domains}
     return {**OK, "mp_domain": empty, "third_domain": program.domains,
             "direct_domain": program.direct_domains, "effective_domain": union}
+
+
+def effective_webview_domains(call: Call) -> dict[str, Any]:
+    program, _ = program_of(call)
+    return {**OK, "mp_webviewdomain": [], "third_webviewdomain": list(program.webview),
+            "direct_webviewdomain": list(program.direct_webview),
+            "effective_webviewdomain": _union(program.webview, program.direct_webview)}
 
 
 def _confirm_file(seed: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from .trade import OrderBook
 __all__ = [
     "AUDIT_OUTCOMES",
     "REGISTRATION_TIMED_OUT",
+    "REGISTRATION_WINDOW",
     "Audit",
     "AuditPush",
     "Draft",
@@ -52,6 +53,9 @@ _DEFAULT_FAIL_REASON = "1:小程序功能不完整，请补充后再提交审核
 _DEFAULT_DELAY_REASON = "审核排队中，预计延后完成"
 #: The ``msg`` of a registration the legal person did not confirm in time.
 REGISTRATION_TIMED_OUT = "已下发的模板消息法人并未确认且已超时(24h)"
+#: How long the legal person (or the person) has to complete a registration's
+#: ``authorize_url``, in seconds.
+REGISTRATION_WINDOW = 24 * 3600
 
 
 def month_of(now: float) -> str:
@@ -251,6 +255,7 @@ class MiniProgram:
     domains: dict[str, list[str]] = field(default_factory=_domain_kinds)
     direct_domains: dict[str, list[str]] = field(default_factory=_domain_kinds)
     webview: list[str] = field(default_factory=list)
+    direct_webview: list[str] = field(default_factory=list)
     prefetch: list[str] = field(default_factory=list)
     domain_changes: Counter[str] = field(default_factory=Counter)
     testers: dict[str, str] = field(default_factory=dict)
@@ -293,6 +298,7 @@ class MiniProgram:
             "domains": self.domains,
             "direct_domains": self.direct_domains,
             "webview": self.webview,
+            "direct_webview": self.direct_webview,
             "testers": sorted(self.testers),
             "privacy": self.privacy,
             "categories": self.categories,
@@ -354,11 +360,20 @@ class Registration:
     created_at: float
     status: Literal["pending", "done", "failed"] = "pending"
     appid: str | None = None
+    #: When an unfinished task fails (None: never); ``expiring`` once the scheduler took it.
+    expires_at: float | None = None
+    expiring: bool = False
+
+    def expired(self, now: float) -> bool:
+        """Whether the task is pending past its end."""
+        return self.status == "pending" and self.expires_at is not None \
+            and self.expires_at <= now
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {"task_id": self.task_id, "kind": self.kind, "info": self.info,
-                "created_at": self.created_at, "status": self.status, "appid": self.appid}
+                "created_at": self.created_at, "expires_at": self.expires_at,
+                "status": self.status, "appid": self.appid}
 
 
 @dataclass
@@ -374,6 +389,9 @@ class WxaPlatform:
     plan: tuple[StepPlan, ...] | None = None
     registrations: dict[str, Registration] = field(default_factory=dict)
     reuse_tickets: dict[str, str] = field(default_factory=dict)
+    #: taskid -> the account whose administrator is being rebound, and the accounts rebound.
+    rebind_tasks: dict[str, str] = field(default_factory=dict)
+    rebound: list[str] = field(default_factory=list)
     open_accounts: dict[str, set[str]] = field(default_factory=dict)
     confirm_file: tuple[str, str] = field(default_factory=lambda: (
         secrets.token_hex(8) + ".txt", secrets.token_hex(16)))
@@ -427,11 +445,26 @@ class WxaWorld:
         return (StepPlan("success", self.limits.audit_duration),)
 
     def next_due(self) -> float | None:
-        """When the next unpushed audit step or order push is due (None: none planned)."""
+        """When the next unpushed audit step, order push or registration expiry is due
+        (None: none)."""
         times = [s.at for p in self.programs.values() for a in p.audits for s in a.steps
                  if not s.pushed]
         times += [t for p in self.programs.values() if (t := p.orders.next_due()) is not None]
+        times += [t.expires_at for p in self.platforms.values()
+                  for t in p.registrations.values()
+                  if t.status == "pending" and not t.expiring and t.expires_at is not None]
         return min(times) if times else None
+
+    def take_expired(self, now: float) -> list[tuple[str, str]]:
+        """The (platform, task id) of every pending registration past its end not taken
+        before, marked taken: their failure is pushed once."""
+        taken = []
+        for component_appid, platform in self.platforms.items():
+            for task in platform.registrations.values():
+                if task.expired(now) and not task.expiring:
+                    task.expiring = True
+                    taken.append((component_appid, task.task_id))
+        return taken
 
     def due_pushes(self, now: float) -> list[AuditPush]:
         """Mark every audit step due at ``now`` pushed, and apply the orders' due reminders and
