@@ -25,7 +25,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .endpoints import ENDPOINTS, Binary, Endpoint, Hooks, dispatch
-from .model import NotFound, WxError
+from .model import LinkExpired, NotFound, WxError
 from .pages import PAGE_PATHS, PageHost, authorization_page
 from .state import Fault
 
@@ -79,6 +79,7 @@ CONTROL: dict[str, tuple[str, str]] = {
     "reuse_subject_ticket": ("POST", "reuse_subject_ticket"),
     "nickname_audit": ("POST", "finish_nickname_audit"),
     "category_review": ("POST", "review_category"),
+    "open_link": ("POST", "open_link"),
 }
 
 
@@ -219,6 +220,9 @@ def _control_view(emulator: AppHost) -> Callable[[Request], Awaitable[Response]]
 
         try:
             result = await run_in_threadpool(run)
+        except LinkExpired as exc:
+            return JSONResponse({"error": str(exc), "expire_time": exc.expire_time},
+                                status_code=410)
         except NotFound as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
         except (TypeError, ValueError) as exc:

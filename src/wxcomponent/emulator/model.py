@@ -27,6 +27,7 @@ __all__ = [
     "Delivery",
     "FastRegistration",
     "Grant",
+    "LinkExpired",
     "NotFound",
     "Platform",
     "PlatformConfig",
@@ -133,6 +134,23 @@ ERRMSG: dict[int, str] = {
     89404: "audit already sped up",
     89405: "speed up quota of this month used up",
     91011: "invalid nickname",
+    # codes and links
+    40159: "invalid length for path, or the data is not json string",
+    40165: "invalid weapp pagepath",
+    40169: "invalid length for scene, or the data is not json string",
+    40189: "invalid width",
+    41030: "invalid page",
+    45029: "reach max code count limit",
+    85066: "invalid link rule",
+    85068: "debug url is not a sub link of the rule",
+    85071: "the rule is already added",
+    85072: "the rule is taken by another mini program",
+    85073: "too many rules",
+    85074: "the mini program has no released version",
+    85400: "long-term link count reaches the limit",
+    85401: "time limit between 1min and 30 days",
+    85402: "invalid env_version",
+    85403: "link not exist",
 }
 
 
@@ -152,6 +170,14 @@ class WxError(Exception):
 
 class NotFound(LookupError):
     """A control call named a platform, account or authorization the emulator does not have."""
+
+
+class LinkExpired(NotFound):
+    """A control call opened a link past its expiry (the control API answers 410 Gone)."""
+
+    def __init__(self, message: str, expire_time: int) -> None:
+        super().__init__(message)
+        self.expire_time = expire_time
 
 
 @dataclass(frozen=True)
