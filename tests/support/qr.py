@@ -21,7 +21,8 @@ def _pixels(content: bytes) -> Image.Image:
 
 def decode_qr(content: bytes) -> str:
     """The text of the one QR code in the image ``content`` (fails when there is none)."""
-    found = zxingcpp.read_barcodes(_pixels(content), formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(_pixels(content), formats=zxingcpp.BarcodeFormat.QRCode,
+                                   text_mode=zxingcpp.TextMode.Plain)
     assert len(found) == 1, f"expected one QR code, found {len(found)}"
     return str(found[0].text)
 

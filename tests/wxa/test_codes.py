@@ -17,6 +17,7 @@ from wxcomponent import LineColor, Media
 from wxcomponent.core.endpoints import codes
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.errors import (
+    CodeLimitReached,
     InvalidArgument,
     PageNotFound,
     PermissionDenied,
@@ -199,3 +200,15 @@ def test_any_scene_comes_back_from_the_image(emu: EmulatorServer, scene: str) ->
         image = component.authorizer(grant.authorizer_appid).codes.unlimited_wxacode(
             scene, check_path=False)
     assert emu.open_link(decode_qr(image.content))["scene"] == scene
+
+
+def test_the_limited_codes_run_out(emu: EmulatorServer, side: Side) -> None:
+    appid = mini_program(emu, side)
+    emu.configure_mini_programs(wxacode_limit=2)
+    codes_ = side.authorizer(appid).codes
+    side.run(codes_.wxacode("pages/index/index"))
+    side.run(codes_.qrcode("pages/index/index"))  # counted with the limited codes
+    with pytest.raises(CodeLimitReached):
+        side.run(codes_.wxacode("pages/index/index"))
+    image = side.run(codes_.unlimited_wxacode("still", check_path=False))  # no limit
+    assert opened(emu, image)["scene"] == "still"

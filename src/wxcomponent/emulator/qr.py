@@ -42,7 +42,8 @@ def qr_png(text: str, *, width: int = 430, color: Color = (0, 0, 0),
            transparent: bool = False) -> bytes:
     """A PNG of the QR code of ``text``, as wide as whole modules allow within ``width``
     pixels, drawn in ``color`` on white (or on a transparent background)."""
-    code = segno.make_qr(text, error="m")
+    # UTF-8 declared (ECI) for any text beyond ASCII, so no decoder guesses another charset
+    code = segno.make_qr(text, error="m", encoding="utf-8", eci=not text.isascii())
     modules = code.symbol_size(scale=1, border=_BORDER)[0]
     buffer = io.BytesIO()
     code.save(buffer, kind="png", scale=max(1, width // modules), border=_BORDER,
