@@ -25,7 +25,15 @@ from wxcomponent.errors import (
 )
 
 from ..support.qr import decode_qr, image_size
-from .conftest import PNG_MAGIC, Side, approved, committed, mini_program, official_account
+from .conftest import (
+    PNG_MAGIC,
+    Side,
+    committed,
+    mini_program,
+    official_account,
+    refused_before_sending,
+    released,
+)
 
 SCENE_CHARS = ("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                "!#$&'()*+,/:;=?@-._~")
@@ -36,13 +44,6 @@ def opened(emu: EmulatorServer, image: Media) -> dict[str, Any]:
     assert isinstance(image, Media) and image.content.startswith(PNG_MAGIC)
     assert image.content_type == "image/png"
     return dict(emu.open_link(decode_qr(image.content)))
-
-
-def released(emu: EmulatorServer, side: Side, appid: str) -> None:
-    """Release an approved version of ``appid`` (its pages: the emulator's default four)."""
-    approved(emu, side, appid)
-    emu.advance_clock(10**4)
-    side.run(side.authorizer(appid).code.release())
 
 
 def test_the_experience_qr_code_is_a_real_qr_code(emu: EmulatorServer, side: Side) -> None:
@@ -144,12 +145,8 @@ def test_an_answer_that_is_not_an_image_is_an_error(emu: EmulatorServer, side: S
 def test_bad_arguments_are_refused_before_sending(emu: EmulatorServer, side: Side, method: str,
                                                   args: tuple[Any, ...], kwargs: dict[str, Any],
                                                   argument: str) -> None:
-    appid = mini_program(emu, side)
-    before = len(side.requests)
-    with pytest.raises(InvalidArgument) as caught:
-        side.run(getattr(side.authorizer(appid).codes, method)(*args, **kwargs))
-    assert caught.value.argument == argument
-    assert len(side.requests) == before
+    group = side.authorizer(mini_program(emu, side)).codes
+    refused_before_sending(side, group, method, args, kwargs, argument)
 
 
 def test_line_colour_bounds() -> None:

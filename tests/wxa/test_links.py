@@ -16,24 +16,22 @@ from wxcomponent.core.endpoints import links
 from wxcomponent.emulator import EmulatorServer, LinkExpired, NotFound
 from wxcomponent.errors import APIError, InvalidArgument, LinkNotFound, PageNotFound
 
-from .conftest import Side, advance, approved, mini_program
+from .conftest import Side, advance, mini_program, refused_before_sending, released
 
 DAY = 86400
 QUERY_CHARS = ("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                "!#$&'()*+,/:;=?@-._~%")
 
 
-def released(emu: EmulatorServer, side: Side) -> str:
+def released_program(emu: EmulatorServer, side: Side) -> str:
     """A mini program with a released version (its pages: the emulator's default four)."""
     appid = mini_program(emu, side)
-    approved(emu, side, appid)
-    emu.advance_clock(10**4)
-    side.run(side.authorizer(appid).code.release())
+    released(emu, side, appid)
     return appid
 
 
 def test_a_scheme_opens_its_page_until_it_expires(emu: EmulatorServer, side: Side) -> None:
-    appid = released(emu, side)
+    appid = released_program(emu, side)
     made_at = int(emu.now())
     scheme = side.run(side.authorizer(appid).links.scheme(
         "pages/order/detail", "id=7&from=sms", env_version="trial",
@@ -61,7 +59,7 @@ def test_a_scheme_opens_its_page_until_it_expires(emu: EmulatorServer, side: Sid
 
 def test_a_url_link_with_a_time_and_the_thirty_days_default(emu: EmulatorServer,
                                                             side: Side) -> None:
-    appid = released(emu, side)
+    appid = released_program(emu, side)
     client = side.authorizer(appid).links
     now = int(emu.now())
     link = side.run(client.url_link("pages/me/index", expiry=LinkExpiry.at(now + 3600)))
@@ -81,7 +79,7 @@ def test_a_url_link_with_a_time_and_the_thirty_days_default(emu: EmulatorServer,
 
 
 def test_short_links(emu: EmulatorServer, side: Side) -> None:
-    appid = released(emu, side)
+    appid = released_program(emu, side)
     client = side.authorizer(appid).links
     now = int(emu.now())
     short = side.run(client.short_link("pages/order/list?tab=2", "订单"))
@@ -101,7 +99,7 @@ def test_errors_of_wechat(emu: EmulatorServer, side: Side) -> None:
     with pytest.raises(APIError) as caught:
         side.run(side.authorizer(unreleased).links.scheme("pages/index/index"))
     assert caught.value.errcode == 85079
-    appid = released(emu, side)
+    appid = released_program(emu, side)
     client = side.authorizer(appid).links
     with pytest.raises(PageNotFound):
         side.run(client.url_link("pages/unknown"))
@@ -133,12 +131,8 @@ def test_errors_of_wechat(emu: EmulatorServer, side: Side) -> None:
 def test_bad_arguments_are_refused_before_sending(emu: EmulatorServer, side: Side, method: str,
                                                   args: tuple[Any, ...], kwargs: dict[str, Any],
                                                   argument: str) -> None:
-    appid = mini_program(emu, side)
-    before = len(side.requests)
-    with pytest.raises(InvalidArgument) as caught:
-        side.run(getattr(side.authorizer(appid).links, method)(*args, **kwargs))
-    assert caught.value.argument == argument
-    assert len(side.requests) == before
+    group = side.authorizer(mini_program(emu, side)).links
+    refused_before_sending(side, group, method, args, kwargs, argument)
 
 
 @pytest.mark.parametrize("make", [
