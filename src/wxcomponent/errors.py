@@ -30,6 +30,7 @@ __all__ = [
     "BodyTooLarge",
     "CallbackError",
     "CodeCheckPending",
+    "CodeLimitReached",
     "ConfigurationError",
     "DecryptError",
     "FileTooLarge",
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidExtJson",
     "InvalidSignature",
     "LeaseTimeout",
+    "LinkNotFound",
     "MiniProgramError",
     "NoCommittedCode",
     "NotAuthorized",
@@ -49,6 +51,7 @@ __all__ = [
     "OptionInvalid",
     "OrderNotFound",
     "OrderNotShippable",
+    "PageNotFound",
     "PermissionDenied",
     "QuotaExceeded",
     "QuotaResetsExhausted",
@@ -62,6 +65,7 @@ __all__ = [
     "TicketInvalid",
     "TicketNotFound",
     "TransportError",
+    "UnexpectedAnswer",
     "WrongTokenEndpoint",
     "WxComponentError",
     "XMLError",
@@ -227,6 +231,16 @@ class TransportError(WxComponentError):
         self.status = status
 
 
+class UnexpectedAnswer(WxComponentError):
+    """An answer that is neither what the endpoint gives on success nor an error WeChat
+    names: an image endpoint that answered JSON without an errcode (WeChat has been seen
+    echoing the request body), or an image of no image content type. Not retried."""
+
+    def __init__(self, message: str, *, path: str = "") -> None:
+        super().__init__(f"{message} ({path})" if path else message)
+        self.path = path
+
+
 # --------------------------------------------------------------------------- API errors
 
 
@@ -260,6 +274,11 @@ class InvalidAppCredentials(APIError):
 
 class QuotaExceeded(APIError):
     """45009: the daily quota of this API is spent. ``clear_quota`` can reset it."""
+
+
+class CodeLimitReached(QuotaExceeded):
+    """45029: the mini program has made all the limited mini-program codes it may
+    (``getwxacode``); use the unlimited kind with a scene instead."""
 
 
 class QuotaResetsExhausted(QuotaExceeded):
@@ -366,6 +385,13 @@ class OrderNotFound(APIError):
 class OrderNotShippable(APIError):
     """10060004: the payment's state does not allow this shipping upload (refunded, settled,
     or already shipped and changed once: WeChat allows one change)."""
+class PageNotFound(MiniProgramError):
+    """41030, 40165: the page does not exist in the released version (or nothing is
+    released yet); pass ``check_path=False`` for a code of a page not yet released."""
+
+
+class LinkNotFound(MiniProgramError):
+    """85403: no such URL Scheme or URL Link (of this mini program)."""
 
 
 _BY_CODE: dict[int, type[APIError]] = {
@@ -405,6 +431,10 @@ _BY_CODE: dict[int, type[APIError]] = {
     85052: AlreadyReleased,
     10060001: OrderNotFound,
     10060004: OrderNotShippable,
+    41030: PageNotFound,
+    40165: PageNotFound,
+    45029: CodeLimitReached,
+    85403: LinkNotFound,
 }
 
 #: errcodes meaning "this access token is no longer good" (compare-and-refresh, then retry once).

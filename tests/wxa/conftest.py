@@ -25,6 +25,7 @@ import uvicorn
 
 from wxcomponent import AsyncComponent, Component, ComponentConfig, ShipOptions
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
+from wxcomponent.errors import InvalidArgument
 from wxcomponent.stores import MemoryStore
 
 from ..support.serving import serve
@@ -168,6 +169,24 @@ def approved(emu: EmulatorServer, side: Side, appid: str, version: str = "1.0.0"
     """Commit, pass the privacy check and get an approved audit; its auditid."""
     committed(emu, side, appid, version)
     return int(side.run(side.authorizer(appid).audit.submit()).auditid)
+
+
+def released(emu: EmulatorServer, side: Side, appid: str) -> None:
+    """Release an approved version of ``appid`` (its pages: the emulator's default four)."""
+    approved(emu, side, appid)
+    emu.advance_clock(10**4)
+    side.run(side.authorizer(appid).code.release())
+
+
+def refused_before_sending(side: Side, group: Any, method: str, args: tuple[Any, ...],
+                           kwargs: dict[str, Any], argument: str) -> None:
+    """Calling ``group.method(*args, **kwargs)`` raises ``InvalidArgument`` naming
+    ``argument``, and no request leaves."""
+    before = len(side.requests)
+    with pytest.raises(InvalidArgument) as caught:
+        side.run(getattr(group, method)(*args, **kwargs))
+    assert caught.value.argument == argument
+    assert len(side.requests) == before
 
 
 @contextmanager

@@ -15,14 +15,17 @@ from ..core.endpoints import (
     basic_info,
     categories,
     code,
+    codes,
     component,
     domains,
     generic,
+    links,
     message,
     oauth,
     open_account,
     orders,
     privacy,
+    qrcode_jump,
     registration,
     templates,
     testers,
@@ -123,6 +126,58 @@ class CodeGroup(CodeAPI, SyncGroup):
 
 class AsyncCodeGroup(CodeAPI, AsyncGroup):
     """A mini program's code versions, awaited."""
+
+
+class CodesAPI:
+    """A mini program's codes (``authorizer.codes``): mini-program codes and QR codes."""
+
+    wxacode = authorizer_method(codes.wxacode)
+    unlimited_wxacode = authorizer_method(codes.unlimited_wxacode)
+    qrcode = authorizer_method(codes.qrcode)
+
+
+class CodesGroup(CodesAPI, SyncGroup):
+    """A mini program's codes, blocking."""
+
+
+class AsyncCodesGroup(CodesAPI, AsyncGroup):
+    """A mini program's codes, awaited."""
+
+
+class LinksAPI:
+    """A mini program's links (``authorizer.links``): URL Schemes, URL Links, Short Links."""
+
+    scheme = authorizer_method(links.scheme)
+    url_link = authorizer_method(links.url_link)
+    short_link = authorizer_method(links.short_link)
+    query_scheme = authorizer_method(links.query_scheme)
+    query_url_link = authorizer_method(links.query_url_link)
+
+
+class LinksGroup(LinksAPI, SyncGroup):
+    """A mini program's links, blocking."""
+
+
+class AsyncLinksGroup(LinksAPI, AsyncGroup):
+    """A mini program's links, awaited."""
+
+
+class QrcodeJumpAPI:
+    """Opening a mini program by scanning ordinary links (``authorizer.qrcode_jump``)."""
+
+    add_rule = authorizer_method(qrcode_jump.add_rule)
+    rules = authorizer_method(qrcode_jump.rules)
+    publish_rule = authorizer_method(qrcode_jump.publish_rule)
+    delete_rule = authorizer_method(qrcode_jump.delete_rule)
+    check_file = authorizer_method(qrcode_jump.check_file)
+
+
+class QrcodeJumpGroup(QrcodeJumpAPI, SyncGroup):
+    """The rules of ordinary links, blocking."""
+
+
+class AsyncQrcodeJumpGroup(QrcodeJumpAPI, AsyncGroup):
+    """The rules of ordinary links, awaited."""
 
 
 class AuditAPI:
@@ -377,3 +432,7 @@ class AuthorizerAPI:
     fast_registration = group(AccountRegistrationGroup, AsyncAccountRegistrationGroup)
     open_account = group(OpenAccountGroup, AsyncOpenAccountGroup)
     orders = group(OrdersGroup, AsyncOrdersGroup)
+    # a mini program's codes and links
+    codes = group(CodesGroup, AsyncCodesGroup)
+    links = group(LinksGroup, AsyncLinksGroup)
+    qrcode_jump = group(QrcodeJumpGroup, AsyncQrcodeJumpGroup)

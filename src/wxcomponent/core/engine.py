@@ -17,7 +17,8 @@ endpoint with every rule in one place:
   run out (:class:`~.context.LeaseLost`);
 * **side effects of errors**: 45009 is announced (``quota_exhausted``), and 61003 on an
   authorizer's token marks the authorizer revoked;
-* **binary answers** are told from JSON errors by their content type;
+* **binary answers** are told from JSON errors by their content type; an image endpoint
+  (:data:`IMAGE`) takes only an image, and JSON that is no error is itself an error;
 * **uploads** (multipart) are read through the shell (:class:`~.effects.ReadFile`) and
   size-checked before anything is sent.
 
@@ -41,6 +42,7 @@ from ..errors import (
     NotAuthorized,
     QuotaExceeded,
     TransportError,
+    UnexpectedAnswer,
     api_error,
 )
 from . import accounts
@@ -50,6 +52,7 @@ from .listener_events import ListenerEvent
 from .models import Media
 
 __all__ = [
+    "IMAGE",
     "JSON",
     "MEDIA",
     "NOTHING",
@@ -74,17 +77,23 @@ DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
 # --------------------------------------------------------------------------- answers
 
 
+def _not_json(result: HttpResult) -> bool:
+    return not _is_json(result)
+
+
 @dataclass(frozen=True)
 class Answer(Generic[R]):
     """How an endpoint's successful answer is read.
 
     ``from_json`` reads a JSON object whose errcode is 0; ``from_media`` (only where
-    ``binary``) reads a non-JSON answer, such as an image.
+    ``binary``) reads a non-JSON answer, such as an image; ``is_media`` tells such an answer
+    from JSON by its content type (by default: anything that is not JSON).
     """
 
     name: str
     from_json: Callable[[dict[str, Any]], R]
     from_media: Callable[[HttpResult], R] | None = None
+    is_media: Callable[[HttpResult], bool] = _not_json
 
     @property
     def binary(self) -> bool:
@@ -101,6 +110,17 @@ def _media_from_json(data: dict[str, Any]) -> Media:
     return Media(json.dumps(data, ensure_ascii=False).encode("utf-8"), "application/json")
 
 
+def _is_image(result: HttpResult) -> bool:
+    return result.content_type.lower().startswith("image/")
+
+
+def _not_an_image(data: dict[str, Any]) -> Media:
+    # WeChat has been seen answering an image endpoint with the request body echoed back:
+    # JSON without an errcode is not a success.
+    raise UnexpectedAnswer("an image endpoint answered JSON that is neither an image nor "
+                           "an error")
+
+
 def _nothing(data: dict[str, Any]) -> None:
     return None
 
@@ -115,6 +135,9 @@ JSON: Answer[dict[str, Any]] = Answer("json", _as_dict)
 NOTHING: Answer[None] = Answer("nothing", _nothing)
 #: The answer is bytes (an image) on success and JSON on error.
 MEDIA: Answer[Media] = Answer("media", _media_from_json, _media)
+#: The answer is an image (its content type ``image/…``) on success and JSON on error; any
+#: other answer is an :class:`~wxcomponent.errors.UnexpectedAnswer`.
+IMAGE: Answer[Media] = Answer("image", _not_an_image, _media, _is_image)
 
 
 def model(cls: type[M]) -> Answer[M]:
@@ -328,7 +351,7 @@ def call(
         try:
             result: HttpResult = yield Http(spec.method, path, q, body, files, fields)
             if spec.answer.from_media is not None and 200 <= result.status < 300 \
-                    and not _is_json(result):
+                    and spec.answer.is_media(result):
                 return spec.answer.from_media(result)
             data = decode_answer(result, path)
         except TransportError as exc:
@@ -340,7 +363,10 @@ def call(
             continue
         errcode = errcode_of(data)
         if errcode == 0:
-            return spec.answer.from_json(data)
+            try:
+                return spec.answer.from_json(data)
+            except UnexpectedAnswer as exc:
+                raise UnexpectedAnswer(str(exc), path=path) from None
         if errcode in TOKEN_INVALID_CODES and kind is not None and not token_retried:
             token_retried = True
             attempt -= 1  # a token retry is not a transient-failure try

@@ -25,7 +25,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .endpoints import ENDPOINTS, Binary, Endpoint, Hooks, dispatch
-from .model import NotFound, WxError
+from .model import LinkExpired, NotFound, WxError
 from .pages import PAGE_PATHS, PageHost, authorization_page
 from .state import Fault
 
@@ -87,6 +87,7 @@ CONTROL: dict[str, tuple[str, str]] = {
     "confirm_receipt": ("POST", "confirm_receipt"),
     "refund_order": ("POST", "refund_order"),
     "trade_management": ("POST", "set_trade_management"),
+    "open_link": ("POST", "open_link"),
 }
 
 
@@ -227,6 +228,9 @@ def _control_view(emulator: AppHost) -> Callable[[Request], Awaitable[Response]]
 
         try:
             result = await run_in_threadpool(run)
+        except LinkExpired as exc:
+            return JSONResponse({"error": str(exc), "expire_time": exc.expire_time},
+                                status_code=410)
         except NotFound as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
         except (TypeError, ValueError) as exc:

@@ -28,6 +28,7 @@ from .release_check import run_release_check
 from .state import DEFAULT_DAILY_LIMIT, Fault, Settings, State, normalize_path
 from .wxa.control import MiniProgramControl
 from .wxa.model import REGISTRATION_TIMED_OUT
+from .wxa.opening import LinkOpener
 from .wxa.order_control import OrderControl
 
 __all__ = ["Emulator"]
@@ -40,7 +41,7 @@ _FAST_REGISTER_INFO = {
 }
 
 
-class Emulator(MiniProgramControl, OrderControl):
+class Emulator(MiniProgramControl, OrderControl, LinkOpener):
     """WeChat's side of a third-party platform: state, control methods and pushes.
 
     ``app`` is the ASGI application that answers like ``api.weixin.qq.com`` (and serves the

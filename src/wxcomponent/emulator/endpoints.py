@@ -22,7 +22,6 @@ from .calls import OA as _OA
 from .calls import OK as _OK
 from .calls import Binary, Call, Endpoint, Hooks, TokenUse, Upload
 from .model import Account, Credential, Grant, WxError
-from .png import png
 from .state import OPTIONS, State, normalize_path
 from .wxa.endpoints import WXA_ENDPOINTS
 
@@ -453,14 +452,6 @@ def _user_info(call: Call) -> dict[str, Any]:
     }
 
 
-def _wxacode_unlimited(call: Call) -> Binary:
-    _, _, account = call.owned()
-    scene = call.text("scene")
-    if len(scene) > 32:
-        raise WxError(41030, "scene is longer than 32 characters")
-    return Binary(png(f"{account.appid}:{scene}:{call.text('page')}"), "image/png")
-
-
 #: Largest upload per media type, and the errcode for a larger one.
 _MEDIA_LIMITS = {"image": (10 << 20, 40009), "voice": (2 << 20, 40007),
                  "video": (10 << 20, 40006), "thumb": (64 << 10, 40009)}
@@ -535,8 +526,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("GET", "/cgi-bin/ticket/getticket", _getticket, "authorizer", ("type",)),
     Endpoint("GET", "/cgi-bin/get_api_domain_ip", _api_domain_ip, "authorizer"),
     Endpoint("GET", "/cgi-bin/user/info", _user_info, "authorizer", ("openid",), kinds=_OA),
-    Endpoint("POST", "/wxa/getwxacodeunlimit", _wxacode_unlimited, "authorizer", ("scene",),
-             kinds=_MP),
     Endpoint("POST", "/cgi-bin/media/upload", _media_upload, "authorizer", ("type",),
              multipart=True),
     Endpoint("POST", "/cgi-bin/message/custom/send", _custom_send, "authorizer",

@@ -27,6 +27,7 @@ __all__ = [
     "Delivery",
     "FastRegistration",
     "Grant",
+    "LinkExpired",
     "NotFound",
     "Platform",
     "PlatformConfig",
@@ -136,6 +137,23 @@ ERRMSG: dict[int, str] = {
     10060001: "支付单不存在",
     10060004: "支付单处于不可发货的状态",
     268485228: "统一发货模式下,物流信息列表长度必须为1",
+    # codes and links
+    40159: "invalid length for path, or the data is not json string",
+    40165: "invalid weapp pagepath",
+    40169: "invalid length for scene, or the data is not json string",
+    40189: "invalid width",
+    41030: "invalid page",
+    45029: "reach max code count limit",
+    85066: "invalid link rule",
+    85068: "debug url is not a sub link of the rule",
+    85071: "the rule is already added",
+    85072: "the rule is taken by another mini program",
+    85073: "too many rules",
+    85074: "the mini program has no released version",
+    85400: "long-term link count reaches the limit",
+    85401: "time limit between 1min and 30 days",
+    85402: "invalid env_version",
+    85403: "link not exist",
 }
 
 
@@ -155,6 +173,14 @@ class WxError(Exception):
 
 class NotFound(LookupError):
     """A control call named a platform, account or authorization the emulator does not have."""
+
+
+class LinkExpired(NotFound):
+    """A control call opened a link past its expiry (the control API answers 410 Gone)."""
+
+    def __init__(self, message: str, expire_time: int) -> None:
+        super().__init__(message)
+        self.expire_time = expire_time
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 from ...errors import InvalidArgument
 from ..context import Context, TokenKind
 from ..effects import Flow
-from ..engine import MEDIA, NOTHING, call, endpoint, model
+from ..engine import IMAGE, NOTHING, call, endpoint, model
 from ..models import Media
 from ..models_wxa import (
     CodePages,
@@ -48,7 +48,7 @@ _A = TokenKind.AUTHORIZER_ACCESS_TOKEN
 
 COMMIT = endpoint("POST", "/wxa/commit", NOTHING, token=_A)
 GET_PAGE = endpoint("GET", "/wxa/get_page", model(CodePages), token=_A)
-GET_QRCODE = endpoint("GET", "/wxa/get_qrcode", MEDIA, token=_A)
+GET_QRCODE = endpoint("GET", "/wxa/get_qrcode", IMAGE, token=_A)
 PRIVACY_INFO = endpoint("GET", "/wxa/security/get_code_privacy_info", model(CodePrivacyInfo),
                         token=_A)
 VERSION_INFO = endpoint("POST", "/wxa/getversioninfo", model(VersionInfo), token=_A)

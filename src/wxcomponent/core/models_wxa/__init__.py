@@ -1,6 +1,6 @@
 """Typed answers and request parts of the mini-program management APIs (code, audit, release,
 templates, domains, testers, privacy, categories, basic information, fast registration,
-open accounts and order shipping).
+open accounts, order shipping, codes and links).
 
 Every answer is a frozen dataclass read by one reader, :meth:`WxaModel.from_json`, which
 never raises: each field is looked up under its JSON name (or a path into nested objects),
@@ -49,6 +49,15 @@ from .code import (
     VersionInfo,
     VersionShare,
     VisitStatus,
+)
+from .codes import (
+    CloudBase,
+    LineColor,
+    LinkExpiry,
+    LinkInfo,
+    QrcodeJumpFile,
+    QrcodeJumpRule,
+    QrcodeJumpRules,
 )
 from .domains import (
     DomainConfirmFile,
@@ -126,6 +135,7 @@ __all__ = [
     "AuditStatus",
     "Category",
     "CategoryRequest",
+    "CloudBase",
     "CodePages",
     "CodePrivacyInfo",
     "DeliveryMode",
@@ -137,6 +147,9 @@ __all__ = [
     "GrayReleasePlan",
     "HistoryVersion",
     "JumpDomains",
+    "LineColor",
+    "LinkExpiry",
+    "LinkInfo",
     "LogisticsType",
     "MiniProgramDomains",
     "NicknameAudit",
@@ -154,6 +167,9 @@ __all__ = [
     "PrivacyItem",
     "PrivacySetting",
     "PrivacySettingItem",
+    "QrcodeJumpFile",
+    "QrcodeJumpRule",
+    "QrcodeJumpRules",
     "ReusedRegistration",
     "SearchStatus",
     "ServerDomains",

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..calls import OK, Binary, Call
 from ..model import WxError
-from ..png import png
 from ._handlers import home_of, int_param, one_of, program_of
+from .codes import experience_qrcode
 from .model import MiniProgram, Version
 
 __all__ = ["change_visit", "commit", "get_page", "gray_plan", "gray_release", "privacy_info",
@@ -72,10 +72,9 @@ def get_page(call: Call) -> dict[str, Any]:
 
 
 def qrcode(call: Call) -> Binary:
-    program, account = program_of(call)
-    version = _experience(program)
-    seed = f"{account.appid}:{version.committed_at}:{call.text('path')}"
-    return Binary(png(seed), "image/png")
+    program, _ = program_of(call)
+    _experience(program)
+    return experience_qrcode(program, call.text("path"))
 
 
 def privacy_info(call: Call) -> dict[str, Any]:

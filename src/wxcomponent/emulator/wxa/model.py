@@ -30,6 +30,8 @@ __all__ = [
     "Audit",
     "AuditPush",
     "Draft",
+    "JumpRule",
+    "Link",
     "MiniProgram",
     "Registration",
     "Step",
@@ -95,6 +97,11 @@ class WxaLimits:
     order_ingest_delay: float = 60.0
     shipping_remind_after: float = 86400.0
     settlement_delay: float = 86400.0
+    #: Limited mini-program codes and QR codes per mini program, in all (45029 beyond).
+    wxacode_limit: int = 100_000
+    #: Permanent Short Links per mini program, and rule publications a month.
+    permanent_short_links: int = 100_000
+    qrcode_jump_publications: int = 20
 
     def update(self, **changes: Any) -> WxaLimits:
         """Apply ``changes`` (known names only, non-negative numbers)."""
@@ -230,6 +237,45 @@ class Audit:
                           for s in self.steps]}
 
 
+@dataclass
+class Link:
+    """A URL Scheme, URL Link or Short Link: what it opens, and until when (0: always)."""
+
+    kind: Literal["scheme", "url_link", "short_link"]
+    component_appid: str
+    appid: str
+    path: str
+    query: str
+    env_version: str
+    created_at: int
+    expires_at: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def opens(self) -> dict[str, Any]:
+        """What opening the link opens."""
+        return {"kind": self.kind, "appid": self.appid, "path": self.path,
+                "query": self.query, "env_version": self.env_version,
+                "expire_time": self.expires_at}
+
+
+@dataclass
+class JumpRule:
+    """A rule opening the mini program from ordinary links that start with ``prefix``."""
+
+    prefix: str
+    path: str
+    open_version: int
+    permit_sub_rule: int
+    debug_url: list[str]
+    published: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The rule as ``qrcodejumpget`` lists it."""
+        return {"prefix": self.prefix, "path": self.path, "open_version": self.open_version,
+                "permit_sub_rule": self.permit_sub_rule, "debug_url": list(self.debug_url),
+                "state": 2 if self.published else 1}
+
+
 def _domain_kinds() -> dict[str, list[str]]:
     return {k: [] for k in ("requestdomain", "wsrequestdomain", "uploaddomain",
                             "downloaddomain", "udpdomain", "tcpdomain")}
@@ -272,6 +318,10 @@ class MiniProgram:
     plan: tuple[StepPlan, ...] | None = None
     open_appid: str | None = None
     orders: OrderBook = field(default_factory=OrderBook)
+    codes_made: int = 0
+    permanent_links: int = 0
+    jump_rules: dict[str, JumpRule] = field(default_factory=dict)
+    jump_publications: Counter[str] = field(default_factory=Counter)
 
     def latest_audit(self) -> Audit | None:
         """The last submitted audit."""
@@ -414,6 +464,8 @@ class WxaWorld:
         self.limits = WxaLimits()
         self.platforms: dict[str, WxaPlatform] = {}
         self.programs: dict[tuple[str, str], MiniProgram] = {}
+        #: Every link made, by the link itself.
+        self.links: dict[str, Link] = {}
         # ids look like WeChat's: nine digits, different per emulator
         self._next_id = itertools.count(secrets.randbelow(8 * 10**8) + 10**8)
 
