@@ -18,6 +18,13 @@ __all__ = ["fast_register", "fast_register_personal", "fast_register_trial", "re
            "verify_trial"]
 
 
+def _published(call: Call) -> None:
+    """61028 while the platform has not gone live (全网发布): WeChat registers mini programs
+    only for published platforms."""
+    if not call.platform.live:
+        raise WxError(61028)
+
+
 def _registration(call: Call, kind: Any, info: dict[str, Any],
                   task_id: str | None = None) -> Registration:
     home = home_of(call)
@@ -45,6 +52,7 @@ def _enterprise_info(params: Mapping[str, Any], name_field: str = "name") -> dic
 
 
 def fast_register(call: Call) -> dict[str, Any]:
+    _published(call)
     action = call.query.get("action", "")
     home = home_of(call)
     if action == "create":
@@ -71,6 +79,7 @@ def fast_register(call: Call) -> dict[str, Any]:
 
 
 def fast_register_personal(call: Call) -> dict[str, Any]:
+    _published(call)
     action = call.query.get("action", "")
     home = home_of(call)
     if action == "create":
@@ -94,6 +103,7 @@ def fast_register_personal(call: Call) -> dict[str, Any]:
 
 
 def fast_register_trial(call: Call) -> dict[str, Any]:
+    _published(call)
     name = call.text("name")
     if not 4 <= len(name) <= 30 or not call.text("openid"):
         raise WxError(47001, "name is 4 to 30 characters; openid is required")
@@ -114,6 +124,7 @@ def verify_trial(call: Call) -> dict[str, Any]:
 
 
 def reuse_subject(call: Call) -> dict[str, Any]:
+    _published(call)
     _, _, account = call.owned()
     home = home_of(call)
     if home.reuse_tickets.get(call.text("ticket")) != account.appid:
