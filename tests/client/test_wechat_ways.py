@@ -105,6 +105,29 @@ async def test_random_rotation_under_many_tasks_keeps_the_newest_refresh_token(
     comp.close()
 
 
+# --------------------------------------------------------------------------- re-authorization
+
+
+def test_a_missed_re_authorization_recovers_the_new_refresh_token(
+    emu: EmulatorServer, store: Store
+) -> None:
+    seed_ticket(emu, store)
+    comp = Component(CONFIG, store, api_base=emu.url)
+    appid = authorize(emu, comp)
+    old = emu.current_refresh_token(CONFIG.appid, appid)
+    emu.authorize(CONFIG.appid, appid, push=False)  # its push and redirect never reached us
+    new = emu.current_refresh_token(CONFIG.appid, appid)
+    assert new != old
+    comp.authorizer(appid).refresh_access_token()  # 61023, WeChat's list, the new token
+    assert emu.calls(AUTHORIZER_PATH) == 2 and emu.calls(LIST_PATH) == 1
+    record = store.get_authorizer(CONFIG.appid, appid)
+    assert record is not None and record.status == "authorized"
+    assert record.refresh_token == new
+    comp.authorizer(appid).refresh_access_token()
+    assert emu.calls(LIST_PATH) == 1  # the stored token works from now on
+    comp.close()
+
+
 # --------------------------------------------------------------------------- revocation
 
 
