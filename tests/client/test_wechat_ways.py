@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -36,15 +37,24 @@ def authorize(emu: EmulatorServer, comp: Component) -> str:
     return str(grant.authorizer_appid)
 
 
+@pytest.fixture
+def authorized(emu: EmulatorServer, store: Store) -> Iterator[tuple[Component, str]]:
+    """A component over ``store`` and the appid of an account that authorized it."""
+    seed_ticket(emu, store)
+    comp = Component(CONFIG, store, api_base=emu.url)
+    try:
+        yield comp, authorize(emu, comp)
+    finally:
+        comp.close()
+
+
 # --------------------------------------------------------------------------- rotation
 
 
 def test_random_rotation_under_many_threads_keeps_the_newest_refresh_token(
-    emu: EmulatorServer, store: Store
+    emu: EmulatorServer, store: Store, authorized: tuple[Component, str]
 ) -> None:
-    seed_ticket(emu, store)
-    comp = Component(CONFIG, store, api_base=emu.url)
-    appid = authorize(emu, comp)
+    comp, appid = authorized
     first = emu.current_refresh_token(CONFIG.appid, appid)
     emu.rotate_refresh_tokens_at_random(0.5, seed=20260101)
     errors: list[BaseException] = []
@@ -75,7 +85,6 @@ def test_random_rotation_under_many_threads_keeps_the_newest_refresh_token(
     emu.advance_clock(emu.emulator.settings.token_overlap + 1)  # older tokens now fail
     comp.authorizer(appid).refresh_access_token()
     assert "ip_list" in comp.authorizer(appid).get_json(API)
-    comp.close()
 
 
 async def test_random_rotation_under_many_tasks_keeps_the_newest_refresh_token(
@@ -109,11 +118,9 @@ async def test_random_rotation_under_many_tasks_keeps_the_newest_refresh_token(
 
 
 def test_a_missed_re_authorization_recovers_the_new_refresh_token(
-    emu: EmulatorServer, store: Store
+    emu: EmulatorServer, store: Store, authorized: tuple[Component, str]
 ) -> None:
-    seed_ticket(emu, store)
-    comp = Component(CONFIG, store, api_base=emu.url)
-    appid = authorize(emu, comp)
+    comp, appid = authorized
     old = emu.current_refresh_token(CONFIG.appid, appid)
     emu.authorize(CONFIG.appid, appid, push=False)  # its push and redirect never reached us
     new = emu.current_refresh_token(CONFIG.appid, appid)
@@ -125,18 +132,15 @@ def test_a_missed_re_authorization_recovers_the_new_refresh_token(
     assert record.refresh_token == new
     comp.authorizer(appid).refresh_access_token()
     assert emu.calls(LIST_PATH) == 1  # the stored token works from now on
-    comp.close()
 
 
 # --------------------------------------------------------------------------- revocation
 
 
 def test_the_refresh_token_of_a_revoked_account_gives_it_up(
-    emu: EmulatorServer, store: Store
+    emu: EmulatorServer, store: Store, authorized: tuple[Component, str]
 ) -> None:
-    seed_ticket(emu, store)
-    comp = Component(CONFIG, store, api_base=emu.url)
-    appid = authorize(emu, comp)
+    comp, appid = authorized
     store.delete_token(f"{CONFIG.appid}:authorizer_access_token:{appid}")
     emu.revoke(CONFIG.appid, appid, push=False)  # the push is lost: only WeChat knows
     with pytest.raises(RefreshTokenInvalid):
@@ -148,7 +152,6 @@ def test_the_refresh_token_of_a_revoked_account_gives_it_up(
     with pytest.raises(AuthorizerNotFound, match="revoked"):
         comp.authorizer(appid).access_token()
     assert emu.calls(AUTHORIZER_PATH) == 1
-    comp.close()
 
 
 # --------------------------------------------------------------------------- bursts of -1
