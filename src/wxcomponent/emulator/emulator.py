@@ -440,7 +440,8 @@ class Emulator(ModesControl, MiniProgramControl):
         ``token_overlap`` seconds (300 by default) after its replacement, and a call with it
         does not rotate again: it gets a new access token and the current refresh token, so
         a retry whose first answer was lost is harmless. Any older token, or the previous one
-        after the overlap, is 61023.
+        after the overlap, is 61023. :meth:`rotate_refresh_tokens_at_random` rotates on a
+        share of the refreshes only.
         """
         return self._state.rotate_refresh_tokens
 

@@ -441,8 +441,9 @@ class State:
     def use_refresh_token(self, grant: Grant, presented: object) -> None:
         """Accept ``presented`` for ``grant`` and rotate it when rotation is on (else 61023).
 
-        Accepted: the current refresh token (rotated when :attr:`rotate_refresh_tokens` is
-        on: it becomes the previous one, valid ``token_overlap`` seconds more), or the previous
+        Accepted: the current refresh token (rotated when the rotation behaviour draws it,
+        always under :attr:`rotate_refresh_tokens`: it becomes the previous one, valid
+        ``token_overlap`` seconds more), or the previous
         one within that window (a retry: no second rotation; the answer carries the current
         token). Anything else is 61023.
         """
