@@ -286,7 +286,9 @@ class QuotaResetsExhausted(QuotaExceeded):
 
 
 class PermissionDenied(APIError):
-    """48001, 61007: the API is not authorized to this account or platform."""
+    """48001, 61007: the API is not authorized to this account or platform; 61028: the
+    platform has not gone live (全网发布), so WeChat refuses what only a published platform
+    may do (fast registration of mini programs)."""
 
 
 class NotAuthorized(APIError):
@@ -407,6 +409,7 @@ _BY_CODE: dict[int, type[APIError]] = {
     48006: QuotaResetsExhausted,
     48001: PermissionDenied,
     61007: PermissionDenied,
+    61028: PermissionDenied,
     61003: NotAuthorized,
     61004: IPNotWhitelisted,
     61005: TicketInvalid,

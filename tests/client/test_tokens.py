@@ -375,7 +375,7 @@ def test_revoked_account_61003_on_refresh_marks_it(emu: EmulatorServer, store: S
     comp = Component(CONFIG, store, api_base=emu.url)
     appid = authorize(emu, comp)
     drop_cached(store, f"{CONFIG.appid}:authorizer_access_token:{appid}")
-    emu.revoke(CONFIG.appid, appid, push=False)
+    emu.inject(AUTHORIZER_PATH, errcode=61003)  # the refresh of a revoked account
     with pytest.raises(NotAuthorized):
         comp.authorizer(appid).access_token()
     record = store.get_authorizer(CONFIG.appid, appid)

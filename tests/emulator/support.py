@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
+from wxcomponent.emulator import CONTROL, DEFAULT_PLATFORM, EmulatorServer
 
 from ..support.servers import free_port
 
@@ -85,6 +85,25 @@ def query_auth(client: httpx.Client, token: str, code: str) -> dict[str, Any]:
 
 def errcode(answer: dict[str, Any]) -> int:
     return int(answer.get("errcode", 0))
+
+
+def refresh(client: httpx.Client, token: str, appid: str, refresh_token: str) -> dict[str, Any]:
+    """``api_authorizer_token`` with ``refresh_token``."""
+    return post(client, C + "api_authorizer_token", {
+        "component_appid": APPID, "authorizer_appid": appid,
+        "authorizer_refresh_token": refresh_token,
+    }, component_access_token=token)
+
+
+def control(client: httpx.Client, name: str, body: dict[str, Any] | None = None,
+            **query: str) -> Any:
+    """Call the HTTP control API ``name`` (GET or POST as it is declared); HTTP 200 expected."""
+    if body is None and CONTROL[name][0] == "GET":
+        answer = client.get(f"/__emulator__/{name}", params=query)
+    else:
+        answer = client.post(f"/__emulator__/{name}", params=query, json=body or {})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 # --------------------------------------------------------------------------- a push receiver

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 
-from .support import APPID, C, authorize, component_token, errcode, post, query_auth
+from .support import (
+    APPID,
+    C,
+    authorize,
+    component_token,
+    errcode,
+    post,
+    query_auth,
+    refresh,
+)
 
 SECRET = DEFAULT_PLATFORM.secret
 
@@ -182,13 +189,6 @@ def test_query_auth_after_revocation(emu: EmulatorServer, client: httpx.Client) 
 # --------------------------------------------------------------------------- authorizer token
 
 
-def refresh(client: httpx.Client, token: str, appid: str, refresh_token: str) -> dict[str, Any]:
-    return post(client, C + "api_authorizer_token", {
-        "component_appid": APPID, "authorizer_appid": appid,
-        "authorizer_refresh_token": refresh_token,
-    }, component_access_token=token)
-
-
 def test_authorizer_token_stable_refresh(emu: EmulatorServer, client: httpx.Client) -> None:
     a = authorize(emu, client)
     first = refresh(client, a.component_token, a.appid, a.refresh_token)
@@ -229,7 +229,8 @@ def test_reauthorization_changes_refresh_token(emu: EmulatorServer, client: http
     emu.update_authorization(APPID, a.appid, push=False)
     assert emu.current_refresh_token(APPID, a.appid) == a.refresh_token
     emu.revoke(APPID, a.appid, push=False)
-    assert errcode(refresh(client, a.component_token, a.appid, a.refresh_token)) == 61003
+    # the refresh token died with the authorization
+    assert errcode(refresh(client, a.component_token, a.appid, a.refresh_token)) == 61023
     emu.authorize(APPID, a.appid, push=False)
     assert emu.current_refresh_token(APPID, a.appid) != a.refresh_token
     assert errcode(refresh(client, a.component_token, a.appid, a.refresh_token)) == 61023

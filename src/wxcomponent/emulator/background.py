@@ -115,7 +115,8 @@ class Background:
                     for platform in state.platforms.values():
                         if platform.next_ticket_at <= now:
                             platform.next_ticket_at = now + interval
-                            if platform.config.auth_event_url:
+                            if platform.config.auth_event_url \
+                                    and not platform.ticket_pushes_stopped:
                                 due.append(platform.appid)
                         pause = min(pause, platform.next_ticket_at - now)
                 pushes = state.wxa.due_pushes(now)

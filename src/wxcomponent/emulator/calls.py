@@ -146,6 +146,9 @@ class Endpoint:
     #: False for the component endpoints whose body names no ``component_appid`` (the
     #: template library, the platform's domains, fast registration).
     names_component: bool = True
+    #: The errcode answered for an account that revoked its authorization (61003; the
+    #: refresh of its token answers 61023: its refresh token died with the authorization).
+    revoked_errcode: int = 61003
 
     @property
     def needed(self) -> tuple[str, ...]:

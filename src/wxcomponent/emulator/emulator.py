@@ -23,6 +23,8 @@ from .model import (
     PlatformConfig,
     User,
 )
+from .modes import ModesControl
+from .pages import UNPUBLISHED
 from .pusher import Pusher, seal
 from .release_check import run_release_check
 from .state import DEFAULT_DAILY_LIMIT, Fault, Settings, State, normalize_path
@@ -41,7 +43,7 @@ _FAST_REGISTER_INFO = {
 }
 
 
-class Emulator(MiniProgramControl, OrderControl, LinkOpener):
+class Emulator(ModesControl, MiniProgramControl, OrderControl, LinkOpener):
     """WeChat's side of a third-party platform: state, control methods and pushes.
 
     ``app`` is the ASGI application that answers like ``api.weixin.qq.com`` (and serves the
@@ -168,10 +170,11 @@ class Emulator(MiniProgramControl, OrderControl, LinkOpener):
         return self.platform(component_appid).latest_ticket
 
     def push_ticket(self, component_appid: str) -> Delivery:
-        """Issue a new ticket and push it now to the authorization-event URL (blocking)."""
+        """Push a verify ticket now to the authorization-event URL (blocking): a new one, or
+        the last one again while :meth:`repeat_tickets` says so."""
         state = self._state
         platform = state.platform(component_appid)
-        ticket = state.issue_ticket(platform)
+        ticket = state.ticket_to_push(platform)
         fields = self._event(platform, "component_verify_ticket", ComponentVerifyTicket=ticket)
         return self._push_event(platform, fields, background=False)
 
@@ -199,9 +202,17 @@ class Emulator(MiniProgramControl, OrderControl, LinkOpener):
         Without ``authorizer_appid``, the first account of ``kind`` not yet authorized is used
         (a new one is added when none is left); an unknown ``authorizer_appid`` is added as an
         account of ``kind``. An account already authorized gets an update
-        (``updateauthorized``). Pushes ``authorized`` with the auth code unless ``push`` is
-        false.
+        (``updateauthorized``) and a new refresh token, the old one refused with 61023.
+        Pushes ``authorized`` with the auth code unless ``push`` is false. Before the
+        platform goes live (:meth:`set_live`) only its test accounts may authorize it;
+        another account raises :class:`~wxcomponent.errors.InvalidArgument` (61028).
         """
+        return self._authorize(component_appid, authorizer_appid, kind, func_info, push,
+                               renew=True)
+
+    def _authorize(self, component_appid: str, authorizer_appid: str | None,
+                   kind: AccountKind, func_info: Iterable[int] | None, push: bool, *,
+                   renew: bool) -> Authorization:
         state = self._state
         with state.lock:
             platform = state.platform(component_appid)
@@ -211,10 +222,13 @@ class Emulator(MiniProgramControl, OrderControl, LinkOpener):
                 account = free[0] if free else state.add_account(platform, kind)
             else:
                 account = state.add_account(platform, kind, authorizer_appid)
-            pre_auth = state.issue_code("pre_auth", platform.appid, prefix="preauthcode@@@")
+            if not platform.live and account.appid not in platform.test_accounts:
+                raise InvalidArgument("authorizer_appid", f"{account.appid}: {UNPUBLISHED}")
+            pre_auth = state.issue_code("pre_auth", platform.appid, prefix="preauthcode@@@",
+                                        used_by=account.appid)
             pre_auth.used = True
         return self.consent(platform, account, func_info, pre_auth.value,
-                            push="wait" if push else None)
+                            push="wait" if push else None, renew=renew)
 
     def update_authorization(
         self,
@@ -224,11 +238,12 @@ class Emulator(MiniProgramControl, OrderControl, LinkOpener):
         func_info: Iterable[int] | None = None,
         push: bool = True,
     ) -> Authorization:
-        """An authorized account changes its permissions: new auth code, ``updateauthorized``."""
+        """An authorized account changes its permissions: new auth code, ``updateauthorized``;
+        its refresh token is kept."""
         self._grant(component_appid, authorizer_appid)
         kind = self.platform(component_appid).account(authorizer_appid).kind
-        return self.authorize(component_appid, authorizer_appid, kind=kind,
-                              func_info=func_info, push=push)
+        return self._authorize(component_appid, authorizer_appid, kind, func_info, push,
+                               renew=False)
 
     def consent(
         self,
@@ -238,16 +253,18 @@ class Emulator(MiniProgramControl, OrderControl, LinkOpener):
         pre_auth_code: str,
         *,
         push: Literal["wait", "background"] | None = "wait",
+        renew: bool = True,
     ) -> Authorization:
         """Record a merchant's consent (used by :meth:`authorize` and the consent page).
 
         Issues an auth code and pushes ``authorized`` (``updateauthorized`` for an account
-        already authorized): ``push="wait"`` delivers in this thread, ``"background"`` from a
-        worker thread, ``None`` not at all.
+        already authorized, with a new refresh token unless ``renew`` is false):
+        ``push="wait"`` delivers in this thread, ``"background"`` from a worker thread,
+        ``None`` not at all.
         """
         state = self._state
         with state.lock:
-            _, updated = state.grant(platform, account, func_info)
+            _, updated = state.grant(platform, account, func_info, renew=renew)
             code = state.issue_auth_code(platform, account)
             fields = self._event(
                 platform,
@@ -384,13 +401,14 @@ class Emulator(MiniProgramControl, OrderControl, LinkOpener):
         self._state.add_fault(path, Fault(errcode, status, float(delay), bool(drop), times))
 
     def clear_faults(self, path: str | None = None) -> None:
-        """Forget the injected faults of ``path`` (of every path when ``None``)."""
+        """Forget the injected faults and bursts of ``path`` (of every path when ``None``)."""
         state = self._state
         with state.lock:
             if path is None:
                 state.faults.clear()
             else:
                 state.faults.pop(normalize_path(path), None)
+            state.behaviours.clear_bursts(None if path is None else normalize_path(path))
 
     def invalidate_tokens(
         self,
@@ -422,7 +440,8 @@ class Emulator(MiniProgramControl, OrderControl, LinkOpener):
         ``token_overlap`` seconds (300 by default) after its replacement, and a call with it
         does not rotate again: it gets a new access token and the current refresh token, so
         a retry whose first answer was lost is harmless. Any older token, or the previous one
-        after the overlap, is 61023.
+        after the overlap, is 61023. :meth:`rotate_refresh_tokens_at_random` rotates on a
+        share of the refreshes only.
         """
         return self._state.rotate_refresh_tokens
 

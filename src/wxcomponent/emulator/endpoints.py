@@ -137,7 +137,8 @@ def _authenticate(
     if authorizer is not None:
         call.grant = platform.active_grant(authorizer)
         if call.grant is None:
-            raise WxError(61003)
+            revoked = authorizer in platform.grants
+            raise WxError(endpoint.revoked_errcode if revoked else 61003)
         call.account = platform.accounts[authorizer]
         if endpoint.kinds is not None and call.account.kind not in endpoint.kinds:
             raise WxError(48001, f"not available to a {call.account.kind}")
@@ -309,6 +310,7 @@ def _authorizer_list(call: Call) -> dict[str, Any]:
 
 def _start_push_ticket(call: Call) -> dict[str, Any]:
     call.check_secret("component_secret")
+    call.platform.ticket_pushes_stopped = False
     call.hooks.push_ticket_soon(call.platform.appid)
     return dict(_OK)
 
@@ -499,7 +501,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", _C + "api_create_preauthcode", _create_preauthcode),
     Endpoint("POST", _C + "api_query_auth", _query_auth, required=("authorization_code",)),
     Endpoint("POST", _C + "api_authorizer_token", _authorizer_token,
-             required=(*_WHO, "authorizer_refresh_token"), authorizer=_WHO[0]),
+             required=(*_WHO, "authorizer_refresh_token"), authorizer=_WHO[0],
+             revoked_errcode=61023),
     Endpoint("POST", _C + "api_get_authorizer_info", _authorizer_info, required=_WHO,
              authorizer=_WHO[0]),
     Endpoint("POST", _C + "api_get_authorizer_option", _get_option,

@@ -82,6 +82,7 @@ ERRMSG: dict[int, str] = {
     61007: "api is unauthorized to component",
     61011: "invalid component",
     61024: "this api not support component appid",
+    61028: "component is unpublished",
     # mini-program management
     53200: "signature modify quota of this month used up",
     53300: "category modify quota of this month used up",
@@ -285,6 +286,11 @@ class Platform:
     tickets: dict[str, float] = field(default_factory=dict, repr=False)
     latest_ticket: str | None = field(default=None, repr=False)
     next_ticket_at: float = 0.0
+    #: The scheduled ticket pushes have stopped until ``api_start_push_ticket`` is called.
+    ticket_pushes_stopped: bool = False
+    #: Whether the platform went live (全网发布); before, only ``test_accounts`` authorize it.
+    live: bool = True
+    test_accounts: set[str] = field(default_factory=set, repr=False)
 
     @property
     def appid(self) -> str:
@@ -299,6 +305,9 @@ class Platform:
             "auth_event_url": c.auth_event_url,
             "message_url": c.message_url,
             "redirect_domain": c.redirect_domain,
+            "ticket_pushes_stopped": self.ticket_pushes_stopped,
+            "live": self.live,
+            "test_accounts": sorted(self.test_accounts),
             "accounts": [a.to_dict() for a in self.accounts.values()],
         }
 

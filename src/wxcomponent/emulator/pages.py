@@ -17,10 +17,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from .model import Account, Authorization, Platform, WxError
+from .model import Account, Authorization, Platform
 from .state import State
 
-__all__ = ["PAGE_PATHS", "PageHost", "authorization_page"]
+__all__ = ["PAGE_PATHS", "UNPUBLISHED", "USED_BY_ANOTHER", "PageHost", "authorization_page"]
 
 PC_PAGE = "/cgi-bin/componentloginpage"
 MOBILE_PAGE = "/wxaopen/safe/bindcomponent"
@@ -44,6 +44,15 @@ _CARRIED = ("component_appid", "pre_auth_code", "redirect_uri", "auth_type", "bi
             "category_id_list", "state", "action", "no_scan")
 
 
+#: What WeChat's page says to an account bringing a pre-auth code another account used (it
+#: names no errcode).
+USED_BY_ANOTHER = "预授权码已经被授权过，不能重复使用，请重新从源头页面进入授权页。"
+#: The refusal of an account that is not a test account of a platform not yet live. WeChat
+#: documents 61028 for the APIs of an unpublished platform; its page's words are not
+#: documented, so the page names that errcode.
+UNPUBLISHED = "61028 component is unpublished: only its test accounts may authorize it"
+
+
 class PageError(Exception):
     """A parameter of the authorization page is wrong; shown to the merchant, HTTP 400."""
 
@@ -58,7 +67,8 @@ class PageHost(Protocol):
 
     def consent(self, platform: Platform, account: Account, func_info: Iterable[int] | None,
                 pre_auth_code: str, *,
-                push: Literal["wait", "background"] | None = "wait") -> Authorization:
+                push: Literal["wait", "background"] | None = "wait",
+                renew: bool = True) -> Authorization:
         """Record the merchant's consent, issue the auth code and push ``authorized``."""
         ...
 
@@ -88,19 +98,8 @@ def _check(emulator: PageHost, params: dict[str, str], mobile: bool, use_code: b
     platform = state.platforms.get(params.get("component_appid", ""))
     if platform is None:
         raise PageError("component_appid is invalid")
-    value = params.get("pre_auth_code", "")
-    try:
-        if use_code:
-            state.consume_code(value, "pre_auth", platform.appid, (61009, 61010, 61010))
-        else:
-            code = state.code(value, "pre_auth", platform.appid)
-            if code is None:
-                raise WxError(61009)
-            if code.used or state.clock.now() >= code.expires_at:
-                raise WxError(61010)
-    except WxError as exc:
-        word = "invalid" if exc.errcode == 61009 else "used or expired"
-        raise PageError(f"pre_auth_code is {word}") from None
+    _pre_auth(state, platform, params.get("pre_auth_code", ""),
+              params.get("authorizer_appid"), use_code)
     if not _redirect_ok(params.get("redirect_uri", ""), platform.config.redirect_domain):
         raise PageError("redirect_uri is not an allowed http(s) URL")
     try:
@@ -114,9 +113,30 @@ def _check(emulator: PageHost, params: dict[str, str], mobile: bool, use_code: b
         accounts = [platform.accounts[biz_appid]]
     else:
         accounts = [a for a in platform.accounts.values() if a.kind in kinds]
+    if not platform.live:
+        accounts = [a for a in accounts if a.appid in platform.test_accounts]
+        if params.get("authorizer_appid") not in (None, *platform.test_accounts):
+            raise PageError(UNPUBLISHED)
     if not accounts:
-        raise PageError("no account may authorize with this auth_type")
+        raise PageError(UNPUBLISHED if not platform.live
+                        else "no account may authorize with this auth_type")
     return _Page(platform, accounts, params)
+
+
+def _pre_auth(state: State, platform: Platform, value: str, account: str | None,
+              use: bool) -> None:
+    """Check the pre-auth code (``use``: and use it up for ``account``)."""
+    code = state.code(value, "pre_auth", platform.appid)
+    if code is None:
+        raise PageError("pre_auth_code is invalid")
+    used_by = code.data.get("used_by")
+    if code.used and used_by is not None and used_by != account:
+        raise PageError(f"pre_auth_code is used: {USED_BY_ANOTHER}")
+    if code.used or state.clock.now() >= code.expires_at:
+        raise PageError("pre_auth_code is used or expired")
+    if use:
+        code.used = True
+        code.data["used_by"] = account
 
 
 def _redirect_target(redirect_uri: str, auth_code: str, state: str | None) -> str:

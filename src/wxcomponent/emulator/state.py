@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.crypto import MessageCrypto
 from ..errors import InvalidAESKey, InvalidArgument
+from .behaviours import Behaviours
 from .clock import Clock
 from .model import (
     Account,
@@ -127,7 +128,8 @@ class State:
         self.quota_resets: Counter[tuple[str, str]] = Counter()
         self.counts: Counter[str] = Counter()
         self.deliveries: list[Delivery] = []
-        self.rotate_refresh_tokens = False
+        #: The behaviours turned on (rotation, repeated tickets, bursts of -1).
+        self.behaviours = Behaviours()
         #: Uploaded media by id: (owner appid, file name, content type, bytes).
         self.media: dict[str, tuple[str, str, str, bytes]] = {}
         #: Mini-program management: templates, code, audits, releases, domains …
@@ -137,6 +139,15 @@ class State:
         self._messages_sent = threading.Condition(self.lock)
         for config in platforms:
             self.add_platform(config)
+
+    @property
+    def rotate_refresh_tokens(self) -> bool:
+        """Whether every refresh rotates the refresh token."""
+        return self.behaviours.rotation >= 1.0
+
+    @rotate_refresh_tokens.setter
+    def rotate_refresh_tokens(self, enabled: bool) -> None:
+        self.behaviours.rotation = 1.0 if enabled else 0.0
 
     # ------------------------------------------------------------------ platforms, accounts
 
@@ -203,6 +214,16 @@ class State:
             platform.tickets[ticket] = self.clock.now()
             platform.latest_ticket = ticket
             return ticket
+
+    def ticket_to_push(self, platform: Platform) -> str:
+        """The ticket a push carries: the last one again while it is younger than the
+        ``ticket_repeat`` behaviour says, else a new one."""
+        with self.lock:
+            latest = platform.latest_ticket
+            issued = platform.tickets.get(latest) if latest is not None else None
+            if latest is not None and self.behaviours.repeats(issued, self.clock.now()):
+                return latest
+            return self.issue_ticket(platform)
 
     def valid(self, cred: Credential, now: float) -> bool:
         """Whether a token is still accepted: unexpired, not invalidated, within the overlap."""
@@ -368,18 +389,26 @@ class State:
     # ------------------------------------------------------------------ grants
 
     def grant(
-        self, platform: Platform, account: Account, func_info: Iterable[int] | None
+        self, platform: Platform, account: Account, func_info: Iterable[int] | None,
+        *, renew: bool = True,
     ) -> tuple[Grant, bool]:
         """Authorize ``account``; return the grant and whether it was already authorized.
 
         A new authorization (first, or after a revocation) gets a new refresh token and ends
-        every token of the earlier one; an update keeps the refresh token.
+        every token of the earlier one. An account that authorizes again while authorized
+        (``updateauthorized``) gets a new refresh token too when ``renew`` (it went through
+        the consent page again: WeChat's refresh token changes when the account
+        re-authorizes, and the old one is 61023 from then on); a change of permissions made
+        elsewhere (``renew`` false) keeps it.
         """
         funcs = tuple(func_info) if func_info is not None else DEFAULT_FUNC_INFO[account.kind]
         with self.lock:
             existing = platform.active_grant(account.appid)
             if existing is not None:
                 existing.func_info = funcs
+                if renew:
+                    existing.refresh_token = random_token("refreshtoken@@@", 32)
+                    existing.previous_refresh_token = None
                 return existing, True
             self.invalidate_authorizer(platform.appid, account.appid, everything=True)
             grant = Grant(
@@ -412,15 +441,16 @@ class State:
     def use_refresh_token(self, grant: Grant, presented: object) -> None:
         """Accept ``presented`` for ``grant`` and rotate it when rotation is on (else 61023).
 
-        Accepted: the current refresh token (rotated when :attr:`rotate_refresh_tokens` is
-        on: it becomes the previous one, valid ``token_overlap`` seconds more), or the previous
+        Accepted: the current refresh token (rotated when the rotation behaviour draws it,
+        always under :attr:`rotate_refresh_tokens`: it becomes the previous one, valid
+        ``token_overlap`` seconds more), or the previous
         one within that window (a retry: no second rotation; the answer carries the current
         token). Anything else is 61023.
         """
         with self.lock:
             now = self.clock.now()
             if presented == grant.refresh_token:
-                if self.rotate_refresh_tokens:
+                if self.behaviours.rotates():
                     grant.previous_refresh_token = grant.refresh_token
                     grant.previous_valid_until = now + self.settings.token_overlap
                     grant.refresh_token = random_token("refreshtoken@@@", 32)
@@ -439,7 +469,8 @@ class State:
             self.counts[path] += 1
             queue = self.faults.get(path)
             if not queue:
-                return None
+                burst = self.behaviours.burst(path, self.clock.now())
+                return None if burst is None else Fault(burst.errcode, remaining=None)
             fault = queue[0]
             if fault.remaining is not None:
                 fault.remaining -= 1
@@ -519,6 +550,7 @@ class State:
             return {
                 "now": self.clock.now(),
                 "rotate_refresh_tokens": self.rotate_refresh_tokens,
+                "behaviours": self.behaviours.to_dict(),
                 "platforms": platforms,
                 "faults": {k: [f.to_dict() for f in q] for k, q in self.faults.items() if q},
                 "quotas": dict(self.quotas),

@@ -33,6 +33,13 @@ _AUTHORIZE_PAGES = {"enterprise": "https://mp.weixin.qq.com/wxopen/fastregistere
 _QUERY_STATUS = {"pending": 1000, "failed": 1001, "done": 0}
 
 
+def _published(call: Call) -> None:
+    """61028 while the platform has not gone live (全网发布): WeChat registers mini programs
+    only for published platforms."""
+    if not call.platform.live:
+        raise WxError(61028)
+
+
 def _registration(call: Call, kind: Any, info: dict[str, Any], *,
                   expires: bool = False) -> Registration:
     home = home_of(call)
@@ -95,6 +102,7 @@ def _task_handler(kind: Literal["enterprise", "personal"], default_action: str,
             return _query_task(call, kind)
         if action != "create":
             raise WxError(40097, "action must be create or query")
+        _published(call)
         _new_version(call.params)
         return _created(_registration(call, kind, read(call), expires=kind == "enterprise"))
 
@@ -129,6 +137,7 @@ def _trial_name(call: Call) -> str:
 
 
 def fast_register_trial(call: Call) -> dict[str, Any]:
+    _published(call)
     name = _trial_name(call)
     if not call.text("openid"):
         raise WxError(47001, "openid is required")
@@ -179,6 +188,7 @@ def verify_trial(call: Call) -> dict[str, Any]:
 
 
 def reuse_subject(call: Call) -> dict[str, Any]:
+    _published(call)
     account = _spend(call, home_of(call).reuse_tickets, "ticket")
     created, code = call.state.add_mini_program(call.platform, f"{account.nick_name}的小程序")
     return {**OK, "appid": created.appid, "authorization_code": code.value,
