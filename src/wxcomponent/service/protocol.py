@@ -84,6 +84,15 @@ class _BoundedConnection(h11.Connection):
             raise h11.RemoteProtocolError("the request head is too large", 431) from None
         return event
 
+    def held(self) -> bool:
+        """Tell the reception of a head begun in the bytes buffered (h11 reports a head
+        only once it is complete); whether bytes wait until the request received whole is
+        answered."""
+        if self.their_state is h11.IDLE and self.trailing_data[0] \
+                and self.reception.receiving == "":
+            self.reception.head_began()
+        return self.their_state in _RECEIVED
+
 
 class _Coalescing:
     """A connection's transport whose writes within one turn of the event loop leave as one.
@@ -215,14 +224,6 @@ class _GuardedH11Protocol(_Guarded, H11Protocol):
     def send_400_response(self, msg: str) -> None:
         self._parse_failed(self.conn.head_too_large, super().send_400_response, msg)
 
-    def _held(self) -> bool:
-        """Tell the reception of a head begun in the bytes h11 buffers; whether h11 holds
-        bytes until the request it received is answered."""
-        state = self.conn.their_state
-        if state is h11.IDLE and self.conn.trailing_data[0] and self.reception.receiving == "":
-            self.reception.head_began()
-        return state in _RECEIVED
-
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(_Coalescing(transport, self.loop))  # type: ignore[arg-type]
         self._opened()
@@ -234,14 +235,14 @@ class _GuardedH11Protocol(_Guarded, H11Protocol):
         before = reception.progress
         super().data_received(data)
         if not self.transport.is_closing() and not reception.refusing:
-            held = self._held()
+            held = self.conn.held()
             self._carry_out(reception.received(self.loop.time(), len(data), before,
                                                self._answering(), held))
 
     def on_response_complete(self) -> None:
         super().on_response_complete()  # parses a pipelined request already buffered
         if not self.transport.is_closing():
-            self._held()
+            self.conn.held()
             self._carry_out(self.reception.response_complete(self.loop.time()))
 
     def connection_lost(self, exc: Exception | None) -> None:
