@@ -227,3 +227,19 @@ def authorizer_token_answer(value: str = "at-1", refresh: str | None = None) -> 
     if refresh is not None:
         body["authorizer_refresh_token"] = refresh
     return answer(body=body)
+
+
+def exchanged() -> HttpResult:
+    """WeChat's answer of a code exchanged for :data:`AUTHORIZER`."""
+    return answer(body={"authorization_info": {
+        "authorizer_appid": AUTHORIZER, "authorizer_access_token": "at", "expires_in": 7200,
+        "authorizer_refresh_token": "rt", "func_info": []}})
+
+
+def account_info(name: str = "Tea House", mini: bool = False) -> HttpResult:
+    """WeChat's answer of :data:`AUTHORIZER`'s details."""
+    info: dict[str, object] = {"nick_name": name}
+    if mini:
+        info["MiniProgramInfo"] = {}
+    return answer(body={"authorizer_info": info,
+                        "authorization_info": {"authorizer_appid": AUTHORIZER}})
