@@ -75,6 +75,16 @@ def test_a_refused_token_is_renewed_at_the_service_only_if_still_kept() -> None:
     assert len(h.requests()) == 3
 
 
+def test_a_refusal_of_another_token_keeps_the_one_kept() -> None:
+    h, source = served()
+    h.reply(token_answer(h, "at-1"), answer(503, {"error": "unavailable"}))
+    h.run(source.current(h.ctx, AT, AUTHORIZER))
+    with pytest.raises(TransportError):
+        h.run(source.refresh(h.ctx, AT, AUTHORIZER, "at-0"))  # not the token kept here
+    assert h.run(source.current(h.ctx, AT, AUTHORIZER)).value == "at-1"
+    assert len(h.requests()) == 2  # at-1 still kept: no request
+
+
 def test_a_ticket_is_never_refreshed_by_request_only_read_again() -> None:
     h, source = served()
     h.reply(token_answer(h, "tk-1", field="ticket"), token_answer(h, "tk-2", field="ticket"))

@@ -280,6 +280,16 @@ def test_h11_holds_a_pipelined_head_until_the_answer_and_times_it_from_then() ->
     assert (reception.phase, reception.deadline) == ("head", 5.0 + HEAD_TIMEOUT)
 
 
+def test_h11_holds_bytes_arriving_while_a_request_is_answered() -> None:
+    reception = opened()
+    feed = H11Feed(reception)
+    assert feed(1.0, GET) is Verdict.READY
+    assert feed(2.0, b"GET /healthz HTTP/1.1\r\nHo") is Verdict.READY  # held, not parsed
+    assert reception.deadline is None
+    assert feed.answered(5.0) is Verdict.NEED_MORE
+    assert (reception.phase, reception.deadline) == ("head", 5.0 + HEAD_TIMEOUT)
+
+
 def test_httptools_times_a_pipelined_head_from_its_arrival() -> None:
     reception = opened()
     feed = HttpToolsFeed(reception)
