@@ -203,6 +203,13 @@ def with_ticket(h: Harness) -> Harness:
     return h
 
 
+def ready(policy: Policy | None = None) -> Harness:
+    """A platform with a verify ticket and a fresh component token (under ``policy``)."""
+    h = with_ticket(Harness(policy=policy or Policy()))
+    fresh_component_token(h)
+    return h
+
+
 def fresh_component_token(h: Harness) -> None:
     """Cache a component token valid for two hours."""
     now = h.clock()

@@ -21,15 +21,8 @@ from .harness import (
     answer,
     authorize,
     authorizer_token_answer,
-    fresh_component_token,
-    with_ticket,
+    ready,
 )
-
-
-def ready() -> Harness:
-    h = with_ticket(Harness())
-    fresh_component_token(h)
-    return h
 
 
 def adopt(h: Harness, **kwargs: Any) -> AuthorizerRecord:

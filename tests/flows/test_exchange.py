@@ -27,6 +27,7 @@ from .harness import (
     authorize,
     exchanged,
     fresh_component_token,
+    ready,
     with_ticket,
 )
 
@@ -34,18 +35,16 @@ BUSY = answer(body={"errcode": -1, "errmsg": "busy"})
 USED = answer(body={"errcode": 61010, "errmsg": "code used"})
 
 
-def ready(attempts: int = 1) -> Harness:
-    """A platform with a ticket and a component token, whose calls try ``attempts`` times."""
-    h = with_ticket(Harness(policy=Policy(attempts=attempts)))
-    fresh_component_token(h)
-    return h
+def ready_once() -> Harness:
+    """A platform with a ticket and a component token, whose calls try once."""
+    return ready(Policy(attempts=1))
 
 
 # --------------------------------------------------------------------------- in this process
 
 
 def test_transient_failures_are_retried_with_doubling_pauses_then_reported() -> None:
-    h = ready()
+    h = ready_once()
     h.reply(lambda request: BUSY)
     assert h.run(exchange_code(h.ctx, "code@@@1", attempts=4, backoff=1.5,
                                authorizer_appid=AUTHORIZER)) is None
@@ -57,7 +56,7 @@ def test_transient_failures_are_retried_with_doubling_pauses_then_reported() -> 
 
 
 def test_a_used_code_is_not_tried_again() -> None:
-    h = ready()
+    h = ready_once()
     h.reply(USED)
     assert h.run(exchange_code(h.ctx, "code@@@1", attempts=5, source="redirect")) is None
     assert len(h.requests("api_query_auth")) == 1 and h.of(Sleep) == []
@@ -83,7 +82,7 @@ def test_a_ticket_not_pushed_yet_is_waited_for() -> None:
 
 
 def test_an_exchange_stores_the_account_then_reads_its_details() -> None:
-    h = ready()
+    h = ready_once()
     h.reply(exchanged(), account_info("小程序 Shop", mini=True))
     info = h.run(exchange_code(h.ctx, "code@@@1", authorizer_appid=AUTHORIZER))
     assert info is not None and info.authorizer_appid == AUTHORIZER
@@ -121,7 +120,7 @@ def test_a_lookup_after_the_exchange_is_retried_a_few_times_with_backoff() -> No
 
 @pytest.mark.parametrize("appid", ["", *TEST_ACCOUNTS])
 def test_no_account_or_a_release_check_account_is_not_looked_up(appid: str) -> None:
-    h = ready()
+    h = ready_once()
     assert h.run(read_account(h.ctx, appid)) is False
     assert h.requests() == []
 
@@ -130,7 +129,7 @@ def test_no_account_or_a_release_check_account_is_not_looked_up(appid: str) -> N
 
 
 def test_one_try_names_the_account_it_stored() -> None:
-    h = ready()
+    h = ready_once()
     h.reply(exchanged())
     assert h.run(exchange_once(h.ctx, "code@@@1")) == AUTHORIZER
     assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER) is not None
@@ -143,7 +142,7 @@ def test_one_try_names_the_account_it_stored() -> None:
 ])
 def test_a_used_code_counts_as_exchanged_only_when_the_account_was_stored_since_the_push(
         written: float, counted: bool) -> None:
-    h = ready()
+    h = ready_once()
     pushed = h.clock()
     h.clock.advance(written)
     authorize(h)
@@ -155,7 +154,7 @@ def test_a_used_code_counts_as_exchanged_only_when_the_account_was_stored_since_
 
 
 def test_a_used_code_of_a_revoked_account_is_a_failure() -> None:
-    h = ready()
+    h = ready_once()
     pushed = h.clock()
     authorize(h)
     h.store.mark_revoked(COMPONENT_APPID, AUTHORIZER)
@@ -165,7 +164,7 @@ def test_a_used_code_of_a_revoked_account_is_a_failure() -> None:
 
 
 def test_a_failed_try_says_whether_another_may_help() -> None:
-    h = ready()
+    h = ready_once()
     h.reply(BUSY)
     assert h.run(exchange_once(h.ctx, "code@@@1")) == ExchangeError("SystemBusy", True)
     h.reply(answer(body={"errcode": 61004, "errmsg": "not allowed"}))
@@ -174,7 +173,7 @@ def test_a_failed_try_says_whether_another_may_help() -> None:
 
 
 def test_a_code_older_than_the_latest_change_leaves_the_record_as_it_is() -> None:
-    h = ready()
+    h = ready_once()
     now = h.clock()
     h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, "rt-newer",
                                              "revoked", (), now, now, now, auth_event_at=2000))

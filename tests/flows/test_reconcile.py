@@ -11,18 +11,10 @@ from wxcomponent.stores import AuthorizerRecord
 from .harness import (
     AUTHORIZER,
     COMPONENT_APPID,
-    Harness,
     authorize,
-    fresh_component_token,
     list_page,
-    with_ticket,
+    ready,
 )
-
-
-def ready() -> Harness:
-    h = with_ticket(Harness())
-    fresh_component_token(h)
-    return h
 
 
 def appid(n: int) -> str:

@@ -47,6 +47,25 @@ def ready_to_refresh(*appids: str) -> Harness:
     return h
 
 
+class Rounds:
+    """A refresher's stop event that lets ``rounds`` rounds run."""
+
+    def __init__(self, rounds: int) -> None:
+        self.pauses, self.rounds = 0, rounds
+
+    def __bool__(self) -> bool:
+        self.pauses += 1
+        return self.pauses > self.rounds
+
+
+def run_rounds(h: Harness, rounds: int = 1, interval: float = 60) -> refresher.RefresherStats:
+    """Run the refresher loop for ``rounds`` rounds; its statistics."""
+    stats = refresher.RefresherStats()
+    h.run(refresher.run_refresher(h.ctx, stats, Rounds(rounds), interval=interval,
+                                  concurrency=2))
+    return stats
+
+
 def test_refresh_due_reads_the_schedule_and_renews_only_what_is_due() -> None:
     appids = [f"wx{n:016x}" for n in range(refresher.STORE_PAGE + 5)]
     h = ready_to_refresh(*appids)
@@ -247,16 +266,7 @@ def test_the_refresher_reconciles_with_wechats_list_when_due() -> None:
     h.reply(lambda request: list_page([(AUTHORIZER, "rt-from-list")], total=1)
             if request.path.endswith("api_get_authorizer_list")
             else authorizer_token_answer("at"))
-    stats = refresher.RefresherStats()
-
-    class Stop:
-        pauses = 0
-
-        def __bool__(self) -> bool:
-            self.pauses += 1
-            return self.pauses > 3  # after the start and two rounds: three rounds
-
-    h.run(refresher.run_refresher(h.ctx, stats, Stop(), interval=1200, concurrency=2))
+    stats = run_rounds(h, 3, interval=1200)
     assert stats.rounds == 3 and stats.reconciled_added == 1
     assert len(h.requests("api_get_authorizer_list")) == 1  # not again within the hour
     record = h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER)
@@ -273,45 +283,17 @@ def test_one_host_of_a_fleet_reconciles_per_interval() -> None:
                 if request.path.endswith("api_get_authorizer_list")
                 else authorizer_token_answer("at"))
 
-    class Stop:
-        def __init__(self, rounds: int) -> None:
-            self.pauses, self.rounds = 0, rounds
-
-        def __bool__(self) -> bool:
-            self.pauses += 1
-            return self.pauses > self.rounds
-
     for h in (first, second):
-        h.run(refresher.run_refresher(h.ctx, refresher.RefresherStats(), Stop(1),
-                                      interval=60, concurrency=2))
+        run_rounds(h)
     assert len(first.requests("api_get_authorizer_list")) == 1
     assert second.requests("api_get_authorizer_list") == []  # the first host holds the hour
     first.clock.advance(3601)
     fresh_component_token(first)
-    h = second
-    h.run(refresher.run_refresher(h.ctx, refresher.RefresherStats(), Stop(1),
-                                  interval=60, concurrency=2))
+    run_rounds(second)
     assert len(second.requests("api_get_authorizer_list")) == 1  # the next hour: one host again
 
 
 # --------------------------------------------------------------------------- missing ticket
-
-
-class Rounds:
-    """A refresher's stop event that lets ``rounds`` rounds run."""
-
-    def __init__(self, rounds: int) -> None:
-        self.pauses, self.rounds = 0, rounds
-
-    def __bool__(self) -> bool:
-        self.pauses += 1
-        return self.pauses > self.rounds
-
-
-def run_rounds(h: Harness, rounds: int = 1) -> refresher.RefresherStats:
-    stats = refresher.RefresherStats()
-    h.run(refresher.run_refresher(h.ctx, stats, Rounds(rounds), interval=60, concurrency=2))
-    return stats
 
 
 TICKET_POLICY = Policy(reconcile_interval=None, ticket_request_age=1200,

@@ -10,20 +10,12 @@ from wxcomponent.core.release_check import answer_with_api
 
 from .harness import (
     COMPONENT_APPID,
-    Harness,
     answer,
-    fresh_component_token,
-    with_ticket,
+    ready,
 )
 
 TEST_ACCOUNT = next(iter(TEST_ACCOUNTS))
 USER = "o-tester-openid"
-
-
-def ready() -> Harness:
-    h = with_ticket(Harness())
-    fresh_component_token(h)
-    return h
 
 
 def exchanged_for_test_account() -> HttpResult:
