@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+from collections.abc import Callable
 from typing import Any
 
 import h11
@@ -199,7 +200,9 @@ class _Guarded:
     def _opened(self) -> None:
         self._carry_out(self.reception.opened(self.loop.time()))
 
-    def _parse_failed(self, too_large: bool, send_400: Any, msg: str) -> None:
+    def _parse_failed(self, too_large: bool, send_400: Callable[[str], None],
+                      msg: str) -> None:
+        """The parser refused the bytes: 431 for a head too large, else the parser's 400."""
         verdict = self.reception.parse_failed(self._answering(), too_large)
         if verdict is Verdict.ANSWER_400:
             send_400(msg)
