@@ -21,6 +21,7 @@ from .harness import (
     account_info,
     answer,
     exchanged,
+    ready,
 )
 
 
@@ -61,9 +62,7 @@ def test_tickets_are_never_handed_on() -> None:
 
 
 def test_the_exchange_is_recorded_before_the_answer_and_run_by_a_worker() -> None:
-    h = Harness()
-    h.store.save_ticket(COMPONENT_APPID, "ticket", 1)
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h = ready()
     options = CallbackOptions(forward_topics=("deliver:app",))
     flow = built_ins._builtins(h.ctx, options, authorized())
     h.run(flow)
@@ -81,9 +80,7 @@ def test_the_exchange_is_recorded_before_the_answer_and_run_by_a_worker() -> Non
 
 
 def test_a_crashed_exchange_is_finished_by_the_next_worker() -> None:
-    h = Harness()
-    h.store.save_ticket(COMPONENT_APPID, "ticket", 1)
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h = ready()
     exchange = outbox.exchange_of(authorized())
     assert exchange is not None
     h.run(outbox.enqueue_exchange(h.ctx, exchange, attempts=5))
@@ -131,9 +128,7 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
 
 
 def test_the_durable_worker_reads_each_exchanged_account_once_its_jobs_are_settled() -> None:
-    h = Harness()
-    h.store.save_ticket(COMPONENT_APPID, "ticket", 1)
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h = ready()
     exchange = outbox.exchange_of(authorized())
     assert exchange is not None
     h.run(outbox.enqueue_exchange(h.ctx, exchange, attempts=5))
