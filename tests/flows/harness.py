@@ -34,10 +34,13 @@ from wxcomponent.core.effects import (
 )
 from wxcomponent.core.policy import Policy
 from wxcomponent.core.tokens import Tokens
-from wxcomponent.stores import MemoryStore
+from wxcomponent.stores import AuthorizerRecord, CachedToken, MemoryStore
 
 COMPONENT_APPID = "wx1111111111111111"
 AUTHORIZER = "wxaaaaaaaaaaaaaaaa"
+
+COMPONENT_KEY = f"{COMPONENT_APPID}:component_access_token"
+AUTHORIZER_KEY = f"{COMPONENT_APPID}:authorizer_access_token:{AUTHORIZER}"
 
 CONFIG = ComponentConfig(
     appid=COMPONENT_APPID,
@@ -189,3 +192,61 @@ def list_page(appids: Iterable[tuple[str, str]], total: int) -> HttpResult:
     """An ``api_get_authorizer_list`` answer of (appid, refresh token) rows."""
     rows = [{"authorizer_appid": a, "refresh_token": r, "auth_time": 1} for a, r in appids]
     return answer(body={"total_count": total, "list": rows})
+
+
+# --------------------------------------------------------------------------- starting states
+
+
+def with_ticket(h: Harness) -> Harness:
+    """``h`` with a verify ticket stored."""
+    h.store.save_ticket(COMPONENT_APPID, "ticket-1", int(h.clock()))
+    return h
+
+
+def ready(policy: Policy | None = None) -> Harness:
+    """A platform with a verify ticket and a fresh component token (under ``policy``)."""
+    h = with_ticket(Harness(policy=policy or Policy()))
+    fresh_component_token(h)
+    return h
+
+
+def fresh_component_token(h: Harness) -> None:
+    """Cache a component token valid for two hours."""
+    now = h.clock()
+    h.store.set_token(COMPONENT_KEY, CachedToken("ct", now + 7200, now))
+
+
+def authorize(h: Harness, refresh_token: str = "rt-1") -> None:
+    """Store :data:`AUTHORIZER` as authorized."""
+    now = h.clock()
+    h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, refresh_token,
+                                             "authorized", (1,), now, now, None))
+
+
+def component_token_answer(value: str = "ct-1", expires_in: int = 7200) -> HttpResult:
+    """WeChat's answer of a component token."""
+    return answer(body={"component_access_token": value, "expires_in": expires_in})
+
+
+def authorizer_token_answer(value: str = "at-1", refresh: str | None = None) -> HttpResult:
+    """WeChat's answer of an authorizer token, with a rotated refresh token if given."""
+    body = {"authorizer_access_token": value, "expires_in": 7200}
+    if refresh is not None:
+        body["authorizer_refresh_token"] = refresh
+    return answer(body=body)
+
+
+def exchanged() -> HttpResult:
+    """WeChat's answer of a code exchanged for :data:`AUTHORIZER`."""
+    return answer(body={"authorization_info": {
+        "authorizer_appid": AUTHORIZER, "authorizer_access_token": "at", "expires_in": 7200,
+        "authorizer_refresh_token": "rt", "func_info": []}})
+
+
+def account_info(name: str = "Tea House", mini: bool = False) -> HttpResult:
+    """WeChat's answer of :data:`AUTHORIZER`'s details."""
+    info: dict[str, object] = {"nick_name": name}
+    if mini:
+        info["MiniProgramInfo"] = {}
+    return answer(body={"authorizer_info": info,
+                        "authorization_info": {"authorizer_appid": AUTHORIZER}})

@@ -1,4 +1,5 @@
-"""The outbox and the durable code exchanges, on the flows: written before the answer, once."""
+"""The outbox (`core/outbox.py`) and the durable code exchanges it queues, on the flows:
+written before the answer, once."""
 
 from __future__ import annotations
 
@@ -9,13 +10,19 @@ import pytest
 from wxcomponent import CallbackOptions, events
 from wxcomponent.core import outbox
 from wxcomponent.core.callbacks import built_ins
-from wxcomponent.core.effects import HttpResult, Sleep, Spawn, StoreCall
-from wxcomponent.core.exchange import READ_ATTEMPTS, exchange_code, read_account
-from wxcomponent.stores import AuthorizerRecord, CachedToken
+from wxcomponent.core.effects import Spawn, StoreCall
+from wxcomponent.stores import CachedToken
 
-from .harness import AUTHORIZER, COMPONENT_APPID, Harness, answer
-
-COMPONENT_KEY = f"{COMPONENT_APPID}:component_access_token"
+from .harness import (
+    AUTHORIZER,
+    COMPONENT_APPID,
+    COMPONENT_KEY,
+    Harness,
+    account_info,
+    answer,
+    exchanged,
+    ready,
+)
 
 
 def event(info_type: str, **fields: object) -> events.Event:
@@ -55,9 +62,7 @@ def test_tickets_are_never_handed_on() -> None:
 
 
 def test_the_exchange_is_recorded_before_the_answer_and_run_by_a_worker() -> None:
-    h = Harness()
-    h.store.save_ticket(COMPONENT_APPID, "ticket", 1)
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h = ready()
     options = CallbackOptions(forward_topics=("deliver:app",))
     flow = built_ins._builtins(h.ctx, options, authorized())
     h.run(flow)
@@ -75,9 +80,7 @@ def test_the_exchange_is_recorded_before_the_answer_and_run_by_a_worker() -> Non
 
 
 def test_a_crashed_exchange_is_finished_by_the_next_worker() -> None:
-    h = Harness()
-    h.store.save_ticket(COMPONENT_APPID, "ticket", 1)
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h = ready()
     exchange = outbox.exchange_of(authorized())
     assert exchange is not None
     h.run(outbox.enqueue_exchange(h.ctx, exchange, attempts=5))
@@ -124,57 +127,8 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
     assert pauses[5] > pauses[1]
 
 
-def exchanged() -> HttpResult:
-    return answer(body={"authorization_info": {
-        "authorizer_appid": AUTHORIZER, "authorizer_access_token": "at", "expires_in": 7200,
-        "authorizer_refresh_token": "rt", "func_info": []}})
-
-
-def account_info(name: str = "Tea House", mini: bool = False) -> HttpResult:
-    info: dict[str, object] = {"nick_name": name}
-    if mini:
-        info["MiniProgramInfo"] = {}
-    return answer(body={"authorizer_info": info,
-                        "authorization_info": {"authorizer_appid": AUTHORIZER}})
-
-
-def test_a_lookup_after_the_exchange_is_retried_a_few_times_with_backoff() -> None:
-    h = Harness()
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
-    h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, "rt"))
-    busy = answer(body={"errcode": -1, "errmsg": "busy"})
-    h.reply(lambda request: busy)
-    assert h.run(read_account(h.ctx, AUTHORIZER, backoff=2.0)) is False  # never raises
-    looked_up = h.requests("api_get_authorizer_info")
-    assert len(looked_up) == READ_ATTEMPTS * h.policy.attempts  # bounded
-    pauses = [s.seconds for s in h.of(Sleep) if s.seconds >= 2.0]
-    assert pauses == [2.0, 4.0]  # between its own tries, doubling
-    assert h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER).name is None  # type: ignore[union-attr]
-
-    h = Harness()
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
-    h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, "rt"))
-    h.reply(answer(body={"errcode": 61004, "errmsg": "not allowed"}))
-    assert h.run(read_account(h.ctx, AUTHORIZER)) is False
-    assert len(h.requests("api_get_authorizer_info")) == 1  # a retry cannot help
-
-
-def test_an_exchange_in_this_process_reads_the_account_after_it() -> None:
-    h = Harness()
-    h.store.save_ticket(COMPONENT_APPID, "ticket", 1)
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
-    h.reply(exchanged(), account_info("小程序 Shop", mini=True))
-    info = h.run(exchange_code(h.ctx, "code@@@1", authorizer_appid=AUTHORIZER))
-    assert info is not None and info.authorizer_appid == AUTHORIZER
-    record = h.store.get_authorizer(COMPONENT_APPID, AUTHORIZER)
-    assert record is not None
-    assert (record.name, record.account_type) == ("小程序 Shop", "mini_program")
-
-
 def test_the_durable_worker_reads_each_exchanged_account_once_its_jobs_are_settled() -> None:
-    h = Harness()
-    h.store.save_ticket(COMPONENT_APPID, "ticket", 1)
-    h.store.set_token(COMPONENT_KEY, CachedToken("ct", h.clock() + 7200, h.clock()))
+    h = ready()
     exchange = outbox.exchange_of(authorized())
     assert exchange is not None
     h.run(outbox.enqueue_exchange(h.ctx, exchange, attempts=5))

@@ -5,17 +5,12 @@ its request head (or its body) a byte at a time, or never finishes it, holds the
 for ever. :func:`guarded_protocol` makes a protocol class that gives each request
 ``header_timeout`` seconds from its first byte (from the connection's opening, for the
 first request) until its head is complete, then ``body_timeout`` seconds until its body is
-complete. A request that misses its deadline is answered ``408 Request Timeout`` (when no
-response was started) and its connection is closed; the application, if it was reading the
-body, sees the client disconnect. Once a request is fully received, how long the
-application takes is not the client's doing and has no deadline here.
-
-A request head is bounded, whichever parser reads it and however its bytes arrive (in one
-read, in many, or pipelined behind other requests): at most :data:`MAX_HEAD` bytes of request
-target and header lines, and at most :data:`MAX_HEADERS` headers. A head beyond either is
-answered ``431 Request Header Fields Too Large`` and its connection is closed, before the
-application sees it. A chunked body's trailers are bounded alike, on their own; the
-application reading that body sees the client disconnect.
+complete, and bounds each head (16 KiB, 100 headers; 431 beyond), however its bytes arrive.
+The rules are :mod:`.reception`'s state machine, one per connection: each protocol tells it
+what its parser found and when, keeps one timer on the deadline it names, and carries out
+its verdicts — a 408 or a 431 written before the connection closes; the application, if it
+was reading the body, sees the client disconnect. Once a request is fully received, how long
+the application takes is not the client's doing and has no deadline here.
 
 Two parsers are offered, as uvicorn has them: ``httptools`` (llhttp, in C: the faster, used
 when the package is installed) and ``h11`` (pure Python, always there). A deadline is only
@@ -33,13 +28,10 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .reception import MAX_HEAD, MAX_HEADERS, Answering, HeadTooLarge, Reception, Verdict
+
 __all__ = ["MAX_HEAD", "MAX_HEADERS", "PARSERS", "guarded_protocol", "resolve_parser"]
 
-#: The largest request head accepted, in bytes: the request target and every header line
-#: (name, ``": "``, value and line end), as parsed.
-MAX_HEAD = 16 * 1024
-#: The most headers a request may have.
-MAX_HEADERS = 100
 #: The parser names :func:`guarded_protocol` takes; ``auto`` is httptools when installed.
 PARSERS = ("auto", "httptools", "h11")
 
@@ -50,53 +42,26 @@ def _answer(status: str, message: str) -> bytes:
             f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
 
 
-_TIMEOUT_RESPONSE = _answer("408 Request Timeout",
-                            "request timeout: the request was not sent in time\n")
-_HEAD_TOO_LARGE = _answer("431 Request Header Fields Too Large",
-                          "the request head is too large\n")
+_ANSWERS = {
+    Verdict.ANSWER_408: _answer("408 Request Timeout",
+                                "request timeout: the request was not sent in time\n"),
+    Verdict.ANSWER_431: _answer("431 Request Header Fields Too Large",
+                                "the request head is too large\n"),
+}
+#: h11's states of a peer whose request is received whole: bytes after it wait in h11's
+#: buffer until the request is answered.
 _RECEIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR, h11.SWITCHED_PROTOCOL)
-#: What a header line adds to its name and value: ``": "`` and the line end.
-_HEADER_LINE = 4
-
-
-class _HeadTooLarge(Exception):
-    """Raised inside a parser when the head being parsed passes a bound."""
-
-
-class _HeadBudget:
-    """The size and the number of headers of the request head being parsed."""
-
-    __slots__ = ("count", "size")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.size = 0
-
-    def reset(self) -> None:
-        self.count = self.size = 0
-
-    def target(self, length: int) -> None:
-        """Count ``length`` bytes of request target."""
-        self.size += length
-        if self.size > MAX_HEAD:
-            raise _HeadTooLarge
-
-    def header(self, name: bytes, value: bytes) -> None:
-        """Count one header."""
-        self.count += 1
-        self.size += len(name) + len(value) + _HEADER_LINE
-        if self.size > MAX_HEAD or self.count > MAX_HEADERS:
-            raise _HeadTooLarge
 
 
 class _BoundedConnection(h11.Connection):
-    """An h11 server connection whose requests' heads are bounded (h11 itself bounds only
-    a head still incomplete at the end of the bytes received)."""
+    """An h11 server connection that tells a :class:`Reception` of each request head it
+    parses, its trailers and its end, and so bounds whole heads (h11 itself bounds only a
+    head still incomplete at the end of the bytes received)."""
 
-    def __init__(self) -> None:
+    def __init__(self, reception: Reception) -> None:
         super().__init__(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
-        self.head_too_large = False
-        self.trailers_too_large = False
+        self.reception = reception
+        self.head_too_large = False  # h11's own bound, on a head it buffers
 
     def next_event(self) -> Any:
         try:
@@ -104,18 +69,30 @@ class _BoundedConnection(h11.Connection):
         except h11.RemoteProtocolError as exc:
             self.head_too_large = exc.error_status_hint == 431  # h11's incomplete head
             raise
-        if isinstance(event, (h11.Request, h11.EndOfMessage)):  # a head, or trailers
-            budget = _HeadBudget()
-            try:
-                if isinstance(event, h11.Request):
-                    budget.target(len(event.target))
+        reception = self.reception
+        try:
+            if isinstance(event, h11.Request):
+                reception.head_began()
+                reception.target(len(event.target))
                 for name, value in event.headers.raw_items():
-                    budget.header(name, value)
-            except _HeadTooLarge:
-                self.head_too_large = True
-                self.trailers_too_large = isinstance(event, h11.EndOfMessage)
-                raise h11.RemoteProtocolError("the request head is too large", 431) from None
+                    reception.header(name, value)
+                reception.head_complete()
+            elif isinstance(event, h11.EndOfMessage):  # with its trailers
+                for name, value in event.headers.raw_items():
+                    reception.header(name, value)
+                reception.request_complete()
+        except HeadTooLarge:
+            raise h11.RemoteProtocolError("the request head is too large", 431) from None
         return event
+
+    def held(self) -> bool:
+        """Tell the reception of a head begun in the bytes buffered (h11 reports a head
+        only once it is complete); whether bytes wait until the request received whole is
+        answered."""
+        if self.their_state is h11.IDLE and self.trailing_data[0] \
+                and self.reception.receiving == "":
+            self.reception.head_began()
+        return self.their_state in _RECEIVED
 
 
 class _Coalescing:
@@ -168,80 +145,75 @@ class _Coalescing:
         return getattr(self._transport, name)
 
 
-class _Deadlines:
-    """What both guarded protocols share: one deadline at a time, for the head or the body
-    of the request being received, and what happens when it passes."""
+class _Guarded:
+    """What both guarded protocols share: the connection's :class:`Reception`, one timer on
+    its deadline, and its verdicts carried out."""
 
     header_timeout = 10.0
     body_timeout = 10.0
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
     cycle: Any
-    #: Whether the request being received is past its head (a head refused now is its
-    #: trailers): each parser's protocol answers from its own parser state.
-    _receiving_body: Callable[[], bool]
 
-    def _init_deadlines(self) -> None:
-        self._deadline: asyncio.TimerHandle | None = None
-        self._phase = ""  # the part of a request under a deadline: "head", "body" or none
-        self._refusing = False  # a head was too large; earlier requests are answered first
+    def _init_reception(self) -> None:
+        self.reception = Reception(self.header_timeout, self.body_timeout)
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
 
-    def _arm(self, phase: str, seconds: float) -> None:
-        self._disarm()
-        self._phase = phase
-        self._deadline = self.loop.call_later(seconds, self._expired)
+    def _answering(self) -> Answering:
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            return Answering.NONE
+        return Answering.WRITING if cycle.response_started else Answering.WAITING
 
-    def _disarm(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-        self._phase = ""
+    def _carry_out(self, verdict: Verdict) -> None:
+        """Do what the reception says, and keep the timer on its deadline."""
+        answer = _ANSWERS.get(verdict)
+        if answer is not None and not self.transport.is_closing():
+            if self._answering() is Answering.WAITING:
+                cycle = self.cycle  # the application's reads end, its answer is dropped
+                cycle.disconnected = True
+                cycle.message_event.set()
+            self.transport.write(answer)
+            self.transport.close()
+        elif verdict is Verdict.CLOSE:
+            self.transport.close()
+        self._follow_deadline()
+
+    def _follow_deadline(self) -> None:
+        deadline = self.reception.deadline
+        if deadline == self._timer_at:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._timer_at = None, deadline
+        if deadline is not None:
+            self._timer = self.loop.call_at(deadline, self._expired)
 
     def _expired(self) -> None:
-        phase, self._phase, self._deadline = self._phase, "", None
+        self._timer = self._timer_at = None
         if self.transport.is_closing():
+            self.reception.closed()
             return
-        cycle = self.cycle
-        active = cycle is not None and not cycle.response_complete
-        if (active and cycle.response_started) or (not active and phase == "body"):
-            # An answer is being written, or was given without reading the whole body:
-            # nothing to add, the connection just ends.
-            self.transport.close()
-            return
-        if active:
-            cycle.disconnected = True  # the application's reads end, its answer is dropped
-            cycle.message_event.set()
-        self.transport.write(_TIMEOUT_RESPONSE)
-        self.transport.close()
+        self._carry_out(self.reception.expire(self.loop.time(), self._answering()))
 
-    def _refuse_head(self) -> None:
-        """Answer 431 and close; when requests received before the refused head (pipelined)
-        are still being answered, once they are, and bytes that come meanwhile are dropped.
-        Trailers refused end the request whose body they close: the application reading it
-        sees the client disconnect."""
-        self._disarm()
-        cycle = self.cycle
-        if self._receiving_body() and cycle is not None and not cycle.response_complete:
-            if cycle.response_started:  # an answer is being written: the connection just ends
-                self.transport.close()
-                return
-            cycle.disconnected = True  # the application's reads end, its answer is dropped
-            cycle.message_event.set()
-            self.transport.write(_HEAD_TOO_LARGE)
-            self.transport.close()
-            return
-        self._refusing = True
-        self._refuse_when_answered()
+    def _opened(self) -> None:
+        self._carry_out(self.reception.opened(self.loop.time()))
 
-    def _refuse_when_answered(self) -> None:
-        cycle = self.cycle
-        if self._refusing and not self.transport.is_closing() \
-                and (cycle is None or cycle.response_complete):
-            self.transport.write(_HEAD_TOO_LARGE)
-            self.transport.close()
+    def _parse_failed(self, too_large: bool, send_400: Callable[[str], None],
+                      msg: str) -> None:
+        """The parser refused the bytes: 431 for a head too large, else the parser's 400."""
+        verdict = self.reception.parse_failed(self._answering(), too_large)
+        if verdict is Verdict.ANSWER_400:
+            send_400(msg)
+        self._carry_out(verdict)
+
+    def _closed(self) -> None:
+        self.reception.closed()
+        self._follow_deadline()
 
 
-class _GuardedH11Protocol(_Deadlines, H11Protocol):
+class _GuardedH11Protocol(_Guarded, H11Protocol):
     """H11Protocol with a deadline on the head and on the body of each request, and a
     bounded head."""
 
@@ -249,49 +221,35 @@ class _GuardedH11Protocol(_Deadlines, H11Protocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.conn = _BoundedConnection()
-        self._init_deadlines()
+        self._init_reception()
+        self.conn = _BoundedConnection(self.reception)
 
     def send_400_response(self, msg: str) -> None:
-        if self.conn.head_too_large:
-            self._refuse_head()
-        else:
-            super().send_400_response(msg)
-
-    def _receiving_body(self) -> bool:
-        return self.conn.trailers_too_large or self.conn.their_state is h11.SEND_BODY
-
-    def _follow(self, received: bool) -> None:
-        """Arm, switch or drop the deadline after the state of the request changed."""
-        state = self.conn.their_state
-        if state is h11.SEND_BODY:
-            if self._phase != "body":
-                self._arm("body", self.body_timeout)
-        elif state in _RECEIVED:
-            self._disarm()
-        elif (state is h11.IDLE and self._phase != "head"
-              and (received or self.conn.trailing_data[0])):
-            self._arm("head", self.header_timeout)  # bytes of a head not complete yet
+        self._parse_failed(self.conn.head_too_large, super().send_400_response, msg)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(_Coalescing(transport, self.loop))  # type: ignore[arg-type]
-        self._arm("head", self.header_timeout)
+        self._opened()
 
     def data_received(self, data: bytes) -> None:
-        if self._refusing:
+        reception = self.reception
+        if reception.refusing:
             return
+        before = reception.progress
         super().data_received(data)
-        if not self.transport.is_closing() and not self._refusing:
-            self._follow(received=True)
+        if not self.transport.is_closing() and not reception.refusing:
+            held = self.conn.held()
+            self._carry_out(reception.received(self.loop.time(), len(data), before,
+                                               self._answering(), held))
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing() and not self._refusing:
-            self._follow(received=False)  # a pipelined head already buffered
-        self._refuse_when_answered()
+        super().on_response_complete()  # parses a pipelined request already buffered
+        if not self.transport.is_closing():
+            self.conn.held()
+            self._carry_out(self.reception.response_complete(self.loop.time()))
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        self._closed()
         super().connection_lost(exc)
 
 
@@ -299,94 +257,59 @@ def _httptools_protocol() -> type[Any]:
     """The guarded protocol over uvicorn's httptools one (imported only when asked for)."""
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    class _GuardedHttpToolsProtocol(_Deadlines, HttpToolsProtocol):
+    class _GuardedHttpToolsProtocol(_Guarded, HttpToolsProtocol):
         """HttpToolsProtocol with a deadline on the head and on the body of each request,
         and a bounded head (llhttp itself takes a head of any length)."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._init_deadlines()
-            self._state = ""  # of the request being received: "", "head" or "body"
-            self._completed = 0  # requests received in full on this connection
-            self._head_bytes = 0  # of the head being received, after the bytes it began in
-            self._budget = _HeadBudget()  # of the head being parsed
-            self._head_too_large = False
+            self._init_reception()
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(_Coalescing(transport, self.loop))  # type: ignore[arg-type]
-            self._arm("head", self.header_timeout)
+            self._opened()
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._state = "head"
-            self._budget.reset()
+            self.reception.head_began()
 
         def on_url(self, url: bytes) -> None:
-            self._bound(self._budget.target, len(url))
+            self.reception.target(len(url))  # HeadTooLarge: the parser fails, and 431
             super().on_url(url)
 
         def on_header(self, name: bytes, value: bytes) -> None:
-            self._bound(self._budget.header, name, value)
+            self.reception.header(name, value)
             super().on_header(name, value)
 
-        def _bound(self, count: Callable[..., None], *args: Any) -> None:
-            try:
-                count(*args)
-            except _HeadTooLarge:
-                self._head_too_large = True  # the parser fails, and the answer is 431
-                raise
-
         def send_400_response(self, msg: str) -> None:
-            if self._head_too_large:
-                self._refuse_head()
-            else:
-                super().send_400_response(msg)
-
-        def _receiving_body(self) -> bool:
-            return self._state == "body"
+            self._parse_failed(False, super().send_400_response, msg)
 
         def on_headers_complete(self) -> None:
-            self._state = "body"
-            self._budget.reset()  # a chunked body's trailers are bounded on their own
+            self.reception.head_complete()
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
-            self._state = ""
-            self._completed += 1
-            self._disarm()
+            self.reception.request_complete()
+            self._follow_deadline()
             super().on_message_complete()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            self._refuse_when_answered()
+            if not self.transport.is_closing():
+                self._carry_out(self.reception.response_complete(self.loop.time()))
 
         def data_received(self, data: bytes) -> None:
-            if self._refusing:
+            reception = self.reception
+            if reception.refusing:
                 return
-            before, completed = self._state, self._completed
-            super().data_received(data)  # the parser's callbacks above follow the request
-            if self.transport.is_closing() or self._refusing:
-                return
-            state = self._state
-            if state == "body":
-                if self._phase != "body":
-                    self._arm("body", self.body_timeout)
-            elif state == "head" or completed == self._completed:
-                # A head not complete yet, or bytes that began none: a deadline runs from
-                # the first of them. Whole chunks of one head count towards its size (the
-                # chunk it began in may hold a previous request too).
-                if state == "head" and before == "head" and completed == self._completed:
-                    self._head_bytes += len(data)
-                    if self._head_bytes > MAX_HEAD:
-                        self._refuse_head()
-                        return
-                else:
-                    self._head_bytes = 0
-                if self._phase != "head":
-                    self._arm("head", self.header_timeout)
+            before = reception.progress
+            super().data_received(data)  # the parser's callbacks above tell the reception
+            if not self.transport.is_closing() and not reception.refusing:
+                self._carry_out(reception.received(self.loop.time(), len(data), before,
+                                                   self._answering()))
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
+            self._closed()
             super().connection_lost(exc)
 
     return _GuardedHttpToolsProtocol
