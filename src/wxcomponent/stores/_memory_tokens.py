@@ -10,7 +10,6 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import _validate as valid
 from .base import CachedToken
 
 __all__ = ["PURGE_BATCH", "PURGE_EVERY"]
@@ -49,7 +48,6 @@ class _MemoryTokens:
 
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
-        valid.check_key(key)
         token = self._tokens.get(key)
         if token is None or self._clock() >= token.expires_at:
             return None
@@ -57,7 +55,6 @@ class _MemoryTokens:
 
     def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
-        valid.set_token_args(key, token, fence)
         with self._lock:
             if fence is not None and not self._holds(key, fence):
                 return False
@@ -68,7 +65,6 @@ class _MemoryTokens:
 
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
-        valid.delete_token_args(key, if_value)
         with self._lock:
             token = self._tokens.get(key)
             if token is None or (if_value is not None and token.value != if_value):
@@ -84,7 +80,6 @@ class _MemoryTokens:
 
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
-        ttl = valid.lease_args(key, ttl)
         with self._lock:
             now = self._clock()
             last, until = self._leases.get(key, (0, 0.0))
@@ -98,7 +93,6 @@ class _MemoryTokens:
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
-        valid.release_args(key, fence)
         with self._lock:
             if not self._holds(key, fence):
                 return False

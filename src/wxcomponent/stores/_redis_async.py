@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import InvalidArgument
 from ._aio import as_async_store
+from ._checked import CheckedAsyncStore
 from ._redis_client import new_client
 from ._redis_driver import Done, RedisDriver
 from ._redis_steps import DurableCall, Op, Step
@@ -49,7 +50,7 @@ def _async_durable(durable: Store | AsyncStore | None) -> tuple[AsyncStore | Non
     return view, view is not durable
 
 
-class AsyncRedisStore(RedisDriver):
+class AsyncRedisStore(RedisDriver, CheckedAsyncStore):
     """The :class:`~wxcomponent.stores.base.AsyncStore` protocol over ``redis.asyncio``.
 
     The same rules as :class:`~wxcomponent.stores.RedisStore` (the very same code drives

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from . import _validate as valid
 from ._sqlite_conn import _SQLiteFile
 from ._sqlite_schema import (
     _EXPIRED_LEASES,
@@ -23,7 +22,6 @@ class _SQLiteTokens(_SQLiteFile):
 
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
-        valid.check_key(key)
         try:
             try:
                 conn: sqlite3.Connection = self._local.conn
@@ -38,7 +36,6 @@ class _SQLiteTokens(_SQLiteFile):
 
     def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
-        valid.set_token_args(key, token, fence)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             if fence is not None and conn.execute(_HOLDS, (key, fence, now)).fetchone() is None:
@@ -55,7 +52,6 @@ class _SQLiteTokens(_SQLiteFile):
 
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
-        valid.delete_token_args(key, if_value)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             found = conn.execute(
@@ -72,7 +68,6 @@ class _SQLiteTokens(_SQLiteFile):
 
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
-        ttl = valid.lease_args(key, ttl)
         # A plain read first: while the lease is held, waiters never queue for the write lock.
         held = self._read("SELECT held_until FROM leases WHERE key = ?", (key,))
         if held and self._clock() < held[0][0]:  # type: ignore[operator]
@@ -120,7 +115,6 @@ class _SQLiteTokens(_SQLiteFile):
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
-        valid.release_args(key, fence)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import InvalidArgument
 from ._aio import is_async_store
+from ._checked import CheckedStore
 from ._redis_async import AsyncRedisStore
 from ._redis_client import async_twin
 from ._redis_driver import Done, RedisDriver
@@ -80,7 +81,7 @@ __all__ = ["AsyncRedisStore", "RedisStore"]
 T = TypeVar("T")
 
 
-class RedisStore(RedisDriver):
+class RedisStore(RedisDriver, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over Redis (redis-py, blocking).
 
     ``url_or_client`` is a ``redis://`` / ``rediss://`` / ``unix://`` URL (the store then owns

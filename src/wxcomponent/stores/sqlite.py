@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from ..errors import StoreCorrupt
-from . import _validate as valid
 from ._aio import ThreadedAsyncStore
+from ._checked import CheckedStore
 from ._sqlite_conn import _WouldWait
 from ._sqlite_jobs import _SQLiteJobs
 
@@ -104,7 +104,7 @@ def _record(row: tuple[object, ...]) -> AuthorizerRecord:
     )
 
 
-class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
+class SQLiteStore(_SQLiteTokens, _SQLiteJobs, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over one SQLite file.
 
     ``path`` is the database file (created on first use; its directory must exist).
@@ -129,7 +129,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
 
     def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
-        valid.ticket_args(component_appid, ticket, created_at)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -146,7 +145,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
 
     def load_ticket(self, component_appid: str) -> Ticket | None:
         """The latest ticket, or None."""
-        valid.check_appid("component_appid", component_appid)
         rows = self._read(
             "SELECT value, created_at, received_at FROM tickets WHERE component_appid = ?",
             (component_appid,),
@@ -166,7 +164,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         ``auth_event_at`` is 0 the stored time; one whose ``auth_event_at`` is older than the
         stored one is not written.
         """
-        record = valid.check_record(record)
         values = (
             record.component_appid,
             record.authorizer_appid,
@@ -211,7 +208,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         self, component_appid: str, authorizer_appid: str
     ) -> AuthorizerRecord | None:
         """One authorizer's record, or None."""
-        valid.authorizer_args(component_appid, authorizer_appid)
         rows = self._read(
             f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
             "WHERE component_appid = ? AND authorizer_appid = ?",
@@ -234,7 +230,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
-        valid.list_args(component_appid, status, after, limit)
         sql = f"SELECT {_RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
         params: list[object] = [component_appid]
         if status is not None:
@@ -251,7 +246,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         self, component_appid: str, *, status: AuthorizerStatus | None = None
     ) -> int:
         """How many records (of ``status``, if given) the platform has."""
-        valid.count_args(component_appid, status)
         if status is None:
             rows = self._read(
                 "SELECT COUNT(*) FROM authorizers WHERE component_appid = ?", (component_appid,)
@@ -269,7 +263,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
     ) -> bool:
         """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
-        valid.replace_args(component_appid, authorizer_appid, expected, new)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -287,7 +280,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
     ) -> bool:
         """Mark the authorizer revoked (keeping its record); False if there is none, or if
         ``event_at`` is older than its ``auth_event_at``."""
-        valid.revoke_args(component_appid, authorizer_appid, event_at)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             found = conn.execute(
@@ -315,7 +307,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
 
     def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
         """Remove the record; False if there is none."""
-        valid.authorizer_args(component_appid, authorizer_appid)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -330,7 +321,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
         """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
-        valid.tenant_args(component_appid, authorizer_appid, tenant)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -348,7 +338,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
     ) -> bool:
         """Set (or, with None, clear) the name of an authorizer, and its account type when
         given; False if there is no record."""
-        valid.name_args(component_appid, authorizer_appid, name, account_type)
         key = None if name is None else name_key(name)
         return self._update(
             "UPDATE authorizers SET name = ?, name_key = ?, "
@@ -366,7 +355,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """Records whose name starts with ``prefix`` (by :func:`name_key`), in name order."""
-        valid.search_args(component_appid, prefix, after, limit)
         start = name_key(prefix)
         sql = (
             f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
@@ -382,7 +370,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
 
     def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
         """Set the record's ``refresh_at``; False if there is no record."""
-        at = valid.schedule_args(component_appid, authorizer_appid, at)
         return self._update(
             "UPDATE authorizers SET refresh_at = ? "
             "WHERE component_appid = ? AND authorizer_appid = ?",
@@ -393,7 +380,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         self, component_appid: str, *, before: float, limit: int = 100
     ) -> list[AuthorizerRecord]:
         """Authorized records due by ``before``, earliest first, from the schedule's index."""
-        before = valid.due_args(component_appid, before, limit)
         rows = self._read(
             f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
             "WHERE component_appid = ? AND status = 'authorized' AND refresh_at <= ? "
