@@ -16,7 +16,6 @@ from ._postgres_conn import (
     _CALL_ENDS,
     _CHECK_AFTER_IDLE,
     _GET_TOKEN,
-    PURGE_BATCH,
     T,
     _Base,
     _idle_for,
@@ -364,11 +363,11 @@ class AsyncPostgresStore(_Base, CheckedAsyncStore):
 
     async def _purge_if_due(self) -> None:
         """See :meth:`PostgresStore._purge_if_due`."""
-        if self._purge_due():
-            try:
-                await self._run(lambda now: self._ops.purge(now, PURGE_BATCH))
-            except StoreError as exc:
-                self._purge_failed(exc)
+        try:
+            await self._purge.run_async(
+                lambda batch: self._run(lambda now: self._ops.purge(now, batch)))
+        except StoreError as exc:
+            self._purge_failed(exc)
 
     async def release_lease(self, key: str, fence: int) -> bool:
         """See :meth:`PostgresStore.release_lease`."""

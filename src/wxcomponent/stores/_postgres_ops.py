@@ -447,7 +447,7 @@ class PgOps:
         """Delete up to ``limit`` tokens past ``expires_at`` and as many leases past
         ``held_until`` (strictly before ``now``), found through the expiry indexes; rows
         another transaction holds are skipped. Each statement commits on its own. Returns
-        how many rows went."""
+        the most rows that went from either table."""
         gone = 0
         for table, end in (("tokens", "expires_at"), ("leases", "held_until")):
             done = yield Sql(
@@ -456,7 +456,7 @@ class PgOps:
                 f"AND {end} < ?",
                 (now, limit, now),
             )
-            gone += max(0, done.rowcount)
+            gone = max(gone, done.rowcount)
         return gone
 
     def release_lease(self, key: str, fence: int, now: float) -> SqlOp[bool]:

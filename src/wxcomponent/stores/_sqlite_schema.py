@@ -1,12 +1,12 @@
 """The SQLite schema: its migrations, in order, and the statements the purge of expired
-tokens and leases runs (:data:`PURGE_EVERY`, :data:`PURGE_BATCH`).
+tokens and leases runs (its rule is :mod:`._purge`'s).
 """
 
 from __future__ import annotations
 
 from ._sql_queue import SQLITE
 
-__all__ = ["MIGRATIONS", "PURGE_BATCH", "PURGE_EVERY", "SCHEMA_VERSION"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
 
 #: Migrations, in order: (version, statements). Append; never edit a released one.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -122,10 +122,7 @@ _LEASE_AND_COUNTER = (
     "SELECT f.value, l.fence, l.held_until FROM lease_fences AS f "
     "LEFT JOIN leases AS l ON l.key = ?"
 )
-#: Every this many token or lease writes of a store, the write also deletes...
-PURGE_EVERY = 100
-#: ...at most this many expired tokens and as many expired leases (through the expiry indexes).
-PURGE_BATCH = 200
+# A batch of the purge: expired tokens, and expired leases (each through its expiry index).
 _PURGE_TOKENS = (
     "DELETE FROM tokens WHERE rowid IN (SELECT rowid FROM tokens WHERE expires_at < ? LIMIT ?)"
 )

@@ -11,8 +11,6 @@ from ._sqlite_schema import (
     _HOLDS,
     _LEASE_AND_COUNTER,
     _PURGE_TOKENS,
-    PURGE_BATCH,
-    PURGE_EVERY,
 )
 from .base import CachedToken
 
@@ -91,27 +89,28 @@ class _SQLiteTokens(_SQLiteFile):
         return self._write(body, durable=False)
 
     def _purge_if_due(self, conn: sqlite3.Connection, now: float) -> None:
-        """Count a token or lease write; every :data:`PURGE_EVERY` of them, delete (in the
-        write's transaction) up to :data:`PURGE_BATCH` tokens past ``expires_at`` and as many
-        leases past ``held_until``: a lease is deleted only once it has expired, and its key's
-        next grant still gets a larger fence (from the store's counter).
+        """Count a token or lease write, and purge when :mod:`._purge` says, in the write's
+        transaction.
 
         The batch is small (about a millisecond), so the purge runs where the write runs, the
         event loop included: sending it to a worker thread made the writes that met its lock
-        follow it there, and cost the async service two thirds of its pushes. A purge that
-        found a full batch leaves a backlog (rows of a version before purges, a burst): the
-        next writes purge too, until one finds less than a batch."""
-        due = next(self._writes) % PURGE_EVERY == 0
-        if due or self._behind:
-            gone = conn.execute(_PURGE_TOKENS, (now, PURGE_BATCH)).rowcount
-            expired = conn.execute(_EXPIRED_LEASES, (now, PURGE_BATCH)).fetchall()
+        follow it there, and cost the async service two thirds of its pushes."""
+
+        def delete(batch: int) -> int:
+            """Up to ``batch`` tokens past ``expires_at`` and as many leases past
+            ``held_until``: a lease only once it has expired, and its key's next grant still
+            gets a larger fence (from the store's counter)."""
+            gone = conn.execute(_PURGE_TOKENS, (now, batch)).rowcount
+            expired = conn.execute(_EXPIRED_LEASES, (now, batch)).fetchall()
             if expired:
                 # The floor rises to the highest fence deleted, so no fence comes back.
                 conn.execute("UPDATE lease_fences SET value = MAX(value, ?)",
                              (max(int(fence) for _, fence in expired),))
                 conn.executemany("DELETE FROM leases WHERE rowid = ?",
                                  ((rowid,) for rowid, _ in expired))
-            self._behind = gone >= PURGE_BATCH or len(expired) >= PURGE_BATCH
+            return max(gone, len(expired))
+
+        self._purge.run(delete)
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""

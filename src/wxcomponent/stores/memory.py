@@ -11,14 +11,14 @@ drops a full batch of expired entries, below).
 
 Cached tokens and leases do not pile up: every :data:`PURGE_EVERY` token or lease writes, the
 write also drops up to :data:`PURGE_BATCH` entries past their end (found in order of expiry,
-through a heap, without scanning). Fences come from one counter of the store, so a key whose
-lease entry was dropped is granted again with a fence above every earlier one.
+through a heap, without scanning), by the rule of :mod:`._purge`. Fences come from one counter
+of the store, so a key whose lease entry was dropped is granted again with a fence above every
+earlier one.
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +28,8 @@ from typing import Any
 from ._aio import AsyncOverSync
 from ._checked import CheckedStore
 from ._memory_queue import _Group, _JobRow, _MemoryQueue
-from ._memory_tokens import PURGE_BATCH, PURGE_EVERY, _MemoryTokens
+from ._memory_tokens import _MemoryTokens
+from ._purge import PURGE_BATCH, PURGE_EVERY, Purge
 from .base import (
     AccountType,
     AuthorizerRecord,
@@ -64,7 +65,7 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, CheckedStore):
         # the purge checks the current one); and the writes counted toward the next purge
         self._token_ends: list[tuple[float, str]] = []
         self._lease_ends: list[tuple[float, str]] = []
-        self._writes = itertools.count(1)
+        self._purge = Purge()
         # the job queue: rows by id, ids per platform (increasing), idempotency keys, groups
         self._jobs: dict[int, _JobRow] = {}
         self._job_ids: dict[str, list[int]] = {}

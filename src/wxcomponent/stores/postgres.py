@@ -31,10 +31,10 @@ an index (schema version 2), read in the index's order: they cost the rows they 
 
 Cached tokens and leases do not pile up: every :data:`PURGE_EVERY` token or lease writes of a
 store, one statement per table (its own transaction, skipping rows other transactions hold)
-deletes up to :data:`PURGE_BATCH` tokens past their expiry and as many leases past their end,
-read through indexes on those times. Fences come from one sequence of the schema (version 3),
-never from a lease's row, so a key whose expired row was deleted is granted again with a fence
-above every earlier one.
+deletes up to :data:`PURGE_BATCH` tokens past their expiry and as many leases past their end
+(the rule of :mod:`._purge`), read through indexes on those times. Fences come from one
+sequence of the schema (version 3), never from a lease's row, so a key whose expired row was
+deleted is granted again with a fence above every earlier one.
 
 ``psycopg`` is imported when a store is created: ``pip install 'wxcomponent[postgres]'``.
 """
@@ -55,8 +55,6 @@ from ._postgres_conn import (
     _CHECK_AFTER_IDLE,
     _GET_TOKEN,
     CONNECT_TIMEOUT,
-    PURGE_BATCH,
-    PURGE_EVERY,
     TIMEOUT,
     T,
     _Base,
@@ -66,6 +64,7 @@ from ._postgres_conn import (
     _watched,
     redact_dsn,
 )
+from ._purge import PURGE_BATCH, PURGE_EVERY
 from ._sql_queue import Result, SqlOp
 from .base import (
     AccountType,
@@ -439,15 +438,14 @@ class PostgresStore(_Base, CheckedStore):
         return self._run(lambda now: self._ops.acquire_lease(key, ttl, now))
 
     def _purge_if_due(self) -> None:
-        """Before every :data:`PURGE_EVERY`-th token or lease write, delete up to
-        :data:`PURGE_BATCH` expired tokens and as many expired leases (a lease only once it has
-        expired; its key's next grant still gets a larger fence, from the schema's sequence).
-        It runs before the write, so a failure or a cancellation meanwhile loses no grant."""
-        if self._purge_due():
-            try:
-                self._run(lambda now: self._ops.purge(now, PURGE_BATCH))
-            except StoreError as exc:
-                self._purge_failed(exc)
+        """Count a token or lease write, and purge when :mod:`._purge` says (a lease only once
+        it has expired; its key's next grant still gets a larger fence, from the schema's
+        sequence). It runs before the write, so a failure or a cancellation meanwhile loses no
+        grant."""
+        try:
+            self._purge.run(lambda batch: self._run(lambda now: self._ops.purge(now, batch)))
+        except StoreError as exc:
+            self._purge_failed(exc)
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""

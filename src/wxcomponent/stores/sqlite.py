@@ -11,7 +11,8 @@ transaction, so it is atomic across processes.
 
 Cached tokens and leases do not pile up: every :data:`PURGE_EVERY` token or lease writes of a
 store, the write's transaction also deletes up to :data:`PURGE_BATCH` tokens past their expiry
-and as many leases past their end, read through indexes on those times (schema version 5).
+and as many leases past their end (the rule of :mod:`._purge`), read through indexes on those
+times (schema version 5).
 A lease's next fence follows its row's fence; a key without a row starts above the file's
 floor of fences (``lease_fences``), which the purge raises to the highest fence it deletes, so
 a key whose expired row was deleted is granted again with a fence above every earlier one —
@@ -52,6 +53,7 @@ from typing import ParamSpec, TypeVar
 from ..errors import StoreCorrupt
 from ._aio import ThreadedAsyncStore
 from ._checked import CheckedStore
+from ._purge import PURGE_BATCH, PURGE_EVERY
 from ._sqlite_conn import _WouldWait
 from ._sqlite_jobs import _SQLiteJobs
 
@@ -62,8 +64,6 @@ from ._sqlite_schema import (  # noqa: F401
     _PURGE_TOKENS,
     _RECORD_COLUMNS,
     MIGRATIONS,
-    PURGE_BATCH,
-    PURGE_EVERY,
     SCHEMA_VERSION,
 )
 from ._sqlite_tokens import _SQLiteTokens
