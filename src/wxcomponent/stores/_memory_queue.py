@@ -46,6 +46,8 @@ class _MemoryQueue:
     _last_job: int
     _last_claim: int
 
+    # ------------------------------------------------------------------ the job queue
+
     def enqueue(
         self,
         component_appid: str,

@@ -40,6 +40,8 @@ class _MemoryTokens:
     _lease_ends: list[tuple[float, str]]
     _purge: Purge
 
+    # ------------------------------------------------------------------ tokens
+
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
         token = self._tokens.get(key)

@@ -144,6 +144,8 @@ class AsyncPostgresStore(_Base, CheckedAsyncStore):
                                     setup=True)
                 self._ready = True
 
+    # ------------------------------------------------------------------ tickets
+
     async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """See :meth:`PostgresStore.save_ticket`."""
         return await self._run(lambda now: self._ops.save_ticket(component_appid, ticket,
@@ -152,6 +154,8 @@ class AsyncPostgresStore(_Base, CheckedAsyncStore):
     async def load_ticket(self, component_appid: str) -> Ticket | None:
         """See :meth:`PostgresStore.load_ticket`."""
         return await self._run(lambda now: self._ops.load_ticket(component_appid))
+
+    # ------------------------------------------------------------------ authorizers
 
     async def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """See :meth:`PostgresStore.save_authorizer`."""
@@ -247,6 +251,8 @@ class AsyncPostgresStore(_Base, CheckedAsyncStore):
             lambda now: self._ops.due_authorizers(component_appid, before, limit)
         )
 
+    # ------------------------------------------------------------------ the job queue
+
     async def enqueue(
         self,
         component_appid: str,
@@ -337,6 +343,8 @@ class AsyncPostgresStore(_Base, CheckedAsyncStore):
         return await self._run(lambda now: self._ops.queue.reserve_ids(through),
                                transaction=True)
 
+    # ------------------------------------------------------------------ tokens
+
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`PostgresStore.get_token`."""
         if not self._ready:
@@ -355,6 +363,8 @@ class AsyncPostgresStore(_Base, CheckedAsyncStore):
     async def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """See :meth:`PostgresStore.delete_token`."""
         return await self._run(lambda now: self._ops.delete_token(key, if_value, now))
+
+    # ------------------------------------------------------------------ leases
 
     async def acquire_lease(self, key: str, ttl: float) -> int | None:
         """See :meth:`PostgresStore.acquire_lease`."""

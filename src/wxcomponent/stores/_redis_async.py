@@ -115,6 +115,8 @@ class AsyncRedisStore(RedisDriver, CheckedAsyncStore):
             return await getattr(self._durable, step.method)(*step.args, **step.kwargs)
         return await self._loop_client().execute_command(*step)
 
+    # ------------------------------------------------------------------ tickets
+
     async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """See :meth:`~wxcomponent.stores.RedisStore.save_ticket`."""
         return await self._run(self._ops.save_ticket(component_appid, ticket, created_at))
@@ -122,6 +124,8 @@ class AsyncRedisStore(RedisDriver, CheckedAsyncStore):
     async def load_ticket(self, component_appid: str) -> Ticket | None:
         """See :meth:`~wxcomponent.stores.RedisStore.load_ticket`."""
         return await self._run(self._ops.load_ticket(component_appid))
+
+    # ------------------------------------------------------------------ authorizers
 
     async def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """See :meth:`~wxcomponent.stores.RedisStore.save_authorizer`."""
@@ -211,6 +215,8 @@ class AsyncRedisStore(RedisDriver, CheckedAsyncStore):
         op = self._ops.due_authorizers(component_appid, before=before, limit=limit)
         return await self._run(op)
 
+    # ------------------------------------------------------------------ the job queue
+
     async def enqueue(
         self,
         component_appid: str,
@@ -287,6 +293,8 @@ class AsyncRedisStore(RedisDriver, CheckedAsyncStore):
         """See :meth:`~wxcomponent.stores.RedisStore.reserve_job_ids`."""
         return await self._run(self._queue.reserve_job_ids(through))
 
+    # ------------------------------------------------------------------ tokens
+
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`~wxcomponent.stores.RedisStore.get_token`."""
         return await self._run(self._ops.get_token(key))
@@ -298,6 +306,8 @@ class AsyncRedisStore(RedisDriver, CheckedAsyncStore):
     async def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """See :meth:`~wxcomponent.stores.RedisStore.delete_token`."""
         return await self._run(self._ops.delete_token(key, if_value=if_value))
+
+    # ------------------------------------------------------------------ leases
 
     async def acquire_lease(self, key: str, ttl: float) -> int | None:
         """See :meth:`~wxcomponent.stores.RedisStore.acquire_lease`."""

@@ -18,6 +18,8 @@ from .base import CachedToken
 class _SQLiteTokens(_SQLiteFile):
     """The token and lease operations of :class:`~.sqlite.SQLiteStore`."""
 
+    # ------------------------------------------------------------------ tokens
+
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
         try:

@@ -320,7 +320,7 @@ class PostgresStore(_Base, CheckedStore):
         """Authorized records due by ``before``, earliest first, from the schedule's index."""
         return self._run(lambda now: self._ops.due_authorizers(component_appid, before, limit))
 
-    # ------------------------------------------------------------------ jobs
+    # ------------------------------------------------------------------ the job queue
 
     def enqueue(
         self,
@@ -408,7 +408,7 @@ class PostgresStore(_Base, CheckedStore):
         """Make every later job id greater than ``through``; the greatest id so far."""
         return self._run(lambda now: self._ops.queue.reserve_ids(through), transaction=True)
 
-    # ------------------------------------------------------------------ tokens and leases
+    # ------------------------------------------------------------------ tokens
 
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``.
@@ -431,6 +431,8 @@ class PostgresStore(_Base, CheckedStore):
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
         return self._run(lambda now: self._ops.delete_token(key, if_value, now))
+
+    # ------------------------------------------------------------------ leases
 
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""

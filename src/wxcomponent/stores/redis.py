@@ -146,6 +146,8 @@ class RedisStore(RedisDriver, CheckedStore):
             return getattr(self._durable, step.method)(*step.args, **step.kwargs)
         return self._client.execute_command(*step)
 
+    # ------------------------------------------------------------------ tickets
+
     def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
         return self._run(self._ops.save_ticket(component_appid, ticket, created_at))
@@ -153,6 +155,8 @@ class RedisStore(RedisDriver, CheckedStore):
     def load_ticket(self, component_appid: str) -> Ticket | None:
         """The latest ticket, or None."""
         return self._run(self._ops.load_ticket(component_appid))
+
+    # ------------------------------------------------------------------ authorizers
 
     def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """Insert or replace the record of ``record.authorizer_appid`` (a ``tenant`` or
@@ -243,6 +247,8 @@ class RedisStore(RedisDriver, CheckedStore):
         """Authorized records due by ``before``, earliest first, from the due index."""
         return self._run(self._ops.due_authorizers(component_appid, before=before, limit=limit))
 
+    # ------------------------------------------------------------------ the job queue
+
     def enqueue(
         self,
         component_appid: str,
@@ -317,6 +323,8 @@ class RedisStore(RedisDriver, CheckedStore):
         """Make every later job id greater than ``through``; the greatest id so far."""
         return self._run(self._queue.reserve_job_ids(through))
 
+    # ------------------------------------------------------------------ tokens
+
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
         return self._run(self._ops.get_token(key))
@@ -328,6 +336,8 @@ class RedisStore(RedisDriver, CheckedStore):
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
         return self._run(self._ops.delete_token(key, if_value=if_value))
+
+    # ------------------------------------------------------------------ leases
 
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""

@@ -55,7 +55,7 @@ from ._aio import ThreadedAsyncStore
 from ._checked import CheckedStore
 from ._purge import PURGE_BATCH, PURGE_EVERY
 from ._sqlite_conn import _WouldWait
-from ._sqlite_jobs import _SQLiteJobs
+from ._sqlite_queue import _SQLiteQueue
 
 # Read here as well: the migrations, and the purge's statements (the purge tests run them).
 from ._sqlite_schema import (  # noqa: F401
@@ -104,7 +104,7 @@ def _record(row: tuple[object, ...]) -> AuthorizerRecord:
     )
 
 
-class SQLiteStore(_SQLiteTokens, _SQLiteJobs, CheckedStore):
+class SQLiteStore(_SQLiteTokens, _SQLiteQueue, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over one SQLite file.
 
     ``path`` is the database file (created on first use; its directory must exist).

@@ -20,7 +20,7 @@ T = TypeVar("T")
 _QUEUE = SqlQueue(SQLITE)
 
 
-class _SQLiteJobs(_SQLiteFile):
+class _SQLiteQueue(_SQLiteFile):
     """The job queue's operations of :class:`~.sqlite.SQLiteStore`."""
 
     def _queue_read(self, op: SqlOp[T]) -> T:
@@ -37,6 +37,8 @@ class _SQLiteJobs(_SQLiteFile):
     def _queue_write(self, make: Callable[[float], SqlOp[T]], *, durable: bool) -> T:
         """Run the operation ``make(now)`` in one write transaction."""
         return self._write(lambda conn, now: _perform(conn, make(now)), durable=durable)
+
+    # ------------------------------------------------------------------ the job queue
 
     def enqueue(
         self,
