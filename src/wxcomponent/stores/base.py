@@ -362,8 +362,17 @@ class Store(Protocol):
 
 @runtime_checkable
 class AsyncStore(Protocol):
-    """The asyncio flavour of :class:`Store`: the same methods, awaited."""
+    """The asyncio flavour of :class:`Store`: the same methods, awaited.
 
+    Its operations, below the ``generated from Store`` line, are written from :class:`Store`
+    by :mod:`._codegen` (``python -m wxcomponent.stores._codegen``): never edit them by hand.
+    """
+
+    async def close(self) -> None:
+        """See :meth:`Store.close`."""
+        ...
+
+    # ---------------------------------------------------------- generated from Store
     async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """See :meth:`Store.save_ticket`."""
         ...
@@ -422,8 +431,12 @@ class AsyncStore(Protocol):
         ...
 
     async def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None, *,
-        account_type: AccountType | None = None
+        self,
+        component_appid: str,
+        authorizer_appid: str,
+        name: str | None,
+        *,
+        account_type: AccountType | None = None,
     ) -> bool:
         """See :meth:`Store.set_authorizer_name`."""
         ...
@@ -502,9 +515,7 @@ class AsyncStore(Protocol):
         """See :meth:`Store.requeue_job`."""
         ...
 
-    async def count_jobs(
-        self, component_appid: str, *, topic: str | None = None
-    ) -> dict[str, int]:
+    async def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
         """See :meth:`Store.count_jobs`."""
         ...
 
@@ -544,8 +555,4 @@ class AsyncStore(Protocol):
 
     async def release_lease(self, key: str, fence: int) -> bool:
         """See :meth:`Store.release_lease`."""
-        ...
-
-    async def close(self) -> None:
-        """See :meth:`Store.close`."""
         ...
