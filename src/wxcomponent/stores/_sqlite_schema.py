@@ -109,13 +109,6 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 #: The schema version this code writes.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
-_RECORD_COLUMNS = (
-    "component_appid, authorizer_appid, refresh_token, status, func_info, "
-    "authorized_at, updated_at, revoked_at, tenant, name, refresh_at, account_type, "
-    "auth_event_at"
-)
-#: The end of every name key that starts with a prefix (no name holds U+10FFFF).
-_LAST_CHAR = "\U0010ffff"
 _GET_TOKEN = "SELECT value, expires_at, obtained_at FROM tokens WHERE key = ?"
 _HOLDS = "SELECT 1 FROM leases WHERE key = ? AND fence = ? AND held_until > ?"
 _LEASE_AND_COUNTER = (

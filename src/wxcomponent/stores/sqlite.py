@@ -54,15 +54,14 @@ from ..errors import StoreCorrupt
 from ._aio import ThreadedAsyncStore
 from ._checked import CheckedStore
 from ._purge import PURGE_BATCH, PURGE_EVERY
+from ._sql_records import LAST_CHAR, RECORD_COLUMNS, upsert_authorizer
 from ._sqlite_conn import _WouldWait
 from ._sqlite_queue import _SQLiteQueue
 
 # Read here as well: the migrations, and the purge's statements (the purge tests run them).
 from ._sqlite_schema import (  # noqa: F401
     _EXPIRED_LEASES,
-    _LAST_CHAR,
     _PURGE_TOKENS,
-    _RECORD_COLUMNS,
     MIGRATIONS,
     SCHEMA_VERSION,
 )
@@ -77,6 +76,9 @@ from .base import (
 )
 
 __all__ = ["PURGE_BATCH", "PURGE_EVERY", "SCHEMA_VERSION", "AsyncSQLiteStore", "SQLiteStore"]
+
+#: Saves a record (SQLite's larger of two values is ``MAX``).
+_SAVE_AUTHORIZER = upsert_authorizer("MAX")
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -182,25 +184,7 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, CheckedStore):
         )
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
-            cursor = conn.execute(
-                f"INSERT INTO authorizers ({_RECORD_COLUMNS}, name_key) "  # noqa: S608 (constant)
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
-                "refresh_token = excluded.refresh_token, status = excluded.status, "
-                "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
-                "updated_at = excluded.updated_at, revoked_at = excluded.revoked_at, "
-                "tenant = COALESCE(excluded.tenant, authorizers.tenant), "
-                "name = COALESCE(excluded.name, authorizers.name), "
-                "name_key = COALESCE(excluded.name_key, authorizers.name_key), "
-                "account_type = COALESCE(excluded.account_type, authorizers.account_type), "
-                "refresh_at = CASE WHEN excluded.refresh_at = 0 THEN authorizers.refresh_at "
-                "ELSE excluded.refresh_at END, "
-                "auth_event_at = MAX(excluded.auth_event_at, authorizers.auth_event_at) "
-                "WHERE excluded.auth_event_at = 0 "
-                "OR excluded.auth_event_at >= authorizers.auth_event_at",
-                values,
-            )
-            return cursor.rowcount == 1
+            return conn.execute(_SAVE_AUTHORIZER, values).rowcount == 1
 
         return self._write(body)
 
@@ -209,7 +193,7 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, CheckedStore):
     ) -> AuthorizerRecord | None:
         """One authorizer's record, or None."""
         rows = self._read(
-            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
+            f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
             "WHERE component_appid = ? AND authorizer_appid = ?",
             (component_appid, authorizer_appid),
         )
@@ -230,7 +214,7 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, CheckedStore):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
-        sql = f"SELECT {_RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
+        sql = f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
         params: list[object] = [component_appid]
         if status is not None:
             sql += " AND status = ?"
@@ -357,10 +341,10 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, CheckedStore):
         """Records whose name starts with ``prefix`` (by :func:`name_key`), in name order."""
         start = name_key(prefix)
         sql = (
-            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
+            f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
             "WHERE component_appid = ? AND name_key >= ? AND name_key < ?"
         )
-        params: list[object] = [component_appid, start, start + _LAST_CHAR]
+        params: list[object] = [component_appid, start, start + LAST_CHAR]
         if after is not None:
             sql += " AND (name_key, authorizer_appid) > (?, ?)"
             params += list(after)
@@ -381,7 +365,7 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, CheckedStore):
     ) -> list[AuthorizerRecord]:
         """Authorized records due by ``before``, earliest first, from the schedule's index."""
         rows = self._read(
-            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
+            f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
             "WHERE component_appid = ? AND status = 'authorized' AND refresh_at <= ? "
             "ORDER BY refresh_at, authorizer_appid LIMIT ?",
             (component_appid, before, limit),
