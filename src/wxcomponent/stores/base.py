@@ -41,6 +41,7 @@ from ._records import (
 
 __all__ = [
     "ACCOUNT_TYPES",
+    "CHECKS",
     "MAX_ACCOUNT_NAME_LENGTH",
     "AccountType",
     "AsyncStore",
