@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from . import _validate as valid
+from ._settle import SettlesJobs
 from .base import (
     Job,
     JobState,
@@ -33,7 +34,7 @@ class _Group:
     flight: int | None = None
 
 
-class _MemoryQueue:
+class _MemoryQueue(SettlesJobs):
     """The job queue's operations of :class:`~.memory.MemoryStore`, over the dicts its
     constructor makes."""
 
@@ -135,18 +136,6 @@ class _MemoryQueue:
                 if not group.pending:
                     del self._groups[(job.component_appid, job.topic)][job.group]
             return True
-
-    def ack_job(self, job_id: int, claim: int) -> bool:
-        """Mark the job done; False if ``claim`` is not its claim."""
-        return self._settle(job_id, claim, "done", None)
-
-    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
-        """Put the claimed job back, claimable from ``available_at``; False if stale."""
-        return self._settle(job_id, claim, "pending", error, available_at)
-
-    def bury_job(self, job_id: int, claim: int, error: str) -> bool:
-        """Give the claimed job up (dead); False if ``claim`` is not its claim."""
-        return self._settle(job_id, claim, "dead", error)
 
     def get_job(self, job_id: int) -> Job | None:
         """One job, or None."""

@@ -23,6 +23,7 @@ from ._postgres_conn import (
     _until,
     _used,
 )
+from ._settle import SettlesJobsAsync
 from ._sql_queue import Result, SqlOp
 from .base import (
     AccountType,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     import psycopg_pool
 
 
-class AsyncPostgresStore(_Base, CheckedAsyncStore):
+class AsyncPostgresStore(_Base, SettlesJobsAsync, CheckedAsyncStore):
     """The :class:`~wxcomponent.stores.base.AsyncStore` protocol over PostgreSQL (asyncio).
 
     The same arguments, rules and tables as :class:`PostgresStore`, with psycopg's asyncio
@@ -279,18 +280,6 @@ class AsyncPostgresStore(_Base, CheckedAsyncStore):
                       available_at: float | None = None) -> bool:
         return await self._run(lambda now: self._ops.queue.settle(
             job_id, claim, state, error, available_at, now), transaction=True)
-
-    async def ack_job(self, job_id: int, claim: int) -> bool:
-        """See :meth:`PostgresStore.ack_job`."""
-        return await self._settle(job_id, claim, "done", None)
-
-    async def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
-        """See :meth:`PostgresStore.retry_job`."""
-        return await self._settle(job_id, claim, "pending", error, available_at)
-
-    async def bury_job(self, job_id: int, claim: int, error: str) -> bool:
-        """See :meth:`PostgresStore.bury_job`."""
-        return await self._settle(job_id, claim, "dead", error)
 
     async def get_job(self, job_id: int) -> Job | None:
         """See :meth:`PostgresStore.get_job`."""

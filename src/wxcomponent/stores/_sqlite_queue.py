@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..errors import StoreCorrupt
+from ._settle import SettlesJobs
 from ._sql_queue import SQLITE, SqlOp, SqlQueue
 from ._sqlite_conn import _perform, _SQLiteFile
 from .base import (
@@ -20,7 +21,7 @@ T = TypeVar("T")
 _QUEUE = SqlQueue(SQLITE)
 
 
-class _SQLiteQueue(_SQLiteFile):
+class _SQLiteQueue(_SQLiteFile, SettlesJobs):
     """The job queue's operations of :class:`~.sqlite.SQLiteStore`."""
 
     def _queue_read(self, op: SqlOp[T]) -> T:
@@ -71,18 +72,6 @@ class _SQLiteQueue(_SQLiteFile):
             lambda now: _QUEUE.settle(job_id, claim, state, error, available_at, now),
             durable=False,
         )
-
-    def ack_job(self, job_id: int, claim: int) -> bool:
-        """Mark the job done; False if ``claim`` is not its claim."""
-        return self._settle(job_id, claim, "done", None)
-
-    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
-        """Put the claimed job back, claimable from ``available_at``; False if stale."""
-        return self._settle(job_id, claim, "pending", error, available_at)
-
-    def bury_job(self, job_id: int, claim: int, error: str) -> bool:
-        """Give the claimed job up (dead); False if ``claim`` is not its claim."""
-        return self._settle(job_id, claim, "dead", error)
 
     def get_job(self, job_id: int) -> Job | None:
         """One job, or None."""

@@ -65,6 +65,7 @@ from ._postgres_conn import (
     redact_dsn,
 )
 from ._purge import PURGE_BATCH, PURGE_EVERY
+from ._settle import SettlesJobs
 from ._sql_queue import Result, SqlOp
 from .base import (
     AccountType,
@@ -91,7 +92,7 @@ __all__ = [
 ]
 
 
-class PostgresStore(_Base, CheckedStore):
+class PostgresStore(_Base, SettlesJobs, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over PostgreSQL (blocking).
 
     ``dsn`` is a ``postgresql://user:password@host:port/dbname`` URL (its ``schema=`` query
@@ -348,18 +349,6 @@ class PostgresStore(_Base, CheckedStore):
                 available_at: float | None = None) -> bool:
         return self._run(lambda now: self._ops.queue.settle(
             job_id, claim, state, error, available_at, now), transaction=True)
-
-    def ack_job(self, job_id: int, claim: int) -> bool:
-        """Mark the job done; False if ``claim`` is not its claim."""
-        return self._settle(job_id, claim, "done", None)
-
-    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
-        """Put the claimed job back, claimable from ``available_at``; False if stale."""
-        return self._settle(job_id, claim, "pending", error, available_at)
-
-    def bury_job(self, job_id: int, claim: int, error: str) -> bool:
-        """Give the claimed job up (dead); False if ``claim`` is not its claim."""
-        return self._settle(job_id, claim, "dead", error)
 
     def get_job(self, job_id: int) -> Job | None:
         """One job, or None."""
