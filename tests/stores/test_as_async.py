@@ -103,6 +103,8 @@ def test_an_aio_that_is_not_async_is_a_type_error() -> None:
 def test_the_async_face_over_a_sync_store_is_generated_from_the_protocol() -> None:
     # after a change to Store: python -m wxcomponent.stores._codegen
     assert _codegen.TARGET.read_text() == _codegen.render()
+    # and so is the async protocol
+    assert _codegen.PROTOCOL.read_text() == _codegen.render(_codegen.PROTOCOL)
 
 
 @pytest.mark.parametrize("name", [n for n in dir(Store) if not n.startswith("_")])

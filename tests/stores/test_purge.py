@@ -35,7 +35,7 @@ from .purging import Rows, contend_with_purges, token
 C1 = "wxcomponent0000001"
 
 # The figures the tests are built on are the same in every store.
-assert PURGE_EVERY == SQLITE_EVERY == 100 and (PURGE_BATCH, SQLITE_BATCH) == (1000, 200)
+assert PURGE_EVERY == SQLITE_EVERY == 100 and PURGE_BATCH == SQLITE_BATCH == 200
 
 
 @pytest.fixture(

@@ -1,11 +1,13 @@
-"""Writes :mod:`._over_sync` from the sync protocol, so the async face over a sync store is
-derived, never written by hand: ``python -m wxcomponent.stores._codegen``.
+"""Writes the async faces from the sync protocol, so they are derived, never written by hand:
+``python -m wxcomponent.stores._codegen``.
 
-Every method of :class:`~.base.Store` (but ``close``, whose rule is the view's own) becomes an
-``async def`` of the same signature and docstring reference that awaits the sync method
-through ``_call``, below the :data:`MARKER` line of the module. A test checks that the file on
-disk is what :func:`render` makes, so a new operation declared in :class:`~.base.Store` fails
-the tests until the file is written again.
+Every method of :class:`~.base.Store` (but ``close``, whose rule is each face's own) becomes
+an ``async def`` of the same signature and a docstring pointing at it, below the
+:data:`MARKER` line of each of :data:`TARGETS`: in :mod:`._over_sync`, a method that awaits the
+sync method through ``_call``; at the end of :mod:`.base`, a member of the
+:class:`~.base.AsyncStore` protocol. A test checks that each file on disk is what
+:func:`render` makes, so a new operation declared in :class:`~.base.Store` fails the tests
+until the files are written again.
 """
 
 from __future__ import annotations
@@ -13,15 +15,20 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-__all__ = ["MARKER", "TARGET", "operations", "render"]
+__all__ = ["MARKER", "PROTOCOL", "TARGET", "TARGETS", "operations", "render"]
 
 HERE = Path(__file__).parent
-#: The module written.
+#: The async face over a sync store.
 TARGET = HERE / "_over_sync.py"
+#: The module of the protocols, whose :class:`~.base.AsyncStore` ends it.
+PROTOCOL = HERE / "base.py"
+#: The modules written.
+TARGETS = (TARGET, PROTOCOL)
 _LIMIT = 100
 
-#: The line of :data:`TARGET` after which everything is generated; what comes before it (the
-#: imports, the constructor, ``_call`` and ``close``) is written by hand and kept as it is.
+#: The line of each target after which everything is generated; what comes before it (the
+#: imports, the constructor, ``_call`` and ``close``; the sync protocol) is written by hand and
+#: kept as it is.
 MARKER = "    # ---------------------------------------------------------- generated from Store\n"
 
 
@@ -70,8 +77,11 @@ def _wrapped(opening: str, parts: list[str], closing: str, indent: str) -> str:
     return f"{opening}\n{rows}{indent}{closing.lstrip()}"
 
 
-def _method(fn: ast.FunctionDef, qualify: _Qualify) -> str:
-    fn = qualify.visit(fn)
+def _method(fn: ast.FunctionDef, qualify: _Qualify | None) -> str:
+    """``fn`` as an async method: one that awaits the sync store's (``qualify`` names the
+    types as ``base.<name>``), or without it a member of the protocol, in :mod:`.base`."""
+    if qualify is not None:
+        fn = qualify.visit(fn)
     args = fn.args
     params = [ast.unparse(a) for a in args.args]  # self first
     defaults: list[ast.expr | None] = [None] * (len(args.args) - len(args.defaults))
@@ -86,16 +96,22 @@ def _method(fn: ast.FunctionDef, qualify: _Qualify) -> str:
             call.append(f"{a.arg}={a.arg}")
     returns = ast.unparse(fn.returns) if fn.returns is not None else "None"
     head = _wrapped(f"    async def {fn.name}(", params, f") -> {returns}:", "    ")
-    body = _wrapped("        return await self._call(", call, ")", "        ")
+    if qualify is None:
+        body = "        ..."
+    else:
+        body = _wrapped("        return await self._call(", call, ")", "        ")
     return f'{head}\n        """See :meth:`Store.{fn.name}`."""\n{body}\n'
 
 
-def render() -> str:
-    """The text :data:`TARGET` should have: its hand-written part, then every operation."""
-    kept, marker, _ = TARGET.read_text().partition(MARKER)
-    assert marker, f"{TARGET.name} lost the line {MARKER.strip()!r}"
-    return kept + MARKER + "\n".join(_method(fn, _Qualify()) for fn in operations())
+def render(target: Path = TARGET) -> str:
+    """The text ``target`` (one of :data:`TARGETS`) should have: its hand-written part, then
+    every operation."""
+    kept, marker, _ = target.read_text().partition(MARKER)
+    assert marker, f"{target.name} lost the line {MARKER.strip()!r}"
+    qualify = _Qualify() if target == TARGET else None
+    return kept + MARKER + "\n".join(_method(fn, qualify) for fn in operations())
 
 
 if __name__ == "__main__":
-    TARGET.write_text(render())
+    for path in TARGETS:
+        path.write_text(render(path))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from . import _validate as valid
+from ._settle import SettlesJobs
 from .base import (
     Job,
     JobState,
@@ -33,7 +34,7 @@ class _Group:
     flight: int | None = None
 
 
-class _MemoryQueue:
+class _MemoryQueue(SettlesJobs):
     """The job queue's operations of :class:`~.memory.MemoryStore`, over the dicts its
     constructor makes."""
 
@@ -46,6 +47,8 @@ class _MemoryQueue:
     _last_job: int
     _last_claim: int
 
+    # ------------------------------------------------------------------ the job queue
+
     def enqueue(
         self,
         component_appid: str,
@@ -57,7 +60,6 @@ class _MemoryQueue:
         key: str | None = None,
     ) -> int:
         """Add a pending job; returns its id (an existing job's, for a known ``key``)."""
-        data = valid.enqueue_args(component_appid, topic, group, payload, available_at, key)
         with self._lock:
             if key is not None and (found := self._job_keys.get((component_appid, topic, key))):
                 return found
@@ -66,7 +68,7 @@ class _MemoryQueue:
             job_id = self._last_job
             self._jobs[job_id] = _JobRow(Job(
                 id=job_id, component_appid=component_appid, topic=topic, group=group,
-                payload=data, state="pending", attempts=0,
+                payload=payload, state="pending", attempts=0,
                 available_at=now if available_at is None else float(available_at),
                 created_at=now, updated_at=now, last_error="", key=key, claim=None,
             ))  # fmt: skip
@@ -93,7 +95,6 @@ class _MemoryQueue:
         self, component_appid: str, topic: str, *, limit: int, lease: float
     ) -> list[Job]:
         """Claim up to ``limit`` due jobs of ``topic``, at most one per group."""
-        lease = valid.claim_args(component_appid, topic, limit, lease)
         with self._lock:
             now = self._clock()
             groups = self._groups.get((component_appid, topic), {})
@@ -136,25 +137,8 @@ class _MemoryQueue:
                     del self._groups[(job.component_appid, job.topic)][job.group]
             return True
 
-    def ack_job(self, job_id: int, claim: int) -> bool:
-        """Mark the job done; False if ``claim`` is not its claim."""
-        valid.settle_args(job_id, claim)
-        return self._settle(job_id, claim, "done", None)
-
-    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
-        """Put the claimed job back, claimable from ``available_at``; False if stale."""
-        valid.settle_args(job_id, claim)
-        when = valid.check_time("available_at", available_at)
-        return self._settle(job_id, claim, "pending", valid.check_error(error), when)
-
-    def bury_job(self, job_id: int, claim: int, error: str) -> bool:
-        """Give the claimed job up (dead); False if ``claim`` is not its claim."""
-        valid.settle_args(job_id, claim)
-        return self._settle(job_id, claim, "dead", valid.check_error(error))
-
     def get_job(self, job_id: int) -> Job | None:
         """One job, or None."""
-        valid.check_job_id(job_id)
         with self._lock:
             row = self._jobs.get(job_id)
             return None if row is None else row.job
@@ -169,7 +153,6 @@ class _MemoryQueue:
         limit: int = 100,
     ) -> list[Job]:
         """Jobs ordered by id, after ``after``, of ``topic`` and ``state`` when given."""
-        valid.list_jobs_args(component_appid, topic, state, after, limit)
         with self._lock:
             ids = self._job_ids.get(component_appid, [])
             page: list[Job] = []
@@ -183,8 +166,6 @@ class _MemoryQueue:
 
     def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
         """Replay a done or dead job: pending again, attempts 0; False otherwise."""
-        valid.check_job_id(job_id)
-        valid.check_time("available_at", available_at, optional=True)
         with self._lock:
             row = self._jobs.get(job_id)
             if row is None or row.job.state == "pending":
@@ -199,8 +180,6 @@ class _MemoryQueue:
 
     def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
         """How many jobs (of ``topic``, if given) are in each state."""
-        valid.check_appid("component_appid", component_appid)
-        valid.check_name("topic", topic, optional=True)
         counts = dict.fromkeys(valid.JOB_STATES, 0)
         with self._lock:
             for job_id in self._job_ids.get(component_appid, []):
@@ -213,7 +192,6 @@ class _MemoryQueue:
         self, component_appid: str, *, topic: str, state: JobState, before: float
     ) -> int:
         """Delete the jobs of ``topic`` in ``state`` last updated before ``before``."""
-        before = valid.purge_args(component_appid, topic, state, before)
         with self._lock:
             ids = self._job_ids.get(component_appid, [])
             gone = {
@@ -238,14 +216,12 @@ class _MemoryQueue:
 
     def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""
-        valid.find_job_args(component_appid, topic, key)
         with self._lock:
             found = self._job_keys.get((component_appid, topic, key))
             return None if found is None else self._jobs[found].job
 
     def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
         """Write a job read from another store, as it stands; see :meth:`Store.restore_job`."""
-        job = valid.restore_args(job, renumber)
         c, topic = job.component_appid, job.topic
         with self._lock:
             existing: Job | None = None
@@ -291,7 +267,6 @@ class _MemoryQueue:
 
     def reserve_job_ids(self, through: int) -> int:
         """Make every later job id greater than ``through``; the greatest id so far."""
-        through = valid.check_through(through)
         with self._lock:
             self._last_job = max(self._last_job, through)
             return self._last_job

@@ -1,37 +1,30 @@
-"""Cached tokens and leases of the memory store, and the purge that drops those past their
-end: every :data:`PURGE_EVERY` token or lease writes, up to :data:`PURGE_BATCH` of each, found
-in order of expiry through a heap.
+"""Cached tokens and leases of the memory store, and the batch of its purge (the rule is
+:mod:`._purge`'s): those past their end, found in order of expiry through a heap.
 """
 
 from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from . import _validate as valid
+from ._purge import Purge
 from .base import CachedToken
-
-__all__ = ["PURGE_BATCH", "PURGE_EVERY"]
-
-#: Every this many token or lease writes, expired tokens and leases are dropped...
-PURGE_EVERY = 100
-#: ...at most this many of each.
-PURGE_BATCH = 1000
 
 
 def _drop_ended(ends: list[tuple[float, str]], table: dict[str, Any],
-                end_of: Callable[[Any], float], now: float) -> None:
-    """Pop up to :data:`PURGE_BATCH` keys from the heap ``ends`` whose end has passed, and
-    drop each from ``table`` unless it was written again meanwhile (a later end)."""
-    for _ in range(PURGE_BATCH):
+                end_of: Callable[[Any], float], now: float, batch: int) -> int:
+    """Pop up to ``batch`` keys from the heap ``ends`` whose end has passed, and drop each
+    from ``table`` unless it was written again meanwhile (a later end); how many were popped."""
+    for popped in range(batch):
         if not ends or ends[0][0] >= now:
-            return
+            return popped
         _, key = heapq.heappop(ends)
         entry = table.get(key)
         if entry is not None and end_of(entry) < now:
             del table[key]
+    return batch
 
 
 class _MemoryTokens:
@@ -45,11 +38,12 @@ class _MemoryTokens:
     _last_fence: int
     _token_ends: list[tuple[float, str]]
     _lease_ends: list[tuple[float, str]]
-    _writes: Iterator[int]
+    _purge: Purge
+
+    # ------------------------------------------------------------------ tokens
 
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
-        valid.check_key(key)
         token = self._tokens.get(key)
         if token is None or self._clock() >= token.expires_at:
             return None
@@ -57,7 +51,6 @@ class _MemoryTokens:
 
     def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
-        valid.set_token_args(key, token, fence)
         with self._lock:
             if fence is not None and not self._holds(key, fence):
                 return False
@@ -68,7 +61,6 @@ class _MemoryTokens:
 
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
-        valid.delete_token_args(key, if_value)
         with self._lock:
             token = self._tokens.get(key)
             if token is None or (if_value is not None and token.value != if_value):
@@ -84,7 +76,6 @@ class _MemoryTokens:
 
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
-        ttl = valid.lease_args(key, ttl)
         with self._lock:
             now = self._clock()
             last, until = self._leases.get(key, (0, 0.0))
@@ -98,7 +89,6 @@ class _MemoryTokens:
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
-        valid.release_args(key, fence)
         with self._lock:
             if not self._holds(key, fence):
                 return False
@@ -106,10 +96,14 @@ class _MemoryTokens:
             return True
 
     def _purge_if_due(self) -> None:
-        """Count a token or lease write (under the lock); every :data:`PURGE_EVERY` writes,
-        drop up to :data:`PURGE_BATCH` tokens and leases each whose end has passed."""
-        if next(self._writes) % PURGE_EVERY:
-            return
+        """Count a token or lease write (under the lock), and purge when :mod:`._purge` says."""
+        self._purge.run(self._drop_expired)
+
+    def _drop_expired(self, batch: int) -> int:
+        """Drop up to ``batch`` tokens and as many leases whose end has passed."""
         now = self._clock()
-        _drop_ended(self._token_ends, self._tokens, lambda token: token.expires_at, now)
-        _drop_ended(self._lease_ends, self._leases, lambda lease: lease[1], now)
+        return max(
+            _drop_ended(self._token_ends, self._tokens, lambda token: token.expires_at, now,
+                        batch),
+            _drop_ended(self._lease_ends, self._leases, lambda lease: lease[1], now, batch),
+        )

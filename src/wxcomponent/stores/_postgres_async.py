@@ -11,12 +11,11 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
-from . import _validate as valid
+from ._checked import CheckedAsyncStore
 from ._postgres_conn import (
     _CALL_ENDS,
     _CHECK_AFTER_IDLE,
     _GET_TOKEN,
-    PURGE_BATCH,
     T,
     _Base,
     _idle_for,
@@ -24,6 +23,7 @@ from ._postgres_conn import (
     _until,
     _used,
 )
+from ._settle import SettlesJobsAsync
 from ._sql_queue import Result, SqlOp
 from .base import (
     AccountType,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import psycopg_pool
 
 
-class AsyncPostgresStore(_Base):
+class AsyncPostgresStore(_Base, SettlesJobsAsync, CheckedAsyncStore):
     """The :class:`~wxcomponent.stores.base.AsyncStore` protocol over PostgreSQL (asyncio).
 
     The same arguments, rules and tables as :class:`PostgresStore`, with psycopg's asyncio
@@ -145,27 +145,27 @@ class AsyncPostgresStore(_Base):
                                     setup=True)
                 self._ready = True
 
+    # ------------------------------------------------------------------ tickets
+
     async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """See :meth:`PostgresStore.save_ticket`."""
-        valid.ticket_args(component_appid, ticket, created_at)
         return await self._run(lambda now: self._ops.save_ticket(component_appid, ticket,
                                                                   created_at, now))
 
     async def load_ticket(self, component_appid: str) -> Ticket | None:
         """See :meth:`PostgresStore.load_ticket`."""
-        valid.check_appid("component_appid", component_appid)
         return await self._run(lambda now: self._ops.load_ticket(component_appid))
+
+    # ------------------------------------------------------------------ authorizers
 
     async def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """See :meth:`PostgresStore.save_authorizer`."""
-        checked = valid.check_record(record)
-        return await self._run(lambda now: self._ops.save_authorizer(checked))
+        return await self._run(lambda now: self._ops.save_authorizer(record))
 
     async def get_authorizer(
         self, component_appid: str, authorizer_appid: str
     ) -> AuthorizerRecord | None:
         """See :meth:`PostgresStore.get_authorizer`."""
-        valid.authorizer_args(component_appid, authorizer_appid)
         return await self._run(
             lambda now: self._ops.get_authorizer(component_appid, authorizer_appid)
         )
@@ -179,7 +179,6 @@ class AsyncPostgresStore(_Base):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """See :meth:`PostgresStore.list_authorizers`."""
-        valid.list_args(component_appid, status, after, limit)
         return await self._run(
             lambda now: self._ops.list_authorizers(component_appid, status, after, limit)
         )
@@ -188,14 +187,12 @@ class AsyncPostgresStore(_Base):
         self, component_appid: str, *, status: AuthorizerStatus | None = None
     ) -> int:
         """See :meth:`PostgresStore.count_authorizers`."""
-        valid.count_args(component_appid, status)
         return await self._run(lambda now: self._ops.count_authorizers(component_appid, status))
 
     async def replace_refresh_token(
         self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
     ) -> bool:
         """See :meth:`PostgresStore.replace_refresh_token`."""
-        valid.replace_args(component_appid, authorizer_appid, expected, new)
         return await self._run(lambda now: self._ops.replace_refresh_token(
             component_appid, authorizer_appid, expected, new, now))
 
@@ -203,13 +200,11 @@ class AsyncPostgresStore(_Base):
         self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
     ) -> bool:
         """See :meth:`PostgresStore.mark_revoked`."""
-        valid.revoke_args(component_appid, authorizer_appid, event_at)
         return await self._run(lambda now: self._ops.mark_revoked(
             component_appid, authorizer_appid, now, event_at))
 
     async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
         """See :meth:`PostgresStore.delete_authorizer`."""
-        valid.authorizer_args(component_appid, authorizer_appid)
         return await self._run(
             lambda now: self._ops.delete_authorizer(component_appid, authorizer_appid))
 
@@ -217,7 +212,6 @@ class AsyncPostgresStore(_Base):
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
         """See :meth:`PostgresStore.set_authorizer_tenant`."""
-        valid.tenant_args(component_appid, authorizer_appid, tenant)
         return await self._run(lambda now: self._ops.set_authorizer_tenant(
             component_appid, authorizer_appid, tenant, now))
 
@@ -226,7 +220,6 @@ class AsyncPostgresStore(_Base):
         account_type: AccountType | None = None
     ) -> bool:
         """See :meth:`PostgresStore.set_authorizer_name`."""
-        valid.name_args(component_appid, authorizer_appid, name, account_type)
         return await self._run(lambda now: self._ops.set_authorizer_name(
             component_appid, authorizer_appid, name, account_type))
 
@@ -239,7 +232,6 @@ class AsyncPostgresStore(_Base):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """See :meth:`PostgresStore.search_authorizers`."""
-        valid.search_args(component_appid, prefix, after, limit)
         return await self._run(
             lambda now: self._ops.search_authorizers(component_appid, prefix, after, limit)
         )
@@ -248,19 +240,19 @@ class AsyncPostgresStore(_Base):
         self, component_appid: str, authorizer_appid: str, at: float
     ) -> bool:
         """See :meth:`PostgresStore.schedule_refresh`."""
-        when = valid.schedule_args(component_appid, authorizer_appid, at)
         return await self._run(
-            lambda now: self._ops.schedule_refresh(component_appid, authorizer_appid, when)
+            lambda now: self._ops.schedule_refresh(component_appid, authorizer_appid, at)
         )
 
     async def due_authorizers(
         self, component_appid: str, *, before: float, limit: int = 100
     ) -> list[AuthorizerRecord]:
         """See :meth:`PostgresStore.due_authorizers`."""
-        bound = valid.due_args(component_appid, before, limit)
         return await self._run(
-            lambda now: self._ops.due_authorizers(component_appid, bound, limit)
+            lambda now: self._ops.due_authorizers(component_appid, before, limit)
         )
+
+    # ------------------------------------------------------------------ the job queue
 
     async def enqueue(
         self,
@@ -273,16 +265,14 @@ class AsyncPostgresStore(_Base):
         key: str | None = None,
     ) -> int:
         """See :meth:`PostgresStore.enqueue`."""
-        data = valid.enqueue_args(component_appid, topic, group, payload, available_at, key)
         when = None if available_at is None else float(available_at)
         return await self._run(lambda now: self._ops.queue.enqueue(
-            component_appid, topic, group, data, when, key, now), transaction=True)
+            component_appid, topic, group, payload, when, key, now), transaction=True)
 
     async def claim_jobs(
         self, component_appid: str, topic: str, *, limit: int, lease: float
     ) -> list[Job]:
         """See :meth:`PostgresStore.claim_jobs`."""
-        lease = valid.claim_args(component_appid, topic, limit, lease)
         return await self._run(lambda now: self._ops.queue.claim(
             component_appid, topic, limit, lease, now), transaction=True)
 
@@ -291,25 +281,8 @@ class AsyncPostgresStore(_Base):
         return await self._run(lambda now: self._ops.queue.settle(
             job_id, claim, state, error, available_at, now), transaction=True)
 
-    async def ack_job(self, job_id: int, claim: int) -> bool:
-        """See :meth:`PostgresStore.ack_job`."""
-        valid.settle_args(job_id, claim)
-        return await self._settle(job_id, claim, "done", None)
-
-    async def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
-        """See :meth:`PostgresStore.retry_job`."""
-        valid.settle_args(job_id, claim)
-        when = valid.check_time("available_at", available_at)
-        return await self._settle(job_id, claim, "pending", valid.check_error(error), when)
-
-    async def bury_job(self, job_id: int, claim: int, error: str) -> bool:
-        """See :meth:`PostgresStore.bury_job`."""
-        valid.settle_args(job_id, claim)
-        return await self._settle(job_id, claim, "dead", valid.check_error(error))
-
     async def get_job(self, job_id: int) -> Job | None:
         """See :meth:`PostgresStore.get_job`."""
-        valid.check_job_id(job_id)
         return await self._run(lambda now: self._ops.queue.get_job(job_id))
 
     async def list_jobs(
@@ -322,55 +295,47 @@ class AsyncPostgresStore(_Base):
         limit: int = 100,
     ) -> list[Job]:
         """See :meth:`PostgresStore.list_jobs`."""
-        valid.list_jobs_args(component_appid, topic, state, after, limit)
         return await self._run(
             lambda now: self._ops.queue.list_jobs(component_appid, topic, state, after, limit)
         )
 
     async def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
         """See :meth:`PostgresStore.requeue_job`."""
-        valid.check_job_id(job_id)
-        when = valid.check_time("available_at", available_at, optional=True)
-        return await self._run(lambda now: self._ops.queue.requeue(job_id, when, now),
+        return await self._run(lambda now: self._ops.queue.requeue(job_id, available_at, now),
                                transaction=True)
 
     async def count_jobs(
         self, component_appid: str, *, topic: str | None = None
     ) -> dict[str, int]:
         """See :meth:`PostgresStore.count_jobs`."""
-        valid.check_appid("component_appid", component_appid)
-        valid.check_name("topic", topic, optional=True)
         return await self._run(lambda now: self._ops.queue.count_jobs(component_appid, topic))
 
     async def purge_jobs(
         self, component_appid: str, *, topic: str, state: JobState, before: float
     ) -> int:
         """See :meth:`PostgresStore.purge_jobs`."""
-        before = valid.purge_args(component_appid, topic, state, before)
         return await self._run(lambda now: self._ops.queue.purge(
             component_appid, topic, state, before, now), transaction=True)
 
     async def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """See :meth:`PostgresStore.find_job`."""
-        valid.find_job_args(component_appid, topic, key)
         return await self._run(
             lambda now: self._ops.queue.find_job(component_appid, topic, key))
 
     async def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
         """See :meth:`PostgresStore.restore_job`."""
-        checked = valid.restore_args(job, renumber)
-        return await self._run(lambda now: self._ops.queue.restore(checked, renumber, now),
+        return await self._run(lambda now: self._ops.queue.restore(job, renumber, now),
                                transaction=True)
 
     async def reserve_job_ids(self, through: int) -> int:
         """See :meth:`PostgresStore.reserve_job_ids`."""
-        through = valid.check_through(through)
         return await self._run(lambda now: self._ops.queue.reserve_ids(through),
                                transaction=True)
 
+    # ------------------------------------------------------------------ tokens
+
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`PostgresStore.get_token`."""
-        valid.check_key(key)
         if not self._ready:
             await self._setup()
         async with self._connection() as conn:
@@ -381,32 +346,30 @@ class AsyncPostgresStore(_Base):
 
     async def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """See :meth:`PostgresStore.set_token`."""
-        valid.set_token_args(key, token, fence)
         await self._purge_if_due()
         return await self._run(lambda now: self._ops.set_token(key, token, fence, now))
 
     async def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """See :meth:`PostgresStore.delete_token`."""
-        valid.delete_token_args(key, if_value)
         return await self._run(lambda now: self._ops.delete_token(key, if_value, now))
+
+    # ------------------------------------------------------------------ leases
 
     async def acquire_lease(self, key: str, ttl: float) -> int | None:
         """See :meth:`PostgresStore.acquire_lease`."""
-        ttl = valid.lease_args(key, ttl)
         await self._purge_if_due()
         return await self._run(lambda now: self._ops.acquire_lease(key, ttl, now))
 
     async def _purge_if_due(self) -> None:
         """See :meth:`PostgresStore._purge_if_due`."""
-        if self._purge_due():
-            try:
-                await self._run(lambda now: self._ops.purge(now, PURGE_BATCH))
-            except StoreError as exc:
-                self._purge_failed(exc)
+        try:
+            await self._purge.run_async(
+                lambda batch: self._run(lambda now: self._ops.purge(now, batch)))
+        except StoreError as exc:
+            self._purge_failed(exc)
 
     async def release_lease(self, key: str, fence: int) -> bool:
         """See :meth:`PostgresStore.release_lease`."""
-        valid.release_args(key, fence)
         return await self._run(lambda now: self._ops.release_lease(key, fence, now))
 
     async def close(self) -> None:

@@ -29,14 +29,11 @@ from ..errors import (
     StoreUnavailable,
 )
 from ._postgres_ops import PgOps
+from ._purge import Purge
 
 T = TypeVar("T")
 log = logging.getLogger("wxcomponent.stores")
 
-#: Every this many token or lease writes of a store, one more statement per table deletes...
-PURGE_EVERY = 100
-#: ...at most this many expired tokens and as many expired leases.
-PURGE_BATCH = 1000
 #: Seconds a call may take by default, all included (see :class:`PostgresStore`): short
 #: enough that a push the store cannot serve is answered 503 before WeChat gives up (5 s).
 TIMEOUT = 2.5
@@ -161,7 +158,7 @@ class _Base:
         if params.get("connect_timeout") in (None, ""):
             self._connect["connect_timeout"] = CONNECT_TIMEOUT
         self._ops = PgOps(self._schema)
-        self._writes = itertools.count(1)  # token and lease writes, toward the next purge
+        self._purge = Purge()  # counts token and lease writes, toward the next purge
         self._ready = False
         self._closed = False
         self._sql: dict[str, str] = {}
@@ -246,10 +243,6 @@ class _Base:
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError(f"{self!r} is closed")
-
-    def _purge_due(self) -> bool:
-        """Count a token or lease write: True every :data:`PURGE_EVERY` of them."""
-        return next(self._writes) % PURGE_EVERY == 0
 
     def _purge_failed(self, exc: StoreError) -> None:
         # The write that asked for the purge goes on: a purge is never the caller's concern,

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import StoreCorrupt
 from ._sql_queue import POSTGRES, Sql, SqlOp, SqlQueue
+from ._sql_records import LAST_CHAR, RECORD_COLUMNS, upsert_authorizer
 from .base import (
     ACCOUNT_TYPES,
     AccountType,
@@ -35,6 +36,9 @@ from .base import (
 )
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PgOps", "PgStep"]
+
+#: Saves a record (PostgreSQL's larger of two values is ``GREATEST``).
+_SAVE_AUTHORIZER = upsert_authorizer("GREATEST")
 
 #: Migrations of a schema, in order: (version, statements). Append; never edit a released one.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -120,15 +124,9 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 #: The schema version this code writes.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
-_RECORD_COLUMNS = (
-    "component_appid, authorizer_appid, refresh_token, status, func_info, authorized_at, "
-    "updated_at, revoked_at, tenant, name, refresh_at, account_type, auth_event_at"
-)
 _ONE = "component_appid = ? AND authorizer_appid = ?"
 #: Above every ``auth_event_at``: a revocation without a time applies whatever is stored.
 _NO_EVENT_LIMIT = 2**62
-#: The end of every name key that starts with a prefix (no name holds U+10FFFF).
-_LAST_CHAR = "\U0010ffff"
 #: Joined to the UPDATE of a name or a schedule, neither of which is a credential: that
 #: statement's transaction commits without waiting for its WAL to reach the disk
 #: (``synchronous_commit`` off for it alone), so a crash of the server may lose the last few
@@ -250,21 +248,7 @@ class PgOps:
         schedule, an ``auth_event_at`` of 0 the stored time; an older ``auth_event_at`` writes
         nothing."""
         done = yield Sql(
-            f"INSERT INTO authorizers ({_RECORD_COLUMNS}, name_key) "  # noqa: S608
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
-            "refresh_token = excluded.refresh_token, status = excluded.status, "
-            "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
-            "updated_at = excluded.updated_at, revoked_at = excluded.revoked_at, "
-            "tenant = COALESCE(excluded.tenant, authorizers.tenant), "
-            "name = COALESCE(excluded.name, authorizers.name), "
-            "name_key = COALESCE(excluded.name_key, authorizers.name_key), "
-            "account_type = COALESCE(excluded.account_type, authorizers.account_type), "
-            "refresh_at = CASE WHEN excluded.refresh_at = 0 THEN authorizers.refresh_at "
-            "ELSE excluded.refresh_at END, "
-            "auth_event_at = GREATEST(excluded.auth_event_at, authorizers.auth_event_at) "
-            "WHERE excluded.auth_event_at = 0 "
-            "OR excluded.auth_event_at >= authorizers.auth_event_at",
+            _SAVE_AUTHORIZER,
             (record.component_appid, record.authorizer_appid, record.refresh_token,
              record.status, list(record.func_info), float(record.authorized_at),
              float(record.updated_at),
@@ -276,14 +260,14 @@ class PgOps:
 
     def get_authorizer(self, c: str, a: str) -> SqlOp[AuthorizerRecord | None]:
         """See :meth:`Store.get_authorizer`."""
-        found = yield Sql(f"SELECT {_RECORD_COLUMNS} FROM authorizers WHERE {_ONE}", (c, a))  # noqa: S608
+        found = yield Sql(f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE {_ONE}", (c, a))  # noqa: S608
         return _record(found.rows[0]) if found.rows else None
 
     def list_authorizers(
         self, c: str, status: AuthorizerStatus | None, after: str | None, limit: int
     ) -> SqlOp[list[AuthorizerRecord]]:
         """See :meth:`Store.list_authorizers`."""
-        sql = f"SELECT {_RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
+        sql = f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
         params: list[Any] = [c]
         if status is not None:
             sql += " AND status = ?"
@@ -360,10 +344,10 @@ class PgOps:
         """See :meth:`Store.search_authorizers`: a range of the ``authorizers_by_name`` index."""
         start = name_key(prefix)
         sql = (
-            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608
+            f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608
             "WHERE component_appid = ? AND name_key >= ? AND name_key < ?"
         )
-        params: list[Any] = [c, start, start + _LAST_CHAR]
+        params: list[Any] = [c, start, start + LAST_CHAR]
         if after is not None:
             sql += " AND (name_key, authorizer_appid) > (?, ?)"
             params += after
@@ -384,7 +368,7 @@ class PgOps:
         """See :meth:`Store.due_authorizers`: the head of the ``authorizers_by_refresh_at``
         index, in its order, so only the rows returned are read."""
         found = yield Sql(
-            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608
+            f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608
             "WHERE component_appid = ? AND status = 'authorized' AND refresh_at <= ? "
             "ORDER BY refresh_at, authorizer_appid LIMIT ?",
             (c, before, limit),
@@ -447,7 +431,7 @@ class PgOps:
         """Delete up to ``limit`` tokens past ``expires_at`` and as many leases past
         ``held_until`` (strictly before ``now``), found through the expiry indexes; rows
         another transaction holds are skipped. Each statement commits on its own. Returns
-        how many rows went."""
+        the most rows that went from either table."""
         gone = 0
         for table, end in (("tokens", "expires_at"), ("leases", "held_until")):
             done = yield Sql(
@@ -456,7 +440,7 @@ class PgOps:
                 f"AND {end} < ?",
                 (now, limit, now),
             )
-            gone += max(0, done.rowcount)
+            gone = max(gone, done.rowcount)
         return gone
 
     def release_lease(self, key: str, fence: int, now: float) -> SqlOp[bool]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import InvalidArgument
 from ._aio import as_async_store
+from ._checked import CheckedAsyncStore
 from ._redis_client import new_client
 from ._redis_driver import Done, RedisDriver
 from ._redis_steps import DurableCall, Op, Step
@@ -49,7 +50,7 @@ def _async_durable(durable: Store | AsyncStore | None) -> tuple[AsyncStore | Non
     return view, view is not durable
 
 
-class AsyncRedisStore(RedisDriver):
+class AsyncRedisStore(RedisDriver, CheckedAsyncStore):
     """The :class:`~wxcomponent.stores.base.AsyncStore` protocol over ``redis.asyncio``.
 
     The same rules as :class:`~wxcomponent.stores.RedisStore` (the very same code drives
@@ -114,6 +115,8 @@ class AsyncRedisStore(RedisDriver):
             return await getattr(self._durable, step.method)(*step.args, **step.kwargs)
         return await self._loop_client().execute_command(*step)
 
+    # ------------------------------------------------------------------ tickets
+
     async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """See :meth:`~wxcomponent.stores.RedisStore.save_ticket`."""
         return await self._run(self._ops.save_ticket(component_appid, ticket, created_at))
@@ -121,6 +124,8 @@ class AsyncRedisStore(RedisDriver):
     async def load_ticket(self, component_appid: str) -> Ticket | None:
         """See :meth:`~wxcomponent.stores.RedisStore.load_ticket`."""
         return await self._run(self._ops.load_ticket(component_appid))
+
+    # ------------------------------------------------------------------ authorizers
 
     async def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """See :meth:`~wxcomponent.stores.RedisStore.save_authorizer`."""
@@ -210,6 +215,8 @@ class AsyncRedisStore(RedisDriver):
         op = self._ops.due_authorizers(component_appid, before=before, limit=limit)
         return await self._run(op)
 
+    # ------------------------------------------------------------------ the job queue
+
     async def enqueue(
         self,
         component_appid: str,
@@ -286,6 +293,8 @@ class AsyncRedisStore(RedisDriver):
         """See :meth:`~wxcomponent.stores.RedisStore.reserve_job_ids`."""
         return await self._run(self._queue.reserve_job_ids(through))
 
+    # ------------------------------------------------------------------ tokens
+
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`~wxcomponent.stores.RedisStore.get_token`."""
         return await self._run(self._ops.get_token(key))
@@ -297,6 +306,8 @@ class AsyncRedisStore(RedisDriver):
     async def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """See :meth:`~wxcomponent.stores.RedisStore.delete_token`."""
         return await self._run(self._ops.delete_token(key, if_value=if_value))
+
+    # ------------------------------------------------------------------ leases
 
     async def acquire_lease(self, key: str, ttl: float) -> int | None:
         """See :meth:`~wxcomponent.stores.RedisStore.acquire_lease`."""

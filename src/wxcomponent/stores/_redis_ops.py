@@ -22,7 +22,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import _validate as valid
 from ._redis_keys import (
     RedisKeys,
     decode_record,
@@ -219,7 +218,6 @@ class RedisOps(RedisKeys):
 
     def save_ticket(self, c: str, ticket: str, created_at: int) -> Op[bool]:
         """See :meth:`Store.save_ticket`."""
-        valid.ticket_args(c, ticket, created_at)
         yield from self.layout_ready(c)
         if not self.durable:
             now = self.clock()
@@ -236,7 +234,6 @@ class RedisOps(RedisKeys):
 
     def load_ticket(self, c: str) -> Op[Ticket | None]:
         """See :meth:`Store.load_ticket`."""
-        valid.check_appid("component_appid", c)
         yield from self.layout_ready(c)
         reply = yield ("HGETALL", self.ticket_key(c))
         if reply:
@@ -281,7 +278,6 @@ class RedisOps(RedisKeys):
 
     def save_authorizer(self, record: AuthorizerRecord) -> Op[bool]:
         """See :meth:`Store.save_authorizer`."""
-        record = valid.check_record(record)
         yield from self.layout_ready(record.component_appid)
         if self.durable:
             c, a = record.component_appid, record.authorizer_appid
@@ -291,7 +287,6 @@ class RedisOps(RedisKeys):
 
     def get_authorizer(self, c: str, a: str) -> Op[AuthorizerRecord | None]:
         """See :meth:`Store.get_authorizer`."""
-        valid.authorizer_args(c, a)
         yield from self.layout_ready(c)
         reply = yield ("HGETALL", self.record_key(c, a))
         if reply:
@@ -305,7 +300,6 @@ class RedisOps(RedisKeys):
         self, c: str, *, status: AuthorizerStatus | None, after: str | None, limit: int
     ) -> Op[list[AuthorizerRecord]]:
         """See :meth:`Store.list_authorizers` (from the durable store when there is one)."""
-        valid.list_args(c, status, after, limit)
         yield from self.layout_ready(c)
         if self.durable:
             kwargs = {"status": status, "after": after, "limit": limit}
@@ -331,7 +325,6 @@ class RedisOps(RedisKeys):
 
     def count_authorizers(self, c: str, *, status: AuthorizerStatus | None) -> Op[int]:
         """See :meth:`Store.count_authorizers` (from the durable store when there is one)."""
-        valid.count_args(c, status)
         yield from self.layout_ready(c)
         if self.durable:
             count = yield DurableCall("count_authorizers", (c,), {"status": status})
@@ -341,7 +334,6 @@ class RedisOps(RedisKeys):
 
     def replace_refresh_token(self, c: str, a: str, expected: str | None, new: str) -> Op[bool]:
         """See :meth:`Store.replace_refresh_token`."""
-        valid.replace_args(c, a, expected, new)
         yield from self.layout_ready(c)
         if self.durable:
             call = DurableCall("replace_refresh_token", (c, a, expected, new))
@@ -351,7 +343,6 @@ class RedisOps(RedisKeys):
 
     def mark_revoked(self, c: str, a: str, event_at: int = 0) -> Op[bool]:
         """See :meth:`Store.mark_revoked`."""
-        valid.revoke_args(c, a, event_at)
         yield from self.layout_ready(c)
         if self.durable:
             call = DurableCall("mark_revoked", (c, a), {"event_at": event_at})
@@ -363,7 +354,6 @@ class RedisOps(RedisKeys):
 
     def delete_authorizer(self, c: str, a: str) -> Op[bool]:
         """See :meth:`Store.delete_authorizer`."""
-        valid.authorizer_args(c, a)
         yield from self.layout_ready(c)
         keys = self.record_keys(c, a)
         script_keys = (keys[0], keys[1], keys[2], keys[3], keys[5], keys[6])
@@ -376,7 +366,6 @@ class RedisOps(RedisKeys):
 
     def set_authorizer_tenant(self, c: str, a: str, tenant: str | None) -> Op[bool]:
         """See :meth:`Store.set_authorizer_tenant`."""
-        valid.tenant_args(c, a, tenant)
         yield from self.layout_ready(c)
         if self.durable:
             call = DurableCall("set_authorizer_tenant", (c, a, tenant))
@@ -387,7 +376,6 @@ class RedisOps(RedisKeys):
     def set_authorizer_name(self, c: str, a: str, name: str | None,
                             account_type: AccountType | None = None) -> Op[bool]:
         """See :meth:`Store.set_authorizer_name`."""
-        valid.name_args(c, a, name, account_type)
         yield from self.layout_ready(c)
         if self.durable:
             call = DurableCall("set_authorizer_name", (c, a, name),
@@ -405,7 +393,6 @@ class RedisOps(RedisKeys):
         The names index holds ``name_key + "\\x00" + appid``, so its byte order (UTF-8: code
         point order) is the order of (name key, appid) pairs; no name key holds a 0 byte, and
         no UTF-8 text holds the byte 0xFF that ends the range."""
-        valid.search_args(c, prefix, after, limit)
         yield from self.layout_ready(c)
         if self.durable:
             kwargs = {"after": after, "limit": limit}
@@ -422,7 +409,6 @@ class RedisOps(RedisKeys):
 
     def schedule_refresh(self, c: str, a: str, at: float) -> Op[bool]:
         """See :meth:`Store.schedule_refresh`."""
-        at = valid.schedule_args(c, a, at)
         yield from self.layout_ready(c)
         if self.durable:
             call = DurableCall("schedule_refresh", (c, a, at))
@@ -434,7 +420,6 @@ class RedisOps(RedisKeys):
         """See :meth:`Store.due_authorizers` (from the durable store when there is one): the
         first ``limit`` members of the due index scored up to ``before`` (ties in appid
         order), and their records, in one script."""
-        before = valid.due_args(c, before, limit)
         yield from self.layout_ready(c)
         if self.durable:
             kwargs = {"before": before, "limit": limit}
@@ -446,7 +431,6 @@ class RedisOps(RedisKeys):
 
     def get_token(self, key: str) -> Op[CachedToken | None]:
         """See :meth:`Store.get_token`."""
-        valid.check_key(key)
         yield from self._key_ready(key)
         raw = yield ("GET", self.token_key(key))
         if raw is None:
@@ -456,7 +440,6 @@ class RedisOps(RedisKeys):
 
     def set_token(self, key: str, token: CachedToken, *, fence: int | None) -> Op[bool]:
         """See :meth:`Store.set_token`."""
-        valid.set_token_args(key, token, fence)
         yield from self._key_ready(key)
         px = ms(token.expires_at - self.clock())
         if fence is None:
@@ -467,7 +450,6 @@ class RedisOps(RedisKeys):
 
     def delete_token(self, key: str, *, if_value: str | None) -> Op[bool]:
         """See :meth:`Store.delete_token`."""
-        valid.delete_token_args(key, if_value)
         yield from self._key_ready(key)
         if if_value is None:
             return bool((yield ("DEL", self.token_key(key))))
@@ -477,7 +459,6 @@ class RedisOps(RedisKeys):
 
     def acquire_lease(self, key: str, ttl: float) -> Op[int | None]:
         """See :meth:`Store.acquire_lease`."""
-        ttl = valid.lease_args(key, ttl)
         yield from self._key_ready(key)
         keys = (self.lease_key(key), self.fences_key(key), self.old_fence_key(key))
         fence = yield from eval_script(ACQUIRE, keys, (ms(ttl),))
@@ -485,6 +466,5 @@ class RedisOps(RedisKeys):
 
     def release_lease(self, key: str, fence: int) -> Op[bool]:
         """See :meth:`Store.release_lease`."""
-        valid.release_args(key, fence)
         yield from self._key_ready(key)
         return bool((yield from eval_script(RELEASE, (self.lease_key(key),), (fence,))))

@@ -124,10 +124,9 @@ class RedisQueue:
         key: str | None,
     ) -> Op[int]:
         """See :meth:`Store.enqueue`."""
-        data = valid.enqueue_args(c, topic, group, payload, available_at, key)
         if self.durable:
             kwargs = {"available_at": available_at, "key": key}
-            return int((yield DurableCall("enqueue", (c, topic, group, data), kwargs)))
+            return int((yield DurableCall("enqueue", (c, topic, group, payload), kwargs)))
         if key is not None:
             found = yield ("HGET", self.base(c) + "keys:" + _topic(topic), key)
             if found is not None:
@@ -137,7 +136,7 @@ class RedisQueue:
         now = self.clock()
         when = now if available_at is None else float(available_at)
         got = yield from self._run(
-            ENQUEUE, c, job_id, topic, group, base64.b64encode(data).decode(), num(when),
+            ENQUEUE, c, job_id, topic, group, base64.b64encode(payload).decode(), num(when),
             num(now), key or "",
         )  # fmt: skip
         if int(got) != job_id:  # the key was taken meanwhile: this id stays unused
@@ -146,7 +145,6 @@ class RedisQueue:
 
     def claim_jobs(self, c: str, topic: str, limit: int, lease: float) -> Op[list[Job]]:
         """See :meth:`Store.claim_jobs`."""
-        lease = valid.claim_args(c, topic, limit, lease)
         if self.durable:
             kwargs = {"limit": limit, "lease": lease}
             return list((yield DurableCall("claim_jobs", (c, topic), kwargs)))
@@ -175,26 +173,18 @@ class RedisQueue:
 
     def ack_job(self, job_id: int, claim: int) -> Op[bool]:
         """See :meth:`Store.ack_job`."""
-        valid.settle_args(job_id, claim)
         return (yield from self._settle("ack_job", job_id, claim, "done", None))
 
     def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> Op[bool]:
         """See :meth:`Store.retry_job`."""
-        valid.settle_args(job_id, claim)
-        when = valid.check_time("available_at", available_at)
-        error = valid.check_error(error)
-        return (yield from self._settle("retry_job", job_id, claim, "pending", error, when))
+        return (yield from self._settle("retry_job", job_id, claim, "pending", error, available_at))
 
     def bury_job(self, job_id: int, claim: int, error: str) -> Op[bool]:
         """See :meth:`Store.bury_job`."""
-        valid.settle_args(job_id, claim)
-        error = valid.check_error(error)
         return (yield from self._settle("bury_job", job_id, claim, "dead", error))
 
     def requeue_job(self, job_id: int, available_at: float | None) -> Op[bool]:
         """See :meth:`Store.requeue_job`."""
-        valid.check_job_id(job_id)
-        when = valid.check_time("available_at", available_at, optional=True)
         if self.durable:
             kwargs = {"available_at": available_at}
             return bool((yield DurableCall("requeue_job", (job_id,), kwargs)))
@@ -202,12 +192,11 @@ class RedisQueue:
         if c is None:
             return False
         now = self.clock()
-        return bool((yield from self._run(REQUEUE, c, job_id, num(now if when is None else when),
-                                          num(now))))
+        when = now if available_at is None else available_at
+        return bool((yield from self._run(REQUEUE, c, job_id, num(when), num(now))))
 
     def get_job(self, job_id: int) -> Op[Job | None]:
         """See :meth:`Store.get_job`."""
-        valid.check_job_id(job_id)
         if self.durable:
             found: Job | None = yield DurableCall("get_job", (job_id,))
             return found
@@ -221,7 +210,6 @@ class RedisQueue:
         self, c: str, topic: str | None, state: JobState | None, after: int | None, limit: int
     ) -> Op[list[Job]]:
         """See :meth:`Store.list_jobs`."""
-        valid.list_jobs_args(c, topic, state, after, limit)
         if self.durable:
             kwargs = {"topic": topic, "state": state, "after": after, "limit": limit}
             return list((yield DurableCall("list_jobs", (c,), kwargs)))
@@ -234,7 +222,6 @@ class RedisQueue:
 
     def find_job(self, c: str, topic: str, key: str) -> Op[Job | None]:
         """See :meth:`Store.find_job`."""
-        valid.find_job_args(c, topic, key)
         if self.durable:
             found: Job | None = yield DurableCall("find_job", (c, topic, key))
             return found
@@ -246,7 +233,6 @@ class RedisQueue:
 
     def restore_job(self, job: Job, renumber: bool) -> Op[int | None]:
         """See :meth:`Store.restore_job`."""
-        job = valid.restore_args(job, renumber)
         if self.durable:
             restored: int | None = yield DurableCall("restore_job", (job,),
                                                      {"renumber": renumber})
@@ -282,15 +268,12 @@ class RedisQueue:
 
     def reserve_job_ids(self, through: int) -> Op[int]:
         """See :meth:`Store.reserve_job_ids`."""
-        through = valid.check_through(through)
         if self.durable:
             return int((yield DurableCall("reserve_job_ids", (through,))))
         return int((yield from eval_script(RESERVE, (self.seq_key,), (through,))))
 
     def count_jobs(self, c: str, topic: str | None) -> Op[dict[str, int]]:
         """See :meth:`Store.count_jobs`."""
-        valid.check_appid("component_appid", c)
-        valid.check_name("topic", topic, optional=True)
         if self.durable:
             return dict((yield DurableCall("count_jobs", (c,), {"topic": topic})))
         where = "s:" if topic is None else f"ts:{_topic(topic)}:"
@@ -299,7 +282,6 @@ class RedisQueue:
 
     def purge_jobs(self, c: str, topic: str, state: JobState, before: float) -> Op[int]:
         """See :meth:`Store.purge_jobs` (a batch at a time)."""
-        before = valid.purge_args(c, topic, state, before)
         if self.durable:
             kwargs = {"topic": topic, "state": state, "before": before}
             return int((yield DurableCall("purge_jobs", (c,), kwargs)))

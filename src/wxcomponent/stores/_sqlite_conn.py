@@ -7,7 +7,6 @@ or stops before writing when the caller must not wait (:class:`_WouldWait`).
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import sqlite3
 import threading
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..errors import InvalidArgument, StoreCorrupt, StoreError, StoreUnavailable
+from ._purge import Purge
 from ._sql_queue import Result, SqlOp
 from ._sqlite_schema import (
     MIGRATIONS,
@@ -96,8 +96,7 @@ class _SQLiteFile:
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         self._schema_ready = False
         self._closed = False
-        self._writes = itertools.count(1)  # token and lease writes, toward the next purge
-        self._behind = False  # the last purge left expired rows: the next write purges too
+        self._purge = Purge()  # counts token and lease writes, toward the next purge
         _LIVE_STORES.add(self)
 
 

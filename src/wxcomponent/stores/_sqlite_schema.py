@@ -1,12 +1,12 @@
 """The SQLite schema: its migrations, in order, and the statements the purge of expired
-tokens and leases runs (:data:`PURGE_EVERY`, :data:`PURGE_BATCH`).
+tokens and leases runs (its rule is :mod:`._purge`'s).
 """
 
 from __future__ import annotations
 
 from ._sql_queue import SQLITE
 
-__all__ = ["MIGRATIONS", "PURGE_BATCH", "PURGE_EVERY", "SCHEMA_VERSION"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
 
 #: Migrations, in order: (version, statements). Append; never edit a released one.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -109,23 +109,13 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 #: The schema version this code writes.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
-_RECORD_COLUMNS = (
-    "component_appid, authorizer_appid, refresh_token, status, func_info, "
-    "authorized_at, updated_at, revoked_at, tenant, name, refresh_at, account_type, "
-    "auth_event_at"
-)
-#: The end of every name key that starts with a prefix (no name holds U+10FFFF).
-_LAST_CHAR = "\U0010ffff"
 _GET_TOKEN = "SELECT value, expires_at, obtained_at FROM tokens WHERE key = ?"
 _HOLDS = "SELECT 1 FROM leases WHERE key = ? AND fence = ? AND held_until > ?"
 _LEASE_AND_COUNTER = (
     "SELECT f.value, l.fence, l.held_until FROM lease_fences AS f "
     "LEFT JOIN leases AS l ON l.key = ?"
 )
-#: Every this many token or lease writes of a store, the write also deletes...
-PURGE_EVERY = 100
-#: ...at most this many expired tokens and as many expired leases (through the expiry indexes).
-PURGE_BATCH = 200
+# A batch of the purge: expired tokens, and expired leases (each through its expiry index).
 _PURGE_TOKENS = (
     "DELETE FROM tokens WHERE rowid IN (SELECT rowid FROM tokens WHERE expires_at < ? LIMIT ?)"
 )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from . import _validate as valid
 from ._sqlite_conn import _SQLiteFile
 from ._sqlite_schema import (
     _EXPIRED_LEASES,
@@ -12,8 +11,6 @@ from ._sqlite_schema import (
     _HOLDS,
     _LEASE_AND_COUNTER,
     _PURGE_TOKENS,
-    PURGE_BATCH,
-    PURGE_EVERY,
 )
 from .base import CachedToken
 
@@ -21,9 +18,10 @@ from .base import CachedToken
 class _SQLiteTokens(_SQLiteFile):
     """The token and lease operations of :class:`~.sqlite.SQLiteStore`."""
 
+    # ------------------------------------------------------------------ tokens
+
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
-        valid.check_key(key)
         try:
             try:
                 conn: sqlite3.Connection = self._local.conn
@@ -38,7 +36,6 @@ class _SQLiteTokens(_SQLiteFile):
 
     def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
-        valid.set_token_args(key, token, fence)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             if fence is not None and conn.execute(_HOLDS, (key, fence, now)).fetchone() is None:
@@ -55,7 +52,6 @@ class _SQLiteTokens(_SQLiteFile):
 
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
-        valid.delete_token_args(key, if_value)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             found = conn.execute(
@@ -72,7 +68,6 @@ class _SQLiteTokens(_SQLiteFile):
 
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
-        ttl = valid.lease_args(key, ttl)
         # A plain read first: while the lease is held, waiters never queue for the write lock.
         held = self._read("SELECT held_until FROM leases WHERE key = ?", (key,))
         if held and self._clock() < held[0][0]:  # type: ignore[operator]
@@ -96,31 +91,31 @@ class _SQLiteTokens(_SQLiteFile):
         return self._write(body, durable=False)
 
     def _purge_if_due(self, conn: sqlite3.Connection, now: float) -> None:
-        """Count a token or lease write; every :data:`PURGE_EVERY` of them, delete (in the
-        write's transaction) up to :data:`PURGE_BATCH` tokens past ``expires_at`` and as many
-        leases past ``held_until``: a lease is deleted only once it has expired, and its key's
-        next grant still gets a larger fence (from the store's counter).
+        """Count a token or lease write, and purge when :mod:`._purge` says, in the write's
+        transaction.
 
         The batch is small (about a millisecond), so the purge runs where the write runs, the
         event loop included: sending it to a worker thread made the writes that met its lock
-        follow it there, and cost the async service two thirds of its pushes. A purge that
-        found a full batch leaves a backlog (rows of a version before purges, a burst): the
-        next writes purge too, until one finds less than a batch."""
-        due = next(self._writes) % PURGE_EVERY == 0
-        if due or self._behind:
-            gone = conn.execute(_PURGE_TOKENS, (now, PURGE_BATCH)).rowcount
-            expired = conn.execute(_EXPIRED_LEASES, (now, PURGE_BATCH)).fetchall()
+        follow it there, and cost the async service two thirds of its pushes."""
+
+        def delete(batch: int) -> int:
+            """Up to ``batch`` tokens past ``expires_at`` and as many leases past
+            ``held_until``: a lease only once it has expired, and its key's next grant still
+            gets a larger fence (from the store's counter)."""
+            gone = conn.execute(_PURGE_TOKENS, (now, batch)).rowcount
+            expired = conn.execute(_EXPIRED_LEASES, (now, batch)).fetchall()
             if expired:
                 # The floor rises to the highest fence deleted, so no fence comes back.
                 conn.execute("UPDATE lease_fences SET value = MAX(value, ?)",
                              (max(int(fence) for _, fence in expired),))
                 conn.executemany("DELETE FROM leases WHERE rowid = ?",
                                  ((rowid,) for rowid, _ in expired))
-            self._behind = gone >= PURGE_BATCH or len(expired) >= PURGE_BATCH
+            return max(gone, len(expired))
+
+        self._purge.run(delete)
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
-        valid.release_args(key, fence)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(

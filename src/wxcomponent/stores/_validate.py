@@ -12,7 +12,7 @@ import re
 from typing import Any, get_args
 
 from ..errors import InvalidArgument
-from .base import (
+from ._records import (
     ACCOUNT_TYPES,
     MAX_ACCOUNT_NAME_LENGTH,
     AuthorizerRecord,
@@ -243,8 +243,14 @@ def check_record(record: object) -> AuthorizerRecord:
 
 
 # ---------------------------------------------------------------------- one check per operation
-# Every backend validates an operation's arguments with the same function, so the rules of
-# what a store accepts are written once.
+# Each operation of :class:`~.base.Store` names its check where it is declared; the check
+# takes the operation's arguments in their order and is applied once, for every backend, by
+# :mod:`._checked`. A check that returns something returns the argument(s) it normalises.
+
+
+def platform_args(component_appid: object) -> None:
+    """Arguments naming one platform (``load_ticket``)."""
+    check_appid("component_appid", component_appid)
 
 
 def ticket_args(component_appid: object, ticket: object, created_at: object) -> None:
@@ -467,6 +473,34 @@ def settle_args(job_id: object, claim: object) -> None:
     """Arguments naming one claim of one job (``ack_job``, ``retry_job``, ``bury_job``)."""
     check_job_id(job_id)
     check_job_id(claim, "claim")
+
+
+def retry_args(
+    job_id: object, claim: object, available_at: object, error: object
+) -> tuple[float, str]:
+    """Arguments of ``retry_job``; returns the time as a float and the error cut to size."""
+    settle_args(job_id, claim)
+    when = _check_time("available_at", available_at)
+    assert when is not None
+    return when, check_error(error)
+
+
+def bury_args(job_id: object, claim: object, error: object) -> str:
+    """Arguments of ``bury_job``; returns the error cut to size."""
+    settle_args(job_id, claim)
+    return check_error(error)
+
+
+def requeue_args(job_id: object, available_at: object) -> float | None:
+    """Arguments of ``requeue_job``; returns the time as a float (or None)."""
+    check_job_id(job_id)
+    return _check_time("available_at", available_at, optional=True)
+
+
+def count_jobs_args(component_appid: object, topic: object) -> None:
+    """Arguments of ``count_jobs``."""
+    check_appid("component_appid", component_appid)
+    check_name("topic", topic, optional=True)
 
 
 def list_jobs_args(

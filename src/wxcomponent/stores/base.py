@@ -22,8 +22,10 @@ A store holds three kinds of data, always keyed so that several platforms can sh
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Protocol, TypeVar, runtime_checkable
 
+from . import _validate as valid
 from ._records import (
     ACCOUNT_TYPES,
     MAX_ACCOUNT_NAME_LENGTH,
@@ -39,6 +41,7 @@ from ._records import (
 
 __all__ = [
     "ACCOUNT_TYPES",
+    "CHECKS",
     "MAX_ACCOUNT_NAME_LENGTH",
     "AccountType",
     "AsyncStore",
@@ -49,8 +52,31 @@ __all__ = [
     "JobState",
     "Store",
     "Ticket",
+    "checked",
     "name_key",
 ]
+
+F = TypeVar("F", bound=Callable[..., object])
+
+#: Each operation's argument check and the arguments it normalises, by operation name, as
+#: :func:`checked` declares them on :class:`Store`.
+CHECKS: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {}
+
+
+def checked(check: Callable[..., object], *into: str) -> Callable[[F], F]:
+    """Declare ``check`` the argument check of the operation it decorates.
+
+    ``check`` takes the operation's arguments in their order and raises
+    :class:`~wxcomponent.errors.InvalidArgument` on a bad one. With ``into``, it returns the
+    normalised value of those arguments (a tuple when there are several), which the backend's
+    body receives in their place. :mod:`._checked` applies it once, for every backend.
+    """
+
+    def declare(operation: F) -> F:
+        CHECKS[operation.__name__] = (check, into)
+        return operation
+
+    return declare
 
 
 @runtime_checkable
@@ -58,15 +84,18 @@ class Store(Protocol):
     """The synchronous store protocol. Every backend implements it and passes one contract."""
 
     # durable: tickets
+    @checked(valid.ticket_args)
     def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
         ...
 
+    @checked(valid.platform_args)
     def load_ticket(self, component_appid: str) -> Ticket | None:
         """The latest ticket, or None."""
         ...
 
     # durable: authorizers
+    @checked(valid.check_record, "record")
     def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """Insert or replace the record of ``record.authorizer_appid``; True when written.
 
@@ -77,12 +106,14 @@ class Store(Protocol):
         """
         ...
 
+    @checked(valid.authorizer_args)
     def get_authorizer(
         self, component_appid: str, authorizer_appid: str
     ) -> AuthorizerRecord | None:
         """One authorizer's record, or None."""
         ...
 
+    @checked(valid.list_args)
     def list_authorizers(
         self,
         component_appid: str,
@@ -94,12 +125,14 @@ class Store(Protocol):
         """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
         ...
 
+    @checked(valid.count_args)
     def count_authorizers(
         self, component_appid: str, *, status: AuthorizerStatus | None = None
     ) -> int:
         """How many records (of ``status``, if given) the platform has."""
         ...
 
+    @checked(valid.replace_args)
     def replace_refresh_token(
         self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
     ) -> bool:
@@ -109,6 +142,7 @@ class Store(Protocol):
         """
         ...
 
+    @checked(valid.revoke_args)
     def mark_revoked(
         self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
     ) -> bool:
@@ -120,11 +154,13 @@ class Store(Protocol):
         """
         ...
 
+    @checked(valid.authorizer_args)
     def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
         """Remove a record that should never have been kept (one of the release check's test
         accounts); False if there is none. A merchant's record is revoked, never removed."""
         ...
 
+    @checked(valid.tenant_args)
     def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
@@ -134,6 +170,7 @@ class Store(Protocol):
         """
         ...
 
+    @checked(valid.name_args)
     def set_authorizer_name(
         self, component_appid: str, authorizer_appid: str, name: str | None, *,
         account_type: AccountType | None = None
@@ -145,6 +182,7 @@ class Store(Protocol):
         """
         ...
 
+    @checked(valid.search_args)
     def search_authorizers(
         self,
         component_appid: str,
@@ -158,11 +196,13 @@ class Store(Protocol):
         pair of the last record of the previous page (keyset paging)."""
         ...
 
+    @checked(valid.schedule_args, "at")
     def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
         """Set the record's ``refresh_at``; False if there is no record. Nothing else of the
         record changes (``updated_at`` included)."""
         ...
 
+    @checked(valid.due_args, "before")
     def due_authorizers(
         self, component_appid: str, *, before: float, limit: int = 100
     ) -> list[AuthorizerRecord]:
@@ -172,6 +212,7 @@ class Store(Protocol):
         ...
 
     # durable: the job queue
+    @checked(valid.enqueue_args, "payload")
     def enqueue(
         self,
         component_appid: str,
@@ -190,6 +231,7 @@ class Store(Protocol):
         """
         ...
 
+    @checked(valid.claim_args, "lease")
     def claim_jobs(
         self, component_appid: str, topic: str, *, limit: int, lease: float
     ) -> list[Job]:
@@ -204,23 +246,28 @@ class Store(Protocol):
         """
         ...
 
+    @checked(valid.settle_args)
     def ack_job(self, job_id: int, claim: int) -> bool:
         """Mark the job done; False (and nothing changes) if ``claim`` is not its claim."""
         ...
 
+    @checked(valid.retry_args, "available_at", "error")
     def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
         """Put the claimed job back, pending, claimable from ``available_at``; its group
         waits for it. False if ``claim`` is not its claim."""
         ...
 
+    @checked(valid.bury_args, "error")
     def bury_job(self, job_id: int, claim: int, error: str) -> bool:
         """Give the claimed job up (dead); its group proceeds. False if ``claim`` is stale."""
         ...
 
+    @checked(valid.check_job_id)
     def get_job(self, job_id: int) -> Job | None:
         """One job, or None."""
         ...
 
+    @checked(valid.list_jobs_args)
     def list_jobs(
         self,
         component_appid: str,
@@ -234,15 +281,18 @@ class Store(Protocol):
         ``state`` when given."""
         ...
 
+    @checked(valid.requeue_args, "available_at")
     def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
         """Replay a done or dead job: pending again from ``available_at`` (default: now),
         attempts 0. False when there is no such job or it is pending."""
         ...
 
+    @checked(valid.count_jobs_args)
     def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
         """How many jobs (of ``topic``, if given) are in each state: every state is a key."""
         ...
 
+    @checked(valid.purge_args, "before")
     def purge_jobs(
         self, component_appid: str, *, topic: str, state: JobState, before: float
     ) -> int:
@@ -250,11 +300,13 @@ class Store(Protocol):
         idempotency keys become free. Returns how many were deleted."""
         ...
 
+    @checked(valid.find_job_args)
     def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """The job enqueued in (``component_appid``, ``topic``) with the idempotency key
         ``key``, in whatever state, or None. Read through the index that makes keys unique."""
         ...
 
+    @checked(valid.restore_args, "job")
     def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
         """Write ``job``, read from another store, as it stands there: state, attempts,
         times, last error, key and payload (a claim is not carried: a claimed job arrives
@@ -270,6 +322,7 @@ class Store(Protocol):
         """
         ...
 
+    @checked(valid.check_through)
     def reserve_job_ids(self, through: int) -> int:
         """Make every job id this store gives from now on greater than ``through``; returns
         the greatest id given or reserved so far (``reserve_job_ids(0)`` only reads it).
@@ -277,23 +330,28 @@ class Store(Protocol):
         ...
 
     # volatile
+    @checked(valid.check_key)
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
         ...
 
+    @checked(valid.set_token_args)
     def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
         ...
 
+    @checked(valid.delete_token_args)
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
         ...
 
     # leases
+    @checked(valid.lease_args, "ttl")
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
         ...
 
+    @checked(valid.release_args)
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
         ...
@@ -305,8 +363,17 @@ class Store(Protocol):
 
 @runtime_checkable
 class AsyncStore(Protocol):
-    """The asyncio flavour of :class:`Store`: the same methods, awaited."""
+    """The asyncio flavour of :class:`Store`: the same methods, awaited.
 
+    Its operations, below the ``generated from Store`` line, are written from :class:`Store`
+    by :mod:`._codegen` (``python -m wxcomponent.stores._codegen``): never edit them by hand.
+    """
+
+    async def close(self) -> None:
+        """See :meth:`Store.close`."""
+        ...
+
+    # ---------------------------------------------------------- generated from Store
     async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """See :meth:`Store.save_ticket`."""
         ...
@@ -365,8 +432,12 @@ class AsyncStore(Protocol):
         ...
 
     async def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None, *,
-        account_type: AccountType | None = None
+        self,
+        component_appid: str,
+        authorizer_appid: str,
+        name: str | None,
+        *,
+        account_type: AccountType | None = None,
     ) -> bool:
         """See :meth:`Store.set_authorizer_name`."""
         ...
@@ -445,9 +516,7 @@ class AsyncStore(Protocol):
         """See :meth:`Store.requeue_job`."""
         ...
 
-    async def count_jobs(
-        self, component_appid: str, *, topic: str | None = None
-    ) -> dict[str, int]:
+    async def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
         """See :meth:`Store.count_jobs`."""
         ...
 
@@ -487,8 +556,4 @@ class AsyncStore(Protocol):
 
     async def release_lease(self, key: str, fence: int) -> bool:
         """See :meth:`Store.release_lease`."""
-        ...
-
-    async def close(self) -> None:
-        """See :meth:`Store.close`."""
         ...

@@ -11,24 +11,25 @@ drops a full batch of expired entries, below).
 
 Cached tokens and leases do not pile up: every :data:`PURGE_EVERY` token or lease writes, the
 write also drops up to :data:`PURGE_BATCH` entries past their end (found in order of expiry,
-through a heap, without scanning). Fences come from one counter of the store, so a key whose
-lease entry was dropped is granted again with a fence above every earlier one.
+through a heap, without scanning), by the rule of :mod:`._purge`. Fences come from one counter
+of the store, so a key whose lease entry was dropped is granted again with a fence above every
+earlier one.
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from . import _validate as valid
 from ._aio import AsyncOverSync
+from ._checked import CheckedStore
 from ._memory_queue import _Group, _JobRow, _MemoryQueue
-from ._memory_tokens import PURGE_BATCH, PURGE_EVERY, _MemoryTokens
+from ._memory_tokens import _MemoryTokens
+from ._purge import PURGE_BATCH, PURGE_EVERY, Purge
 from .base import (
     AccountType,
     AuthorizerRecord,
@@ -41,7 +42,7 @@ from .base import (
 __all__ = ["PURGE_BATCH", "PURGE_EVERY", "AsyncMemoryStore", "MemoryStore"]
 
 
-class MemoryStore(_MemoryTokens, _MemoryQueue):
+class MemoryStore(_MemoryTokens, _MemoryQueue, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over dicts in this process.
 
     ``clock`` (epoch seconds) decides token expiry, lease expiry and the times recorded; tests
@@ -64,7 +65,7 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
         # the purge checks the current one); and the writes counted toward the next purge
         self._token_ends: list[tuple[float, str]] = []
         self._lease_ends: list[tuple[float, str]] = []
-        self._writes = itertools.count(1)
+        self._purge = Purge()
         # the job queue: rows by id, ids per platform (increasing), idempotency keys, groups
         self._jobs: dict[int, _JobRow] = {}
         self._job_ids: dict[str, list[int]] = {}
@@ -85,7 +86,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
 
     def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
-        valid.ticket_args(component_appid, ticket, created_at)
         with self._lock:
             current = self._tickets.get(component_appid)
             if current is not None and current.created_at > created_at:
@@ -97,7 +97,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
 
     def load_ticket(self, component_appid: str) -> Ticket | None:
         """The latest ticket, or None."""
-        valid.check_appid("component_appid", component_appid)
         with self._lock:
             return self._tickets.get(component_appid)
 
@@ -111,7 +110,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
         ``auth_event_at`` is 0 the stored time; one whose ``auth_event_at`` is older than the
         stored one is not written.
         """
-        record = valid.check_record(record)
         with self._lock:
             records = self._authorizers.setdefault(record.component_appid, {})
             current = records.get(record.authorizer_appid)
@@ -137,7 +135,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
         self, component_appid: str, authorizer_appid: str
     ) -> AuthorizerRecord | None:
         """One authorizer's record, or None."""
-        valid.authorizer_args(component_appid, authorizer_appid)
         with self._lock:
             return self._authorizers.get(component_appid, {}).get(authorizer_appid)
 
@@ -150,7 +147,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
-        valid.list_args(component_appid, status, after, limit)
         with self._lock:
             order = self._order.get(component_appid, [])
             records = self._authorizers.get(component_appid, {})
@@ -168,7 +164,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
         self, component_appid: str, *, status: AuthorizerStatus | None = None
     ) -> int:
         """How many records (of ``status``, if given) the platform has."""
-        valid.count_args(component_appid, status)
         with self._lock:
             records = self._authorizers.get(component_appid, {}).values()
             return sum(1 for r in records if status is None or r.status == status)
@@ -177,7 +172,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
         self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
     ) -> bool:
         """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
-        valid.replace_args(component_appid, authorizer_appid, expected, new)
         with self._lock:
             records = self._authorizers.get(component_appid, {})
             record = records.get(authorizer_appid)
@@ -191,7 +185,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
     ) -> bool:
         """Mark the authorizer revoked (keeping its record); False if there is none, or if
         ``event_at`` is older than its ``auth_event_at``."""
-        valid.revoke_args(component_appid, authorizer_appid, event_at)
         with self._lock:
             records = self._authorizers.get(component_appid, {})
             record = records.get(authorizer_appid)
@@ -207,7 +200,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
 
     def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
         """Remove the record; False if there is none."""
-        valid.authorizer_args(component_appid, authorizer_appid)
         with self._lock:
             records = self._authorizers.get(component_appid, {})
             if records.pop(authorizer_appid, None) is None:
@@ -220,7 +212,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
         """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
-        valid.tenant_args(component_appid, authorizer_appid, tenant)
         with self._lock:
             records = self._authorizers.get(component_appid, {})
             record = records.get(authorizer_appid)
@@ -235,7 +226,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
     ) -> bool:
         """Set (or, with None, clear) the name of an authorizer, and its account type when
         given; False if there is no record."""
-        valid.name_args(component_appid, authorizer_appid, name, account_type)
         if account_type is None:
             return self._change(component_appid, authorizer_appid, name=name)
         return self._change(component_appid, authorizer_appid, name=name,
@@ -250,7 +240,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """Records whose name starts with ``prefix`` (by :func:`name_key`), in name order."""
-        valid.search_args(component_appid, prefix, after, limit)
         wanted = name_key(prefix)
         with self._lock:
             found = sorted(
@@ -262,14 +251,12 @@ class MemoryStore(_MemoryTokens, _MemoryQueue):
 
     def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
         """Set the record's ``refresh_at``; False if there is no record."""
-        at = valid.schedule_args(component_appid, authorizer_appid, at)
         return self._change(component_appid, authorizer_appid, refresh_at=at)
 
     def due_authorizers(
         self, component_appid: str, *, before: float, limit: int = 100
     ) -> list[AuthorizerRecord]:
         """Authorized records due by ``before``, earliest first (a scan: memory is small)."""
-        before = valid.due_args(component_appid, before, limit)
         with self._lock:
             due = sorted(
                 (r.refresh_at, r.authorizer_appid, r)

@@ -31,10 +31,10 @@ an index (schema version 2), read in the index's order: they cost the rows they 
 
 Cached tokens and leases do not pile up: every :data:`PURGE_EVERY` token or lease writes of a
 store, one statement per table (its own transaction, skipping rows other transactions hold)
-deletes up to :data:`PURGE_BATCH` tokens past their expiry and as many leases past their end,
-read through indexes on those times. Fences come from one sequence of the schema (version 3),
-never from a lease's row, so a key whose expired row was deleted is granted again with a fence
-above every earlier one.
+deletes up to :data:`PURGE_BATCH` tokens past their expiry and as many leases past their end
+(the rule of :mod:`._purge`), read through indexes on those times. Fences come from one
+sequence of the schema (version 3), never from a lease's row, so a key whose expired row was
+deleted is granted again with a fence above every earlier one.
 
 ``psycopg`` is imported when a store is created: ``pip install 'wxcomponent[postgres]'``.
 """
@@ -48,15 +48,13 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
-from . import _validate as valid
+from ._checked import CheckedStore
 from ._postgres_async import AsyncPostgresStore
 from ._postgres_conn import (
     _CALL_ENDS,
     _CHECK_AFTER_IDLE,
     _GET_TOKEN,
     CONNECT_TIMEOUT,
-    PURGE_BATCH,
-    PURGE_EVERY,
     TIMEOUT,
     T,
     _Base,
@@ -66,6 +64,8 @@ from ._postgres_conn import (
     _watched,
     redact_dsn,
 )
+from ._purge import PURGE_BATCH, PURGE_EVERY
+from ._settle import SettlesJobs
 from ._sql_queue import Result, SqlOp
 from .base import (
     AccountType,
@@ -92,7 +92,7 @@ __all__ = [
 ]
 
 
-class PostgresStore(_Base):
+class PostgresStore(_Base, SettlesJobs, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over PostgreSQL (blocking).
 
     ``dsn`` is a ``postgresql://user:password@host:port/dbname`` URL (its ``schema=`` query
@@ -214,13 +214,11 @@ class PostgresStore(_Base):
 
     def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
-        valid.ticket_args(component_appid, ticket, created_at)
         return self._run(lambda now: self._ops.save_ticket(component_appid, ticket, created_at,
                                                             now))
 
     def load_ticket(self, component_appid: str) -> Ticket | None:
         """The latest ticket, or None."""
-        valid.check_appid("component_appid", component_appid)
         return self._run(lambda now: self._ops.load_ticket(component_appid))
 
     # ------------------------------------------------------------------ authorizers
@@ -230,14 +228,12 @@ class PostgresStore(_Base):
         ``name`` of None keeps the stored one, a ``refresh_at`` of 0 the stored schedule, an
         ``auth_event_at`` of 0 the stored time); False, and nothing written, when its
         ``auth_event_at`` is older than the stored one."""
-        checked = valid.check_record(record)
-        return self._run(lambda now: self._ops.save_authorizer(checked))
+        return self._run(lambda now: self._ops.save_authorizer(record))
 
     def get_authorizer(
         self, component_appid: str, authorizer_appid: str
     ) -> AuthorizerRecord | None:
         """One authorizer's record, or None."""
-        valid.authorizer_args(component_appid, authorizer_appid)
         return self._run(lambda now: self._ops.get_authorizer(component_appid, authorizer_appid))
 
     def list_authorizers(
@@ -249,7 +245,6 @@ class PostgresStore(_Base):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
-        valid.list_args(component_appid, status, after, limit)
         return self._run(
             lambda now: self._ops.list_authorizers(component_appid, status, after, limit)
         )
@@ -258,14 +253,12 @@ class PostgresStore(_Base):
         self, component_appid: str, *, status: AuthorizerStatus | None = None
     ) -> int:
         """How many records (of ``status``, if given) the platform has."""
-        valid.count_args(component_appid, status)
         return self._run(lambda now: self._ops.count_authorizers(component_appid, status))
 
     def replace_refresh_token(
         self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
     ) -> bool:
         """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
-        valid.replace_args(component_appid, authorizer_appid, expected, new)
         return self._run(lambda now: self._ops.replace_refresh_token(
             component_appid, authorizer_appid, expected, new, now))
 
@@ -274,13 +267,11 @@ class PostgresStore(_Base):
     ) -> bool:
         """Mark the authorizer revoked (keeping its record); False if there is none, or if
         ``event_at`` is older than its ``auth_event_at``."""
-        valid.revoke_args(component_appid, authorizer_appid, event_at)
         return self._run(lambda now: self._ops.mark_revoked(
             component_appid, authorizer_appid, now, event_at))
 
     def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
         """Remove the record; False if there is none."""
-        valid.authorizer_args(component_appid, authorizer_appid)
         return self._run(
             lambda now: self._ops.delete_authorizer(component_appid, authorizer_appid))
 
@@ -288,7 +279,6 @@ class PostgresStore(_Base):
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
         """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
-        valid.tenant_args(component_appid, authorizer_appid, tenant)
         return self._run(lambda now: self._ops.set_authorizer_tenant(
             component_appid, authorizer_appid, tenant, now))
 
@@ -300,7 +290,6 @@ class PostgresStore(_Base):
         given; False if there is no record.
 
         A name is no credential: it commits without waiting for the disk."""
-        valid.name_args(component_appid, authorizer_appid, name, account_type)
         return self._run(lambda now: self._ops.set_authorizer_name(
             component_appid, authorizer_appid, name, account_type))
 
@@ -314,7 +303,6 @@ class PostgresStore(_Base):
     ) -> list[AuthorizerRecord]:
         """Records whose name starts with ``prefix`` (by :func:`~.base.name_key`), in name
         order, after the (name key, appid) pair ``after`` (keyset paging)."""
-        valid.search_args(component_appid, prefix, after, limit)
         return self._run(
             lambda now: self._ops.search_authorizers(component_appid, prefix, after, limit)
         )
@@ -323,19 +311,17 @@ class PostgresStore(_Base):
         """Set the record's ``refresh_at``; False if there is no record.
 
         A schedule is no credential: it commits without waiting for the disk."""
-        when = valid.schedule_args(component_appid, authorizer_appid, at)
         return self._run(
-            lambda now: self._ops.schedule_refresh(component_appid, authorizer_appid, when)
+            lambda now: self._ops.schedule_refresh(component_appid, authorizer_appid, at)
         )
 
     def due_authorizers(
         self, component_appid: str, *, before: float, limit: int = 100
     ) -> list[AuthorizerRecord]:
         """Authorized records due by ``before``, earliest first, from the schedule's index."""
-        bound = valid.due_args(component_appid, before, limit)
-        return self._run(lambda now: self._ops.due_authorizers(component_appid, bound, limit))
+        return self._run(lambda now: self._ops.due_authorizers(component_appid, before, limit))
 
-    # ------------------------------------------------------------------ jobs
+    # ------------------------------------------------------------------ the job queue
 
     def enqueue(
         self,
@@ -348,16 +334,14 @@ class PostgresStore(_Base):
         key: str | None = None,
     ) -> int:
         """Add a pending job, committed before it returns; returns its id."""
-        data = valid.enqueue_args(component_appid, topic, group, payload, available_at, key)
         when = None if available_at is None else float(available_at)
         return self._run(lambda now: self._ops.queue.enqueue(
-            component_appid, topic, group, data, when, key, now), transaction=True)
+            component_appid, topic, group, payload, when, key, now), transaction=True)
 
     def claim_jobs(
         self, component_appid: str, topic: str, *, limit: int, lease: float
     ) -> list[Job]:
         """Claim up to ``limit`` due jobs of ``topic``, at most one per group."""
-        lease = valid.claim_args(component_appid, topic, limit, lease)
         return self._run(lambda now: self._ops.queue.claim(component_appid, topic, limit, lease,
                                                             now), transaction=True)
 
@@ -366,25 +350,8 @@ class PostgresStore(_Base):
         return self._run(lambda now: self._ops.queue.settle(
             job_id, claim, state, error, available_at, now), transaction=True)
 
-    def ack_job(self, job_id: int, claim: int) -> bool:
-        """Mark the job done; False if ``claim`` is not its claim."""
-        valid.settle_args(job_id, claim)
-        return self._settle(job_id, claim, "done", None)
-
-    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
-        """Put the claimed job back, claimable from ``available_at``; False if stale."""
-        valid.settle_args(job_id, claim)
-        when = valid.check_time("available_at", available_at)
-        return self._settle(job_id, claim, "pending", valid.check_error(error), when)
-
-    def bury_job(self, job_id: int, claim: int, error: str) -> bool:
-        """Give the claimed job up (dead); False if ``claim`` is not its claim."""
-        valid.settle_args(job_id, claim)
-        return self._settle(job_id, claim, "dead", valid.check_error(error))
-
     def get_job(self, job_id: int) -> Job | None:
         """One job, or None."""
-        valid.check_job_id(job_id)
         return self._run(lambda now: self._ops.queue.get_job(job_id))
 
     def list_jobs(
@@ -397,56 +364,46 @@ class PostgresStore(_Base):
         limit: int = 100,
     ) -> list[Job]:
         """Jobs ordered by id, after ``after``, of ``topic`` and ``state`` when given."""
-        valid.list_jobs_args(component_appid, topic, state, after, limit)
         return self._run(
             lambda now: self._ops.queue.list_jobs(component_appid, topic, state, after, limit)
         )
 
     def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
         """Replay a done or dead job: pending again, attempts 0; False otherwise."""
-        valid.check_job_id(job_id)
-        when = valid.check_time("available_at", available_at, optional=True)
-        return self._run(lambda now: self._ops.queue.requeue(job_id, when, now),
+        return self._run(lambda now: self._ops.queue.requeue(job_id, available_at, now),
                          transaction=True)
 
     def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
         """How many jobs (of ``topic``, if given) are in each state."""
-        valid.check_appid("component_appid", component_appid)
-        valid.check_name("topic", topic, optional=True)
         return self._run(lambda now: self._ops.queue.count_jobs(component_appid, topic))
 
     def purge_jobs(
         self, component_appid: str, *, topic: str, state: JobState, before: float
     ) -> int:
         """Delete the jobs of ``topic`` in ``state`` last updated before ``before``."""
-        before = valid.purge_args(component_appid, topic, state, before)
         return self._run(lambda now: self._ops.queue.purge(component_appid, topic, state,
                                                             before, now), transaction=True)
 
     def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""
-        valid.find_job_args(component_appid, topic, key)
         return self._run(lambda now: self._ops.queue.find_job(component_appid, topic, key))
 
     def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
         """Write a job read from another store, as it stands; see :meth:`Store.restore_job`."""
-        checked = valid.restore_args(job, renumber)
-        return self._run(lambda now: self._ops.queue.restore(checked, renumber, now),
+        return self._run(lambda now: self._ops.queue.restore(job, renumber, now),
                          transaction=True)
 
     def reserve_job_ids(self, through: int) -> int:
         """Make every later job id greater than ``through``; the greatest id so far."""
-        through = valid.check_through(through)
         return self._run(lambda now: self._ops.queue.reserve_ids(through), transaction=True)
 
-    # ------------------------------------------------------------------ tokens and leases
+    # ------------------------------------------------------------------ tokens
 
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``.
 
         The hottest call of all (every API call reads its token): one statement on a pooled
         connection, without the machinery of the other operations."""
-        valid.check_key(key)
         if not self._ready:
             self._setup()
         with self._connection() as conn:
@@ -457,35 +414,32 @@ class PostgresStore(_Base):
 
     def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
-        valid.set_token_args(key, token, fence)
         self._purge_if_due()
         return self._run(lambda now: self._ops.set_token(key, token, fence, now))
 
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
-        valid.delete_token_args(key, if_value)
         return self._run(lambda now: self._ops.delete_token(key, if_value, now))
+
+    # ------------------------------------------------------------------ leases
 
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
-        ttl = valid.lease_args(key, ttl)
         self._purge_if_due()
         return self._run(lambda now: self._ops.acquire_lease(key, ttl, now))
 
     def _purge_if_due(self) -> None:
-        """Before every :data:`PURGE_EVERY`-th token or lease write, delete up to
-        :data:`PURGE_BATCH` expired tokens and as many expired leases (a lease only once it has
-        expired; its key's next grant still gets a larger fence, from the schema's sequence).
-        It runs before the write, so a failure or a cancellation meanwhile loses no grant."""
-        if self._purge_due():
-            try:
-                self._run(lambda now: self._ops.purge(now, PURGE_BATCH))
-            except StoreError as exc:
-                self._purge_failed(exc)
+        """Count a token or lease write, and purge when :mod:`._purge` says (a lease only once
+        it has expired; its key's next grant still gets a larger fence, from the schema's
+        sequence). It runs before the write, so a failure or a cancellation meanwhile loses no
+        grant."""
+        try:
+            self._purge.run(lambda batch: self._run(lambda now: self._ops.purge(now, batch)))
+        except StoreError as exc:
+            self._purge_failed(exc)
 
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
-        valid.release_args(key, fence)
         return self._run(lambda now: self._ops.release_lease(key, fence, now))
 
     def close(self) -> None:

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import InvalidArgument
 from ._aio import is_async_store
+from ._checked import CheckedStore
 from ._redis_async import AsyncRedisStore
 from ._redis_client import async_twin
 from ._redis_driver import Done, RedisDriver
@@ -80,7 +81,7 @@ __all__ = ["AsyncRedisStore", "RedisStore"]
 T = TypeVar("T")
 
 
-class RedisStore(RedisDriver):
+class RedisStore(RedisDriver, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over Redis (redis-py, blocking).
 
     ``url_or_client`` is a ``redis://`` / ``rediss://`` / ``unix://`` URL (the store then owns
@@ -145,6 +146,8 @@ class RedisStore(RedisDriver):
             return getattr(self._durable, step.method)(*step.args, **step.kwargs)
         return self._client.execute_command(*step)
 
+    # ------------------------------------------------------------------ tickets
+
     def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
         return self._run(self._ops.save_ticket(component_appid, ticket, created_at))
@@ -152,6 +155,8 @@ class RedisStore(RedisDriver):
     def load_ticket(self, component_appid: str) -> Ticket | None:
         """The latest ticket, or None."""
         return self._run(self._ops.load_ticket(component_appid))
+
+    # ------------------------------------------------------------------ authorizers
 
     def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """Insert or replace the record of ``record.authorizer_appid`` (a ``tenant`` or
@@ -242,6 +247,8 @@ class RedisStore(RedisDriver):
         """Authorized records due by ``before``, earliest first, from the due index."""
         return self._run(self._ops.due_authorizers(component_appid, before=before, limit=limit))
 
+    # ------------------------------------------------------------------ the job queue
+
     def enqueue(
         self,
         component_appid: str,
@@ -316,6 +323,8 @@ class RedisStore(RedisDriver):
         """Make every later job id greater than ``through``; the greatest id so far."""
         return self._run(self._queue.reserve_job_ids(through))
 
+    # ------------------------------------------------------------------ tokens
+
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
         return self._run(self._ops.get_token(key))
@@ -327,6 +336,8 @@ class RedisStore(RedisDriver):
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
         return self._run(self._ops.delete_token(key, if_value=if_value))
+
+    # ------------------------------------------------------------------ leases
 
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""

@@ -11,7 +11,8 @@ transaction, so it is atomic across processes.
 
 Cached tokens and leases do not pile up: every :data:`PURGE_EVERY` token or lease writes of a
 store, the write's transaction also deletes up to :data:`PURGE_BATCH` tokens past their expiry
-and as many leases past their end, read through indexes on those times (schema version 5).
+and as many leases past their end (the rule of :mod:`._purge`), read through indexes on those
+times (schema version 5).
 A lease's next fence follows its row's fence; a key without a row starts above the file's
 floor of fences (``lease_fences``), which the purge raises to the highest fence it deletes, so
 a key whose expired row was deleted is granted again with a fence above every earlier one —
@@ -50,20 +51,18 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from ..errors import StoreCorrupt
-from . import _validate as valid
 from ._aio import ThreadedAsyncStore
+from ._checked import CheckedStore
+from ._purge import PURGE_BATCH, PURGE_EVERY
+from ._sql_records import LAST_CHAR, RECORD_COLUMNS, upsert_authorizer
 from ._sqlite_conn import _WouldWait
-from ._sqlite_jobs import _SQLiteJobs
+from ._sqlite_queue import _SQLiteQueue
 
 # Read here as well: the migrations, and the purge's statements (the purge tests run them).
 from ._sqlite_schema import (  # noqa: F401
     _EXPIRED_LEASES,
-    _LAST_CHAR,
     _PURGE_TOKENS,
-    _RECORD_COLUMNS,
     MIGRATIONS,
-    PURGE_BATCH,
-    PURGE_EVERY,
     SCHEMA_VERSION,
 )
 from ._sqlite_tokens import _SQLiteTokens
@@ -77,6 +76,9 @@ from .base import (
 )
 
 __all__ = ["PURGE_BATCH", "PURGE_EVERY", "SCHEMA_VERSION", "AsyncSQLiteStore", "SQLiteStore"]
+
+#: Saves a record (SQLite's larger of two values is ``MAX``).
+_SAVE_AUTHORIZER = upsert_authorizer("MAX")
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -104,7 +106,7 @@ def _record(row: tuple[object, ...]) -> AuthorizerRecord:
     )
 
 
-class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
+class SQLiteStore(_SQLiteTokens, _SQLiteQueue, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over one SQLite file.
 
     ``path`` is the database file (created on first use; its directory must exist).
@@ -129,7 +131,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
 
     def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
-        valid.ticket_args(component_appid, ticket, created_at)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -146,7 +147,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
 
     def load_ticket(self, component_appid: str) -> Ticket | None:
         """The latest ticket, or None."""
-        valid.check_appid("component_appid", component_appid)
         rows = self._read(
             "SELECT value, created_at, received_at FROM tickets WHERE component_appid = ?",
             (component_appid,),
@@ -166,7 +166,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         ``auth_event_at`` is 0 the stored time; one whose ``auth_event_at`` is older than the
         stored one is not written.
         """
-        record = valid.check_record(record)
         values = (
             record.component_appid,
             record.authorizer_appid,
@@ -185,25 +184,7 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         )
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
-            cursor = conn.execute(
-                f"INSERT INTO authorizers ({_RECORD_COLUMNS}, name_key) "  # noqa: S608 (constant)
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (component_appid, authorizer_appid) DO UPDATE SET "
-                "refresh_token = excluded.refresh_token, status = excluded.status, "
-                "func_info = excluded.func_info, authorized_at = excluded.authorized_at, "
-                "updated_at = excluded.updated_at, revoked_at = excluded.revoked_at, "
-                "tenant = COALESCE(excluded.tenant, authorizers.tenant), "
-                "name = COALESCE(excluded.name, authorizers.name), "
-                "name_key = COALESCE(excluded.name_key, authorizers.name_key), "
-                "account_type = COALESCE(excluded.account_type, authorizers.account_type), "
-                "refresh_at = CASE WHEN excluded.refresh_at = 0 THEN authorizers.refresh_at "
-                "ELSE excluded.refresh_at END, "
-                "auth_event_at = MAX(excluded.auth_event_at, authorizers.auth_event_at) "
-                "WHERE excluded.auth_event_at = 0 "
-                "OR excluded.auth_event_at >= authorizers.auth_event_at",
-                values,
-            )
-            return cursor.rowcount == 1
+            return conn.execute(_SAVE_AUTHORIZER, values).rowcount == 1
 
         return self._write(body)
 
@@ -211,9 +192,8 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         self, component_appid: str, authorizer_appid: str
     ) -> AuthorizerRecord | None:
         """One authorizer's record, or None."""
-        valid.authorizer_args(component_appid, authorizer_appid)
         rows = self._read(
-            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
+            f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
             "WHERE component_appid = ? AND authorizer_appid = ?",
             (component_appid, authorizer_appid),
         )
@@ -234,8 +214,7 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
-        valid.list_args(component_appid, status, after, limit)
-        sql = f"SELECT {_RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
+        sql = f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
         params: list[object] = [component_appid]
         if status is not None:
             sql += " AND status = ?"
@@ -251,7 +230,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         self, component_appid: str, *, status: AuthorizerStatus | None = None
     ) -> int:
         """How many records (of ``status``, if given) the platform has."""
-        valid.count_args(component_appid, status)
         if status is None:
             rows = self._read(
                 "SELECT COUNT(*) FROM authorizers WHERE component_appid = ?", (component_appid,)
@@ -269,7 +247,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
     ) -> bool:
         """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
-        valid.replace_args(component_appid, authorizer_appid, expected, new)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -287,7 +264,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
     ) -> bool:
         """Mark the authorizer revoked (keeping its record); False if there is none, or if
         ``event_at`` is older than its ``auth_event_at``."""
-        valid.revoke_args(component_appid, authorizer_appid, event_at)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             found = conn.execute(
@@ -315,7 +291,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
 
     def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
         """Remove the record; False if there is none."""
-        valid.authorizer_args(component_appid, authorizer_appid)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -330,7 +305,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
         """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
-        valid.tenant_args(component_appid, authorizer_appid, tenant)
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -348,7 +322,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
     ) -> bool:
         """Set (or, with None, clear) the name of an authorizer, and its account type when
         given; False if there is no record."""
-        valid.name_args(component_appid, authorizer_appid, name, account_type)
         key = None if name is None else name_key(name)
         return self._update(
             "UPDATE authorizers SET name = ?, name_key = ?, "
@@ -366,13 +339,12 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """Records whose name starts with ``prefix`` (by :func:`name_key`), in name order."""
-        valid.search_args(component_appid, prefix, after, limit)
         start = name_key(prefix)
         sql = (
-            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
+            f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
             "WHERE component_appid = ? AND name_key >= ? AND name_key < ?"
         )
-        params: list[object] = [component_appid, start, start + _LAST_CHAR]
+        params: list[object] = [component_appid, start, start + LAST_CHAR]
         if after is not None:
             sql += " AND (name_key, authorizer_appid) > (?, ?)"
             params += list(after)
@@ -382,7 +354,6 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
 
     def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
         """Set the record's ``refresh_at``; False if there is no record."""
-        at = valid.schedule_args(component_appid, authorizer_appid, at)
         return self._update(
             "UPDATE authorizers SET refresh_at = ? "
             "WHERE component_appid = ? AND authorizer_appid = ?",
@@ -393,9 +364,8 @@ class SQLiteStore(_SQLiteTokens, _SQLiteJobs):
         self, component_appid: str, *, before: float, limit: int = 100
     ) -> list[AuthorizerRecord]:
         """Authorized records due by ``before``, earliest first, from the schedule's index."""
-        before = valid.due_args(component_appid, before, limit)
         rows = self._read(
-            f"SELECT {_RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
+            f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
             "WHERE component_appid = ? AND status = 'authorized' AND refresh_at <= ? "
             "ORDER BY refresh_at, authorizer_appid LIMIT ?",
             (component_appid, before, limit),

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ..errors import StoreCorrupt
-from . import _validate as valid
+from ._settle import SettlesJobs
 from ._sql_queue import SQLITE, SqlOp, SqlQueue
 from ._sqlite_conn import _perform, _SQLiteFile
 from .base import (
@@ -21,7 +21,7 @@ T = TypeVar("T")
 _QUEUE = SqlQueue(SQLITE)
 
 
-class _SQLiteJobs(_SQLiteFile):
+class _SQLiteQueue(_SQLiteFile, SettlesJobs):
     """The job queue's operations of :class:`~.sqlite.SQLiteStore`."""
 
     def _queue_read(self, op: SqlOp[T]) -> T:
@@ -39,6 +39,8 @@ class _SQLiteJobs(_SQLiteFile):
         """Run the operation ``make(now)`` in one write transaction."""
         return self._write(lambda conn, now: _perform(conn, make(now)), durable=durable)
 
+    # ------------------------------------------------------------------ the job queue
+
     def enqueue(
         self,
         component_appid: str,
@@ -50,10 +52,9 @@ class _SQLiteJobs(_SQLiteFile):
         key: str | None = None,
     ) -> int:
         """Add a pending job, committed with ``synchronous=FULL``; returns its id."""
-        data = valid.enqueue_args(component_appid, topic, group, payload, available_at, key)
         when = None if available_at is None else float(available_at)
         return self._queue_write(
-            lambda now: _QUEUE.enqueue(component_appid, topic, group, data, when, key, now),
+            lambda now: _QUEUE.enqueue(component_appid, topic, group, payload, when, key, now),
             durable=True,
         )
 
@@ -61,7 +62,6 @@ class _SQLiteJobs(_SQLiteFile):
         self, component_appid: str, topic: str, *, limit: int, lease: float
     ) -> list[Job]:
         """Claim up to ``limit`` due jobs of ``topic``, at most one per group."""
-        lease = valid.claim_args(component_appid, topic, limit, lease)
         return self._queue_write(
             lambda now: _QUEUE.claim(component_appid, topic, limit, lease, now), durable=False
         )
@@ -73,25 +73,8 @@ class _SQLiteJobs(_SQLiteFile):
             durable=False,
         )
 
-    def ack_job(self, job_id: int, claim: int) -> bool:
-        """Mark the job done; False if ``claim`` is not its claim."""
-        valid.settle_args(job_id, claim)
-        return self._settle(job_id, claim, "done", None)
-
-    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
-        """Put the claimed job back, claimable from ``available_at``; False if stale."""
-        valid.settle_args(job_id, claim)
-        when = valid.check_time("available_at", available_at)
-        return self._settle(job_id, claim, "pending", valid.check_error(error), when)
-
-    def bury_job(self, job_id: int, claim: int, error: str) -> bool:
-        """Give the claimed job up (dead); False if ``claim`` is not its claim."""
-        valid.settle_args(job_id, claim)
-        return self._settle(job_id, claim, "dead", valid.check_error(error))
-
     def get_job(self, job_id: int) -> Job | None:
         """One job, or None."""
-        valid.check_job_id(job_id)
         return self._queue_read(_QUEUE.get_job(job_id))
 
     def list_jobs(
@@ -104,45 +87,37 @@ class _SQLiteJobs(_SQLiteFile):
         limit: int = 100,
     ) -> list[Job]:
         """Jobs ordered by id, after ``after``, of ``topic`` and ``state`` when given."""
-        valid.list_jobs_args(component_appid, topic, state, after, limit)
         return self._queue_read(_QUEUE.list_jobs(component_appid, topic, state, after, limit))
 
     def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
         """Replay a done or dead job (committed with ``synchronous=FULL``)."""
-        valid.check_job_id(job_id)
-        when = valid.check_time("available_at", available_at, optional=True)
-        return self._queue_write(lambda now: _QUEUE.requeue(job_id, when, now), durable=True)
+        return self._queue_write(lambda now: _QUEUE.requeue(job_id, available_at, now),
+                                 durable=True)
 
     def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
         """How many jobs (of ``topic``, if given) are in each state."""
-        valid.check_appid("component_appid", component_appid)
-        valid.check_name("topic", topic, optional=True)
         return self._queue_read(_QUEUE.count_jobs(component_appid, topic))
 
     def purge_jobs(
         self, component_appid: str, *, topic: str, state: JobState, before: float
     ) -> int:
         """Delete the jobs of ``topic`` in ``state`` last updated before ``before``."""
-        before = valid.purge_args(component_appid, topic, state, before)
         return self._queue_write(
             lambda now: _QUEUE.purge(component_appid, topic, state, before, now), durable=False
         )
 
     def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""
-        valid.find_job_args(component_appid, topic, key)
         return self._queue_read(_QUEUE.find_job(component_appid, topic, key))
 
     def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
         """Write a job read from another store, as it stands (committed with
         ``synchronous=FULL``); see :meth:`Store.restore_job`."""
-        checked = valid.restore_args(job, renumber)
-        return self._queue_write(lambda now: _QUEUE.restore(checked, renumber, now),
+        return self._queue_write(lambda now: _QUEUE.restore(job, renumber, now),
                                  durable=True)
 
     def reserve_job_ids(self, through: int) -> int:
         """Make every later job id greater than ``through``; the greatest id so far."""
-        through = valid.check_through(through)
         if through == 0:
             return self._queue_read(_QUEUE.reserve_ids(0))
         return self._queue_write(lambda now: _QUEUE.reserve_ids(through), durable=True)
