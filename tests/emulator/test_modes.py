@@ -204,14 +204,16 @@ def test_before_going_live_only_test_accounts_authorize(
                                                           "authorizer_appid": accounts[1]})
     assert answer.status_code == 400 and "61028" in answer.text
     registration = post(client, "/wxa/component/fastregisterpersonalweapp",
-                        {"idname": "张三", "wxuser": "zhangsan", "new_version": True}, action="create",
+                        {"idname": "张三", "wxuser": "zhangsan", "new_version": True},
+                        action="create",
                         component_access_token=token)
     assert errcode(registration) == 61028
     assert "component is unpublished" in registration["errmsg"]
     emu.set_live(APPID, True)
     assert emu.platform(APPID).test_accounts == {accounts[2]}  # kept for the next time
     registration = post(client, "/wxa/component/fastregisterpersonalweapp",
-                        {"idname": "张三", "wxuser": "zhangsan", "new_version": True}, action="create",
+                        {"idname": "张三", "wxuser": "zhangsan", "new_version": True},
+                        action="create",
                         component_access_token=token)
     assert errcode(registration) == 0
     assert emu.authorize(APPID, accounts[0], push=False).auth_code
