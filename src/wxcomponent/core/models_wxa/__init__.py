@@ -1,6 +1,6 @@
 """Typed answers and request parts of the mini-program management APIs (code, audit, release,
-templates, domains, testers, privacy, categories, basic information, fast registration and
-open accounts).
+templates, domains, testers, privacy, categories, basic information, fast registration, open
+accounts and ICP filing).
 
 Every answer is a frozen dataclass read by one reader, :meth:`WxaModel.from_json`, which
 never raises: each field is looked up under its JSON name (or a path into nested objects),
@@ -60,6 +60,34 @@ from .domains import (
     ServerDomains,
     WebviewDomains,
 )
+from .icp import (
+    FilingStatus,
+    IcpAuditData,
+    IcpCertificateType,
+    IcpDistrict,
+    IcpEntranceInfo,
+    IcpFilingApplied,
+    IcpMedia,
+    IcpOnlineOrder,
+    IcpPriorApprovalType,
+    IcpServiceContentType,
+    IcpSubjectType,
+    IcpVerifyTask,
+    IcpVerifyTaskStatus,
+)
+from .icp_application import (
+    IcpApplets,
+    IcpAppletsBaseInfo,
+    IcpApplication,
+    IcpLegalPersonInfo,
+    IcpMaterials,
+    IcpOrganizeInfo,
+    IcpPersonalInfo,
+    IcpPrincipalInfo,
+    IcpPriorApproval,
+    IcpSubject,
+    IcpSubjectBaseInfo,
+)
 from .open_account import (
     OpenAccount,
 )
@@ -115,8 +143,32 @@ __all__ = [
     "CodePrivacyInfo",
     "DomainConfirmFile",
     "EffectiveDomains",
+    "FilingStatus",
     "GrayReleasePlan",
     "HistoryVersion",
+    "IcpApplets",
+    "IcpAppletsBaseInfo",
+    "IcpApplication",
+    "IcpAuditData",
+    "IcpCertificateType",
+    "IcpDistrict",
+    "IcpEntranceInfo",
+    "IcpFilingApplied",
+    "IcpLegalPersonInfo",
+    "IcpMaterials",
+    "IcpMedia",
+    "IcpOnlineOrder",
+    "IcpOrganizeInfo",
+    "IcpPersonalInfo",
+    "IcpPrincipalInfo",
+    "IcpPriorApproval",
+    "IcpPriorApprovalType",
+    "IcpServiceContentType",
+    "IcpSubject",
+    "IcpSubjectBaseInfo",
+    "IcpSubjectType",
+    "IcpVerifyTask",
+    "IcpVerifyTaskStatus",
     "JumpDomains",
     "MiniProgramDomains",
     "NicknameAudit",
