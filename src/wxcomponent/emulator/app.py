@@ -79,6 +79,12 @@ CONTROL: dict[str, tuple[str, str]] = {
     "reuse_subject_ticket": ("POST", "reuse_subject_ticket"),
     "nickname_audit": ("POST", "finish_nickname_audit"),
     "category_review": ("POST", "review_category"),
+    # ICP filing
+    "filing": ("GET", "filing"),
+    "set_filing": ("POST", "set_filing"),
+    "filing_plan": ("POST", "plan_filing"),
+    "face_verification": ("POST", "plan_face_verification"),
+    "filing_refusal": ("POST", "refuse_filing"),
 }
 
 

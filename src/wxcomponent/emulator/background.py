@@ -1,6 +1,6 @@
 """The emulator's background work: a scheduler thread that pushes verify tickets every
-``ticket_interval`` and audit results as they fall due, and the pool of workers that sends
-pushes without holding up the thread that caused them."""
+``ticket_interval`` and audit and filing results as they fall due, and the pool of workers
+that sends pushes without holding up the thread that caused them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from .clock import Clock
 from .model import Delivery
 from .state import Settings, State
+from .wxa.icp_model import FilingPush
 from .wxa.model import AuditPush
 
 __all__ = ["Background", "ScheduleHost"]
@@ -45,6 +46,10 @@ class ScheduleHost(Protocol):
 
     def push_audit(self, push: AuditPush) -> Delivery:
         """Deliver one audit push."""
+        ...
+
+    def push_filing(self, push: FilingPush) -> Delivery:
+        """Deliver one filing push."""
         ...
 
 
@@ -114,6 +119,7 @@ class Background:
                                 due.append(platform.appid)
                         pause = min(pause, platform.next_ticket_at - now)
                 pushes = state.wxa.due_pushes(now)
+                filings = state.wxa.due_filing_pushes(now)
                 next_audit = state.wxa.next_due()
             if next_audit is not None:
                 pause = min(pause, next_audit - now)
@@ -121,4 +127,6 @@ class Background:
                 self.submit(host.push_ticket, appid)
             for push in pushes:
                 self.submit(host.push_audit, push)
+            for filing in filings:
+                self.submit(host.push_filing, filing)
             clock.wait(min(max(pause, 0.01), 5.0), since=generation)
