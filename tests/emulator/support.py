@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
+from wxcomponent.emulator import CONTROL, DEFAULT_PLATFORM, EmulatorServer
 
 from ..support.servers import free_port
 
@@ -44,6 +44,17 @@ def get(client: httpx.Client, path: str, **query: str) -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     result: dict[str, Any] = answer.json()
     return result
+
+
+def control(client: httpx.Client, name: str, body: dict[str, Any] | None = None,
+            **query: str) -> Any:
+    """Call the control API ``name`` (GET with ``query``, or POST with ``body``); its JSON."""
+    if body is None and CONTROL[name][0] == "GET":
+        answer = client.get(f"/__emulator__/{name}", params=query)
+    else:
+        answer = client.post(f"/__emulator__/{name}", params=query, json=body or {})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def component_token(emu: EmulatorServer, client: httpx.Client) -> str:

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
-from wxcomponent.emulator import CONTROL, DEFAULT_PLATFORM, EmulatorServer
+from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 
-from .support import APPID, C, Receiver, errcode, independent_open, post
-
-
-def control(client: httpx.Client, name: str, body: dict[str, Any] | None = None,
-            **query: str) -> Any:
-    if body is None and CONTROL[name][0] == "GET":
-        answer = client.get(f"/__emulator__/{name}", params=query)
-    else:
-        answer = client.post(f"/__emulator__/{name}", params=query, json=body or {})
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+from .support import APPID, C, Receiver, control, errcode, independent_open, post
 
 
 def test_full_flow_over_http(emu: EmulatorServer, client: httpx.Client, receiver: Receiver) -> None:

@@ -10,22 +10,21 @@ import httpx
 
 from wxcomponent import parse_event
 from wxcomponent.core.xml import build_xml
-from wxcomponent.emulator import CONTROL, EmulatorServer
+from wxcomponent.emulator import EmulatorServer
 from wxcomponent.events import IcpFilingResult, IcpVerifyResult
 
-from .support import APPID, Receiver, authorize, errcode, get, independent_open, post
+from .support import (
+    APPID,
+    Receiver,
+    authorize,
+    control,
+    errcode,
+    get,
+    independent_open,
+    post,
+)
 
 ICP = "/wxa/icp/"
-
-
-def control(client: httpx.Client, name: str, body: dict[str, Any] | None = None,
-            **query: str) -> Any:
-    if body is None and CONTROL[name][0] == "GET":
-        answer = client.get(f"/__emulator__/{name}", params=query)
-    else:
-        answer = client.post(f"/__emulator__/{name}", params=query, json=body or {})
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 def test_a_filing_driven_over_http(emu: EmulatorServer, client: httpx.Client,
