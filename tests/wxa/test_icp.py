@@ -30,7 +30,9 @@ from wxcomponent.errors import (
     FilingApplicationInvalid,
     FilingMediaUnavailable,
     InvalidArgument,
+    StoreUnavailable,
 )
+from wxcomponent.stores import CachedToken, MemoryStore
 
 from ..support.filing import JPEG, application, principal
 from .conftest import APPID, CONFIG, Side, advance, mini_program
@@ -140,17 +142,52 @@ def test_the_dictionaries_are_typed(emu: EmulatorServer, side: Side) -> None:
     assert any(a.name == "以上都不涉及" for a in approvals)
 
 
-def _component(side: Side, emu: EmulatorServer, ttl: float) -> Any:
-    """A second shell of the same kind on the side's store, on the emulator's clock."""
+def _component(side: Side, emu: EmulatorServer, ttl: float,
+               store: MemoryStore | None = None) -> Any:
+    """A second shell of the same kind on the side's store (or ``store``), on the emulator's
+    clock."""
     options: dict[str, Any] = {"api_base": emu.url, "policy": Policy(dictionary_ttl=ttl),
                                "clock": emu.now}
+    chosen = store if store is not None else side.store
     if side.portal is None:
-        return Component(CONFIG, side.store, **options)
-    return side.portal.run(_async_component(side, options))
+        return Component(CONFIG, chosen, **options)
+    return side.portal.run(_async_component(chosen, options))
 
 
-async def _async_component(side: Side, options: dict[str, Any]) -> AsyncComponent:
-    return AsyncComponent(CONFIG, side.store, **options)
+async def _async_component(store: MemoryStore, options: dict[str, Any]) -> AsyncComponent:
+    return AsyncComponent(CONFIG, store, **options)
+
+
+class _CacheDown(MemoryStore):
+    """A store whose token cache fails for the filing dictionaries only."""
+
+    def get_token(self, key: str) -> CachedToken | None:
+        if ":icp_dictionary:" in key:
+            raise StoreUnavailable("the cache is down")
+        return super().get_token(key)
+
+    def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
+        if ":icp_dictionary:" in key:
+            raise StoreUnavailable("the cache is down")
+        return super().set_token(key, token, fence=fence)
+
+
+def test_a_failing_cache_only_costs_a_call(emu: EmulatorServer, side: Side,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    store = _CacheDown()
+    store.save_ticket(APPID, emu.issue_ticket(APPID), int(emu.now()))
+    component = _component(side, emu, ttl=600, store=store)
+    try:
+        grant = emu.authorize(APPID, kind="mini_program", push=False)
+        side.run(component.query_auth(grant.auth_code))
+        icp = component.authorizer(grant.authorizer_appid).icp
+        for _ in range(2):
+            assert side.run(icp.prior_approval_types())[0].name == "新闻"
+    finally:
+        _close(side, component)
+    assert emu.calls("/wxa/icp/query_icp_nrlx_types") == 2
+    assert "could not be read from the store" in caplog.text
+    assert "could not be kept in the store" in caplog.text
 
 
 def test_dictionaries_are_kept_per_platform_for_the_policy_ttl(emu: EmulatorServer,

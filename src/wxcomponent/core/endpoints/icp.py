@@ -44,7 +44,7 @@ from ..models_wxa import (
     WxaModel,
 )
 from ..models_wxa.icp import field_errors
-from ..models_wxa.icp_application import application_json
+from ..models_wxa.icp_application import IcpApplication, application_json
 from ._checks import choice, flag, number, text
 
 __all__ = [
@@ -164,7 +164,8 @@ def media(ctx: Context, authorizer_appid: str, media_id: str) -> Flow[Media]:
                 params={"media_id": text(media_id, "media_id")})
 
 
-def apply(ctx: Context, authorizer_appid: str, application: Any) -> Flow[IcpFilingApplied]:
+def apply(ctx: Context, authorizer_appid: str,
+          application: IcpApplication | Mapping[str, Any]) -> Flow[IcpFilingApplied]:
     """Apply for the filing (an :class:`~wxcomponent.IcpApplication`, checked before it is
     sent, or a mapping sent as given). WeChat's refusal of fields raises
     :class:`~wxcomponent.errors.FilingApplicationInvalid` listing each field (``hints``).
