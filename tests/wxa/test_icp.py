@@ -241,6 +241,11 @@ def test_apply_and_its_field_hints(emu: EmulatorServer, side: Side) -> None:
         side.run(icp.apply(application(photo, task_id)))
     assert [(h.err_field, h.errcode) for h in hinted.value.hints] == [
         ("icp_subject.base_info.name", 86302)]
+    emu.set_filing(APPID, appid, available=False)
+    with pytest.raises(FilingApplicationInvalid) as closed:
+        side.run(icp.apply(application(photo, task_id)))
+    assert [h.errmsg for h in closed.value.hints] == ["备案入口未开放"]
+    emu.set_filing(APPID, appid, available=True)
     applied = side.run(icp.apply(application(photo, task_id)))
     assert isinstance(applied, IcpFilingApplied) and applied.hints == ()
     assert side.run(icp.entrance_info()).state is FilingStatus.PLATFORM_REVIEW

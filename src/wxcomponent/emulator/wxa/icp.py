@@ -5,7 +5,8 @@ is not filed from audits and releases. The filing's course follows :mod:`.icp_mo
 
 WeChat's errcodes for a wrong state are not all documented: an application while one is
 under review answers 86324 (named by one SDK as "审批中"), a withdrawal or deregistration
-with nothing to act on 47001 with a hint; field problems are ``hints`` of an 86202.
+with nothing to act on 47001 with a hint; field problems, a closed entrance and a missing
+category are ``hints`` of an 86202.
 """
 
 from __future__ import annotations
@@ -225,8 +226,13 @@ def _media_hints(filing: Filing, body: Mapping[str, Any]) -> Iterator[dict[str, 
                         86205)
 
 
-def _application_hints(call: Call, filing: Filing,
+def _application_hints(call: Call, program: MiniProgram,
                         body: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    filing = program.filing
+    if not filing.available:
+        yield _hint("", "备案入口未开放")
+    if not program.has_category():
+        yield _hint("", "小程序类目未填")
     for part in ("icp_subject", "icp_applets", "icp_materials"):
         if not isinstance(body.get(part), Mapping):
             yield _hint(part, "字段缺失")
@@ -264,7 +270,7 @@ def apply(call: Call) -> dict[str, Any]:
     current = filing.application
     if current is not None and current.under_review(call.now):
         raise WxError(86324)
-    hints = [*filing.refusal, *_application_hints(call, filing, call.params)]
+    hints = [*filing.refusal, *_application_hints(call, program, call.params)]
     if hints:
         filing.refusal = ()
         raise FilingRefused(hints)
