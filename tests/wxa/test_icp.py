@@ -62,6 +62,22 @@ def test_entrance_info_follows_the_mini_program(emu: EmulatorServer, side: Side)
     info = side.run(icp.entrance_info())
     assert (info.status, info.filed, info.available) == (1024, False, False)
     assert info.state is FilingStatus.NOT_FILED and not info.lacks_category
+    side.run(side.authorizer(appid).categories.delete(287, 612))
+    info = side.run(icp.entrance_info())
+    assert (info.status, info.state, info.lacks_category) == (1026, FilingStatus.NOT_FILED,
+                                                              True)
+    assert not info.lacks_information and not info.lacks_verification
+
+
+@pytest.mark.parametrize(("status", "lacks"), [
+    (1024, (False, False, False)), (1025, (True, False, False)), (1027, (True, True, False)),
+    (1028, (False, False, True)), (1031, (True, True, True)), (6, (False, False, False)),
+])
+def test_the_not_filed_statuses_read_as_bits(status: int, lacks: tuple[bool, ...]) -> None:
+    info = IcpEntranceInfo.from_json({"info": {"status": status}})
+    assert (info.lacks_information, info.lacks_category, info.lacks_verification) == lacks
+    assert info.state is (FilingStatus.FILED if status == 6 else FilingStatus.NOT_FILED)
+    assert IcpEntranceInfo.from_json({"info": {"status": 99}}).state is None
 
 
 def test_face_verification_task_and_its_status(emu: EmulatorServer, side: Side) -> None:
