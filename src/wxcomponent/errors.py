@@ -18,6 +18,8 @@ redaction is the one rule of :mod:`wxcomponent.redaction`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 __all__ = [
     "APIError",
     "AlreadyReleased",
@@ -34,6 +36,9 @@ __all__ = [
     "ConfigurationError",
     "DecryptError",
     "FileTooLarge",
+    "FilingApplicationInvalid",
+    "FilingFieldError",
+    "FilingMediaUnavailable",
     "IPNotWhitelisted",
     "InvalidAESKey",
     "InvalidAppCredentials",
@@ -387,6 +392,8 @@ class OrderNotFound(APIError):
 class OrderNotShippable(APIError):
     """10060004: the payment's state does not allow this shipping upload (refunded, settled,
     or already shipped and changed once: WeChat allows one change)."""
+
+
 class PageNotFound(MiniProgramError):
     """41030, 40165: the page does not exist in the released version (or nothing is
     released yet); pass ``check_path=False`` for a code of a page not yet released."""
@@ -394,6 +401,36 @@ class PageNotFound(MiniProgramError):
 
 class LinkNotFound(MiniProgramError):
     """85403: no such URL Scheme or URL Link (of this mini program)."""
+
+
+@dataclass(frozen=True)
+class FilingFieldError:
+    """One field WeChat refused in an ICP filing application: its path (``err_field``, such
+    as ``icp_subject.principal_info.mobile``), errcode and message."""
+
+    err_field: str
+    errcode: int
+    errmsg: str
+
+    def __str__(self) -> str:
+        return f"{self.err_field or '(no field)'}: {self.errcode} {self.errmsg}"
+
+
+class FilingApplicationInvalid(MiniProgramError):
+    """86202: WeChat refused an ICP filing application; ``hints`` lists each field it
+    refused and why (fix them and apply again)."""
+
+    def __init__(self, errcode: int, errmsg: str, path: str = "", *,
+                 hints: tuple[FilingFieldError, ...] = ()) -> None:
+        super().__init__(errcode, errmsg, path)
+        self.hints = hints
+        if hints:
+            listed = "; ".join(str(h) for h in hints)
+            self.args = (f"{self.args[0]}; fields: {listed}",)
+
+
+class FilingMediaUnavailable(MiniProgramError):
+    """86205: no filing material has this ``media_id`` (or the answer carried no media)."""
 
 
 _BY_CODE: dict[int, type[APIError]] = {
@@ -438,6 +475,8 @@ _BY_CODE: dict[int, type[APIError]] = {
     40165: PageNotFound,
     45029: CodeLimitReached,
     85403: LinkNotFound,
+    86202: FilingApplicationInvalid,
+    86205: FilingMediaUnavailable,
 }
 
 #: errcodes meaning "this access token is no longer good" (compare-and-refresh, then retry once).

@@ -128,8 +128,7 @@ def test_beta_app_events() -> None:
 
 
 @pytest.mark.parametrize("info_type", [
-    "notify_3rd_wxa_auth", "notify_3rd_wxa_wxverify", "notify_icpfiling_verify_result",
-    "notify_apply_icpfiling_result", "something_new",
+    "notify_3rd_wxa_auth", "notify_3rd_wxa_wxverify", "something_new",
 ])
 def test_unknown_info_types_pass_through(info_type: str) -> None:
     ev = parse_event(xml(

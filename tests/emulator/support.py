@@ -46,6 +46,17 @@ def get(client: httpx.Client, path: str, **query: str) -> dict[str, Any]:
     return result
 
 
+def control(client: httpx.Client, name: str, body: dict[str, Any] | None = None,
+            **query: str) -> Any:
+    """Call the control API ``name`` (GET with ``query``, or POST with ``body``); its JSON."""
+    if body is None and CONTROL[name][0] == "GET":
+        answer = client.get(f"/__emulator__/{name}", params=query)
+    else:
+        answer = client.post(f"/__emulator__/{name}", params=query, json=body or {})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
 def component_token(emu: EmulatorServer, client: httpx.Client) -> str:
     ticket = emu.issue_ticket(APPID)
     answer = post(client, C + "api_component_token", {
@@ -93,17 +104,6 @@ def refresh(client: httpx.Client, token: str, appid: str, refresh_token: str) ->
         "component_appid": APPID, "authorizer_appid": appid,
         "authorizer_refresh_token": refresh_token,
     }, component_access_token=token)
-
-
-def control(client: httpx.Client, name: str, body: dict[str, Any] | None = None,
-            **query: str) -> Any:
-    """Call the HTTP control API ``name`` (GET or POST as it is declared); HTTP 200 expected."""
-    if body is None and CONTROL[name][0] == "GET":
-        answer = client.get(f"/__emulator__/{name}", params=query)
-    else:
-        answer = client.post(f"/__emulator__/{name}", params=query, json=body or {})
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 # --------------------------------------------------------------------------- a push receiver

@@ -19,6 +19,7 @@ from ..core.endpoints import (
     component,
     domains,
     generic,
+    icp,
     links,
     message,
     oauth,
@@ -351,6 +352,34 @@ class AsyncOpenAccountGroup(OpenAccountAPI, AsyncGroup):
     """The open platform account, awaited."""
 
 
+class IcpAPI:
+    """A mini program's ICP filing (``authorizer.icp``): its state, the administrator's face
+    verification, material, the dictionaries, the application and deregistration."""
+
+    entrance_info = authorizer_method(icp.entrance_info)
+    create_verify_task = authorizer_method(icp.create_verify_task)
+    verify_task = authorizer_method(icp.verify_task)
+    upload_media = authorizer_method(icp.upload_media)
+    media = authorizer_method(icp.media)
+    subject_types = authorizer_method(icp.subject_types)
+    certificate_types = authorizer_method(icp.certificate_types)
+    districts = authorizer_method(icp.districts)
+    service_content_types = authorizer_method(icp.service_content_types)
+    prior_approval_types = authorizer_method(icp.prior_approval_types)
+    apply = authorizer_method(icp.apply)
+    cancel_application = authorizer_method(icp.cancel_application)
+    cancel_filing = authorizer_method(icp.cancel_filing)
+    online_order = authorizer_method(icp.online_order)
+
+
+class IcpGroup(IcpAPI, SyncGroup):
+    """A mini program's ICP filing, blocking."""
+
+
+class AsyncIcpGroup(IcpAPI, AsyncGroup):
+    """A mini program's ICP filing, awaited."""
+
+
 # --------------------------------------------------------------------------- the shells' APIs
 
 
@@ -436,3 +465,4 @@ class AuthorizerAPI:
     codes = group(CodesGroup, AsyncCodesGroup)
     links = group(LinksGroup, AsyncLinksGroup)
     qrcode_jump = group(QrcodeJumpGroup, AsyncQrcodeJumpGroup)
+    icp = group(IcpGroup, AsyncIcpGroup)

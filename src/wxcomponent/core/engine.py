@@ -37,6 +37,7 @@ from typing import Any, BinaryIO, Generic, Literal, TypeVar, Union, cast
 
 from ..errors import (
     TOKEN_INVALID_CODES,
+    APIError,
     FileTooLarge,
     InvalidArgument,
     NotAuthorized,
@@ -161,6 +162,8 @@ class Endpoint(Generic[R]):
     ``token_param`` the query name it goes under (by default ``component_access_token`` for
     the component token and ``access_token`` for an authorizer's: some component endpoints
     take the component token as ``access_token``). ``max_upload`` bounds each uploaded file.
+    ``error_detail``, when given, turns the error of a non-zero errcode into one that carries
+    what else the answer said (the field hints of a refused filing application).
     """
 
     method: Literal["GET", "POST"]
@@ -169,6 +172,7 @@ class Endpoint(Generic[R]):
     token: TokenKind | None = TokenKind.COMPONENT_ACCESS_TOKEN
     token_param: str = ""
     max_upload: int = DEFAULT_MAX_UPLOAD
+    error_detail: Callable[[APIError, Mapping[str, Any]], APIError] | None = None
 
     def __post_init__(self) -> None:
         if self.token is TokenKind.JSAPI_TICKET:
@@ -184,9 +188,11 @@ class Endpoint(Generic[R]):
 
 def endpoint(method: Literal["GET", "POST"], path: str, answer: Answer[R], *,
              token: TokenKind | None = TokenKind.COMPONENT_ACCESS_TOKEN, token_param: str = "",
-             max_upload: int = DEFAULT_MAX_UPLOAD) -> Endpoint[R]:
+             max_upload: int = DEFAULT_MAX_UPLOAD,
+             error_detail: Callable[[APIError, Mapping[str, Any]], APIError] | None = None,
+             ) -> Endpoint[R]:
     """Declare an endpoint (see :class:`Endpoint`)."""
-    return Endpoint(method, path, answer, token, token_param, max_upload)
+    return Endpoint(method, path, answer, token, token_param, max_upload, error_detail)
 
 
 def split_path(path: object) -> tuple[str, dict[str, str]]:
@@ -374,6 +380,8 @@ def call(
             yield from ctx.tokens.refresh(ctx, kind, authorizer_appid, used)
             continue
         error = api_error(errcode, str(data.get("errmsg", "")), path)
+        if spec.error_detail is not None:
+            error = spec.error_detail(error, data)
         if error.retryable and attempt < policy.attempts:
             yield Sleep(policy.backoff(attempt, ctx.rng))
             continue

@@ -36,6 +36,9 @@ class Policy:
       missing or older than ``ticket_request_age`` (WeChat pushes one every 10 minutes), the
       background refresher asks WeChat to push one (``api_start_push_ticket``), at most once
       per ``ticket_request_interval`` across the fleet (seconds; an age of None: never).
+    * ``dictionary_ttl`` — how long the ICP filing dictionaries (subject and certificate
+      types, districts, service content types, prior approvals), which change rarely, are kept
+      per platform in the store's token cache (seconds; 0: never kept).
     """
 
     max_margin: float = 600.0
@@ -52,6 +55,7 @@ class Policy:
     reconcile_interval: float | None = 3600.0
     ticket_request_age: float | None = 1200.0
     ticket_request_interval: float = 600.0
+    dictionary_ttl: float = 86400.0
 
     def __post_init__(self) -> None:
         for name in ("lease_ttl", "wait_timeout", "poll_initial", "poll_max", "timeout"):
@@ -65,6 +69,8 @@ class Policy:
             raise ConfigurationError("ticket_request_age", "must be positive (or None)")
         if not self.ticket_request_interval > 0:
             raise ConfigurationError("ticket_request_interval", "must be positive")
+        if not self.dictionary_ttl >= 0:
+            raise ConfigurationError("dictionary_ttl", "must be 0 or more")
 
     def margin(self, lifetime: float) -> float:
         """Seconds before ``expires_at`` at which a token of ``lifetime`` stops being fresh."""

@@ -93,6 +93,12 @@ CONTROL: dict[str, tuple[str, str]] = {
     "refund_order": ("POST", "refund_order"),
     "trade_management": ("POST", "set_trade_management"),
     "open_link": ("POST", "open_link"),
+    # ICP filing
+    "filing": ("GET", "filing"),
+    "set_filing": ("POST", "set_filing"),
+    "filing_plan": ("POST", "plan_filing"),
+    "face_verification": ("POST", "plan_face_verification"),
+    "filing_refusal": ("POST", "refuse_filing"),
 }
 
 

@@ -1,7 +1,7 @@
 """The emulator's background work: a scheduler thread that pushes verify tickets every
-``ticket_interval``, audit results as they fall due and the failure of registrations past
-their end, and the pool of workers that sends pushes without holding up the thread that caused
-them."""
+``ticket_interval``, audit and filing results as they fall due and the failure of
+registrations past their end, and the pool of workers that sends pushes without holding up
+the thread that caused them."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from .clock import Clock
 from .model import Delivery
 from .state import Settings, State
+from .wxa.icp_model import FilingPush
 from .wxa.model import AuditPush
 
 __all__ = ["Background", "ScheduleHost"]
@@ -50,6 +51,8 @@ class ScheduleHost(Protocol):
 
     def expire_registration(self, component_appid: str, task_id: str) -> list[Delivery]:
         """Fail a registration task past its end and push its failure."""
+    def push_filing(self, push: FilingPush) -> Delivery:
+        """Deliver one filing push."""
         ...
 
 
@@ -121,6 +124,7 @@ class Background:
                         pause = min(pause, platform.next_ticket_at - now)
                 pushes = state.wxa.due_pushes(now)
                 expired = state.wxa.take_expired(now)
+                filings = state.wxa.due_filing_pushes(now)
                 next_audit = state.wxa.next_due()
             if next_audit is not None:
                 pause = min(pause, next_audit - now)
@@ -130,4 +134,6 @@ class Background:
                 self.submit(host.push_audit, push)
             for component_appid, task_id in expired:
                 self.submit(host.expire_registration, component_appid, task_id)
+            for filing in filings:
+                self.submit(host.push_filing, filing)
             clock.wait(min(max(pause, 0.01), 5.0), since=generation)

@@ -423,9 +423,10 @@ class State:
 
     def add_mini_program(self, platform: Platform, nick_name: str) -> tuple[Account, Credential]:
         """A new mini program that has authorized ``platform``, and its authorization code:
-        what a completed registration makes."""
+        what a completed registration makes. It is not filed yet."""
         with self.lock:
             account = self.add_account(platform, "mini_program", nick_name=nick_name)
+            self.wxa.mark_unfiled(platform.appid, account.appid)
             self.grant(platform, account, None)
             return account, self.issue_auth_code(platform, account)
 

@@ -6,8 +6,9 @@ authorization-event URL dispatch on ``InfoType``; pushes to the message URL on `
 :class:`AuthorizerMessage` with every field. Every event keeps ``raw``, the parsed XML fields as
 text, so nothing is lost; numeric fields are ints.
 
-The classes live by family (:mod:`.component`, :mod:`.messages`, :mod:`.account_events`,
-on :mod:`.base`), the names of the kinds in :mod:`.names`, the reading in :mod:`.parsing`.
+The classes live by family (:mod:`.component`, :mod:`.compliance_filing`, :mod:`.messages`,
+:mod:`.account_events`, on :mod:`.base`), the names of the kinds in :mod:`.names`, the
+reading in :mod:`.parsing`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from .base import (
     AuthorizerMessage,
     ComponentEvent,
     Event,
+)
+from .compliance_filing import (
+    IcpFilingResult,
+    IcpVerifyResult,
 )
 from .component import (
     Authorized,
@@ -70,6 +75,8 @@ __all__ = [
     "EventType",
     "FastRegisterResult",
     "FileMessage",
+    "IcpFilingResult",
+    "IcpVerifyResult",
     "ImageMessage",
     "InfoType",
     "LinkMessage",

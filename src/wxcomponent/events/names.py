@@ -15,6 +15,8 @@ class InfoType:
     NOTIFY_THIRD_FASTEREGISTER = "notify_third_fasteregister"
     NOTIFY_THIRD_FASTREGISTERBETAAPP = "notify_third_fastregisterbetaapp"
     NOTIFY_THIRD_FASTVERIFYBETAAPP = "notify_third_fastverifybetaapp"
+    NOTIFY_ICPFILING_VERIFY_RESULT = "notify_icpfiling_verify_result"
+    NOTIFY_APPLY_ICPFILING_RESULT = "notify_apply_icpfiling_result"
 
 
 class MsgType:

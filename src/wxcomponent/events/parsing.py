@@ -24,6 +24,7 @@ from .account_events import (
     WeappAuditResult,
 )
 from .base import AuthorizerMessage, ComponentEvent, Event, Raw
+from .compliance_filing import FILING_EVENTS
 from .component import (
     Authorized,
     BetaAppRegistered,
@@ -166,7 +167,8 @@ def _component_event(raw: Raw) -> ComponentEvent:
                 name=name if isinstance(name, str) else None,
             )
         return BetaAppVerified(**fast)
-    return UnknownEvent(**base)
+    build = FILING_EVENTS.get(info_type)
+    return build(base, raw) if build is not None else UnknownEvent(**base)
 
 
 def _authorizer_message(raw: Raw) -> AuthorizerMessage:

@@ -12,6 +12,7 @@ from typing import Any
 from ..calls import OK, Call
 from ..model import WxError
 from ._handlers import home_of, int_param, list_param, program_of, spend_monthly
+from .icp import require_filed
 from .model import (
     AUDITING,
     WITHDRAWN,
@@ -44,6 +45,7 @@ def submit_audit(call: Call) -> dict[str, Any]:
     version = program.experience
     if version is None:
         raise WxError(85086)
+    require_filed(call, program)
     if call.now < program.privacy_ready_at:
         raise WxError(61039)
     latest = program.latest_audit()

@@ -14,6 +14,7 @@ from ..calls import OK, Binary, Call
 from ..model import WxError
 from ._handlers import home_of, int_param, one_of, program_of
 from .codes import experience_qrcode
+from .icp import require_filed
 from .model import MiniProgram, Version
 
 __all__ = ["change_visit", "commit", "get_page", "gray_plan", "gray_release", "privacy_info",
@@ -121,6 +122,7 @@ def release(call: Call) -> dict[str, Any]:
         raise WxError(85020)
     if audit.released:
         raise WxError(85052)
+    require_filed(call, program)
     version = replace(audit.version, app_version=call.state.wxa.new_id(),
                       released_at=call.now)
     audit.released = True

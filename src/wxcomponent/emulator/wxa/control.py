@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ...errors import InvalidArgument
 from ..model import Account, Delivery, NotFound, Platform
+from .icp_control import FilingControl
 from .model import REGISTRATION_TIMED_OUT, AuditPush, Draft, Registration, parse_plan
 
 if TYPE_CHECKING:
@@ -26,9 +27,10 @@ _DEFAULT_PAGES = ("pages/index/index", "pages/order/list", "pages/order/detail",
                   "pages/me/index")
 
 
-class MiniProgramControl:
+class MiniProgramControl(FilingControl):
     """The control methods of mini-program management, part of
-    :class:`~wxcomponent.emulator.Emulator` (also under ``/__emulator__/``)."""
+    :class:`~wxcomponent.emulator.Emulator` (also under ``/__emulator__/``); those of ICP
+    filing come from :class:`~.icp_control.FilingControl`."""
 
     if TYPE_CHECKING:
         clock: Clock
@@ -56,8 +58,9 @@ class MiniProgramControl:
     def configure_mini_programs(self, **limits: Any) -> dict[str, Any]:
         """Change the mini-program settings (``privacy_check_delay``, ``audit_duration``,
         ``template_limit``, ``withdrawals_per_day``, ``withdrawals_per_month``,
-        ``domain_changes_per_month``, ``audit_quota``, ``speedup_quota``, ``max_testers``);
-        return them all. A reset restores the defaults."""
+        ``domain_changes_per_month``, ``audit_quota``, ``speedup_quota``, ``max_testers``,
+        ``filing_gate``, ``unfiled_errcode``, ``face_verify_delay``,
+        ``filing_cancel_delay``); return them all. A reset restores the defaults."""
         with self.state.lock:
             return dict(self.state.wxa.limits.update(**limits).__dict__)
 
@@ -143,10 +146,11 @@ class MiniProgramControl:
         return self.push_message(push.component_appid, push.authorizer_appid, push.fields)
 
     def run_due_events(self) -> list[Delivery]:
-        """Push every audit step due now and the failure of every registration past its end,
-        in this thread (the background scheduler does the same on its own when the emulator
-        is served)."""
-        deliveries = [self.push_audit(push) for push in self.due_audit_pushes()]
+        """Push every audit and filing step due now and the failure of every registration
+        past its end, in this thread (the background scheduler does the same on its own when
+        the emulator is served)."""
+        deliveries = ([self.push_audit(push) for push in self.due_audit_pushes()]
+                      + [self.push_filing(push) for push in self.due_filing_pushes()])
         with self.state.lock:
             expired = self.state.wxa.take_expired(self.clock.now())
         for component_appid, task_id in expired:
@@ -239,6 +243,7 @@ class MiniProgramControl:
         name = str(task.info["name"])
         if task.kind == "trial":
             account = state.add_account(platform, "mini_program", nick_name=name)
+            state.wxa.mark_unfiled(platform.appid, account.appid)
             task.appid = account.appid
             return ({"InfoType": info_type, "appid": account.appid, "status": 0, "msg": "OK",
                      "info": {"unique_id": task.task_id, "name": task.info["name"]}}, account)

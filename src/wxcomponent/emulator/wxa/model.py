@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ...errors import InvalidArgument
+from .icp_model import NOT_FILED, Filing, FilingPlan, FilingPush
 from .trade import OrderBook
 
 __all__ = [
@@ -102,13 +103,28 @@ class WxaLimits:
     #: Permanent Short Links per mini program, and rule publications a month.
     permanent_short_links: int = 100_000
     qrcode_jump_publications: int = 20
+    #: Whether a mini program that is not filed is refused an audit and a release, and the
+    #: errcode it gets. WeChat has named no errcode for this: 86399 is the emulator's
+    #: assumption, to be set to what WeChat is seen to answer.
+    filing_gate: bool = True
+    unfiled_errcode: int = 86399
+    #: When the administrator's face verification finishes, after the task is created (when
+    #: no outcome was planned), and when a deregistration of a filing does.
+    face_verify_delay: float = 60.0
+    filing_cancel_delay: float = 86400.0
 
     def update(self, **changes: Any) -> WxaLimits:
-        """Apply ``changes`` (known names only, non-negative numbers)."""
+        """Apply ``changes`` (known names only, non-negative numbers; True or False for
+        ``filing_gate``)."""
         for name, value in changes.items():
             if name not in self.__dataclass_fields__:
                 raise InvalidArgument(name, "is not a mini-program setting")
             current = getattr(self, name)
+            if isinstance(current, bool):
+                if not isinstance(value, bool):
+                    raise InvalidArgument(name, "must be True or False")
+                setattr(self, name, value)
+                continue
             kind = float if isinstance(current, float) else int
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise InvalidArgument(name, "must be a non-negative number")
@@ -322,6 +338,14 @@ class MiniProgram:
     permanent_links: int = 0
     jump_rules: dict[str, JumpRule] = field(default_factory=dict)
     jump_publications: Counter[str] = field(default_factory=Counter)
+    filing: Filing = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.filing = Filing(self.appid)
+
+    def has_category(self) -> bool:
+        """True when the mini program has an approved category."""
+        return any(c["audit_status"] == 3 for c in self.categories)
 
     def latest_audit(self) -> Audit | None:
         """The last submitted audit."""
@@ -355,6 +379,7 @@ class MiniProgram:
             "nickname": self.nickname,
             "searchable": self.searchable,
             "open_appid": self.open_appid,
+            "filing": self.filing.to_dict(now),
         }
 
 
@@ -437,6 +462,7 @@ class WxaPlatform:
     audit_used: Counter[str] = field(default_factory=Counter)
     speedups_used: Counter[str] = field(default_factory=Counter)
     plan: tuple[StepPlan, ...] | None = None
+    filing_plan: FilingPlan | None = None
     registrations: dict[str, Registration] = field(default_factory=dict)
     reuse_tickets: dict[str, str] = field(default_factory=dict)
     #: taskid -> the account whose administrator is being rebound, and the accounts rebound.
@@ -496,12 +522,21 @@ class WxaWorld:
             return platform.plan
         return (StepPlan("success", self.limits.audit_duration),)
 
+    def filing_plan_for(self, component_appid: str, program: MiniProgram) -> FilingPlan:
+        """The plan of the next filing application of ``program``."""
+        return program.filing.plan or self.platform(component_appid).filing_plan or FilingPlan()
+
+    def mark_unfiled(self, component_appid: str, appid: str) -> None:
+        """Make a new mini program (a fresh registration) start without a filing."""
+        self.program(component_appid, appid).filing.base = NOT_FILED
+
     def next_due(self) -> float | None:
-        """When the next unpushed audit step, order push or registration expiry is due
-        (None: none)."""
+        """When the next unpushed audit or filing step, order push or registration expiry is
+        due (None: none)."""
         times = [s.at for p in self.programs.values() for a in p.audits for s in a.steps
                  if not s.pushed]
         times += [t for p in self.programs.values() if (t := p.orders.next_due()) is not None]
+        times += [t for p in self.programs.values() if (t := p.filing.next_due()) is not None]
         times += [t.expires_at for p in self.platforms.values()
                   for t in p.registrations.values()
                   if t.status == "pending" and not t.expiring and t.expires_at is not None]
@@ -517,6 +552,11 @@ class WxaWorld:
                     task.expiring = True
                     taken.append((component_appid, task.task_id))
         return taken
+
+    def due_filing_pushes(self, now: float) -> list[FilingPush]:
+        """The filing pushes due at ``now`` (marked pushed)."""
+        return [push for (component_appid, _), program in self.programs.items()
+                for push in program.filing.due_pushes(component_appid, now)]
 
     def due_pushes(self, now: float) -> list[AuditPush]:
         """Mark every audit step due at ``now`` pushed, and apply the orders' due reminders and
