@@ -79,6 +79,13 @@ CONTROL: dict[str, tuple[str, str]] = {
     "reuse_subject_ticket": ("POST", "reuse_subject_ticket"),
     "nickname_audit": ("POST", "finish_nickname_audit"),
     "category_review": ("POST", "review_category"),
+    # compliance
+    "verification_step": ("POST", "verification_step"),
+    "auth_and_icp_step": ("POST", "auth_and_icp_step"),
+    "privacy_interface_plan": ("POST", "plan_privacy_interface"),
+    "privacy_interface_review": ("POST", "review_privacy_interface"),
+    "illegal_records": ("POST", "add_illegal_record"),
+    "appeal_decision": ("POST", "decide_appeal"),
 }
 
 

@@ -130,7 +130,8 @@ class Endpoint:
     """An emulated API: ``token`` says which access token it takes (``none``: it checks the
     secret itself), ``required`` the fields without which it answers an errcode,
     ``authorizer`` the field naming an account that must have authorized the platform and
-    ``kinds`` the account kinds it serves (48001 for others). A ``multipart`` endpoint reads
+    ``kinds`` the account kinds it serves (48001 for others); ``any_method`` takes GET and
+    POST alike (where WeChat's SDKs disagree on the method). A ``multipart`` endpoint reads
     its fields from the query and a multipart form, files as :class:`Upload`. Component
     endpoints require ``component_appid`` in their body unless ``names_component`` is
     false."""
@@ -146,6 +147,7 @@ class Endpoint:
     #: False for the component endpoints whose body names no ``component_appid`` (the
     #: template library, the platform's domains, fast registration).
     names_component: bool = True
+    any_method: bool = False
 
     @property
     def needed(self) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from .model import (
 from .pusher import Pusher, seal
 from .release_check import run_release_check
 from .state import DEFAULT_DAILY_LIMIT, Fault, Settings, State, normalize_path
+from .wxa.compliance_control import ComplianceControl
 from .wxa.control import MiniProgramControl
 from .wxa.model import REGISTRATION_TIMED_OUT
 
@@ -41,7 +42,7 @@ _FAST_REGISTER_INFO = {
 }
 
 
-class Emulator(MiniProgramControl):
+class Emulator(MiniProgramControl, ComplianceControl):
     """WeChat's side of a third-party platform: state, control methods and pushes.
 
     ``app`` is the ASGI application that answers like ``api.weixin.qq.com`` (and serves the

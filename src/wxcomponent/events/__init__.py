@@ -7,6 +7,7 @@ authorization-event URL dispatch on ``InfoType``; pushes to the message URL on `
 text, so nothing is lost; numeric fields are ints.
 
 The classes live by family (:mod:`.component`, :mod:`.messages`, :mod:`.account_events`,
+:mod:`.compliance`,
 on :mod:`.base`), the names of the kinds in :mod:`.names`, the reading in :mod:`.parsing`.
 """
 
@@ -28,6 +29,22 @@ from .base import (
     AuthorizerMessage,
     ComponentEvent,
     Event,
+)
+from .compliance import (
+    AppealMaterialPush,
+    AppealRecordEvent,
+    AuthAndIcpProgress,
+    CategoryAuditResult,
+    IllegalRecordEvent,
+    MediaCheckDetail,
+    MediaCheckResult,
+    OrderSettlement,
+    PrivacyInterfaceResult,
+    PunishEvent,
+    ShippingAccessReminder,
+    ShippingReminder,
+    VerificationExpiry,
+    VerificationProgress,
 )
 from .component import (
     Authorized,
@@ -61,25 +78,37 @@ from .parsing import (
 )
 
 __all__ = [
+    "AppealMaterialPush",
+    "AppealRecordEvent",
+    "AuthAndIcpProgress",
     "Authorized",
     "AuthorizerMessage",
     "BetaAppRegistered",
     "BetaAppVerified",
+    "CategoryAuditResult",
     "ComponentEvent",
     "Event",
     "EventType",
     "FastRegisterResult",
     "FileMessage",
+    "IllegalRecordEvent",
     "ImageMessage",
     "InfoType",
     "LinkMessage",
     "LocationEvent",
     "LocationMessage",
+    "MediaCheckDetail",
+    "MediaCheckResult",
     "MenuClickEvent",
     "MenuViewEvent",
     "MsgType",
     "NicknameAuditResult",
+    "OrderSettlement",
+    "PrivacyInterfaceResult",
+    "PunishEvent",
     "ScanEvent",
+    "ShippingAccessReminder",
+    "ShippingReminder",
     "ShortVideoMessage",
     "SubscribeEvent",
     "TemplateSendJobFinishEvent",
@@ -90,6 +119,8 @@ __all__ = [
     "UpdateAuthorized",
     "UserEnterTempsessionEvent",
     "UserMessage",
+    "VerificationExpiry",
+    "VerificationProgress",
     "VerifyTicket",
     "VideoMessage",
     "VoiceMessage",

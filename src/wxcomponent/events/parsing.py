@@ -24,6 +24,7 @@ from .account_events import (
     WeappAuditResult,
 )
 from .base import AuthorizerMessage, ComponentEvent, Event, Raw
+from .compliance import MESSAGE_EVENTS, component_event
 from .component import (
     Authorized,
     BetaAppRegistered,
@@ -166,7 +167,7 @@ def _component_event(raw: Raw) -> ComponentEvent:
                 name=name if isinstance(name, str) else None,
             )
         return BetaAppVerified(**fast)
-    return UnknownEvent(**base)
+    return component_event(base, raw) or UnknownEvent(**base)
 
 
 def _authorizer_message(raw: Raw) -> AuthorizerMessage:
@@ -257,6 +258,7 @@ _EVENTS: dict[str, Builder] = {
         **b, msg_id=_int(r, "MsgID", _int(r, "MsgId")), status=_s(r, "Status")),
     "user_enter_tempsession": lambda b, r: UserEnterTempsessionEvent(
         **b, session_from=_s(r, "SessionFrom")),
+    **MESSAGE_EVENTS,
 }
 
 

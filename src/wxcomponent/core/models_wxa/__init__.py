@@ -1,6 +1,6 @@
 """Typed answers and request parts of the mini-program management APIs (code, audit, release,
-templates, domains, testers, privacy, categories, basic information, fast registration and
-open accounts).
+templates, domains, testers, privacy, categories, basic information, fast registration,
+open accounts, verification, privacy interfaces, violations and appeals).
 
 Every answer is a frozen dataclass read by one reader, :meth:`WxaModel.from_json`, which
 never raises: each field is looked up under its JSON name (or a path into nested objects),
@@ -64,7 +64,9 @@ from .open_account import (
     OpenAccount,
 )
 from .parts import (
+    AppealReason,
     AuditItem,
+    AuthData,
     CategoryRequest,
     OwnerSetting,
     PrivacyItem,
@@ -76,6 +78,12 @@ from .privacy import (
     PrivacyExtFile,
     PrivacySetting,
     PrivacySettingItem,
+)
+from .privacy_interfaces import (
+    PrivacyApplication,
+    PrivacyInterface,
+    PrivacyInterfaceList,
+    PrivacyInterfaceState,
 )
 from .reader import (
     WxaModel,
@@ -96,12 +104,39 @@ from .testers import (
     Tester,
     TesterList,
 )
+from .verification import (
+    ApplyStatus,
+    AuthAndIcpStatus,
+    AuthAndIcpSubmission,
+    AuthDispatch,
+    AuthHint,
+    AuthIdentityNode,
+    AuthIdentityTree,
+    AuthMaterial,
+    AuthStatus,
+    AuthTask,
+    ProcedureStatus,
+)
+from .violations import (
+    AppealMaterial,
+    AppealRecord,
+    AppealRecords,
+    AppealState,
+    IllegalRecord,
+    IllegalRecords,
+)
 
 __all__ = [
     "AccountBasicInfo",
     "AccountCategories",
     "AccountCategory",
     "AllCategories",
+    "AppealMaterial",
+    "AppealReason",
+    "AppealRecord",
+    "AppealRecords",
+    "AppealState",
+    "ApplyStatus",
     "AuditCategories",
     "AuditCategory",
     "AuditItem",
@@ -109,6 +144,16 @@ __all__ = [
     "AuditQuota",
     "AuditState",
     "AuditStatus",
+    "AuthAndIcpStatus",
+    "AuthAndIcpSubmission",
+    "AuthData",
+    "AuthDispatch",
+    "AuthHint",
+    "AuthIdentityNode",
+    "AuthIdentityTree",
+    "AuthMaterial",
+    "AuthStatus",
+    "AuthTask",
     "Category",
     "CategoryRequest",
     "CodePages",
@@ -117,6 +162,8 @@ __all__ = [
     "EffectiveDomains",
     "GrayReleasePlan",
     "HistoryVersion",
+    "IllegalRecord",
+    "IllegalRecords",
     "JumpDomains",
     "MiniProgramDomains",
     "NicknameAudit",
@@ -128,10 +175,15 @@ __all__ = [
     "PersonalRegistrationStatus",
     "PrefetchDomain",
     "PrefetchDomains",
+    "PrivacyApplication",
     "PrivacyExtFile",
+    "PrivacyInterface",
+    "PrivacyInterfaceList",
+    "PrivacyInterfaceState",
     "PrivacyItem",
     "PrivacySetting",
     "PrivacySettingItem",
+    "ProcedureStatus",
     "ReusedRegistration",
     "SearchStatus",
     "ServerDomains",

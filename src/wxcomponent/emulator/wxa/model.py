@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ...errors import InvalidArgument
+from .compliance import Compliance, ScheduledPush
 
 __all__ = [
     "AUDIT_OUTCOMES",
@@ -84,6 +85,16 @@ class WxaLimits:
     speedup_quota: int = 10
     #: Testers per mini program.
     max_testers: int = 15
+    #: How long a verification lasts, and how long before its end the annual-review push
+    #: goes out (0: none before the end; WeChat pushes at the end and 30 and 60 days after).
+    verification_validity: float = 365 * 86400.0
+    verification_review_lead: float = 30 * 86400.0
+    #: When a privacy-interface application without a planned outcome is approved.
+    privacy_interface_review: float = 0.0
+    #: WeChat's errcode is not documented for a verification applied for while one runs, nor
+    #: for an appeal created while one is processing: these settings choose them.
+    verification_running_errcode: int = 89249
+    appeal_running_errcode: int = 89249
 
     def update(self, **changes: Any) -> WxaLimits:
         """Apply ``changes`` (known names only, non-negative numbers)."""
@@ -259,6 +270,7 @@ class MiniProgram:
     withdrawals: list[float] = field(default_factory=list)
     plan: tuple[StepPlan, ...] | None = None
     open_appid: str | None = None
+    compliance: Compliance = field(default_factory=Compliance)
 
     def latest_audit(self) -> Audit | None:
         """The last submitted audit."""
@@ -291,6 +303,7 @@ class MiniProgram:
             "nickname": self.nickname,
             "searchable": self.searchable,
             "open_appid": self.open_appid,
+            "compliance": self.compliance.to_dict(now),
         }
 
 
@@ -373,11 +386,13 @@ class WxaPlatform:
 
 @dataclass(frozen=True)
 class AuditPush:
-    """An audit step due for its push to the mini program's message URL."""
+    """An audit step (or a compliance event) due for its push to the mini program's message
+    URL, or to the platform's authorization-event URL."""
 
     component_appid: str
     authorizer_appid: str
     fields: dict[str, Any]
+    to: Literal["message", "auth_event"] = "message"
 
 
 class WxaWorld:
@@ -387,6 +402,8 @@ class WxaWorld:
         self.limits = WxaLimits()
         self.platforms: dict[str, WxaPlatform] = {}
         self.programs: dict[tuple[str, str], MiniProgram] = {}
+        #: Compliance pushes planned on the clock (reviews, annual review, appeals).
+        self.scheduled: list[ScheduledPush] = []
         # ids look like WeChat's: nine digits, different per emulator
         self._next_id = itertools.count(secrets.randbelow(8 * 10**8) + 10**8)
 
@@ -421,7 +438,12 @@ class WxaWorld:
         """When the next unpushed audit step is due (None: none planned)."""
         times = [s.at for p in self.programs.values() for a in p.audits for s in a.steps
                  if not s.pushed]
+        times.extend(s.at for s in self.scheduled if not s.pushed)
         return min(times) if times else None
+
+    def schedule(self, push: ScheduledPush) -> None:
+        """Plan a compliance push."""
+        self.scheduled.append(push)
 
     def due_pushes(self, now: float) -> list[AuditPush]:
         """Mark every audit step due at ``now`` pushed; the pushes to send."""
@@ -445,4 +467,10 @@ class WxaWorld:
                     else:
                         fields.update(Reason=step.reason, DelayTime=int(step.at))
                     pushes.append(AuditPush(component_appid, appid, fields))
+        for planned in sorted(self.scheduled, key=lambda p: p.at):
+            if not planned.pushed and planned.at <= now:
+                planned.pushed = True
+                pushes.append(AuditPush(planned.component_appid, planned.authorizer_appid,
+                                        planned.fields, planned.to))
+        self.scheduled = [p for p in self.scheduled if not p.pushed]
         return pushes
