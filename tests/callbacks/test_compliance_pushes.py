@@ -89,7 +89,8 @@ CATEGORY_AUDIT = """<xml><ToUserName><![CDATA[gh_x]]></ToUserName>
 <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[wxa_category_audit]]></Event><ret>2</ret>
 <first>1</first><second>2</second><reason><![CDATA[驳回原因]]></reason></xml>"""
 
-ILLEGAL_RECORD = """<xml><ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName><![CDATA[o_sys]]></FromUserName>
+ILLEGAL_RECORD = """<xml><ToUserName><![CDATA[gh_x]]></ToUserName>
+<FromUserName><![CDATA[o_sys]]></FromUserName>
 <CreateTime>1600051800</CreateTime><MsgType><![CDATA[event]]></MsgType>
 <Event><![CDATA[wxa_illegal_record]]></Event><illegal_record_id><![CDATA[2_11100]]></illegal_record_id>
 <appid><![CDATA[wx_mini]]></appid><create_time>1600051800</create_time>
@@ -115,7 +116,8 @@ APPEAL_RECORD = """<xml>
     </material>
 </xml>"""
 
-SHIPPING = """<xml><ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName><![CDATA[o_sys]]></FromUserName>
+SHIPPING = """<xml><ToUserName><![CDATA[gh_x]]></ToUserName>
+<FromUserName><![CDATA[o_sys]]></FromUserName>
 <CreateTime>1670832735</CreateTime><MsgType><![CDATA[event]]></MsgType>
 <Event><![CDATA[trade_manage_remind_shipping]]></Event><transaction_id><![CDATA[4200…]]></transaction_id>
 <merchant_id><![CDATA[1230000109]]></merchant_id><sub_merchant_id><![CDATA[]]></sub_merchant_id>
