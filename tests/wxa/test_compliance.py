@@ -23,7 +23,12 @@ from wxcomponent import (
     PrivacyInterfaceState,
 )
 from wxcomponent.emulator import EmulatorServer
-from wxcomponent.errors import APIError, CodeCheckPending, InvalidArgument
+from wxcomponent.errors import (
+    APIError,
+    CodeCheckPending,
+    InvalidArgument,
+    PrivacyInterfaceNotApproved,
+)
 from wxcomponent.events import (
     AppealRecordEvent,
     AuthAndIcpProgress,
@@ -154,7 +159,7 @@ def test_privacy_interfaces_gate_the_audit(emu: EmulatorServer, side: Side,
     assert pending.value.errmsg.startswith("隐私接口检查任务未完成,请稍等一分钟再重试")
     emu.advance_clock(61)
     assert side.run(client.code.privacy_check()).without_auth_list == ("wx.getLocation",)
-    with pytest.raises(APIError) as undeclared:
+    with pytest.raises(PrivacyInterfaceNotApproved) as undeclared:
         side.run(client.audit.submit())
     assert undeclared.value.errcode == 61040 and "getLocation无权限" in undeclared.value.errmsg
     emu.plan_privacy_interface(APPID, appid, "wx.getLocation", approve=True, after=3600)
