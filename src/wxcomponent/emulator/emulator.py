@@ -27,7 +27,6 @@ from .pusher import Pusher, seal
 from .release_check import run_release_check
 from .state import DEFAULT_DAILY_LIMIT, Fault, Settings, State, normalize_path
 from .wxa.compliance_control import ComplianceControl
-from .wxa.control import MiniProgramControl
 from .wxa.model import REGISTRATION_TIMED_OUT
 
 __all__ = ["Emulator"]
@@ -42,7 +41,7 @@ _FAST_REGISTER_INFO = {
 }
 
 
-class Emulator(MiniProgramControl, ComplianceControl):
+class Emulator(ComplianceControl):
     """WeChat's side of a third-party platform: state, control methods and pushes.
 
     ``app`` is the ASGI application that answers like ``api.weixin.qq.com`` (and serves the

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from .reader import JSON, WxaModel
+from .reader import JSON, WxaModel, member
 
 __all__ = ["PrivacyApplication", "PrivacyInterface", "PrivacyInterfaceList",
            "PrivacyInterfaceState"]
@@ -45,10 +45,7 @@ class PrivacyInterface(WxaModel):
     @property
     def state(self) -> PrivacyInterfaceState | None:
         """``status`` as a :class:`PrivacyInterfaceState` (None when not given or unknown)."""
-        try:
-            return PrivacyInterfaceState(self.status)
-        except ValueError:
-            return None
+        return member(PrivacyInterfaceState, self.status)
 
     @property
     def approved(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from .reader import JSON, WxaModel, key
+from .reader import JSON, WxaModel, key, member
 
 __all__ = [
     "ApplyStatus",
@@ -66,7 +66,7 @@ class AuthTask(WxaModel):
     administrator must open to authorize it (valid 24 hours)."""
 
     taskid: str = ""
-    auth_url: str = ""
+    auth_url: str = field(default="", repr=False)  # the administrator's link: not logged
     raw: JSON = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -88,7 +88,7 @@ class AuthStatus(WxaModel):
 
     task_status: int = 0
     apply_status: int = 0
-    auth_url: str = ""
+    auth_url: str = field(default="", repr=False)
     orderid: str = ""
     appid: str = ""
     refill_reason: str = ""
@@ -99,10 +99,7 @@ class AuthStatus(WxaModel):
     @property
     def apply_state(self) -> ApplyStatus | None:
         """``apply_status`` as an :class:`ApplyStatus` (None for an undocumented value)."""
-        try:
-            return ApplyStatus(self.apply_status)
-        except ValueError:
-            return None
+        return member(ApplyStatus, self.apply_status)
 
     @property
     def approved(self) -> bool:
@@ -169,7 +166,7 @@ class AuthAndIcpSubmission(WxaModel):
     ``hints`` of fields refused."""
 
     procedure_id: str = ""
-    pay_url: str = ""
+    pay_url: str = field(default="", repr=False)
     hints: tuple[AuthHint, ...] = ()
     raw: JSON = field(default_factory=dict, repr=False, compare=False)
 
@@ -193,10 +190,7 @@ class AuthAndIcpStatus(WxaModel):
     def state(self) -> ProcedureStatus | None:
         """``procedure_status`` as a :class:`ProcedureStatus` (None for an unknown value,
         which is not final)."""
-        try:
-            return ProcedureStatus(self.procedure_status)
-        except ValueError:
-            return None
+        return member(ProcedureStatus, self.procedure_status)
 
     @property
     def finished(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from .reader import JSON, WxaModel, key
+from .reader import JSON, WxaModel, key, member
 
 __all__ = ["AppealMaterial", "AppealRecord", "AppealRecords", "AppealState", "IllegalRecord",
            "IllegalRecords"]
@@ -76,10 +76,7 @@ class AppealRecord(WxaModel):
     @property
     def state(self) -> AppealState | None:
         """``appeal_status`` as an :class:`AppealState` (None for an unknown value)."""
-        try:
-            return AppealState(self.appeal_status)
-        except ValueError:
-            return None
+        return member(AppealState, self.appeal_status)
 
 
 @dataclass(frozen=True)

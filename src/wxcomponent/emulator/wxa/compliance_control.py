@@ -10,18 +10,15 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import InvalidArgument
-from ..model import Delivery, NotFound, Platform
+from ..model import Delivery, NotFound
 from .compliance import TASK_STATES, IllegalRecord, ScheduledPush
+from .control import MiniProgramControl
 from .model import MiniProgram
 from .privacy_interfaces import review_push
 from .verification import procedure_push, task_push
-
-if TYPE_CHECKING:
-    from ..clock import Clock
-    from ..state import State
 
 __all__ = ["ComplianceControl"]
 
@@ -36,28 +33,9 @@ def _renewal_message(until: float) -> str:
             f"\n到期时间: {int(until)}")
 
 
-class ComplianceControl:
+class ComplianceControl(MiniProgramControl):
     """The control methods of compliance, part of :class:`~wxcomponent.emulator.Emulator`
-    (also under ``/__emulator__/``)."""
-
-    if TYPE_CHECKING:
-        clock: Clock
-
-        @property
-        def state(self) -> State: ...
-
-        def platform(self, appid: str) -> Platform: ...
-
-        def push_message(self, component_appid: str, authorizer_appid: str,
-                         fields: Mapping[str, object]) -> Delivery: ...
-
-        def _event(self, platform: Platform, info_type: str,
-                   **fields: object) -> dict[str, Any]: ...
-
-        def _push_event(self, platform: Platform, fields: dict[str, Any], *,
-                        background: bool) -> Delivery: ...
-
-        def wake_scheduler(self) -> None: ...
+    (also under ``/__emulator__/``), beside those of mini-program management it extends."""
 
     def _program(self, component_appid: str, authorizer_appid: str) -> MiniProgram:
         self.platform(component_appid).account(authorizer_appid)
