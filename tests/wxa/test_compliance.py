@@ -86,6 +86,11 @@ def test_verification_refill_approval_and_annual_review(emu: EmulatorServer,
         wait_for(lambda: expiry, "the annual-review push did not arrive")
     assert expiry[0].appid == appid and expiry[0].expired == int(verified_until)
     assert "年审" in expiry[0].message
+    renewal = side.run(verification.apply(_enterprise(side, appid)))  # the annual review
+    assert renewal.taskid != task.taskid
+    emu.verification_step(APPID, appid, "approved")
+    renewed = emu.mini_program(APPID, appid)["compliance"]["verified_until"]
+    assert renewed == verified_until + YEAR  # a year more from the old end, not from now
     sent = side.sent("/wxa/sec/reauth")[0]
     assert json.loads(sent.content)["auth_data"]["taskid"] == task.taskid
 
