@@ -239,26 +239,25 @@ class ShippingAccessReminder(AuthorizerMessage):
 
 
 @dataclass(frozen=True)
-class ShippingReminder(AuthorizerMessage):
-    """``trade_manage_remind_shipping``: an order waits for its shipping information."""
-
+class _OrderEvent(AuthorizerMessage):
     transaction_id: str = ""
     merchant_id: str = ""
     sub_merchant_id: str = ""
     merchant_trade_no: str = ""
     pay_time: int = 0
+
+
+@dataclass(frozen=True)
+class ShippingReminder(_OrderEvent):
+    """``trade_manage_remind_shipping``: an order waits for its shipping information."""
+
     msg: str = ""
 
 
 @dataclass(frozen=True)
-class OrderSettlement(AuthorizerMessage):
+class OrderSettlement(_OrderEvent):
     """``trade_manage_order_settlement``: an order's funds were (or will be) settled."""
 
-    transaction_id: str = ""
-    merchant_id: str = ""
-    sub_merchant_id: str = ""
-    merchant_trade_no: str = ""
-    pay_time: int = 0
     shipped_time: int = 0
     estimated_settlement_time: int = 0
     confirm_receive_method: int = 0
