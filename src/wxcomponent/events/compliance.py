@@ -150,7 +150,8 @@ class CategoryAuditResult(AuthorizerMessage):
 
 @dataclass(frozen=True)
 class IllegalRecordEvent(AuthorizerMessage):
-    """``wxa_illegal_record``: a violation was recorded."""
+    """``wxa_illegal_record``: a violation was recorded. ``violation_time`` is the push's
+    ``create_time`` field (``create_time`` is its ``CreateTime``, as on every event)."""
 
     illegal_record_id: str = ""
     appid: str = ""
