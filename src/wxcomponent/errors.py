@@ -58,6 +58,7 @@ __all__ = [
     "OrderNotShippable",
     "PageNotFound",
     "PermissionDenied",
+    "PrivacyInterfaceNotApproved",
     "QuotaExceeded",
     "QuotaResetsExhausted",
     "RefreshTokenInvalid",
@@ -358,6 +359,12 @@ class CodeCheckPending(MiniProgramError):
     Do not commit again meanwhile: a new commit restarts the check."""
 
 
+class PrivacyInterfaceNotApproved(MiniProgramError):
+    """61040: the code declares or uses a privacy interface the mini program may not use:
+    apply for it (``authorizer.privacy_interfaces.apply``) and wait for the approval, or
+    submit the audit with ``privacy_api_not_use=True`` if the code does not use it."""
+
+
 class InvalidExtJson(MiniProgramError):
     """85013: ``ext_json`` does not parse or names a path the template does not have."""
 
@@ -460,6 +467,7 @@ _BY_CODE: dict[int, type[APIError]] = {
     40029: OAuthCodeInvalid,
     40163: OAuthCodeInvalid,
     61039: CodeCheckPending,
+    61040: PrivacyInterfaceNotApproved,
     85013: InvalidExtJson,
     85014: TemplateNotFound,
     85064: TemplateNotFound,

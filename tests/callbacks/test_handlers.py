@@ -60,14 +60,14 @@ async def test_default_handlers_take_unmatched_pushes(shells: Any, sender: Sende
     seen: list[Any] = []
     shell.on("authorized")(lambda e, p: seen.append(("authorized", e)))
     shell.on_default(lambda e, p: seen.append(("default", e)))
-    message = sender.event("notify_3rd_wxa_auth", taskid="t1", status=1)
+    message = sender.event("notify_3rd_future_kind", taskid="t1", status=1)
 
     answer = await call(shell, "POST", *sender.seal(message))
 
     assert answer.body == b"success"
     [(where, event)] = seen
     assert where == "default" and isinstance(event, events.UnknownEvent)
-    assert event.info_type == "notify_3rd_wxa_auth" and event.get("taskid") == "t1"
+    assert event.info_type == "notify_3rd_future_kind" and event.get("taskid") == "t1"
 
 
 async def test_no_handler_still_success(shells: Any, sender: Sender) -> None:

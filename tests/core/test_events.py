@@ -128,7 +128,7 @@ def test_beta_app_events() -> None:
 
 
 @pytest.mark.parametrize("info_type", [
-    "notify_3rd_wxa_auth", "notify_3rd_wxa_wxverify", "something_new",
+    "something_new",
 ])
 def test_unknown_info_types_pass_through(info_type: str) -> None:
     ev = parse_event(xml(
@@ -179,9 +179,9 @@ def test_plain_messages() -> None:
     assert type(text) is events.TextMessage and text.content == "hello" and text.msg_id == 1
     assert text.msg_type == "text" and text.event is None and text.route_key == "text"
     assert text.get("Content") == "hello"
-    other = parse_event(msg("<MsgType>event</MsgType><Event>wxa_category_audit</Event>"))
+    other = parse_event(msg("<MsgType>event</MsgType><Event>wxa_future_event</Event>"))
     assert type(other) is events.AuthorizerMessage
-    assert other.route_key == "event:wxa_category_audit"
+    assert other.route_key == "event:wxa_future_event"
 
 
 def test_official_vector_plaintext_parses() -> None:

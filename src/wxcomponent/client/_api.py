@@ -26,10 +26,13 @@ from ..core.endpoints import (
     open_account,
     orders,
     privacy,
+    privacy_interfaces,
     qrcode_jump,
     registration,
     templates,
     testers,
+    verification,
+    violations,
 )
 from ._methods import (
     AsyncGroup,
@@ -378,6 +381,57 @@ class IcpGroup(IcpAPI, SyncGroup):
 
 class AsyncIcpGroup(IcpAPI, AsyncGroup):
     """A mini program's ICP filing, awaited."""
+class VerificationAPI:
+    """A mini program's verification and its annual renewal, and the combined verification
+    and ICP filing (``authorizer.verification``)."""
+
+    apply = authorizer_method(verification.apply)
+    query = authorizer_method(verification.query)
+    upload_material = authorizer_method(verification.upload_material)
+    reapply = authorizer_method(verification.reapply)
+    identity_tree = authorizer_method(verification.identity_tree)
+    submit_auth_and_icp = authorizer_method(verification.submit_auth_and_icp)
+    query_auth_and_icp = authorizer_method(verification.query_auth_and_icp)
+
+
+class VerificationGroup(VerificationAPI, SyncGroup):
+    """A mini program's verification, blocking."""
+
+
+class AsyncVerificationGroup(VerificationAPI, AsyncGroup):
+    """A mini program's verification, awaited."""
+
+
+class PrivacyInterfacesAPI:
+    """The privacy interfaces a mini program applies for (``authorizer.privacy_interfaces``)."""
+
+    list = authorizer_method(privacy_interfaces.list_interfaces)
+    apply = authorizer_method(privacy_interfaces.apply)
+
+
+class PrivacyInterfacesGroup(PrivacyInterfacesAPI, SyncGroup):
+    """A mini program's privacy interfaces, blocking."""
+
+
+class AsyncPrivacyInterfacesGroup(PrivacyInterfacesAPI, AsyncGroup):
+    """A mini program's privacy interfaces, awaited."""
+
+
+class ViolationsAPI:
+    """A mini program's violation records and appeals (``authorizer.violations``)."""
+
+    records = authorizer_method(violations.illegal_records)
+    appeals = authorizer_method(violations.appeals)
+    upload_proof = authorizer_method(violations.upload_proof)
+    appeal = authorizer_method(violations.create_appeal)
+
+
+class ViolationsGroup(ViolationsAPI, SyncGroup):
+    """A mini program's violations and appeals, blocking."""
+
+
+class AsyncViolationsGroup(ViolationsAPI, AsyncGroup):
+    """A mini program's violations and appeals, awaited."""
 
 
 # --------------------------------------------------------------------------- the shells' APIs
@@ -466,3 +520,7 @@ class AuthorizerAPI:
     links = group(LinksGroup, AsyncLinksGroup)
     qrcode_jump = group(QrcodeJumpGroup, AsyncQrcodeJumpGroup)
     icp = group(IcpGroup, AsyncIcpGroup)
+    # compliance
+    verification = group(VerificationGroup, AsyncVerificationGroup)
+    privacy_interfaces = group(PrivacyInterfacesGroup, AsyncPrivacyInterfacesGroup)
+    violations = group(ViolationsGroup, AsyncViolationsGroup)

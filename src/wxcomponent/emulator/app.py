@@ -99,6 +99,13 @@ CONTROL: dict[str, tuple[str, str]] = {
     "filing_plan": ("POST", "plan_filing"),
     "face_verification": ("POST", "plan_face_verification"),
     "filing_refusal": ("POST", "refuse_filing"),
+    # compliance
+    "verification_step": ("POST", "verification_step"),
+    "auth_and_icp_step": ("POST", "auth_and_icp_step"),
+    "privacy_interface_plan": ("POST", "plan_privacy_interface"),
+    "privacy_interface_review": ("POST", "review_privacy_interface"),
+    "illegal_records": ("POST", "add_illegal_record"),
+    "appeal_decision": ("POST", "decide_appeal"),
 }
 
 

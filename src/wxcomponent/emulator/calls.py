@@ -130,7 +130,8 @@ class Endpoint:
     """An emulated API: ``token`` says which access token it takes (``none``: it checks the
     secret itself), ``required`` the fields without which it answers an errcode,
     ``authorizer`` the field naming an account that must have authorized the platform and
-    ``kinds`` the account kinds it serves (48001 for others). A ``multipart`` endpoint reads
+    ``kinds`` the account kinds it serves (48001 for others); ``any_method`` takes GET and
+    POST alike (where WeChat's SDKs disagree on the method). A ``multipart`` endpoint reads
     its fields from the query and a multipart form, files as :class:`Upload`. Component
     endpoints require ``component_appid`` in their body unless ``names_component`` is
     false."""
@@ -149,6 +150,7 @@ class Endpoint:
     #: The errcode answered for an account that revoked its authorization (61003; the
     #: refresh of its token answers 61023: its refresh token died with the authorization).
     revoked_errcode: int = 61003
+    any_method: bool = False
 
     @property
     def needed(self) -> tuple[str, ...]:

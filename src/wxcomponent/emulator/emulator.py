@@ -28,7 +28,7 @@ from .pages import UNPUBLISHED
 from .pusher import Pusher, seal
 from .release_check import run_release_check
 from .state import DEFAULT_DAILY_LIMIT, Fault, Settings, State, normalize_path
-from .wxa.control import MiniProgramControl
+from .wxa.compliance_control import ComplianceControl
 from .wxa.model import REGISTRATION_TIMED_OUT
 from .wxa.opening import LinkOpener
 from .wxa.order_control import OrderControl
@@ -43,7 +43,7 @@ _FAST_REGISTER_INFO = {
 }
 
 
-class Emulator(ModesControl, MiniProgramControl, OrderControl, LinkOpener):
+class Emulator(ModesControl, ComplianceControl, OrderControl, LinkOpener):
     """WeChat's side of a third-party platform: state, control methods and pushes.
 
     ``app`` is the ASGI application that answers like ``api.weixin.qq.com`` (and serves the

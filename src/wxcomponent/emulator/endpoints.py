@@ -81,13 +81,15 @@ def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
     return fields
 
 
-def _params(endpoint: Endpoint, query: Mapping[str, str], body: bytes,
+def _params(endpoint: Endpoint, method: str, query: Mapping[str, str], body: bytes,
             content_type: str = "") -> dict[str, Any]:
-    if endpoint.method == "GET":
+    if method == "GET":
         return dict(query)
     if endpoint.multipart:
         return {**query, **_multipart(content_type, body)}
     if not body.strip():
+        if endpoint.any_method:
+            return dict(query)
         raise WxError(44002)
     try:
         params = json.loads(body)
@@ -151,9 +153,10 @@ def dispatch(
 ) -> dict[str, Any] | Binary:
     """Serve one request of ``endpoint``; errors become ``{"errcode", "errmsg"}`` answers."""
     try:
-        if method != endpoint.method:
+        if method != endpoint.method and not (endpoint.any_method
+                                               and method in ("GET", "POST")):
             raise WxError(43001 if endpoint.method == "GET" else 43002)
-        params = _params(endpoint, query, body, content_type)
+        params = _params(endpoint, method, query, body, content_type)
         with state.lock:
             call = _authenticate(state, hooks, endpoint, query, params)
             state.check_quota(call.owner, endpoint.path)

@@ -6,9 +6,9 @@ authorization-event URL dispatch on ``InfoType``; pushes to the message URL on `
 :class:`AuthorizerMessage` with every field. Every event keeps ``raw``, the parsed XML fields as
 text, so nothing is lost; numeric fields are ints.
 
-The classes live by family (:mod:`.component`, :mod:`.compliance_filing`, :mod:`.messages`,
-:mod:`.account_events`, on :mod:`.base`), the names of the kinds in :mod:`.names`, the
-reading in :mod:`.parsing`.
+The classes live by family (:mod:`.component`, :mod:`.compliance_filing`, :mod:`.compliance`,
+:mod:`.messages`, :mod:`.account_events`, on :mod:`.base`), the names of the kinds in
+:mod:`.names`, the reading in :mod:`.parsing`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,22 @@ from .base import (
     AuthorizerMessage,
     ComponentEvent,
     Event,
+)
+from .compliance import (
+    AppealMaterialPush,
+    AppealRecordEvent,
+    AuthAndIcpProgress,
+    CategoryAuditResult,
+    IllegalRecordEvent,
+    MediaCheckDetail,
+    MediaCheckResult,
+    OrderSettlement,
+    PrivacyInterfaceResult,
+    PunishEvent,
+    ShippingAccessReminder,
+    ShippingReminder,
+    VerificationExpiry,
+    VerificationProgress,
 )
 from .compliance_filing import (
     IcpFilingResult,
@@ -66,10 +82,14 @@ from .parsing import (
 )
 
 __all__ = [
+    "AppealMaterialPush",
+    "AppealRecordEvent",
+    "AuthAndIcpProgress",
     "Authorized",
     "AuthorizerMessage",
     "BetaAppRegistered",
     "BetaAppVerified",
+    "CategoryAuditResult",
     "ComponentEvent",
     "Event",
     "EventType",
@@ -77,16 +97,24 @@ __all__ = [
     "FileMessage",
     "IcpFilingResult",
     "IcpVerifyResult",
+    "IllegalRecordEvent",
     "ImageMessage",
     "InfoType",
     "LinkMessage",
     "LocationEvent",
     "LocationMessage",
+    "MediaCheckDetail",
+    "MediaCheckResult",
     "MenuClickEvent",
     "MenuViewEvent",
     "MsgType",
     "NicknameAuditResult",
+    "OrderSettlement",
+    "PrivacyInterfaceResult",
+    "PunishEvent",
     "ScanEvent",
+    "ShippingAccessReminder",
+    "ShippingReminder",
     "ShortVideoMessage",
     "SubscribeEvent",
     "TemplateSendJobFinishEvent",
@@ -97,6 +125,8 @@ __all__ = [
     "UpdateAuthorized",
     "UserEnterTempsessionEvent",
     "UserMessage",
+    "VerificationExpiry",
+    "VerificationProgress",
     "VerifyTicket",
     "VideoMessage",
     "VoiceMessage",

@@ -17,6 +17,9 @@ class InfoType:
     NOTIFY_THIRD_FASTVERIFYBETAAPP = "notify_third_fastverifybetaapp"
     NOTIFY_ICPFILING_VERIFY_RESULT = "notify_icpfiling_verify_result"
     NOTIFY_APPLY_ICPFILING_RESULT = "notify_apply_icpfiling_result"
+    NOTIFY_3RD_WXA_AUTH = "notify_3rd_wxa_auth"
+    NOTIFY_3RD_WXA_WXVERIFY = "notify_3rd_wxa_wxverify"
+    NOTIFY_3RD_WXA_AUTH_AND_ICP = "notify_3rd_wxa_auth_and_icp"
 
 
 class MsgType:
@@ -49,3 +52,12 @@ class EventType:
     WEAPP_AUDIT_FAIL = "weapp_audit_fail"
     WEAPP_AUDIT_DELAY = "weapp_audit_delay"
     WXA_NICKNAME_AUDIT = "wxa_nickname_audit"
+    WXA_PRIVACY_APPLY = "wxa_privacy_apply"
+    WXA_CATEGORY_AUDIT = "wxa_category_audit"
+    WXA_ILLEGAL_RECORD = "wxa_illegal_record"
+    WXA_PUNISH_EVENT = "wxa_punish_event"
+    WXA_APPEAL_RECORD = "wxa_appeal_record"
+    WXA_MEDIA_CHECK = "wxa_media_check"
+    TRADE_MANAGE_REMIND_ACCESS_API = "trade_manage_remind_access_api"
+    TRADE_MANAGE_REMIND_SHIPPING = "trade_manage_remind_shipping"
+    TRADE_MANAGE_ORDER_SETTLEMENT = "trade_manage_order_settlement"

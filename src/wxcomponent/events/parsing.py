@@ -24,6 +24,7 @@ from .account_events import (
     WeappAuditResult,
 )
 from .base import AuthorizerMessage, ComponentEvent, Event, Raw
+from .compliance import MESSAGE_EVENTS, component_event
 from .compliance_filing import FILING_EVENTS
 from .component import (
     Authorized,
@@ -168,7 +169,9 @@ def _component_event(raw: Raw) -> ComponentEvent:
             )
         return BetaAppVerified(**fast)
     build = FILING_EVENTS.get(info_type)
-    return build(base, raw) if build is not None else UnknownEvent(**base)
+    if build is not None:
+        return build(base, raw)
+    return component_event(base, raw) or UnknownEvent(**base)
 
 
 def _authorizer_message(raw: Raw) -> AuthorizerMessage:
@@ -259,6 +262,7 @@ _EVENTS: dict[str, Builder] = {
         **b, msg_id=_int(r, "MsgID", _int(r, "MsgId")), status=_s(r, "Status")),
     "user_enter_tempsession": lambda b, r: UserEnterTempsessionEvent(
         **b, session_from=_s(r, "SessionFrom")),
+    **MESSAGE_EVENTS,
 }
 
 

@@ -1,6 +1,8 @@
 """Typed answers and request parts of the mini-program management APIs (code, audit, release,
 templates, domains, testers, privacy, categories, basic information, fast registration,
-open accounts, order shipping, codes and links, and ICP filing).
+templates, domains, testers, privacy, categories, basic information, fast registration,
+open accounts, order shipping, codes and links, ICP filing, verification, privacy interfaces,
+violations and appeals).
 
 Every answer is a frozen dataclass read by one reader, :meth:`WxaModel.from_json`, which
 never raises: each field is looked up under its JSON name (or a path into nested objects),
@@ -114,7 +116,9 @@ from .orders import (
     TradeOrderShipping,
 )
 from .parts import (
+    AppealReason,
     AuditItem,
+    AuthData,
     CategoryRequest,
     OwnerSetting,
     PrivacyItem,
@@ -126,6 +130,12 @@ from .privacy import (
     PrivacyExtFile,
     PrivacySetting,
     PrivacySettingItem,
+)
+from .privacy_interfaces import (
+    PrivacyApplication,
+    PrivacyInterface,
+    PrivacyInterfaceList,
+    PrivacyInterfaceState,
 )
 from .reader import (
     WxaModel,
@@ -148,12 +158,39 @@ from .testers import (
     Tester,
     TesterList,
 )
+from .verification import (
+    ApplyStatus,
+    AuthAndIcpStatus,
+    AuthAndIcpSubmission,
+    AuthDispatch,
+    AuthHint,
+    AuthIdentityNode,
+    AuthIdentityTree,
+    AuthMaterial,
+    AuthStatus,
+    AuthTask,
+    ProcedureStatus,
+)
+from .violations import (
+    AppealMaterial,
+    AppealRecord,
+    AppealRecords,
+    AppealState,
+    IllegalRecord,
+    IllegalRecords,
+)
 
 __all__ = [
     "AccountBasicInfo",
     "AccountCategories",
     "AccountCategory",
     "AllCategories",
+    "AppealMaterial",
+    "AppealReason",
+    "AppealRecord",
+    "AppealRecords",
+    "AppealState",
+    "ApplyStatus",
     "AuditCategories",
     "AuditCategory",
     "AuditItem",
@@ -161,6 +198,16 @@ __all__ = [
     "AuditQuota",
     "AuditState",
     "AuditStatus",
+    "AuthAndIcpStatus",
+    "AuthAndIcpSubmission",
+    "AuthData",
+    "AuthDispatch",
+    "AuthHint",
+    "AuthIdentityNode",
+    "AuthIdentityTree",
+    "AuthMaterial",
+    "AuthStatus",
+    "AuthTask",
     "Category",
     "CategoryRequest",
     "CloudBase",
@@ -198,6 +245,8 @@ __all__ = [
     "IcpSubjectType",
     "IcpVerifyTask",
     "IcpVerifyTaskStatus",
+    "IllegalRecord",
+    "IllegalRecords",
     "JumpDomains",
     "LineColor",
     "LinkExpiry",
@@ -215,10 +264,15 @@ __all__ = [
     "PersonalRegistrationStatus",
     "PrefetchDomain",
     "PrefetchDomains",
+    "PrivacyApplication",
     "PrivacyExtFile",
+    "PrivacyInterface",
+    "PrivacyInterfaceList",
+    "PrivacyInterfaceState",
     "PrivacyItem",
     "PrivacySetting",
     "PrivacySettingItem",
+    "ProcedureStatus",
     "QrcodeJumpFile",
     "QrcodeJumpRule",
     "QrcodeJumpRules",

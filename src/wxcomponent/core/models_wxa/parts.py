@@ -14,7 +14,9 @@ from typing import Any
 from ...errors import InvalidArgument
 
 __all__ = [
+    "AppealReason",
     "AuditItem",
+    "AuthData",
     "CategoryRequest",
     "OwnerSetting",
     "PrivacyItem",
@@ -126,9 +128,93 @@ class CategoryRequest:
                 "certicates": [{"key": k, "value": v} for k, v in self.certificates]}
 
 
+@dataclass(frozen=True)
+class AuthData:
+    """What a verification (``wxaauth``, ``reauth``, ``submit_auth_and_icp``) asks: the
+    subject (``customer_type`` 1 enterprise, 12 individual business, 15 person), the contact,
+    who pays (``pay_type`` 1 the platform's prepaid package, which needs ``service_appid``;
+    2 the merchant), the invoice, the qualification (a media id, required unless a person,
+    who names an ``auth_identification`` leaf of the identity tree instead) and the name.
+
+    WeChat's doc says ``invoice_info`` is not needed when the platform pays; an SDK found it
+    required with ``invoice_type`` 1, which is what is sent by default. The doc types
+    ``auth_ident_material`` as a list, an SDK as a string: it is sent as a list.
+    """
+
+    customer_type: int
+    contact_name: str
+    contact_email: str
+    pay_type: int = 2
+    account_name: str = ""
+    account_name_type: int = 1
+    qualification: str = ""
+    qualification_other: tuple[str, ...] = ()
+    account_supplemental: tuple[str, ...] = ()
+    auth_identification: str = ""
+    auth_ident_material: tuple[str, ...] = ()
+    third_party_phone: str = ""
+    service_appid: str = ""
+    invoice_info: Mapping[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``auth_data`` object (checked: a bad combination raises
+        :class:`~wxcomponent.errors.InvalidArgument`)."""
+        if self.customer_type not in (1, 12, 15):
+            raise InvalidArgument("customer_type", "must be 1 (enterprise), 12 (individual "
+                                                   "business) or 15 (person)")
+        if self.pay_type not in (1, 2):
+            raise InvalidArgument("pay_type", "must be 1 (the platform pays) or 2 (the "
+                                              "merchant pays)")
+        if not self.contact_name.strip() or "@" not in self.contact_email:
+            raise InvalidArgument("contact_info", "give the contact's name and email")
+        if self.customer_type != 15 and not self.qualification:
+            raise InvalidArgument("qualification", "a media id is required unless a person")
+        if self.customer_type == 15 and not self.auth_identification:
+            raise InvalidArgument("auth_identification", "a person names a leaf of the "
+                                                         "identity tree")
+        if self.pay_type == 1 and not self.service_appid:
+            raise InvalidArgument("service_appid", "required when the platform pays")
+        if len(self.qualification_other) > 10:
+            raise InvalidArgument("qualification_other", "must have at most 10 entries")
+        if self.account_name_type not in (1, 2):
+            raise InvalidArgument("account_name_type", "must be 1 (chosen words) or 2 "
+                                                       "(trademark)")
+        return _clean({
+            "customer_type": self.customer_type,
+            "contact_info": {"name": self.contact_name, "email": self.contact_email},
+            "invoice_info": dict(self.invoice_info) if self.invoice_info is not None
+            else {"invoice_type": 1},
+            "qualification": self.qualification,
+            "qualification_other": list(self.qualification_other),
+            "account_name": self.account_name,
+            "account_name_type": self.account_name_type if self.account_name else None,
+            "account_supplemental": list(self.account_supplemental),
+            "pay_type": self.pay_type,
+            "auth_identification": self.auth_identification,
+            "auth_ident_material": list(self.auth_ident_material),
+            "third_party_phone": self.third_party_phone,
+            "service_appid": self.service_appid})
+
+
+@dataclass(frozen=True)
+class AppealReason:
+    """The appeal of one violating material: why it is not a violation, and the media ids
+    (temporary material) that prove it."""
+
+    reason: str
+    proof_material_ids: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as ``createappeal`` takes it."""
+        if not self.reason.strip():
+            raise InvalidArgument("appeal_materials", "every entry needs a reason")
+        return {"reason": self.reason, "proof_material_ids": list(self.proof_material_ids)}
+
+
 def part_json(value: object, argument: str) -> dict[str, Any]:
     """A request part as JSON: a dataclass's ``to_json()``, or a mapping as given."""
-    if isinstance(value, (AuditItem, UgcDeclare, OwnerSetting, PrivacyItem, CategoryRequest)):
+    if isinstance(value, (AuditItem, UgcDeclare, OwnerSetting, PrivacyItem, CategoryRequest,
+                          AuthData, AppealReason)):
         return value.to_json()
     if isinstance(value, Mapping):
         return dict(value)

@@ -6,6 +6,7 @@ Internal module.
 
 from __future__ import annotations
 
+import enum
 import math
 import types
 import typing
@@ -13,10 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar, TypeVar, Union
 
-__all__ = ["JSON", "WxaModel", "key"]
+__all__ = ["JSON", "WxaModel", "key", "member"]
 
 JSON = Mapping[str, Any]
 M = TypeVar("M", bound="WxaModel")
+E = TypeVar("E", bound=enum.IntEnum)
 _Step = tuple[str, tuple[Any, ...], Callable[[Any], Any], Any]
 
 
@@ -25,6 +27,15 @@ def key(*names: str | tuple[str, ...], sep: str | None = None) -> dict[str, Any]
     path into nested objects), and for a tuple of strings the separator of a joined string
     (WeChat sends some lists as ``"a|b"`` or ``"a,b"``)."""
     return {"json": names, "sep": sep}
+
+
+def member(kind: type[E], value: int) -> E | None:
+    """The member of ``kind`` that ``value`` is (None for a value WeChat has not
+    documented)."""
+    try:
+        return kind(value)
+    except ValueError:
+        return None
 
 
 def _lookup(raw: JSON, names: tuple[str | tuple[str, ...], ...]) -> Any:

@@ -19,12 +19,13 @@ from .model import (
     Audit,
     MiniProgram,
     Step,
+    Version,
     day_of,
     month_of,
 )
 
 __all__ = ["audit_status", "latest_audit", "query_quota", "speed_up", "submit_audit",
-           "upload_audit_media", "withdraw"]
+           "unapproved", "upload_audit_media", "withdraw"]
 
 
 def _check_items(program: MiniProgram, items: list[Any]) -> None:
@@ -40,6 +41,17 @@ def _check_items(program: MiniProgram, items: list[Any]) -> None:
                 raise WxError(85008)
 
 
+def unapproved(program: MiniProgram, version: Version, now: float) -> None:
+    """61040, naming them as WeChat does, when ``version`` declares privacy interfaces not
+    approved (``privacy_api_not_use`` in the submission waives it)."""
+    missing = program.compliance.unapproved(version.ext_json, now)
+    if missing:
+        error = WxError(61040)
+        names = "/".join(name.removeprefix("wx.") for name in missing)
+        error.errmsg = f"ext.json配置的隐私接口{names}无权限,请申请权限后再提交审核。"
+        raise error
+
+
 def submit_audit(call: Call) -> dict[str, Any]:
     program, _ = program_of(call)
     version = program.experience
@@ -48,6 +60,8 @@ def submit_audit(call: Call) -> dict[str, Any]:
     require_filed(call, program)
     if call.now < program.privacy_ready_at:
         raise WxError(61039)
+    if not call.params.get("privacy_api_not_use"):
+        unapproved(program, version, call.now)
     latest = program.latest_audit()
     if latest is not None and latest.running(call.now):
         raise WxError(85009)

@@ -80,10 +80,12 @@ def qrcode(call: Call) -> Binary:
 
 def privacy_info(call: Call) -> dict[str, Any]:
     program, _ = program_of(call)
-    _experience(program)
+    version = _experience(program)
     if call.now < program.privacy_ready_at:
         raise WxError(61039)
-    return {**OK, "without_auth_list": [], "without_conf_list": []}
+    return {**OK, "without_auth_list": program.compliance.unapproved(version.ext_json,
+                                                                      call.now),
+            "without_conf_list": []}
 
 
 def version_info(call: Call) -> dict[str, Any]:

@@ -142,13 +142,19 @@ class MiniProgramControl(FilingControl):
             return state.wxa.due_pushes(self.clock.now())
 
     def push_audit(self, push: AuditPush) -> Delivery:
-        """Deliver one audit push to the mini program's message URL."""
+        """Deliver one planned push: an audit step or a compliance event, to the mini
+        program's message URL or the platform's authorization-event URL."""
+        if push.to == "auth_event":
+            platform = self.platform(push.component_appid)
+            fields = dict(push.fields)
+            return self._push_event(platform, self._event(platform, fields.pop("InfoType"),
+                                                          **fields), background=False)
         return self.push_message(push.component_appid, push.authorizer_appid, push.fields)
 
     def run_due_events(self) -> list[Delivery]:
-        """Push every audit and filing step due now and the failure of every registration
-        past its end, in this thread (the background scheduler does the same on its own when
-        the emulator is served)."""
+        """Push every audit and filing step and compliance event due now, and the failure of
+        every registration past its end, in this thread (the background scheduler does the
+        same on its own when the emulator is served)."""
         deliveries = ([self.push_audit(push) for push in self.due_audit_pushes()]
                       + [self.push_filing(push) for push in self.due_filing_pushes()])
         with self.state.lock:

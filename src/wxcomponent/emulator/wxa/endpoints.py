@@ -19,10 +19,13 @@ from . import (
     open_account,
     orders,
     privacy,
+    privacy_interfaces,
     qrcode_jump,
     registration,
     templates,
     testers,
+    verification,
+    violations,
 )
 
 __all__ = ["WXA_ENDPOINTS"]
@@ -99,6 +102,28 @@ WXA_ENDPOINTS: tuple[Endpoint, ...] = (
     _mini_program("POST", _C + "setprivacysetting", privacy.set_privacy, "owner_setting"),
     _mini_program("POST", _C + "getprivacysetting", privacy.get_privacy),
     _mini_program("POST", _C + "uploadprivacyextfile", privacy.upload_privacy_file, multipart=True),
+    # privacy interfaces
+    _mini_program("GET", "/wxa/security/get_privacy_interface", privacy_interfaces.interface_list),
+    _mini_program("POST", "/wxa/security/apply_privacy_interface", privacy_interfaces.apply,
+                  "api_name"),
+    # verification, its renewal, the combined verification and filing
+    _mini_program("POST", "/wxa/sec/wxaauth", verification.apply, "auth_data"),
+    _mini_program("POST", "/wxa/sec/queryauth", verification.query, "taskid"),
+    _mini_program("POST", "/wxa/sec/uploadauthmaterial", verification.upload_material,
+                  multipart=True),
+    _mini_program("POST", "/wxa/sec/reauth", verification.reapply, "auth_data"),
+    Endpoint("GET", "/wxa/sec/authidentitytree", verification.identity_tree, "authorizer",
+             kinds=MP, any_method=True),
+    _mini_program("POST", "/wxa/sec/submit_auth_and_icp", verification.submit_procedure,
+                  "auth_data"),
+    _mini_program("POST", "/wxa/sec/query_auth_and_icp", verification.query_procedure,
+                  "procedure_id"),
+    # violations and appeals
+    _mini_program("POST", "/wxa/getillegalrecords", violations.illegal_records),
+    _mini_program("POST", "/wxa/getappealrecords", violations.appeal_records,
+                  "illegal_record_id"),
+    _mini_program("POST", "/wxa/component/createappeal", violations.create_appeal,
+                  "illegal_record_id"),
     # categories
     _mini_program("GET", "/cgi-bin/wxopen/getallcategories", categories.all_categories),
     _mini_program("GET", "/cgi-bin/wxopen/getcategory", categories.account_categories),

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ...errors import InvalidArgument
+from .compliance import Compliance, ScheduledPush
 from .icp_model import NOT_FILED, Filing, FilingPlan, FilingPush
 from .trade import OrderBook
 
@@ -112,6 +113,16 @@ class WxaLimits:
     #: no outcome was planned), and when a deregistration of a filing does.
     face_verify_delay: float = 60.0
     filing_cancel_delay: float = 86400.0
+    #: How long a verification lasts, and how long before its end the annual-review push
+    #: goes out (0: none before the end; WeChat pushes at the end and 30 and 60 days after).
+    verification_validity: float = 365 * 86400.0
+    verification_review_lead: float = 30 * 86400.0
+    #: When a privacy-interface application without a planned outcome is approved.
+    privacy_interface_review: float = 0.0
+    #: WeChat's errcode is not documented for a verification applied for while one runs, nor
+    #: for an appeal created while one is processing: these settings choose them.
+    verification_running_errcode: int = 89249
+    appeal_running_errcode: int = 89249
 
     def update(self, **changes: Any) -> WxaLimits:
         """Apply ``changes`` (known names only, non-negative numbers; True or False for
@@ -340,6 +351,8 @@ class MiniProgram:
     jump_publications: Counter[str] = field(default_factory=Counter)
     filing: Filing = field(init=False)
 
+    compliance: Compliance = field(default_factory=Compliance)
+
     def __post_init__(self) -> None:
         self.filing = Filing(self.appid)
 
@@ -380,6 +393,7 @@ class MiniProgram:
             "searchable": self.searchable,
             "open_appid": self.open_appid,
             "filing": self.filing.to_dict(now),
+            "compliance": self.compliance.to_dict(now),
         }
 
 
@@ -476,11 +490,13 @@ class WxaPlatform:
 @dataclass(frozen=True)
 class AuditPush:
     """A push of a mini program due on the emulated clock (an audit step, an order's
-    reminder or settlement), to its message URL."""
+    reminder or settlement, a compliance event), to its message URL or to the platform's
+    authorization-event URL."""
 
     component_appid: str
     authorizer_appid: str
     fields: dict[str, Any]
+    to: Literal["message", "auth_event"] = "message"
 
 
 class WxaWorld:
@@ -492,6 +508,8 @@ class WxaWorld:
         self.programs: dict[tuple[str, str], MiniProgram] = {}
         #: Every link made, by the link itself.
         self.links: dict[str, Link] = {}
+        #: Compliance pushes planned on the clock (reviews, annual review, appeals).
+        self.scheduled: list[ScheduledPush] = []
         # ids look like WeChat's: nine digits, different per emulator
         self._next_id = itertools.count(secrets.randbelow(8 * 10**8) + 10**8)
 
@@ -540,7 +558,12 @@ class WxaWorld:
         times += [t.expires_at for p in self.platforms.values()
                   for t in p.registrations.values()
                   if t.status == "pending" and not t.expiring and t.expires_at is not None]
+        times.extend(s.at for s in self.scheduled if not s.pushed)
         return min(times) if times else None
+
+    def schedule(self, push: ScheduledPush) -> None:
+        """Plan a compliance push."""
+        self.scheduled.append(push)
 
     def take_expired(self, now: float) -> list[tuple[str, str]]:
         """The (platform, task id) of every pending registration past its end not taken
@@ -583,4 +606,10 @@ class WxaWorld:
                     pushes.append(AuditPush(component_appid, appid, fields))
             pushes.extend(AuditPush(component_appid, appid, fields)
                           for fields in program.orders.due_pushes(now))
+        for planned in sorted(self.scheduled, key=lambda p: p.at):
+            if not planned.pushed and planned.at <= now:
+                planned.pushed = True
+                pushes.append(AuditPush(planned.component_appid, planned.authorizer_appid,
+                                        planned.fields, planned.to))
+        self.scheduled = [p for p in self.scheduled if not p.pushed]
         return pushes
