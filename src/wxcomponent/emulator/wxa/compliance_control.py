@@ -37,10 +37,6 @@ class ComplianceControl(MiniProgramControl):
     """The control methods of compliance, part of :class:`~wxcomponent.emulator.Emulator`
     (also under ``/__emulator__/``), beside those of mini-program management it extends."""
 
-    def _program(self, component_appid: str, authorizer_appid: str) -> MiniProgram:
-        self.platform(component_appid).account(authorizer_appid)
-        return self.state.wxa.program(component_appid, authorizer_appid)
-
     def _push_auth_event(self, component_appid: str, fields: dict[str, Any]) -> Delivery:
         platform = self.platform(component_appid)
         rest = dict(fields)
