@@ -80,6 +80,8 @@ class FakeWeChat:
             return {"exp_info": {"exp_time": 0, "exp_version": "0.9"}}
         if endpoint == "queryquota":
             return {"rest": 100, "limit": 100}
+        if endpoint == "get_icp_entrance_info":
+            return {"info": {"status": 6}}
         return {}  # commit, get_code_privacy_info, release
 
 
@@ -126,7 +128,8 @@ def test_a_mini_program_goes_prepare_audit_finish_released() -> None:
     assert steps(h, APP_A) == [("prepare", "committed"), ("prepare", "submitted"),
                                ("audit", "audited"), ("finish", "released")]
     assert [c[1] for c in wechat.calls if c[1] != "get_auditstatus"] == [
-        "queryquota", "commit", "get_code_privacy_info", "submit_audit", "release"]
+        "queryquota", "get_icp_entrance_info", "commit", "get_code_privacy_info",
+        "submit_audit", "release"]
     commit = h.requests("/wxa/commit")[0].json
     assert json.loads(commit["ext_json"]) == {"appid": APP_A}
     assert commit["template_id"] == 7 and commit["user_version"] == VERSION
@@ -298,3 +301,21 @@ def test_an_unreadable_quota_limits_nothing() -> None:
     result = h.run(start(h, APP_A, APP_B))
     assert [a.outcome for a in result.apps] == ["released", "released"]
     assert wechat.count("queryquota") == 2  # each mini program's token tried once
+
+
+def test_an_unfiled_mini_program_is_blocked_and_a_check_not_allowed_is_skipped() -> None:
+    h, wechat = harness(APP_A, APP_B)
+    wechat.status[APP_A] = approved_after(h, 0)
+    wechat.script(APP_B, "get_icp_entrance_info", {"info": {"status": 3, "audit_data": [
+        {"key_name": "icp_subject.principal_info.mobile", "error": "手机号不正确"}]}})
+    result = h.run(start(h, APP_A, APP_B))
+    assert [(a.appid, a.outcome, a.blocker) for a in result.apps] == [
+        (APP_A, "released", ""), (APP_B, "blocked", "not_filed")]
+    blocked = result.apps[1]
+    assert "platform rejected" in blocked.reason and "手机号不正确" in blocked.reason
+    assert wechat.count("commit", APP_B) == 0
+    # a merchant who did not grant filing's permission set: the check cannot be made
+    h2, wechat2 = harness(APP_A)
+    wechat2.status[APP_A] = approved_after(h2, 0)
+    wechat2.script(APP_A, "get_icp_entrance_info", {"errcode": 48001, "errmsg": "unauthorized"})
+    assert [a.outcome for a in h2.run(start(h2, APP_A)).apps] == ["released"]

@@ -92,3 +92,32 @@ def test_without_preflight_nothing_is_checked(emu: EmulatorServer, side: Side) -
 def test_bad_preflight_options_are_configuration_errors(bad: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError):
         ShipOptions(**bad)
+
+
+@pytest.mark.slow
+def test_five_hundred_mini_programs_of_which_some_are_not_ready(emu: EmulatorServer,
+                                                                side: Side) -> None:
+    """500 mini programs: 100 not filed and 20 whose privacy interface is not approved end
+    blocked with nothing committed; the 380 others are released."""
+    if side.name == "async":
+        pytest.skip("one shell is enough for the fleet's figures; both run the small cases")
+    apps = [mini_program(emu, side) for _ in range(500)]
+    unfiled, unapproved = set(apps[:100]), set(apps[100:120])
+    for appid in unfiled:
+        emu.set_filing(APPID, appid, filed=False)
+    for appid in apps[100:]:
+        if appid not in unapproved:
+            side.run(side.authorizer(appid).privacy_interfaces.apply(
+                "wx.chooseAddress", "填写收货地址"))
+    template_id = template(emu, side)
+    with moving_clock(emu):
+        result = _ship(side, template_id, apps, concurrency=32,
+                       privacy_interfaces=("wx.chooseAddress",))
+    outcome = {a.appid: a for a in result.apps}
+    assert {outcome[a].blocker for a in unfiled} == {"not_filed"}
+    assert {outcome[a].blocker for a in unapproved} == {"privacy_interface_not_approved"}
+    assert result.blockers() == {"not_filed": 100, "privacy_interface_not_approved": 20}
+    assert result.counts() == {"released": 380, "rejected": 0, "failed": 0, "blocked": 120,
+                               "in_progress": 0}
+    assert all(emu.mini_program(APPID, a)["commits"] == 0 for a in unfiled | unapproved)
+    assert emu.call_counts()["/wxa/commit"] == 380

@@ -163,8 +163,13 @@ def _print_shipments(component: Component, before: int | None, limit: int,
 @click.option("--privacy-key", "privacy_keys", multiple=True, metavar="KEY",
               help="a privacy key the code collects (UserInfo, Location …; repeat the "
                    "option): a mini program whose privacy guide lacks it is blocked")
+@click.option("--privacy-interface", "privacy_interfaces", multiple=True, metavar="API",
+              help="a privacy interface the code uses (wx.getLocation …; repeat the option): "
+                   "a mini program for which it is not approved is blocked")
+@click.option("--no-filing-check", "no_filing_check", is_flag=True,
+              help="ship to mini programs whose ICP filing is not done (outside the mainland)")
 @click.option("--no-preflight", "no_preflight", is_flag=True,
-              help="commit without checking the audit quota and the privacy guide first")
+              help="commit without any check first (quota, filing, privacy)")
 @click.option("--report", "report_only", is_flag=True,
               help="only print where the shipment stands (nothing is run)")
 @click.option("--list", "list_only", is_flag=True,
@@ -181,14 +186,16 @@ def ship(ctx: click.Context, config: Path | None, platform: str | None,
          user_version: str | None, user_desc: str, appids: tuple[str, ...], everyone: bool,
          shipment: str | None, concurrency: int, poll_interval: float,
          privacy_interval: float, idle_interval: float, lease: float,
-         privacy_keys: tuple[str, ...], no_preflight: bool, report_only: bool,
+         privacy_keys: tuple[str, ...], privacy_interfaces: tuple[str, ...],
+         no_filing_check: bool, no_preflight: bool, report_only: bool,
          list_only: bool, before: int | None, limit: int, as_json: bool) -> None:
     """Release a template to many mini programs: commit, privacy check, audit, release.
 
     Progress is kept in the store: when interrupted, run the same command again and it goes
     on where it stopped, never submitting an audit twice. Before its commit each mini program
-    is checked (the month's audit quota, and --privacy-key: its privacy guide); one that would
-    fail for sure ends blocked, with nothing spent. Exits 0 when every mini program was
+    is checked (the month's audit quota, its ICP filing, with --privacy-key its privacy guide,
+    with --privacy-interface its privacy interfaces); one that would fail for sure ends
+    blocked, with nothing spent. Exits 0 when every mini program was
     released, 1 when some were rejected, failed or blocked. --report shows where one shipment
     stands; --list shows the platform's shipments, newest first (--before ID for older ones).
     """
@@ -231,7 +238,10 @@ def ship(ctx: click.Context, config: Path | None, platform: str | None,
             options = ShipOptions(concurrency=concurrency, lease=lease,
                                   privacy_interval=privacy_interval,
                                   poll_interval=poll_interval, idle_interval=idle_interval,
-                                  preflight=not no_preflight, privacy_keys=privacy_keys)
+                                  preflight=not no_preflight,
+                                  require_filing=not no_filing_check,
+                                  privacy_keys=privacy_keys,
+                                  privacy_interfaces=privacy_interfaces)
             display = _Display(enabled=not as_json)
             component.add_listener(display.listener)
             with quiet_logs(), display.progress:

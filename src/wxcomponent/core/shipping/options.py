@@ -31,8 +31,11 @@ class ShipOptions:
     With ``preflight`` (the default) a shipment plans no more audits than the month's quota
     holds and checks each mini program before committing (:mod:`.preflight`): one that would
     fail for sure ends ``blocked`` with its reason, without a commit or an audit spent.
-    ``privacy_keys`` are the privacy keys the shipped code collects (``UserInfo``,
-    ``Location`` …): each must be declared in the mini program's privacy guide.
+    ``require_filing`` blocks a mini program whose ICP filing is not done (turn it off for
+    mini programs outside the mainland); ``privacy_keys`` are the privacy keys the shipped
+    code collects (``UserInfo``, ``Location`` …), each of which must be declared in the mini
+    program's privacy guide; ``privacy_interfaces`` the privacy interfaces it uses
+    (``wx.getLocation`` …), each of which must be approved for the mini program.
     """
 
     concurrency: int = 16
@@ -45,7 +48,9 @@ class ShipOptions:
     adopt_window: float = 600.0
     audit_items: tuple[AuditItem | Mapping[str, Any], ...] = ()
     preflight: bool = True
+    require_filing: bool = True
     privacy_keys: tuple[str, ...] = ()
+    privacy_interfaces: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.concurrency, bool) or not isinstance(self.concurrency, int) \
@@ -70,12 +75,15 @@ class ShipOptions:
         if len(items) > audit.ITEMS_MAX:
             raise ConfigurationError("audit_items", f"at most {audit.ITEMS_MAX} items")
         object.__setattr__(self, "audit_items", items)
-        if not isinstance(self.preflight, bool):
-            raise ConfigurationError("preflight", "must be True or False")
-        if isinstance(self.privacy_keys, str):
-            raise ConfigurationError("privacy_keys", "must be a list of privacy keys")
-        keys = tuple(self.privacy_keys)
-        if not all(isinstance(k, str) and k.strip() and len(k) <= 64 for k in keys):
-            raise ConfigurationError("privacy_keys", "each key is a non-empty name "
-                                                     "(UserInfo, Location …)")
-        object.__setattr__(self, "privacy_keys", keys)
+        for name in ("preflight", "require_filing"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigurationError(name, "must be True or False")
+        for name, example in (("privacy_keys", "UserInfo, Location …"),
+                              ("privacy_interfaces", "wx.getLocation, wx.chooseAddress …")):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                raise ConfigurationError(name, f"must be a list of names ({example})")
+            names = tuple(value)
+            if not all(isinstance(k, str) and k.strip() and len(k) <= 64 for k in names):
+                raise ConfigurationError(name, f"each is a non-empty name ({example})")
+            object.__setattr__(self, name, names)

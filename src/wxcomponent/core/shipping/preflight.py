@@ -9,24 +9,45 @@ shipment (or the next one) ships it.
 
 The checks, in order (each one call, all for the mini program's token):
 
+* ``not_filed`` — with :attr:`ShipOptions.require_filing` (the default: a mainland mini
+  program may be released only once filed, since September 2023), its ICP filing
+  (``get_icp_entrance_info``) is not ``filed``; the detail says where it stands.
 * ``privacy_guide_missing`` / ``privacy_guide_incomplete`` — the code collects the privacy
   keys :attr:`ShipOptions.privacy_keys` names, and the privacy guide to be released with it
   (``getprivacysetting`` version 2) has no developer contact, or does not declare one of
   them: the audit would fail (WeChat requires the guide to cover what the code collects).
+* ``privacy_interface_not_approved`` — the code uses the privacy interfaces
+  :attr:`ShipOptions.privacy_interfaces` names (``wx.getLocation`` …), and one of them is
+  not approved for the mini program (``get_privacy_interface``): the audit would fail with
+  61040.
+
+A check WeChat does not let the platform make (48001: the merchant did not grant the
+permission set it needs) is skipped, logged, and blocks nothing: what cannot be known is
+left to WeChat's own answer. Any other error of a check is the step's, retried when
+transient.
 
 Internal module.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
-from ...errors import APIError, AuthorizerNotFound, LeaseTimeout, TicketNotFound, TransportError
+from ...errors import (
+    APIError,
+    AuthorizerNotFound,
+    LeaseTimeout,
+    PermissionDenied,
+    TicketNotFound,
+    TransportError,
+)
 from ...stores.base import Job, Store
 from ..context import Context
 from ..effects import Flow, store_call
-from ..endpoints import audit, privacy
+from ..endpoints import audit, icp, privacy, privacy_interfaces
+from ..models_wxa import FilingStatus
 from .jobs import topic
 from .options import ShipOptions
 
@@ -80,19 +101,66 @@ def over_quota(ctx: Context, name: str, appids: list[str]) -> Flow[dict[str, Blo
     return {appid: Blocker("audit_quota", detail) for appid in new[budget:]}
 
 
+def _filing(ctx: Context, appid: str) -> Flow[Blocker | None]:
+    info = yield from icp.entrance_info(ctx, appid)
+    if info.status == FilingStatus.FILED:
+        return None
+    try:
+        where = FilingStatus(info.status).name.lower().replace("_", " ")
+    except ValueError:
+        where = "not filed"
+    reasons = "; ".join(f"{d.key_name}: {d.error}" for d in info.audit_data if d.error)
+    return Blocker("not_filed", f"the ICP filing is {where} (status {info.status})"
+                   + (f": {reasons}" if reasons else ""))
+
+
+def _privacy_guide(ctx: Context, appid: str, keys: tuple[str, ...]) -> Flow[Blocker | None]:
+    guide = yield from privacy.get(ctx, appid, 2)
+    owner = guide.owner_setting
+    if not any(owner.get(c) for c in _CONTACTS):
+        return Blocker("privacy_guide_missing",
+                       "the privacy guide has no developer contact: set it "
+                       "(setprivacysetting) before shipping code that collects "
+                       + ", ".join(keys))
+    declared = {item.privacy_key for item in guide.setting_list}
+    missing = [k for k in keys if k not in declared]
+    if missing:
+        return Blocker("privacy_guide_incomplete",
+                       "the privacy guide does not declare " + ", ".join(missing))
+    return None
+
+
+def _interfaces(ctx: Context, appid: str, names: tuple[str, ...]) -> Flow[Blocker | None]:
+    listed = yield from privacy_interfaces.list_interfaces(ctx, appid)
+    waiting = []
+    for name in names:
+        found = listed.get(name)
+        if found is None or not found.approved:
+            state = found.state.name.lower().replace("_", " ") if found and found.state \
+                else "not applied"
+            waiting.append(f"{name} ({state})")
+    if waiting:
+        return Blocker("privacy_interface_not_approved",
+                       "privacy interfaces the code uses are not approved: "
+                       + ", ".join(waiting))
+    return None
+
+
 def blocker_of(ctx: Context, appid: str, options: ShipOptions) -> Flow[Blocker | None]:
     """What keeps ``appid`` from being shipped now, or None (see the module)."""
+    checks = []
+    if options.require_filing:
+        checks.append(functools.partial(_filing, ctx, appid))
     if options.privacy_keys:
-        guide = yield from privacy.get(ctx, appid, 2)
-        owner = guide.owner_setting
-        if not any(owner.get(c) for c in _CONTACTS):
-            return Blocker("privacy_guide_missing",
-                           "the privacy guide has no developer contact: set it "
-                           "(setprivacysetting) before shipping code that collects "
-                           + ", ".join(options.privacy_keys))
-        declared = {item.privacy_key for item in guide.setting_list}
-        missing = [k for k in options.privacy_keys if k not in declared]
-        if missing:
-            return Blocker("privacy_guide_incomplete",
-                           "the privacy guide does not declare " + ", ".join(missing))
+        checks.append(functools.partial(_privacy_guide, ctx, appid, options.privacy_keys))
+    if options.privacy_interfaces:
+        checks.append(functools.partial(_interfaces, ctx, appid, options.privacy_interfaces))
+    for check in checks:
+        try:
+            blocker = yield from check()
+        except PermissionDenied as exc:
+            log.info("a pre-flight check of %s was skipped: %s", appid, exc.errcode)
+            continue
+        if blocker is not None:
+            return blocker
     return None
