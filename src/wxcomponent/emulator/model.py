@@ -32,6 +32,7 @@ __all__ = [
     "PlatformConfig",
     "User",
     "WxError",
+    "new_rid",
 ]
 
 AccountKind = Literal["official_account", "mini_program"]
@@ -88,6 +89,9 @@ ERRMSG: dict[int, str] = {
     53303: "invalid category",
     53304: "category already exists",
     61039: "privacy api check task not finished, please wait and retry later",
+    76001: "rid not found",
+    76002: "rid is error",
+    76003: "could not query this rid,no permission",
     85001: "wechat id not exist or not searchable",
     85002: "tester count reach limit",
     85004: "wechat id already bound",
@@ -144,10 +148,14 @@ class WxError(Exception):
         self.errmsg = ERRMSG.get(errcode, "error") + (f" hint: [{hint}]" if hint else "")
         super().__init__(f"{errcode}: {self.errmsg}")
 
-    def payload(self) -> dict[str, Any]:
-        """The JSON answer, with a request id like WeChat's."""
-        rid = f"{secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
-        return {"errcode": self.errcode, "errmsg": f"{self.errmsg} rid: {rid}"}
+    def payload(self, rid: str | None = None) -> dict[str, Any]:
+        """The JSON answer, with a request id like WeChat's (a new one unless ``rid``)."""
+        return {"errcode": self.errcode, "errmsg": f"{self.errmsg} rid: {rid or new_rid()}"}
+
+
+def new_rid() -> str:
+    """A fresh request id in WeChat's form: three groups of eight hex digits."""
+    return f"{secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
 
 
 class NotFound(LookupError):
