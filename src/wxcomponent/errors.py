@@ -18,6 +18,8 @@ redaction is the one rule of :mod:`wxcomponent.redaction`.
 
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "APIError",
     "AlreadyReleased",
@@ -65,6 +67,10 @@ __all__ = [
     "XMLError",
     "api_error",
 ]
+
+
+#: The request id at the end of an errmsg.
+_RID = re.compile(r"\brid: ?([0-9A-Za-z]+(?:-[0-9A-Za-z]+)*)")
 
 
 class WxComponentError(Exception):
@@ -229,7 +235,9 @@ class TransportError(WxComponentError):
 
 
 class APIError(WxComponentError):
-    """WeChat answered a non-zero ``errcode``."""
+    """WeChat answered a non-zero ``errcode``. ``rid`` is the request id WeChat put at the
+    end of ``errmsg`` (``… rid: 61725984-6126f6f9-040f19c4``; "" when there is none): what
+    ``get_rid`` looks up, with the token of the account that made the call."""
 
     def __init__(self, errcode: int, errmsg: str, path: str = "") -> None:
         where = f" ({path})" if path else ""
@@ -237,6 +245,8 @@ class APIError(WxComponentError):
         self.errcode = errcode
         self.errmsg = errmsg
         self.path = path
+        found = _RID.search(errmsg)
+        self.rid = found.group(1) if found else ""
 
     #: True when the same call may succeed if tried again after a pause.
     retryable = False

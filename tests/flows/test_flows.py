@@ -11,7 +11,7 @@ import pytest
 from wxcomponent import File, Media, ServiceTokens, TokenKind
 from wxcomponent.core import accounts, engine, refresher, tokens
 from wxcomponent.core.effects import Http, HttpResult, Lock, Sleep, StoreCall, Unlock
-from wxcomponent.core.endpoints import component, generic
+from wxcomponent.core.endpoints import component, generic, openapi
 from wxcomponent.core.policy import Policy
 from wxcomponent.core.singleflight import Busy
 from wxcomponent.errors import (
@@ -324,7 +324,7 @@ def test_component_endpoints_may_carry_the_component_token_as_access_token() -> 
     h = with_ticket(Harness())
     fresh_component_token(h)
     h.reply(answer(body={"quota": {"daily_limit": 10, "used": 1, "remain": 9}}))
-    quota = h.run(component.get_quota(h.ctx, "/cgi-bin/x"))
+    quota = h.run(openapi.get_quota(h.ctx, "/cgi-bin/x"))
     assert quota.remain == 9
     (request,) = h.requests("/cgi-bin/openapi/quota/get")
     assert request.params == {"access_token": "ct"}
