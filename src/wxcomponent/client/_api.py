@@ -9,7 +9,7 @@ Internal module.
 
 from __future__ import annotations
 
-from ..core import accounts, adopt, callbacks, reconcile, refresher, tokens
+from ..core import accounts, adopt, callback_addresses, callbacks, reconcile, refresher, tokens
 from ..core.endpoints import (
     audit,
     basic_info,
@@ -309,6 +309,7 @@ class ComponentAPI:
     get_rid = flow_method(openapi.get_rid)
     callback_ips = flow_method(openapi.callback_ips)
     api_domain_ips = flow_method(openapi.api_domain_ips)
+    callback_addresses = flow_method(callback_addresses.callback_addresses)
     # any endpoint
     get_json = flow_method(generic.component_get_json)
     post_json = flow_method(generic.component_post_json)

@@ -134,6 +134,13 @@ class Metrics:
 
         return hook
 
+    def push_refused(self, platform: str, status: int) -> None:
+        """Count a request to a callback URL refused before it was read: ``forbidden``
+        (403, not from WeChat's addresses) or ``unavailable`` (503)."""
+        if self.enabled:
+            result = "forbidden" if status == 403 else "unavailable"
+            self.pushes.labels(platform, "unknown", result).inc()
+
     def delivery(self, webhook: str, outcome: str, kind: str) -> None:
         """Count a push delivery to ``webhook`` by outcome (delivered, retried, dead,
         skipped)."""
