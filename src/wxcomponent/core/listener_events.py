@@ -44,7 +44,12 @@ class ListenerEvent(str, Enum):
     LEASE_LOST = "lease_lost", "a token's refresh outlived its lease and made no further call"
     REFRESH_TOKEN_ROTATED = ("refresh_token_rotated",
                              "an authorizer's new refresh token was stored")
-    QUOTA_EXHAUSTED = "quota_exhausted", "WeChat answered that an API's quota is used up"
+    QUOTA_EXHAUSTED = ("quota_exhausted",
+                       "WeChat answered that an API's daily quota is used up (45009; 48006: "
+                       "the month's quota clears too)")
+    API_CALLED = ("api_called",
+                  "a call to WeChat's API was answered (its errcode, 0 for success, and "
+                  "rid) or got no answer (errcode 'transport')")
     # authorizers
     AUTHORIZER_SAVED = "authorizer_saved", "an authorizer's record was written"
     AUTHORIZER_REVOKED = "authorizer_revoked", "an authorizer was marked revoked"

@@ -13,6 +13,8 @@ Quotas are cleared three ways (10 clears a month per account, shared by the thre
 * ``/cgi-bin/component/clear_quota`` with the component token, for the platform;
 * ``/cgi-bin/clear_quota`` with an authorizer's token, for that authorizer.
 
+A clear also ends the account's quota backoffs (:mod:`wxcomponent.core.backoff`).
+
 Internal module.
 """
 
@@ -96,19 +98,22 @@ def clear_quota(ctx: Context, authorizer_appid: str | None = None) -> Flow[None]
     body = {"component_appid": ctx.appid, "appsecret": ctx.config.secret}
     if authorizer_appid:
         body["appid"] = authorizer_appid
-    return call(ctx, CLEAR_QUOTA_V2, body=body)
+    yield from call(ctx, CLEAR_QUOTA_V2, body=body)
+    ctx.backoff.cleared(authorizer_appid or ctx.appid)
 
 
 def clear_component_quota(ctx: Context) -> Flow[None]:
     """Reset the platform's daily API quotas with the component token
     (``/cgi-bin/component/clear_quota``)."""
-    return call(ctx, CLEAR_COMPONENT_QUOTA, body={"component_appid": ctx.appid})
+    yield from call(ctx, CLEAR_COMPONENT_QUOTA, body={"component_appid": ctx.appid})
+    ctx.backoff.cleared(ctx.appid)
 
 
 def authorizer_clear_quota(ctx: Context, authorizer_appid: str) -> Flow[None]:
     """Reset an authorizer's daily API quotas with its own token (``/cgi-bin/clear_quota``)."""
-    return call(ctx, CLEAR_AUTHORIZER_QUOTA, authorizer_appid=authorizer_appid,
-                body={"appid": authorizer_appid})
+    yield from call(ctx, CLEAR_AUTHORIZER_QUOTA, authorizer_appid=authorizer_appid,
+                    body={"appid": authorizer_appid})
+    ctx.backoff.cleared(authorizer_appid)
 
 
 # --------------------------------------------------------------------------- rids
