@@ -60,6 +60,10 @@ def test_rid_prints_what_wechat_kept(emulator: EmulatorServer, config: Path) -> 
     assert as_json.returncode == 0, as_json.stderr
     data = json.loads(as_json.stdout)
     assert data["account"] == appid and data["errcode"] == own.value.errcode
+    # WeChat's hints come in [brackets]: shown as they are, not taken for markup
+    assert "hint: [" in own.value.errmsg
+    table = wxcomponent("rid", own.value.rid, "--authorizer", appid, "--config", str(config))
+    assert own.value.errmsg.split(" rid:")[0] in table.stdout
     assert data["client_ip"] == "127.0.0.1" and data["invoke_time"] > 0
     # the platform may not read an authorizer's rid: one line, WeChat's code in it
     refused = assert_one_line_error(wxcomponent("rid", own.value.rid, "--config", str(config)))

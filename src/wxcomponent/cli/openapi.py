@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from ..redaction import redact_text
@@ -31,11 +32,11 @@ def _print(data: dict[str, Any], title: str, rows: list[tuple[str, str]], as_jso
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
-    table = Table(title=title, show_header=False, title_justify="left")
+    table = Table(title=escape(title), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     for name, value in rows:
-        table.add_row(name, value)
+        table.add_row(name, escape(value))  # WeChat's errmsg carries [brackets]
     out.print(table)
 
 
@@ -127,7 +128,7 @@ def callback_ips(config: Path | None, platform: str | None, as_json: bool) -> No
     table.add_column("for")
     table.add_column("address")
     for address in pushes:
-        table.add_row("pushes to your callback URLs (inbound)", address)
+        table.add_row("pushes to your callback URLs (inbound)", escape(address))
     for address in apis:
-        table.add_row("api.weixin.qq.com (outbound)", address)
+        table.add_row("api.weixin.qq.com (outbound)", escape(address))
     out.print(table)
