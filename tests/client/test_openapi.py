@@ -4,6 +4,8 @@ and WeChat's callback and API addresses."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from wxcomponent.client import AsyncComponent, Component
@@ -121,3 +123,23 @@ async def test_the_same_on_the_async_shell(emu: EmulatorServer) -> None:
         assert "127.0.0.1" in await comp.callback_ips()
         with pytest.raises(InvalidArgument):
             await comp.get_rid("")
+
+
+def test_every_call_is_announced_and_logged_only_at_debug(
+        emu: EmulatorServer, caplog: pytest.LogCaptureFixture) -> None:
+    store = MemoryStore()
+    seed_ticket(emu, store)
+    seen: list[tuple[str, dict[str, object]]] = []
+    with Component(CONFIG, store, api_base=emu.url,
+                   listeners=(lambda name, fields: seen.append((name, dict(fields))),)) as comp:
+        with caplog.at_level(logging.INFO, logger="wxcomponent"):
+            comp.api_domain_ips()
+        assert not [r for r in caplog.records if getattr(r, "wx_event", "") == "api_called"]
+        with caplog.at_level(logging.DEBUG, logger="wxcomponent"):
+            comp.api_domain_ips()
+        assert [r.levelno for r in caplog.records
+                if getattr(r, "wx_event", "") == "api_called"] == [logging.DEBUG]
+    calls = [fields for name, fields in seen if name == "api_called"]
+    assert {"path": "/cgi-bin/component/api_component_token", "authorizer_appid": "",
+            "errcode": 0, "rid": ""} in calls
+    assert calls[-1] == {"path": IPS, "authorizer_appid": "", "errcode": 0, "rid": ""}

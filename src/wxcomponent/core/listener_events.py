@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["LISTENER_EVENTS", "ListenerEvent"]
+__all__ = ["FREQUENT_EVENTS", "LISTENER_EVENTS", "ListenerEvent"]
 
 
 class ListenerEvent(str, Enum):
@@ -90,3 +90,6 @@ class ListenerEvent(str, Enum):
 
 #: Every name listeners may be given.
 LISTENER_EVENTS: frozenset[str] = frozenset(event.value for event in ListenerEvent)
+
+#: Events announced on every call to WeChat: logged at DEBUG rather than INFO.
+FREQUENT_EVENTS: frozenset[str] = frozenset({ListenerEvent.API_CALLED.value})
