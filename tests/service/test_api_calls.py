@@ -33,15 +33,16 @@ async def test_calls_counted_errors_kept_and_a_spent_quota_alerted(
         svc.service.component(APPID).add_listener(
             lambda name, fields: seen.append(dict(fields))
             if name == ListenerEvent.QUOTA_EXHAUSTED else None)
-        spent = await svc.api("GET", f"/authorizers/{appid}/jsapi_ticket")
-        assert spent.status_code == 429, spent.text
+        for _ in range(2):
+            spent = await svc.api("GET", f"/authorizers/{appid}/jsapi_ticket")
+            assert spent.status_code == 429, spent.text
         again = await svc.api("GET", f"/authorizers/{appid}/jsapi_ticket")
         assert again.status_code == 429 and "not sent" in again.text  # backed off
-        assert emu.calls(TICKET) == 1
-        (event,) = seen
-        rid = str(event["rid"])
-        assert event == {"path": TICKET, "errcode": 45009, "authorizer_appid": appid,
-                         "rid": rid} and rid
+        assert emu.calls(TICKET) == 2
+        assert len(seen) == 2
+        rid = str(seen[-1]["rid"])
+        assert seen[-1] == {"path": TICKET, "errcode": 45009, "authorizer_appid": appid,
+                            "rid": rid} and rid
         # the rid is WeChat's: the account may look it up
         token = (await svc.api("GET", f"/authorizers/{appid}/token")).json()["access_token"]
         async with httpx.AsyncClient(base_url=emu.url, trust_env=False) as wechat:
@@ -50,7 +51,7 @@ async def test_calls_counted_errors_kept_and_a_spent_quota_alerted(
         assert kept["errcode"] == 0 and '"errcode":45009' in kept["request"]["response_body"]
 
         labels = {"platform": APPID, "authorizer": appid, "path": TICKET}
-        assert await svc.metric(CALLS, **labels, errcode="45009") == 1
+        assert await svc.metric(CALLS, **labels, errcode="45009") == 2
         assert await svc.metric(CALLS, platform=APPID, authorizer="component",
                                 path="/cgi-bin/component/api_component_token",
                                 errcode="0") >= 1

@@ -1,12 +1,14 @@
 """Backing off an account that keeps failing the same way, so that a loop (a refresher round,
 a worker retrying a job, a user's script) does not burn the day's quota:
 
-* after a 45009 on a path, calls of that path for that account are refused at home;
-* after a 40001/40014/42001 that the compare-and-refresh did not cure (the new token was
+* after 45009s on a path, calls of that path for that account are refused at home;
+* after 40001/40014/42001s that the compare-and-refresh did not cure (the new token was
   refused too), every call for that account is refused at home.
 
-The first window is :attr:`CallBackoff.first` seconds; each time the account is asked again
-after a window and fails the same way, the window doubles, up to :attr:`CallBackoff.longest`.
+One such failure is not yet a loop: the quota may have been cleared elsewhere, so the next
+call is sent. From the second in a row (:attr:`CallBackoff.repeats`) calls are refused for
+:attr:`CallBackoff.first` seconds; each time the account is asked again after a window and
+fails the same way, the window doubles, up to :attr:`CallBackoff.longest`.
 A call that succeeds ends the backoff of its path (and of the account's token); clearing an
 account's quota ends its quota backoffs. A call refused at home raises the same typed error
 WeChat's answer did, saying it was not sent, with no rid.
@@ -42,17 +44,18 @@ class Refusal:
 @dataclass
 class _Window:
     errcode: int
+    failures: int
     until: float
-    length: float
 
 
 class CallBackoff:
     """The backoff windows of one process, by (account, path). Thread-safe."""
 
-    def __init__(self, first: float = 60.0, longest: float = 3600.0,
+    def __init__(self, first: float = 60.0, longest: float = 3600.0, repeats: int = 2,
                  max_entries: int = 10_000) -> None:
         self.first = first
         self.longest = longest
+        self.repeats = repeats
         self.max_entries = max_entries
         self._windows: OrderedDict[tuple[str, str], _Window] = OrderedDict()
         self._lock = threading.Lock()
@@ -67,13 +70,16 @@ class CallBackoff:
         return None
 
     def failed(self, account: str, path: str, errcode: int, now: float) -> None:
-        """Record a failure that backs the account off (``path`` is :data:`TOKEN` for a
-        token refused after its refresh): a first window, or the last one doubled."""
+        """Record a failure that may back the account off (``path`` is :data:`TOKEN` for a
+        token refused after its refresh): from the :attr:`repeats`-th in a row, a window of
+        :attr:`first` seconds, doubled with each further one."""
         key = (account, path)
         with self._lock:
             window = self._windows.pop(key, None)
-            length = self.first if window is None else min(window.length * 2, self.longest)
-            self._windows[key] = _Window(errcode, now + length, length)
+            failures = 1 if window is None else window.failures + 1
+            over = failures - self.repeats
+            length = 0.0 if over < 0 else min(self.first * 2.0 ** min(over, 32), self.longest)
+            self._windows[key] = _Window(errcode, failures, now + length)
             while len(self._windows) > self.max_entries:
                 self._windows.popitem(last=False)
 
