@@ -9,6 +9,7 @@ import re
 import httpx
 
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
+from wxcomponent.emulator.rids import MAX_BODY
 
 from .support import APPID, C, authorize, component_token, errcode, get, post
 
@@ -111,3 +112,12 @@ def test_callback_and_api_addresses_set_by_the_control_api(
     assert apis["ip_list"] and errcode(apis) == 0
     bad = client.post("/__emulator__/callback_ips", json={"ip_list": ["not an address"]})
     assert bad.status_code == 400
+
+
+def test_a_large_body_is_kept_shortened(emu: EmulatorServer, client: httpx.Client) -> None:
+    a = authorize(emu, client)
+    failed = post(client, "/cgi-bin/message/custom/send", {"touser": "x" * 100_000},
+                  access_token=a.access_token)
+    answer = post(client, RID_GET, {"rid": rid_of(failed)}, access_token=a.access_token)
+    assert answer["request"]["request_body"].startswith('{"touser":"xxx')
+    assert len(answer["request"]["request_body"]) == MAX_BODY

@@ -20,12 +20,14 @@ from urllib.parse import urlencode
 from ..redaction import redact_text
 from .model import WxError, new_rid
 
-__all__ = ["MAX_RIDS", "RID_LIFETIME", "RidLog", "RidRecord"]
+__all__ = ["MAX_BODY", "MAX_RIDS", "RID_LIFETIME", "RidLog", "RidRecord"]
 
 #: How long WeChat answers for a rid (seconds).
 RID_LIFETIME = 7 * 86400
-#: How many records the emulator keeps at most.
+#: How many records the emulator keeps at most, and how much of a request's body each keeps
+#: (characters: an upload's megabytes are not kept ten thousand times).
 MAX_RIDS = 10_000
+MAX_BODY = 4096
 
 _RID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}")
 
@@ -64,7 +66,7 @@ class RidLog:
         self._records[rid] = RidRecord(
             owner=owner, invoke_time=int(now), cost_in_ms=max(cost_ms, 0),
             request_url=redact_text(urlencode(dict(query))),
-            request_body=redact_text(body.decode("utf-8", "replace")),
+            request_body=redact_text(body[:MAX_BODY].decode("utf-8", "replace")),
             response_body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
             client_ip=client_ip)
         while len(self._records) > MAX_RIDS:
