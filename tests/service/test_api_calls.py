@@ -6,6 +6,8 @@ alert for a 45009, and the account is backed off instead of being asked again.""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -93,3 +95,19 @@ def test_labels_stay_bounded() -> None:
     errcodes = {line.split('errcode="')[1].split('"')[0] for line in lines}
     for values in (authorizers, paths, errcodes):
         assert len(values) == MAX_LABEL_VALUES + 1 and "other" in values
+
+
+async def test_the_platforms_own_failed_calls_on_the_overview(
+        wechat_emulator: EmulatorServer) -> None:
+    async with running(wechat_emulator) as svc:
+        await svc.push_ticket()
+        wechat_emulator.inject("/cgi-bin/component/api_component_token", errcode=40013)
+        refused = await svc.api("GET", "/component_token")
+        assert refused.status_code >= 400
+        async with signed_in(svc) as browser:
+            page = await browser.get(f"{BASE}/")
+        assert page.status_code == 200
+        found = re.search(r"<td>/cgi-bin/component/api_component_token</td><td>40013</td>"
+                          r"<td>([0-9a-f-]+)</td>", page.text)
+        assert found is not None, page.text
+        assert "the platform itself" in page.text

@@ -86,6 +86,7 @@ class Pages:
             refreshed=recorder.refreshed(appid),
             failures=self.health.failures(appid),
             errors=recorder.errors(appid)[:10],
+            failed_calls=self.failed_calls.of(appid, "")[:10],
             release_check=component.callback_options.release_check,
             release_check_run=recorder.last_release_check(appid))
 
