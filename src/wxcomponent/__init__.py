@@ -21,6 +21,7 @@ from .client import (
 from .config import ComponentConfig
 from .core import models_wxa as _models_wxa
 from .core.authurl import AuthType, auth_code_url, mobile_authorization_url, pc_authorization_url
+from .core.callback_addresses import CallbackAddresses
 from .core.callbacks import CallbackOptions, CallbackResponse, Push
 from .core.context import TokenKind
 from .core.crypto import Decrypted, MessageCrypto
@@ -31,10 +32,12 @@ from .core.models import (
     AuthorizerListItem,
     AuthorizerListPage,
     AuthorizerOption,
+    IPList,
     Media,
     OAuthToken,
     PreAuthCode,
     Quota,
+    RidInfo,
     SessionInfo,
     UserInfo,
 )
@@ -62,12 +65,14 @@ __all__ = [
     "AuthorizerOption",
     "AuthorizerRecord",
     "CachedToken",
+    "CallbackAddresses",
     "CallbackOptions",
     "CallbackResponse",
     "Component",
     "ComponentConfig",
     "Decrypted",
     "File",
+    "IPList",
     "Listener",
     "Media",
     "MessageCrypto",
@@ -78,6 +83,7 @@ __all__ = [
     "Quota",
     "ReconcileReport",
     "Refresher",
+    "RidInfo",
     "ServiceTokens",
     "SessionInfo",
     "ShipOptions",

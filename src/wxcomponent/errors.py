@@ -18,6 +18,7 @@ redaction is the one rule of :mod:`wxcomponent.redaction`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -77,6 +78,10 @@ __all__ = [
     "XMLError",
     "api_error",
 ]
+
+
+#: The request id at the end of an errmsg.
+_RID = re.compile(r"\brid: ?([0-9A-Za-z]+(?:-[0-9A-Za-z]+)*)")
 
 
 class WxComponentError(Exception):
@@ -251,7 +256,9 @@ class UnexpectedAnswer(WxComponentError):
 
 
 class APIError(WxComponentError):
-    """WeChat answered a non-zero ``errcode``."""
+    """WeChat answered a non-zero ``errcode``. ``rid`` is the request id WeChat put at the
+    end of ``errmsg`` (``… rid: 61725984-6126f6f9-040f19c4``; "" when there is none): what
+    ``get_rid`` looks up, with the token of the account that made the call."""
 
     def __init__(self, errcode: int, errmsg: str, path: str = "") -> None:
         where = f" ({path})" if path else ""
@@ -259,6 +266,8 @@ class APIError(WxComponentError):
         self.errcode = errcode
         self.errmsg = errmsg
         self.path = path
+        found = _RID.search(errmsg)
+        self.rid = found.group(1) if found else ""
 
     #: True when the same call may succeed if tried again after a pause.
     retryable = False

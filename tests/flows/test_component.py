@@ -9,7 +9,7 @@ import hashlib
 import pytest
 
 from wxcomponent.core.effects import Http, StoreCall
-from wxcomponent.core.endpoints import component
+from wxcomponent.core.endpoints import component, openapi
 from wxcomponent.errors import InvalidArgument, TransportError
 
 from .harness import (
@@ -110,8 +110,8 @@ def test_ticket_pushes_and_quota_resets_carry_the_secret_not_a_token() -> None:
     h = Harness()  # no ticket: these need none
     h.reply(lambda request: answer(body={"errcode": 0, "errmsg": "ok"}))
     h.run(component.start_push_ticket(h.ctx))
-    h.run(component.clear_quota(h.ctx))
-    h.run(component.clear_quota(h.ctx, AUTHORIZER))
+    h.run(openapi.clear_quota(h.ctx))
+    h.run(openapi.clear_quota(h.ctx, AUTHORIZER))
     push, platform, account = h.requests()
     assert push.json == {"component_appid": COMPONENT_APPID, "component_secret": "s" * 32}
     assert platform.json == {"component_appid": COMPONENT_APPID, "appsecret": "s" * 32}

@@ -10,7 +10,7 @@ import pytest
 from wxcomponent import File, Media
 from wxcomponent.core import engine
 from wxcomponent.core.effects import Http, Sleep
-from wxcomponent.core.endpoints import component, generic
+from wxcomponent.core.endpoints import generic, openapi
 from wxcomponent.core.policy import Policy
 from wxcomponent.errors import (
     FileTooLarge,
@@ -103,7 +103,7 @@ def test_component_endpoints_may_carry_the_component_token_as_access_token() -> 
     h = with_ticket(Harness())
     fresh_component_token(h)
     h.reply(answer(body={"quota": {"daily_limit": 10, "used": 1, "remain": 9}}))
-    quota = h.run(component.get_quota(h.ctx, "/cgi-bin/x"))
+    quota = h.run(openapi.get_quota(h.ctx, "/cgi-bin/x"))
     assert quota.remain == 9
     (request,) = h.requests("/cgi-bin/openapi/quota/get")
     assert request.params == {"access_token": "ct"}

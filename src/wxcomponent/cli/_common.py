@@ -6,14 +6,18 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
 
 from ..errors import CallbackError, WxComponentError
 
-__all__ = ["config_option", "describe", "err", "out", "platform_option", "quiet_logs"]
+if TYPE_CHECKING:
+    from ..client import Component
+
+__all__ = ["config_option", "describe", "err", "opened_component", "out", "platform_option",
+           "quiet_logs"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,6 +51,26 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, (WxComponentError, OSError, ValueError)):
         return message
     return f"{type(exc).__name__}: {message}"
+
+
+@contextlib.contextmanager
+def opened_component(config: Path | None, platform: str | None) -> Iterator[Component]:
+    """The configured platform's :class:`~wxcomponent.client.Component` on the configured
+    store, both closed at the end."""
+    from ..client import Component
+    from ..service.app import open_service_store
+    from ..service.settings import load_settings
+
+    settings = load_settings(config)
+    store, opened = open_service_store(settings)
+    component = Component(settings.platform(platform), store, api_base=settings.api_base,
+                          auth_base=settings.auth_base)
+    try:
+        yield component
+    finally:
+        component.close()
+        for opened_store in opened:
+            opened_store.close()
 
 
 @contextlib.contextmanager

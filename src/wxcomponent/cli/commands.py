@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 from rich.cells import cell_len, set_cell_size
 
-from ..client import Component
 from ..config import ComponentConfig
 from ..redaction import redact_text
 from ..service.app import Service, open_service_store
@@ -20,7 +19,7 @@ from ..service.server import bind
 from ..service.server import serve as serve_forever
 from ..service.settings import LOG_LEVELS, ServiceSettings, load_settings
 from ..stores.base import AuthorizerRecord, AuthorizerStatus, Store, name_key
-from ._common import config_option, err, out, platform_option, quiet_logs
+from ._common import config_option, err, opened_component, out, platform_option, quiet_logs
 
 __all__ = ["authorizers", "emulator", "serve", "token"]
 
@@ -254,11 +253,7 @@ def _named(store: Store, appid: str, prefix: str, status: AuthorizerStatus | Non
 def token(config: Path | None, platform: str | None, authorizer_appid: str | None,
           stale: str | None) -> None:
     """Print an access token (only the token on stdout, for scripts)."""
-    settings = load_settings(config)
-    store, opened = open_service_store(settings)
-    component = Component(settings.platform(platform), store, api_base=settings.api_base,
-                          auth_base=settings.auth_base)
-    try:
+    with opened_component(config, platform) as component:
         what = f"the access token of {authorizer_appid}" if authorizer_appid \
             else "the component access token"
         with quiet_logs(), err.status(f"getting {what}…"):
@@ -269,7 +264,3 @@ def token(config: Path | None, platform: str | None, authorizer_appid: str | Non
                 value = (component.refresh_access_token(stale) if stale
                          else component.access_token())
         click.echo(value)
-    finally:
-        component.close()
-        for opened_store in opened:
-            opened_store.close()

@@ -9,7 +9,7 @@ Internal module.
 
 from __future__ import annotations
 
-from ..core import accounts, adopt, callbacks, reconcile, refresher, tokens
+from ..core import accounts, adopt, callback_addresses, callbacks, reconcile, refresher, tokens
 from ..core.endpoints import (
     audit,
     basic_info,
@@ -24,6 +24,7 @@ from ..core.endpoints import (
     message,
     oauth,
     open_account,
+    openapi,
     orders,
     privacy,
     privacy_interfaces,
@@ -466,8 +467,13 @@ class ComponentAPI:
     reconcile_authorizers = flow_method(reconcile.reconcile_authorizers)
     # the platform's account
     start_push_ticket = flow_method(component.start_push_ticket)
-    clear_quota = flow_method(component.clear_quota)
-    get_quota = flow_method(component.get_quota)
+    clear_quota = flow_method(openapi.clear_quota)
+    clear_component_quota = flow_method(openapi.clear_component_quota)
+    get_quota = flow_method(openapi.get_quota)
+    get_rid = flow_method(openapi.get_rid)
+    callback_ips = flow_method(openapi.callback_ips)
+    api_domain_ips = flow_method(openapi.api_domain_ips)
+    callback_addresses = flow_method(callback_addresses.callback_addresses)
     # any endpoint
     get_json = flow_method(generic.component_get_json)
     post_json = flow_method(generic.component_post_json)
@@ -491,6 +497,10 @@ class AuthorizerAPI:
     jsapi_ticket = authorizer_method(tokens.jsapi_ticket_value)
     # the account
     info = authorizer_method(component.get_authorizer_info)
+    get_quota = authorizer_method(openapi.authorizer_quota)
+    clear_quota = authorizer_method(openapi.authorizer_clear_quota)
+    get_rid = authorizer_method(openapi.authorizer_rid)
+    api_domain_ips = authorizer_method(openapi.authorizer_api_domain_ips)
     # users
     oauth_access_token = authorizer_method(oauth.oauth_access_token)
     oauth_refresh_token = authorizer_method(oauth.oauth_refresh_token)

@@ -38,6 +38,7 @@ from ..core.effects import (
 )
 from ..core.endpoints.oauth import oauth_url
 from ..core.endpoints.registration import rebind_admin_url, reuse_subject_url
+from ..core.listener_events import FREQUENT_EVENTS
 from ..core.policy import Policy
 from ..core.tokens import Tokens
 from ..errors import InvalidArgument, TransportError
@@ -250,9 +251,10 @@ class Shell:
 
     def _emit(self, effect: Emit) -> None:
         name = str(effect.name)  # the plain name
-        if log.isEnabledFor(logging.INFO):
+        level = logging.DEBUG if name in FREQUENT_EVENTS else logging.INFO
+        if log.isEnabledFor(level):
             fields = dict(effect.fields)
-            log.info("%s %s", name, fields, extra={"wx_event": name, "wx_fields": fields})
+            log.log(level, "%s %s", name, fields, extra={"wx_event": name, "wx_fields": fields})
         for listener in self._listeners:
             try:
                 listener(name, effect.fields)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..config import ComponentConfig
 from ..errors import InvalidArgument, LeaseTimeout
 from .authurl import MOBILE_AUTH_URL, PC_AUTH_URL
+from .backoff import CallBackoff
 from .crypto import MessageCrypto
 from .policy import Policy
 from .xml import DEFAULT_MAX_BODY
@@ -114,6 +115,9 @@ class Context:
     tokens: TokenProvider = field(kw_only=True)
     #: The lease of the single flight this context fetches under (see :meth:`under`).
     lease: Lease | None = field(default=None, kw_only=True)
+    #: The accounts backed off after repeated failures (shared by the copies of
+    #: :meth:`under`).
+    backoff: CallBackoff = field(default_factory=CallBackoff, kw_only=True)
 
     def __post_init__(self) -> None:
         cfg = self.config

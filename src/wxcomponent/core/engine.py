@@ -17,6 +17,10 @@ endpoint with every rule in one place:
   run out (:class:`~.context.LeaseLost`);
 * **side effects of errors**: 45009 is announced (``quota_exhausted``), and 61003 on an
   authorizer's token marks the authorizer revoked;
+* **backoff**: an account that keeps getting 45009 on a path, or 40001 after its token's
+  refresh, is refused at home for a growing window (:mod:`.backoff`);
+* **every try is announced** (``api_called``: path, account, errcode, rid) for metrics and
+  the console;
 * **binary answers** are told from JSON errors by their content type; an image endpoint
   (:data:`IMAGE`) takes only an image, and JSON that is no error is itself an error;
 * **uploads** (multipart) are read through the shell (:class:`~.effects.ReadFile`) and
@@ -47,6 +51,7 @@ from ..errors import (
     api_error,
 )
 from . import accounts
+from .backoff import TOKEN
 from .context import Context, TokenKind
 from .effects import Emit, Flow, Http, HttpResult, ReadFile, Sleep, UploadPart
 from .listener_events import ListenerEvent
@@ -323,6 +328,18 @@ def errcode_of(data: Mapping[str, Any]) -> int:
         return -1
 
 
+#: WeChat's errcode for a spent daily quota.
+QUOTA_SPENT = 45009
+
+
+def _called(ctx: Context, path: str, authorizer_appid: str, errcode: int | str,
+            rid: str) -> Flow[None]:
+    """Announce one upstream call: its path, account, errcode (0: success; ``transport``:
+    no answer) and the rid WeChat gave an error."""
+    yield Emit(ListenerEvent.API_CALLED, {"path": path, "authorizer_appid": authorizer_appid,
+                                          "errcode": errcode, "rid": rid})
+
+
 def call(
     ctx: Context,
     spec: Endpoint[R],
@@ -337,6 +354,12 @@ def call(
     if spec.per_authorizer and not authorizer_appid:
         raise InvalidArgument("authorizer_appid", f"{spec.path} acts for an authorizer")
     path, query = split_path(spec.path)
+    account = authorizer_appid or ctx.appid
+    refusal = ctx.backoff.refusal(account, path, ctx.clock())
+    if refusal is not None:
+        raise api_error(refusal.errcode, f"not sent: {account} is backed off for "
+                        f"{refusal.seconds_left:.0f} s more after repeated errcode "
+                        f"{refusal.errcode}", path)
     base = {**query, **{k: str(v) for k, v in (params or {}).items()}}
     fields = {k: str(v) for k, v in (form or {}).items()}
     policy = ctx.policy
@@ -358,9 +381,11 @@ def call(
             result: HttpResult = yield Http(spec.method, path, q, body, files, fields)
             if spec.answer.from_media is not None and 200 <= result.status < 300 \
                     and spec.answer.is_media(result):
+                yield from _called(ctx, path, authorizer_appid, 0, "")
                 return spec.answer.from_media(result)
             data = decode_answer(result, path)
         except TransportError as exc:
+            yield from _called(ctx, path, authorizer_appid, "transport", "")
             if attempt >= policy.attempts:
                 raise
             log.info("transient failure on %s (%s); try %d of %d", path, exc, attempt + 1,
@@ -368,7 +393,13 @@ def call(
             yield Sleep(policy.backoff(attempt, ctx.rng))
             continue
         errcode = errcode_of(data)
-        if errcode == 0:
+        errmsg = str(data.get("errmsg", ""))
+        error = api_error(errcode, errmsg, path) if errcode else None
+        if error is not None and spec.error_detail is not None:
+            error = spec.error_detail(error, data)
+        yield from _called(ctx, path, authorizer_appid, errcode, error.rid if error else "")
+        if error is None:
+            ctx.backoff.succeeded(account, path)
             try:
                 return spec.answer.from_json(data)
             except UnexpectedAnswer as exc:
@@ -379,14 +410,17 @@ def call(
             log.info("errcode %d on %s: compare-and-refresh of the %s", errcode, path, kind.value)
             yield from ctx.tokens.refresh(ctx, kind, authorizer_appid, used)
             continue
-        error = api_error(errcode, str(data.get("errmsg", "")), path)
-        if spec.error_detail is not None:
-            error = spec.error_detail(error, data)
         if error.retryable and attempt < policy.attempts:
             yield Sleep(policy.backoff(attempt, ctx.rng))
             continue
+        if errcode in TOKEN_INVALID_CODES and token_retried:
+            ctx.backoff.failed(account, TOKEN, errcode, ctx.clock())
         if isinstance(error, QuotaExceeded):
-            yield Emit(ListenerEvent.QUOTA_EXHAUSTED, {"path": path, "errcode": errcode})
+            if errcode == QUOTA_SPENT:
+                ctx.backoff.failed(account, path, errcode, ctx.clock())
+            yield Emit(ListenerEvent.QUOTA_EXHAUSTED, {
+                "path": path, "errcode": errcode, "authorizer_appid": authorizer_appid,
+                "rid": error.rid})
         if isinstance(error, NotAuthorized) and spec.per_authorizer:
             yield from accounts.forget_authorizer(ctx, authorizer_appid)
         raise error

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["LISTENER_EVENTS", "ListenerEvent"]
+__all__ = ["FREQUENT_EVENTS", "LISTENER_EVENTS", "ListenerEvent"]
 
 
 class ListenerEvent(str, Enum):
@@ -44,7 +44,12 @@ class ListenerEvent(str, Enum):
     LEASE_LOST = "lease_lost", "a token's refresh outlived its lease and made no further call"
     REFRESH_TOKEN_ROTATED = ("refresh_token_rotated",
                              "an authorizer's new refresh token was stored")
-    QUOTA_EXHAUSTED = "quota_exhausted", "WeChat answered that an API's quota is used up"
+    QUOTA_EXHAUSTED = ("quota_exhausted",
+                       "WeChat answered that an API's daily quota is used up (45009; 48006: "
+                       "the month's quota clears too)")
+    API_CALLED = ("api_called",
+                  "a call to WeChat's API was answered (its errcode, 0 for success, and "
+                  "rid) or got no answer (errcode 'transport')")
     # authorizers
     AUTHORIZER_SAVED = "authorizer_saved", "an authorizer's record was written"
     AUTHORIZER_REVOKED = "authorizer_revoked", "an authorizer was marked revoked"
@@ -85,3 +90,6 @@ class ListenerEvent(str, Enum):
 
 #: Every name listeners may be given.
 LISTENER_EVENTS: frozenset[str] = frozenset(event.value for event in ListenerEvent)
+
+#: Events announced on every call to WeChat: logged at DEBUG rather than INFO.
+FREQUENT_EVENTS: frozenset[str] = frozenset({ListenerEvent.API_CALLED.value})

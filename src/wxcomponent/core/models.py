@@ -8,6 +8,7 @@ Internal module.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,10 +21,12 @@ __all__ = [
     "AuthorizerListItem",
     "AuthorizerListPage",
     "AuthorizerOption",
+    "IPList",
     "Media",
     "OAuthToken",
     "PreAuthCode",
     "Quota",
+    "RidInfo",
     "SessionInfo",
     "UserInfo",
     "func_info_ids",
@@ -225,6 +228,66 @@ class Quota:
         """Build from the API answer."""
         quota = _map(raw, "quota")
         return cls(_int(quota, "daily_limit"), _int(quota, "used"), _int(quota, "remain"), raw)
+
+
+@dataclass(frozen=True)
+class RidInfo:
+    """What WeChat kept of a failed call, looked up by the ``rid`` at the end of its
+    ``errmsg`` (``/cgi-bin/openapi/rid/get``): when it was made (``invoke_time``, epoch
+    seconds), how long it took, what it sent (``request_url`` is the query string;
+    WeChat shows tokens in it shortened) and what it got back.
+
+    WeChat keeps a rid for 7 days and shows it only to the account whose token made the call.
+    """
+
+    invoke_time: int
+    cost_in_ms: int
+    request_url: str
+    request_body: str
+    response_body: str
+    client_ip: str
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> RidInfo:
+        """Build from the API answer."""
+        request = _map(raw, "request")
+        return cls(_int(request, "invoke_time"), _int(request, "cost_in_ms"),
+                   _str(request, "request_url"), _str(request, "request_body"),
+                   _str(request, "response_body"), _str(request, "client_ip"), raw)
+
+    @property
+    def errcode(self) -> int:
+        """The errcode the call was answered (0 when the answer is not a JSON object)."""
+        answer = self._answer()
+        return _int(answer, "errcode")
+
+    @property
+    def errmsg(self) -> str:
+        """The errmsg the call was answered ("" when the answer is not a JSON object)."""
+        return _str(self._answer(), "errmsg")
+
+    def _answer(self) -> JSON:
+        try:
+            answer = json.loads(self.response_body)
+        except ValueError:
+            return {}
+        return answer if isinstance(answer, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class IPList:
+    """WeChat's addresses (``getcallbackip``, ``get_api_domain_ip``): addresses or networks
+    such as ``101.226.103.0/25``."""
+
+    ip_list: tuple[str, ...]
+    raw: JSON = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, raw: JSON) -> IPList:
+        """Build from the API answer."""
+        items = raw.get("ip_list")
+        return cls(tuple(str(i) for i in items) if isinstance(items, list) else (), raw)
 
 
 @dataclass(frozen=True)

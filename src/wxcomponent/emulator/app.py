@@ -16,6 +16,7 @@ import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .endpoints import ENDPOINTS, Binary, Endpoint, Hooks, dispatch
 from .model import LinkExpired, NotFound, WxError
 from .pages import PAGE_PATHS, PageHost, authorization_page
-from .state import Fault
+from .state import Fault, State
 
 __all__ = ["CONTROL", "CONTROL_PREFIX", "AppHost", "ConnectionDropped", "build_app"]
 
@@ -66,6 +67,7 @@ CONTROL: dict[str, tuple[str, str]] = {
     "burst": ("POST", "system_error_burst"),
     "live": ("POST", "set_live"),
     "quota": ("POST", "set_quota"),
+    "callback_ips": ("POST", "set_callback_ips"),
     "advance_clock": ("POST", "advance_clock"),
     "reset": ("POST", "reset"),
     "oauth_code": ("POST", "oauth_code"),
@@ -146,6 +148,11 @@ def jsonable(value: Any) -> Any:
 # --------------------------------------------------------------------------- the gate
 
 
+def _client_ip(scope: Scope) -> str:
+    client = scope.get("client") or ("127.0.0.1", 0)
+    return str(client[0])
+
+
 async def _drop(send: Send, receive: Receive) -> None:
     """Close the connection without an answer (uvicorn: abort the transport)."""
     transport = getattr(getattr(send, "__self__", None), "transport", None)
@@ -162,12 +169,17 @@ async def _drop(send: Send, receive: Receive) -> None:
         await asyncio.wait_for(until_disconnect(), 2.0)
 
 
-def _fault_response(fault: Fault, client_ip: str) -> Response | None:
+def _fault_response(state: State, fault: Fault, scope: Scope) -> Response | None:
     if fault.errcode is not None:
+        client_ip = _client_ip(scope)
         # WeChat names the caller's address in 61004's message; the others carry their text
         hint = f"requestIP: {client_ip}" if fault.errcode == 61004 else "injected"
-        return JSONResponse(WxError(fault.errcode, hint).payload(),
-                            status_code=fault.status or 200)
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        with state.lock:
+            payload = state.rids.answer_error(
+                WxError(fault.errcode, hint), owner=state.token_owner(query),
+                now=state.clock.now(), cost_ms=0, query=query, body=b"", client_ip=client_ip)
+        return JSONResponse(payload, status_code=fault.status or 200)
     if fault.status is not None:
         phrase = html.escape(http.HTTPStatus(fault.status).phrase)
         page = (f"<html><head><title>{fault.status} {phrase}</title></head><body><center>"
@@ -193,8 +205,7 @@ class _Gate:
                 if fault.drop:
                     await _drop(send, receive)
                     return
-                client = scope.get("client") or ("127.0.0.1", 0)
-                response = _fault_response(fault, str(client[0]))
+                response = _fault_response(self.emulator.state, fault, scope)
                 if response is not None:
                     await response(scope, receive, send)
                     return
@@ -208,7 +219,8 @@ def _api_view(emulator: AppHost, endpoint: Endpoint) -> Callable[[Request], Awai
     async def view(request: Request) -> Response:
         body = await request.body()
         answer = dispatch(emulator.state, emulator, endpoint, request.method,
-                          request.query_params, body, request.headers.get("content-type", ""))
+                          request.query_params, body, request.headers.get("content-type", ""),
+                          _client_ip(request.scope))
         if isinstance(answer, Binary):
             return Response(answer.content, media_type=answer.content_type)
         return JSONResponse(answer)

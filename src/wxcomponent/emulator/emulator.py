@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, Literal
@@ -43,6 +44,15 @@ _FAST_REGISTER_INFO = {
 }
 
 
+def _network(value: object, field: str) -> str:
+    """``value`` if it is an IP address or network, else :class:`InvalidArgument`."""
+    try:
+        return str(ipaddress.ip_network(str(value), strict=False)) if "/" in str(value) \
+            else str(ipaddress.ip_address(str(value)))
+    except ValueError:
+        raise InvalidArgument(field, f"{value!r} is not an IP address or network") from None
+
+
 class Emulator(ModesControl, ComplianceControl, OrderControl, LinkOpener):
     """WeChat's side of a third-party platform: state, control methods and pushes.
 
@@ -56,7 +66,9 @@ class Emulator(ModesControl, ComplianceControl, OrderControl, LinkOpener):
     sent from worker threads.
 
     ``platforms`` defaults to ``[DEFAULT_PLATFORM]``. Lifetimes are in seconds on
-    :attr:`clock`; ``ticket_interval=None`` turns the background ticket pushes off.
+    :attr:`clock`; ``ticket_interval=None`` turns the background ticket pushes off;
+    ``quota_resets_per_month`` is how many times an account may clear its quota in a month
+    (WeChat: 10; past it, 48006).
     """
 
     def __init__(
@@ -70,6 +82,7 @@ class Emulator(ModesControl, ComplianceControl, OrderControl, LinkOpener):
         ticket_interval: float | None = 600.0,
         ticket_lifetime: float = 12 * 3600.0,
         default_daily_limit: int | None = DEFAULT_DAILY_LIMIT,
+        quota_resets_per_month: int = 10,
         push_tries: int = 3,
         push_retry_delay: float = 0.2,
         push_timeout: float = 5.0,
@@ -84,6 +97,7 @@ class Emulator(ModesControl, ComplianceControl, OrderControl, LinkOpener):
             ticket_interval=ticket_interval,
             ticket_lifetime=ticket_lifetime,
             default_daily_limit=default_daily_limit,
+            quota_resets_per_month=quota_resets_per_month,
         )
         self._initial = tuple(platforms) if platforms is not None else (DEFAULT_PLATFORM,)
         self._state = State(self.clock, self.settings, self._initial)
@@ -460,6 +474,18 @@ class Emulator(ModesControl, ComplianceControl, OrderControl, LinkOpener):
             raise InvalidArgument("daily_limit", "must not be negative")
         with self._state.lock:
             self._state.quotas[normalize_path(path)] = daily_limit
+
+    def set_callback_ips(self, ip_list: list[str],
+                         api_ip_list: list[str] | None = None) -> list[str]:
+        """Set the addresses ``getcallbackip`` answers (and ``get_api_domain_ip``'s, when
+        given): addresses or networks (``198.51.100.0/24``). Returns the callback list."""
+        checked = [_network(i, "ip_list") for i in ip_list]
+        apis = None if api_ip_list is None else [_network(i, "api_ip_list") for i in api_ip_list]
+        with self._state.lock:
+            self._state.callback_ips = tuple(checked)
+            if apis is not None:
+                self._state.api_ips = tuple(apis)
+        return checked
 
     def now(self) -> float:
         """The emulated time (``clock.now()``)."""

@@ -13,6 +13,7 @@ import email.policy
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Mapping
 from email.parser import BytesParser
 from typing import Any
@@ -22,7 +23,8 @@ from .calls import OA as _OA
 from .calls import OK as _OK
 from .calls import Binary, Call, Endpoint, Hooks, TokenUse, Upload
 from .model import Account, Credential, Grant, WxError
-from .state import OPTIONS, State, normalize_path
+from .openapi import OPENAPI_ENDPOINTS
+from .state import OPTIONS, State
 from .wxa.endpoints import WXA_ENDPOINTS
 
 __all__ = ["ENDPOINTS", "Binary", "Call", "Endpoint", "Hooks", "Upload", "dispatch"]
@@ -149,9 +151,12 @@ def _authenticate(
 
 def dispatch(
     state: State, hooks: Hooks, endpoint: Endpoint, method: str, query: Mapping[str, str],
-    body: bytes, content_type: str = "",
+    body: bytes, content_type: str = "", client_ip: str = "127.0.0.1",
 ) -> dict[str, Any] | Binary:
-    """Serve one request of ``endpoint``; errors become ``{"errcode", "errmsg"}`` answers."""
+    """Serve one request of ``endpoint``; errors become ``{"errcode", "errmsg"}`` answers,
+    each kept under its rid for the account whose token the request carried."""
+    started = time.monotonic()
+    call: Call | None = None
     try:
         if method != endpoint.method and not (endpoint.any_method
                                                and method in ("GET", "POST")):
@@ -164,7 +169,11 @@ def dispatch(
             state.use_quota(call.owner, endpoint.path)
             return answer
     except WxError as exc:
-        return exc.payload()
+        with state.lock:
+            owner = call.owner if call is not None else state.token_owner(query)
+            return state.rids.answer_error(
+                exc, owner=owner, now=state.clock.now(), query=query, body=body,
+                cost_ms=int((time.monotonic() - started) * 1000), client_ip=client_ip)
 
 
 # --------------------------------------------------------------------------- component APIs
@@ -318,25 +327,6 @@ def _start_push_ticket(call: Call) -> dict[str, Any]:
     return dict(_OK)
 
 
-def _clear_quota(call: Call) -> dict[str, Any]:
-    call.state.clear_quota(call.platform.appid)
-    return dict(_OK)
-
-
-def _clear_quota_v2(call: Call) -> dict[str, Any]:
-    call.check_secret("appsecret")
-    owner = call.text("appid") or call.platform.appid
-    if owner != call.platform.appid and call.platform.active_grant(owner) is None:
-        raise WxError(61003)
-    call.state.clear_quota(owner)
-    return dict(_OK)
-
-
-def _quota_get(call: Call) -> dict[str, Any]:
-    quota = call.state.quota(call.owner, normalize_path(call.text("cgi_path")))
-    return {**_OK, "quota": quota}
-
-
 # --------------------------------------------------------------------------- users (sns)
 
 
@@ -433,10 +423,6 @@ def _getticket(call: Call) -> dict[str, Any]:
     return {**_OK, "ticket": ticket.value, "expires_in": call.lifetime}
 
 
-def _api_domain_ip(call: Call) -> dict[str, Any]:
-    return {"ip_list": ["101.226.62.77", "101.226.62.78", "101.89.47.18", "183.3.234.0/24"]}
-
-
 def _user_info(call: Call) -> dict[str, Any]:
     _, _, account = call.owned()
     user = account.users.get(call.text("openid"))
@@ -519,9 +505,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("POST", _C + "api_get_authorizer_list", _authorizer_list),
     Endpoint("POST", _C + "api_start_push_ticket", _start_push_ticket, "none",
              ("component_secret",)),
-    Endpoint("POST", _C + "clear_quota", _clear_quota),
-    Endpoint("POST", _C + "clear_quota/v2", _clear_quota_v2, "none", ("appsecret",)),
-    Endpoint("POST", "/cgi-bin/openapi/quota/get", _quota_get, "any", ("cgi_path",)),
     Endpoint("GET", "/sns/component/jscode2session", _jscode2session,
              required=("appid", "js_code", "grant_type"), authorizer="appid", kinds=_MP),
     Endpoint("GET", "/sns/oauth2/component/access_token", _oauth_access_token,
@@ -530,11 +513,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              required=("appid", "grant_type", "refresh_token"), authorizer="appid", kinds=_OA),
     Endpoint("GET", "/sns/userinfo", _userinfo, "user", ("openid",)),
     Endpoint("GET", "/cgi-bin/ticket/getticket", _getticket, "authorizer", ("type",)),
-    Endpoint("GET", "/cgi-bin/get_api_domain_ip", _api_domain_ip, "authorizer"),
     Endpoint("GET", "/cgi-bin/user/info", _user_info, "authorizer", ("openid",), kinds=_OA),
     Endpoint("POST", "/cgi-bin/media/upload", _media_upload, "authorizer", ("type",),
              multipart=True),
     Endpoint("POST", "/cgi-bin/message/custom/send", _custom_send, "authorizer",
              ("touser", "msgtype")),
+    *OPENAPI_ENDPOINTS,
     *WXA_ENDPOINTS,
 )

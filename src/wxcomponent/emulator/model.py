@@ -33,6 +33,7 @@ __all__ = [
     "PlatformConfig",
     "User",
     "WxError",
+    "new_rid",
 ]
 
 AccountKind = Literal["official_account", "mini_program"]
@@ -96,6 +97,9 @@ ERRMSG: dict[int, str] = {
     61035: "the api not need apply",
     61039: "隐私接口检查任务未完成,请稍等一分钟再重试",
     61040: "ext.json配置的隐私接口无权限,请申请权限后再提交审核。",
+    76001: "rid not found",
+    76002: "rid is error",
+    76003: "could not query this rid,no permission",
     85001: "wechat id not exist or not searchable",
     85002: "tester count reach limit",
     85004: "wechat id already bound",
@@ -176,10 +180,14 @@ class WxError(Exception):
         self.errmsg = ERRMSG.get(errcode, "error") + (f" hint: [{hint}]" if hint else "")
         super().__init__(f"{errcode}: {self.errmsg}")
 
-    def payload(self) -> dict[str, Any]:
-        """The JSON answer, with a request id like WeChat's."""
-        rid = f"{secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
-        return {"errcode": self.errcode, "errmsg": f"{self.errmsg} rid: {rid}"}
+    def payload(self, rid: str | None = None) -> dict[str, Any]:
+        """The JSON answer, with a request id like WeChat's (a new one unless ``rid``)."""
+        return {"errcode": self.errcode, "errmsg": f"{self.errmsg} rid: {rid or new_rid()}"}
+
+
+def new_rid() -> str:
+    """A fresh request id in WeChat's form: three groups of eight hex digits."""
+    return f"{secrets.token_hex(4)}-{secrets.token_hex(4)}-{secrets.token_hex(4)}"
 
 
 class NotFound(LookupError):

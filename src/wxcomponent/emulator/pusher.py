@@ -23,22 +23,25 @@ def seal(
     fields: Mapping[str, object],
     envelope: tuple[str, str],
     extra_query: Mapping[str, str] | None = None,
+    *,
+    timestamp: int | None = None,
 ) -> tuple[dict[str, str], bytes]:
     """Encrypt ``fields`` for ``platform``: the query parameters and the XML body of a push.
 
     ``envelope`` is the plain element beside ``Encrypt`` (``AppId`` on the authorization-event
-    URL, ``ToUserName`` on the message URL). The query's ``timestamp`` is wall-clock time, so a
-    receiver's replay window keeps working while the emulator's clock is advanced.
+    URL, ``ToUserName`` on the message URL). The query's ``timestamp`` is wall-clock time
+    unless given, so a receiver's replay window keeps working while the emulator's clock is
+    advanced; a receiver on a clock of its own is sent pushes stamped with that clock's time.
     """
     crypto = platform.crypto()
     encrypt = crypto.encrypt(build_xml(fields))
-    timestamp = str(int(time.time()))
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
     nonce = str(secrets.randbelow(10**10))
-    query = {"signature": crypto.url_signature(timestamp, nonce), "timestamp": timestamp,
+    query = {"signature": crypto.url_signature(stamp, nonce), "timestamp": stamp,
              "nonce": nonce}
     query.update(extra_query or {})
     query["encrypt_type"] = "aes"
-    query["msg_signature"] = crypto.msg_signature(timestamp, nonce, encrypt)
+    query["msg_signature"] = crypto.msg_signature(stamp, nonce, encrypt)
     body = build_xml({envelope[0]: envelope[1], "Encrypt": encrypt})
     return query, body.encode("utf-8")
 

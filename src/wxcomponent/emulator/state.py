@@ -11,7 +11,7 @@ import secrets
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +30,20 @@ from .model import (
     PlatformConfig,
     WxError,
 )
+from .rids import RidLog
 from .wxa.model import WxaWorld
 
-__all__ = ["DEFAULT_DAILY_LIMIT", "Fault", "Settings", "State"]
+__all__ = ["DEFAULT_API_IPS", "DEFAULT_CALLBACK_IPS", "DEFAULT_DAILY_LIMIT", "Fault", "Settings",
+           "State"]
 
 #: Daily quota of every path unless :meth:`State.set_quota` says otherwise.
 DEFAULT_DAILY_LIMIT = 1_000_000
+
+#: The addresses ``getcallbackip`` answers until the control API sets others: loopback, which
+#: the emulator pushes from.
+DEFAULT_CALLBACK_IPS: tuple[str, ...] = ("127.0.0.1", "::1")
+#: The addresses ``get_api_domain_ip`` answers (documentation ranges, never routed).
+DEFAULT_API_IPS: tuple[str, ...] = ("192.0.2.10", "192.0.2.11", "198.51.100.0/24")
 
 _BEIJING = 8 * 3600  # WeChat's quotas reset at midnight China time
 _PRUNE_AT = 50_000
@@ -136,6 +144,11 @@ class State:
         self.wxa = WxaWorld()
         #: Customer-service messages sent, in order (the JSON body plus the sender's appid).
         self.custom_messages: list[dict[str, Any]] = []
+        #: Failed calls by rid (``/cgi-bin/openapi/rid/get``).
+        self.rids = RidLog()
+        #: What ``getcallbackip`` and ``get_api_domain_ip`` answer.
+        self.callback_ips: tuple[str, ...] = DEFAULT_CALLBACK_IPS
+        self.api_ips: tuple[str, ...] = DEFAULT_API_IPS
         self._messages_sent = threading.Condition(self.lock)
         for config in platforms:
             self.add_platform(config)
@@ -305,6 +318,15 @@ class State:
         if cred is None or cred.kind not in kinds:
             raise WxError(40001)
         return cred
+
+    def token_owner(self, query: Mapping[str, str]) -> str | None:
+        """Whose quota and rids a request spends, by the token in its query (None: no known
+        token): the token's authorizer, else its platform."""
+        for name in ("access_token", "component_access_token"):
+            cred = self.tokens.get(query.get(name) or "")
+            if cred is not None:
+                return cred.authorizer_appid or cred.component_appid
+        return None
 
     def invalidate(
         self, component_appid: str, kinds: Iterable[str], authorizer_appid: str | None = None

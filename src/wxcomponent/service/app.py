@@ -53,6 +53,7 @@ from ..events import AuthorizerMessage
 from ..stores import as_async_store, open_store
 from ..stores.base import AsyncStore, Store
 from ..web import CallbackASGIApp, asgi_app, route
+from .allowlist import CallbackAllowlist, refuse
 from .api import TokenAPI
 from .authorization import AuthorizationFlows, tenant_of
 from .console.app import Console
@@ -194,6 +195,11 @@ class Service:
 
     def __repr__(self) -> str:
         return f"<Service platforms={sorted(self.platforms)}>"
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The service's clock (epoch seconds)."""
+        return self._clock
 
     # ------------------------------------------------------------------ platforms
 
@@ -388,10 +394,19 @@ class PublicApp:
         self._platforms = service.platforms
         self._callbacks = service.callbacks
         self._starlette = service.starlette
+        self._allowlist = (CallbackAllowlist(service.clock)
+                           if service.settings.callback_allowlist else None)
+        self._metrics = service.metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = route(scope["path"], self._platforms) if scope["type"] == "http" else None
         if found is not None:
+            if self._allowlist is not None:
+                refused = await self._allowlist.refusal(found[0], scope)
+                if refused is not None:
+                    self._metrics.push_refused(found[0].appid, refused)
+                    await refuse(refused, send, receive)
+                    return
             await self._callbacks.serve(scope, receive, send, found)
         else:
             await self._starlette(scope, receive, send)

@@ -18,7 +18,10 @@
   :data:`MAX_FAILURES` most recent failures (a component token's is never dropped).
   ``ticket_requested`` says when a host of the fleet last asked WeChat to push a ticket
   because it was missing or old (the refresher does, once per interval), and whether WeChat
-  took the request; null when none was asked for in the last day.
+  took the request; null when none was asked for in the last day. ``alerts`` lists, for a
+  day, each account and path whose daily quota WeChat said was spent (45009, with the rid
+  of the call), until a call of that path for that account succeeds; they do not fail the
+  report (one account's spent quota is not the service's illness).
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ _PROBE_TTL = 10.0
 #: bad day, or callers asking for accounts that do not exist, cannot grow the report for ever.
 MAX_FAILURES = 1000
 #: Failures that end with the account revoked (its record says so): not listed.
+#: Most alerts remembered (the oldest give way), and how long one is shown (seconds).
+MAX_ALERTS = 100
+ALERT_AGE = 86400.0
 _REVOKING = frozenset({"NotAuthorized", "RefreshTokenInvalid"})
 _COMPONENT = "component_access_token"
 
@@ -55,12 +61,20 @@ class HealthTracker:
         self._clock = clock
         self._lock = threading.Lock()
         self._failures: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._alerts: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def listener(self, platform: str) -> Callable[[str, Mapping[str, Any]], None]:
         """A platform event listener tracking refresh failures until the next success (a
         ``TicketNotFound`` failure also ends when a ticket arrives)."""
 
         def record(name: str, fields: Mapping[str, Any]) -> None:
+            if name == ListenerEvent.API_CALLED:
+                if self._alerts and fields.get("errcode") == 0:
+                    self._alert_over(platform, fields)
+                return
+            if name == ListenerEvent.QUOTA_EXHAUSTED:
+                self._alert(platform, fields)
+                return
             if name == ListenerEvent.TICKET_RECEIVED:
                 self._forget(platform, lambda _key, failure: failure["error"] ==
                              "TicketNotFound")
@@ -91,6 +105,31 @@ class HealthTracker:
         with self._lock:
             for key in [k for k, v in self._failures.items() if k[0] == platform and which(k, v)]:
                 del self._failures[key]
+
+    def _alert(self, platform: str, fields: Mapping[str, Any]) -> None:
+        account, path = str(fields.get("authorizer_appid") or ""), str(fields.get("path", ""))
+        with self._lock:
+            self._alerts.pop((platform, account, path), None)  # the newest at the end
+            self._alerts[(platform, account, path)] = {
+                "alert": "quota_exhausted", "authorizer_appid": account, "path": path,
+                "errcode": fields.get("errcode"), "rid": str(fields.get("rid") or ""),
+                "at": round(self._clock(), 3)}
+            if len(self._alerts) > MAX_ALERTS:
+                del self._alerts[next(iter(self._alerts))]
+
+    def _alert_over(self, platform: str, fields: Mapping[str, Any]) -> None:
+        key = (platform, str(fields.get("authorizer_appid") or ""), str(fields.get("path", "")))
+        with self._lock:
+            self._alerts.pop(key, None)
+
+    def alerts(self, platform: str) -> list[dict[str, Any]]:
+        """The platform's alerts of the last day, oldest first: an API's daily quota spent
+        (45009, or 48006: no quota clears left this month) for an account and path, until a
+        call of that path for that account succeeds."""
+        since = self._clock() - ALERT_AGE
+        with self._lock:
+            return [dict(v) for k, v in self._alerts.items()
+                    if k[0] == platform and v["at"] >= since]
 
     def failures(self, platform: str) -> list[dict[str, Any]]:
         """The platform's current refresh failures, oldest first."""
@@ -131,6 +170,7 @@ class HealthTracker:
                         entry["ticket"] = "ok" if age <= ticket_max_age else "stale"
             failures = self.failures(appid)
             entry["refresh_errors"] = failures
+            entry["alerts"] = self.alerts(appid)
             component_failed = any(f["kind"] == _COMPONENT and f["error"] != "TicketNotFound"
                                    for f in failures)
             entry["healthy"] = entry["ticket"] in ("ok", "waiting_for_ticket") \

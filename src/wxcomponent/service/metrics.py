@@ -1,7 +1,8 @@
 """Prometheus metrics of the service, one registry per application.
 
-Fed by the platforms' event listeners (pushes, token refreshes, authorizer changes) and by a
-response hook on the HTTP client that calls WeChat (``errcode`` answers). Without
+Fed by the platforms' event listeners (pushes, token refreshes, authorizer changes, every call
+to WeChat's API by account, path and errcode) and by a response hook on the HTTP client that
+calls WeChat (``errcode`` answers). Without
 ``prometheus-client`` (the ``service`` extra) every method does nothing and :attr:`Metrics.enabled`
 is False.
 """
@@ -16,7 +17,12 @@ import httpx
 
 from ..core.listener_events import ListenerEvent
 
-__all__ = ["Metrics"]
+__all__ = ["MAX_LABEL_VALUES", "Metrics"]
+
+#: How many values of each of the calls' account, path and errcode labels a platform gets;
+#: any further one is counted as ``other`` (a fleet of 100,000 accounts, or paths taken
+#: from users, cannot grow the registry for ever).
+MAX_LABEL_VALUES = 200
 
 #: Events of the platforms turned into push counts: event name -> result label.
 _PUSH_RESULTS: dict[str, str] = {
@@ -58,6 +64,10 @@ class Metrics:
         self.refresh_seconds = prom.Histogram(
             "wxcomponent_token_refresh_seconds", "Duration of successful token refreshes.",
             ("platform", "kind"), buckets=_LATENCY_BUCKETS, registry=reg)
+        self.api_calls = prom.Counter(
+            "wxcomponent_api_calls", "Calls to WeChat's API (each try), by account "
+            "(``component``: the platform's own), path and errcode (0: success; transport: "
+            "no answer).", ("platform", "authorizer", "path", "errcode"), registry=reg)
         self.api_errors = prom.Counter(
             "wxcomponent_api_errors", "Error answers from WeChat's API, by errcode "
             "(http_<status> for HTTP 5xx).", ("platform", "errcode"), registry=reg)
@@ -85,9 +95,16 @@ class Metrics:
 
         pushes: dict[tuple[str, str], Any] = {}  # label children, looked up once
         ticket_time: Any = self.ticket_time.labels(platform) if self.enabled else None
+        accounts, paths, errcodes = (_Bounded(), _Bounded(), _Bounded())
 
         def record(name: str, fields: Mapping[str, Any]) -> None:
             if not self.enabled:
+                return
+            if name == ListenerEvent.API_CALLED:
+                self.api_calls.labels(
+                    platform, accounts.label(str(fields.get("authorizer_appid") or "component")),
+                    paths.label(str(fields.get("path", ""))),
+                    errcodes.label(str(fields.get("errcode", "")))).inc()
                 return
             result = _PUSH_RESULTS.get(name)
             if result is not None:
@@ -134,6 +151,13 @@ class Metrics:
 
         return hook
 
+    def push_refused(self, platform: str, status: int) -> None:
+        """Count a request to a callback URL refused before it was read: ``forbidden``
+        (403, not from WeChat's addresses) or ``unavailable`` (503)."""
+        if self.enabled:
+            result = "forbidden" if status == 403 else "unavailable"
+            self.pushes.labels(platform, "unknown", result).inc()
+
     def delivery(self, webhook: str, outcome: str, kind: str) -> None:
         """Count a push delivery to ``webhook`` by outcome (delivered, retried, dead,
         skipped)."""
@@ -153,3 +177,19 @@ class Metrics:
             return b"", "text/plain"
         prom = self._prom
         return prom.generate_latest(self.registry), str(prom.CONTENT_TYPE_LATEST)
+
+
+class _Bounded:
+    """The values one label of a platform may take: the first :data:`MAX_LABEL_VALUES`
+    seen, then ``other``."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def label(self, value: str) -> str:
+        if value in self._seen:
+            return value
+        if len(self._seen) >= MAX_LABEL_VALUES:
+            return "other"
+        self._seen.add(value)
+        return value

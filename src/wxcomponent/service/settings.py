@@ -13,6 +13,7 @@ A file looks like this (every key but the platforms' is optional)::
     link_ttl = 604800                          # default lifetime of a link, seconds
     open_authorize = false                     # true: /authorize also without a link
     trusted_proxies = ["10.0.0.0/8"]           # whose X-Forwarded-For is believed
+    callback_allowlist = false                 # true: pushes only from WeChat's addresses
     page_rate_limit = 30                       # page requests per minute per client address
     auth_failure_limit = 10                    # failed bearer keys per minute per address
     header_timeout = 10                        # seconds to send the request head
@@ -95,7 +96,8 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 _SERVICE_KEYS = ("host", "port", "admin_host", "admin_port", "public_url", "api_base",
                  "auth_base", "api_key", "link_key", "link_ttl", "open_authorize",
-                 "trusted_proxies", "page_rate_limit", "auth_failure_limit", "header_timeout",
+                 "trusted_proxies", "callback_allowlist", "page_rate_limit",
+                 "auth_failure_limit", "header_timeout",
                  "body_timeout", "store", "durable_store", "refresh_interval", "ticket_max_age",
                  "log_level", "handlers", "reply_url", "reply_secret", "reply_timeout",
                  "operators")
@@ -129,8 +131,11 @@ class ServiceSettings:
     ``link_key`` signs authorization links (without it, a key derived from each platform's
     app secret); ``link_ttl`` is a link's default lifetime; ``open_authorize`` serves
     ``/authorize`` without a link. ``trusted_proxies`` are the addresses or networks whose
-    ``X-Forwarded-For`` names the client; ``page_rate_limit`` and ``auth_failure_limit`` (wrong
-    keys only: a right one is always served) are per client address and minute (0: off);
+    ``X-Forwarded-For`` names the client; ``callback_allowlist`` accepts pushes only from
+    WeChat's callback addresses (``getcallbackip``, fetched once a day and shared through the
+    store; see :mod:`wxcomponent.service.allowlist`); ``page_rate_limit`` and
+    ``auth_failure_limit`` (wrong keys only: a right one is always served) are per client
+    address and minute (0: off);
     ``header_timeout`` and ``body_timeout`` close connections whose request head or body is
     not complete in time.
 
@@ -157,6 +162,7 @@ class ServiceSettings:
     link_ttl: float = 7 * 86400.0
     open_authorize: bool = False
     trusted_proxies: tuple[str, ...] = ()
+    callback_allowlist: bool = False
     page_rate_limit: int = 30
     auth_failure_limit: int = 10
     header_timeout: float = 10.0
@@ -441,6 +447,8 @@ def settings_from_mapping(
                              maximum=MAX_LINK_TTL),
         open_authorize=read.flag("open_authorize", data.get("open_authorize"), False),
         trusted_proxies=read.networks("trusted_proxies", data.get("trusted_proxies")),
+        callback_allowlist=read.flag("callback_allowlist", data.get("callback_allowlist"),
+                                     False),
         page_rate_limit=int(read.number("page_rate_limit", data.get("page_rate_limit", 30),
                                         minimum=0, maximum=100_000, integer=True)),
         auth_failure_limit=int(read.number("auth_failure_limit",

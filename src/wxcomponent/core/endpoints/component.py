@@ -24,7 +24,6 @@ from ..models import (
     AuthorizerListPage,
     AuthorizerOption,
     PreAuthCode,
-    Quota,
 )
 from ..paging import Page, Pages
 from ..singleflight import ensure_token
@@ -35,12 +34,10 @@ __all__ = [
     "COMPONENT_TOKEN",
     "authorization_url",
     "authorizer_list_page",
-    "clear_quota",
     "create_pre_auth_code",
     "exchange_authorization_code",
     "get_authorizer_info",
     "get_authorizer_option",
-    "get_quota",
     "iter_authorizers",
     "query_auth",
     "set_authorizer_option",
@@ -67,9 +64,6 @@ OLD_SET_OPTION = endpoint("POST", f"{_C}/api_set_authorizer_option", NOTHING)
 PATH_NOT_SERVED = frozenset({404, 40066, 48001})
 AUTHORIZER_LIST = endpoint("POST", f"{_C}/api_get_authorizer_list", model(AuthorizerListPage))
 START_PUSH_TICKET = endpoint("POST", f"{_C}/api_start_push_ticket", NOTHING, token=None)
-CLEAR_QUOTA = endpoint("POST", f"{_C}/clear_quota/v2", NOTHING, token=None)
-GET_QUOTA = endpoint("POST", "/cgi-bin/openapi/quota/get", model(Quota),
-                     token_param="access_token")
 
 #: The largest page ``api_get_authorizer_list`` serves.
 LIST_PAGE_MAX = 500
@@ -240,16 +234,3 @@ def start_push_ticket(ctx: Context) -> Flow[None]:
     """Ask WeChat to start (again) pushing verify tickets (no token: the secret)."""
     return call(ctx, START_PUSH_TICKET, body={"component_appid": ctx.appid,
                                               "component_secret": ctx.config.secret})
-
-
-def clear_quota(ctx: Context, authorizer_appid: str | None = None) -> Flow[None]:
-    """Reset the daily API quotas (of the platform, or of one authorizer) with the secret."""
-    body = {"component_appid": ctx.appid, "appsecret": ctx.config.secret}
-    if authorizer_appid:
-        body["appid"] = authorizer_appid
-    return call(ctx, CLEAR_QUOTA, body=body)
-
-
-def get_quota(ctx: Context, cgi_path: str) -> Flow[Quota]:
-    """The daily quota of one API path, for the platform."""
-    return call(ctx, GET_QUOTA, body={"cgi_path": cgi_path})

@@ -80,9 +80,9 @@ class FilingRefused(WxError):
         super().__init__(86202)
         self.hints = hints
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self, rid: str | None = None) -> dict[str, Any]:
         """The answer, with its hints."""
-        return {**super().payload(), "hints": self.hints}
+        return {**super().payload(rid), "hints": self.hints}
 
 
 def _filing(call: Call) -> tuple[Filing, MiniProgram]:

@@ -7,7 +7,8 @@ each platform ``{appid}``:
   push one), the component token's expiry, authorizers by status, the refresher, the latest
   errors, the release check, the outbox;
 * ``/console/{appid}/authorizers`` — search by appid (or its beginning), keyset paging that
-  reads one page of the store at a time; ``…/authorizers/{authorizer_appid}`` — one account;
+  reads one page of the store at a time; ``…/authorizers/{authorizer_appid}`` — one account,
+  with its last failed calls to WeChat seen here and their rids;
 * ``/console/{appid}/pushes`` — the latest pushes seen here, and the outbox of deliveries by
   webhook and state; ``…/pushes/{id}`` — one delivery;
 * ``/console/{appid}/releases`` — the platform's shipments (``wxcomponent ship``), newest
@@ -46,6 +47,7 @@ from ..health import HealthTracker
 from ..ratelimit import RateLimiter
 from ..settings import ServiceSettings
 from .actions import Actions
+from .failed_calls import FailedCalls
 from .guard import Guard
 from .pages import Pages
 from .recorder import Recorder
@@ -73,15 +75,18 @@ class Console:
                  host: str | None = None) -> None:
         self.sessions = Sessions(settings, store, clock)
         self.recorder = Recorder(clock)
+        self.failed_calls = FailedCalls(clock)
         for appid, component in platforms.items():
             component.add_listener(self.recorder.listener(appid))
+            component.add_listener(self.failed_calls.listener(appid))
         self._view = Renderer(
             platforms, host or f"{socket.gethostname() or 'this host'} (pid {os.getpid()})")
         self._guard = Guard(sessions=self.sessions, platforms=platforms, view=self._view)
         self._signin = SignIn(sessions=self.sessions, failures=failures, platforms=platforms,
                               guard=self._guard, view=self._view)
         self._pages = Pages(settings=settings, store=store, flows=flows,
-                            recorder=self.recorder, health=health, clock=clock,
+                            recorder=self.recorder, failed_calls=self.failed_calls,
+                            health=health, clock=clock,
                             view=self._view)
         self._actions = Actions(settings=settings, store=store, flows=flows,
                                 sessions=self.sessions, guard=self._guard, view=self._view)

@@ -21,6 +21,7 @@ from ..authorization import AuthorizationFlows
 from ..health import HealthTracker
 from ..settings import ServiceSettings
 from . import paging
+from .failed_calls import FailedCalls
 from .lookup import authorizer_named, delivery_named
 from .recorder import Recorder
 from .rendering import STATE_WORDS, Problem, Renderer
@@ -47,7 +48,8 @@ class Pages:
     """The handlers of the read-only pages (see :class:`.guard.Guard` for the way to them).
 
     They read ``store`` (and WeChat, for an account's details on request), what this process
-    has seen (``recorder``) and the refresh failures (``health``); ``settings`` gives the
+    has seen (``recorder``, and each account's failed calls in ``failed_calls``) and the
+    refresh failures (``health``); ``settings`` gives the
     webhooks and limits, ``flows`` whether links can be made, ``clock`` the time.
     """
 
@@ -55,6 +57,7 @@ class Pages:
     store: AsyncStore
     flows: AuthorizationFlows
     recorder: Recorder
+    failed_calls: FailedCalls
     health: HealthTracker
     clock: Callable[[], float]
     view: Renderer
@@ -83,6 +86,7 @@ class Pages:
             refreshed=recorder.refreshed(appid),
             failures=self.health.failures(appid),
             errors=recorder.errors(appid)[:10],
+            failed_calls=self.failed_calls.of(appid, "")[:10],
             release_check=component.callback_options.release_check,
             release_check_run=recorder.last_release_check(appid))
 
@@ -143,7 +147,9 @@ class Pages:
                 info_error = f"{type(exc).__name__}: {exc}"
         return self.view.render(request, "authorizer.html", session=session,
                                 component=component, record=record, token=token,
-                                now=self.clock(), info=info, info_error=info_error)
+                                now=self.clock(), info=info, info_error=info_error,
+                                failed_calls=self.failed_calls.of(component.appid,
+                                                                  record.authorizer_appid))
 
     async def pushes(self, request: Request, session: Session,
                      component: AsyncComponent) -> Response:
