@@ -35,7 +35,8 @@ def test_rid_of_a_failed_call(emu: EmulatorServer) -> None:
             comp.get_authorizer_option(appid, "no_such_option")
         rid = failed.value.rid
         assert rid and f"rid: {rid}" in failed.value.errmsg
-        info = comp.get_rid(rid)
+        # options are read with the authorizer's token: the rid is the authorizer's to read
+        info = comp.authorizer(appid).get_rid(rid)
         assert info.invoke_time == int(emu.now())
         assert '"no_such_option"' in info.request_body
         assert f"rid: {rid}" in info.response_body and info.client_ip == "127.0.0.1"
