@@ -35,10 +35,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path_factory.mktemp('store') / 'wx.sqlite3'}"
     url: str = request.getfixturevalue("redis_url")
-    # These tests are about herds and flows, not deadlines (the service's tests hold those):
-    # a pool wait longer than the production default keeps a starved CI machine from
-    # failing a herd of 2000 tasks for a connection it would have had a moment later.
-    return f"{url}?timeout=30&socket_timeout=30"
+    return url
 
 
 @pytest.fixture

@@ -157,6 +157,10 @@ def test_herd_200_threads_one_authorizer_token_call(emu: EmulatorServer, store: 
 
 
 async def test_herd_2000_tasks(emu: EmulatorServer, store_url: str) -> None:
+    if store_url.startswith("redis://"):
+        # a test of the herd, not of deadlines: a long pool wait keeps a starved machine
+        # from failing 2000 tasks for a connection they would have had a moment later
+        store_url += "?timeout=30&socket_timeout=30"
     sync_store = open_store(store_url)
     seed_ticket(emu, sync_store)
     comp = AsyncComponent(CONFIG, sync_store, api_base=emu.url)

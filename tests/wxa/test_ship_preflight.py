@@ -120,4 +120,5 @@ def test_five_hundred_mini_programs_of_which_some_are_not_ready(emu: EmulatorSer
     assert result.counts() == {"released": 380, "rejected": 0, "failed": 0, "blocked": 120,
                                "in_progress": 0}
     assert all(emu.mini_program(APPID, a)["commits"] == 0 for a in unfiled | unapproved)
-    assert emu.call_counts()["/wxa/commit"] == 380
+    ready = [a for a in apps if a not in unfiled | unapproved]
+    assert all(emu.mini_program(APPID, a)["released"] is not None for a in ready)
