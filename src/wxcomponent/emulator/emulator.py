@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, Literal
 
 from ..errors import InvalidArgument
+from .addresses import AddressControl
 from .app import build_app
 from .background import Background
 from .clock import Clock
@@ -44,16 +44,7 @@ _FAST_REGISTER_INFO = {
 }
 
 
-def _network(value: object, field: str) -> str:
-    """``value`` if it is an IP address or network, else :class:`InvalidArgument`."""
-    try:
-        return str(ipaddress.ip_network(str(value), strict=False)) if "/" in str(value) \
-            else str(ipaddress.ip_address(str(value)))
-    except ValueError:
-        raise InvalidArgument(field, f"{value!r} is not an IP address or network") from None
-
-
-class Emulator(ModesControl, ComplianceControl, OrderControl, LinkOpener):
+class Emulator(ModesControl, AddressControl, ComplianceControl, OrderControl, LinkOpener):
     """WeChat's side of a third-party platform: state, control methods and pushes.
 
     ``app`` is the ASGI application that answers like ``api.weixin.qq.com`` (and serves the
@@ -474,18 +465,6 @@ class Emulator(ModesControl, ComplianceControl, OrderControl, LinkOpener):
             raise InvalidArgument("daily_limit", "must not be negative")
         with self._state.lock:
             self._state.quotas[normalize_path(path)] = daily_limit
-
-    def set_callback_ips(self, ip_list: list[str],
-                         api_ip_list: list[str] | None = None) -> list[str]:
-        """Set the addresses ``getcallbackip`` answers (and ``get_api_domain_ip``'s, when
-        given): addresses or networks (``198.51.100.0/24``). Returns the callback list."""
-        checked = [_network(i, "ip_list") for i in ip_list]
-        apis = None if api_ip_list is None else [_network(i, "api_ip_list") for i in api_ip_list]
-        with self._state.lock:
-            self._state.callback_ips = tuple(checked)
-            if apis is not None:
-                self._state.api_ips = tuple(apis)
-        return checked
 
     def now(self) -> float:
         """The emulated time (``clock.now()``)."""
