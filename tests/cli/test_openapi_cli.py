@@ -47,8 +47,10 @@ def test_rid_prints_what_wechat_kept(emulator: EmulatorServer, config: Path) -> 
     with _component(emulator, config) as comp:
         appid = comp.query_auth(emulator.authorize(P.appid, push=False).auth_code)\
             .authorizer_appid
-        with pytest.raises(OptionInvalid) as failed:
-            comp.get_authorizer_option(appid, "no_such_option")
+        with pytest.raises(OptionInvalid) as failed:  # a call of the platform's own token
+            comp.post_json("/cgi-bin/component/api_get_authorizer_option", {
+                "component_appid": P.appid, "authorizer_appid": appid,
+                "option_name": "no_such_option"})
         with pytest.raises(APIError) as own:
             comp.authorizer(appid).post_json("/cgi-bin/message/custom/send", {"touser": "x"})
     shown = wxcomponent("rid", failed.value.rid, "--config", str(config))
