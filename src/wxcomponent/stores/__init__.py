@@ -27,6 +27,7 @@ from ._aio import as_async_store
 from .base import (
     AsyncStore,
     AuthorizerRecord,
+    ComplianceRecord,
     AuthorizerStatus,
     CachedToken,
     Job,
@@ -46,6 +47,7 @@ __all__ = [
     "AsyncSQLiteStore",
     "AsyncStore",
     "AuthorizerRecord",
+    "ComplianceRecord",
     "AuthorizerStatus",
     "CachedToken",
     "Job",
