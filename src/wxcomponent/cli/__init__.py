@@ -1,5 +1,5 @@
 """The ``wxcomponent`` command: serve, emulator, demo, decrypt, authorizers (export, import),
-token, release-check, migrate, operator-hash.
+token, compliance, release-check, migrate, operator-hash.
 
 Every error is one line on stderr (redacted, as every log record of the command is:
 :mod:`wxcomponent.redaction`) and a non-zero exit status; ``wxcomponent --debug …`` shows the
@@ -58,6 +58,7 @@ def cli(debug: bool) -> None:
 
 def _register() -> None:
     from .commands import authorizers, emulator, serve, token
+    from .compliance import compliance
     from .credentials import export_authorizers, import_authorizers, migrate
     from .decrypt import decrypt
     from .demo import demo
@@ -65,8 +66,8 @@ def _register() -> None:
     from .pushes import pushes
     from .release_check import release_check
 
-    for command in (serve, emulator, demo, decrypt, authorizers, token, release_check, pushes,
-                    migrate, operator_hash):
+    for command in (serve, emulator, demo, decrypt, authorizers, token, compliance,
+                    release_check, pushes, migrate, operator_hash):
         cli.add_command(command)
     authorizers.add_command(export_authorizers)
     authorizers.add_command(import_authorizers)
