@@ -52,7 +52,7 @@ from .endpoints import icp, privacy_interfaces, violations
 from .models_wxa import PrivacyInterfaceState
 
 __all__ = ["VERIFICATION_VALIDITY", "apply_push", "check_account", "check_round",
-           "save_compliance"]
+           "compliance_record", "save_compliance"]
 
 log = logging.getLogger("wxcomponent")
 
@@ -114,6 +114,12 @@ def _change_of(event: Event, url_appid: str | None) -> tuple[str, Update, bool] 
     if isinstance(event, PrivacyInterfaceResult):
         return appid, lambda r: r, True
     return None
+
+
+def compliance_record(ctx: Context, authorizer_appid: str) -> Flow[ComplianceRecord | None]:
+    """The compliance record the store keeps of a mini program (what blocks it, what warns,
+    and what that follows from), or None before any push or check made one."""
+    return (yield from store_call(Store.get_compliance, ctx.appid, authorizer_appid))
 
 
 def _load(ctx: Context, appid: str) -> Flow[ComplianceRecord]:
