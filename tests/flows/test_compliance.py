@@ -228,3 +228,15 @@ def test_a_failing_account_does_not_end_the_round() -> None:
     assert h.run(check_round(h.ctx)) == 2
     assert board(h, "wx0000000000000002").filing_status == 6
     assert board(h, "wx0000000000000001").filing_status is None
+
+
+def test_a_push_no_record_can_hold_changes_nothing_and_is_no_failure() -> None:
+    h = ready()
+    now = h.clock()
+    for push in (component_push("notify_apply_icpfiling_result", now,
+                                authorizer_appid="wx:bad", beian_status=6),
+                 component_push("notify_apply_icpfiling_result", now,
+                                authorizer_appid=AUTHORIZER, beian_status=-3),
+                 message_push("wxa_punish_event", now, event_type=4, appid="a b")):
+        assert h.run(apply_push(h.ctx, push)) is False
+    assert h.store.count_compliance(COMPONENT_APPID) == {"records": 0, "any": 0}

@@ -32,7 +32,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..errors import APIError, AuthorizerNotFound, LeaseTimeout, TicketNotFound, TransportError
+from ..errors import (
+    APIError,
+    AuthorizerNotFound,
+    InvalidArgument,
+    LeaseTimeout,
+    TicketNotFound,
+    TransportError,
+)
 from ..events import (
     AppealRecordEvent,
     AuthAndIcpProgress,
@@ -141,13 +148,20 @@ def save_compliance(ctx: Context, record: ComplianceRecord, *,
 
 def apply_push(ctx: Context, event: Event, authorizer_appid: str | None = None) -> Flow[bool]:
     """Update the compliance record of the account ``event`` is about (``authorizer_appid``:
-    the account of the URL a message-URL push came to); False when the push changes none."""
+    the account of the URL a message-URL push came to); False when the push changes none. A
+    push whose account or values no record can hold (an appid that is none, a negative
+    status) is logged and changes nothing: answering it with an error would only have WeChat
+    send it again."""
     change = _change_of(event, authorizer_appid)
     if change is None or not change[0]:
         return False
     appid, update, due = change
-    record = yield from _load(ctx, appid)
-    yield from save_compliance(ctx, update(record), due_now=due)
+    try:
+        record = yield from _load(ctx, appid)
+        yield from save_compliance(ctx, update(record), due_now=due)
+    except InvalidArgument as exc:
+        log.warning("a compliance push was not applied: %s", exc)
+        return False
     return True
 
 
