@@ -3,10 +3,8 @@ its read and write paths. A record is no credential: it commits with ``synchrono
 
 from __future__ import annotations
 
-import sqlite3
 from typing import TypeVar
 
-from ..errors import StoreCorrupt
 from ._sql_compliance import SqlCompliance
 from ._sql_queue import SqlOp
 from ._sqlite_conn import _perform, _SQLiteFile
@@ -21,15 +19,7 @@ class _SQLiteCompliance(_SQLiteFile):
     """The compliance operations of :class:`~.sqlite.SQLiteStore`."""
 
     def _compliance_read(self, op: SqlOp[T]) -> T:
-        conn = self._conn()
-        may_wait = True
-        try:
-            may_wait = self._waiting(conn)
-            return _perform(conn, op)
-        except sqlite3.Error as exc:
-            raise self._failed(exc, may_wait) from exc
-        except (TypeError, ValueError) as exc:
-            raise StoreCorrupt(f"{self._path}: unreadable compliance record") from exc
+        return self._read_op(op, "compliance record")
 
     # ------------------------------------------------------------------ compliance
 
