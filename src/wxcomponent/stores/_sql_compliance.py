@@ -154,10 +154,11 @@ class SqlCompliance:
         if expiring_before is not None:
             sql += " AND r.verified_until <= ?"
             params.append(expiring_before)
-        if after is not None:
-            sql += " AND r.authorizer_appid > ?"
-            params.append(after)
+        # the cursor and the order on the table read in order, so its index serves both
         order = "r.authorizer_appid" if blocked_by is None else "k.authorizer_appid"
+        if after is not None:
+            sql += f" AND {order} > ?"
+            params.append(after)
         found = yield Sql(f"{sql} ORDER BY {order} LIMIT ?", (*params, limit))
         return [_record(row) for row in found.rows]
 
