@@ -14,6 +14,11 @@ For each backend and size, with every token fresh:
 * **service** — ``wxcomponent serve`` started on the store: seconds until ``/readyz`` answers
   200, and its resident memory then (and after a refresher round).
 * **CLI** — ``wxcomponent authorizers`` (the table) and ``--json``, run time.
+* **compliance board** — a compliance record per account (one in ten not filed, one in
+  seven with its verification ending within 30 days, one in fifty suspended), saved through
+  the store; then a page of 50 (first, middle), a page of the blocked, of one blocker, of
+  the expiring, the counts per reason, the records due for a check, and paging through every
+  blocked record 200 at a time.
 
 Then **refreshing at scale**: ``--refresh`` accounts (10,000 by default) authorized on the
 emulator, all due at the same moment, refreshed by two refreshers at once (two hosts sharing
@@ -53,8 +58,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from wxcomponent import Component, ComponentConfig, Policy  # noqa: E402
+from wxcomponent.core.compliance_state import assess  # noqa: E402
 from wxcomponent.emulator import EmulatorServer  # noqa: E402
-from wxcomponent.stores import AuthorizerRecord, CachedToken, Store, open_store  # noqa: E402
+from wxcomponent.stores import (  # noqa: E402
+    AuthorizerRecord,
+    CachedToken,
+    ComplianceRecord,
+    Store,
+    open_store,
+)
 from wxcomponent.stores.base import name_key  # noqa: E402
 
 APPID = "wxbench000000scale"
@@ -251,6 +263,51 @@ def listing(url: str, size: int) -> dict[str, float]:
         store.close()
 
 
+def compliance_board(url: str, size: int) -> dict[str, float]:
+    """Save a compliance record per account through the store, then time the board's
+    reads (see the module docs)."""
+    store = open_store(url)
+    try:
+        now = time.time()
+        started = time.perf_counter()
+        for i in range(size):
+            store.save_compliance(assess(ComplianceRecord(
+                APPID, appid_of(i), filing_status=3 if i % 10 == 0 else 6,
+                verified_until=now + (10 if i % 7 == 0 else 200) * 86400,
+                suspended=i % 50 == 0, checked_at=now), now))
+        filled = time.perf_counter() - started
+        middle = appid_of(size // 2)
+
+        def page_blocked() -> int:
+            after, total = None, 0
+            while True:
+                page = store.list_compliance(APPID, blocked_by="any", after=after, limit=200)
+                total += len(page)
+                if len(page) < 200:
+                    return total
+                after = page[-1].authorizer_appid
+
+        blocked = page_blocked()
+        assert blocked == sum(1 for i in range(size) if i % 10 == 0 or i % 50 == 0), blocked
+        return {
+            "compliance fill": filled,
+            "board first page": best(lambda: store.list_compliance(APPID, limit=51)),
+            "board middle page": best(lambda: store.list_compliance(APPID, after=middle,
+                                                                    limit=51)),
+            "board blocked page": best(lambda: store.list_compliance(
+                APPID, blocked_by="any", after=middle, limit=51)),
+            "board not_filed page": best(lambda: store.list_compliance(
+                APPID, blocked_by="not_filed", limit=51)),
+            "board expiring page": best(lambda: store.list_compliance(
+                APPID, expiring_before=now + 30 * 86400, limit=51)),
+            "board counts": best(lambda: store.count_compliance(APPID)),
+            "board due": best(lambda: store.due_compliance(APPID, before=now, limit=20)),
+            "board page all blocked": best(page_blocked, repeat=1),
+        }
+    finally:
+        store.close()
+
+
 def write_config(workdir: Path, url: str, api_base: str) -> tuple[Path, int, int]:
     port, admin_port = free_port(), free_port()
     config = workdir / "scale.toml"
@@ -380,6 +437,8 @@ def main() -> None:
                         help="refreshers (hosts) sharing the store in the last part")
     parser.add_argument("--skip-service", action="store_true",
                         help="skip the service start and CLI runs")
+    parser.add_argument("--skip-compliance", action="store_true",
+                        help="skip the compliance board")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     backends = [b for b in args.backends.split(",") if b]
@@ -396,6 +455,8 @@ def main() -> None:
                               if due <= size]
                     row: dict[str, Any] = {"backend": backend, "size": size, "fill": filled,
                                            "rounds": rounds, "listing": listing(url, size)}
+                    if not args.skip_compliance:
+                        row["listing"].update(compliance_board(url, size))
                     if not args.skip_service:
                         row["service"] = service(url, workdir)
                         row["cli"] = cli(url, workdir)

@@ -369,3 +369,33 @@ def test_ticket_requests_can_be_turned_off_and_bad_settings_are_refused() -> Non
                         ("ticket_request_interval", -1)):
         with pytest.raises(ConfigurationError, match=name):
             Policy(**{name: value})
+
+
+def _wechat_of_a_filed_mini_program(request: Http) -> object:
+    if request.path.endswith("get_icp_entrance_info"):
+        return answer(body={"errcode": 0, "info": {"status": 6}})
+    if request.path.endswith("get_privacy_interface"):
+        return answer(body={"errcode": 0, "interface_list": []})
+    if request.path.endswith("getillegalrecords"):
+        return answer(body={"errcode": 0, "records": []})
+    return authorizer_token_answer("at")
+
+
+@pytest.mark.parametrize("age", [86400.0, None])
+def test_each_round_checks_the_compliance_of_mini_programs_unless_turned_off(
+        age: float | None) -> None:
+    h = with_ticket(Harness(policy=Policy(compliance_check_age=age)))
+    fresh_component_token(h)
+    now = h.clock()
+    h.store.save_authorizer(AuthorizerRecord(COMPONENT_APPID, AUTHORIZER, "rt", "authorized",
+                                             (), now, now, None, account_type="mini_program"))
+    h.reply(_wechat_of_a_filed_mini_program)
+    stats = run_rounds(h, 2)
+    assert stats.rounds == 2
+    record = h.store.get_compliance(COMPONENT_APPID, AUTHORIZER)
+    if age is None:
+        assert stats.compliance_checked == 0 and record is None
+        assert h.requests("get_icp_entrance_info") == []
+        return
+    assert stats.compliance_checked == 1  # checked once: the second round finds it fresh
+    assert record is not None and record.filing_status == 6 and record.blockers == ()

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,39 +16,10 @@ from wxcomponent.stores import SQLiteStore
 from wxcomponent.stores.base import AuthorizerRecord
 
 from ..support.console import BASE, signed_in
+from ..support.counting import CountingStore
 from ..support.service import APPID, running
 
 ROWS = 100_000
-
-
-class CountingStore:
-    """A real store that counts what each method call read (records returned)."""
-
-    def __init__(self, store: SQLiteStore) -> None:
-        self._store = store
-        self._lock = threading.Lock()
-        self.calls: list[tuple[str, dict[str, Any], int]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "aio":  # the service then runs this store's calls on threads, counted
-            raise AttributeError(name)
-        target = getattr(self._store, name)
-        if not callable(target):
-            return target
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            result = target(*args, **kwargs)
-            size = len(result) if isinstance(result, list) else 1
-            with self._lock:
-                self.calls.append((name, kwargs, size))
-            return result
-
-        return counted
-
-    def take(self) -> list[tuple[str, dict[str, Any], int]]:
-        with self._lock:
-            calls, self.calls = self.calls, []
-        return calls
 
 
 def appid(n: int) -> str:

@@ -49,7 +49,7 @@ def test_a_sqlite_file_of_schema_version_1_is_upgraded(tmp_path: Path) -> None:
     finally:
         again.close()
     assert "ALTER TABLE authorizers ADD COLUMN auth_event_at INTEGER NOT NULL DEFAULT 0" \
-        in sqlite_store.MIGRATIONS[-1][1]
+        in dict(sqlite_store.MIGRATIONS)[6]
 
 
 def test_a_postgres_schema_of_version_3_is_upgraded(postgres_dsn: str, pg_schema: str) -> None:

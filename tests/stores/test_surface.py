@@ -19,6 +19,7 @@ PUBLIC = {
     "AuthorizerRecord",
     "AuthorizerStatus",
     "CachedToken",
+    "ComplianceRecord",
     "Job",
     "JobState",
     "MemoryStore",

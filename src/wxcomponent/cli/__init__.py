@@ -1,5 +1,5 @@
 """The ``wxcomponent`` command: serve, emulator, demo, decrypt, authorizers (export, import),
-token, rid, quota, callback-ips, release-check, migrate, operator-hash.
+token, rid, quota, callback-ips, compliance, release-check, migrate, operator-hash.
 
 Every error is one line on stderr (redacted, as every log record of the command is:
 :mod:`wxcomponent.redaction`) and a non-zero exit status; ``wxcomponent --debug …`` shows the
@@ -58,6 +58,7 @@ def cli(debug: bool) -> None:
 
 def _register() -> None:
     from .commands import authorizers, emulator, serve, token
+    from .compliance import compliance
     from .credentials import export_authorizers, import_authorizers, migrate
     from .decrypt import decrypt
     from .demo import demo
@@ -67,7 +68,7 @@ def _register() -> None:
     from .release_check import release_check
 
     for command in (serve, emulator, demo, decrypt, authorizers, token, rid, quota,
-                    callback_ips, release_check, pushes, migrate, operator_hash):
+                    callback_ips, compliance, release_check, pushes, migrate, operator_hash):
         cli.add_command(command)
     authorizers.add_command(export_authorizers)
     authorizers.add_command(import_authorizers)

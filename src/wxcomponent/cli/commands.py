@@ -145,27 +145,36 @@ def _fit(text: str, width: int) -> str:
 
 class _Listing:
     """A table written a row at a time, as the records come: 100,000 of them cost no more
-    memory than one, and the first show at once. Columns have fixed widths."""
+    memory than one, and the first show at once. Columns have fixed widths; the cell of
+    column ``coloured`` takes the colour ``colours`` gives its value."""
 
-    def __init__(self, colour: bool) -> None:
+    def __init__(self, colour: bool, *, title: str = "authorizers",
+                 columns: tuple[tuple[str, int], ...] = _COLUMNS, coloured: int = _STATUS,
+                 colours: dict[str, str] | None = None) -> None:
         self._colour = colour
         self._open = False
+        self._title = title
+        self._columns = columns
+        self._coloured = coloured
+        self._colours = _STATUS_COLOURS if colours is None else colours
 
     def _rule(self, left: str, middle: str, right: str) -> str:
-        return left + middle.join("─" * (w + 2) for _, w in _COLUMNS) + right
+        return left + middle.join("─" * (w + 2) for _, w in self._columns) + right
 
     def _line(self, cells: list[str], status: str | None = None) -> str:
-        shown = [_fit(cell, width) for cell, (_, width) in zip(cells, _COLUMNS, strict=True)]
+        shown = [_fit(cell, width)
+                 for cell, (_, width) in zip(cells, self._columns, strict=True)]
         if status is not None and self._colour:
-            shown[_STATUS] = click.style(shown[_STATUS], fg=_STATUS_COLOURS.get(status))
+            shown[self._coloured] = click.style(shown[self._coloured],
+                                                fg=self._colours.get(status))
         return "│ " + " │ ".join(shown) + " │"
 
     def row(self, cells: list[str], status: str) -> None:
         if not self._open:
             self._open = True
-            click.echo("authorizers")
+            click.echo(self._title)
             click.echo(self._rule("┌", "┬", "┐"))
-            click.echo(self._line([name for name, _ in _COLUMNS]))
+            click.echo(self._line([name for name, _ in self._columns]))
             click.echo(self._rule("├", "┼", "┤"))
         click.echo(self._line(cells, status), color=self._colour)
 

@@ -9,7 +9,16 @@ Internal module.
 
 from __future__ import annotations
 
-from ..core import accounts, adopt, callback_addresses, callbacks, reconcile, refresher, tokens
+from ..core import (
+    accounts,
+    adopt,
+    callback_addresses,
+    callbacks,
+    compliance,
+    reconcile,
+    refresher,
+    tokens,
+)
 from ..core.endpoints import (
     audit,
     basic_info,
@@ -465,6 +474,9 @@ class ComponentAPI:
     forget_authorizer = flow_method(accounts.forget_authorizer)
     add_authorizer = flow_method(adopt.add_authorizer)
     reconcile_authorizers = flow_method(reconcile.reconcile_authorizers)
+    # the compliance board
+    check_compliance = flow_method(compliance.check_account)
+    compliance_record = flow_method(compliance.compliance_record)
     # the platform's account
     start_push_ticket = flow_method(component.start_push_ticket)
     clear_quota = flow_method(openapi.clear_quota)

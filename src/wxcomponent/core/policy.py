@@ -39,6 +39,10 @@ class Policy:
     * ``dictionary_ttl`` — how long the ICP filing dictionaries (subject and certificate
       types, districts, service content types, prior approvals), which change rarely, are kept
       per platform in the store's token cache (seconds; 0: never kept).
+    * ``compliance_check_age`` / ``compliance_check_batch`` — the background refresher reads a
+      mini program's filing, privacy interfaces and violations from WeChat again once its
+      compliance record is older than ``compliance_check_age`` (seconds; None: never), at most
+      ``compliance_check_batch`` accounts per round across the fleet.
     """
 
     max_margin: float = 600.0
@@ -56,6 +60,8 @@ class Policy:
     ticket_request_age: float | None = 1200.0
     ticket_request_interval: float = 600.0
     dictionary_ttl: float = 86400.0
+    compliance_check_age: float | None = 86400.0
+    compliance_check_batch: int = 20
 
     def __post_init__(self) -> None:
         for name in ("lease_ttl", "wait_timeout", "poll_initial", "poll_max", "timeout"):
@@ -71,6 +77,10 @@ class Policy:
             raise ConfigurationError("ticket_request_interval", "must be positive")
         if not self.dictionary_ttl >= 0:
             raise ConfigurationError("dictionary_ttl", "must be 0 or more")
+        if self.compliance_check_age is not None and not self.compliance_check_age > 0:
+            raise ConfigurationError("compliance_check_age", "must be positive (or None)")
+        if not 1 <= self.compliance_check_batch <= 1000:
+            raise ConfigurationError("compliance_check_batch", "must be from 1 to 1000")
 
     def margin(self, lifetime: float) -> float:
         """Seconds before ``expires_at`` at which a token of ``lifetime`` stops being fresh."""

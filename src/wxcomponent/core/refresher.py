@@ -42,6 +42,7 @@ from ..errors import (
 )
 from ..stores.base import AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
 from .accounts import clear_release_check_records
+from .compliance import check_round
 from .context import Context, TokenKind
 from .effects import Emit, Flow, Gather, Pause, store_call
 from .endpoints.component import get_authorizer_info, start_push_ticket
@@ -335,13 +336,15 @@ def _refresher(ctx: Context, authorizer_appid: str, retry_after: float) -> Any:
 class RefresherStats:
     """What a running refresher reports: rounds done, the failures of the last one, the
     last reconciliation with WeChat's list of authorizers (its time and the accounts added),
-    and when this refresher last asked WeChat to push a verify ticket."""
+    when this refresher last asked WeChat to push a verify ticket, and how many mini programs'
+    compliance it checked."""
 
     rounds: int = 0
     last_failed: int = 0
     reconciled_at: float | None = None
     reconciled_added: int = 0
     ticket_requested_at: float | None = None
+    compliance_checked: int = 0
 
 
 def run_refresher(ctx: Context, stats: RefresherStats, stop: object, *, interval: float,
@@ -368,6 +371,10 @@ def _refresher_loop(ctx: Context, stats: RefresherStats, stop: object, interval:
         yield from _request_ticket(ctx, stats)
         yield from _resume_exchanges(ctx)
         yield from _reconcile_when_due(ctx, stats)
+        try:
+            stats.compliance_checked += yield from check_round(ctx)
+        except Exception as exc:
+            log.warning("compliance check round failed: %s", type(exc).__name__)
         try:
             _, stats.last_failed = yield from refresh_due(ctx, concurrency=concurrency,
                                                           retry_after=interval)

@@ -327,6 +327,11 @@ class Service:
                                  "message": "metrics need prometheus-client: "
                                             "pip install 'wxcomponent[service]'"},
                                 status_code=404)
+        for appid in self.platforms:
+            try:
+                self.metrics.compliance(appid, await self.aio_store.count_compliance(appid))
+            except StoreError as exc:  # the gauges keep their last values
+                log.warning("compliance counts not read for metrics: %s", exc)
         body, content_type = self.metrics.exposition()
         return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 

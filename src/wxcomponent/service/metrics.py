@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from ..core.compliance_state import CODES
 from ..core.listener_events import ListenerEvent
 
 __all__ = ["MAX_LABEL_VALUES", "Metrics"]
@@ -84,6 +85,11 @@ class Metrics:
         self.ship_apps = prom.Counter(
             "wxcomponent_ship_apps", "Mini programs of shipments that reached an outcome, or "
             "whose step is retried, by state.", ("platform", "state"), registry=reg)
+        self.compliance_merchants = prom.Gauge(
+            "wxcomponent_compliance_merchants", "Mini programs by what blocks them, as the "
+            "compliance board counts them when metrics are read (reason: a blocker or warning "
+            "code, or blocked for those with any blocker).", ("platform", "reason"),
+            registry=reg)
         self.token_api = prom.Counter(
             "wxcomponent_token_api_requests", "Requests to the internal token API, by status.",
             ("endpoint", "status"), registry=reg)
@@ -168,6 +174,15 @@ class Metrics:
         """Count one request to the token API."""
         if self.enabled:
             self.token_api.labels(endpoint, str(status)).inc()
+
+    def compliance(self, platform: str, counts: Mapping[str, int]) -> None:
+        """Set the compliance gauges of ``platform`` from the board's counts
+        (:meth:`~wxcomponent.stores.base.Store.count_compliance`): every code, 0 when none."""
+        if not self.enabled:
+            return
+        for code in CODES:
+            self.compliance_merchants.labels(platform, code).set(counts.get(code, 0))
+        self.compliance_merchants.labels(platform, "blocked").set(counts.get("any", 0))
 
     # ------------------------------------------------------------------ exposition
 

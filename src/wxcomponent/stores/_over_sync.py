@@ -144,6 +144,47 @@ class AsyncOverSync:
             self._store.due_authorizers, component_appid, before=before, limit=limit
         )
 
+    async def save_compliance(self, record: base.ComplianceRecord) -> None:
+        """See :meth:`Store.save_compliance`."""
+        return await self._call(self._store.save_compliance, record)
+
+    async def get_compliance(
+        self, component_appid: str, authorizer_appid: str
+    ) -> base.ComplianceRecord | None:
+        """See :meth:`Store.get_compliance`."""
+        return await self._call(self._store.get_compliance, component_appid, authorizer_appid)
+
+    async def list_compliance(
+        self,
+        component_appid: str,
+        *,
+        blocked_by: str | None = None,
+        expiring_before: float | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[base.ComplianceRecord]:
+        """See :meth:`Store.list_compliance`."""
+        return await self._call(
+            self._store.list_compliance,
+            component_appid,
+            blocked_by=blocked_by,
+            expiring_before=expiring_before,
+            after=after,
+            limit=limit,
+        )
+
+    async def count_compliance(self, component_appid: str) -> dict[str, int]:
+        """See :meth:`Store.count_compliance`."""
+        return await self._call(self._store.count_compliance, component_appid)
+
+    async def due_compliance(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[base.ComplianceRecord]:
+        """See :meth:`Store.due_compliance`."""
+        return await self._call(
+            self._store.due_compliance, component_appid, before=before, limit=limit
+        )
+
     async def enqueue(
         self,
         component_appid: str,

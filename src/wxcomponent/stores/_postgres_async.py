@@ -30,6 +30,7 @@ from .base import (
     AuthorizerRecord,
     AuthorizerStatus,
     CachedToken,
+    ComplianceRecord,
     Job,
     JobState,
     Ticket,
@@ -250,6 +251,45 @@ class AsyncPostgresStore(_Base, SettlesJobsAsync, CheckedAsyncStore):
         """See :meth:`PostgresStore.due_authorizers`."""
         return await self._run(
             lambda now: self._ops.due_authorizers(component_appid, before, limit)
+        )
+
+    # ------------------------------------------------------------------ compliance
+
+    async def save_compliance(self, record: ComplianceRecord) -> None:
+        """See :meth:`PostgresStore.save_compliance`."""
+        await self._run(lambda now: self._ops.compliance.save(record), transaction=True)
+
+    async def get_compliance(
+        self, component_appid: str, authorizer_appid: str
+    ) -> ComplianceRecord | None:
+        """See :meth:`PostgresStore.get_compliance`."""
+        return await self._run(
+            lambda now: self._ops.compliance.get(component_appid, authorizer_appid)
+        )
+
+    async def list_compliance(
+        self,
+        component_appid: str,
+        *,
+        blocked_by: str | None = None,
+        expiring_before: float | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[ComplianceRecord]:
+        """See :meth:`PostgresStore.list_compliance`."""
+        return await self._run(lambda now: self._ops.compliance.listing(
+            component_appid, blocked_by, expiring_before, after, limit))
+
+    async def count_compliance(self, component_appid: str) -> dict[str, int]:
+        """See :meth:`PostgresStore.count_compliance`."""
+        return await self._run(lambda now: self._ops.compliance.count(component_appid))
+
+    async def due_compliance(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[ComplianceRecord]:
+        """See :meth:`PostgresStore.due_compliance`."""
+        return await self._run(
+            lambda now: self._ops.compliance.due(component_appid, before, limit)
         )
 
     # ------------------------------------------------------------------ the job queue

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import StoreCorrupt
+from ._sql_compliance import SqlCompliance, compliance_tables
 from ._sql_queue import POSTGRES, Sql, SqlOp, SqlQueue
 from ._sql_records import LAST_CHAR, RECORD_COLUMNS, upsert_authorizer
 from .base import (
@@ -119,6 +120,11 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "ALTER TABLE authorizers ADD COLUMN auth_event_at BIGINT NOT NULL DEFAULT 0",
         ),
     ),
+    (
+        5,
+        # Each mini program's compliance record and the codes it is listed under.
+        compliance_tables(name='TEXT COLLATE "C"', time="DOUBLE PRECISION"),
+    ),
 )
 
 #: The schema version this code writes.
@@ -171,6 +177,7 @@ class PgOps:
     def __init__(self, schema: str) -> None:
         self.schema = schema
         self.queue = SqlQueue(POSTGRES)
+        self.compliance = SqlCompliance(lock_accounts=True)
 
     # -------------------------------------------------------------- schema
 

@@ -23,6 +23,7 @@ from .base import (
     AuthorizerRecord,
     AuthorizerStatus,
     CachedToken,
+    ComplianceRecord,
     Job,
     JobState,
     Store,
@@ -214,6 +215,41 @@ class AsyncRedisStore(RedisDriver, CheckedAsyncStore):
         """See :meth:`~wxcomponent.stores.RedisStore.due_authorizers`."""
         op = self._ops.due_authorizers(component_appid, before=before, limit=limit)
         return await self._run(op)
+
+    # ------------------------------------------------------------------ compliance
+
+    async def save_compliance(self, record: ComplianceRecord) -> None:
+        """See :meth:`~wxcomponent.stores.RedisStore.save_compliance`."""
+        return await self._run(self._ops.compliance.save(record))
+
+    async def get_compliance(
+        self, component_appid: str, authorizer_appid: str
+    ) -> ComplianceRecord | None:
+        """See :meth:`~wxcomponent.stores.RedisStore.get_compliance`."""
+        return await self._run(self._ops.compliance.get(component_appid, authorizer_appid))
+
+    async def list_compliance(
+        self,
+        component_appid: str,
+        *,
+        blocked_by: str | None = None,
+        expiring_before: float | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[ComplianceRecord]:
+        """See :meth:`~wxcomponent.stores.RedisStore.list_compliance`."""
+        return await self._run(self._ops.compliance.listing(
+            component_appid, blocked_by, expiring_before, after, limit))
+
+    async def count_compliance(self, component_appid: str) -> dict[str, int]:
+        """See :meth:`~wxcomponent.stores.RedisStore.count_compliance`."""
+        return await self._run(self._ops.compliance.count(component_appid))
+
+    async def due_compliance(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[ComplianceRecord]:
+        """See :meth:`~wxcomponent.stores.RedisStore.due_compliance`."""
+        return await self._run(self._ops.compliance.due(component_appid, before, limit))
 
     # ------------------------------------------------------------------ the job queue
 

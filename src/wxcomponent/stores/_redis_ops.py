@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from ._redis_compliance import RedisCompliance
 from ._redis_keys import (
     RedisKeys,
     decode_record,
@@ -103,6 +104,7 @@ class RedisOps(RedisKeys):
         self.clock = clock
         self.cluster = cluster
         self._ready: set[str] = set()
+        self.compliance = RedisCompliance(self, durable=durable)
 
     # -------------------------------------------------------------- the layout of older versions
 

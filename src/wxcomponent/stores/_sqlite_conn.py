@@ -237,6 +237,19 @@ class _SQLiteFile:
         except sqlite3.Error as exc:
             raise self._failed(exc, may_wait) from exc
 
+    def _read_op(self, op: SqlOp[T], what: str) -> T:
+        """Run the statements of a reading ``op`` (see :mod:`._sql_queue`); a row that does
+        not decode is a :class:`StoreCorrupt` naming ``what`` it held."""
+        conn = self._conn()
+        may_wait = True
+        try:
+            may_wait = self._waiting(conn)
+            return _perform(conn, op)
+        except sqlite3.Error as exc:
+            raise self._failed(exc, may_wait) from exc
+        except (TypeError, ValueError) as exc:
+            raise StoreCorrupt(f"{self._path}: unreadable {what}") from exc
+
     def _write(self, body: Callable[[sqlite3.Connection, float], T], *,
                durable: bool = True) -> T:
         """Run ``body(conn, now)`` in a ``BEGIN IMMEDIATE`` transaction.

@@ -3,11 +3,9 @@ path."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..errors import StoreCorrupt
 from ._settle import SettlesJobs
 from ._sql_queue import SQLITE, SqlOp, SqlQueue
 from ._sqlite_conn import _perform, _SQLiteFile
@@ -25,15 +23,7 @@ class _SQLiteQueue(_SQLiteFile, SettlesJobs):
     """The job queue's operations of :class:`~.sqlite.SQLiteStore`."""
 
     def _queue_read(self, op: SqlOp[T]) -> T:
-        conn = self._conn()
-        may_wait = True
-        try:
-            may_wait = self._waiting(conn)
-            return _perform(conn, op)
-        except sqlite3.Error as exc:
-            raise self._failed(exc, may_wait) from exc
-        except (TypeError, ValueError) as exc:
-            raise StoreCorrupt(f"{self._path}: unreadable job") from exc
+        return self._read_op(op, "job")
 
     def _queue_write(self, make: Callable[[float], SqlOp[T]], *, durable: bool) -> T:
         """Run the operation ``make(now)`` in one write transaction."""

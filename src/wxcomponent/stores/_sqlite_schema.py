@@ -4,6 +4,7 @@ tokens and leases runs (its rule is :mod:`._purge`'s).
 
 from __future__ import annotations
 
+from ._sql_compliance import compliance_tables
 from ._sql_queue import SQLITE
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
@@ -103,6 +104,11 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             # The CreateTime of the latest authorization change applied to the record.
             "ALTER TABLE authorizers ADD COLUMN auth_event_at INTEGER NOT NULL DEFAULT 0",
         ),
+    ),
+    (
+        7,
+        # Each mini program's compliance record and the codes it is listed under.
+        compliance_tables(name="TEXT", time="REAL"),
     ),
 )
 

@@ -18,14 +18,17 @@ A store holds three kinds of data, always keyed so that several platforms can sh
   every grant of that key) or ``None`` when someone else holds the lease. ``set_token(key, token,
   fence=f)`` lands only while the lease on ``key`` is still held with fence ``f``, so a holder
   that paused past its lease cannot overwrite a newer token.
+* **compliance** — a :class:`ComplianceRecord` per mini program, indexed by what blocks it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, runtime_checkable
 
+from . import _compliance_record as compliance
 from . import _validate as valid
+from ._compliance_record import ComplianceRecord
+from ._declare import CHECKS, checked
 from ._records import (
     ACCOUNT_TYPES,
     MAX_ACCOUNT_NAME_LENGTH,
@@ -40,43 +43,10 @@ from ._records import (
 )
 
 __all__ = [
-    "ACCOUNT_TYPES",
-    "CHECKS",
-    "MAX_ACCOUNT_NAME_LENGTH",
-    "AccountType",
-    "AsyncStore",
-    "AuthorizerRecord",
-    "AuthorizerStatus",
-    "CachedToken",
-    "Job",
-    "JobState",
-    "Store",
-    "Ticket",
-    "checked",
-    "name_key",
+    "ACCOUNT_TYPES", "CHECKS", "MAX_ACCOUNT_NAME_LENGTH", "AccountType", "AsyncStore",
+    "AuthorizerRecord", "AuthorizerStatus", "CachedToken", "ComplianceRecord", "Job", "JobState",
+    "Store", "Ticket", "checked", "name_key",
 ]
-
-F = TypeVar("F", bound=Callable[..., object])
-
-#: Each operation's argument check and the arguments it normalises, by operation name, as
-#: :func:`checked` declares them on :class:`Store`.
-CHECKS: dict[str, tuple[Callable[..., object], tuple[str, ...]]] = {}
-
-
-def checked(check: Callable[..., object], *into: str) -> Callable[[F], F]:
-    """Declare ``check`` the argument check of the operation it decorates.
-
-    ``check`` takes the operation's arguments in their order and raises
-    :class:`~wxcomponent.errors.InvalidArgument` on a bad one. With ``into``, it returns the
-    normalised value of those arguments (a tuple when there are several), which the backend's
-    body receives in their place. :mod:`._checked` applies it once, for every backend.
-    """
-
-    def declare(operation: F) -> F:
-        CHECKS[operation.__name__] = (check, into)
-        return operation
-
-    return declare
 
 
 @runtime_checkable
@@ -209,6 +179,42 @@ class Store(Protocol):
         """Authorized records whose ``refresh_at`` is at or before ``before``, earliest first
         (ties by appid), at most ``limit``. Served by an index: the cost follows the records
         returned, not the records stored."""
+        ...
+
+    # durable: compliance
+    @checked(compliance.check_compliance, "record")
+    def save_compliance(self, record: ComplianceRecord) -> None:
+        """Insert or replace the compliance record of ``record.authorizer_appid``, indexed by
+        its codes and ``check_at`` (no credential: committed without waiting for a sync)."""
+        ...
+
+    @checked(valid.authorizer_args)
+    def get_compliance(self, component_appid: str, authorizer_appid: str
+                       ) -> ComplianceRecord | None:
+        """One mini program's compliance record, or None."""
+        ...
+
+    @checked(compliance.compliance_list_args, "expiring_before")
+    def list_compliance(
+        self, component_appid: str, *, blocked_by: str | None = None,
+        expiring_before: float | None = None, after: str | None = None, limit: int = 100,
+    ) -> list[ComplianceRecord]:
+        """Records by appid after ``after`` (keyset paging): those holding ``blocked_by`` (a
+        code; ``"any"``: any blocker), read through its index, and those verified until
+        ``expiring_before`` at most."""
+        ...
+
+    @checked(valid.platform_args)
+    def count_compliance(self, component_appid: str) -> dict[str, int]:
+        """How many records hold each code held, ``"any"`` (a blocker) and ``"records"``."""
+        ...
+
+    @checked(compliance.compliance_due_args, "before")
+    def due_compliance(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[ComplianceRecord]:
+        """Records whose ``check_at`` is at or before ``before``, earliest first (then by
+        appid), through an index."""
         ...
 
     # durable: the job queue
@@ -463,6 +469,38 @@ class AsyncStore(Protocol):
         self, component_appid: str, *, before: float, limit: int = 100
     ) -> list[AuthorizerRecord]:
         """See :meth:`Store.due_authorizers`."""
+        ...
+
+    async def save_compliance(self, record: ComplianceRecord) -> None:
+        """See :meth:`Store.save_compliance`."""
+        ...
+
+    async def get_compliance(
+        self, component_appid: str, authorizer_appid: str
+    ) -> ComplianceRecord | None:
+        """See :meth:`Store.get_compliance`."""
+        ...
+
+    async def list_compliance(
+        self,
+        component_appid: str,
+        *,
+        blocked_by: str | None = None,
+        expiring_before: float | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[ComplianceRecord]:
+        """See :meth:`Store.list_compliance`."""
+        ...
+
+    async def count_compliance(self, component_appid: str) -> dict[str, int]:
+        """See :meth:`Store.count_compliance`."""
+        ...
+
+    async def due_compliance(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[ComplianceRecord]:
+        """See :meth:`Store.due_compliance`."""
         ...
 
     async def enqueue(

@@ -27,6 +27,7 @@ from typing import Any
 
 from ._aio import AsyncOverSync
 from ._checked import CheckedStore
+from ._memory_compliance import _MemoryCompliance
 from ._memory_queue import _Group, _JobRow, _MemoryQueue
 from ._memory_tokens import _MemoryTokens
 from ._purge import PURGE_BATCH, PURGE_EVERY, Purge
@@ -35,6 +36,7 @@ from .base import (
     AuthorizerRecord,
     AuthorizerStatus,
     CachedToken,
+    ComplianceRecord,
     Ticket,
     name_key,
 )
@@ -42,7 +44,7 @@ from .base import (
 __all__ = ["PURGE_BATCH", "PURGE_EVERY", "AsyncMemoryStore", "MemoryStore"]
 
 
-class MemoryStore(_MemoryTokens, _MemoryQueue, CheckedStore):
+class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over dicts in this process.
 
     ``clock`` (epoch seconds) decides token expiry, lease expiry and the times recorded; tests
@@ -56,6 +58,9 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, CheckedStore):
         # component appid -> (authorizer appid -> record), plus the sorted appids for paging
         self._authorizers: dict[str, dict[str, AuthorizerRecord]] = {}
         self._order: dict[str, list[str]] = {}
+        # the compliance records, the same way
+        self._compliance: dict[str, dict[str, ComplianceRecord]] = {}
+        self._compliance_order: dict[str, list[str]] = {}
         self._tokens: dict[str, CachedToken] = {}
         # key -> (fence of the current or last grant, held until)
         self._leases: dict[str, tuple[int, float]] = {}

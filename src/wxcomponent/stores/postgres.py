@@ -72,6 +72,7 @@ from .base import (
     AuthorizerRecord,
     AuthorizerStatus,
     CachedToken,
+    ComplianceRecord,
     Job,
     JobState,
     Ticket,
@@ -320,6 +321,45 @@ class PostgresStore(_Base, SettlesJobs, CheckedStore):
     ) -> list[AuthorizerRecord]:
         """Authorized records due by ``before``, earliest first, from the schedule's index."""
         return self._run(lambda now: self._ops.due_authorizers(component_appid, before, limit))
+
+    # ------------------------------------------------------------------ compliance
+
+    def save_compliance(self, record: ComplianceRecord) -> None:
+        """Insert or replace the record and its codes, in one transaction."""
+        self._run(lambda now: self._ops.compliance.save(record), transaction=True)
+
+    def get_compliance(
+        self, component_appid: str, authorizer_appid: str
+    ) -> ComplianceRecord | None:
+        """One mini program's compliance record, or None."""
+        return self._run(
+            lambda now: self._ops.compliance.get(component_appid, authorizer_appid)
+        )
+
+    def list_compliance(
+        self,
+        component_appid: str,
+        *,
+        blocked_by: str | None = None,
+        expiring_before: float | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[ComplianceRecord]:
+        """Records in appid order after ``after``, by code and expiry when given."""
+        return self._run(lambda now: self._ops.compliance.listing(
+            component_appid, blocked_by, expiring_before, after, limit))
+
+    def count_compliance(self, component_appid: str) -> dict[str, int]:
+        """How many records hold each code, with ``"any"`` and ``"records"``."""
+        return self._run(lambda now: self._ops.compliance.count(component_appid))
+
+    def due_compliance(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[ComplianceRecord]:
+        """Records whose ``check_at`` is at or before ``before``, earliest first."""
+        return self._run(
+            lambda now: self._ops.compliance.due(component_appid, before, limit)
+        )
 
     # ------------------------------------------------------------------ the job queue
 

@@ -1,6 +1,7 @@
 """The built-in handling of a push, before the user's handlers: the verify ticket stored,
 ``unauthorized`` applied, a code queued for its exchange (or exchanged in the background),
-and an authorization change older than the account's latest one ignored.
+an authorization change older than the account's latest one ignored, and a compliance push
+applied to the account's compliance record (:mod:`..compliance`).
 
 Internal module.
 """
@@ -12,15 +13,20 @@ import functools
 from ...events import Event, Unauthorized, VerifyTicket
 from .. import outbox
 from ..accounts import event_time, ignore_change, is_stale, revoke_on_push, save_ticket
+from ..compliance import apply_push
 from ..context import Context
 from ..effects import Flow, Spawn
 from ..exchange import exchange_code
 from .options import CallbackOptions
 
 
-def _builtins(ctx: Context, options: CallbackOptions, event: Event) -> Flow[bool]:
+def _builtins(ctx: Context, options: CallbackOptions, event: Event,
+              authorizer_appid: str | None = None) -> Flow[bool]:
     """The built-in handling of a push; False when it is an authorization change older than
-    the account's latest recorded one, which must do nothing at all."""
+    the account's latest recorded one, which must do nothing at all. A compliance push updates
+    the account's compliance record (``authorizer_appid``: the account of the URL)."""
+    if options.track_compliance:
+        yield from apply_push(ctx, event, authorizer_appid)
     if isinstance(event, VerifyTicket) and options.store_ticket:
         yield from save_ticket(ctx, event.ticket, event.create_time)
     elif isinstance(event, Unauthorized) and options.forget_on_unauthorized:

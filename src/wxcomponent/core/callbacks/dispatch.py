@@ -121,7 +121,7 @@ def _receive(
         yield Emit(ListenerEvent.PUSH_DUPLICATE, {"event": kind})
         return _SUCCESS
     try:
-        applied = yield from _builtins(ctx, options, opened.event)
+        applied = yield from _builtins(ctx, options, opened.event, authorizer_appid)
         if not applied:
             # an authorization change older than the account's latest: nothing else runs
             yield Emit(ListenerEvent.PUSH_IGNORED, {"event": kind, "appid": ctx.appid,
@@ -211,7 +211,7 @@ def dispatch_message(
     if isinstance(event, ComponentEvent) and event.component_appid != ctx.appid:
         raise AppIdMismatch(f"the push is for {event.component_appid[:32]!r}, not {ctx.appid!r}")
     push = Push(ctx.appid, authorizer_appid, str(event.create_time), "", data, False, openid)
-    if not (yield from _builtins(ctx, callbacks.options, event)):
+    if not (yield from _builtins(ctx, callbacks.options, event, authorizer_appid)):
         yield Emit(ListenerEvent.PUSH_IGNORED, {"event": _describe(event), "appid": ctx.appid,
                                                 "authorizer_appid": authorizer_appid})
         return None

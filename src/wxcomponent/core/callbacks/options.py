@@ -42,6 +42,8 @@ class CallbackOptions:
       directly keeps its own ``max_body``, 64 KiB by default).
     * ``exchange_attempts`` / ``exchange_backoff`` — tries of a background code exchange, and
       the first pause between them in seconds (doubling each time).
+    * ``track_compliance`` — filing, verification, privacy-interface, violation and appeal
+      pushes update the account's compliance record (the compliance board) before any handler.
     """
 
     store_ticket: bool = True
@@ -55,6 +57,7 @@ class CallbackOptions:
     release_check: bool = True
     durable_exchanges: bool = True
     forward_topics: tuple[str, ...] = ()
+    track_compliance: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.forward_topics, str) or not all(

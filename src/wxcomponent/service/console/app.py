@@ -9,6 +9,8 @@ each platform ``{appid}``:
 * ``/console/{appid}/authorizers`` — search by appid (or its beginning), keyset paging that
   reads one page of the store at a time; ``…/authorizers/{authorizer_appid}`` — one account,
   with its last failed calls to WeChat seen here and their rids;
+* ``/console/{appid}/compliance`` — the compliance board: the mini programs by what blocks
+  them, those whose verification ends within 30 days, the counts per reason, keyset-paged;
 * ``/console/{appid}/pushes`` — the latest pushes seen here, and the outbox of deliveries by
   webhook and state; ``…/pushes/{id}`` — one delivery;
 * ``/console/{appid}/releases`` — the platform's shipments (``wxcomponent ship``), newest
@@ -118,6 +120,7 @@ class Console:
             Route("/static/{name}", static_file, methods=get),
             Route(base + "/", page(pages.overview), methods=get),
             Route(base + "/authorizers", page(pages.authorizers), methods=get),
+            Route(base + "/compliance", page(pages.compliance), methods=get),
             Route(who, page(pages.authorizer), methods=get),
             Route(who + "/refresh", act(actions.refresh_authorizer), methods=get_post),
             Route(who + "/forget", act(actions.forget), methods=get_post),

@@ -1,5 +1,6 @@
 """The console's pages of a platform, which only read: the overview, the authorizers (and one
-account), the pushes (and one delivery), the releases, and the form of a new link."""
+account), the compliance board, the pushes (and one delivery), the releases, and the form of a
+new link."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.responses import Response
 
 from ...client import AsyncComponent
 from ...core.authurl import AuthType
+from ...core.compliance_state import BLOCKERS, CODES, EXPIRY_WARNING
 from ...core.context import TokenKind
 from ...core.outbox import job_document
 from ...core.refresher import last_ticket_request, ticket_request_key
@@ -127,6 +129,32 @@ class Pages:
                                 chosen=status_name, search=search, by=by, chosen_by=chosen_by,
                                 after=after, following=following, total=total,
                                 now=self.clock(), statuses=list(STATUSES))
+
+    async def compliance(self, request: Request, session: Session,
+                         component: AsyncComponent) -> Response:
+        """The compliance board: the mini programs by what blocks them (``blocked``: any
+        blocker or one code; ``expiring=1``: verification ending within 30 days or ended),
+        with the counts per reason, a store page at a time."""
+        query = request.query_params
+        blocked = query.get("blocked", "")
+        if blocked not in ("", "any", *BLOCKERS):
+            raise Problem(400, "Choose what blocks: any, or one of " + ", ".join(BLOCKERS) + ".")
+        expiring = query.get("expiring", "")
+        if expiring not in ("", "1"):
+            raise Problem(400, "expiring is 1 (verification ending within 30 days) or empty.")
+        now = self.clock()
+        rows, following, after = await paging.compliance(
+            self.store, component.appid, blocked or None,
+            now + EXPIRY_WARNING if expiring else None, query)
+        counts = await self.store.count_compliance(component.appid)
+        names = {}
+        for record in rows:
+            account = await self.store.get_authorizer(component.appid, record.authorizer_appid)
+            names[record.authorizer_appid] = account.name if account is not None else None
+        return self.view.render(request, "compliance.html", session=session,
+                                component=component, rows=rows, names=names, counts=counts,
+                                codes=CODES, blockers=BLOCKERS, blocked=blocked,
+                                expiring=expiring, after=after, following=following, now=now)
 
     async def authorizer(self, request: Request, session: Session,
                          component: AsyncComponent) -> Response:

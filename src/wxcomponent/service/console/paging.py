@@ -15,6 +15,7 @@ from ...stores.base import (
     AsyncStore,
     AuthorizerRecord,
     AuthorizerStatus,
+    ComplianceRecord,
     Job,
     JobState,
     name_key,
@@ -22,7 +23,8 @@ from ...stores.base import (
 from .rendering import Problem
 
 __all__ = ["NAME_SCAN_PAGES", "PAGE_SIZE", "SHIPMENTS_PAGE", "authorizers_by_appid",
-           "authorizers_by_name", "deliveries", "number_cursor", "serial", "shipments"]
+           "authorizers_by_name", "compliance", "deliveries", "number_cursor", "serial",
+           "shipments"]
 
 #: Rows of the authorizers' and the outbox's pages.
 PAGE_SIZE = 50
@@ -51,6 +53,23 @@ def number_cursor(text: str, message: str) -> int | None:
     if number is None:
         raise Problem(400, message)
     return number
+
+
+async def compliance(store: AsyncStore, appid: str, blocked_by: str | None,
+                     expiring_before: float | None, query: Mapping[str, str]
+                     ) -> tuple[list[ComplianceRecord], str | None, str | None]:
+    """A page of compliance records by appid (of ``blocked_by``, verified until
+    ``expiring_before`` at most, when given), keyset-paged: the records, the cursor of the next
+    page (None on the last one) and the appid the page started after."""
+    after = query.get("after") or None
+    if after is not None:
+        after = validate_appid(after, "after")
+    page = await store.list_compliance(appid, blocked_by=blocked_by,
+                                       expiring_before=expiring_before, after=after,
+                                       limit=PAGE_SIZE + 1)
+    rows = page[:PAGE_SIZE]
+    following = rows[-1].authorizer_appid if len(page) > PAGE_SIZE else None
+    return rows, following, after
 
 
 async def authorizers_by_appid(store: AsyncStore, appid: str, status: AuthorizerStatus | None,

@@ -1,0 +1,89 @@
+"""The compliance records of the memory store: a dict per platform and its appids in order
+(listings scan them: memory is small)."""
+
+from __future__ import annotations
+
+import bisect
+import threading
+
+from ._compliance_record import ANY_BLOCKER, RECORDS
+from .base import ComplianceRecord
+
+
+class _MemoryCompliance:
+    """The compliance operations of :class:`~.memory.MemoryStore`, over the dicts its
+    constructor makes."""
+
+    _lock: threading.Lock
+    _compliance: dict[str, dict[str, ComplianceRecord]]
+    _compliance_order: dict[str, list[str]]
+
+    # ------------------------------------------------------------------ compliance
+
+    def save_compliance(self, record: ComplianceRecord) -> None:
+        """Insert or replace the compliance record of ``record.authorizer_appid``."""
+        with self._lock:
+            records = self._compliance.setdefault(record.component_appid, {})
+            if record.authorizer_appid not in records:
+                order = self._compliance_order.setdefault(record.component_appid, [])
+                bisect.insort(order, record.authorizer_appid)
+            records[record.authorizer_appid] = record
+
+    def get_compliance(
+        self, component_appid: str, authorizer_appid: str
+    ) -> ComplianceRecord | None:
+        """One mini program's compliance record, or None."""
+        with self._lock:
+            return self._compliance.get(component_appid, {}).get(authorizer_appid)
+
+    def list_compliance(
+        self,
+        component_appid: str,
+        *,
+        blocked_by: str | None = None,
+        expiring_before: float | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[ComplianceRecord]:
+        """Records in appid order after ``after``, by code and expiry when given."""
+        with self._lock:
+            order = self._compliance_order.get(component_appid, [])
+            records = self._compliance.get(component_appid, {})
+            start = 0 if after is None else bisect.bisect_right(order, after)
+            page: list[ComplianceRecord] = []
+            for appid in order[start:]:
+                record = records[appid]
+                if blocked_by == ANY_BLOCKER and not record.blockers:
+                    continue
+                if blocked_by not in (None, ANY_BLOCKER) and blocked_by not in record.codes:
+                    continue
+                if expiring_before is not None and (
+                    record.verified_until is None or record.verified_until > expiring_before
+                ):
+                    continue
+                page.append(record)
+                if len(page) == limit:
+                    break
+            return page
+
+    def count_compliance(self, component_appid: str) -> dict[str, int]:
+        """How many records hold each code, with ``"any"`` and ``"records"``."""
+        with self._lock:
+            records = list(self._compliance.get(component_appid, {}).values())
+        counts = {RECORDS: len(records), ANY_BLOCKER: sum(1 for r in records if r.blockers)}
+        for record in records:
+            for code in record.codes:
+                counts[code] = counts.get(code, 0) + 1
+        return counts
+
+    def due_compliance(
+        self, component_appid: str, *, before: float, limit: int = 100
+    ) -> list[ComplianceRecord]:
+        """Records whose ``check_at`` is at or before ``before``, earliest first."""
+        with self._lock:
+            due = sorted(
+                (r.check_at, r.authorizer_appid, r)
+                for r in self._compliance.get(component_appid, {}).values()
+                if r.check_at <= before
+            )
+        return [r for _, _, r in due[:limit]]
