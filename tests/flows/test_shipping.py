@@ -319,3 +319,19 @@ def test_an_unfiled_mini_program_is_blocked_and_a_check_not_allowed_is_skipped()
     wechat2.status[APP_A] = approved_after(h2, 0)
     wechat2.script(APP_A, "get_icp_entrance_info", {"errcode": 48001, "errmsg": "unauthorized"})
     assert [a.outcome for a in h2.run(start(h2, APP_A)).apps] == ["released"]
+
+
+def test_what_the_compliance_board_knows_blocks_before_any_call() -> None:
+    from wxcomponent.stores import ComplianceRecord
+
+    h, wechat = harness(APP_A, APP_B)
+    now = h.clock()
+    h.store.save_compliance(ComplianceRecord(COMPONENT_APPID, APP_A, suspended=True,
+                                             updated_at=now))
+    h.store.save_compliance(ComplianceRecord(COMPONENT_APPID, APP_B, filing_status=6,
+                                             verified_until=now - 1, updated_at=now))
+    result = h.run(start(h, APP_A, APP_B))
+    assert [(a.appid, a.outcome, a.blocker) for a in result.apps] == [
+        (APP_A, "blocked", "suspended"), (APP_B, "blocked", "verification_expired")]
+    assert "appeal" in result.apps[0].reason and "renew" in result.apps[1].reason
+    assert wechat.count("get_icp_entrance_info") == 0 and wechat.count("commit") == 0

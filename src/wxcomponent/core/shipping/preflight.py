@@ -7,8 +7,12 @@ A mini program that does not pass ends ``blocked`` with a :class:`Blocker`: a sh
 operator. Nothing was committed or submitted for it; once the merchant fixed it, a new
 shipment (or the next one) ships it.
 
-The checks, in order (each one call, all for the mini program's token):
+The checks, in order (the first a store read, each other one call for the mini program's
+token):
 
+* ``suspended`` / ``verification_expired`` — the compliance board's record of the mini
+  program (:mod:`..compliance_state`, kept by its pushes and the periodic check) says a
+  punishment took it down, or its verification (微信认证) ended: WeChat releases neither.
 * ``not_filed`` — with :attr:`ShipOptions.require_filing` (the default: a mainland mini
   program may be released only once filed, since September 2023), its ICP filing
   (``get_icp_entrance_info``) is not ``filed``; the detail says where it stands.
@@ -43,7 +47,8 @@ from ...errors import (
     TicketNotFound,
     TransportError,
 )
-from ...stores.base import Job, Store
+from ...stores.base import ComplianceRecord, Job, Store
+from ..compliance_state import NOT_FILED, SUSPENDED, VERIFICATION_EXPIRED, assess
 from ..context import Context
 from ..effects import Flow, store_call
 from ..endpoints import audit, icp, privacy, privacy_interfaces
@@ -101,6 +106,22 @@ def over_quota(ctx: Context, name: str, appids: list[str]) -> Flow[dict[str, Blo
     return {appid: Blocker("audit_quota", detail) for appid in new[budget:]}
 
 
+#: What each blocker of the board's record means for a release.
+_RECORDED = {
+    SUSPENDED: "a punishment took the mini program down (wxa_punish_event): appeal first",
+    VERIFICATION_EXPIRED: "its verification (微信认证) has ended: renew it (verification.apply)",
+}
+
+
+def _recorded(ctx: Context, appid: str) -> Flow[Blocker | None]:
+    record: ComplianceRecord | None = yield from store_call(
+        Store.get_compliance, ctx.appid, appid)
+    if record is None:
+        return None
+    found = assess(record, ctx.clock()).blockers
+    return next((Blocker(code, _RECORDED[code]) for code in found if code in _RECORDED), None)
+
+
 def _filing(ctx: Context, appid: str) -> Flow[Blocker | None]:
     info = yield from icp.entrance_info(ctx, appid)
     if info.status == FilingStatus.FILED:
@@ -110,7 +131,7 @@ def _filing(ctx: Context, appid: str) -> Flow[Blocker | None]:
     except ValueError:
         where = "not filed"
     reasons = "; ".join(f"{d.key_name}: {d.error}" for d in info.audit_data if d.error)
-    return Blocker("not_filed", f"the ICP filing is {where} (status {info.status})"
+    return Blocker(NOT_FILED, f"the ICP filing is {where} (status {info.status})"
                    + (f": {reasons}" if reasons else ""))
 
 
@@ -148,7 +169,7 @@ def _interfaces(ctx: Context, appid: str, names: tuple[str, ...]) -> Flow[Blocke
 
 def blocker_of(ctx: Context, appid: str, options: ShipOptions) -> Flow[Blocker | None]:
     """What keeps ``appid`` from being shipped now, or None (see the module)."""
-    checks = []
+    checks = [functools.partial(_recorded, ctx, appid)]
     if options.require_filing:
         checks.append(functools.partial(_filing, ctx, appid))
     if options.privacy_keys:
