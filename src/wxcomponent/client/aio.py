@@ -119,7 +119,7 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
     async def _request(self, effect: fx.Http) -> fx.HttpResult:
         try:
             response = await self._client().request(effect.method, effect.path,
-                                                **request_args(effect))
+                                                    **request_args(effect))
         except httpx.HTTPError as exc:
             raise transport_error(exc, effect.path) from None
         return http_result(response)
