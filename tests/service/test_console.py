@@ -371,7 +371,7 @@ async def test_releases_list_shipments_newest_first_a_page_at_a_time(
         listed = svc.store.list_jobs(APPID, topic="shipments")
         ids = {job.group: job.id for job in listed}
         assert len(listed) == 3
-        # per shipment: 2 mini programs, 1 released and 1 rejected (none failed or blocked)
+        # per shipment: 2 mini programs, 1 released, 1 rejected, none failed, blocked or going
         row = first.text[first.text.index("shipment=summer"):]
         row = row[:row.index("</tr>")]
         assert re.findall(r"<td[^>]*>(\d+)</td>", row)[-6:] == ["2", "1", "1", "0", "0", "0"]

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import logging
+import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Coroutine
 from types import CoroutineType
 from typing import Any, TypeVar, cast
 
@@ -80,8 +83,13 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
         if store is None and tokens is not None:
             store = MemoryStore()  # tokens come from elsewhere: no file of our own
         self.store: AsyncStore = as_async_store(store if store is not None else default_store())
-        self._own_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(**self._http_options())
+        self._http = http_client  # a client given is used as given
+        # httpx connections belong to the event loop that opened them: without a client given,
+        # one of our own per loop, so the callback app may run on a server's loop while the
+        # methods are called on another
+        self._loop_http: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                                   httpx.AsyncClient] = weakref.WeakKeyDictionary()
+        self._loop_http_guard = threading.Lock()
         self._locks = KeyedLocks(asyncio.Lock)  # by (event loop, key)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -110,11 +118,21 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
 
     async def _request(self, effect: fx.Http) -> fx.HttpResult:
         try:
-            response = await self._http.request(effect.method, effect.path,
-                                                **request_args(effect))
+            response = await self._client().request(effect.method, effect.path,
+                                                    **request_args(effect))
         except httpx.HTTPError as exc:
             raise transport_error(exc, effect.path) from None
         return http_result(response)
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is not None:
+            return self._http
+        loop = asyncio.get_running_loop()
+        with self._loop_http_guard:
+            client = self._loop_http.get(loop)
+            if client is None:
+                client = self._loop_http[loop] = httpx.AsyncClient(**self._http_options())
+            return client
 
     async def _lock(self, effect: fx.Lock) -> bool:
         key = (id(asyncio.get_running_loop()), effect.key)
@@ -186,9 +204,31 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
             log.exception("background %s failed", name)
 
     async def wait_background(self) -> None:
-        """Wait for the background work started by pushes (code exchanges) to finish."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait for the background work started by pushes (code exchanges) to finish.
+
+        The work runs on the event loop that served the push, which may be another one than
+        the caller's (a server running the callback app in a thread of its own): work on
+        another running loop is awaited through that loop. Work on a loop that is closed can
+        never finish and is forgotten; work on a loop that is stopped resumes when that loop
+        runs again, and is not waited for here.
+        """
+        here = asyncio.get_running_loop()
+        while True:
+            by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Task[None]]] = {}
+            for task in self._tasks.copy():  # other loops add and discard tasks meanwhile
+                if task.done():
+                    self._tasks.discard(task)
+                else:
+                    by_loop.setdefault(task.get_loop(), []).append(task)
+            waits = [_settled(tasks) if loop is here
+                     else _through(loop, functools.partial(_settled, tasks))
+                     for loop, tasks in by_loop.items() if loop is here or loop.is_running()]
+            for loop, tasks in by_loop.items():
+                if loop.is_closed():
+                    self._tasks.difference_update(tasks)
+            if not waits:
+                return
+            await asyncio.gather(*waits)
 
     # ------------------------------------------------------------------ the rest of the API
 
@@ -207,16 +247,47 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
         return asgi_app(self)
 
     async def aclose(self) -> None:
-        """Finish background work and close the HTTP client (if created here)."""
+        """Finish background work and close the HTTP clients (if created here), each on the
+        event loop it was used on."""
         await self.wait_background()
-        if self._own_http:
-            await self._http.aclose()
+        here = asyncio.get_running_loop()
+        with self._loop_http_guard:
+            clients = list(self._loop_http.items())
+            self._loop_http.clear()
+        await asyncio.gather(*(client.aclose() if loop is here else _through(loop, client.aclose)
+                               for loop, client in clients
+                               if loop is here or loop.is_running()))
 
     async def __aenter__(self) -> AsyncComponent:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+async def _settled(tasks: list[asyncio.Task[None]]) -> None:
+    """Wait until ``tasks`` (of the running loop) are done, whatever their outcome."""
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _through(loop: asyncio.AbstractEventLoop,
+                   work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run ``work`` on another running ``loop`` and wait for it. If that loop closes first or
+    cancels the work (its shutdown cancels every task), the caller is not cancelled: its own
+    cancellation is the only one that propagates."""
+    coroutine = work()
+    try:
+        future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+    except RuntimeError:  # the loop closed before the work could be scheduled on it
+        coroutine.close()
+        return
+    wait = asyncio.wrap_future(future)
+    try:
+        await asyncio.shield(wait)
+    except asyncio.CancelledError:
+        if not wait.cancelled():  # the caller was cancelled, not the wait
+            future.cancel()
+            raise
 
 
 class AsyncAuthorizerClient(AuthorizerAPI, AuthorizerBase, AsyncDriver):
