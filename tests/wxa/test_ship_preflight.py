@@ -95,12 +95,11 @@ def test_bad_preflight_options_are_configuration_errors(bad: dict[str, Any]) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("side", ["sync"], indirect=True)  # both shells run the small cases
 def test_five_hundred_mini_programs_of_which_some_are_not_ready(emu: EmulatorServer,
                                                                 side: Side) -> None:
     """500 mini programs: 100 not filed and 20 whose privacy interface is not approved end
     blocked with nothing committed; the 380 others are released."""
-    if side.name == "async":
-        pytest.skip("one shell is enough for the fleet's figures; both run the small cases")
     apps = [mini_program(emu, side) for _ in range(500)]
     unfiled, unapproved = set(apps[:100]), set(apps[100:120])
     for appid in unfiled:
