@@ -23,7 +23,7 @@ from wxcomponent.cli.credentials import (
     records,
 )
 from wxcomponent.emulator import EmulatorServer
-from wxcomponent.stores import AuthorizerRecord, SQLiteStore, open_store
+from wxcomponent.stores import AuthorizerRecord, ComplianceRecord, SQLiteStore, open_store
 
 from ..support.cli import P, needs_toml, write_config, wxcomponent
 
@@ -254,6 +254,10 @@ def _fill(url: str) -> None:
             store.save_authorizer(AuthorizerRecord(
                 P.appid, f"wx{n:016d}", f"rt-{n}", "revoked" if n % 7 == 0 else "authorized",
                 (1,), 1.0, 2.0, 3.0 if n % 7 == 0 else None, f"tenant-{n % 3}"))
+        for n in range(3):  # the compliance board's records
+            store.save_compliance(ComplianceRecord(
+                P.appid, f"wx{n:016d}", filing_status=6 if n else 5, updated_at=2.0,
+                blockers=() if n else ("not_filed",)))
         store.enqueue(P.appid, "deliver:crm", "g1", b"first", key="push-1")
         store.enqueue(P.appid, "deliver:crm", "g1", b"second")
         job = store.enqueue(P.appid, "deliver:crm", "g2", b"done-already")
@@ -288,6 +292,9 @@ def test_migrate_copies_everything_is_idempotent_and_checks(
         assert moved.load_ticket(P.appid).value == "ticket-to-move"  # type: ignore[union-attr]
         assert moved.count_authorizers(P.appid) == 205
         assert moved.count_authorizers(P.appid, status="revoked") == 30
+        board = moved.list_compliance(P.appid, blocked_by="not_filed")
+        assert [r.authorizer_appid for r in board] == [f"wx{0:016d}"]
+        assert moved.count_compliance(P.appid)["records"] == 3
         record = moved.get_authorizer(P.appid, f"wx{7:016d}")
         assert record is not None and (record.status, record.tenant) == ("revoked", "tenant-1")
         jobs = moved.list_jobs(P.appid)

@@ -350,6 +350,23 @@ class _Moved:
     renumbered: int = 0
     last_id: int = 0
     missing: int = 0
+    compliance: int = 0
+
+
+def _copy_compliance(source: Store, target: Store, appid: str, moved: _Moved) -> None:
+    """Every compliance record of the platform, unless the target holds a later one (so the
+    board is whole at once, not rebuilt by the periodic check at a few accounts a round)."""
+    after: str | None = None
+    while True:
+        page = source.list_compliance(appid, after=after, limit=_PAGE)
+        for record in page:
+            there = target.get_compliance(appid, record.authorizer_appid)
+            if there is None or there.updated_at <= record.updated_at:
+                target.save_compliance(record)
+            moved.compliance += 1
+        if len(page) < _PAGE:
+            return
+        after = page[-1].authorizer_appid
 
 
 def _copy_jobs(source: Store, target: Store, appid: str, moved: _Moved) -> dict[int, int]:
@@ -395,12 +412,15 @@ def _copy_platform(source: Store, target: Store, appid: str) -> _Moved:
             moved.newer_kept += 1  # the target holds a later authorization change
             continue
         moved.copied += 1
+    _copy_compliance(source, target, appid, moved)
     # every id the source gave (delivery ids among them) stays behind the target's next one
     moved.last_id = target.reserve_job_ids(source.reserve_job_ids(0))
     where = _copy_jobs(source, target, appid, moved)
     for record in records(source, appid):
         if target.get_authorizer(appid, record.authorizer_appid) is None:
             moved.missing += 1
+    if target.count_compliance(appid).get("records", 0) < moved.compliance:
+        moved.missing += 1
     after: int | None = None
     while True:
         jobs = source.list_jobs(appid, after=after, limit=_PAGE)
@@ -458,10 +478,10 @@ def _open(url: str, durable_url: str | None, option: str) -> tuple[Store, list[S
 def migrate(source_url: str, target_url: str, source_durable: str | None,
             target_durable: str | None, platforms: tuple[str, ...],
             config: Path | None) -> None:
-    """Copy tickets, authorizers and every job (pending, done and dead deliveries, code
-    exchanges, shipments and their reports, spent authorization links) from one store to
-    another, with the job ids, then check that the target holds every record of the source.
-    Safe to run again (it resumes)."""
+    """Copy tickets, authorizers, the compliance board's records and every job (pending, done
+    and dead deliveries, code exchanges, shipments and their reports, spent authorization
+    links) from one store to another, with the job ids, then check that the target holds
+    every record of the source. Safe to run again (it resumes)."""
     if (source_url, source_durable) == (target_url, target_durable) or (
             source_durable is not None and source_durable == target_durable):
         raise click.UsageError("--from and --to name the same store")
@@ -474,7 +494,7 @@ def migrate(source_url: str, target_url: str, source_durable: str | None,
             each.close()
         raise
     table = Table(title="migrated", title_justify="left")
-    for name in ("platform", "ticket", "authorizers copied", "newer kept", "jobs",
+    for name in ("platform", "ticket", "authorizers copied", "newer kept", "compliance", "jobs",
                  "renumbered", "ids above", "source", "target", "check"):
         table.add_column(name)
     failed = False
@@ -487,7 +507,8 @@ def migrate(source_url: str, target_url: str, source_durable: str | None,
             failed = failed or not ok
             jobs = ", ".join(f"{n} {state}" for state, n in moved.jobs.items())
             table.add_row(appid, "yes" if moved.ticket else "—", str(moved.copied),
-                          str(moved.newer_kept), jobs, str(moved.renumbered),
+                          str(moved.newer_kept), str(moved.compliance), jobs,
+                          str(moved.renumbered),
                           str(moved.last_id), str(counts[0]), str(counts[1]),
                           "ok" if ok else f"{moved.missing} missing")
     finally:
