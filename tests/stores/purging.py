@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from wxcomponent.stores import CachedToken, Store
 
 from ..support.stores import StoreTime
+from ..support.waiting import Releases
 
 C1 = "wxcomponent0000001"
 #: ``(tokens, leases)`` rows a store holds now.
@@ -34,6 +35,7 @@ def contend_with_purges(store: Store, store_time: StoreTime, *, threads: int = 1
     problems: list[str] = []
     start = threading.Barrier(threads)
     deadline = time.monotonic() + 120  # only turns a hang into a failure
+    releases = Releases()
 
     def worker(n: int) -> None:
         start.wait()
@@ -41,9 +43,10 @@ def contend_with_purges(store: Store, store_time: StoreTime, *, threads: int = 1
         while done < grants and time.monotonic() < deadline:
             k = (n + done) % keys
             key = f"{C1}:contended:{k}"
+            seen = releases.count
             fence = store.acquire_lease(key, 3600)
             if fence is None:
-                time.sleep(0.0005)
+                releases.wait_after(seen)  # until a holder lets go
                 continue
             with guard:
                 inside[k] += 1
@@ -56,6 +59,7 @@ def contend_with_purges(store: Store, store_time: StoreTime, *, threads: int = 1
                 inside[k] -= 1
             if not store.release_lease(key, fence):
                 problems.append(f"the holder of {key} with fence {fence} could not release")
+            releases.released()
             done += 1
 
     workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]

@@ -10,6 +10,7 @@ import time
 from wxcomponent.stores import AsyncPostgresStore, CachedToken, PostgresStore
 
 from ..support.stores import StoreTime
+from ..support.waiting import AsyncReleases, Releases
 from .purging import contend_with_purges
 
 
@@ -21,14 +22,16 @@ def test_fifty_threads_one_lease(postgres_dsn: str, pg_schema: str) -> None:
     wins = [0]
     start = threading.Barrier(50)
     deadline = time.monotonic() + 60
+    releases = Releases()
 
     def worker() -> None:
         start.wait()
         mine = 0
         while mine < 3 and time.monotonic() < deadline:
+            seen = releases.count
             fence = store.acquire_lease("counter", 30)
             if fence is None:
-                time.sleep(0.002)
+                releases.wait_after(seen)  # until the holder lets go
                 continue
             with guard:
                 inside[0] += 1
@@ -41,6 +44,7 @@ def test_fifty_threads_one_lease(postgres_dsn: str, pg_schema: str) -> None:
                 inside[0] -= 1
                 wins[0] += 1
             assert store.release_lease("counter", fence)
+            releases.released()
             mine += 1
 
     threads = [threading.Thread(target=worker) for _ in range(50)]
@@ -86,14 +90,16 @@ async def test_many_tasks_one_lease_on_postgres(postgres_dsn: str, pg_schema: st
     inside = 0
     overlaps = 0
     wins = 0
+    releases = AsyncReleases()
 
     async def worker() -> None:
         nonlocal inside, overlaps, wins
         mine = 0
         while mine < 2:
+            seen = releases.count
             fence = await store.acquire_lease("counter", 30)
             if fence is None:
-                await asyncio.sleep(0.002)
+                await releases.wait_after(seen)  # until the holder lets go
                 continue
             inside += 1
             overlaps += inside > 1
@@ -104,6 +110,7 @@ async def test_many_tasks_one_lease_on_postgres(postgres_dsn: str, pg_schema: st
             inside -= 1
             wins += 1
             assert await store.release_lease("counter", fence)
+            await releases.released()
             mine += 1
 
     try:

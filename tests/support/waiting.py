@@ -44,3 +44,45 @@ async def wait_for_async(condition: Callable[[], T | Awaitable[T]],
         if time.monotonic() > deadline:
             raise AssertionError(message)
         await asyncio.sleep(INTERVAL)
+
+
+class Releases:
+    """Lease releases as events, for threads contending for leases: a thread that did not get
+    a lease waits for the next release (:meth:`wait_after`) instead of pausing a while."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self._changed = threading.Condition()
+        self.count = 0
+
+    def released(self) -> None:
+        """A holder released its lease: wake the threads waiting for one."""
+        with self._changed:
+            self.count += 1
+            self._changed.notify_all()
+
+    def wait_after(self, seen: int, timeout: float = 60.0) -> None:
+        """Wait until a release after the ``seen``-th (read before trying to acquire)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.count > seen, timeout):
+                raise AssertionError("no lease was released")
+
+
+class AsyncReleases:
+    """:class:`Releases` for asyncio tasks of one loop."""
+
+    def __init__(self) -> None:
+        self._changed = asyncio.Condition()
+        self.count = 0
+
+    async def released(self) -> None:
+        """A holder released its lease: wake the tasks waiting for one."""
+        async with self._changed:
+            self.count += 1
+            self._changed.notify_all()
+
+    async def wait_after(self, seen: int, timeout: float = 60.0) -> None:
+        """Wait until a release after the ``seen``-th (read before trying to acquire)."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.count > seen), timeout)
