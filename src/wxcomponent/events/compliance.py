@@ -12,7 +12,7 @@ and every field, known or not, stays in ``raw``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -299,23 +299,31 @@ def _read(raw: Fields, names: tuple[str, ...], numbers: tuple[str, ...]) -> dict
     return values
 
 
-def component_event(base: dict[str, Any], raw: Fields) -> ComponentEvent | None:
-    """The typed compliance event of the authorization-event URL (None: not one)."""
-    info_type = base["info_type"]
-    appid = text(raw.get("appid"))
-    if info_type == "notify_3rd_wxa_auth":
-        dispatch = nested(raw.get("dispatch_info"))
-        return VerificationProgress(
-            **base, appid=appid, **_read(raw, ("taskid", "message"),
-                                         ("task_status", "apply_status")),
-            provider=text(dispatch.get("provider")), contact=text(dispatch.get("contact")),
-            dispatch_time=number(dispatch.get("dispatch_time")))
-    if info_type == "notify_3rd_wxa_wxverify":
-        return VerificationExpiry(**base, appid=appid, **_read(raw, ("message",), ("expired",)))
-    if info_type == "notify_3rd_wxa_auth_and_icp":
-        return AuthAndIcpProgress(**base, appid=appid,
-                                  **_read(raw, ("procedure_id",), ("procedure_status",)))
-    return None
+def _verification(base: dict[str, Any], raw: Fields) -> ComponentEvent:
+    dispatch = nested(raw.get("dispatch_info"))
+    return VerificationProgress(
+        **base, appid=text(raw.get("appid")), **_read(raw, ("taskid", "message"),
+                                                      ("task_status", "apply_status")),
+        provider=text(dispatch.get("provider")), contact=text(dispatch.get("contact")),
+        dispatch_time=number(dispatch.get("dispatch_time")))
+
+
+def _expiry(base: dict[str, Any], raw: Fields) -> ComponentEvent:
+    return VerificationExpiry(**base, appid=text(raw.get("appid")),
+                              **_read(raw, ("message",), ("expired",)))
+
+
+def _auth_and_icp(base: dict[str, Any], raw: Fields) -> ComponentEvent:
+    return AuthAndIcpProgress(**base, appid=text(raw.get("appid")),
+                              **_read(raw, ("procedure_id",), ("procedure_status",)))
+
+
+#: The typed compliance events of the authorization-event URL, by ``InfoType``.
+COMPONENT_EVENTS: dict[str, Callable[[dict[str, Any], Fields], ComponentEvent]] = {
+    "notify_3rd_wxa_auth": _verification,
+    "notify_3rd_wxa_wxverify": _expiry,
+    "notify_3rd_wxa_auth_and_icp": _auth_and_icp,
+}
 
 
 def _privacy(base: dict[str, Any], raw: Fields) -> AuthorizerMessage:

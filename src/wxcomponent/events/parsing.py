@@ -24,7 +24,7 @@ from .account_events import (
     WeappAuditResult,
 )
 from .base import AuthorizerMessage, ComponentEvent, Event, Raw
-from .compliance import MESSAGE_EVENTS, component_event
+from .compliance import COMPONENT_EVENTS, MESSAGE_EVENTS
 from .compliance_filing import FILING_EVENTS
 from .component import (
     Authorized,
@@ -48,6 +48,9 @@ from .messages import (
 )
 
 __all__ = ["event_from_fields", "parse_event"]
+
+#: The compliance pushes of the authorization-event URL (filing, verification), one table.
+_COMPLIANCE = {**FILING_EVENTS, **COMPONENT_EVENTS}
 
 
 def _text(raw: Raw, name: str, default: str | None = None) -> str | None:
@@ -168,10 +171,8 @@ def _component_event(raw: Raw) -> ComponentEvent:
                 name=name if isinstance(name, str) else None,
             )
         return BetaAppVerified(**fast)
-    build = FILING_EVENTS.get(info_type)
-    if build is not None:
-        return build(base, raw)
-    return component_event(base, raw) or UnknownEvent(**base)
+    build = _COMPLIANCE.get(info_type)
+    return build(base, raw) if build is not None else UnknownEvent(**base)
 
 
 def _authorizer_message(raw: Raw) -> AuthorizerMessage:
