@@ -16,6 +16,7 @@ from .trade import RECEIVED, REFUNDED, SHIPPED, PaidOrder
 if TYPE_CHECKING:
     from ..clock import Clock
     from ..state import State
+    from .model import MiniProgram
     from .trade import OrderBook
 
 __all__ = ["OrderControl"]
@@ -38,11 +39,10 @@ class OrderControl:
 
         def wake_scheduler(self) -> None: ...
 
+        def _program(self, component_appid: str, authorizer_appid: str) -> MiniProgram: ...
+
     def _orders_of(self, component_appid: str, authorizer_appid: str) -> OrderBook:
-        account = self.platform(component_appid).account(authorizer_appid)
-        if account.kind != "mini_program":
-            raise InvalidArgument("authorizer_appid", "orders belong to mini programs")
-        return self.state.wxa.program(component_appid, authorizer_appid).orders
+        return self._program(component_appid, authorizer_appid).orders
 
     def add_order(self, component_appid: str, authorizer_appid: str, *, openid: str = "",
                   paid_amount: int = 100, description: str = "模拟商品",
