@@ -4,6 +4,8 @@ Three servers, each a uvicorn process of its own (one worker, asyncio, the same 
 run one after the other, rounds interleaved (the order turns each round):
 
   bare     an ASGI app that reads the body and answers ``success``: the server's own cost
+  guarded  the same app behind the service's HTTP protocol (head and body deadlines, bounded
+           heads, coalesced writes): not run unless ``--apps`` names it
   peer     what a typical user writes with FastAPI and wechatpy: ``WeChatComponent.
            parse_message`` verifies, decrypts and parses each push, and the ticket is stored
            in a SQLite file with a plain ``sqlite3`` upsert and a commit (WAL,
@@ -47,7 +49,8 @@ APPID = "wx1234567890abcdef"
 SECRET = "benchsecretbenchsecretbenchsecre"
 TOKEN = "benchtoken"
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-APPS = ("bare", "peer", "service")
+APPS = ("bare", "guarded", "peer", "service")
+DEFAULT_APPS = ("bare", "peer", "service")
 
 
 # --------------------------------------------------------------------------- the servers
@@ -137,8 +140,15 @@ def serve(kind: str, port: int, store: str, http: str) -> None:
         return
     import uvicorn
 
-    from wxcomponent.service.protocol import resolve_parser
+    from wxcomponent.service.protocol import guarded_protocol, resolve_parser
 
+    if kind == "guarded":  # the bare app behind the service's own HTTP protocol
+        config = uvicorn.Config(bare_app, host="127.0.0.1", port=port, workers=1,
+                                http=guarded_protocol(10.0, 10.0, http), loop="asyncio",
+                                ws="none", lifespan="on", access_log=False,
+                                log_level="warning", backlog=2048)
+        uvicorn.Server(config).run()
+        return
     app = bare_app if kind == "bare" else peer_app(store)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, workers=1,
                             http=resolve_parser(http), loop="asyncio", ws="none",
@@ -371,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--http", default="auto", choices=("auto", "httptools", "h11"),
                         help="uvicorn's HTTP parser for all three (auto: httptools when "
                              "installed)")
-    parser.add_argument("--apps", default=",".join(APPS),
+    parser.add_argument("--apps", default=",".join(DEFAULT_APPS),
                         help="which servers to measure, comma-separated")
     parser.add_argument("--serve", choices=APPS, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

@@ -266,6 +266,7 @@ async def test_a_cancelled_push_frees_its_lease(
     import asyncio
 
     shell = shells("sync")
+    shell.on("component_verify_ticket")(lambda e, p: None)  # a handler: the push takes a lease
     push = sender.ticket_push("ticket@@@after-cancel")
     store.failing["save_ticket"] = asyncio.CancelledError()
     with pytest.raises(asyncio.CancelledError):
@@ -281,6 +282,7 @@ async def test_dedupe_store_failure_answers_503(
     shells: Any, sender: Sender, store: RecordingStore
 ) -> None:
     shell = shells("sync")
+    shell.on("component_verify_ticket")(lambda e, p: None)  # a handler: the push takes a lease
     store.failing["acquire_lease"] = StoreUnavailable("down")
     assert (await call(shell, "POST", *sender.ticket_push())).status == 503
     assert "save_ticket" not in store.names()

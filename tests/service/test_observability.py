@@ -40,11 +40,18 @@ async def test_push_counts_change_with_pushes(svc: Running) -> None:
     await svc.push_ticket()
     assert await svc.metric(PUSHES, **labels, result="handled") == 2
     query, body = svc.sealed(TICKET, ComponentVerifyTicket=svc.emu.issue_ticket(APPID))
-    for _ in range(2):  # WeChat's retry of one push: handled once, then a duplicate
+    for _ in range(2):  # a ticket's retry is handled again: the same ticket changes nothing
         answer = await svc.client.post(f"/{APPID}/events", params=query, content=body)
         assert answer.text == "success"
-    assert await svc.metric(PUSHES, **labels, result="handled") == 3
-    assert await svc.metric(PUSHES, **labels, result="duplicate") == 1
+    assert await svc.metric(PUSHES, **labels, result="handled") == 4
+    assert await svc.metric(PUSHES, **labels, result="duplicate") == 0
+    revoked = {"platform": APPID, "type": "unauthorized"}
+    query, body = svc.sealed("unauthorized", AuthorizerAppid="wx00000000000000a1")
+    for _ in range(2):  # WeChat's retry of an authorization change: handled once
+        answer = await svc.client.post(f"/{APPID}/events", params=query, content=body)
+        assert answer.text == "success"
+    assert await svc.metric(PUSHES, **revoked, result="handled") == 1
+    assert await svc.metric(PUSHES, **revoked, result="duplicate") == 1
     tampered = dict(query, msg_signature="0" * 40)
     refused = await svc.client.post(f"/{APPID}/events", params=tampered, content=body)
     assert refused.status_code == 403

@@ -146,6 +146,11 @@ def save_compliance(ctx: Context, record: ComplianceRecord, *,
     return record
 
 
+def changes_record(event: Event) -> bool:
+    """True when ``event`` is a push :func:`apply_push` applies to a compliance record."""
+    return _change_of(event, None) is not None
+
+
 def apply_push(ctx: Context, event: Event, authorizer_appid: str | None = None) -> Flow[bool]:
     """Update the compliance record of the account ``event`` is about (``authorizer_appid``:
     the account of the URL a message-URL push came to); False when the push changes none. A

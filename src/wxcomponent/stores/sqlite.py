@@ -144,7 +144,7 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
             )
             return cursor.rowcount == 1
 
-        return self._write(body, durable=False)
+        return self._write(body, durable=False, single=True)
 
     def load_ticket(self, component_appid: str) -> Ticket | None:
         """The latest ticket, or None."""

@@ -13,7 +13,7 @@ import functools
 from ...events import Event, Unauthorized, VerifyTicket
 from .. import outbox
 from ..accounts import event_time, ignore_change, is_stale, revoke_on_push, save_ticket
-from ..compliance import apply_push
+from ..compliance import apply_push, changes_record
 from ..context import Context
 from ..effects import Flow, Spawn
 from ..exchange import exchange_code
@@ -53,6 +53,22 @@ def _builtins(ctx: Context, options: CallbackOptions, event: Event,
             yield _exchange_later(ctx, options, exchange.code, exchange.authorizer_appid,
                                   exchange.source, exchange.event_at)
     return True
+
+
+def repeatable(options: CallbackOptions, event: Event) -> bool:
+    """True when the built-ins of ``event`` leave the same state however often they run, so
+    that a retried push needs no dedupe lease when nothing else (a handler, the release
+    check) runs for it: a verify ticket (the store keeps the newest, and the same ticket
+    twice changes nothing), or a push whose only built-in is its forwarding (the outbox is
+    keyed by the push: a retry adds no job). An authorization change, a code to exchange
+    and a compliance push (a violation counts) are not."""
+    if isinstance(event, VerifyTicket):
+        return True
+    if isinstance(event, Unauthorized) and options.forget_on_unauthorized:
+        return False
+    if options.exchange_codes and outbox.exchange_of(event) is not None:
+        return False
+    return not (options.track_compliance and changes_record(event))
 
 
 def _exchange_later(ctx: Context, options: CallbackOptions, code: str, authorizer_appid: str,

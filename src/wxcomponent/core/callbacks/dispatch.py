@@ -32,9 +32,10 @@ from .answers import (
     _is_empty_reply,
     _reply_xml,
 )
-from .built_ins import _builtins
+from .built_ins import _builtins, repeatable
 from .checks import _echo, _open, _Opened, _params
-from .router import Callbacks, Push, RefusedRequest, _handler_name
+from .options import CallbackOptions
+from .router import Callbacks, Handler, Push, RefusedRequest, _handler_name
 
 __all__ = ["dispatch_message", "handle_callback"]
 
@@ -108,36 +109,43 @@ def _receive(
 ) -> Flow[CallbackResponse]:
     options = callbacks.options
     opened = _open(ctx, options, params, body, authorizer_appid)
-    kind = _describe(opened.event)
+    event = opened.event
+    kind = _describe(event)
+    handlers = callbacks.handlers_for(event)
+    fence: int | None = None
+    if handlers or not repeatable(options, event) or _release_check_case(
+            options, event, authorizer_appid):
+        try:
+            fence = yield from store_call(
+                Store.acquire_lease, opened.dedupe_key, options.dedupe_ttl)
+        except Exception as exc:
+            log.warning("push %s not handled: the store failed (%s)", kind, type(exc).__name__)
+            yield Emit(ListenerEvent.PUSH_FAILED, {"event": kind, "error": type(exc).__name__})
+            return CallbackResponse.text(503, _UNAVAILABLE)
+        if fence is None:
+            log.info("push %s already handled (a retry by WeChat): answered success", kind)
+            yield Emit(ListenerEvent.PUSH_DUPLICATE, {"event": kind})
+            return _SUCCESS
+    # else the push leaves the same state however often it is handled: no lease to take
     try:
-        fence: int | None = yield from store_call(
-            Store.acquire_lease, opened.dedupe_key, options.dedupe_ttl)
-    except Exception as exc:
-        log.warning("push %s not handled: the store failed (%s)", kind, type(exc).__name__)
-        yield Emit(ListenerEvent.PUSH_FAILED, {"event": kind, "error": type(exc).__name__})
-        return CallbackResponse.text(503, _UNAVAILABLE)
-    if fence is None:
-        log.info("push %s already handled (a retry by WeChat): answered success", kind)
-        yield Emit(ListenerEvent.PUSH_DUPLICATE, {"event": kind})
-        return _SUCCESS
-    try:
-        applied = yield from _builtins(ctx, options, opened.event, authorizer_appid)
+        applied = yield from _builtins(ctx, options, event, authorizer_appid)
         if not applied:
             # an authorization change older than the account's latest: nothing else runs
             yield Emit(ListenerEvent.PUSH_IGNORED, {"event": kind, "appid": ctx.appid,
                                                     "authorizer_appid": authorizer_appid})
             return _SUCCESS
         if options.forward_topics:
-            yield from outbox.enqueue_push(ctx, options.forward_topics, opened.event,
+            yield from outbox.enqueue_push(ctx, options.forward_topics, event,
                                            authorizer_appid=authorizer_appid,
                                            dedupe_key=opened.dedupe_key)
     except GeneratorExit:
         raise
     except BaseException as exc:  # cancelled too: WeChat's retry must find the lease free
-        try:
-            yield from store_call(Store.release_lease, opened.dedupe_key, fence)
-        except Exception:
-            log.warning("could not release the dedupe lease of push %s", kind)
+        if fence is not None:
+            try:
+                yield from store_call(Store.release_lease, opened.dedupe_key, fence)
+            except Exception:
+                log.warning("could not release the dedupe lease of push %s", kind)
         if not isinstance(exc, Exception):
             raise
         if isinstance(exc, StoreError):
@@ -146,7 +154,7 @@ def _receive(
             log.error("push %s not handled: built-in step failed", kind, exc_info=True)
         yield Emit(ListenerEvent.PUSH_FAILED, {"event": kind, "error": type(exc).__name__})
         return CallbackResponse.text(503, _UNAVAILABLE)
-    reply = yield from _respond(ctx, callbacks, opened.event, opened.push, kind)
+    reply = yield from _respond(ctx, callbacks, event, opened.push, kind, handlers)
     if reply is _EMPTY:
         return _EMPTY_ANSWER
     if reply is None:
@@ -154,8 +162,15 @@ def _receive(
     return _encrypted_reply(ctx, opened, reply)
 
 
+def _release_check_case(options: CallbackOptions, event: Event,
+                        authorizer_appid: str | None) -> bool:
+    """True for a message of one of the release check's test accounts (when answered)."""
+    return (options.release_check and isinstance(event, AuthorizerMessage)
+            and release_check.is_test_account(event, authorizer_appid))
+
+
 def _respond(ctx: Context, callbacks: Callbacks, event: Event, push: Push,
-             kind: str) -> Flow[Any]:
+             kind: str, handlers: tuple[Handler, ...] | None = None) -> Flow[Any]:
     """After the built-ins: the release check's answer for its test accounts, or the user
     handlers' first passive reply (None when there is none)."""
     reply: Any = None
@@ -176,7 +191,8 @@ def _respond(ctx: Context, callbacks: Callbacks, event: Event, push: Push,
                             "release check: exchange the code and answer through the API")
                 reply = _EMPTY
     if not answered:
-        reply = yield from _run_handlers(callbacks, event, push, kind)
+        reply = yield from _run_handlers(
+            callbacks.handlers_for(event) if handlers is None else handlers, event, push, kind)
     # a message names its account by its URL; an authorization push in its fields
     handled: dict[str, Any] = {"event": kind, "appid": ctx.appid,
                                "authorizer_appid": push.authorizer_appid
@@ -224,10 +240,11 @@ def dispatch_message(
     return _reply_xml(ctx, event, reply).encode("utf-8")
 
 
-def _run_handlers(callbacks: Callbacks, event: Event, push: Push, kind: str) -> Flow[Any]:
+def _run_handlers(handlers: tuple[Handler, ...], event: Event, push: Push,
+                  kind: str) -> Flow[Any]:
     """Run the matching handlers; return the first passive reply one of them gave (or None)."""
     reply: Any = None
-    for handler in callbacks.handlers_for(event):
+    for handler in handlers:
         try:
             result = yield CallHandler(handler, (event, push))
         except Exception as exc:
