@@ -38,7 +38,7 @@ from ..core.effects import (
 )
 from ..core.endpoints.oauth import oauth_url
 from ..core.endpoints.registration import rebind_admin_url, reuse_subject_url
-from ..core.listener_events import FREQUENT_EVENTS
+from ..core.listener_events import FREQUENT_EVENTS, wants
 from ..core.policy import Policy
 from ..core.tokens import Tokens
 from ..errors import InvalidArgument, TransportError
@@ -189,6 +189,7 @@ class Shell:
         self._flow_args = (self._ctx,)
         self.api_base = api_base
         self._listeners: list[Listener] = list(listeners)
+        self._told: dict[str, tuple[Listener, ...]] = {}  # event name -> who is told of it
         self._performers: dict[type, Callable[[Any], Any]] = {
             effect: getattr(self, name) for effect, name in PERFORMERS.items()}
 
@@ -248,6 +249,7 @@ class Shell:
     def add_listener(self, listener: Listener) -> None:
         """Call ``listener(name, fields)`` on every event (ticket received, token refreshed…)."""
         self._listeners.append(listener)
+        self._told = {}
 
     def _emit(self, effect: Emit) -> None:
         name = str(effect.name)  # the plain name
@@ -255,7 +257,11 @@ class Shell:
         if log.isEnabledFor(level):
             fields = dict(effect.fields)
             log.log(level, "%s %s", name, fields, extra={"wx_event": name, "wx_fields": fields})
-        for listener in self._listeners:
+        told = self._told.get(name)
+        if told is None:
+            told = self._told[name] = tuple(
+                each for each in self._listeners if wants(each, name))
+        for listener in told:
             try:
                 listener(name, effect.fields)
             except Exception:

@@ -11,9 +11,13 @@ Internal module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
+from typing import TypeVar
 
-__all__ = ["FREQUENT_EVENTS", "LISTENER_EVENTS", "ListenerEvent"]
+__all__ = ["FREQUENT_EVENTS", "LISTENER_EVENTS", "ListenerEvent", "listening_to", "wants"]
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 class ListenerEvent(str, Enum):
@@ -93,3 +97,22 @@ LISTENER_EVENTS: frozenset[str] = frozenset(event.value for event in ListenerEve
 
 #: Events announced on every call to WeChat: logged at DEBUG rather than INFO.
 FREQUENT_EVENTS: frozenset[str] = frozenset({ListenerEvent.API_CALLED.value})
+
+
+def listening_to(*events: str) -> Callable[[F], F]:
+    """Declare that a listener (a function) is interested in ``events`` only: the shells
+    call it for those and skip it for every other (a push emits several events, each
+    listener would otherwise be called for all of them). A listener without the
+    declaration is called for every event."""
+
+    def declare(listener: F) -> F:
+        listener.wx_events = frozenset(map(str, events))  # type: ignore[attr-defined]
+        return listener
+
+    return declare
+
+
+def wants(listener: object, name: str) -> bool:
+    """Whether ``listener`` is to be told of the event ``name`` (see :func:`listening_to`)."""
+    events = getattr(listener, "wx_events", None)
+    return events is None or name in events

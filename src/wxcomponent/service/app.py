@@ -46,7 +46,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from ..client import AsyncComponent, AsyncRefresher
 from ..client._shell import http_options
 from ..core.callbacks import CallbackOptions
-from ..core.listener_events import ListenerEvent
+from ..core.listener_events import ListenerEvent, listening_to
 from ..core.policy import Policy
 from ..errors import StoreError
 from ..events import AuthorizerMessage
@@ -149,7 +149,7 @@ class Service:
                 config, self.aio_store, api_base=settings.api_base,
                 auth_base=settings.auth_base, policy=policy, http_client=http, clock=clock,
                 listeners=(self.metrics.listener(config.appid),
-                           self.health.listener(config.appid), self._on_event),
+                           self.health.listener(config.appid), self._queued_listener()),
                 callbacks=callbacks,
             )
         self._refreshers: list[AsyncRefresher] = []
@@ -220,9 +220,15 @@ class Service:
         return await tenant_of(self.aio_store, appid, pre_auth_code=pre_auth_code,
                                authorizer_appid=authorizer_appid)
 
-    def _on_event(self, name: str, fields: Any) -> None:
-        if name == ListenerEvent.PUSH_QUEUED and self.forwarder is not None:
-            self.forwarder.wake()
+    def _queued_listener(self) -> Callable[[str, Any], None]:
+        """Wakes the forwarder when a push was queued in this process."""
+
+        @listening_to(ListenerEvent.PUSH_QUEUED)
+        def queued(name: str, fields: Any) -> None:
+            if self.forwarder is not None:
+                self.forwarder.wake()
+
+        return queued
 
     async def _tenant_of_authorizer(self, appid: str, authorizer_appid: str) -> str | None:
         return await tenant_of(self.aio_store, appid, authorizer_appid=authorizer_appid)

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..core.listener_events import ListenerEvent
+from ..core.listener_events import ListenerEvent, listening_to
 from ..core.refresher import last_ticket_request, ticket_request_key
 from ..errors import StoreError
 from ..stores.base import AsyncStore, CachedToken
@@ -67,6 +67,9 @@ class HealthTracker:
         """A platform event listener tracking refresh failures until the next success (a
         ``TicketNotFound`` failure also ends when a ticket arrives)."""
 
+        @listening_to(ListenerEvent.API_CALLED, ListenerEvent.QUOTA_EXHAUSTED,
+                      ListenerEvent.TICKET_RECEIVED, ListenerEvent.AUTHORIZER_REVOKED,
+                      ListenerEvent.REFRESH_FAILED, ListenerEvent.TOKEN_REFRESHED)
         def record(name: str, fields: Mapping[str, Any]) -> None:
             if name == ListenerEvent.API_CALLED:
                 if self._alerts and fields.get("errcode") == 0:

@@ -12,9 +12,9 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from ..errors import InvalidArgument, StoreCorrupt, StoreError, StoreUnavailable
 from ._purge import Purge
@@ -25,6 +25,7 @@ from ._sqlite_schema import (
 )
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # Words in sqlite3.OperationalError messages that mean "cannot get at the file right now".
 _UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "read-only", "full")
@@ -200,17 +201,18 @@ class _SQLiteFile:
             return StoreUnavailable(f"{self._path}: {exc}")
         return StoreCorrupt(f"{self._path} is not a usable wxcomponent store: {exc}")
 
-    @contextlib.contextmanager
-    def _no_wait(self) -> Iterator[None]:
-        """Within this block, this thread's calls raise :class:`_WouldWait` instead of waiting:
-        for a lock (another thread's or process's write), or for the disk (a ``FULL`` commit,
-        the first call that creates the schema, :meth:`close`). The async store runs calls
-        inline this way and sends those that would wait to its worker threads."""
-        self._local.no_wait = True
+    def _try_now(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn`` on this thread without waiting: its calls raise :class:`_WouldWait`
+        instead of waiting for a lock (another thread's or process's write) or for the disk
+        (a ``FULL`` commit, the first call that creates the schema, :meth:`close`). The async
+        store runs calls inline this way and sends those that would wait to its worker
+        threads. (Plain code rather than a context manager: it runs on every inline call.)"""
+        local = self._local
+        local.no_wait = True
         try:
-            yield
+            return fn(*args, **kwargs)
         finally:
-            self._local.no_wait = False
+            local.no_wait = False
 
     def _waiting(self, conn: sqlite3.Connection) -> bool:
         """Set the connection's busy timeout for this call; True if it may wait."""
@@ -272,6 +274,9 @@ class _SQLiteFile:
         no_wait = getattr(self._local, "no_wait", False)
         if durable and no_wait:
             raise _WouldWait()
+        grouped = getattr(self._local, "group", None)
+        if grouped is not None:  # within a group's transaction (see _run_group)
+            return body(grouped, self._clock())
         conn = self._conn()
         level = "FULL" if durable else "NORMAL"
         # Threads of this process take turns here: a Python lock hands over at once, where
@@ -308,6 +313,46 @@ class _SQLiteFile:
         except sqlite3.Error as exc:
             raise self._failed(exc, may_wait) from exc
         return result
+
+    def _run_group(self, calls: list[Callable[[], object]]) -> list[tuple[bool, object]]:
+        """Run ``calls`` (store operations, each with its arguments) in one write
+        transaction committed once with ``synchronous=FULL``: (True, result) or (False,
+        exception) for each, in order. Each call runs in a savepoint of its own, so one that
+        fails leaves no trace and the others go on; when the commit fails, every call fails
+        with its error and nothing is written. This is the group commit of
+        :class:`~.sqlite.AsyncSQLiteStore`: the writes that wait for the disk share one."""
+        conn = self._conn()
+        outcomes: list[tuple[bool, object]] = []
+        self._write_turn.acquire()
+        may_wait = True
+        try:
+            may_wait = self._waiting(conn)
+            if isinstance(conn, _Connection) and conn.synchronous != "FULL":
+                conn.execute("PRAGMA synchronous = FULL")
+                conn.synchronous = "FULL"
+            conn.execute("BEGIN IMMEDIATE")
+            self._local.group = conn
+            try:
+                for call in calls:
+                    conn.execute("SAVEPOINT wx_call")
+                    try:
+                        outcomes.append((True, call()))
+                    except Exception as exc:  # this call only: the others go on
+                        conn.execute("ROLLBACK TO wx_call")
+                        outcomes.append((False, exc))
+                    conn.execute("RELEASE wx_call")
+                self._local.group = None
+                conn.execute("COMMIT")
+            except BaseException:
+                self._local.group = None
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise self._failed(exc, may_wait) from exc
+        finally:
+            self._write_turn.release()
+        return outcomes
 
     def close(self) -> None:
         """Close every connection this store opened; later calls raise :class:`StoreError`."""

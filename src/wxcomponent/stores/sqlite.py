@@ -57,6 +57,7 @@ from ._purge import PURGE_BATCH, PURGE_EVERY
 from ._sql_records import LAST_CHAR, RECORD_COLUMNS, upsert_authorizer
 from ._sqlite_compliance import _SQLiteCompliance
 from ._sqlite_conn import _WouldWait
+from ._sqlite_group import CommitGroup
 from ._sqlite_queue import _SQLiteQueue
 
 # Read here as well: the migrations, and the purge's statements (the purge tests run them).
@@ -389,10 +390,13 @@ class AsyncSQLiteStore(ThreadedAsyncStore):
     It drives a :class:`SQLiteStore` (the same code, the same file format), so sync and async
     processes can share one file. Reads and the ticket, token and lease writes run inline on
     the event loop when they meet no lock; the writes that commit with ``synchronous=FULL``
-    (authorizer records and refresh tokens), the first call (schema creation), ``close()`` and
-    any call that meets a lock run on one of ``max_workers`` worker threads (see the module
-    docs).
+    (authorizer records, refresh tokens, queued jobs), the first call (schema creation),
+    ``close()`` and any call that meets a lock run on one of ``max_workers`` worker threads
+    (see the module docs); those that come while one runs are committed together, in one
+    transaction and one ``fsync`` (:mod:`._sqlite_group`).
     """
+
+    _group: CommitGroup | None = None  # made at the first call that waits
 
     def __init__(
         self,
@@ -411,15 +415,19 @@ class AsyncSQLiteStore(ThreadedAsyncStore):
     async def _call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run the call inline when it can finish without an fsync or a lock wait (a read, or
         a ``NORMAL`` write nobody else is making: tens of microseconds, less than a hop to a
-        thread). A call that would commit with ``FULL``, create the schema, close the store
-        or wait for a lock stops before writing anything and runs again on a worker thread,
-        where it may wait up to the busy timeout."""
-        store = self.sync
+        thread). A call that would commit with ``FULL``, create the schema or wait for a lock
+        stops before writing anything and runs again on a worker thread, where it may wait
+        up to the busy timeout, with the calls that came meanwhile in one transaction
+        (:mod:`._sqlite_group`); ``close`` runs there alone."""
         try:
-            with store._no_wait():
-                return fn(*args, **kwargs)
+            return self.sync._try_now(fn, *args, **kwargs)
         except _WouldWait:
-            return await super()._call(fn, *args, **kwargs)
+            if fn == self.sync.close:
+                return await super()._call(fn, *args, **kwargs)
+            group = self._group
+            if group is None:
+                group = self._group = CommitGroup(self.sync, self._executor)
+            return await group.run(fn, *args, **kwargs)
 
     @classmethod
     def over(cls, store: SQLiteStore, *, max_workers: int = 4) -> AsyncSQLiteStore:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...core.listener_events import ListenerEvent
+from ...core.listener_events import ListenerEvent, listening_to
 
 __all__ = ["KEEP_PER_ACCOUNT", "MAX_ACCOUNTS", "FailedCall", "FailedCalls"]
 
@@ -47,6 +47,7 @@ class FailedCalls:
     def listener(self, platform: str) -> Callable[[str, Mapping[str, Any]], None]:
         """The event listener of one platform."""
 
+        @listening_to(ListenerEvent.API_CALLED)
         def record(name: str, fields: Mapping[str, Any]) -> None:
             if name != ListenerEvent.API_CALLED or fields.get("errcode") == 0:
                 return

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...core.listener_events import ListenerEvent
+from ...core.listener_events import ListenerEvent, listening_to
 
 __all__ = ["KEEP", "RUN_GAP", "Recorder", "ReleaseCheckCase", "ReleaseCheckRun", "Seen"]
 
@@ -180,8 +180,9 @@ class Recorder:
         with self._lock:
             state = self._of(platform)
 
+        @listening_to(*_KEPT)
         def record(name: str, fields: Mapping[str, Any]) -> None:
-            if name not in _KEPT:
+            if name not in _KEPT:  # told of every event when called directly
                 return
             resolved = _resolved(name, fields) if state.errors else None
             if resolved is not None:
