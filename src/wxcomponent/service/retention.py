@@ -13,6 +13,7 @@ retention of delivered pushes and of exchanges must cover the push dedupe window
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,7 @@ class Retention:
     def __post_init__(self) -> None:
         for name, value in self.settings().items():
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                    or not value > 0 or value == float("inf"):
+                    or not math.isfinite(value) or value <= 0:
                 raise ConfigurationError(name, "must be a positive number of seconds")
 
     def settings(self) -> dict[str, float]:

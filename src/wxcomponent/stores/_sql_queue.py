@@ -365,11 +365,12 @@ class SqlQueue:
         the ``jobs_by_age`` index."""
         where = "component_appid = ? AND topic = ? AND state = ? AND updated_at < ?"
         params = (c, topic, state, before)
-        oldest = f"SELECT id FROM jobs WHERE {where} ORDER BY updated_at LIMIT ?"  # noqa: S608
+        oldest = f"FROM jobs WHERE {where} ORDER BY updated_at LIMIT ?"
         if state != "pending":
-            deleted = yield Sql(f"DELETE FROM jobs WHERE id IN ({oldest})", (*params, limit))  # noqa: S608
+            deleted = yield Sql(f"DELETE FROM jobs WHERE id IN (SELECT id {oldest})",  # noqa: S608
+                                (*params, limit))
             return deleted.rowcount
-        found = yield Sql(oldest.replace("SELECT id", "SELECT id, grp", 1), (*params, limit))
+        found = yield Sql(f"SELECT id, grp {oldest}", (*params, limit))
         groups = sorted({str(row[1]) for row in found.rows})  # one locking order
         for group in groups:
             yield from self.lock_group(c, topic, group, now)
