@@ -9,8 +9,10 @@ from dataclasses import replace
 import pytest
 
 from wxcomponent.core import refresher, tokens
+from wxcomponent.core.callbacks import Callbacks
 from wxcomponent.core.effects import Http, Sleep, StoreCall
 from wxcomponent.core.endpoints import component
+from wxcomponent.core.outbox import EXCHANGE_TOPIC
 from wxcomponent.core.policy import Policy
 from wxcomponent.core.singleflight import Busy
 from wxcomponent.errors import (
@@ -291,6 +293,71 @@ def test_one_host_of_a_fleet_reconciles_per_interval() -> None:
     fresh_component_token(first)
     run_rounds(second)
     assert len(second.requests("api_get_authorizer_list")) == 1  # the next hour: one host again
+
+
+# --------------------------------------------------------------------------- old exchanges
+
+
+def finished_exchange(h: Harness, key: str, *, dead: bool = False) -> int:
+    """A code exchange of the queue, finished now (done, or dead when ``dead``)."""
+    job_id = h.store.enqueue(COMPONENT_APPID, EXCHANGE_TOPIC, f"g-{key}", b"{}", key=key)
+    (job,) = h.store.claim_jobs(COMPONENT_APPID, EXCHANGE_TOPIC, limit=1, lease=60)
+    assert job.claim is not None
+    if dead:
+        assert h.store.bury_job(job.id, job.claim, "the code expired")
+    else:
+        assert h.store.ack_job(job.id, job.claim)
+    return job_id
+
+
+def test_finished_code_exchanges_are_purged_once_the_policys_retention_passed() -> None:
+    policy = Policy(reconcile_interval=None, exchange_retention=2 * 86400)
+    h = with_ticket(Harness(policy=policy, callbacks=Callbacks()))
+    old_done, old_dead = finished_exchange(h, "old-done"), finished_exchange(h, "old", dead=True)
+    h.clock.advance(86400)
+    recent = finished_exchange(h, "recent")
+    h.clock.advance(86400 + 60)  # the first two finished 2 days and a minute ago
+    fresh_component_token(h)
+    stats = run_rounds(h)
+    assert h.store.get_job(old_done) is None and h.store.get_job(old_dead) is None
+    assert h.store.get_job(recent).state == "done"  # a day old: kept
+    assert stats.exchange_purge is not None and stats.exchange_purge.deleted == 2
+    purged_at = stats.exchange_purge.at
+    h.clock.advance(86400)  # the recent one is now past the retention
+    fresh_component_token(h)
+    stats = run_rounds(h)
+    assert h.store.get_job(recent) is None
+    assert stats.exchange_purge is not None and stats.exchange_purge.at > purged_at
+
+
+def test_one_host_of_a_fleet_purges_old_exchanges_per_hour() -> None:
+    policy = Policy(reconcile_interval=None, exchange_retention=3900)
+    first = with_ticket(Harness(policy=policy, callbacks=Callbacks()))
+    second = Harness(policy=policy, clock=first.clock, callbacks=Callbacks())
+    second.store = first.store  # two hosts, one store
+    earlier = finished_exchange(first, "earlier")
+    first.clock.advance(1000)
+    later = finished_exchange(first, "later")
+    first.clock.advance(2901)  # the earlier one is past the retention
+    fresh_component_token(first)
+    purge = run_rounds(first).exchange_purge
+    assert purge is not None and purge.deleted == 1 and first.store.get_job(earlier) is None
+    first.clock.advance(1100)  # the later one is past it too, within the first host's hour
+    fresh_component_token(first)
+    assert run_rounds(second).exchange_purge is None  # the first host holds the hour
+    assert first.store.get_job(later) is not None
+    first.clock.advance(3600)
+    fresh_component_token(first)
+    purge = run_rounds(second).exchange_purge  # the next hour: one host again
+    assert purge is not None and purge.deleted == 1
+    assert first.store.get_job(later) is None
+
+
+def test_an_exchange_retention_that_is_not_positive_is_refused() -> None:
+    for bad in (0, -1.0):
+        with pytest.raises(ConfigurationError) as caught:
+            Policy(exchange_retention=bad)
+        assert caught.value.field == "exchange_retention"
 
 
 # --------------------------------------------------------------------------- missing ticket

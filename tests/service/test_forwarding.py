@@ -240,6 +240,7 @@ async def test_nothing_is_answered_success_when_the_outbox_cannot_be_written(
 async def test_old_deliveries_are_purged_hourly_and_recent_ones_kept() -> None:
     import httpx
 
+    from wxcomponent import AsyncComponent
     from wxcomponent.service.forward import Forwarder, Webhook
 
     clock = FakeClock()
@@ -249,14 +250,17 @@ async def test_old_deliveries_are_purged_hourly_and_recent_ones_kept() -> None:
         store.enqueue(APPID, hook.topic, key, b"{}", key=key)
     (old_done,) = store.claim_jobs(APPID, hook.topic, limit=1, lease=60)
     assert store.ack_job(old_done.id, old_done.claim)
-    clock.advance(8 * 86400)  # a week and a day later
+    clock.advance(3 * 86400 + 60)  # three days and a minute later
     claimed = {job.group: job for job in store.claim_jobs(APPID, hook.topic, limit=5, lease=60)}
     assert store.bury_job(claimed["old-dead"].id, claimed["old-dead"].claim, "HTTP 500")
     assert store.ack_job(claimed["new-done"].id, claimed["new-done"].claim)
+    component = AsyncComponent(make_settings().platform(), store.aio, clock=clock)
     async with httpx.AsyncClient() as http:
-        forwarder = Forwarder(store.aio, (APPID,), (hook,), http, clock=clock)
-        assert await forwarder.purge_when_due() == 1  # only the delivery a week old
-        clock.advance(31 * 86400)
+        forwarder = Forwarder(store.aio, (APPID,), (hook,), http, drive=component._drive,
+                              clock=clock)
+        assert await forwarder.purge_when_due() == 1  # only the delivery 3 days old
+        assert forwarder.last_purge is not None and forwarder.last_purge.deleted == 1
+        clock.advance(30 * 86400 + 1)
         assert await forwarder.purge_when_due() == 2  # the dead one after 30 days, the rest
         assert await forwarder.purge_when_due() == 0  # at most once an hour
     assert store.list_jobs(APPID) == []

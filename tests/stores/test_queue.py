@@ -320,11 +320,60 @@ async def test_purging_pending_jobs_frees_their_groups(queue: Any, store_time: S
     assert [j.id for j in await queue.claim_jobs(C1, TOPIC, limit=5, lease=5)] == [behind]
 
 
-async def test_many_purged_jobs_go_in_batches(queue: Any, store_time: StoreTime) -> None:
+async def test_a_purge_deletes_at_most_its_limit_the_oldest_first(
+    queue: Any, store_time: StoreTime
+) -> None:
+    made = []
+    for n in range(5):
+        made.append(await queue.enqueue(C1, TOPIC, f"g{n}", b"x", key=f"k{n}"))
+        (job,) = await queue.claim_jobs(C1, TOPIC, limit=1, lease=5)
+        await queue.ack_job(job.id, job.claim)
+        store_time.advance(10)  # each done a little later than the one before
+    newest_first = list(reversed(made))
+    for job_id in newest_first[:2]:  # the two done last are done again, later still
+        await queue.requeue_job(job_id)
+        (job,) = await queue.claim_jobs(C1, TOPIC, limit=1, lease=5)
+        await queue.ack_job(job.id, job.claim)
+        store_time.advance(10)
+    # the least recently updated are made[0], made[1], made[2]; then made[4], made[3]
+    assert await queue.purge_jobs(C1, topic=TOPIC, state="done", before=store_time.now,
+                                  limit=2) == 2
+    assert [await queue.get_job(i) is None for i in made] == [True, True, False, False, False]
+    assert await queue.purge_jobs(C1, topic=TOPIC, state="done", before=store_time.now,
+                                  limit=2) == 2
+    assert [await queue.get_job(i) is None for i in made] == [True, True, True, False, True]
+    assert await queue.purge_jobs(C1, topic=TOPIC, state="done", before=store_time.now,
+                                  limit=2) == 1  # fewer than the limit: nothing is left
+    assert await queue.count_jobs(C1) == {"pending": 0, "done": 0, "dead": 0}
+    assert await queue.enqueue(C1, TOPIC, "g", b"x", key="k0") > 0  # its key is free
+
+
+async def test_a_limited_purge_of_pending_jobs_frees_only_the_groups_it_emptied(
+    queue: Any, store_time: StoreTime
+) -> None:
+    first = await queue.enqueue(C1, TOPIC, "a", b"1")
+    store_time.advance(1)
+    second = await queue.enqueue(C1, TOPIC, "b", b"2")
+    store_time.advance(1)
+    third = await queue.enqueue(C1, TOPIC, "b", b"3")
+    store_time.advance(1)
+    assert await queue.purge_jobs(C1, topic=TOPIC, state="pending", before=store_time.now,
+                                  limit=2) == 2
+    assert await queue.get_job(first) is None and await queue.get_job(second) is None
+    assert [j.id for j in await queue.claim_jobs(C1, TOPIC, limit=5, lease=5)] == [third]
+
+
+async def test_many_purged_jobs_go_in_batches_of_the_limit(
+    queue: Any, store_time: StoreTime
+) -> None:
     for n in range(1203):
         await queue.enqueue(C1, TOPIC, "g", b"x", available_at=store_time.now + 1e6, key=f"k{n}")
     store_time.advance(1)
-    assert await queue.purge_jobs(C1, topic=TOPIC, state="pending", before=store_time.now) == 1203
+    purged = [await queue.purge_jobs(C1, topic=TOPIC, state="pending", before=store_time.now)
+              for _ in range(3)]
+    assert purged == [500, 500, 203]  # 500 a call unless told otherwise
+    assert await queue.purge_jobs(C1, topic=TOPIC, state="pending", before=store_time.now,
+                                  limit=1000) == 0
     assert await queue.count_jobs(C1) == {"pending": 0, "done": 0, "dead": 0}
     assert await queue.claim_jobs(C1, TOPIC, limit=5, lease=5) == []
     assert await queue.enqueue(C1, TOPIC, "g", b"x", key="k0") > 0
@@ -493,6 +542,10 @@ BAD_CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("purge_jobs", (C1,), {"topic": TOPIC, "state": None, "before": 1.0}),
     ("purge_jobs", (C1,), {"topic": TOPIC, "state": "done", "before": math.nan}),
     ("purge_jobs", (C1,), {"topic": "", "state": "done", "before": 1.0}),
+    ("purge_jobs", (C1,), {"topic": TOPIC, "state": "done", "before": 1.0, "limit": 0}),
+    ("purge_jobs", (C1,), {"topic": TOPIC, "state": "done", "before": 1.0, "limit": 1001}),
+    ("purge_jobs", (C1,), {"topic": TOPIC, "state": "done", "before": 1.0, "limit": "5"}),
+    ("purge_jobs", (C1,), {"topic": TOPIC, "state": "done", "before": 1.0, "limit": True}),
     ("find_job", (C1, TOPIC, ""), {}),
     ("find_job", (C1, "", "k"), {}),
     ("find_job", ("", TOPIC, "k"), {}),

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from wxcomponent.core.callbacks import CallbackOptions
 from wxcomponent.core.policy import Policy
 from wxcomponent.emulator import DEFAULT_PLATFORM, EmulatorServer
 from wxcomponent.emulator.pusher import seal
@@ -161,11 +162,13 @@ class FakeClock:
 @contextlib.asynccontextmanager
 async def running(emu: EmulatorServer, *, store: Store | None = None,
                   clock: FakeClock | None = None, readiness_ttl: float = 0.0,
-                  http: str = "auto", **extra: Any) -> AsyncIterator[Running]:
+                  http: str = "auto", callbacks: CallbackOptions | None = None,
+                  **extra: Any) -> AsyncIterator[Running]:
     """Start a service for the emulator's platform (settings ``extra``) on two loopback
     listeners, yield, stop it. ``public_url`` defaults to the public listener's URL; with
     ``clock``, the service and its memory store read time from it. Readiness probes are not
-    reused unless ``readiness_ttl`` says so; ``http`` is the server's HTTP parser."""
+    reused unless ``readiness_ttl`` says so; ``http`` is the server's HTTP parser;
+    ``callbacks`` the push handling of the platform."""
     extra.setdefault("api_base", emu.url)
     port = free_port()
     extra.setdefault("public_url", f"http://127.0.0.1:{port}")
@@ -173,7 +176,7 @@ async def running(emu: EmulatorServer, *, store: Store | None = None,
         store = MemoryStore(clock=clock) if clock is not None else MemoryStore()
     service = Service(make_settings(**extra), store=store,
                       policy=Policy(attempts=2, backoff_base=0.01, backoff_max=0.02),
-                      readiness_ttl=readiness_ttl,
+                      readiness_ttl=readiness_ttl, callbacks=callbacks,
                       **({"clock": clock} if clock is not None else {}))
     server = ServiceServer(service, port=port, http=http)
     await asyncio.to_thread(server.start)

@@ -41,7 +41,7 @@ from ..core.endpoints.registration import rebind_admin_url, reuse_subject_url
 from ..core.listener_events import FREQUENT_EVENTS, wants
 from ..core.policy import Policy
 from ..core.tokens import Tokens
-from ..errors import InvalidArgument, TransportError
+from ..errors import ConfigurationError, InvalidArgument, TransportError
 from ..redaction import LIBRARY_LOGGERS, install_log_redaction
 from ..stores.base import Store
 
@@ -182,9 +182,14 @@ class Shell:
             raise TypeError("config must be a ComponentConfig")
         api_base = api_base.rstrip("/")
         pc, mobile = auth_pages(api_base, auth_base)
-        self._ctx = Context(config, policy or Policy(), clock, random.Random(),
+        policy, callbacks = policy or Policy(), callbacks or cb.CallbackOptions()
+        if callbacks.durable_exchanges and policy.exchange_retention < callbacks.dedupe_ttl:
+            # a retried push finds its exchange by the job's key while the job is kept
+            raise ConfigurationError("exchange_retention", "must be at least the callbacks' "
+                                     f"dedupe_ttl ({callbacks.dedupe_ttl:g} s)")
+        self._ctx = Context(config, policy, clock, random.Random(),
                             pc_auth_url=pc, mobile_auth_url=mobile,
-                            callbacks=cb.Callbacks(callbacks or cb.CallbackOptions()),
+                            callbacks=cb.Callbacks(callbacks),
                             tokens=tokens if tokens is not None else Tokens())
         self._flow_args = (self._ctx,)
         self.api_base = api_base

@@ -43,6 +43,10 @@ class Policy:
       mini program's filing, privacy interfaces and violations from WeChat again once its
       compliance record is older than ``compliance_check_age`` (seconds; None: never), at most
       ``compliance_check_batch`` accounts per round across the fleet.
+    * ``exchange_retention`` — how long a finished code exchange (a job of the store's queue)
+      is kept before the background refresher purges it (3 days by default). While it is
+      kept, WeChat's retry of the push that brought the code is recognised by the job's
+      key; keep it at least the callbacks' ``dedupe_ttl``.
     """
 
     max_margin: float = 600.0
@@ -62,6 +66,7 @@ class Policy:
     dictionary_ttl: float = 86400.0
     compliance_check_age: float | None = 86400.0
     compliance_check_batch: int = 20
+    exchange_retention: float = 3 * 86400.0
 
     def __post_init__(self) -> None:
         for name in ("lease_ttl", "wait_timeout", "poll_initial", "poll_max", "timeout"):
@@ -81,6 +86,8 @@ class Policy:
             raise ConfigurationError("compliance_check_age", "must be positive (or None)")
         if not 1 <= self.compliance_check_batch <= 1000:
             raise ConfigurationError("compliance_check_batch", "must be from 1 to 1000")
+        if not self.exchange_retention > 0:
+            raise ConfigurationError("exchange_retention", "must be positive")
 
     def margin(self, lifetime: float) -> float:
         """Seconds before ``expires_at`` at which a token of ``lifetime`` stops being fresh."""

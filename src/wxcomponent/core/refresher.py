@@ -22,6 +22,9 @@ outage), a round asks WeChat to push one (``api_start_push_ticket``), once per
 and records when under :func:`ticket_request_key` in the token cache for ``/status`` and the
 console (:func:`last_ticket_request`).
 
+Finished code exchanges are purged once ``policy.exchange_retention`` has passed, an hour at
+a time by one host of a fleet, in bounded batches (:mod:`.retention`).
+
 Internal module.
 """
 
@@ -51,6 +54,7 @@ from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
 from .reconcile import reconcile_authorizers
 from .release_accounts import is_release_check_account
+from .retention import PurgeRun, purge_old_jobs
 from .singleflight import Busy
 from .tokens import authorizer_token, get_token
 
@@ -293,24 +297,38 @@ def _reconcile_when_due(ctx: Context, stats: RefresherStats) -> Flow[None]:
         log.warning("reconciliation with WeChat's authorizer list failed: %s", exc)
         return
     stats.reconciled_added += len(report.added)
-    yield from _purge_exchanges(ctx, now)
 
 
-#: How long finished code exchanges are kept in the queue (their codes died long before).
-EXCHANGE_RETENTION = 7 * 86400.0
+#: How often finished code exchanges are purged, by one host of a fleet (a lease that ends).
+EXCHANGE_PURGE_INTERVAL = 3600.0
 
 
-def _purge_exchanges(ctx: Context, now: float) -> Flow[None]:
+def _purge_exchanges_when_due(ctx: Context, stats: RefresherStats) -> Flow[None]:
+    """Delete the code exchanges finished (done or dead) more than
+    ``policy.exchange_retention`` ago, in bounded batches, once an interval fleet-wide."""
     options = getattr(ctx.callbacks, "options", None)
-    if options is None or not options.durable_exchanges:
+    now = ctx.clock()
+    if options is None or not options.durable_exchanges or (
+            stats.exchanges_checked_at is not None
+            and now - stats.exchanges_checked_at < EXCHANGE_PURGE_INTERVAL):
         return
+    stats.exchanges_checked_at = now
+    before = now - ctx.policy.exchange_retention
     try:
+        fence = yield from store_call(Store.acquire_lease, f"{ctx.appid}:exchange_purge",
+                                      EXCHANGE_PURGE_INTERVAL)
+        if fence is None:
+            return  # another host purges this interval
+        deleted = 0
         for state in ("done", "dead"):
-            yield from store_call(
-                Store.purge_jobs, ctx.appid, topic=EXCHANGE_TOPIC, state=state,
-                before=now - EXCHANGE_RETENTION)
+            deleted += yield from purge_old_jobs(ctx.appid, topic=EXCHANGE_TOPIC, state=state,
+                                                 before=before)
     except Exception as exc:
         log.warning("old code exchanges not purged: %s", type(exc).__name__)
+        return
+    stats.exchange_purge = PurgeRun(now, deleted)
+    if deleted:
+        log.info("purged %d finished code exchanges", deleted)
 
 
 def fill_name(ctx: Context, authorizer_appid: str) -> Flow[bool]:
@@ -336,8 +354,8 @@ def _refresher(ctx: Context, authorizer_appid: str, retry_after: float) -> Any:
 class RefresherStats:
     """What a running refresher reports: rounds done, the failures of the last one, the
     last reconciliation with WeChat's list of authorizers (its time and the accounts added),
-    when this refresher last asked WeChat to push a verify ticket, and how many mini programs'
-    compliance it checked."""
+    when this refresher last asked WeChat to push a verify ticket, how many mini programs'
+    compliance it checked, and its last purge of finished code exchanges."""
 
     rounds: int = 0
     last_failed: int = 0
@@ -345,6 +363,10 @@ class RefresherStats:
     reconciled_added: int = 0
     ticket_requested_at: float | None = None
     compliance_checked: int = 0
+    #: When this refresher last looked whether finished code exchanges were due for purging,
+    #: and the last purge of them it ran (when, how many deleted).
+    exchanges_checked_at: float | None = None
+    exchange_purge: PurgeRun | None = None
 
 
 def run_refresher(ctx: Context, stats: RefresherStats, stop: object, *, interval: float,
@@ -371,6 +393,7 @@ def _refresher_loop(ctx: Context, stats: RefresherStats, stop: object, interval:
         yield from _request_ticket(ctx, stats)
         yield from _resume_exchanges(ctx)
         yield from _reconcile_when_due(ctx, stats)
+        yield from _purge_exchanges_when_due(ctx, stats)
         try:
             stats.compliance_checked += yield from check_round(ctx)
         except Exception as exc:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from .app import Service, ServiceApp, create_app, open_service_store
 from .authorization import tenant_of
 from .links import AuthorizationLink, LinkExpired, LinkInvalid
+from .retention import Retention
 from .server import ServiceServer, serve
 from .settings import ENV_PREFIX, ServiceSettings, SettingsError, load_settings
 
@@ -24,6 +25,7 @@ __all__ = [
     "AuthorizationLink",
     "LinkExpired",
     "LinkInvalid",
+    "Retention",
     "Service",
     "ServiceApp",
     "ServiceServer",

@@ -48,7 +48,7 @@ from ..client._shell import http_options
 from ..core.callbacks import CallbackOptions
 from ..core.listener_events import ListenerEvent, listening_to
 from ..core.policy import Policy
-from ..errors import StoreError
+from ..errors import ConfigurationError, StoreError
 from ..events import AuthorizerMessage
 from ..stores import as_async_store, open_store
 from ..stores.base import AsyncStore, Store
@@ -63,6 +63,7 @@ from .links import LinkSigner
 from .metrics import Metrics
 from .pages import authorization_result, authorization_start, problem
 from .ratelimit import RateLimiter, client_address
+from .retention import purge_json
 from .settings import ServiceSettings, SettingsError
 
 __all__ = ["Service", "ServiceApp", "create_app", "open_service_store"]
@@ -121,6 +122,13 @@ class Service:
     ) -> None:
         self.settings = settings
         self._clock = clock
+        policy = policy or Policy()
+        callbacks = callbacks or CallbackOptions()
+        try:  # before anything is opened or started
+            settings.retention.check_dedupe(callbacks.dedupe_ttl)
+        except ConfigurationError as exc:
+            raise SettingsError(exc.field, str(exc).split(": ", 1)[-1]) from None
+        policy = dataclasses.replace(policy, exchange_retention=settings.retention.exchanges)
         if store is None:
             store, self._opened = open_service_store(settings)
         else:
@@ -131,8 +139,6 @@ class Service:
         self.health = HealthTracker(clock)
         self.readiness_probe = ReadinessProbe(self.aio_store, settings.platforms[0].appid,
                                               clock, ttl=readiness_ttl)
-        policy = policy or Policy()
-        callbacks = callbacks or CallbackOptions()
         if settings.webhooks:
             callbacks = dataclasses.replace(callbacks, forward_topics=tuple(
                 dict.fromkeys((*callbacks.forward_topics,
@@ -165,7 +171,9 @@ class Service:
         if settings.webhooks:
             self.forwarder = Forwarder(
                 self.aio_store, tuple(self.platforms), settings.webhooks, self._outside,
-                clock=clock, tenant_of=self._tenant_of_authorizer,
+                drive=next(iter(self.platforms.values()))._drive,
+                retention=settings.retention, clock=clock,
+                tenant_of=self._tenant_of_authorizer,
                 observe=self.metrics.delivery)
         self._forwarding: asyncio.Task[None] | None = None
         self._stop_forwarding: asyncio.Event | None = None
@@ -324,8 +332,21 @@ class Service:
     async def _status(self, request: Request) -> Response:
         healthy, report = await self.health.report(self.aio_store, list(self.platforms),
                                                    self.settings.ticket_max_age)
+        report["retention"] = self.retention_report()
         return JSONResponse(report, status_code=200 if healthy else 503,
                             headers={"Cache-Control": "no-store"})
+
+    def retention_report(self) -> dict[str, Any]:
+        """What ``/status`` says of the retention in effect (seconds, by setting) and of the
+        purges' last runs in this process: the outbox's (``{"at", "deleted"}``, null before
+        the first, or without webhooks) and each platform's finished code exchanges (null
+        until its refresher purged them, or when another host of the fleet does)."""
+        purges = {refresher.component._ctx.appid: purge_json(refresher.stats.exchange_purge)
+                  for refresher in self._refreshers}
+        return {**self.settings.retention.settings(),
+                "outbox_purge": purge_json(self.forwarder.last_purge
+                                           if self.forwarder is not None else None),
+                "exchange_purges": {appid: purges.get(appid) for appid in self.platforms}}
 
     async def _metrics(self, request: Request) -> Response:
         if not self.metrics.enabled:

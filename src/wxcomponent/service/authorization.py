@@ -42,6 +42,7 @@ from ..core.context import Context
 from ..core.effects import Flow, store_call
 from ..core.endpoints.component import create_pre_auth_code
 from ..core.models import AuthorizationInfo
+from ..core.retention import purge_old_jobs
 from ..core.singleflight import ensure_token
 from ..errors import InvalidArgument
 from ..events import Authorized, Event, UpdateAuthorized
@@ -278,13 +279,16 @@ class AuthorizationFlows:
             await self._store.set_token(key, CachedToken(mark, float(state.expires_at), now),
                                         fence=fence)
         # Both harmless twice: a reload after a failure here finishes the work.
-        await self._spend(appid, state.session, state.link_id, now)
+        await self._spend(component, state.session, state.link_id, now)
         if state.tenant is not None:
             await set_tenant(self._store, appid, info.authorizer_appid, state.tenant)
         return info, state.tenant
 
-    async def _spend(self, appid: str, session: str, link_id: str | None, now: float) -> None:
-        """End the pre-auth code's session: the link is spent, the open code dropped."""
+    async def _spend(self, component: AsyncComponent, session: str, link_id: str | None,
+                     now: float) -> None:
+        """End the pre-auth code's session: the link is spent, the open code dropped (and
+        spends older than any link's life are purged, in bounded batches)."""
+        appid = component.appid
         if link_id is not None:
             remembered = await self._store.get_token(_code_key(appid, session))
             until = _decode(remembered.value).get("until") if remembered is not None else None
@@ -297,8 +301,8 @@ class AuthorizationFlows:
                                                       lease=60.0):
                 assert entry.claim is not None
                 await self._store.ack_job(entry.id, entry.claim)
-            await self._store.purge_jobs(appid, topic=SPENT_LINKS, state="done",
-                                         before=now - MAX_LINK_TTL)
+            await component._drive(purge_old_jobs(appid, topic=SPENT_LINKS, state="done",
+                                                  before=now - MAX_LINK_TTL))
             await self._store.delete_token(_key(appid, "link", link_id))
             return
         current = await self._store.get_token(_key(appid, "open"))
@@ -321,7 +325,7 @@ class AuthorizationFlows:
             fields = _decode(remembered.value)
             link_id = fields.get("link") if isinstance(fields.get("link"), str) else None
             tenant = fields.get("tenant") if isinstance(fields.get("tenant"), str) else None
-            await self._spend(appid, session, link_id, self._clock())
+            await self._spend(component, session, link_id, self._clock())
             if tenant is None:
                 return
             task = asyncio.get_running_loop().create_task(

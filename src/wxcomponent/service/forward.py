@@ -11,8 +11,12 @@ fleet runs a forwarder; claims keep them from delivering one job at once, and a 
 host died expires and is taken again (so a receiver may see a delivery twice: the
 ``X-Wxcomponent-Delivery`` id tells).
 
-Delivered pushes are kept a week and dead ones 30 days (for ``wxcomponent pushes``), then
-purged.
+Delivered pushes are kept 3 days and dead ones 30 days by default (for ``wxcomponent
+pushes``; the ``delivered_retention`` and ``dead_retention`` settings,
+:class:`~wxcomponent.service.retention.Retention`), then purged once an hour in batches of at
+most 500 jobs, each its own store transaction, the pushes coming in meanwhile served between
+two batches (:mod:`wxcomponent.core.retention`). The purge runs beside the deliveries, not
+before them.
 
 **Passive replies.** With ``reply_url`` set, a user's message is also POSTed there (signed, the
 same JSON) while WeChat waits; an answer within ``reply_timeout`` of the form
@@ -25,19 +29,22 @@ most once and never replaces the delivery.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from ..core.effects import Flow
 from ..core.outbox import backoff, deliver_topic, push_document
+from ..core.retention import PurgeRun, purge_old_jobs
 from ..errors import ConfigurationError, InvalidArgument, StoreError
 from ..events import AuthorizerMessage, Event
 from ..replies import (
@@ -51,8 +58,9 @@ from ..replies import (
     VideoReply,
     VoiceReply,
 )
-from ..stores.base import AsyncStore, Job
+from ..stores.base import AsyncStore, Job, JobState
 from ..webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
+from .retention import Retention
 
 __all__ = ["Forwarder", "ReplySource", "Webhook", "reply_from_json"]
 
@@ -122,7 +130,11 @@ class ForwardStats:
 
 
 class Forwarder:
-    """Delivers the outbox of every platform to every webhook (see the module)."""
+    """Delivers the outbox of every platform to every webhook (see the module).
+
+    ``drive`` runs a flow against ``store`` (a platform's ``AsyncComponent._drive``): the
+    purge of old deliveries is one (:func:`~wxcomponent.core.retention.purge_old_jobs`);
+    ``retention`` says how long delivered and dead pushes are kept."""
 
     def __init__(
         self,
@@ -131,6 +143,8 @@ class Forwarder:
         webhooks: tuple[Webhook, ...],
         http: httpx.AsyncClient,
         *,
+        drive: Callable[[Flow[int]], Awaitable[int]],
+        retention: Retention | None = None,
         clock: Callable[[], float] = time.time,
         concurrency: int = 8,
         poll_interval: float = 1.0,
@@ -150,7 +164,11 @@ class Forwarder:
         self._tenant_of = tenant_of
         self._observe = observe
         self._rng = random.Random()
+        self._drive = drive
+        self.retention = retention or Retention()
         self._purged_at: float | None = None
+        #: The last purge of old deliveries (when it began, how many it deleted), or None.
+        self.last_purge: PurgeRun | None = None
         self._wake = asyncio.Event()
         self._lease = max(w.timeout for w in webhooks) + 30.0 if webhooks else 60.0
 
@@ -161,48 +179,74 @@ class Forwarder:
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set: a pass over every outbox, then a pause until woken or
         ``poll_interval`` passed (jobs queued by other hosts)."""
-        while not stop.is_set():
-            try:
-                await self.purge_when_due()
-                worked = await self.run_once()
-            except StoreError as exc:
-                log.warning("push forwarding paused: the store failed (%s)", exc)
-                worked = 0
-            except Exception:
-                log.exception("push forwarding pass failed")
-                worked = 0
-            if worked:
-                continue
-            self._wake.clear()
-            waiters = [asyncio.ensure_future(self._wake.wait()),
-                       asyncio.ensure_future(stop.wait())]
-            await asyncio.wait(waiters, timeout=self.poll_interval,
-                               return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+        purging: asyncio.Task[int] | None = None
+        try:
+            while not stop.is_set():
+                if self._purge_due() and (purging is None or purging.done()):
+                    purging = asyncio.get_running_loop().create_task(
+                        self._purge_logged(), name="wxcomponent-outbox-purge")
+                await self._pass(stop)
+        finally:
+            if purging is not None:
+                purging.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await purging
 
-    #: How long delivered pushes are kept (for ``wxcomponent pushes``), and dead ones.
-    DONE_RETENTION = 7 * 86400.0
-    DEAD_RETENTION = 30 * 86400.0
+    async def _pass(self, stop: asyncio.Event) -> None:
+        """One pass over every outbox, then a pause when it found nothing to deliver."""
+        try:
+            worked = await self.run_once()
+        except StoreError as exc:
+            log.warning("push forwarding paused: the store failed (%s)", exc)
+            worked = 0
+        except Exception:
+            log.exception("push forwarding pass failed")
+            worked = 0
+        if worked:
+            return
+        self._wake.clear()
+        waiters = [asyncio.ensure_future(self._wake.wait()),
+                   asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waiters, timeout=self.poll_interval,
+                           return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
+    #: How often old deliveries are purged (seconds).
     PURGE_INTERVAL = 3600.0
 
+    def _purge_due(self) -> bool:
+        return self._purged_at is None or self.clock() - self._purged_at >= self.PURGE_INTERVAL
+
     async def purge_when_due(self) -> int:
-        """Delete delivered pushes older than a week and dead ones older than 30 days, at most
-        once an hour; the number deleted."""
-        now = self.clock()
-        if self._purged_at is not None and now - self._purged_at < self.PURGE_INTERVAL:
+        """Delete delivered pushes kept longer than ``retention.delivered`` and dead ones
+        kept longer than ``retention.dead``, at most once an hour, in bounded batches with
+        others' store calls between two; the number deleted (:attr:`last_purge` says it too,
+        with when)."""
+        if not self._purge_due():
             return 0
-        self._purged_at = now
+        now = self._purged_at = self.clock()
         removed = 0
         for appid in self.platforms:
             for hook in self.webhooks:
-                removed += await self.store.purge_jobs(
-                    appid, topic=hook.topic, state="done", before=now - self.DONE_RETENTION)
-                removed += await self.store.purge_jobs(
-                    appid, topic=hook.topic, state="dead", before=now - self.DEAD_RETENTION)
+                kept: tuple[tuple[JobState, float], ...] = (
+                    ("done", self.retention.delivered), ("dead", self.retention.dead))
+                for state, age in kept:
+                    removed += await self._drive(purge_old_jobs(
+                        appid, topic=hook.topic, state=state, before=now - age))
+        self.last_purge = PurgeRun(now, removed)
         if removed:
             log.info("purged %d old deliveries from the outbox", removed)
         return removed
+
+    async def _purge_logged(self) -> int:
+        try:
+            return await self.purge_when_due()
+        except StoreError as exc:
+            log.warning("old deliveries not purged: the store failed (%s)", exc)
+        except Exception:
+            log.exception("purging old deliveries failed")
+        return 0
 
     async def run_once(self) -> int:
         """Claim and deliver what is due now, for every platform and webhook; the number of

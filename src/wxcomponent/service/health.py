@@ -21,7 +21,9 @@
   took the request; null when none was asked for in the last day. ``alerts`` lists, for a
   day, each account and path whose daily quota WeChat said was spent (45009, with the rid
   of the call), until a call of that path for that account succeeds; they do not fail the
-  report (one account's spent quota is not the service's illness).
+  report (one account's spent quota is not the service's illness). The service adds
+  ``retention``: the retention settings in effect and the last purges of old deliveries and
+  finished code exchanges (:meth:`~wxcomponent.service.app.Service.retention_report`).
 """
 
 from __future__ import annotations

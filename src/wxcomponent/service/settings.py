@@ -22,6 +22,9 @@ A file looks like this (every key but the platforms' is optional)::
     durable_store = "postgresql://wx:…@db/wx"   # beside redis:// only (or sqlite:///path)
     refresh_interval = 60                      # seconds between refresher rounds; 0: off
     ticket_max_age = 43200                     # /healthz fails past this ticket age
+    delivered_retention = 259200               # seconds delivered pushes are kept (3 days)
+    dead_retention = 2592000                   # … dead ones (30 days)
+    exchange_retention = 259200                # … finished code exchanges (3 days)
     log_level = "info"
 
     handlers = "myapp.wechat:register"         # register(component) for each platform
@@ -75,10 +78,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..config import ComponentConfig
+from ..core.callbacks import CallbackOptions
 from ..errors import ConfigurationError
 from ..redaction import masked, redact_text
 from .console.operators import Operator
 from .forward import Webhook
+from .retention import Retention
 
 __all__ = [
     "DEFAULT_STORE",
@@ -100,7 +105,7 @@ _SERVICE_KEYS = ("host", "port", "admin_host", "admin_port", "public_url", "api_
                  "auth_failure_limit", "header_timeout",
                  "body_timeout", "store", "durable_store", "refresh_interval", "ticket_max_age",
                  "log_level", "handlers", "reply_url", "reply_secret", "reply_timeout",
-                 "operators")
+                 "operators", "delivered_retention", "dead_retention", "exchange_retention")
 _PLATFORM_KEYS = ("appid", "secret", "token", "encoding_aes_key", "previous_encoding_aes_key")
 _WEBHOOK_KEYS = ("name", "url", "secret", "kinds", "timeout", "max_age")
 _HANDLERS = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
@@ -144,7 +149,9 @@ class ServiceSettings:
     is asked for a passive reply to users' messages within ``reply_timeout`` seconds;
     ``handlers`` names ``module:function``, called with each platform at start to register
     Python push handlers. ``operators`` may sign in to the console (``/console`` on the
-    admin listener) with their passwords, besides whoever holds ``api_key``.
+    admin listener) with their passwords, besides whoever holds ``api_key``. ``retention``
+    is how long delivered and dead pushes and finished code exchanges are kept
+    (:class:`~wxcomponent.service.retention.Retention`).
     """
 
     platforms: tuple[ComponentConfig, ...]
@@ -176,6 +183,7 @@ class ServiceSettings:
     reply_secret: str | None = field(default=None, repr=False)
     reply_timeout: float = 4.0
     operators: tuple[Operator, ...] = ()
+    retention: Retention = field(default_factory=Retention)
 
     def __post_init__(self) -> None:
         if not self.platforms:
@@ -470,6 +478,7 @@ def settings_from_mapping(
         reply_timeout=read.number("reply_timeout", data.get("reply_timeout", 4.0),
                                   minimum=0.1, maximum=4.5),
         operators=_operators(read, data.get("operators")),
+        retention=_retention(read, data),
     )
 
 
@@ -558,6 +567,18 @@ def _operators(read: _Reader, raw: object) -> tuple[Operator, ...]:
     if len({o.name for o in found}) != len(found):
         raise read.fail("operators", "each operator needs a name of its own")
     return tuple(found)
+
+
+def _retention(read: _Reader, data: Mapping[str, Any]) -> Retention:
+    """The retention settings, each at least the default push dedupe window."""
+    values = [read.number(key, data.get(key, default), minimum=0)
+              for key, default in Retention().settings().items()]
+    try:
+        retention = Retention(*values)
+        retention.check_dedupe(CallbackOptions().dedupe_ttl)
+    except ConfigurationError as exc:
+        raise read.fail(exc.field, str(exc).split(": ", 1)[-1]) from None
+    return retention
 
 
 def _check_store_url(read: _Reader, key: str, url: str) -> None:

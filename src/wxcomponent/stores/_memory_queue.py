@@ -5,6 +5,7 @@ jobs are claimed one at a time, in order.
 from __future__ import annotations
 
 import bisect
+import heapq
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -189,16 +190,19 @@ class _MemoryQueue(SettlesJobs):
         return counts
 
     def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float
+        self, component_appid: str, *, topic: str, state: JobState, before: float,
+        limit: int = 500,
     ) -> int:
-        """Delete the jobs of ``topic`` in ``state`` last updated before ``before``."""
+        """Delete at most ``limit`` jobs of ``topic`` in ``state`` last updated before
+        ``before``, the least recently updated first."""
         with self._lock:
             ids = self._job_ids.get(component_appid, [])
-            gone = {
-                job_id for job_id in ids
+            old = [
+                (job.updated_at, job_id) for job_id in ids
                 if (job := self._jobs[job_id].job).topic == topic and job.state == state
                 and job.updated_at < before
-            }  # fmt: skip
+            ]  # fmt: skip
+            gone = {job_id for _, job_id in heapq.nsmallest(limit, old)}
             for job_id in gone:
                 job = self._jobs.pop(job_id).job
                 if job.key is not None:

@@ -258,11 +258,22 @@ class AsyncOverSync:
         return await self._call(self._store.count_jobs, component_appid, topic=topic)
 
     async def purge_jobs(
-        self, component_appid: str, *, topic: str, state: base.JobState, before: float
+        self,
+        component_appid: str,
+        *,
+        topic: str,
+        state: base.JobState,
+        before: float,
+        limit: int = 500,
     ) -> int:
         """See :meth:`Store.purge_jobs`."""
         return await self._call(
-            self._store.purge_jobs, component_appid, topic=topic, state=state, before=before
+            self._store.purge_jobs,
+            component_appid,
+            topic=topic,
+            state=state,
+            before=before,
+            limit=limit,
         )
 
     async def find_job(self, component_appid: str, topic: str, key: str) -> base.Job | None:

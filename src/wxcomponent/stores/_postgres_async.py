@@ -351,11 +351,12 @@ class AsyncPostgresStore(_Base, SettlesJobsAsync, CheckedAsyncStore):
         return await self._run(lambda now: self._ops.queue.count_jobs(component_appid, topic))
 
     async def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float
+        self, component_appid: str, *, topic: str, state: JobState, before: float,
+        limit: int = 500,
     ) -> int:
         """See :meth:`PostgresStore.purge_jobs`."""
         return await self._run(lambda now: self._ops.queue.purge(
-            component_appid, topic, state, before, now), transaction=True)
+            component_appid, topic, state, before, limit, now), transaction=True)
 
     async def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """See :meth:`PostgresStore.find_job`."""

@@ -312,10 +312,12 @@ class AsyncRedisStore(RedisDriver, CheckedAsyncStore):
         return await self._run(self._queue.count_jobs(component_appid, topic))
 
     async def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float
+        self, component_appid: str, *, topic: str, state: JobState, before: float,
+        limit: int = 500,
     ) -> int:
         """See :meth:`~wxcomponent.stores.RedisStore.purge_jobs`."""
-        return await self._run(self._queue.purge_jobs(component_appid, topic, state, before))
+        return await self._run(self._queue.purge_jobs(component_appid, topic, state, before,
+                                                      limit))
 
     async def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """See :meth:`~wxcomponent.stores.RedisStore.find_job`."""

@@ -38,9 +38,6 @@ from .base import Job, JobState
 
 __all__ = ["RedisQueue"]
 
-#: Jobs one purge script deletes at most (the store calls it again until none are left).
-PURGE_BATCH = 500
-
 _HELPERS = load_source("queue_helpers")
 
 
@@ -280,16 +277,13 @@ class RedisQueue:
         reply = yield from self._run(COUNT, c, *(where + state for state in valid.JOB_STATES))
         return {state: int(n) for state, n in zip(valid.JOB_STATES, reply, strict=True)}
 
-    def purge_jobs(self, c: str, topic: str, state: JobState, before: float) -> Op[int]:
-        """See :meth:`Store.purge_jobs` (a batch at a time)."""
+    def purge_jobs(self, c: str, topic: str, state: JobState, before: float,
+                   limit: int) -> Op[int]:
+        """See :meth:`Store.purge_jobs`: one run of the script, oldest first by the age index."""
         if self.durable:
-            kwargs = {"topic": topic, "state": state, "before": before}
+            kwargs = {"topic": topic, "state": state, "before": before, "limit": limit}
             return int((yield DurableCall("purge_jobs", (c,), kwargs)))
-        total = 0
-        while True:
-            ids = list((yield from self._run(PURGE, c, topic, state, num(before), PURGE_BATCH)))
-            if ids:
-                yield ("HDEL", self.homes_key, *ids)
-            total += len(ids)
-            if len(ids) < PURGE_BATCH:
-                return total
+        ids = list((yield from self._run(PURGE, c, topic, state, num(before), limit)))
+        if ids:
+            yield ("HDEL", self.homes_key, *ids)
+        return len(ids)

@@ -40,6 +40,9 @@ __all__ = [
 
 T = TypeVar("T")
 
+#: The most job ids one statement names (well within every SQLite's limit of parameters).
+_IDS_PER_STATEMENT = 250
+
 
 @dataclass(frozen=True)
 class Sql:
@@ -356,20 +359,32 @@ class SqlQueue:
             yield from self.refresh_group(*group)
         return changed.rowcount == 1
 
-    def purge(self, c: str, topic: str, state: JobState, before: float, now: float) -> SqlOp[int]:
-        """See :meth:`Store.purge_jobs`."""
+    def purge(self, c: str, topic: str, state: JobState, before: float, limit: int,
+              now: float) -> SqlOp[int]:
+        """See :meth:`Store.purge_jobs`: the ``limit`` least recently updated, read through
+        the ``jobs_by_age`` index."""
         where = "component_appid = ? AND topic = ? AND state = ? AND updated_at < ?"
         params = (c, topic, state, before)
-        groups: list[str] = []
-        if state == "pending":
-            found = yield Sql(f"SELECT DISTINCT grp FROM jobs WHERE {where}", params)  # noqa: S608
-            groups = sorted(str(row[0]) for row in found.rows)  # one locking order
-            for group in groups:
-                yield from self.lock_group(c, topic, group, now)
-        deleted = yield Sql(f"DELETE FROM jobs WHERE {where}", params)  # noqa: S608
+        oldest = f"FROM jobs WHERE {where} ORDER BY updated_at LIMIT ?"
+        if state != "pending":
+            deleted = yield Sql(f"DELETE FROM jobs WHERE id IN (SELECT id {oldest})",  # noqa: S608
+                                (*params, limit))
+            return deleted.rowcount
+        found = yield Sql(f"SELECT id, grp {oldest}", (*params, limit))
+        groups = sorted({str(row[1]) for row in found.rows})  # one locking order
+        for group in groups:
+            yield from self.lock_group(c, topic, group, now)
+        deleted_rows = 0
+        ids = [int(row[0]) for row in found.rows]
+        for start in range(0, len(ids), _IDS_PER_STATEMENT):
+            chunk = ids[start:start + _IDS_PER_STATEMENT]
+            marks = ", ".join("?" * len(chunk))
+            deleted = yield Sql(f"DELETE FROM jobs WHERE id IN ({marks}) AND {where}",  # noqa: S608
+                                (*chunk, *params))
+            deleted_rows += deleted.rowcount
         for group in groups:
             yield from self.refresh_group(c, topic, group)
-        return deleted.rowcount
+        return deleted_rows
 
     def restore(self, job: Job, renumber: bool, now: float) -> SqlOp[int | None]:
         """See :meth:`Store.restore_job` (``job`` checked, without its claim)."""

@@ -89,11 +89,14 @@ class _SQLiteQueue(_SQLiteFile, SettlesJobs):
         return self._queue_read(_QUEUE.count_jobs(component_appid, topic))
 
     def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float
+        self, component_appid: str, *, topic: str, state: JobState, before: float,
+        limit: int = 500,
     ) -> int:
-        """Delete the jobs of ``topic`` in ``state`` last updated before ``before``."""
+        """Delete at most ``limit`` jobs of ``topic`` in ``state`` last updated before
+        ``before``, the least recently updated first (one write transaction per call)."""
         return self._queue_write(
-            lambda now: _QUEUE.purge(component_appid, topic, state, before, now), durable=False
+            lambda now: _QUEUE.purge(component_appid, topic, state, before, limit, now),
+            durable=False,
         )
 
     def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:

@@ -518,11 +518,13 @@ def list_jobs_args(
     _check_jobs_limit(limit)
 
 
-def purge_args(component_appid: object, topic: object, state: object, before: object) -> float:
+def purge_args(component_appid: object, topic: object, state: object, before: object,
+               limit: object) -> float:
     """Arguments of ``purge_jobs``; returns ``before`` as a float."""
     check_appid("component_appid", component_appid)
     check_name("topic", topic)
     check_job_state(state, optional=False)
+    _check_jobs_limit(limit)
     moment = _check_time("before", before)
     assert moment is not None
     return moment

@@ -300,10 +300,11 @@ class Store(Protocol):
 
     @checked(valid.purge_args, "before")
     def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float
+        self, component_appid: str, *, topic: str, state: JobState, before: float, limit: int = 500
     ) -> int:
-        """Delete the jobs of ``topic`` in ``state`` last updated before ``before``; their
-        idempotency keys become free. Returns how many were deleted."""
+        """Delete at most ``limit`` (1 to 1000) jobs of ``topic`` in ``state`` last updated
+        before ``before``, the least recently updated first; their idempotency keys become
+        free. Returns how many were deleted (fewer than ``limit``: none is left)."""
         ...
 
     @checked(valid.find_job_args)
@@ -559,7 +560,7 @@ class AsyncStore(Protocol):
         ...
 
     async def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float
+        self, component_appid: str, *, topic: str, state: JobState, before: float, limit: int = 500
     ) -> int:
         """See :meth:`Store.purge_jobs`."""
         ...

@@ -418,11 +418,13 @@ class PostgresStore(_Base, SettlesJobs, CheckedStore):
         return self._run(lambda now: self._ops.queue.count_jobs(component_appid, topic))
 
     def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float
+        self, component_appid: str, *, topic: str, state: JobState, before: float,
+        limit: int = 500,
     ) -> int:
-        """Delete the jobs of ``topic`` in ``state`` last updated before ``before``."""
+        """Delete at most ``limit`` jobs of ``topic`` in ``state`` last updated before
+        ``before``, the least recently updated first (one transaction per call)."""
         return self._run(lambda now: self._ops.queue.purge(component_appid, topic, state,
-                                                            before, now), transaction=True)
+                                                            before, limit, now), transaction=True)
 
     def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""

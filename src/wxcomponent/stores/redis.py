@@ -342,10 +342,12 @@ class RedisStore(RedisDriver, CheckedStore):
         return self._run(self._queue.count_jobs(component_appid, topic))
 
     def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float
+        self, component_appid: str, *, topic: str, state: JobState, before: float,
+        limit: int = 500,
     ) -> int:
-        """Delete the jobs of ``topic`` in ``state`` last updated before ``before``."""
-        return self._run(self._queue.purge_jobs(component_appid, topic, state, before))
+        """Delete at most ``limit`` jobs of ``topic`` in ``state`` last updated before
+        ``before``, the least recently updated first (one script run per call)."""
+        return self._run(self._queue.purge_jobs(component_appid, topic, state, before, limit))
 
     def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""

@@ -20,6 +20,7 @@ from ..endpoints._checks import json_text, number, optional_text, text
 from ..listener_events import ListenerEvent
 from ..models_wxa import parts_json
 from ..release_accounts import is_release_check_account
+from ..retention import purge_old_jobs
 from .jobs import _NAME, _STAGES, Stage, _enqueue, _payload, _Run, topic
 from .options import ShipOptions
 from .preflight import over_quota
@@ -118,9 +119,8 @@ def _finished(run: _Run) -> Flow[ShipReport | None]:
     if not result.finished:
         return None
     if pending["audit"]:
-        yield from store_call(
-            Store.purge_jobs, run.ctx.appid, topic=topic(run.name, "audit"), state="pending",
-            before=run.ctx.clock() + 365 * 86400)
+        yield from purge_old_jobs(run.ctx.appid, topic=topic(run.name, "audit"),
+                                  state="pending", before=run.ctx.clock() + 365 * 86400)
     return result
 
 
