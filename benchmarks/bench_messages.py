@@ -268,12 +268,45 @@ def delivered(receiver: int) -> tuple[int, int]:
 
 
 class Run:
-    """One measurement: pushes/s answered, delivered/s, latency, server CPU per push."""
+    """One measurement: pushes/s answered, delivered/s, latency, server CPU per push, and for
+    the service's SQLite store the bytes a push leaves and the purge of them."""
 
     def __init__(self, rate: float, delivered_rate: float, p50: float, p99: float,
                  cpu: float) -> None:
         self.rate, self.delivered_rate, self.p50, self.p99, self.cpu = (
             rate, delivered_rate, p50, p99, cpu)
+        self.bytes_per_push = 0.0
+        self.purge_us_per_push = 0.0  # CPU of the purge, per push deleted
+        self.purge_batch_ms = 0.0  # the longest batch (the longest a push waits for it)
+
+
+def storage(database: Path, pushes: int) -> tuple[float, float, float]:
+    """(bytes per push, purge CPU µs per push, longest purge batch in ms) of a service's
+    SQLite file after a run: its size with the log checkpointed, then every delivered push
+    purged in the store's batches."""
+    from wxcomponent.stores import SQLiteStore
+
+    with sqlite3.connect(database) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = database.stat().st_size
+    store = SQLiteStore(database)
+    try:
+        longest, deleted = 0.0, 0
+        cpu = time.process_time()
+        while True:
+            started = time.perf_counter()
+            batch = store.purge_jobs(APPID, topic="deliver:crm", state="done",
+                                     before=time.time() + 60)
+            longest = max(longest, time.perf_counter() - started)
+            deleted += batch
+            if batch < 500:
+                break
+        cpu = time.process_time() - cpu
+    finally:
+        store.close()
+    if deleted < pushes:
+        raise SystemExit(f"the purge deleted {deleted} of {pushes} delivered pushes")
+    return size / pushes, cpu / deleted * 1e6, longest * 1000
 
 
 def measure(kind: str, store: str, http: str, pushes: list[bytes], warmup: int,
@@ -298,8 +331,12 @@ def measure(kind: str, store: str, http: str, pushes: list[bytes], warmup: int,
         stop(receiver)
     latencies.sort()
     count = len(latencies)
-    return Run(count / seconds, count / total, statistics.median(latencies) * 1000,
-               latencies[min(count - 1, int(count * 0.99))] * 1000, cpu / count * 1e6)
+    run = Run(count / seconds, count / total, statistics.median(latencies) * 1000,
+              latencies[min(count - 1, int(count * 0.99))] * 1000, cpu / count * 1e6)
+    if kind == "service" and store.startswith("sqlite:///"):
+        run.bytes_per_push, run.purge_us_per_push, run.purge_batch_ms = storage(
+            Path(store.removeprefix("sqlite:///")), len(pushes))
+    return run
 
 
 def _wait_delivered(receiver: int, expected: int, server: subprocess.Popen[bytes]) -> None:
@@ -359,6 +396,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  round {round_ + 1} {kind:8s} {run.rate:6.0f} pushes/s answered  "
                       f"{run.delivered_rate:6.0f}/s delivered  p50 {run.p50:6.2f} ms  "
                       f"p99 {run.p99:6.2f} ms  server CPU {run.cpu:5.0f} µs/push", flush=True)
+                if run.bytes_per_push:
+                    print(f"           the store: {run.bytes_per_push:.0f} bytes/push; the "
+                          f"purge {run.purge_us_per_push:.1f} µs CPU/push, longest batch "
+                          f"{run.purge_batch_ms:.1f} ms", flush=True)
     print(f"\n{args.requests} messages per run from {args.merchants} accounts, "
           f"{args.concurrency} connections, uvicorn 1 worker asyncio "
           f"{resolve_parser(args.http)}, store {args.store}, {args.rounds} rounds, "
@@ -372,6 +413,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{statistics.median(r.p50 for r in rows):7.2f} "
               f"{statistics.median(r.p99 for r in rows):7.2f} "
               f"{statistics.median(r.cpu for r in rows):19.0f}")
+    kept = [r for r in runs.get("service", []) if r.bytes_per_push]
+    if kept:
+        print(f"\n  service store: {statistics.median(r.bytes_per_push for r in kept):.0f} "
+              f"bytes per delivered push; purging them "
+              f"{statistics.median(r.purge_us_per_push for r in kept):.1f} µs CPU each, in "
+              f"batches of 500, the longest "
+              f"{statistics.median(r.purge_batch_ms for r in kept):.1f} ms")
     if "peer" in runs and "service" in runs:
         ratio = statistics.median(p.cpu / s.cpu for p, s in zip(runs["peer"], runs["service"],
                                                                  strict=True))

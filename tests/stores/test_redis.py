@@ -249,8 +249,13 @@ def test_config_disabled_is_tolerated_with_a_warning(
 def test_durable_store_is_written_first_and_survives_a_flush(
     redis_url: str, client: Any, tmp_path: Path
 ) -> None:
-    durable = SQLiteStore(tmp_path / "durable.sqlite3")
-    store = RedisStore(redis_url, durable=durable)
+    frozen = time.time()
+
+    def clock() -> float:  # one time for both: the mirror is not read back
+        return frozen
+
+    durable = SQLiteStore(tmp_path / "durable.sqlite3", clock=clock)
+    store = RedisStore(redis_url, durable=durable, clock=clock)
     assert store.save_ticket(C1, "ticket", 10)
     store.save_authorizer(record("wxa1"))
     store.save_authorizer(record("wxa2", rt="rt-two-xxxxxxxxxxxx"))

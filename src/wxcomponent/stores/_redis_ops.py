@@ -229,9 +229,10 @@ class RedisOps(RedisKeys):
             return bool(kept)
         kept = yield DurableCall("save_ticket", (c, ticket, created_at))
         if kept:
-            stored = yield DurableCall("load_ticket", (c,))
-            if stored is not None:
-                yield from self._mirror_ticket(stored, replace_equal=True)
+            # The durable store kept this ticket: Redis mirrors it without reading it back
+            # (its script keeps the newest, should another host's mirror come first).
+            yield from self._mirror_ticket(Ticket(c, ticket, created_at, self.clock()),
+                                           replace_equal=True)
         return bool(kept)
 
     def load_ticket(self, c: str) -> Op[Ticket | None]:

@@ -25,11 +25,13 @@ def _builtins(ctx: Context, options: CallbackOptions, event: Event,
     """The built-in handling of a push; False when it is an authorization change older than
     the account's latest recorded one, which must do nothing at all. A compliance push updates
     the account's compliance record (``authorizer_appid``: the account of the URL)."""
+    if isinstance(event, VerifyTicket):  # the most frequent push: nothing else applies
+        if options.store_ticket:
+            yield from save_ticket(ctx, event.ticket, event.create_time)
+        return True
     if options.track_compliance:
         yield from apply_push(ctx, event, authorizer_appid)
-    if isinstance(event, VerifyTicket) and options.store_ticket:
-        yield from save_ticket(ctx, event.ticket, event.create_time)
-    elif isinstance(event, Unauthorized) and options.forget_on_unauthorized:
+    if isinstance(event, Unauthorized) and options.forget_on_unauthorized:
         return (yield from revoke_on_push(ctx, event.authorizer_appid,
                                           event_time(event.create_time)))
     elif options.exchange_codes:
