@@ -4,7 +4,9 @@ A push's floor is what no implementation can skip: the HTTP server answering it 
 by ``bench_http.py`` as its bare app), the crypto (the URL signature, base64, AES-CBC and its
 padding: :func:`crypto_floor`) and one durable write of the ticket in the store, through the
 store's plain client (:func:`store_floor`): a ``sqlite3`` upsert, a psycopg upsert, a
-redis-py ``SET``. Each figure is the best of several rounds of CPU time per operation.
+redis-py ``SET``; for a server store the same through the client's asyncio flavour is given
+beside it (:func:`async_store_floor`), which is what a service on an event loop pays at
+least. Each figure is the best of several rounds of CPU time per operation.
 
 :func:`stores` starts what a ``--store`` name needs: ``postgres`` (a private PostgreSQL, as
 the tests start theirs), ``redis`` (redis-server with AOF, as a Redis holding refresh tokens
@@ -22,6 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,6 +111,45 @@ def store_floor(kind: str, target: "Servers") -> float:
                             count=1000)
         client.close()
     return figures
+
+
+def async_store_floor(kind: str, target: "Servers") -> float:
+    """µs of one ticket write through the store's asyncio client (psycopg's
+    ``AsyncConnection``, ``redis.asyncio``), one call awaited after the other on one
+    connection: what a service on an event loop pays at least, beside the blocking floor."""
+    import asyncio
+
+    async def measure() -> float:
+        total = 0.0
+        if kind in ("postgres", "fleet"):
+            import psycopg
+
+            conn = await psycopg.AsyncConnection.connect(target.postgres, autocommit=True)
+            sql = _UPSERT.format(p="%s")
+            total += await _best_cpu_async(
+                lambda i: conn.execute(sql, ("wxfloor", _TICKET, i)))
+            await conn.close()
+        if kind in ("redis", "fleet"):
+            import redis.asyncio
+
+            client = redis.asyncio.Redis.from_url(target.redis)
+            total += await _best_cpu_async(
+                lambda i: client.set("floor:ticket", f"{_TICKET}:{i}"))
+            await client.aclose()
+        return total
+
+    return asyncio.run(measure()) if kind in ("postgres", "redis", "fleet") else 0.0
+
+
+async def _best_cpu_async(operation: Callable[[int], Any], count: int = 1000,
+                          rounds: int = 5) -> float:
+    best = float("inf")
+    for round_ in range(rounds):
+        started = time.process_time()
+        for index in range(count):
+            await operation(round_ * count + index)
+        best = min(best, (time.process_time() - started) / count)
+    return best * 1e6
 
 
 @dataclass
