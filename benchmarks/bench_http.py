@@ -396,6 +396,17 @@ def report(runs: dict[str, list[Run]], args: argparse.Namespace, parser: str,
                 print(f"  {'service CPU / that floor':40s} {cpu['service'] / floor:8.2f}x")
 
 
+def plan(parser: argparse.ArgumentParser, apps: str, known: Sequence[str],
+         requests: int) -> tuple[list[str], int, int]:
+    """The servers ``--apps`` names (refused unless ``known``), the warm-up of each run and
+    the pushes a run takes with its warm-up."""
+    kinds = [kind.strip() for kind in apps.split(",") if kind.strip()]
+    if not kinds or any(kind not in known for kind in kinds):
+        parser.error(f"--apps takes names among {', '.join(known)}")
+    warmup = min(1000, max(100, requests // 10))
+    return kinds, warmup, requests + warmup
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=20000, help="pushes per measurement")
@@ -421,11 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from wxcomponent.service.protocol import resolve_parser
 
-    kinds = [kind.strip() for kind in args.apps.split(",") if kind.strip()]
-    if not kinds or any(kind not in APPS for kind in kinds):
-        parser.error(f"--apps takes names among {', '.join(APPS)}")
-    warmup = min(1000, max(100, args.requests // 10))
-    per_round = args.requests + warmup
+    kinds, warmup, per_round = plan(parser, args.apps, APPS, args.requests)
     runs: dict[str, list[Run]] = {kind: [] for kind in kinds}
     started = floors.NAMED_STORES.get(args.store)
     with tempfile.TemporaryDirectory(prefix="wxcomponent-bench-") as tmp, \

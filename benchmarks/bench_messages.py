@@ -27,6 +27,7 @@ Run by hand:  uv run python benchmarks/bench_messages.py [--requests 10000] [--r
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -53,6 +54,7 @@ from bench_http import (  # a sibling script, not a package
     cpu_seconds,
     free_port,
     load,
+    plan,
     stop,
 )
 
@@ -116,7 +118,7 @@ def peer_app(database: str, hook: str) -> Any:
     import hmac
 
     import httpx
-    from fastapi import BackgroundTasks, FastAPI, Request
+    from fastapi import FastAPI, Request
     from fastapi.responses import PlainTextResponse
     from wechatpy import parse_message
     from wechatpy.crypto import WeChatCrypto
@@ -128,25 +130,34 @@ def peer_app(database: str, hook: str) -> Any:
     db.execute("PRAGMA synchronous=FULL")
     db.execute("CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, msg_id TEXT UNIQUE,"
                " payload BLOB NOT NULL, delivered INTEGER NOT NULL DEFAULT 0)")
-    # deliveries wait for one of the pool's kept-alive connections rather than fail
-    client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, pool=None),
-                               limits=httpx.Limits(max_connections=32,
-                                                   max_keepalive_connections=32))
-    app = FastAPI()
+    queue: asyncio.Queue[tuple[int, bytes]] = asyncio.Queue()
+    client = httpx.AsyncClient(timeout=10.0)
 
-    async def deliver(row: int, payload: bytes) -> None:
-        stamp = int(time.time())
-        mac = hmac.new(HOOK_SECRET.encode(), f"{stamp}.".encode() + payload,
-                       hashlib.sha256).hexdigest()
-        answer = await client.post(hook, content=payload, headers={
-            "Content-Type": "application/json", "X-Wxcomponent-Signature": f"t={stamp},v1={mac}"})
-        if answer.is_success:
-            db.execute("UPDATE outbox SET delivered = 1 WHERE id = ?", (row,))
+    async def deliver() -> None:
+        """One of 32 workers: POST each queued message, signed, then mark it delivered."""
+        while True:
+            row, payload = await queue.get()
+            stamp = int(time.time())
+            mac = hmac.new(HOOK_SECRET.encode(), f"{stamp}.".encode() + payload,
+                           hashlib.sha256).hexdigest()
+            answer = await client.post(hook, content=payload, headers={
+                "Content-Type": "application/json",
+                "X-Wxcomponent-Signature": f"t={stamp},v1={mac}"})
+            if answer.is_success:
+                db.execute("UPDATE outbox SET delivered = 1 WHERE id = ?", (row,))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> Any:
+        workers = [asyncio.create_task(deliver()) for _ in range(32)]
+        yield
+        for worker in workers:
+            worker.cancel()
+
+    app = FastAPI(lifespan=lifespan)
 
     @app.post("/{appid}/messages/{authorizer}")
     async def messages(appid: str, authorizer: str, request: Request, timestamp: str,
-                       nonce: str, msg_signature: str,
-                       background: BackgroundTasks) -> PlainTextResponse:
+                       nonce: str, msg_signature: str) -> PlainTextResponse:
         body = await request.body()
         try:
             xml = crypto.decrypt_message(body, msg_signature, timestamp, nonce)
@@ -161,7 +172,7 @@ def peer_app(database: str, hook: str) -> Any:
         cursor = db.execute("INSERT OR IGNORE INTO outbox (msg_id, payload) VALUES (?, ?)",
                             (str(message.id), payload))
         if cursor.rowcount:
-            background.add_task(deliver, int(cursor.lastrowid or 0), payload)
+            queue.put_nowait((int(cursor.lastrowid or 0), payload))
         return PlainTextResponse("success")
 
     return app
@@ -374,11 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from wxcomponent.service.protocol import resolve_parser
 
-    kinds = [kind.strip() for kind in args.apps.split(",") if kind.strip()]
-    if not kinds or any(kind not in APPS for kind in kinds):
-        parser.error(f"--apps takes names among {', '.join(APPS)}")
-    warmup = min(1000, max(100, args.requests // 10))
-    per_round = args.requests + warmup
+    kinds, warmup, per_round = plan(parser, args.apps, APPS, args.requests)
     runs: dict[str, list[Run]] = {kind: [] for kind in kinds}
     with tempfile.TemporaryDirectory(prefix="wxcomponent-bench-") as tmp:
         print(f"building {args.rounds * per_round} encrypted messages…", flush=True)

@@ -2,10 +2,11 @@
 
     uv run python benchmarks/bench_push_writes.py [--pushes 20000] [--rounds 3]
 
-Every push the service acknowledges makes two commits in the store: the dedupe lease of the
-push (a new row per push: ``acquire_lease`` of a key made from the push's signature) and the
-ticket (an update of one row: ``save_ticket``). A peer that keeps no dedupe makes only the
-second. This prints, per push, best of ``--rounds``:
+A ticket push with a handler of the user's makes two commits in the store: the dedupe lease
+of the push (a new row per push: ``acquire_lease`` of a key made from the push's signature)
+and the ticket (an update of one row: ``save_ticket``). Without a handler a ticket push makes
+only the second, as a peer that keeps no dedupe does: storing the same ticket twice changes
+nothing, so its retry needs no lease. This prints, per push, best of ``--rounds``:
 
   store   SQLiteStore.acquire_lease (a new key) and SQLiteStore.save_ticket
   raw     the same statements through bare ``sqlite3`` on a file with the same pragmas

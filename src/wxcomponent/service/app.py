@@ -62,6 +62,7 @@ from .health import HealthTracker, ReadinessProbe
 from .links import LinkSigner
 from .metrics import Metrics
 from .pages import authorization_result, authorization_start, problem
+from .posting import webhook_poster
 from .ratelimit import RateLimiter, client_address
 from .retention import purge_json
 from .settings import ServiceSettings, SettingsError
@@ -168,9 +169,10 @@ class Service:
         self.authorizations.register()
         self._outside = httpx.AsyncClient(trust_env=False, follow_redirects=False)
         self.forwarder: Forwarder | None = None
+        self._poster = webhook_poster(self._outside)  # aiohttp's when installed
         if settings.webhooks:
             self.forwarder = Forwarder(
-                self.aio_store, tuple(self.platforms), settings.webhooks, self._outside,
+                self.aio_store, tuple(self.platforms), settings.webhooks, self._poster,
                 drive=next(iter(self.platforms.values()))._drive,
                 retention=settings.retention, clock=clock,
                 tenant_of=self._tenant_of_authorizer,
@@ -411,6 +413,7 @@ class Service:
         await self.authorizations.wait()
         for http in self._http:
             await http.aclose()
+        await self._poster.aclose()
         await self._outside.aclose()
         await self.aio_store.close()
         for store in self._opened:

@@ -60,6 +60,7 @@ from ..replies import (
 )
 from ..stores.base import AsyncStore, Job, JobState
 from ..webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
+from .posting import HttpxPoster, Poster
 from .retention import Retention
 
 __all__ = ["Forwarder", "ReplySource", "Webhook", "reply_from_json"]
@@ -141,7 +142,7 @@ class Forwarder:
         store: AsyncStore,
         platforms: tuple[str, ...],
         webhooks: tuple[Webhook, ...],
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | Poster,
         *,
         drive: Callable[[Flow[int]], Awaitable[int]],
         retention: Retention | None = None,
@@ -156,7 +157,9 @@ class Forwarder:
         self.store = store
         self.platforms = platforms
         self.webhooks = webhooks
-        self.http = http
+        #: What POSTs the deliveries (an httpx client given is used through
+        #: :class:`~.posting.HttpxPoster`).
+        self.poster: Poster = http if isinstance(http, Poster) else HttpxPoster(http)
         self.clock = clock
         self.concurrency = concurrency
         self.poll_interval = poll_interval
@@ -300,19 +303,8 @@ class Forwarder:
         self._count(hook, "retried", kind)
 
     async def _post(self, hook: Webhook, body: bytes, headers: Mapping[str, str]) -> str | None:
-        try:
-            # One deadline for the whole request, within the claim's lease: httpx's own
-            # timeout bounds each step (each read of a slowly dripped answer), not their sum.
-            answer = await asyncio.wait_for(
-                self.http.post(hook.url, content=body, headers=dict(headers),
-                               timeout=hook.timeout), hook.timeout)
-        except (asyncio.TimeoutError, httpx.TimeoutException):
-            return "timeout"
-        except httpx.HTTPError as exc:
-            return type(exc).__name__
-        if 200 <= answer.status_code < 300:
-            return None
-        return f"HTTP {answer.status_code}"[:_KEPT_ERROR]
+        # One deadline for the whole request, within the claim's lease.
+        return await self.poster.post(hook.url, body, headers, hook.timeout)
 
     async def _enrich(self, document: dict[str, Any]) -> None:
         appid, about = document.get("component_appid"), document.get("authorizer_appid")
