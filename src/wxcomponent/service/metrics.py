@@ -10,6 +10,7 @@ is False.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -100,7 +101,11 @@ class Metrics:
         """A platform event listener recording that platform's events."""
 
         pushes: dict[tuple[str, str], Any] = {}  # label children, looked up once
-        ticket_time: Any = self.ticket_time.labels(platform) if self.enabled else None
+        # when the last ticket came (epoch seconds): the gauge reads it when scraped, so that
+        # a push pays an assignment, not the gauge's lock
+        ticket_at = [0.0]
+        if self.enabled:
+            self.ticket_time.labels(platform).set_function(lambda: ticket_at[0])
         accounts, paths, errcodes = (_Bounded(), _Bounded(), _Bounded())
 
         def record(name: str, fields: Mapping[str, Any]) -> None:
@@ -128,7 +133,7 @@ class Metrics:
             elif name == ListenerEvent.REFRESH_FAILED:
                 self.refreshes.labels(platform, str(fields.get("kind", "token")), "failed").inc()
             elif name == ListenerEvent.TICKET_RECEIVED:
-                ticket_time.set_to_current_time()
+                ticket_at[0] = time.time()
             elif name in _AUTHORIZER_EVENTS:
                 self.events.labels(platform, name).inc()
             elif name == ListenerEvent.SHIP_APP and fields.get("state") in _SHIP_STATES:

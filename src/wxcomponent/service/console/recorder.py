@@ -146,7 +146,9 @@ def _run_of(events: list[Seen]) -> ReleaseCheckRun | None:
 
 @dataclass
 class _Platform:
-    pushes: deque[Seen] = field(default_factory=lambda: deque(maxlen=KEEP))
+    #: (when, what became of it, its fields as told): made :class:`Seen` when read
+    pushes: deque[tuple[float, str, Mapping[str, Any]]] = field(
+        default_factory=lambda: deque(maxlen=KEEP))
     errors: deque[Seen] = field(default_factory=lambda: deque(maxlen=KEEP))
     release_checks: deque[Seen] = field(default_factory=lambda: deque(maxlen=KEEP))
     refreshed: dict[str, float] = field(default_factory=dict)
@@ -157,6 +159,14 @@ def _short(fields: Mapping[str, Any]) -> dict[str, str]:
     page shows "—" for it, never "None")."""
     return {str(k)[:40]: str(v)[:_TEXT] for k, v in fields.items()
             if isinstance(v, (str, int, float)) and not isinstance(v, bool) and v != ""}
+
+
+def _short_push(fields: Mapping[str, Any]) -> dict[str, str]:
+    """A push's fields as the console shows them; one of WeChat's test accounts marked."""
+    short = _short(fields)
+    if fields.get("release_check") is True:
+        short["release_check"] = "yes"
+    return short
 
 
 class Recorder:
@@ -199,13 +209,15 @@ class Recorder:
                     with self._lock:
                         state.refreshed[str(kind)] = at
                 return
-            short = _short(fields)
-            if name in _PUSHES and fields.get("release_check") is True:
-                short["release_check"] = "yes"  # one of WeChat's test accounts
-            seen = Seen(self._clock(), _PUSHES.get(name, name), short)
+            at = self._clock()
+            label = _PUSHES.get(name)
+            if label is not None:  # kept as told, made short when a page reads it
+                with self._lock:
+                    state.pushes.append((at, label, fields))
+            if name not in _ERRORS and name not in _RELEASE_CHECKS:
+                return
+            seen = Seen(at, label or name, _short(fields))
             with self._lock:
-                if name in _PUSHES:
-                    state.pushes.append(seen)
                 if name in _ERRORS:
                     state.errors.append(Seen(seen.at, name, seen.fields))
                 if name in _RELEASE_CHECKS:
@@ -216,7 +228,8 @@ class Recorder:
     def pushes(self, platform: str) -> list[Seen]:
         """The latest pushes, newest first."""
         with self._lock:
-            return list(reversed(self._of(platform).pushes))
+            kept = list(reversed(self._of(platform).pushes))
+        return [Seen(at, label, _short_push(fields)) for at, label, fields in kept]
 
     def errors(self, platform: str) -> list[Seen]:
         """The latest errors not put right since, newest first."""
