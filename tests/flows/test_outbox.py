@@ -11,7 +11,7 @@ from wxcomponent import CallbackOptions, events
 from wxcomponent.core import outbox
 from wxcomponent.core.callbacks import built_ins
 from wxcomponent.core.effects import Spawn, StoreCall
-from wxcomponent.stores import CachedToken
+from wxcomponent.stores import CachedToken, Job
 
 from .harness import (
     AUTHORIZER,
@@ -46,11 +46,35 @@ def test_a_push_is_queued_once_per_webhook_with_its_secrets_masked() -> None:
     assert first == again and len(set(first)) == 2  # a retried push adds nothing
     job = h.store.get_job(first[0])
     assert job is not None and job.group == AUTHORIZER and job.state == "pending"
-    document = json.loads(job.payload)
+    document = outbox.job_document(job)
     assert document["kind"] == "authorized" and document["authorizer_appid"] == AUTHORIZER
+    assert document["component_appid"] == COMPONENT_APPID and document["tenant"] is None
+    assert document["release_check"] is False
     assert document["fields"]["AuthorizationCode"] == "***"
     assert document["fields"]["PreAuthCode"] == "***"
     assert b"code@@@1" not in job.payload
+    # what the job's row holds is not stored twice
+    assert set(json.loads(job.payload)) == {"kind", "type", "received_at", "create_time",
+                                            "fields"}
+
+
+def _job(job_id: int, group: str, payload: bytes) -> Job:
+    return Job(id=job_id, component_appid=COMPONENT_APPID, topic="deliver:app", group=group,
+               payload=payload, state="pending", attempts=0, available_at=0.0, created_at=0.0,
+               updated_at=0.0, last_error=None, key=None, claim=None)
+
+
+def test_a_push_stored_whole_by_an_older_version_reads_as_it_was() -> None:
+    whole = {"kind": "text", "type": "TextMessage", "component_appid": COMPONENT_APPID,
+             "authorizer_appid": "wx00000000000000a1", "release_check": True,
+             "tenant": "acme", "received_at": 1700000000.5, "create_time": 1700000000,
+             "fields": {"Content": "hi"}}
+    job = _job(7, "wx00000000000000a1", json.dumps(whole).encode())
+    assert list(outbox.job_document(job).items()) == list(whole.items())
+    compact = _job(8, "-", b'{"kind":"component_verify_ticket","extra":1}')
+    assert outbox.job_document(compact) == {
+        "kind": "component_verify_ticket", "component_appid": COMPONENT_APPID,
+        "authorizer_appid": None, "release_check": False, "tenant": None, "extra": 1}
 
 
 def test_tickets_are_never_handed_on() -> None:

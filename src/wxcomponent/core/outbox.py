@@ -54,6 +54,7 @@ __all__ = [
     "enqueue_push",
     "job_document",
     "push_document",
+    "push_of",
     "run_exchanges",
 ]
 
@@ -64,9 +65,12 @@ EXCHANGE_TOPIC = "exchange"
 PLATFORM_GROUP = "-"
 
 
+_DELIVER = "deliver:"
+
+
 def deliver_topic(name: str) -> str:
     """The queue topic of the deliveries to the webhook ``name``."""
-    return f"deliver:{name}"
+    return f"{_DELIVER}{name}"
 
 
 def push_document(event: Event, *, component_appid: str, authorizer_appid: str | None,
@@ -92,14 +96,47 @@ def push_document(event: Event, *, component_appid: str, authorizer_appid: str |
     }
 
 
+#: The keys of a push's document in the order webhooks receive them.
+_ORDER = ("kind", "type", "component_appid", "authorizer_appid", "release_check", "tenant",
+          "received_at", "create_time", "fields")
+
+
+def _at_rest(document: dict[str, Any], group: str) -> dict[str, Any]:
+    """A push's document as its job stores it: without what the job's row holds already (the
+    platform, the account as the job's group) and without the values that go without saying
+    (not of the release check, no tenant). :func:`push_of` puts them back."""
+    kept = {key: value for key, value in document.items() if key != "component_appid"}
+    if document.get("authorizer_appid") == (None if group == PLATFORM_GROUP else group):
+        del kept["authorizer_appid"]
+    if document.get("release_check") is False:
+        del kept["release_check"]
+    if document.get("tenant") is None:
+        kept.pop("tenant", None)
+    return kept
+
+
+def push_of(job: Job, stored: dict[str, Any]) -> dict[str, Any]:
+    """The whole document of the push a delivery job carries, from what it stored (see
+    :func:`_at_rest`; a document stored whole, by an older version, comes back as it was)."""
+    known = {"component_appid": job.component_appid,
+             "authorizer_appid": None if job.group == PLATFORM_GROUP else job.group,
+             "release_check": False, "tenant": None}
+    whole = {key: stored[key] if key in stored else known[key] for key in _ORDER
+             if key in stored or key in known}
+    whole.update((key, value) for key, value in stored.items() if key not in whole)
+    return whole
+
+
 def job_document(job: Job) -> dict[str, Any]:
-    """The JSON object a queued job carries (the push of a delivery), or ``{}`` when its
-    payload is not one."""
+    """The JSON object a queued job carries (for a delivery, the whole push: see
+    :func:`push_of`), or ``{}`` when its payload is not one."""
     try:
         loaded = json.loads(job.payload)
     except (ValueError, UnicodeDecodeError):
         return {}
-    return loaded if isinstance(loaded, dict) else {}
+    if not isinstance(loaded, dict):
+        return {}
+    return push_of(job, loaded) if job.topic.startswith(_DELIVER) else loaded
 
 
 def enqueue_push(ctx: Context, topics: tuple[str, ...], event: Event, *,
@@ -112,8 +149,9 @@ def enqueue_push(ctx: Context, topics: tuple[str, ...], event: Event, *,
     document = push_document(event, component_appid=ctx.appid,
                              authorizer_appid=authorizer_appid, received_at=ctx.clock(),
                              tenant=tenant)
-    payload = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     group = document["authorizer_appid"] or PLATFORM_GROUP
+    payload = json.dumps(_at_rest(document, group), ensure_ascii=False,
+                         separators=(",", ":")).encode("utf-8")
     ids = []
     for topic in topics:
         job_id: int = yield from store_call(

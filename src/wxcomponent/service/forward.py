@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..core.effects import Flow
-from ..core.outbox import backoff, deliver_topic, push_document
+from ..core.outbox import backoff, deliver_topic, push_document, push_of
 from ..core.retention import PurgeRun, purge_old_jobs
 from ..errors import ConfigurationError, InvalidArgument, StoreError
 from ..events import AuthorizerMessage, Event
@@ -267,11 +267,14 @@ class Forwarder:
     async def _deliver(self, hook: Webhook, job: Job) -> None:
         assert job.claim is not None
         try:
-            document = json.loads(job.payload)
+            stored = json.loads(job.payload)
         except ValueError:
+            stored = None
+        if not isinstance(stored, dict):
             await self.store.bury_job(job.id, job.claim, "the stored push is not JSON")
             self._count(hook, "dead", "unreadable")
             return
+        document = push_of(job, stored)
         kind = str(document.get("kind", ""))
         if not hook.wants(kind):
             await self.store.ack_job(job.id, job.claim)
