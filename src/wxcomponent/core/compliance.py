@@ -88,9 +88,16 @@ def _verified_from(record: ComplianceRecord, at: float) -> ComplianceRecord:
                    + VERIFICATION_VALIDITY)
 
 
+#: The pushes that may change a compliance record (:func:`_change_of` says how).
+_RECORDED = (IcpFilingResult, VerificationExpiry, VerificationProgress, AuthAndIcpProgress,
+             IllegalRecordEvent, PunishEvent, AppealRecordEvent, PrivacyInterfaceResult)
+
+
 def _change_of(event: Event, url_appid: str | None) -> tuple[str, Update, bool] | None:
     """The account a push is about, how it changes the record, and whether the account is
     due for a check after it; None for a push that changes nothing."""
+    if not isinstance(event, _RECORDED):  # nearly every push
+        return None
     at = float(event.create_time)
     if isinstance(event, IcpFilingResult):
         return event.authorizer_appid, lambda r: replace(r, filing_status=event.beian_status), \
@@ -147,8 +154,9 @@ def save_compliance(ctx: Context, record: ComplianceRecord, *,
 
 
 def changes_record(event: Event) -> bool:
-    """True when ``event`` is a push :func:`apply_push` applies to a compliance record."""
-    return _change_of(event, None) is not None
+    """True when ``event`` is of a kind :func:`apply_push` may apply to a compliance record
+    (decided by its type alone: nothing is computed for it)."""
+    return isinstance(event, _RECORDED)
 
 
 def apply_push(ctx: Context, event: Event, authorizer_appid: str | None = None) -> Flow[bool]:

@@ -69,7 +69,6 @@ log = logging.getLogger("wxcomponent.service")
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _MIN_SECRET = 16
-_KEPT_ERROR = 200
 
 
 @dataclass(frozen=True)

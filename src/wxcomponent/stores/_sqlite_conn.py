@@ -321,17 +321,10 @@ class _SQLiteFile:
         fails leaves no trace and the others go on; when the commit fails, every call fails
         with its error and nothing is written. This is the group commit of
         :class:`~.sqlite.AsyncSQLiteStore`: the writes that wait for the disk share one."""
-        conn = self._conn()
-        outcomes: list[tuple[bool, object]] = []
-        self._write_turn.acquire()
-        may_wait = True
-        try:
-            may_wait = self._waiting(conn)
-            if isinstance(conn, _Connection) and conn.synchronous != "FULL":
-                conn.execute("PRAGMA synchronous = FULL")
-                conn.synchronous = "FULL"
-            conn.execute("BEGIN IMMEDIATE")
-            self._local.group = conn
+
+        def body(conn: sqlite3.Connection, _now: float) -> list[tuple[bool, object]]:
+            outcomes: list[tuple[bool, object]] = []
+            self._local.group = conn  # each call's writes join this transaction
             try:
                 for call in calls:
                     conn.execute("SAVEPOINT wx_call")
@@ -341,18 +334,11 @@ class _SQLiteFile:
                         conn.execute("ROLLBACK TO wx_call")
                         outcomes.append((False, exc))
                     conn.execute("RELEASE wx_call")
+            finally:
                 self._local.group = None
-                conn.execute("COMMIT")
-            except BaseException:
-                self._local.group = None
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise self._failed(exc, may_wait) from exc
-        finally:
-            self._write_turn.release()
-        return outcomes
+            return outcomes
+
+        return self._write(body, durable=True)
 
     def close(self) -> None:
         """Close every connection this store opened; later calls raise :class:`StoreError`."""
