@@ -258,7 +258,10 @@ def frozen(pids: list[int]) -> Iterator[None]:
     stopped: list[int] = []
     try:
         for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                continue  # ended since it was listed (a backend whose client left): nothing to stop
             stopped.append(pid)
         yield
     finally:
