@@ -2,12 +2,15 @@
 
 :class:`~.base.Store` declares every operation with its check (:func:`~.base.checked`). A
 backend derives from :class:`CheckedStore` (blocking) or :class:`CheckedAsyncStore` (asyncio)
-and writes only the bodies: when its class is created, each operation is replaced by a
-function of the operation's own signature that runs the check, hands the normalised
-arguments to the body and returns what the body returns. Those functions are compiled once,
-at import, from the declarations (as :mod:`dataclasses` compiles ``__init__``), so a call pays
-one more Python call and nothing is looked up or bound per call. A class that lacks an
-operation is refused (:class:`TypeError`) when it is created.
+and writes only the bodies: for the operation ``list_authorizers``, a method
+``_list_authorizers(self, a)`` whose ``a`` is the operation's arguments as one value
+(:class:`~._args.ListAuthorizers`). When the class is created, each operation becomes a
+function of the operation's own signature that runs the check and hands the body the
+normalised arguments, defaults filled in; the type checker reads the operation's signature
+from the protocol the base derives from, so a backend never restates it. Those functions are
+compiled once, at import, from the declarations (as :mod:`dataclasses` compiles
+``__init__``), so a call pays one more Python call and one tuple, and nothing is looked up or
+bound per call. A class that lacks a body is refused (:class:`TypeError`) when it is created.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from .base import CHECKS, Store
+from . import _args
+from ._codegen import args_name
+from .base import CHECKS, AsyncStore, Store
 
 __all__ = ["OPERATIONS", "CheckedAsyncStore", "CheckedStore", "is_checked"]
 
@@ -29,11 +34,14 @@ _Body = Callable[..., Any]
 _Make = Callable[[_Body], _Body]
 
 
-def _maker(name: str, *, aio: bool) -> _Make:
-    """Compile, for the operation ``name``, the function that wraps a body in its check."""
+def _maker(name: str, *, aio: bool, whole: bool) -> _Make:
+    """Compile, for the operation ``name``, the function that wraps a body in its check; with
+    ``whole``, the body takes the arguments as one :mod:`._args` value, else one by one."""
     check, into = CHECKS[name]
     params = list(inspect.signature(getattr(Store, name)).parameters.values())[1:]
-    namespace: dict[str, Any] = {"check": check}
+    namespace: dict[str, Any] = {
+        "check": check, "Args": getattr(_args, args_name(name)), "new": tuple.__new__,
+    }
     head: list[str] = []
     call: list[str] = []
     for param in params:
@@ -46,12 +54,14 @@ def _maker(name: str, *, aio: bool) -> _Make:
             head.append(f"{param.name}=default_{param.name}")
         keyword = param.kind is param.KEYWORD_ONLY
         call.append(f"{param.name}={param.name}" if keyword else param.name)
+    names = [p.name for p in params]
     normalised = f"{', '.join(into)} = " if into else ""
+    handed = f"new(Args, ({', '.join(names)},))" if whole else ", ".join(call)
     source = (
         f"def make(body):\n"
         f"    {'async ' if aio else ''}def {name}(self, {', '.join(head)}):\n"
-        f"        {normalised}check({', '.join(p.name for p in params)})\n"
-        f"        return {'await ' if aio else ''}body(self, {', '.join(call)})\n"
+        f"        {normalised}check({', '.join(names)})\n"
+        f"        return {'await ' if aio else ''}body(self, {handed})\n"
         f"    return {name}\n"
     )
     exec(compile(source, f"<checked {name}>", "exec"), namespace)  # noqa: S102
@@ -59,8 +69,10 @@ def _maker(name: str, *, aio: bool) -> _Make:
     return make
 
 
-_SYNC: dict[str, _Make] = {name: _maker(name, aio=False) for name in OPERATIONS}
-_ASYNC: dict[str, _Make] = {name: _maker(name, aio=True) for name in OPERATIONS}
+_MAKERS: dict[tuple[bool, bool], dict[str, _Make]] = {
+    (aio, whole): {name: _maker(name, aio=aio, whole=whole) for name in OPERATIONS}
+    for aio in (False, True) for whole in (False, True)
+}
 _WRAPPERS: set[object] = set()
 
 
@@ -69,34 +81,44 @@ def is_checked(operation: object) -> bool:
     return operation in _WRAPPERS
 
 
-def _derive(cls: type, makers: dict[str, _Make], *, aio: bool) -> None:
-    """Wrap every operation of ``cls`` in its check, once (an inherited one is already)."""
-    missing = [name for name in OPERATIONS if not callable(getattr(cls, name, None))]
+def _derive(cls: type, protocol: type, *, aio: bool) -> None:
+    """Make every operation of ``cls`` its check before its body."""
+    bodies: dict[str, tuple[_Body, bool]] = {}
+    for name in OPERATIONS:
+        own = cls.__dict__.get(name)  # written out in the class itself: its whole signature
+        body = getattr(cls, f"_{name}", None)
+        if callable(own) or not callable(body):
+            body = getattr(cls, name, None)
+            if callable(body) and body is not getattr(protocol, name):
+                bodies[name] = (body, False)
+        else:
+            bodies[name] = (body, True)
+    missing = [name for name in OPERATIONS if name not in bodies]
     if missing:
         raise TypeError(f"{cls.__name__} lacks the store operations {', '.join(missing)}")
-    for name, make in makers.items():
-        body = getattr(cls, name)
+    for name, (body, whole) in bodies.items():
         if body in _WRAPPERS:
             continue
         if inspect.iscoroutinefunction(body) is not aio:
             kind = "a coroutine function" if aio else "a plain function"
             raise TypeError(f"{cls.__name__}.{name} must be {kind}")
-        wrapper = functools.update_wrapper(make(body), body)
+        wrapper = functools.update_wrapper(_MAKERS[aio, whole][name](body),
+                                           getattr(protocol, name))
         _WRAPPERS.add(wrapper)
         setattr(cls, name, wrapper)
 
 
-class CheckedStore:
+class CheckedStore(Store):
     """The base of a blocking backend: its operations check their arguments first."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _derive(cls, _SYNC, aio=False)
+        _derive(cls, Store, aio=False)
 
 
-class CheckedAsyncStore:
+class CheckedAsyncStore(AsyncStore):
     """The base of an asyncio backend: its operations check their arguments first."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _derive(cls, _ASYNC, aio=True)
+        _derive(cls, AsyncStore, aio=True)

@@ -5,9 +5,9 @@ and the checks so declared (:data:`CHECKS`), which :mod:`._checked` applies to e
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
-__all__ = ["CHECKS", "checked"]
+__all__ = ["CHECKS", "backend_body", "checked"]
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -30,3 +30,11 @@ def checked(check: Callable[..., object], *into: str) -> Callable[[F], F]:
         return operation
 
     return declare
+
+
+def backend_body() -> NoReturn:
+    """Stands in :class:`~.base.Store` and :class:`~.base.AsyncStore` where an operation's
+    body goes, and never runs: a backend's class (derived from :class:`~._checked.CheckedStore`
+    or :class:`~._checked.CheckedAsyncStore`) has each operation replaced by its check and the
+    backend's own body (:mod:`._checked`); any other store implements the methods itself."""
+    raise NotImplementedError("a store operation without a body")

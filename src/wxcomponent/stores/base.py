@@ -29,6 +29,7 @@ from . import _compliance_record as compliance
 from . import _validate as valid
 from ._compliance_record import ComplianceRecord
 from ._declare import CHECKS, checked
+from ._declare import backend_body as _backend_body
 from ._records import (
     ACCOUNT_TYPES,
     MAX_ACCOUNT_NAME_LENGTH,
@@ -57,12 +58,12 @@ class Store(Protocol):
     @checked(valid.ticket_args)
     def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
-        ...
+        _backend_body()
 
     @checked(valid.platform_args)
     def load_ticket(self, component_appid: str) -> Ticket | None:
         """The latest ticket, or None."""
-        ...
+        _backend_body()
 
     # durable: authorizers
     @checked(valid.check_record, "record")
@@ -74,14 +75,14 @@ class Store(Protocol):
         at once), and one whose ``auth_event_at`` is 0 keeps the stored time. A record whose
         ``auth_event_at`` is older than the stored one is not written (False).
         """
-        ...
+        _backend_body()
 
     @checked(valid.authorizer_args)
     def get_authorizer(
         self, component_appid: str, authorizer_appid: str
     ) -> AuthorizerRecord | None:
         """One authorizer's record, or None."""
-        ...
+        _backend_body()
 
     @checked(valid.list_args)
     def list_authorizers(
@@ -93,14 +94,14 @@ class Store(Protocol):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
-        ...
+        _backend_body()
 
     @checked(valid.count_args)
     def count_authorizers(
         self, component_appid: str, *, status: AuthorizerStatus | None = None
     ) -> int:
         """How many records (of ``status``, if given) the platform has."""
-        ...
+        _backend_body()
 
     @checked(valid.replace_args)
     def replace_refresh_token(
@@ -110,7 +111,7 @@ class Store(Protocol):
 
         Returns False (and changes nothing) when the record is missing or holds another token.
         """
-        ...
+        _backend_body()
 
     @checked(valid.revoke_args)
     def mark_revoked(
@@ -122,13 +123,13 @@ class Store(Protocol):
         record's ``auth_event_at`` is not later: then ``auth_event_at`` becomes ``event_at``;
         otherwise nothing changes and the answer is False.
         """
-        ...
+        _backend_body()
 
     @checked(valid.authorizer_args)
     def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
         """Remove a record that should never have been kept (one of the release check's test
         accounts); False if there is none. A merchant's record is revoked, never removed."""
-        ...
+        _backend_body()
 
     @checked(valid.tenant_args)
     def set_authorizer_tenant(
@@ -138,7 +139,7 @@ class Store(Protocol):
 
         ``updated_at`` moves to now; nothing else of the record changes.
         """
-        ...
+        _backend_body()
 
     @checked(valid.name_args)
     def set_authorizer_name(
@@ -150,7 +151,7 @@ class Store(Protocol):
 
         Nothing else of the record changes (``updated_at`` included).
         """
-        ...
+        _backend_body()
 
     @checked(valid.search_args)
     def search_authorizers(
@@ -164,13 +165,13 @@ class Store(Protocol):
         """Records (of any status) whose name starts with ``prefix``, compared by
         :func:`name_key`, ordered by (``name_key(name)``, authorizer appid); ``after`` is that
         pair of the last record of the previous page (keyset paging)."""
-        ...
+        _backend_body()
 
     @checked(valid.schedule_args, "at")
     def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
         """Set the record's ``refresh_at``; False if there is no record. Nothing else of the
         record changes (``updated_at`` included)."""
-        ...
+        _backend_body()
 
     @checked(valid.due_args, "before")
     def due_authorizers(
@@ -179,20 +180,20 @@ class Store(Protocol):
         """Authorized records whose ``refresh_at`` is at or before ``before``, earliest first
         (ties by appid), at most ``limit``. Served by an index: the cost follows the records
         returned, not the records stored."""
-        ...
+        _backend_body()
 
     # durable: compliance
     @checked(compliance.check_compliance, "record")
     def save_compliance(self, record: ComplianceRecord) -> None:
         """Insert or replace the compliance record of ``record.authorizer_appid``, indexed by
         its codes and ``check_at`` (no credential: committed without waiting for a sync)."""
-        ...
+        _backend_body()
 
     @checked(valid.authorizer_args)
     def get_compliance(self, component_appid: str, authorizer_appid: str
                        ) -> ComplianceRecord | None:
         """One mini program's compliance record, or None."""
-        ...
+        _backend_body()
 
     @checked(compliance.compliance_list_args, "expiring_before")
     def list_compliance(
@@ -202,12 +203,12 @@ class Store(Protocol):
         """Records by appid after ``after`` (keyset paging): those holding ``blocked_by`` (a
         code; ``"any"``: any blocker), read through its index, and those verified until
         ``expiring_before`` at most."""
-        ...
+        _backend_body()
 
     @checked(valid.platform_args)
     def count_compliance(self, component_appid: str) -> dict[str, int]:
         """How many records hold each code held, ``"any"`` (a blocker) and ``"records"``."""
-        ...
+        _backend_body()
 
     @checked(compliance.compliance_due_args, "before")
     def due_compliance(
@@ -215,7 +216,7 @@ class Store(Protocol):
     ) -> list[ComplianceRecord]:
         """Records whose ``check_at`` is at or before ``before``, earliest first (then by
         appid), through an index."""
-        ...
+        _backend_body()
 
     # durable: the job queue
     @checked(valid.enqueue_args, "payload")
@@ -235,7 +236,7 @@ class Store(Protocol):
         already present in (``component_appid``, ``topic``), returns that job's id and
         changes nothing.
         """
-        ...
+        _backend_body()
 
     @checked(valid.claim_args, "lease")
     def claim_jobs(
@@ -250,28 +251,28 @@ class Store(Protocol):
         fence; until the lease ends no other claim sees it, and after that (its worker died)
         it is claimable again.
         """
-        ...
+        _backend_body()
 
     @checked(valid.settle_args)
     def ack_job(self, job_id: int, claim: int) -> bool:
         """Mark the job done; False (and nothing changes) if ``claim`` is not its claim."""
-        ...
+        _backend_body()
 
     @checked(valid.retry_args, "available_at", "error")
     def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
         """Put the claimed job back, pending, claimable from ``available_at``; its group
         waits for it. False if ``claim`` is not its claim."""
-        ...
+        _backend_body()
 
     @checked(valid.bury_args, "error")
     def bury_job(self, job_id: int, claim: int, error: str) -> bool:
         """Give the claimed job up (dead); its group proceeds. False if ``claim`` is stale."""
-        ...
+        _backend_body()
 
     @checked(valid.check_job_id)
     def get_job(self, job_id: int) -> Job | None:
         """One job, or None."""
-        ...
+        _backend_body()
 
     @checked(valid.list_jobs_args)
     def list_jobs(
@@ -285,18 +286,18 @@ class Store(Protocol):
     ) -> list[Job]:
         """Jobs ordered by id, those after ``after`` (keyset paging), of ``topic`` and
         ``state`` when given."""
-        ...
+        _backend_body()
 
     @checked(valid.requeue_args, "available_at")
     def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
         """Replay a done or dead job: pending again from ``available_at`` (default: now),
         attempts 0. False when there is no such job or it is pending."""
-        ...
+        _backend_body()
 
     @checked(valid.count_jobs_args)
     def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
         """How many jobs (of ``topic``, if given) are in each state: every state is a key."""
-        ...
+        _backend_body()
 
     @checked(valid.purge_args, "before")
     def purge_jobs(
@@ -305,13 +306,13 @@ class Store(Protocol):
         """Delete at most ``limit`` (1 to 1000) jobs of ``topic`` in ``state`` last updated
         before ``before``, the least recently updated first; their idempotency keys become
         free. Returns how many were deleted (fewer than ``limit``: none is left)."""
-        ...
+        _backend_body()
 
     @checked(valid.find_job_args)
     def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """The job enqueued in (``component_appid``, ``topic``) with the idempotency key
         ``key``, in whatever state, or None. Read through the index that makes keys unique."""
-        ...
+        _backend_body()
 
     @checked(valid.restore_args, "job")
     def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
@@ -327,41 +328,41 @@ class Store(Protocol):
         id the job has in this store; None when its id belongs to another job here (nothing
         changes: restore it again with ``renumber``).
         """
-        ...
+        _backend_body()
 
     @checked(valid.check_through)
     def reserve_job_ids(self, through: int) -> int:
         """Make every job id this store gives from now on greater than ``through``; returns
         the greatest id given or reserved so far (``reserve_job_ids(0)`` only reads it).
         Moving a queue carries this forward, so no id comes back on the new store."""
-        ...
+        _backend_body()
 
     # volatile
     @checked(valid.check_key)
     def get_token(self, key: str) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
-        ...
+        _backend_body()
 
     @checked(valid.set_token_args)
     def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
-        ...
+        _backend_body()
 
     @checked(valid.delete_token_args)
     def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
-        ...
+        _backend_body()
 
     # leases
     @checked(valid.lease_args, "ttl")
     def acquire_lease(self, key: str, ttl: float) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
-        ...
+        _backend_body()
 
     @checked(valid.release_args)
     def release_lease(self, key: str, fence: int) -> bool:
         """Give the lease back if still held with ``fence``."""
-        ...
+        _backend_body()
 
     def close(self) -> None:
         """Release connections and files."""
@@ -383,21 +384,21 @@ class AsyncStore(Protocol):
     # ---------------------------------------------------------- generated from Store
     async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
         """See :meth:`Store.save_ticket`."""
-        ...
+        _backend_body()
 
     async def load_ticket(self, component_appid: str) -> Ticket | None:
         """See :meth:`Store.load_ticket`."""
-        ...
+        _backend_body()
 
     async def save_authorizer(self, record: AuthorizerRecord) -> bool:
         """See :meth:`Store.save_authorizer`."""
-        ...
+        _backend_body()
 
     async def get_authorizer(
         self, component_appid: str, authorizer_appid: str
     ) -> AuthorizerRecord | None:
         """See :meth:`Store.get_authorizer`."""
-        ...
+        _backend_body()
 
     async def list_authorizers(
         self,
@@ -408,35 +409,35 @@ class AsyncStore(Protocol):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """See :meth:`Store.list_authorizers`."""
-        ...
+        _backend_body()
 
     async def count_authorizers(
         self, component_appid: str, *, status: AuthorizerStatus | None = None
     ) -> int:
         """See :meth:`Store.count_authorizers`."""
-        ...
+        _backend_body()
 
     async def replace_refresh_token(
         self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
     ) -> bool:
         """See :meth:`Store.replace_refresh_token`."""
-        ...
+        _backend_body()
 
     async def mark_revoked(
         self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
     ) -> bool:
         """See :meth:`Store.mark_revoked`."""
-        ...
+        _backend_body()
 
     async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
         """See :meth:`Store.delete_authorizer`."""
-        ...
+        _backend_body()
 
     async def set_authorizer_tenant(
         self, component_appid: str, authorizer_appid: str, tenant: str | None
     ) -> bool:
         """See :meth:`Store.set_authorizer_tenant`."""
-        ...
+        _backend_body()
 
     async def set_authorizer_name(
         self,
@@ -447,7 +448,7 @@ class AsyncStore(Protocol):
         account_type: AccountType | None = None,
     ) -> bool:
         """See :meth:`Store.set_authorizer_name`."""
-        ...
+        _backend_body()
 
     async def search_authorizers(
         self,
@@ -458,29 +459,29 @@ class AsyncStore(Protocol):
         limit: int = 100,
     ) -> list[AuthorizerRecord]:
         """See :meth:`Store.search_authorizers`."""
-        ...
+        _backend_body()
 
     async def schedule_refresh(
         self, component_appid: str, authorizer_appid: str, at: float
     ) -> bool:
         """See :meth:`Store.schedule_refresh`."""
-        ...
+        _backend_body()
 
     async def due_authorizers(
         self, component_appid: str, *, before: float, limit: int = 100
     ) -> list[AuthorizerRecord]:
         """See :meth:`Store.due_authorizers`."""
-        ...
+        _backend_body()
 
     async def save_compliance(self, record: ComplianceRecord) -> None:
         """See :meth:`Store.save_compliance`."""
-        ...
+        _backend_body()
 
     async def get_compliance(
         self, component_appid: str, authorizer_appid: str
     ) -> ComplianceRecord | None:
         """See :meth:`Store.get_compliance`."""
-        ...
+        _backend_body()
 
     async def list_compliance(
         self,
@@ -492,17 +493,17 @@ class AsyncStore(Protocol):
         limit: int = 100,
     ) -> list[ComplianceRecord]:
         """See :meth:`Store.list_compliance`."""
-        ...
+        _backend_body()
 
     async def count_compliance(self, component_appid: str) -> dict[str, int]:
         """See :meth:`Store.count_compliance`."""
-        ...
+        _backend_body()
 
     async def due_compliance(
         self, component_appid: str, *, before: float, limit: int = 100
     ) -> list[ComplianceRecord]:
         """See :meth:`Store.due_compliance`."""
-        ...
+        _backend_body()
 
     async def enqueue(
         self,
@@ -515,29 +516,29 @@ class AsyncStore(Protocol):
         key: str | None = None,
     ) -> int:
         """See :meth:`Store.enqueue`."""
-        ...
+        _backend_body()
 
     async def claim_jobs(
         self, component_appid: str, topic: str, *, limit: int, lease: float
     ) -> list[Job]:
         """See :meth:`Store.claim_jobs`."""
-        ...
+        _backend_body()
 
     async def ack_job(self, job_id: int, claim: int) -> bool:
         """See :meth:`Store.ack_job`."""
-        ...
+        _backend_body()
 
     async def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
         """See :meth:`Store.retry_job`."""
-        ...
+        _backend_body()
 
     async def bury_job(self, job_id: int, claim: int, error: str) -> bool:
         """See :meth:`Store.bury_job`."""
-        ...
+        _backend_body()
 
     async def get_job(self, job_id: int) -> Job | None:
         """See :meth:`Store.get_job`."""
-        ...
+        _backend_body()
 
     async def list_jobs(
         self,
@@ -549,50 +550,50 @@ class AsyncStore(Protocol):
         limit: int = 100,
     ) -> list[Job]:
         """See :meth:`Store.list_jobs`."""
-        ...
+        _backend_body()
 
     async def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
         """See :meth:`Store.requeue_job`."""
-        ...
+        _backend_body()
 
     async def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
         """See :meth:`Store.count_jobs`."""
-        ...
+        _backend_body()
 
     async def purge_jobs(
         self, component_appid: str, *, topic: str, state: JobState, before: float, limit: int = 500
     ) -> int:
         """See :meth:`Store.purge_jobs`."""
-        ...
+        _backend_body()
 
     async def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
         """See :meth:`Store.find_job`."""
-        ...
+        _backend_body()
 
     async def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
         """See :meth:`Store.restore_job`."""
-        ...
+        _backend_body()
 
     async def reserve_job_ids(self, through: int) -> int:
         """See :meth:`Store.reserve_job_ids`."""
-        ...
+        _backend_body()
 
     async def get_token(self, key: str) -> CachedToken | None:
         """See :meth:`Store.get_token`."""
-        ...
+        _backend_body()
 
     async def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
         """See :meth:`Store.set_token`."""
-        ...
+        _backend_body()
 
     async def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
         """See :meth:`Store.delete_token`."""
-        ...
+        _backend_body()
 
     async def acquire_lease(self, key: str, ttl: float) -> int | None:
         """See :meth:`Store.acquire_lease`."""
-        ...
+        _backend_body()
 
     async def release_lease(self, key: str, fence: int) -> bool:
         """See :meth:`Store.release_lease`."""
-        ...
+        _backend_body()
