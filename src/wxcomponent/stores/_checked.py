@@ -40,7 +40,8 @@ def _maker(name: str, *, aio: bool, whole: bool) -> _Make:
     check, into = CHECKS[name]
     params = list(inspect.signature(getattr(Store, name)).parameters.values())[1:]
     namespace: dict[str, Any] = {
-        "check": check, "Args": getattr(_args, args_name(name)), "new": tuple.__new__,
+        "_wx_check": check, "_wx_args": getattr(_args, args_name(name)),
+        "_wx_new": tuple.__new__,
     }
     head: list[str] = []
     call: list[str] = []
@@ -56,12 +57,12 @@ def _maker(name: str, *, aio: bool, whole: bool) -> _Make:
         call.append(f"{param.name}={param.name}" if keyword else param.name)
     names = [p.name for p in params]
     normalised = f"{', '.join(into)} = " if into else ""
-    handed = f"new(Args, ({', '.join(names)},))" if whole else ", ".join(call)
+    handed = f"_wx_new(_wx_args, ({', '.join(names)},))" if whole else ", ".join(call)
     source = (
-        f"def make(body):\n"
+        f"def make(_wx_body):\n"
         f"    {'async ' if aio else ''}def {name}(self, {', '.join(head)}):\n"
-        f"        {normalised}check({', '.join(names)})\n"
-        f"        return {'await ' if aio else ''}body(self, {handed})\n"
+        f"        {normalised}_wx_check({', '.join(names)})\n"
+        f"        return {'await ' if aio else ''}_wx_body(self, {handed})\n"
         f"    return {name}\n"
     )
     exec(compile(source, f"<checked {name}>", "exec"), namespace)  # noqa: S102

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import threading
 
+from . import _args
 from ._compliance_record import ANY_BLOCKER, RECORDS
 from .base import ComplianceRecord
 
@@ -20,8 +21,9 @@ class _MemoryCompliance:
 
     # ------------------------------------------------------------------ compliance
 
-    def save_compliance(self, record: ComplianceRecord) -> None:
+    def _save_compliance(self, a: _args.SaveCompliance) -> None:
         """Insert or replace the compliance record of ``record.authorizer_appid``."""
+        record = a.record
         with self._lock:
             records = self._compliance.setdefault(record.component_appid, {})
             if record.authorizer_appid not in records:
@@ -29,23 +31,15 @@ class _MemoryCompliance:
                 bisect.insort(order, record.authorizer_appid)
             records[record.authorizer_appid] = record
 
-    def get_compliance(
-        self, component_appid: str, authorizer_appid: str
-    ) -> ComplianceRecord | None:
+    def _get_compliance(self, a: _args.GetCompliance) -> ComplianceRecord | None:
         """One mini program's compliance record, or None."""
+        component_appid, authorizer_appid = a
         with self._lock:
             return self._compliance.get(component_appid, {}).get(authorizer_appid)
 
-    def list_compliance(
-        self,
-        component_appid: str,
-        *,
-        blocked_by: str | None = None,
-        expiring_before: float | None = None,
-        after: str | None = None,
-        limit: int = 100,
-    ) -> list[ComplianceRecord]:
+    def _list_compliance(self, a: _args.ListCompliance) -> list[ComplianceRecord]:
         """Records in appid order after ``after``, by code and expiry when given."""
+        component_appid, blocked_by, expiring_before, after, limit = a
         with self._lock:
             order = self._compliance_order.get(component_appid, [])
             records = self._compliance.get(component_appid, {})
@@ -66,8 +60,9 @@ class _MemoryCompliance:
                     break
             return page
 
-    def count_compliance(self, component_appid: str) -> dict[str, int]:
+    def _count_compliance(self, a: _args.CountCompliance) -> dict[str, int]:
         """How many records hold each code, with ``"any"`` and ``"records"``."""
+        component_appid = a.component_appid
         with self._lock:
             records = list(self._compliance.get(component_appid, {}).values())
         counts = {RECORDS: len(records), ANY_BLOCKER: sum(1 for r in records if r.blockers)}
@@ -76,10 +71,9 @@ class _MemoryCompliance:
                 counts[code] = counts.get(code, 0) + 1
         return counts
 
-    def due_compliance(
-        self, component_appid: str, *, before: float, limit: int = 100
-    ) -> list[ComplianceRecord]:
+    def _due_compliance(self, a: _args.DueCompliance) -> list[ComplianceRecord]:
         """Records whose ``check_at`` is at or before ``before``, earliest first."""
+        component_appid, before, limit = a
         with self._lock:
             due = sorted(
                 (r.check_at, r.authorizer_appid, r)

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from . import _args
 from . import _validate as valid
 from ._settle import SettlesJobs
 from .base import (
@@ -50,17 +51,9 @@ class _MemoryQueue(SettlesJobs):
 
     # ------------------------------------------------------------------ the job queue
 
-    def enqueue(
-        self,
-        component_appid: str,
-        topic: str,
-        group: str,
-        payload: bytes,
-        *,
-        available_at: float | None = None,
-        key: str | None = None,
-    ) -> int:
+    def _enqueue(self, a: _args.Enqueue) -> int:
         """Add a pending job; returns its id (an existing job's, for a known ``key``)."""
+        component_appid, topic, group, payload, available_at, key = a
         with self._lock:
             if key is not None and (found := self._job_keys.get((component_appid, topic, key))):
                 return found
@@ -92,10 +85,9 @@ class _MemoryQueue(SettlesJobs):
                 ready = max(ready, flight.claimed_until)
         return ready
 
-    def claim_jobs(
-        self, component_appid: str, topic: str, *, limit: int, lease: float
-    ) -> list[Job]:
+    def _claim_jobs(self, a: _args.ClaimJobs) -> list[Job]:
         """Claim up to ``limit`` due jobs of ``topic``, at most one per group."""
+        component_appid, topic, limit, lease = a
         with self._lock:
             now = self._clock()
             groups = self._groups.get((component_appid, topic), {})
@@ -138,22 +130,16 @@ class _MemoryQueue(SettlesJobs):
                     del self._groups[(job.component_appid, job.topic)][job.group]
             return True
 
-    def get_job(self, job_id: int) -> Job | None:
+    def _get_job(self, a: _args.GetJob) -> Job | None:
         """One job, or None."""
+        job_id = a.job_id
         with self._lock:
             row = self._jobs.get(job_id)
             return None if row is None else row.job
 
-    def list_jobs(
-        self,
-        component_appid: str,
-        *,
-        topic: str | None = None,
-        state: JobState | None = None,
-        after: int | None = None,
-        limit: int = 100,
-    ) -> list[Job]:
+    def _list_jobs(self, a: _args.ListJobs) -> list[Job]:
         """Jobs ordered by id, after ``after``, of ``topic`` and ``state`` when given."""
+        component_appid, topic, state, after, limit = a
         with self._lock:
             ids = self._job_ids.get(component_appid, [])
             page: list[Job] = []
@@ -165,8 +151,9 @@ class _MemoryQueue(SettlesJobs):
                         break
             return page
 
-    def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
+    def _requeue_job(self, a: _args.RequeueJob) -> bool:
         """Replay a done or dead job: pending again, attempts 0; False otherwise."""
+        job_id, available_at = a
         with self._lock:
             row = self._jobs.get(job_id)
             if row is None or row.job.state == "pending":
@@ -179,8 +166,9 @@ class _MemoryQueue(SettlesJobs):
             bisect.insort(self._group(job.component_appid, job.topic, job.group).pending, job_id)
             return True
 
-    def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
+    def _count_jobs(self, a: _args.CountJobs) -> dict[str, int]:
         """How many jobs (of ``topic``, if given) are in each state."""
+        component_appid, topic = a
         counts = dict.fromkeys(valid.JOB_STATES, 0)
         with self._lock:
             for job_id in self._job_ids.get(component_appid, []):
@@ -189,12 +177,10 @@ class _MemoryQueue(SettlesJobs):
                     counts[job.state] += 1
         return counts
 
-    def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float,
-        limit: int = 500,
-    ) -> int:
+    def _purge_jobs(self, a: _args.PurgeJobs) -> int:
         """Delete at most ``limit`` jobs of ``topic`` in ``state`` last updated before
         ``before``, the least recently updated first."""
+        component_appid, topic, state, before, limit = a
         with self._lock:
             ids = self._job_ids.get(component_appid, [])
             old = [
@@ -218,14 +204,16 @@ class _MemoryQueue(SettlesJobs):
                 self._job_ids[component_appid] = [i for i in ids if i not in gone]
             return len(gone)
 
-    def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+    def _find_job(self, a: _args.FindJob) -> Job | None:
         """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""
+        component_appid, topic, key = a
         with self._lock:
             found = self._job_keys.get((component_appid, topic, key))
             return None if found is None else self._jobs[found].job
 
-    def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+    def _restore_job(self, a: _args.RestoreJob) -> int | None:
         """Write a job read from another store, as it stands; see :meth:`Store.restore_job`."""
+        job, renumber = a
         c, topic = job.component_appid, job.topic
         with self._lock:
             existing: Job | None = None
@@ -269,8 +257,9 @@ class _MemoryQueue(SettlesJobs):
         if not group.pending:
             del groups[job.group]
 
-    def reserve_job_ids(self, through: int) -> int:
+    def _reserve_job_ids(self, a: _args.ReserveJobIds) -> int:
         """Make every later job id greater than ``through``; the greatest id so far."""
+        through = a.through
         with self._lock:
             self._last_job = max(self._last_job, through)
             return self._last_job

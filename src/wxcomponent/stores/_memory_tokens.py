@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from . import _args
 from ._purge import Purge
 from .base import CachedToken
 
@@ -42,15 +43,17 @@ class _MemoryTokens:
 
     # ------------------------------------------------------------------ tokens
 
-    def get_token(self, key: str) -> CachedToken | None:
+    def _get_token(self, a: _args.GetToken) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
+        key = a.key
         token = self._tokens.get(key)
         if token is None or self._clock() >= token.expires_at:
             return None
         return token
 
-    def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
+    def _set_token(self, a: _args.SetToken) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
+        key, token, fence = a
         with self._lock:
             if fence is not None and not self._holds(key, fence):
                 return False
@@ -59,8 +62,9 @@ class _MemoryTokens:
             self._purge_if_due()
             return True
 
-    def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
+    def _delete_token(self, a: _args.DeleteToken) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
+        key, if_value = a
         with self._lock:
             token = self._tokens.get(key)
             if token is None or (if_value is not None and token.value != if_value):
@@ -74,8 +78,9 @@ class _MemoryTokens:
         lease = self._leases.get(key)
         return lease is not None and lease[0] == fence and self._clock() < lease[1]
 
-    def acquire_lease(self, key: str, ttl: float) -> int | None:
+    def _acquire_lease(self, a: _args.AcquireLease) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
+        key, ttl = a
         with self._lock:
             now = self._clock()
             last, until = self._leases.get(key, (0, 0.0))
@@ -87,8 +92,9 @@ class _MemoryTokens:
             self._purge_if_due()
             return fence
 
-    def release_lease(self, key: str, fence: int) -> bool:
+    def _release_lease(self, a: _args.ReleaseLease) -> bool:
         """Give the lease back if still held with ``fence``."""
+        key, fence = a
         with self._lock:
             if not self._holds(key, fence):
                 return False

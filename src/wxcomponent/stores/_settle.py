@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from . import _args
 from .base import JobState
 
 __all__ = ["SettlesJobs", "SettlesJobsAsync"]
@@ -22,16 +23,19 @@ class SettlesJobs:
 
     _settle: Settle
 
-    def ack_job(self, job_id: int, claim: int) -> bool:
+    def _ack_job(self, a: _args.AckJob) -> bool:
         """Mark the job done; False if ``claim`` is not its claim."""
+        job_id, claim = a
         return self._settle(job_id, claim, "done", None, None)
 
-    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
+    def _retry_job(self, a: _args.RetryJob) -> bool:
         """Put the claimed job back, claimable from ``available_at``; False if stale."""
+        job_id, claim, available_at, error = a
         return self._settle(job_id, claim, "pending", error, available_at)
 
-    def bury_job(self, job_id: int, claim: int, error: str) -> bool:
+    def _bury_job(self, a: _args.BuryJob) -> bool:
         """Give the claimed job up (dead); False if ``claim`` is not its claim."""
+        job_id, claim, error = a
         return self._settle(job_id, claim, "dead", error, None)
 
 
@@ -40,14 +44,17 @@ class SettlesJobsAsync:
 
     _settle: AsyncSettle
 
-    async def ack_job(self, job_id: int, claim: int) -> bool:
+    async def _ack_job(self, a: _args.AckJob) -> bool:
         """See :meth:`SettlesJobs.ack_job`."""
+        job_id, claim = a
         return await self._settle(job_id, claim, "done", None, None)
 
-    async def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> bool:
+    async def _retry_job(self, a: _args.RetryJob) -> bool:
         """See :meth:`SettlesJobs.retry_job`."""
+        job_id, claim, available_at, error = a
         return await self._settle(job_id, claim, "pending", error, available_at)
 
-    async def bury_job(self, job_id: int, claim: int, error: str) -> bool:
+    async def _bury_job(self, a: _args.BuryJob) -> bool:
         """See :meth:`SettlesJobs.bury_job`."""
+        job_id, claim, error = a
         return await self._settle(job_id, claim, "dead", error, None)

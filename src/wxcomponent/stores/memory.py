@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from . import _args
 from ._aio import AsyncOverSync
 from ._checked import CheckedStore
 from ._memory_compliance import _MemoryCompliance
@@ -32,9 +33,7 @@ from ._memory_queue import _Group, _JobRow, _MemoryQueue
 from ._memory_tokens import _MemoryTokens
 from ._purge import PURGE_BATCH, PURGE_EVERY, Purge
 from .base import (
-    AccountType,
     AuthorizerRecord,
-    AuthorizerStatus,
     CachedToken,
     ComplianceRecord,
     Ticket,
@@ -89,8 +88,9 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
 
     # ------------------------------------------------------------------ tickets
 
-    def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
+    def _save_ticket(self, a: _args.SaveTicket) -> bool:
         """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
+        component_appid, ticket, created_at = a
         with self._lock:
             current = self._tickets.get(component_appid)
             if current is not None and current.created_at > created_at:
@@ -100,14 +100,15 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             )
             return True
 
-    def load_ticket(self, component_appid: str) -> Ticket | None:
+    def _load_ticket(self, a: _args.LoadTicket) -> Ticket | None:
         """The latest ticket, or None."""
+        component_appid = a.component_appid
         with self._lock:
             return self._tickets.get(component_appid)
 
     # ------------------------------------------------------------------ authorizers
 
-    def save_authorizer(self, record: AuthorizerRecord) -> bool:
+    def _save_authorizer(self, a: _args.SaveAuthorizer) -> bool:
         """Insert or replace the record of ``record.authorizer_appid``; True when written.
 
         A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
@@ -115,6 +116,7 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
         ``auth_event_at`` is 0 the stored time; one whose ``auth_event_at`` is older than the
         stored one is not written.
         """
+        record = a.record
         with self._lock:
             records = self._authorizers.setdefault(record.component_appid, {})
             current = records.get(record.authorizer_appid)
@@ -136,22 +138,15 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             records[record.authorizer_appid] = record
             return True
 
-    def get_authorizer(
-        self, component_appid: str, authorizer_appid: str
-    ) -> AuthorizerRecord | None:
+    def _get_authorizer(self, a: _args.GetAuthorizer) -> AuthorizerRecord | None:
         """One authorizer's record, or None."""
+        component_appid, authorizer_appid = a
         with self._lock:
             return self._authorizers.get(component_appid, {}).get(authorizer_appid)
 
-    def list_authorizers(
-        self,
-        component_appid: str,
-        *,
-        status: AuthorizerStatus | None = None,
-        after: str | None = None,
-        limit: int = 100,
-    ) -> list[AuthorizerRecord]:
+    def _list_authorizers(self, a: _args.ListAuthorizers) -> list[AuthorizerRecord]:
         """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
+        component_appid, status, after, limit = a
         with self._lock:
             order = self._order.get(component_appid, [])
             records = self._authorizers.get(component_appid, {})
@@ -165,18 +160,16 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
                         break
             return page
 
-    def count_authorizers(
-        self, component_appid: str, *, status: AuthorizerStatus | None = None
-    ) -> int:
+    def _count_authorizers(self, a: _args.CountAuthorizers) -> int:
         """How many records (of ``status``, if given) the platform has."""
+        component_appid, status = a
         with self._lock:
             records = self._authorizers.get(component_appid, {}).values()
             return sum(1 for r in records if status is None or r.status == status)
 
-    def replace_refresh_token(
-        self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
-    ) -> bool:
+    def _replace_refresh_token(self, a: _args.ReplaceRefreshToken) -> bool:
         """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
+        component_appid, authorizer_appid, expected, new = a
         with self._lock:
             records = self._authorizers.get(component_appid, {})
             record = records.get(authorizer_appid)
@@ -185,11 +178,10 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             records[authorizer_appid] = replace(record, refresh_token=new, updated_at=self._clock())
             return True
 
-    def mark_revoked(
-        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
-    ) -> bool:
+    def _mark_revoked(self, a: _args.MarkRevoked) -> bool:
         """Mark the authorizer revoked (keeping its record); False if there is none, or if
         ``event_at`` is older than its ``auth_event_at``."""
+        component_appid, authorizer_appid, event_at = a
         with self._lock:
             records = self._authorizers.get(component_appid, {})
             record = records.get(authorizer_appid)
@@ -203,8 +195,9 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             records[authorizer_appid] = record
             return True
 
-    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+    def _delete_authorizer(self, a: _args.DeleteAuthorizer) -> bool:
         """Remove the record; False if there is none."""
+        component_appid, authorizer_appid = a
         with self._lock:
             records = self._authorizers.get(component_appid, {})
             if records.pop(authorizer_appid, None) is None:
@@ -213,10 +206,9 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             del order[bisect.bisect_left(order, authorizer_appid)]
             return True
 
-    def set_authorizer_tenant(
-        self, component_appid: str, authorizer_appid: str, tenant: str | None
-    ) -> bool:
+    def _set_authorizer_tenant(self, a: _args.SetAuthorizerTenant) -> bool:
         """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
+        component_appid, authorizer_appid, tenant = a
         with self._lock:
             records = self._authorizers.get(component_appid, {})
             record = records.get(authorizer_appid)
@@ -225,26 +217,18 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             records[authorizer_appid] = replace(record, tenant=tenant, updated_at=self._clock())
             return True
 
-    def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None, *,
-        account_type: AccountType | None = None
-    ) -> bool:
+    def _set_authorizer_name(self, a: _args.SetAuthorizerName) -> bool:
         """Set (or, with None, clear) the name of an authorizer, and its account type when
         given; False if there is no record."""
+        component_appid, authorizer_appid, name, account_type = a
         if account_type is None:
             return self._change(component_appid, authorizer_appid, name=name)
         return self._change(component_appid, authorizer_appid, name=name,
                             account_type=account_type)
 
-    def search_authorizers(
-        self,
-        component_appid: str,
-        prefix: str,
-        *,
-        after: tuple[str, str] | None = None,
-        limit: int = 100,
-    ) -> list[AuthorizerRecord]:
+    def _search_authorizers(self, a: _args.SearchAuthorizers) -> list[AuthorizerRecord]:
         """Records whose name starts with ``prefix`` (by :func:`name_key`), in name order."""
+        component_appid, prefix, after, limit = a
         wanted = name_key(prefix)
         with self._lock:
             found = sorted(
@@ -254,14 +238,14 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             )
         return [r for key, appid, r in found if after is None or (key, appid) > after][:limit]
 
-    def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
+    def _schedule_refresh(self, a: _args.ScheduleRefresh) -> bool:
         """Set the record's ``refresh_at``; False if there is no record."""
+        component_appid, authorizer_appid, at = a
         return self._change(component_appid, authorizer_appid, refresh_at=at)
 
-    def due_authorizers(
-        self, component_appid: str, *, before: float, limit: int = 100
-    ) -> list[AuthorizerRecord]:
+    def _due_authorizers(self, a: _args.DueAuthorizers) -> list[AuthorizerRecord]:
         """Authorized records due by ``before``, earliest first (a scan: memory is small)."""
+        component_appid, before, limit = a
         with self._lock:
             due = sorted(
                 (r.refresh_at, r.authorizer_appid, r)
