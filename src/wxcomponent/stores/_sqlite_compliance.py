@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from . import _args
 from ._sql_compliance import SqlCompliance
 from ._sql_queue import SqlOp
 from ._sqlite_conn import _perform, _SQLiteFile
@@ -23,36 +24,29 @@ class _SQLiteCompliance(_SQLiteFile):
 
     # ------------------------------------------------------------------ compliance
 
-    def save_compliance(self, record: ComplianceRecord) -> None:
+    def _save_compliance(self, a: _args.SaveCompliance) -> None:
         """Insert or replace the record and its codes, in one transaction."""
+        record = a.record
         self._write(lambda conn, now: _perform(conn, _COMPLIANCE.save(record)), durable=False)
 
-    def get_compliance(
-        self, component_appid: str, authorizer_appid: str
-    ) -> ComplianceRecord | None:
+    def _get_compliance(self, a: _args.GetCompliance) -> ComplianceRecord | None:
         """One mini program's compliance record, or None."""
+        component_appid, authorizer_appid = a
         return self._compliance_read(_COMPLIANCE.get(component_appid, authorizer_appid))
 
-    def list_compliance(
-        self,
-        component_appid: str,
-        *,
-        blocked_by: str | None = None,
-        expiring_before: float | None = None,
-        after: str | None = None,
-        limit: int = 100,
-    ) -> list[ComplianceRecord]:
+    def _list_compliance(self, a: _args.ListCompliance) -> list[ComplianceRecord]:
         """Records in appid order after ``after``, by code and expiry when given."""
+        component_appid, blocked_by, expiring_before, after, limit = a
         return self._compliance_read(
             _COMPLIANCE.listing(component_appid, blocked_by, expiring_before, after, limit)
         )
 
-    def count_compliance(self, component_appid: str) -> dict[str, int]:
+    def _count_compliance(self, a: _args.CountCompliance) -> dict[str, int]:
         """How many records hold each code, with ``"any"`` and ``"records"``."""
+        component_appid = a.component_appid
         return self._compliance_read(_COMPLIANCE.count(component_appid))
 
-    def due_compliance(
-        self, component_appid: str, *, before: float, limit: int = 100
-    ) -> list[ComplianceRecord]:
+    def _due_compliance(self, a: _args.DueCompliance) -> list[ComplianceRecord]:
         """Records whose ``check_at`` is at or before ``before``, earliest first."""
+        component_appid, before, limit = a
         return self._compliance_read(_COMPLIANCE.due(component_appid, before, limit))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
+from . import _args
 from ._settle import SettlesJobs
 from ._sql_queue import SQLITE, SqlOp, SqlQueue
 from ._sqlite_conn import _perform, _SQLiteFile
@@ -31,27 +32,18 @@ class _SQLiteQueue(_SQLiteFile, SettlesJobs):
 
     # ------------------------------------------------------------------ the job queue
 
-    def enqueue(
-        self,
-        component_appid: str,
-        topic: str,
-        group: str,
-        payload: bytes,
-        *,
-        available_at: float | None = None,
-        key: str | None = None,
-    ) -> int:
+    def _enqueue(self, a: _args.Enqueue) -> int:
         """Add a pending job, committed with ``synchronous=FULL``; returns its id."""
+        component_appid, topic, group, payload, available_at, key = a
         when = None if available_at is None else float(available_at)
         return self._queue_write(
             lambda now: _QUEUE.enqueue(component_appid, topic, group, payload, when, key, now),
             durable=True,
         )
 
-    def claim_jobs(
-        self, component_appid: str, topic: str, *, limit: int, lease: float
-    ) -> list[Job]:
+    def _claim_jobs(self, a: _args.ClaimJobs) -> list[Job]:
         """Claim up to ``limit`` due jobs of ``topic``, at most one per group."""
+        component_appid, topic, limit, lease = a
         return self._queue_write(
             lambda now: _QUEUE.claim(component_appid, topic, limit, lease, now), durable=False
         )
@@ -63,54 +55,51 @@ class _SQLiteQueue(_SQLiteFile, SettlesJobs):
             durable=False,
         )
 
-    def get_job(self, job_id: int) -> Job | None:
+    def _get_job(self, a: _args.GetJob) -> Job | None:
         """One job, or None."""
+        job_id = a.job_id
         return self._queue_read(_QUEUE.get_job(job_id))
 
-    def list_jobs(
-        self,
-        component_appid: str,
-        *,
-        topic: str | None = None,
-        state: JobState | None = None,
-        after: int | None = None,
-        limit: int = 100,
-    ) -> list[Job]:
+    def _list_jobs(self, a: _args.ListJobs) -> list[Job]:
         """Jobs ordered by id, after ``after``, of ``topic`` and ``state`` when given."""
+        component_appid, topic, state, after, limit = a
         return self._queue_read(_QUEUE.list_jobs(component_appid, topic, state, after, limit))
 
-    def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
+    def _requeue_job(self, a: _args.RequeueJob) -> bool:
         """Replay a done or dead job (committed with ``synchronous=FULL``)."""
+        job_id, available_at = a
         return self._queue_write(lambda now: _QUEUE.requeue(job_id, available_at, now),
                                  durable=True)
 
-    def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
+    def _count_jobs(self, a: _args.CountJobs) -> dict[str, int]:
         """How many jobs (of ``topic``, if given) are in each state."""
+        component_appid, topic = a
         return self._queue_read(_QUEUE.count_jobs(component_appid, topic))
 
-    def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float,
-        limit: int = 500,
-    ) -> int:
+    def _purge_jobs(self, a: _args.PurgeJobs) -> int:
         """Delete at most ``limit`` jobs of ``topic`` in ``state`` last updated before
         ``before``, the least recently updated first (one write transaction per call)."""
+        component_appid, topic, state, before, limit = a
         return self._queue_write(
             lambda now: _QUEUE.purge(component_appid, topic, state, before, limit, now),
             durable=False,
         )
 
-    def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
+    def _find_job(self, a: _args.FindJob) -> Job | None:
         """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""
+        component_appid, topic, key = a
         return self._queue_read(_QUEUE.find_job(component_appid, topic, key))
 
-    def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
+    def _restore_job(self, a: _args.RestoreJob) -> int | None:
         """Write a job read from another store, as it stands (committed with
         ``synchronous=FULL``); see :meth:`Store.restore_job`."""
+        job, renumber = a
         return self._queue_write(lambda now: _QUEUE.restore(job, renumber, now),
                                  durable=True)
 
-    def reserve_job_ids(self, through: int) -> int:
+    def _reserve_job_ids(self, a: _args.ReserveJobIds) -> int:
         """Make every later job id greater than ``through``; the greatest id so far."""
+        through = a.through
         if through == 0:
             return self._queue_read(_QUEUE.reserve_ids(0))
         return self._queue_write(lambda now: _QUEUE.reserve_ids(through), durable=True)

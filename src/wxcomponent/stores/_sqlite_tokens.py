@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from . import _args
 from ._sqlite_conn import _SQLiteFile
 from ._sqlite_schema import (
     _EXPIRED_LEASES,
@@ -20,8 +21,9 @@ class _SQLiteTokens(_SQLiteFile):
 
     # ------------------------------------------------------------------ tokens
 
-    def get_token(self, key: str) -> CachedToken | None:
+    def _get_token(self, a: _args.GetToken) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``."""
+        key = a.key
         try:
             try:
                 conn: sqlite3.Connection = self._local.conn
@@ -34,8 +36,9 @@ class _SQLiteTokens(_SQLiteFile):
             return None
         return CachedToken(row[0], row[1], row[2])
 
-    def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
+    def _set_token(self, a: _args.SetToken) -> bool:
         """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
+        key, token, fence = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             if fence is not None and conn.execute(_HOLDS, (key, fence, now)).fetchone() is None:
@@ -50,8 +53,9 @@ class _SQLiteTokens(_SQLiteFile):
 
         return self._write(body, durable=False)
 
-    def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
+    def _delete_token(self, a: _args.DeleteToken) -> bool:
         """Delete the token (only if its value is ``if_value``, when given)."""
+        key, if_value = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             found = conn.execute(
@@ -66,8 +70,9 @@ class _SQLiteTokens(_SQLiteFile):
 
     # ------------------------------------------------------------------ leases
 
-    def acquire_lease(self, key: str, ttl: float) -> int | None:
+    def _acquire_lease(self, a: _args.AcquireLease) -> int | None:
         """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
+        key, ttl = a
         # A plain read first: while the lease is held, waiters never queue for the write lock.
         held = self._read("SELECT held_until FROM leases WHERE key = ?", (key,))
         if held and self._clock() < held[0][0]:  # type: ignore[operator]
@@ -114,8 +119,9 @@ class _SQLiteTokens(_SQLiteFile):
 
         self._purge.run(delete)
 
-    def release_lease(self, key: str, fence: int) -> bool:
+    def _release_lease(self, a: _args.ReleaseLease) -> bool:
         """Give the lease back if still held with ``fence``."""
+        key, fence = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from ..errors import StoreCorrupt
+from . import _args
 from ._aio import ThreadedAsyncStore
 from ._checked import CheckedStore
 from ._purge import PURGE_BATCH, PURGE_EVERY
@@ -72,7 +73,6 @@ from .base import (
     ACCOUNT_TYPES,
     AccountType,
     AuthorizerRecord,
-    AuthorizerStatus,
     Ticket,
     name_key,
 )
@@ -131,8 +131,9 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
 
     # ------------------------------------------------------------------ tickets
 
-    def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
+    def _save_ticket(self, a: _args.SaveTicket) -> bool:
         """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
+        component_appid, ticket, created_at = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -147,8 +148,9 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
 
         return self._write(body, durable=False, single=True)
 
-    def load_ticket(self, component_appid: str) -> Ticket | None:
+    def _load_ticket(self, a: _args.LoadTicket) -> Ticket | None:
         """The latest ticket, or None."""
+        component_appid = a.component_appid
         rows = self._read(
             "SELECT value, created_at, received_at FROM tickets WHERE component_appid = ?",
             (component_appid,),
@@ -160,7 +162,7 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
 
     # ------------------------------------------------------------------ authorizers
 
-    def save_authorizer(self, record: AuthorizerRecord) -> bool:
+    def _save_authorizer(self, a: _args.SaveAuthorizer) -> bool:
         """Insert or replace the record of ``record.authorizer_appid``; True when written.
 
         A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
@@ -168,6 +170,7 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
         ``auth_event_at`` is 0 the stored time; one whose ``auth_event_at`` is older than the
         stored one is not written.
         """
+        record = a.record
         values = (
             record.component_appid,
             record.authorizer_appid,
@@ -190,10 +193,9 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
 
         return self._write(body)
 
-    def get_authorizer(
-        self, component_appid: str, authorizer_appid: str
-    ) -> AuthorizerRecord | None:
+    def _get_authorizer(self, a: _args.GetAuthorizer) -> AuthorizerRecord | None:
         """One authorizer's record, or None."""
+        component_appid, authorizer_appid = a
         rows = self._read(
             f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
             "WHERE component_appid = ? AND authorizer_appid = ?",
@@ -207,15 +209,9 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
         except (TypeError, ValueError) as exc:
             raise StoreCorrupt(f"{self._path}: unreadable authorizer record") from exc
 
-    def list_authorizers(
-        self,
-        component_appid: str,
-        *,
-        status: AuthorizerStatus | None = None,
-        after: str | None = None,
-        limit: int = 100,
-    ) -> list[AuthorizerRecord]:
+    def _list_authorizers(self, a: _args.ListAuthorizers) -> list[AuthorizerRecord]:
         """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
+        component_appid, status, after, limit = a
         sql = f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
         params: list[object] = [component_appid]
         if status is not None:
@@ -228,10 +224,9 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
         params.append(limit)
         return [self._decode(row) for row in self._read(sql, tuple(params))]
 
-    def count_authorizers(
-        self, component_appid: str, *, status: AuthorizerStatus | None = None
-    ) -> int:
+    def _count_authorizers(self, a: _args.CountAuthorizers) -> int:
         """How many records (of ``status``, if given) the platform has."""
+        component_appid, status = a
         if status is None:
             rows = self._read(
                 "SELECT COUNT(*) FROM authorizers WHERE component_appid = ?", (component_appid,)
@@ -245,10 +240,9 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
         assert isinstance(count, int)
         return count
 
-    def replace_refresh_token(
-        self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
-    ) -> bool:
+    def _replace_refresh_token(self, a: _args.ReplaceRefreshToken) -> bool:
         """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
+        component_appid, authorizer_appid, expected, new = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -261,11 +255,10 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
 
         return self._write(body)
 
-    def mark_revoked(
-        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
-    ) -> bool:
+    def _mark_revoked(self, a: _args.MarkRevoked) -> bool:
         """Mark the authorizer revoked (keeping its record); False if there is none, or if
         ``event_at`` is older than its ``auth_event_at``."""
+        component_appid, authorizer_appid, event_at = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             found = conn.execute(
@@ -291,8 +284,9 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
 
         return self._write(body)
 
-    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
+    def _delete_authorizer(self, a: _args.DeleteAuthorizer) -> bool:
         """Remove the record; False if there is none."""
+        component_appid, authorizer_appid = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -303,10 +297,9 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
 
         return self._write(body)
 
-    def set_authorizer_tenant(
-        self, component_appid: str, authorizer_appid: str, tenant: str | None
-    ) -> bool:
+    def _set_authorizer_tenant(self, a: _args.SetAuthorizerTenant) -> bool:
         """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
+        component_appid, authorizer_appid, tenant = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
             cursor = conn.execute(
@@ -318,12 +311,10 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
 
         return self._write(body)
 
-    def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None, *,
-        account_type: AccountType | None = None
-    ) -> bool:
+    def _set_authorizer_name(self, a: _args.SetAuthorizerName) -> bool:
         """Set (or, with None, clear) the name of an authorizer, and its account type when
         given; False if there is no record."""
+        component_appid, authorizer_appid, name, account_type = a
         key = None if name is None else name_key(name)
         return self._update(
             "UPDATE authorizers SET name = ?, name_key = ?, "
@@ -332,15 +323,9 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
             (name, key, account_type, component_appid, authorizer_appid),
         )
 
-    def search_authorizers(
-        self,
-        component_appid: str,
-        prefix: str,
-        *,
-        after: tuple[str, str] | None = None,
-        limit: int = 100,
-    ) -> list[AuthorizerRecord]:
+    def _search_authorizers(self, a: _args.SearchAuthorizers) -> list[AuthorizerRecord]:
         """Records whose name starts with ``prefix`` (by :func:`name_key`), in name order."""
+        component_appid, prefix, after, limit = a
         start = name_key(prefix)
         sql = (
             f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
@@ -354,18 +339,18 @@ class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
         params.append(limit)
         return [self._decode(row) for row in self._read(sql, tuple(params))]
 
-    def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
+    def _schedule_refresh(self, a: _args.ScheduleRefresh) -> bool:
         """Set the record's ``refresh_at``; False if there is no record."""
+        component_appid, authorizer_appid, at = a
         return self._update(
             "UPDATE authorizers SET refresh_at = ? "
             "WHERE component_appid = ? AND authorizer_appid = ?",
             (at, component_appid, authorizer_appid),
         )
 
-    def due_authorizers(
-        self, component_appid: str, *, before: float, limit: int = 100
-    ) -> list[AuthorizerRecord]:
+    def _due_authorizers(self, a: _args.DueAuthorizers) -> list[AuthorizerRecord]:
         """Authorized records due by ``before``, earliest first, from the schedule's index."""
+        component_appid, before, limit = a
         rows = self._read(
             f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
             "WHERE component_appid = ? AND status = 'authorized' AND refresh_at <= ? "
