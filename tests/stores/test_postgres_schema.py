@@ -13,7 +13,13 @@ import psycopg
 import pytest
 
 from wxcomponent.errors import StoreCorrupt
-from wxcomponent.stores import AsyncPostgresStore, AuthorizerRecord, CachedToken, PostgresStore
+from wxcomponent.stores import (
+    AsyncPostgresStore,
+    AuthorizerRecord,
+    CachedToken,
+    PostgresStore,
+    _args,
+)
 from wxcomponent.stores._postgres_ops import MIGRATIONS, SCHEMA_VERSION, PgOps
 from wxcomponent.stores._sql_queue import Result, Sql
 
@@ -312,9 +318,12 @@ def test_due_records_and_searches_read_only_the_rows_they_return(
         conn.execute("ANALYZE authorizers")
         ops = PgOps(pg_schema)
         cases = [
-            (ops.due_authorizers(C1, 5000.0, 10), "authorizers_by_refresh_at", 2),
-            (ops.search_authorizers(C1, "shop 0299", None, 100), "authorizers_by_name", 10),
-            (ops.search_authorizers(C1, "SHOP", ("shop 01000", "wxn01000"), 3),
+            (ops.due_authorizers(_args.DueAuthorizers(C1, 5000.0, 10), 0.0),
+             "authorizers_by_refresh_at", 2),
+            (ops.search_authorizers(_args.SearchAuthorizers(C1, "shop 0299", None, 100), 0.0),
+             "authorizers_by_name", 10),
+            (ops.search_authorizers(
+                _args.SearchAuthorizers(C1, "SHOP", ("shop 01000", "wxn01000"), 3), 0.0),
              "authorizers_by_name", 3),
         ]
         for op, index, returned in cases:
@@ -348,10 +357,13 @@ def test_names_and_schedules_commit_without_waiting_for_the_disk(
             assert len(found) == 1
             return str(found[0][0])
 
-        assert commit_mode(next(ops.schedule_refresh(C1, "wxa1", 5.0))) == "off"
-        assert commit_mode(next(ops.set_authorizer_name(C1, "wxa1", "Shop"))) == "off"
+        assert commit_mode(next(ops.schedule_refresh(
+            _args.ScheduleRefresh(C1, "wxa1", 5.0), 0.0))) == "off"
+        assert commit_mode(next(ops.set_authorizer_name(
+            _args.SetAuthorizerName(C1, "wxa1", "Shop", None), 0.0))) == "off"
         # a refresh token is a credential: its commit waits
-        assert commit_mode(next(ops.replace_refresh_token(C1, "wxa1", None, "rt-2", 1.0))) == "on"
+        assert commit_mode(next(ops.replace_refresh_token(
+            _args.ReplaceRefreshToken(C1, "wxa1", None, "rt-2"), 1.0))) == "on"
         # and the setting held for those statements alone
         assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)
         assert conn.execute("SELECT name, refresh_at FROM authorizers").fetchall() == [

@@ -7,7 +7,9 @@ and writes only the bodies: for the operation ``list_authorizers``, a method
 (:class:`~._args.ListAuthorizers`). When the class is created, each operation becomes a
 function of the operation's own signature that runs the check and hands the body the
 normalised arguments, defaults filled in; the type checker reads the operation's signature
-from the protocol the base derives from, so a backend never restates it. Those functions are
+from the protocol the base derives from, so a backend never restates it. A backend whose
+operations all run the same way writes one body, ``_operation(self, name, a)``, for the
+operations it names in ``_operated`` (and may still write some on their own). Those functions are
 compiled once, at import, from the declarations (as :mod:`dataclasses` compiles
 ``__init__``), so a call pays one more Python call and one tuple, and nothing is looked up or
 bound per call. A class that lacks a body is refused (:class:`TypeError`) when it is created.
@@ -24,7 +26,7 @@ from . import _args
 from ._codegen import args_name
 from .base import CHECKS, AsyncStore, Store
 
-__all__ = ["OPERATIONS", "CheckedAsyncStore", "CheckedStore", "is_checked"]
+__all__ = ["OPERATIONS", "CheckedAsyncStore", "CheckedStore", "is_checked", "programs"]
 
 #: The operations of :class:`~.base.Store`, in their order (``close``, whose rule is each
 #: store's own, has no arguments to check).
@@ -34,9 +36,11 @@ _Body = Callable[..., Any]
 _Make = Callable[[_Body], _Body]
 
 
-def _maker(name: str, *, aio: bool, whole: bool) -> _Make:
+def _maker(name: str, *, aio: bool, whole: bool, named: bool = False) -> _Make:
     """Compile, for the operation ``name``, the function that wraps a body in its check; with
-    ``whole``, the body takes the arguments as one :mod:`._args` value, else one by one."""
+    ``whole``, the body takes the arguments as one :mod:`._args` value, else one by one; with
+    ``named`` too, the body is the backend's ``_operation``, handed the operation's name
+    first."""
     check, into = CHECKS[name]
     params = list(inspect.signature(getattr(Store, name)).parameters.values())[1:]
     namespace: dict[str, Any] = {
@@ -58,6 +62,8 @@ def _maker(name: str, *, aio: bool, whole: bool) -> _Make:
     names = [p.name for p in params]
     normalised = f"{', '.join(into)} = " if into else ""
     handed = f"_wx_new(_wx_args, ({', '.join(names)},))" if whole else ", ".join(call)
+    if named:
+        handed = f"{name!r}, {handed}"
     source = (
         f"def make(_wx_body):\n"
         f"    {'async ' if aio else ''}def {name}(self, {', '.join(head)}):\n"
@@ -70,9 +76,11 @@ def _maker(name: str, *, aio: bool, whole: bool) -> _Make:
     return make
 
 
-_MAKERS: dict[tuple[bool, bool], dict[str, _Make]] = {
-    (aio, whole): {name: _maker(name, aio=aio, whole=whole) for name in OPERATIONS}
-    for aio in (False, True) for whole in (False, True)
+#: By (asyncio, arguments as one value, body named): each operation's wrapper maker.
+_MAKERS: dict[tuple[bool, bool, bool], dict[str, _Make]] = {
+    (aio, whole, named): {name: _maker(name, aio=aio, whole=whole, named=named)
+                          for name in OPERATIONS}
+    for aio in (False, True) for whole, named in ((False, False), (True, False), (True, True))
 }
 _WRAPPERS: set[object] = set()
 
@@ -82,28 +90,53 @@ def is_checked(operation: object) -> bool:
     return operation in _WRAPPERS
 
 
+def _body(cls: type, protocol: type, name: str) -> tuple[_Body, bool, bool] | None:
+    """The body of the operation ``name`` in ``cls``, whether it takes the arguments as one
+    value, and whether it is the generic ``_operation``; None if there is none."""
+    own = cls.__dict__.get(name)  # written out in the class itself: its whole signature
+    body = getattr(cls, f"_{name}", None)
+    if callable(body) and not callable(own):
+        return body, True, False
+    body = getattr(cls, name, None)
+    if callable(body) and body is not getattr(protocol, name):
+        return body, False, False
+    body = getattr(cls, "_operation", None)
+    if callable(body) and name in getattr(cls, "_operated", ()):
+        return body, True, True
+    return None
+
+
+def programs(*owners: object) -> dict[str, Callable[..., Any]]:
+    """Each operation's program among the methods of ``owners`` (objects whose methods are
+    named after the operations they write, taking the arguments as one value): by operation
+    name, the first owner's that has one. A backend whose operations all run one way (the
+    statements of PostgreSQL, the commands of Redis) runs them from this table in its
+    ``_operation``, and names them in its ``_operated``."""
+    found: dict[str, Callable[..., Any]] = {}
+    for name in OPERATIONS:
+        for owner in owners:
+            program = getattr(owner, name, None)
+            if callable(program):
+                found[name] = program
+                break
+    return found
+
+
 def _derive(cls: type, protocol: type, *, aio: bool) -> None:
     """Make every operation of ``cls`` its check before its body."""
-    bodies: dict[str, tuple[_Body, bool]] = {}
-    for name in OPERATIONS:
-        own = cls.__dict__.get(name)  # written out in the class itself: its whole signature
-        body = getattr(cls, f"_{name}", None)
-        if callable(own) or not callable(body):
-            body = getattr(cls, name, None)
-            if callable(body) and body is not getattr(protocol, name):
-                bodies[name] = (body, False)
-        else:
-            bodies[name] = (body, True)
-    missing = [name for name in OPERATIONS if name not in bodies]
+    bodies = {name: _body(cls, protocol, name) for name in OPERATIONS}
+    missing = [name for name, body in bodies.items() if body is None]
     if missing:
         raise TypeError(f"{cls.__name__} lacks the store operations {', '.join(missing)}")
-    for name, (body, whole) in bodies.items():
+    for name, found in bodies.items():
+        assert found is not None
+        body, whole, named = found
         if body in _WRAPPERS:
             continue
         if inspect.iscoroutinefunction(body) is not aio:
             kind = "a coroutine function" if aio else "a plain function"
             raise TypeError(f"{cls.__name__}.{name} must be {kind}")
-        wrapper = functools.update_wrapper(_MAKERS[aio, whole][name](body),
+        wrapper = functools.update_wrapper(_MAKERS[aio, whole, named][name](body),
                                            getattr(protocol, name))
         _WRAPPERS.add(wrapper)
         setattr(cls, name, wrapper)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 
 from . import _args
 from . import _validate as valid
-from ._settle import SettlesJobs
 from .base import (
     Job,
     JobState,
@@ -36,7 +35,7 @@ class _Group:
     flight: int | None = None
 
 
-class _MemoryQueue(SettlesJobs):
+class _MemoryQueue:
     """The job queue's operations of :class:`~.memory.MemoryStore`, over the dicts its
     constructor makes."""
 
@@ -106,6 +105,15 @@ class _MemoryQueue(SettlesJobs):
                 group.flight = job_id
                 claimed.append(row.job)
             return claimed
+
+    def _ack_job(self, a: _args.AckJob) -> bool:
+        return self._settle(a.job_id, a.claim, "done", None, None)
+
+    def _retry_job(self, a: _args.RetryJob) -> bool:
+        return self._settle(a.job_id, a.claim, "pending", a.error, a.available_at)
+
+    def _bury_job(self, a: _args.BuryJob) -> bool:
+        return self._settle(a.job_id, a.claim, "dead", a.error, None)
 
     def _settle(self, job_id: int, claim: int, state: JobState, error: str | None,
                 available_at: float | None = None) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
+from . import _args
 from ._checked import CheckedAsyncStore
 from ._postgres_conn import (
     _CALL_ENDS,
@@ -23,17 +24,10 @@ from ._postgres_conn import (
     _until,
     _used,
 )
-from ._settle import SettlesJobsAsync
+from ._postgres_ops import COUNTED, IN_TRANSACTION, OPERATED
 from ._sql_queue import Result, SqlOp
 from .base import (
-    AccountType,
-    AuthorizerRecord,
-    AuthorizerStatus,
     CachedToken,
-    ComplianceRecord,
-    Job,
-    JobState,
-    Ticket,
 )
 
 if TYPE_CHECKING:
@@ -41,7 +35,7 @@ if TYPE_CHECKING:
     import psycopg_pool
 
 
-class AsyncPostgresStore(_Base, SettlesJobsAsync, CheckedAsyncStore):
+class AsyncPostgresStore(_Base, CheckedAsyncStore):
     """The :class:`~wxcomponent.stores.base.AsyncStore` protocol over PostgreSQL (asyncio).
 
     The same arguments, rules and tables as :class:`PostgresStore`, with psycopg's asyncio
@@ -146,260 +140,26 @@ class AsyncPostgresStore(_Base, SettlesJobsAsync, CheckedAsyncStore):
                                     setup=True)
                 self._ready = True
 
-    # ------------------------------------------------------------------ tickets
+    # ------------------------------------------------------------------ the operations
 
-    async def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
-        """See :meth:`PostgresStore.save_ticket`."""
-        return await self._run(lambda now: self._ops.save_ticket(component_appid, ticket,
-                                                                  created_at, now))
+    _operated = OPERATED - {"get_token"}
 
-    async def load_ticket(self, component_appid: str) -> Ticket | None:
-        """See :meth:`PostgresStore.load_ticket`."""
-        return await self._run(lambda now: self._ops.load_ticket(component_appid))
+    async def _operation(self, name: str, a: tuple[Any, ...]) -> Any:
+        """See :meth:`PostgresStore._operation`."""
+        if name in COUNTED:
+            await self._purge_if_due()
+        program = self._ops.programs[name]
+        return await self._run(lambda now: program(a, now), transaction=name in IN_TRANSACTION)
 
-    # ------------------------------------------------------------------ authorizers
-
-    async def save_authorizer(self, record: AuthorizerRecord) -> bool:
-        """See :meth:`PostgresStore.save_authorizer`."""
-        return await self._run(lambda now: self._ops.save_authorizer(record))
-
-    async def get_authorizer(
-        self, component_appid: str, authorizer_appid: str
-    ) -> AuthorizerRecord | None:
-        """See :meth:`PostgresStore.get_authorizer`."""
-        return await self._run(
-            lambda now: self._ops.get_authorizer(component_appid, authorizer_appid)
-        )
-
-    async def list_authorizers(
-        self,
-        component_appid: str,
-        *,
-        status: AuthorizerStatus | None = None,
-        after: str | None = None,
-        limit: int = 100,
-    ) -> list[AuthorizerRecord]:
-        """See :meth:`PostgresStore.list_authorizers`."""
-        return await self._run(
-            lambda now: self._ops.list_authorizers(component_appid, status, after, limit)
-        )
-
-    async def count_authorizers(
-        self, component_appid: str, *, status: AuthorizerStatus | None = None
-    ) -> int:
-        """See :meth:`PostgresStore.count_authorizers`."""
-        return await self._run(lambda now: self._ops.count_authorizers(component_appid, status))
-
-    async def replace_refresh_token(
-        self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
-    ) -> bool:
-        """See :meth:`PostgresStore.replace_refresh_token`."""
-        return await self._run(lambda now: self._ops.replace_refresh_token(
-            component_appid, authorizer_appid, expected, new, now))
-
-    async def mark_revoked(
-        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
-    ) -> bool:
-        """See :meth:`PostgresStore.mark_revoked`."""
-        return await self._run(lambda now: self._ops.mark_revoked(
-            component_appid, authorizer_appid, now, event_at))
-
-    async def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
-        """See :meth:`PostgresStore.delete_authorizer`."""
-        return await self._run(
-            lambda now: self._ops.delete_authorizer(component_appid, authorizer_appid))
-
-    async def set_authorizer_tenant(
-        self, component_appid: str, authorizer_appid: str, tenant: str | None
-    ) -> bool:
-        """See :meth:`PostgresStore.set_authorizer_tenant`."""
-        return await self._run(lambda now: self._ops.set_authorizer_tenant(
-            component_appid, authorizer_appid, tenant, now))
-
-    async def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None, *,
-        account_type: AccountType | None = None
-    ) -> bool:
-        """See :meth:`PostgresStore.set_authorizer_name`."""
-        return await self._run(lambda now: self._ops.set_authorizer_name(
-            component_appid, authorizer_appid, name, account_type))
-
-    async def search_authorizers(
-        self,
-        component_appid: str,
-        prefix: str,
-        *,
-        after: tuple[str, str] | None = None,
-        limit: int = 100,
-    ) -> list[AuthorizerRecord]:
-        """See :meth:`PostgresStore.search_authorizers`."""
-        return await self._run(
-            lambda now: self._ops.search_authorizers(component_appid, prefix, after, limit)
-        )
-
-    async def schedule_refresh(
-        self, component_appid: str, authorizer_appid: str, at: float
-    ) -> bool:
-        """See :meth:`PostgresStore.schedule_refresh`."""
-        return await self._run(
-            lambda now: self._ops.schedule_refresh(component_appid, authorizer_appid, at)
-        )
-
-    async def due_authorizers(
-        self, component_appid: str, *, before: float, limit: int = 100
-    ) -> list[AuthorizerRecord]:
-        """See :meth:`PostgresStore.due_authorizers`."""
-        return await self._run(
-            lambda now: self._ops.due_authorizers(component_appid, before, limit)
-        )
-
-    # ------------------------------------------------------------------ compliance
-
-    async def save_compliance(self, record: ComplianceRecord) -> None:
-        """See :meth:`PostgresStore.save_compliance`."""
-        await self._run(lambda now: self._ops.compliance.save(record), transaction=True)
-
-    async def get_compliance(
-        self, component_appid: str, authorizer_appid: str
-    ) -> ComplianceRecord | None:
-        """See :meth:`PostgresStore.get_compliance`."""
-        return await self._run(
-            lambda now: self._ops.compliance.get(component_appid, authorizer_appid)
-        )
-
-    async def list_compliance(
-        self,
-        component_appid: str,
-        *,
-        blocked_by: str | None = None,
-        expiring_before: float | None = None,
-        after: str | None = None,
-        limit: int = 100,
-    ) -> list[ComplianceRecord]:
-        """See :meth:`PostgresStore.list_compliance`."""
-        return await self._run(lambda now: self._ops.compliance.listing(
-            component_appid, blocked_by, expiring_before, after, limit))
-
-    async def count_compliance(self, component_appid: str) -> dict[str, int]:
-        """See :meth:`PostgresStore.count_compliance`."""
-        return await self._run(lambda now: self._ops.compliance.count(component_appid))
-
-    async def due_compliance(
-        self, component_appid: str, *, before: float, limit: int = 100
-    ) -> list[ComplianceRecord]:
-        """See :meth:`PostgresStore.due_compliance`."""
-        return await self._run(
-            lambda now: self._ops.compliance.due(component_appid, before, limit)
-        )
-
-    # ------------------------------------------------------------------ the job queue
-
-    async def enqueue(
-        self,
-        component_appid: str,
-        topic: str,
-        group: str,
-        payload: bytes,
-        *,
-        available_at: float | None = None,
-        key: str | None = None,
-    ) -> int:
-        """See :meth:`PostgresStore.enqueue`."""
-        when = None if available_at is None else float(available_at)
-        return await self._run(lambda now: self._ops.queue.enqueue(
-            component_appid, topic, group, payload, when, key, now), transaction=True)
-
-    async def claim_jobs(
-        self, component_appid: str, topic: str, *, limit: int, lease: float
-    ) -> list[Job]:
-        """See :meth:`PostgresStore.claim_jobs`."""
-        return await self._run(lambda now: self._ops.queue.claim(
-            component_appid, topic, limit, lease, now), transaction=True)
-
-    async def _settle(self, job_id: int, claim: int, state: JobState, error: str | None,
-                      available_at: float | None = None) -> bool:
-        return await self._run(lambda now: self._ops.queue.settle(
-            job_id, claim, state, error, available_at, now), transaction=True)
-
-    async def get_job(self, job_id: int) -> Job | None:
-        """See :meth:`PostgresStore.get_job`."""
-        return await self._run(lambda now: self._ops.queue.get_job(job_id))
-
-    async def list_jobs(
-        self,
-        component_appid: str,
-        *,
-        topic: str | None = None,
-        state: JobState | None = None,
-        after: int | None = None,
-        limit: int = 100,
-    ) -> list[Job]:
-        """See :meth:`PostgresStore.list_jobs`."""
-        return await self._run(
-            lambda now: self._ops.queue.list_jobs(component_appid, topic, state, after, limit)
-        )
-
-    async def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
-        """See :meth:`PostgresStore.requeue_job`."""
-        return await self._run(lambda now: self._ops.queue.requeue(job_id, available_at, now),
-                               transaction=True)
-
-    async def count_jobs(
-        self, component_appid: str, *, topic: str | None = None
-    ) -> dict[str, int]:
-        """See :meth:`PostgresStore.count_jobs`."""
-        return await self._run(lambda now: self._ops.queue.count_jobs(component_appid, topic))
-
-    async def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float,
-        limit: int = 500,
-    ) -> int:
-        """See :meth:`PostgresStore.purge_jobs`."""
-        return await self._run(lambda now: self._ops.queue.purge(
-            component_appid, topic, state, before, limit, now), transaction=True)
-
-    async def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
-        """See :meth:`PostgresStore.find_job`."""
-        return await self._run(
-            lambda now: self._ops.queue.find_job(component_appid, topic, key))
-
-    async def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
-        """See :meth:`PostgresStore.restore_job`."""
-        return await self._run(lambda now: self._ops.queue.restore(job, renumber, now),
-                               transaction=True)
-
-    async def reserve_job_ids(self, through: int) -> int:
-        """See :meth:`PostgresStore.reserve_job_ids`."""
-        return await self._run(lambda now: self._ops.queue.reserve_ids(through),
-                               transaction=True)
-
-    # ------------------------------------------------------------------ tokens
-
-    async def get_token(self, key: str) -> CachedToken | None:
+    async def _get_token(self, a: _args.GetToken) -> CachedToken | None:
         """See :meth:`PostgresStore.get_token`."""
         if not self._ready:
             await self._setup()
         async with self._connection() as conn:
-            row = await (await conn.execute(_GET_TOKEN, (key,))).fetchone()
+            row = await (await conn.execute(_GET_TOKEN, (a.key,))).fetchone()
         if row is None or self._clock() >= row[1]:
             return None
         return CachedToken(row[0], row[1], row[2])
-
-    async def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
-        """See :meth:`PostgresStore.set_token`."""
-        await self._purge_if_due()
-        return await self._run(lambda now: self._ops.set_token(key, token, fence, now))
-
-    async def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
-        """See :meth:`PostgresStore.delete_token`."""
-        return await self._run(lambda now: self._ops.delete_token(key, if_value, now))
-
-    # ------------------------------------------------------------------ leases
-
-    async def acquire_lease(self, key: str, ttl: float) -> int | None:
-        """See :meth:`PostgresStore.acquire_lease`."""
-        await self._purge_if_due()
-        return await self._run(lambda now: self._ops.acquire_lease(key, ttl, now))
 
     async def _purge_if_due(self) -> None:
         """See :meth:`PostgresStore._purge_if_due`."""
@@ -408,10 +168,6 @@ class AsyncPostgresStore(_Base, SettlesJobsAsync, CheckedAsyncStore):
                 lambda batch: self._run(lambda now: self._ops.purge(now, batch)))
         except StoreError as exc:
             self._purge_failed(exc)
-
-    async def release_lease(self, key: str, fence: int) -> bool:
-        """See :meth:`PostgresStore.release_lease`."""
-        return await self._run(lambda now: self._ops.release_lease(key, fence, now))
 
     async def close(self) -> None:
         """Close the pool; later calls raise :class:`~wxcomponent.errors.StoreError`."""

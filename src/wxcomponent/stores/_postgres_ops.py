@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import StoreCorrupt
+from . import _args
+from ._checked import programs
 from ._sql_compliance import SqlCompliance, compliance_tables
 from ._sql_queue import POSTGRES, Sql, SqlOp, SqlQueue
 from ._sql_records import LAST_CHAR, RECORD_COLUMNS, upsert_authorizer
@@ -31,12 +33,13 @@ from .base import (
     AccountType,
     AuthorizerRecord,
     AuthorizerStatus,
-    CachedToken,
     Ticket,
     name_key,
 )
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PgOps", "PgStep"]
+__all__ = [
+    "COUNTED", "IN_TRANSACTION", "MIGRATIONS", "OPERATED", "SCHEMA_VERSION", "PgOps", "PgStep",
+]
 
 #: Saves a record (PostgreSQL's larger of two values is ``GREATEST``).
 _SAVE_AUTHORIZER = upsert_authorizer("GREATEST")
@@ -178,6 +181,8 @@ class PgOps:
         self.schema = schema
         self.queue = SqlQueue(POSTGRES)
         self.compliance = SqlCompliance(lock_accounts=True)
+        #: Each operation's program, by name.
+        self.programs = programs(self, self.queue, self.compliance)
 
     # -------------------------------------------------------------- schema
 
@@ -226,8 +231,9 @@ class PgOps:
 
     # -------------------------------------------------------------- tickets
 
-    def save_ticket(self, c: str, ticket: str, created_at: int, now: float) -> SqlOp[bool]:
+    def save_ticket(self, call: _args.SaveTicket, now: float) -> SqlOp[bool]:
         """See :meth:`Store.save_ticket`."""
+        c, ticket, created_at = call
         done = yield Sql(
             "INSERT INTO tickets (component_appid, value, created_at, received_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (component_appid) DO UPDATE SET "
@@ -237,8 +243,9 @@ class PgOps:
         )
         return done.rowcount == 1
 
-    def load_ticket(self, c: str) -> SqlOp[Ticket | None]:
+    def load_ticket(self, call: _args.LoadTicket, now: float) -> SqlOp[Ticket | None]:
         """See :meth:`Store.load_ticket`."""
+        c = call.component_appid
         found = yield Sql(
             "SELECT value, created_at, received_at FROM tickets WHERE component_appid = ?", (c,)
         )
@@ -249,11 +256,12 @@ class PgOps:
 
     # -------------------------------------------------------------- authorizers
 
-    def save_authorizer(self, record: AuthorizerRecord) -> SqlOp[bool]:
+    def save_authorizer(self, call: _args.SaveAuthorizer, now: float) -> SqlOp[bool]:
         """See :meth:`Store.save_authorizer` (``record`` checked): a ``tenant``, ``name`` or
         ``account_type`` of None keeps the stored one, a ``refresh_at`` of 0 the stored
         schedule, an ``auth_event_at`` of 0 the stored time; an older ``auth_event_at`` writes
         nothing."""
+        record = call.record
         done = yield Sql(
             _SAVE_AUTHORIZER,
             (record.component_appid, record.authorizer_appid, record.refresh_token,
@@ -265,15 +273,17 @@ class PgOps:
         )  # fmt: skip
         return done.rowcount == 1
 
-    def get_authorizer(self, c: str, a: str) -> SqlOp[AuthorizerRecord | None]:
+    def get_authorizer(self, call: _args.GetAuthorizer,
+                       now: float) -> SqlOp[AuthorizerRecord | None]:
         """See :meth:`Store.get_authorizer`."""
+        c, a = call
         found = yield Sql(f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE {_ONE}", (c, a))  # noqa: S608
         return _record(found.rows[0]) if found.rows else None
 
-    def list_authorizers(
-        self, c: str, status: AuthorizerStatus | None, after: str | None, limit: int
-    ) -> SqlOp[list[AuthorizerRecord]]:
+    def list_authorizers(self, call: _args.ListAuthorizers,
+                         now: float) -> SqlOp[list[AuthorizerRecord]]:
         """See :meth:`Store.list_authorizers`."""
+        c, status, after, limit = call
         sql = f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
         params: list[Any] = [c]
         if status is not None:
@@ -285,8 +295,9 @@ class PgOps:
         found = yield Sql(sql + " ORDER BY authorizer_appid LIMIT ?", (*params, limit))
         return [_record(row) for row in found.rows]
 
-    def count_authorizers(self, c: str, status: AuthorizerStatus | None) -> SqlOp[int]:
+    def count_authorizers(self, call: _args.CountAuthorizers, now: float) -> SqlOp[int]:
         """See :meth:`Store.count_authorizers`."""
+        c, status = call
         if status is None:
             found = yield Sql("SELECT COUNT(*) FROM authorizers WHERE component_appid = ?", (c,))
         else:
@@ -296,10 +307,9 @@ class PgOps:
             )
         return int(found.rows[0][0])
 
-    def replace_refresh_token(
-        self, c: str, a: str, expected: str | None, new: str, now: float
-    ) -> SqlOp[bool]:
+    def replace_refresh_token(self, call: _args.ReplaceRefreshToken, now: float) -> SqlOp[bool]:
         """See :meth:`Store.replace_refresh_token`."""
+        c, a, expected, new = call
         sql = f"UPDATE authorizers SET refresh_token = ?, updated_at = ? WHERE {_ONE}"  # noqa: S608
         params: tuple[Any, ...] = (new, now, c, a)
         if expected is not None:
@@ -308,9 +318,10 @@ class PgOps:
         done = yield Sql(sql, params)
         return done.rowcount == 1
 
-    def mark_revoked(self, c: str, a: str, now: float, event_at: int = 0) -> SqlOp[bool]:
+    def mark_revoked(self, call: _args.MarkRevoked, now: float) -> SqlOp[bool]:
         """See :meth:`Store.mark_revoked` (an already revoked record keeps its times; an
         ``event_at`` older than the record's ``auth_event_at`` changes nothing)."""
+        c, a, event_at = call
         done = yield Sql(
             "UPDATE authorizers SET "  # noqa: S608
             "revoked_at = CASE WHEN status = 'revoked' THEN revoked_at ELSE ? END, "
@@ -321,22 +332,24 @@ class PgOps:
         )
         return done.rowcount == 1
 
-    def delete_authorizer(self, c: str, a: str) -> SqlOp[bool]:
+    def delete_authorizer(self, call: _args.DeleteAuthorizer, now: float) -> SqlOp[bool]:
         """See :meth:`Store.delete_authorizer`."""
+        c, a = call
         done = yield Sql(f"DELETE FROM authorizers WHERE {_ONE}", (c, a))  # noqa: S608
         return done.rowcount == 1
 
-    def set_authorizer_tenant(self, c: str, a: str, tenant: str | None, now: float) -> SqlOp[bool]:
+    def set_authorizer_tenant(self, call: _args.SetAuthorizerTenant, now: float) -> SqlOp[bool]:
         """See :meth:`Store.set_authorizer_tenant`."""
+        c, a, tenant = call
         done = yield Sql(
             f"UPDATE authorizers SET tenant = ?, updated_at = ? WHERE {_ONE}",  # noqa: S608
             (tenant, now, c, a),
         )
         return done.rowcount == 1
 
-    def set_authorizer_name(self, c: str, a: str, name: str | None,
-                            account_type: AccountType | None = None) -> SqlOp[bool]:
+    def set_authorizer_name(self, call: _args.SetAuthorizerName, now: float) -> SqlOp[bool]:
         """See :meth:`Store.set_authorizer_name` (committed without waiting for the disk)."""
+        c, a, name, account_type = call
         key = None if name is None else name_key(name)
         done = yield Sql(
             "UPDATE authorizers SET name = ?, name_key = ?, "  # noqa: S608
@@ -345,10 +358,10 @@ class PgOps:
         )
         return done.rowcount == 1
 
-    def search_authorizers(
-        self, c: str, prefix: str, after: tuple[str, str] | None, limit: int
-    ) -> SqlOp[list[AuthorizerRecord]]:
+    def search_authorizers(self, call: _args.SearchAuthorizers,
+                           now: float) -> SqlOp[list[AuthorizerRecord]]:
         """See :meth:`Store.search_authorizers`: a range of the ``authorizers_by_name`` index."""
+        c, prefix, after, limit = call
         start = name_key(prefix)
         sql = (
             f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608
@@ -361,19 +374,20 @@ class PgOps:
         found = yield Sql(sql + " ORDER BY name_key, authorizer_appid LIMIT ?", (*params, limit))
         return [_record(row) for row in found.rows]
 
-    def schedule_refresh(self, c: str, a: str, at: float) -> SqlOp[bool]:
+    def schedule_refresh(self, call: _args.ScheduleRefresh, now: float) -> SqlOp[bool]:
         """See :meth:`Store.schedule_refresh` (committed without waiting for the disk)."""
+        c, a, at = call
         done = yield Sql(
             f"UPDATE authorizers SET refresh_at = ? {_NO_FLUSH} WHERE {_ONE}",  # noqa: S608
             (at, c, a),
         )
         return done.rowcount == 1
 
-    def due_authorizers(
-        self, c: str, before: float, limit: int
-    ) -> SqlOp[list[AuthorizerRecord]]:
+    def due_authorizers(self, call: _args.DueAuthorizers,
+                        now: float) -> SqlOp[list[AuthorizerRecord]]:
         """See :meth:`Store.due_authorizers`: the head of the ``authorizers_by_refresh_at``
         index, in its order, so only the rows returned are read."""
+        c, before, limit = call
         found = yield Sql(
             f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608
             "WHERE component_appid = ? AND status = 'authorized' AND refresh_at <= ? "
@@ -385,11 +399,10 @@ class PgOps:
     # -------------------------------------------------------------- tokens and leases
     # (the stores read tokens with one statement of their own: the hottest call of all)
 
-    def set_token(
-        self, key: str, token: CachedToken, fence: int | None, now: float
-    ) -> SqlOp[bool]:
+    def set_token(self, call: _args.SetToken, now: float) -> SqlOp[bool]:
         """See :meth:`Store.set_token`: with a fence, one statement that holds the lease row
         (``FOR SHARE``) while it writes, so no acquisition can slip in between."""
+        key, token, fence = call
         values = (key, token.value, float(token.expires_at), float(token.obtained_at))
         if fence is None:
             yield Sql(_UPSERT_TOKEN.format(source="VALUES (?, ?, ?, ?)"), values)
@@ -404,8 +417,9 @@ class PgOps:
         )
         return done.rowcount == 1
 
-    def delete_token(self, key: str, if_value: str | None, now: float) -> SqlOp[bool]:
+    def delete_token(self, call: _args.DeleteToken, now: float) -> SqlOp[bool]:
         """See :meth:`Store.delete_token`."""
+        key, if_value = call
         if if_value is None:
             done = yield Sql("DELETE FROM tokens WHERE key = ? RETURNING expires_at", (key,))
         else:
@@ -415,7 +429,7 @@ class PgOps:
             )
         return bool(done.rows) and now < float(done.rows[0][0])
 
-    def acquire_lease(self, key: str, ttl: float, now: float) -> SqlOp[int | None]:
+    def acquire_lease(self, call: _args.AcquireLease, now: float) -> SqlOp[int | None]:
         """See :meth:`Store.acquire_lease`: one upsert that only takes an expired lease.
 
         The fence is the next value of the schema's ``lease_fences`` sequence (never below
@@ -424,6 +438,7 @@ class PgOps:
         The sequence is read under a transaction lock on the key: a grant that read it and
         then waited (on a row a purge was deleting) cannot land after a later grant of the
         same key with a smaller fence."""
+        key, ttl = call
         done = yield Sql(
             "WITH turn AS (SELECT pg_advisory_xact_lock(hashtextextended(?, 0))) "
             "INSERT INTO leases (key, fence, held_until) "
@@ -450,10 +465,22 @@ class PgOps:
             gone = max(gone, done.rowcount)
         return gone
 
-    def release_lease(self, key: str, fence: int, now: float) -> SqlOp[bool]:
+    def release_lease(self, call: _args.ReleaseLease, now: float) -> SqlOp[bool]:
         """See :meth:`Store.release_lease`."""
+        key, fence = call
         done = yield Sql(
             "UPDATE leases SET held_until = 0 WHERE key = ? AND fence = ? AND held_until > ?",
             (key, fence, now),
         )
         return done.rowcount == 1
+
+
+#: The operations a program of this module (or of the queue's and the compliance records')
+#: writes; those run in one transaction, being more than one statement; and those that write
+#: a token or a lease, each of which counts toward the purge of expired ones.
+OPERATED = frozenset(programs(PgOps, SqlQueue, SqlCompliance))
+IN_TRANSACTION = frozenset({
+    "save_compliance", "enqueue", "claim_jobs", "ack_job", "retry_job", "bury_job",
+    "requeue_job", "purge_jobs", "restore_job", "reserve_job_ids",
+})
+COUNTED = frozenset({"set_token", "acquire_lease"})

@@ -17,6 +17,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+from . import _args
 from ._compliance_record import ANY_BLOCKER, RECORDS, ComplianceRecord
 from ._sql_queue import Sql, SqlOp
 
@@ -94,8 +95,9 @@ class SqlCompliance:
     def __init__(self, *, lock_accounts: bool) -> None:
         self.lock_accounts = lock_accounts
 
-    def save(self, record: ComplianceRecord) -> SqlOp[None]:
+    def save_compliance(self, call: _args.SaveCompliance, now: float) -> SqlOp[None]:
         """See :meth:`Store.save_compliance` (``record`` checked)."""
+        record = call.record
         c, a = record.component_appid, record.authorizer_appid
         if self.lock_accounts:
             # no credential: the commit does not wait for the disk
@@ -128,16 +130,17 @@ class SqlCompliance:
                 "VALUES (?, ?, ?)", (c, code, a),
             )
 
-    def get(self, c: str, a: str) -> SqlOp[ComplianceRecord | None]:
+    def get_compliance(self, call: _args.GetCompliance,
+                       now: float) -> SqlOp[ComplianceRecord | None]:
         """See :meth:`Store.get_compliance`."""
+        c, a = call
         found = yield Sql(f"SELECT {COLUMNS} FROM compliance WHERE {_ONE}", (c, a))  # noqa: S608
         return _record(found.rows[0]) if found.rows else None
 
-    def listing(
-        self, c: str, blocked_by: str | None, expiring_before: float | None, after: str | None,
-        limit: int,
-    ) -> SqlOp[list[ComplianceRecord]]:
+    def list_compliance(self, call: _args.ListCompliance,
+                        now: float) -> SqlOp[list[ComplianceRecord]]:
         """See :meth:`Store.list_compliance`: by a code, through its rows in appid order."""
+        c, blocked_by, expiring_before, after, limit = call
         columns = ", ".join(f"r.{name}" for name in COLUMNS.split(", "))
         params: list[Any] = []
         if blocked_by is None:
@@ -162,8 +165,9 @@ class SqlCompliance:
         found = yield Sql(f"{sql} ORDER BY {order} LIMIT ?", (*params, limit))
         return [_record(row) for row in found.rows]
 
-    def count(self, c: str) -> SqlOp[dict[str, int]]:
+    def count_compliance(self, call: _args.CountCompliance, now: float) -> SqlOp[dict[str, int]]:
         """See :meth:`Store.count_compliance`."""
+        c = call.component_appid
         total = yield Sql("SELECT COUNT(*) FROM compliance WHERE component_appid = ?", (c,))
         found = yield Sql(
             "SELECT code, COUNT(*) FROM compliance_codes WHERE component_appid = ? "
@@ -173,8 +177,10 @@ class SqlCompliance:
         counts.update({str(code): int(n) for code, n in found.rows})
         return counts
 
-    def due(self, c: str, before: float, limit: int) -> SqlOp[list[ComplianceRecord]]:
+    def due_compliance(self, call: _args.DueCompliance,
+                       now: float) -> SqlOp[list[ComplianceRecord]]:
         """See :meth:`Store.due_compliance`: through the index on ``check_at``."""
+        c, before, limit = call
         found = yield Sql(
             f"SELECT {COLUMNS} FROM compliance WHERE component_appid = ? AND check_at <= ? "  # noqa: S608
             "ORDER BY check_at, authorizer_appid LIMIT ?", (c, before, limit),

@@ -29,6 +29,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from . import _args
 from . import _validate as valid
 from ._validate import same_job
 from .base import Job, JobState
@@ -249,11 +250,10 @@ class SqlQueue:
 
     # -------------------------------------------------------------- writes
 
-    def enqueue(
-        self, c: str, topic: str, group: str, payload: bytes, available_at: float | None,
-        key: str | None, now: float,
-    ) -> SqlOp[int]:
+    def enqueue(self, call: _args.Enqueue, now: float) -> SqlOp[int]:
         """See :meth:`Store.enqueue`."""
+        c, topic, group, payload, available_at, key = call
+        available_at = None if available_at is None else float(available_at)
         if key is not None:
             found = yield Sql(
                 "SELECT id FROM jobs WHERE component_appid = ? AND topic = ? AND job_key = ?",
@@ -285,8 +285,9 @@ class SqlQueue:
         yield from self.refresh_group(c, topic, group)
         return job_id
 
-    def claim(self, c: str, topic: str, limit: int, lease: float, now: float) -> SqlOp[list[Job]]:
+    def claim_jobs(self, call: _args.ClaimJobs, now: float) -> SqlOp[list[Job]]:
         """See :meth:`Store.claim_jobs`."""
+        c, topic, limit, lease = call
         due = yield Sql(
             "SELECT grp, head FROM job_groups WHERE component_appid = ? AND topic = ? "  # noqa: S608
             f"AND ready_at <= ? ORDER BY ready_at, head LIMIT ?{self.dialect.skip_locked}",
@@ -345,8 +346,21 @@ class SqlQueue:
             yield from self.refresh_group(*group)
         return changed.rowcount == 1
 
-    def requeue(self, job_id: int, available_at: float | None, now: float) -> SqlOp[bool]:
+    def ack_job(self, call: _args.AckJob, now: float) -> SqlOp[bool]:
+        """See :meth:`Store.ack_job`."""
+        return self.settle(call.job_id, call.claim, "done", None, None, now)
+
+    def retry_job(self, call: _args.RetryJob, now: float) -> SqlOp[bool]:
+        """See :meth:`Store.retry_job`."""
+        return self.settle(call.job_id, call.claim, "pending", call.error, call.available_at, now)
+
+    def bury_job(self, call: _args.BuryJob, now: float) -> SqlOp[bool]:
+        """See :meth:`Store.bury_job`."""
+        return self.settle(call.job_id, call.claim, "dead", call.error, None, now)
+
+    def requeue_job(self, call: _args.RequeueJob, now: float) -> SqlOp[bool]:
         """See :meth:`Store.requeue_job`."""
+        job_id, available_at = call
         group = yield from self._locate(job_id, now)
         if group is None:
             return False
@@ -359,10 +373,10 @@ class SqlQueue:
             yield from self.refresh_group(*group)
         return changed.rowcount == 1
 
-    def purge(self, c: str, topic: str, state: JobState, before: float, limit: int,
-              now: float) -> SqlOp[int]:
+    def purge_jobs(self, call: _args.PurgeJobs, now: float) -> SqlOp[int]:
         """See :meth:`Store.purge_jobs`: the ``limit`` least recently updated, read through
         the ``jobs_by_age`` index."""
+        c, topic, state, before, limit = call
         where = "component_appid = ? AND topic = ? AND state = ? AND updated_at < ?"
         params = (c, topic, state, before)
         oldest = f"FROM jobs WHERE {where} ORDER BY updated_at LIMIT ?"
@@ -386,15 +400,17 @@ class SqlQueue:
             yield from self.refresh_group(c, topic, group)
         return deleted_rows
 
-    def restore(self, job: Job, renumber: bool, now: float) -> SqlOp[int | None]:
+    def restore_job(self, call: _args.RestoreJob, now: float) -> SqlOp[int | None]:
         """See :meth:`Store.restore_job` (``job`` checked, without its claim)."""
+        job, renumber = call
         for statement in self.dialect.lock_ids:
             yield Sql(statement)
         existing: Job | None = None
         if job.key is not None:
-            existing = yield from self.find_job(job.component_appid, job.topic, job.key)
+            existing = yield from self.find_job(
+                _args.FindJob(job.component_appid, job.topic, job.key), now)
         if existing is None and not renumber:
-            holder = yield from self.get_job(job.id)
+            holder = yield from self.get_job(_args.GetJob(job.id), now)
             if holder is not None:
                 if not same_job(holder, job):
                     return None
@@ -440,8 +456,9 @@ class SqlQueue:
             yield Sql(statement, (through,))
         return through
 
-    def reserve_ids(self, through: int) -> SqlOp[int]:
+    def reserve_job_ids(self, call: _args.ReserveJobIds, now: float) -> SqlOp[int]:
         """See :meth:`Store.reserve_job_ids`."""
+        through = call.through
         if through > 0:
             for statement in self.dialect.lock_ids:
                 yield Sql(statement)
@@ -449,22 +466,23 @@ class SqlQueue:
 
     # -------------------------------------------------------------- reads
 
-    def find_job(self, c: str, topic: str, key: str) -> SqlOp[Job | None]:
+    def find_job(self, call: _args.FindJob, now: float) -> SqlOp[Job | None]:
         """See :meth:`Store.find_job`."""
+        c, topic, key = call
         found = yield Sql(
             f"SELECT {JOB_COLUMNS} FROM jobs WHERE component_appid = ? AND topic = ? "  # noqa: S608
             "AND job_key = ?", (c, topic, key))
         return job_from_row(found.rows[0]) if found.rows else None
 
-    def get_job(self, job_id: int) -> SqlOp[Job | None]:
+    def get_job(self, call: _args.GetJob, now: float) -> SqlOp[Job | None]:
         """See :meth:`Store.get_job`."""
+        job_id = call.job_id
         found = yield Sql(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,))  # noqa: S608
         return job_from_row(found.rows[0]) if found.rows else None
 
-    def list_jobs(
-        self, c: str, topic: str | None, state: JobState | None, after: int | None, limit: int
-    ) -> SqlOp[list[Job]]:
+    def list_jobs(self, call: _args.ListJobs, now: float) -> SqlOp[list[Job]]:
         """See :meth:`Store.list_jobs`."""
+        c, topic, state, after, limit = call
         sql = f"SELECT {JOB_COLUMNS} FROM jobs WHERE component_appid = ?"  # noqa: S608
         params: list[Any] = [c]
         if topic is not None:
@@ -479,8 +497,9 @@ class SqlQueue:
         found = yield Sql(sql + " ORDER BY id LIMIT ?", (*params, limit))
         return [job_from_row(row) for row in found.rows]
 
-    def count_jobs(self, c: str, topic: str | None) -> SqlOp[dict[str, int]]:
+    def count_jobs(self, call: _args.CountJobs, now: float) -> SqlOp[dict[str, int]]:
         """See :meth:`Store.count_jobs`."""
+        c, topic = call
         sql = "SELECT state, COUNT(*) FROM jobs WHERE component_appid = ?"
         params: tuple[Any, ...] = (c,)
         if topic is not None:

@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
+from . import _args
 from ._checked import CheckedStore
 from ._postgres_async import AsyncPostgresStore
 from ._postgres_conn import (
@@ -64,18 +65,11 @@ from ._postgres_conn import (
     _watched,
     redact_dsn,
 )
+from ._postgres_ops import COUNTED, IN_TRANSACTION, OPERATED
 from ._purge import PURGE_BATCH, PURGE_EVERY
-from ._settle import SettlesJobs
 from ._sql_queue import Result, SqlOp
 from .base import (
-    AccountType,
-    AuthorizerRecord,
-    AuthorizerStatus,
     CachedToken,
-    ComplianceRecord,
-    Job,
-    JobState,
-    Ticket,
 )
 
 if TYPE_CHECKING:
@@ -93,7 +87,7 @@ __all__ = [
 ]
 
 
-class PostgresStore(_Base, SettlesJobs, CheckedStore):
+class PostgresStore(_Base, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over PostgreSQL (blocking).
 
     ``dsn`` is a ``postgresql://user:password@host:port/dbname`` URL (its ``schema=`` query
@@ -211,237 +205,20 @@ class PostgresStore(_Base, SettlesJobs, CheckedStore):
                 self._execute(lambda now: self._ops.migrate(), transaction=True, setup=True)
                 self._ready = True
 
-    # ------------------------------------------------------------------ tickets
+    # ------------------------------------------------------------------ the operations
 
-    def save_ticket(self, component_appid: str, ticket: str, created_at: int) -> bool:
-        """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
-        return self._run(lambda now: self._ops.save_ticket(component_appid, ticket, created_at,
-                                                            now))
+    _operated = OPERATED - {"get_token"}
 
-    def load_ticket(self, component_appid: str) -> Ticket | None:
-        """The latest ticket, or None."""
-        return self._run(lambda now: self._ops.load_ticket(component_appid))
+    def _operation(self, name: str, a: tuple[Any, ...]) -> Any:
+        """Run the operation's program (:mod:`._postgres_ops`) on a pooled connection, in one
+        transaction when it is more than one statement; a token or lease written counts
+        toward the purge first."""
+        if name in COUNTED:
+            self._purge_if_due()
+        program = self._ops.programs[name]
+        return self._run(lambda now: program(a, now), transaction=name in IN_TRANSACTION)
 
-    # ------------------------------------------------------------------ authorizers
-
-    def save_authorizer(self, record: AuthorizerRecord) -> bool:
-        """Insert or replace the record of ``record.authorizer_appid`` (a ``tenant`` or
-        ``name`` of None keeps the stored one, a ``refresh_at`` of 0 the stored schedule, an
-        ``auth_event_at`` of 0 the stored time); False, and nothing written, when its
-        ``auth_event_at`` is older than the stored one."""
-        return self._run(lambda now: self._ops.save_authorizer(record))
-
-    def get_authorizer(
-        self, component_appid: str, authorizer_appid: str
-    ) -> AuthorizerRecord | None:
-        """One authorizer's record, or None."""
-        return self._run(lambda now: self._ops.get_authorizer(component_appid, authorizer_appid))
-
-    def list_authorizers(
-        self,
-        component_appid: str,
-        *,
-        status: AuthorizerStatus | None = None,
-        after: str | None = None,
-        limit: int = 100,
-    ) -> list[AuthorizerRecord]:
-        """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
-        return self._run(
-            lambda now: self._ops.list_authorizers(component_appid, status, after, limit)
-        )
-
-    def count_authorizers(
-        self, component_appid: str, *, status: AuthorizerStatus | None = None
-    ) -> int:
-        """How many records (of ``status``, if given) the platform has."""
-        return self._run(lambda now: self._ops.count_authorizers(component_appid, status))
-
-    def replace_refresh_token(
-        self, component_appid: str, authorizer_appid: str, expected: str | None, new: str
-    ) -> bool:
-        """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
-        return self._run(lambda now: self._ops.replace_refresh_token(
-            component_appid, authorizer_appid, expected, new, now))
-
-    def mark_revoked(
-        self, component_appid: str, authorizer_appid: str, *, event_at: int = 0
-    ) -> bool:
-        """Mark the authorizer revoked (keeping its record); False if there is none, or if
-        ``event_at`` is older than its ``auth_event_at``."""
-        return self._run(lambda now: self._ops.mark_revoked(
-            component_appid, authorizer_appid, now, event_at))
-
-    def delete_authorizer(self, component_appid: str, authorizer_appid: str) -> bool:
-        """Remove the record; False if there is none."""
-        return self._run(
-            lambda now: self._ops.delete_authorizer(component_appid, authorizer_appid))
-
-    def set_authorizer_tenant(
-        self, component_appid: str, authorizer_appid: str, tenant: str | None
-    ) -> bool:
-        """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
-        return self._run(lambda now: self._ops.set_authorizer_tenant(
-            component_appid, authorizer_appid, tenant, now))
-
-    def set_authorizer_name(
-        self, component_appid: str, authorizer_appid: str, name: str | None, *,
-        account_type: AccountType | None = None
-    ) -> bool:
-        """Set (or, with None, clear) the name of an authorizer, and its account type when
-        given; False if there is no record.
-
-        A name is no credential: it commits without waiting for the disk."""
-        return self._run(lambda now: self._ops.set_authorizer_name(
-            component_appid, authorizer_appid, name, account_type))
-
-    def search_authorizers(
-        self,
-        component_appid: str,
-        prefix: str,
-        *,
-        after: tuple[str, str] | None = None,
-        limit: int = 100,
-    ) -> list[AuthorizerRecord]:
-        """Records whose name starts with ``prefix`` (by :func:`~.base.name_key`), in name
-        order, after the (name key, appid) pair ``after`` (keyset paging)."""
-        return self._run(
-            lambda now: self._ops.search_authorizers(component_appid, prefix, after, limit)
-        )
-
-    def schedule_refresh(self, component_appid: str, authorizer_appid: str, at: float) -> bool:
-        """Set the record's ``refresh_at``; False if there is no record.
-
-        A schedule is no credential: it commits without waiting for the disk."""
-        return self._run(
-            lambda now: self._ops.schedule_refresh(component_appid, authorizer_appid, at)
-        )
-
-    def due_authorizers(
-        self, component_appid: str, *, before: float, limit: int = 100
-    ) -> list[AuthorizerRecord]:
-        """Authorized records due by ``before``, earliest first, from the schedule's index."""
-        return self._run(lambda now: self._ops.due_authorizers(component_appid, before, limit))
-
-    # ------------------------------------------------------------------ compliance
-
-    def save_compliance(self, record: ComplianceRecord) -> None:
-        """Insert or replace the record and its codes, in one transaction."""
-        self._run(lambda now: self._ops.compliance.save(record), transaction=True)
-
-    def get_compliance(
-        self, component_appid: str, authorizer_appid: str
-    ) -> ComplianceRecord | None:
-        """One mini program's compliance record, or None."""
-        return self._run(
-            lambda now: self._ops.compliance.get(component_appid, authorizer_appid)
-        )
-
-    def list_compliance(
-        self,
-        component_appid: str,
-        *,
-        blocked_by: str | None = None,
-        expiring_before: float | None = None,
-        after: str | None = None,
-        limit: int = 100,
-    ) -> list[ComplianceRecord]:
-        """Records in appid order after ``after``, by code and expiry when given."""
-        return self._run(lambda now: self._ops.compliance.listing(
-            component_appid, blocked_by, expiring_before, after, limit))
-
-    def count_compliance(self, component_appid: str) -> dict[str, int]:
-        """How many records hold each code, with ``"any"`` and ``"records"``."""
-        return self._run(lambda now: self._ops.compliance.count(component_appid))
-
-    def due_compliance(
-        self, component_appid: str, *, before: float, limit: int = 100
-    ) -> list[ComplianceRecord]:
-        """Records whose ``check_at`` is at or before ``before``, earliest first."""
-        return self._run(
-            lambda now: self._ops.compliance.due(component_appid, before, limit)
-        )
-
-    # ------------------------------------------------------------------ the job queue
-
-    def enqueue(
-        self,
-        component_appid: str,
-        topic: str,
-        group: str,
-        payload: bytes,
-        *,
-        available_at: float | None = None,
-        key: str | None = None,
-    ) -> int:
-        """Add a pending job, committed before it returns; returns its id."""
-        when = None if available_at is None else float(available_at)
-        return self._run(lambda now: self._ops.queue.enqueue(
-            component_appid, topic, group, payload, when, key, now), transaction=True)
-
-    def claim_jobs(
-        self, component_appid: str, topic: str, *, limit: int, lease: float
-    ) -> list[Job]:
-        """Claim up to ``limit`` due jobs of ``topic``, at most one per group."""
-        return self._run(lambda now: self._ops.queue.claim(component_appid, topic, limit, lease,
-                                                            now), transaction=True)
-
-    def _settle(self, job_id: int, claim: int, state: JobState, error: str | None,
-                available_at: float | None = None) -> bool:
-        return self._run(lambda now: self._ops.queue.settle(
-            job_id, claim, state, error, available_at, now), transaction=True)
-
-    def get_job(self, job_id: int) -> Job | None:
-        """One job, or None."""
-        return self._run(lambda now: self._ops.queue.get_job(job_id))
-
-    def list_jobs(
-        self,
-        component_appid: str,
-        *,
-        topic: str | None = None,
-        state: JobState | None = None,
-        after: int | None = None,
-        limit: int = 100,
-    ) -> list[Job]:
-        """Jobs ordered by id, after ``after``, of ``topic`` and ``state`` when given."""
-        return self._run(
-            lambda now: self._ops.queue.list_jobs(component_appid, topic, state, after, limit)
-        )
-
-    def requeue_job(self, job_id: int, *, available_at: float | None = None) -> bool:
-        """Replay a done or dead job: pending again, attempts 0; False otherwise."""
-        return self._run(lambda now: self._ops.queue.requeue(job_id, available_at, now),
-                         transaction=True)
-
-    def count_jobs(self, component_appid: str, *, topic: str | None = None) -> dict[str, int]:
-        """How many jobs (of ``topic``, if given) are in each state."""
-        return self._run(lambda now: self._ops.queue.count_jobs(component_appid, topic))
-
-    def purge_jobs(
-        self, component_appid: str, *, topic: str, state: JobState, before: float,
-        limit: int = 500,
-    ) -> int:
-        """Delete at most ``limit`` jobs of ``topic`` in ``state`` last updated before
-        ``before``, the least recently updated first (one transaction per call)."""
-        return self._run(lambda now: self._ops.queue.purge(component_appid, topic, state,
-                                                            before, limit, now), transaction=True)
-
-    def find_job(self, component_appid: str, topic: str, key: str) -> Job | None:
-        """The job enqueued with ``key`` in (``component_appid``, ``topic``), or None."""
-        return self._run(lambda now: self._ops.queue.find_job(component_appid, topic, key))
-
-    def restore_job(self, job: Job, *, renumber: bool = False) -> int | None:
-        """Write a job read from another store, as it stands; see :meth:`Store.restore_job`."""
-        return self._run(lambda now: self._ops.queue.restore(job, renumber, now),
-                         transaction=True)
-
-    def reserve_job_ids(self, through: int) -> int:
-        """Make every later job id greater than ``through``; the greatest id so far."""
-        return self._run(lambda now: self._ops.queue.reserve_ids(through), transaction=True)
-
-    # ------------------------------------------------------------------ tokens
-
-    def get_token(self, key: str) -> CachedToken | None:
+    def _get_token(self, a: _args.GetToken) -> CachedToken | None:
         """The cached token under ``key``, or None when missing or past ``expires_at``.
 
         The hottest call of all (every API call reads its token): one statement on a pooled
@@ -449,26 +226,10 @@ class PostgresStore(_Base, SettlesJobs, CheckedStore):
         if not self._ready:
             self._setup()
         with self._connection() as conn:
-            row = conn.execute(_GET_TOKEN, (key,)).fetchone()
+            row = conn.execute(_GET_TOKEN, (a.key,)).fetchone()
         if row is None or self._clock() >= row[1]:
             return None
         return CachedToken(row[0], row[1], row[2])
-
-    def set_token(self, key: str, token: CachedToken, *, fence: int | None = None) -> bool:
-        """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
-        self._purge_if_due()
-        return self._run(lambda now: self._ops.set_token(key, token, fence, now))
-
-    def delete_token(self, key: str, *, if_value: str | None = None) -> bool:
-        """Delete the token (only if its value is ``if_value``, when given)."""
-        return self._run(lambda now: self._ops.delete_token(key, if_value, now))
-
-    # ------------------------------------------------------------------ leases
-
-    def acquire_lease(self, key: str, ttl: float) -> int | None:
-        """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
-        self._purge_if_due()
-        return self._run(lambda now: self._ops.acquire_lease(key, ttl, now))
 
     def _purge_if_due(self) -> None:
         """Count a token or lease write, and purge when :mod:`._purge` says (a lease only once
@@ -479,10 +240,6 @@ class PostgresStore(_Base, SettlesJobs, CheckedStore):
             self._purge.run(lambda batch: self._run(lambda now: self._ops.purge(now, batch)))
         except StoreError as exc:
             self._purge_failed(exc)
-
-    def release_lease(self, key: str, fence: int) -> bool:
-        """Give the lease back if still held with ``fence``."""
-        return self._run(lambda now: self._ops.release_lease(key, fence, now))
 
     def close(self) -> None:
         """Close the pool; later calls raise :class:`~wxcomponent.errors.StoreError`."""

@@ -56,10 +56,9 @@ from ._aio import ThreadedAsyncStore
 from ._checked import CheckedStore
 from ._purge import PURGE_BATCH, PURGE_EVERY
 from ._sql_records import LAST_CHAR, RECORD_COLUMNS, upsert_authorizer
-from ._sqlite_compliance import _SQLiteCompliance
 from ._sqlite_conn import _WouldWait
 from ._sqlite_group import CommitGroup
-from ._sqlite_queue import _SQLiteQueue
+from ._sqlite_programs import _SQLitePrograms
 
 # Read here as well: the migrations, and the purge's statements (the purge tests run them).
 from ._sqlite_schema import (  # noqa: F401
@@ -108,7 +107,7 @@ def _record(row: tuple[object, ...]) -> AuthorizerRecord:
     )
 
 
-class SQLiteStore(_SQLiteTokens, _SQLiteQueue, _SQLiteCompliance, CheckedStore):
+class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
     """The :class:`~wxcomponent.stores.base.Store` protocol over one SQLite file.
 
     ``path`` is the database file (created on first use; its directory must exist).
