@@ -22,6 +22,7 @@ import json
 from typing import Any
 
 from ..errors import StoreCorrupt
+from . import _args
 from ._compliance_record import ANY_BLOCKER, RECORDS, ComplianceRecord
 from ._redis_keys import RedisKeys, num, text
 from ._redis_steps import DurableCall, Op, eval_script, load_script
@@ -77,8 +78,9 @@ class RedisCompliance:
     def _key(self, c: str, name: str) -> str:
         return f"{self.keys.platform(c)}compliance{name}"
 
-    def save(self, record: ComplianceRecord) -> Op[None]:
+    def save_compliance(self, call: _args.SaveCompliance) -> Op[None]:
         """See :meth:`Store.save_compliance`."""
+        record = call.record
         c = record.component_appid
         if self.durable:
             yield DurableCall("save_compliance", (record,))
@@ -89,8 +91,9 @@ class RedisCompliance:
                 self._key(c, ":code:"), " ".join(codes))
         yield from eval_script(SAVE, keys, args)
 
-    def get(self, c: str, a: str) -> Op[ComplianceRecord | None]:
+    def get_compliance(self, call: _args.GetCompliance) -> Op[ComplianceRecord | None]:
         """See :meth:`Store.get_compliance`."""
+        c, a = call
         if self.durable:
             found: ComplianceRecord | None = yield DurableCall("get_compliance", (c, a))
             return found
@@ -107,11 +110,9 @@ class RedisCompliance:
             if items[i + 1] is not None
         ]
 
-    def listing(
-        self, c: str, blocked_by: str | None, expiring_before: float | None, after: str | None,
-        limit: int,
-    ) -> Op[list[ComplianceRecord]]:
+    def list_compliance(self, call: _args.ListCompliance) -> Op[list[ComplianceRecord]]:
         """See :meth:`Store.list_compliance`."""
+        c, blocked_by, expiring_before, after, limit = call
         if self.durable:
             kwargs = {"blocked_by": blocked_by, "expiring_before": expiring_before,
                       "after": after, "limit": limit}
@@ -134,8 +135,9 @@ class RedisCompliance:
                 break
         return page
 
-    def count(self, c: str) -> Op[dict[str, int]]:
+    def count_compliance(self, call: _args.CountCompliance) -> Op[dict[str, int]]:
         """See :meth:`Store.count_compliance`."""
+        c = call.component_appid
         if self.durable:
             counted: dict[str, int] = yield DurableCall("count_compliance", (c,))
             return dict(counted)
@@ -148,8 +150,9 @@ class RedisCompliance:
                 counts[code] = int(n)
         return counts
 
-    def due(self, c: str, before: float, limit: int) -> Op[list[ComplianceRecord]]:
+    def due_compliance(self, call: _args.DueCompliance) -> Op[list[ComplianceRecord]]:
         """See :meth:`Store.due_compliance`."""
+        c, before, limit = call
         if self.durable:
             kwargs = {"before": before, "limit": limit}
             due: list[ComplianceRecord] = yield DurableCall("due_compliance", (c,), kwargs)

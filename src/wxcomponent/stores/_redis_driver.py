@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError, InvalidArgument
+from ._checked import programs
 from ._redis_client import (
     CLUSTER_SCHEMES,
     TIMEOUT,
@@ -22,6 +23,7 @@ from ._redis_client import (
     timeout_of,
     url_options,
 )
+from ._redis_compliance import RedisCompliance
 from ._redis_ops import RedisOps
 from ._redis_queue import RedisQueue
 from ._redis_steps import Op, Step, translate
@@ -48,6 +50,9 @@ class RedisDriver:
     """What the sync and async stores share: the operations, the target, the repr."""
 
     _durable: Any
+    #: Every operation runs its program, from :mod:`._redis_ops`, :mod:`._redis_queue` or
+    #: :mod:`._redis_compliance`.
+    _operated = frozenset(programs(RedisOps, RedisCompliance, RedisQueue))
 
     def __init__(
         self,
@@ -91,6 +96,7 @@ class RedisDriver:
         self._ops = RedisOps(self._prefix, durable=self._durable is not None, clock=clock,
                              cluster=self._cluster)
         self._queue = RedisQueue(self._prefix, durable=self._durable is not None, clock=clock)
+        self._programs = programs(self._ops, self._ops.compliance, self._queue)
         # The AOF check runs on first use, only when Redis holds the refresh tokens alone.
         self._unchecked = self._durable is None
 

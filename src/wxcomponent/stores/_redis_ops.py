@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from . import _args
 from ._redis_compliance import RedisCompliance
 from ._redis_keys import (
     RedisKeys,
@@ -36,7 +37,7 @@ from ._redis_keys import (
     unpack_token,
 )
 from ._redis_steps import DurableCall, Op, eval_script, is_response_error, load_script
-from .base import AccountType, AuthorizerRecord, AuthorizerStatus, CachedToken, Ticket, name_key
+from .base import AuthorizerRecord, CachedToken, Ticket, name_key
 
 __all__ = ["FOLD_BATCH", "INDEX_BATCH", "LAYOUT", "RedisOps"]
 
@@ -218,8 +219,9 @@ class RedisOps(RedisKeys):
             (ticket.value, ticket.created_at, num(ticket.received_at), int(replace_equal)),
         )
 
-    def save_ticket(self, c: str, ticket: str, created_at: int) -> Op[bool]:
+    def save_ticket(self, call: _args.SaveTicket) -> Op[bool]:
         """See :meth:`Store.save_ticket`."""
+        c, ticket, created_at = call
         yield from self.layout_ready(c)
         if not self.durable:
             now = self.clock()
@@ -235,8 +237,9 @@ class RedisOps(RedisKeys):
                                            replace_equal=True)
         return bool(kept)
 
-    def load_ticket(self, c: str) -> Op[Ticket | None]:
+    def load_ticket(self, call: _args.LoadTicket) -> Op[Ticket | None]:
         """See :meth:`Store.load_ticket`."""
+        c = call.component_appid
         yield from self.layout_ready(c)
         reply = yield ("HGETALL", self.ticket_key(c))
         if reply:
@@ -279,17 +282,19 @@ class RedisOps(RedisKeys):
         yield from self._refill(c, a, epoch)
         return result
 
-    def save_authorizer(self, record: AuthorizerRecord) -> Op[bool]:
+    def save_authorizer(self, call: _args.SaveAuthorizer) -> Op[bool]:
         """See :meth:`Store.save_authorizer`."""
+        record = call.record
         yield from self.layout_ready(record.component_appid)
         if self.durable:
             c, a = record.component_appid, record.authorizer_appid
-            call = DurableCall("save_authorizer", (record,))
-            return bool((yield from self._write_through(c, a, call)))
+            durable = DurableCall("save_authorizer", (record,))
+            return bool((yield from self._write_through(c, a, durable)))
         return bool((yield from self._save_record(record, "", keep=True)))
 
-    def get_authorizer(self, c: str, a: str) -> Op[AuthorizerRecord | None]:
+    def get_authorizer(self, call: _args.GetAuthorizer) -> Op[AuthorizerRecord | None]:
         """See :meth:`Store.get_authorizer`."""
+        c, a = call
         yield from self.layout_ready(c)
         reply = yield ("HGETALL", self.record_key(c, a))
         if reply:
@@ -299,10 +304,9 @@ class RedisOps(RedisKeys):
         epoch = yield ("GET", self.record_keys(c, a)[4])
         return (yield from self._refill(c, a, epoch))
 
-    def list_authorizers(
-        self, c: str, *, status: AuthorizerStatus | None, after: str | None, limit: int
-    ) -> Op[list[AuthorizerRecord]]:
+    def list_authorizers(self, call: _args.ListAuthorizers) -> Op[list[AuthorizerRecord]]:
         """See :meth:`Store.list_authorizers` (from the durable store when there is one)."""
+        c, status, after, limit = call
         yield from self.layout_ready(c)
         if self.durable:
             kwargs = {"status": status, "after": after, "limit": limit}
@@ -326,8 +330,9 @@ class RedisOps(RedisKeys):
                 page.append(decode_record(c, text(items[i]), fields))
         return page
 
-    def count_authorizers(self, c: str, *, status: AuthorizerStatus | None) -> Op[int]:
+    def count_authorizers(self, call: _args.CountAuthorizers) -> Op[int]:
         """See :meth:`Store.count_authorizers` (from the durable store when there is one)."""
+        c, status = call
         yield from self.layout_ready(c)
         if self.durable:
             count = yield DurableCall("count_authorizers", (c,), {"status": status})
@@ -335,28 +340,31 @@ class RedisOps(RedisKeys):
             count = yield ("ZCARD", self.index_key(c, status))
         return int(count)
 
-    def replace_refresh_token(self, c: str, a: str, expected: str | None, new: str) -> Op[bool]:
+    def replace_refresh_token(self, call: _args.ReplaceRefreshToken) -> Op[bool]:
         """See :meth:`Store.replace_refresh_token`."""
+        c, a, expected, new = call
         yield from self.layout_ready(c)
         if self.durable:
-            call = DurableCall("replace_refresh_token", (c, a, expected, new))
-            return bool((yield from self._write_through(c, a, call)))
+            durable = DurableCall("replace_refresh_token", (c, a, expected, new))
+            return bool((yield from self._write_through(c, a, durable)))
         args = (int(expected is not None), expected or "", new, num(self.clock()))
         return bool((yield from eval_script(REPLACE_REFRESH_TOKEN, (self.record_key(c, a),), args)))
 
-    def mark_revoked(self, c: str, a: str, event_at: int = 0) -> Op[bool]:
+    def mark_revoked(self, call: _args.MarkRevoked) -> Op[bool]:
         """See :meth:`Store.mark_revoked`."""
+        c, a, event_at = call
         yield from self.layout_ready(c)
         if self.durable:
-            call = DurableCall("mark_revoked", (c, a), {"event_at": event_at})
-            return bool((yield from self._write_through(c, a, call)))
+            durable = DurableCall("mark_revoked", (c, a), {"event_at": event_at})
+            return bool((yield from self._write_through(c, a, durable)))
         keys = self.record_keys(c, a)
         args = (a, num(self.clock()), str(event_at))
         script_keys = (keys[0], keys[2], keys[3], keys[5])
         return bool((yield from eval_script(MARK_REVOKED, script_keys, args)))
 
-    def delete_authorizer(self, c: str, a: str) -> Op[bool]:
+    def delete_authorizer(self, call: _args.DeleteAuthorizer) -> Op[bool]:
         """See :meth:`Store.delete_authorizer`."""
+        c, a = call
         yield from self.layout_ready(c)
         keys = self.record_keys(c, a)
         script_keys = (keys[0], keys[1], keys[2], keys[3], keys[5], keys[6])
@@ -367,35 +375,35 @@ class RedisOps(RedisKeys):
             return bool(found)
         return bool((yield from eval_script(DELETE_AUTHORIZER, script_keys, (a,))))
 
-    def set_authorizer_tenant(self, c: str, a: str, tenant: str | None) -> Op[bool]:
+    def set_authorizer_tenant(self, call: _args.SetAuthorizerTenant) -> Op[bool]:
         """See :meth:`Store.set_authorizer_tenant`."""
+        c, a, tenant = call
         yield from self.layout_ready(c)
         if self.durable:
-            call = DurableCall("set_authorizer_tenant", (c, a, tenant))
-            return bool((yield from self._write_through(c, a, call)))
+            durable = DurableCall("set_authorizer_tenant", (c, a, tenant))
+            return bool((yield from self._write_through(c, a, durable)))
         args = (tenant or "", num(self.clock()))
         return bool((yield from eval_script(SET_TENANT, (self.record_key(c, a),), args)))
 
-    def set_authorizer_name(self, c: str, a: str, name: str | None,
-                            account_type: AccountType | None = None) -> Op[bool]:
+    def set_authorizer_name(self, call: _args.SetAuthorizerName) -> Op[bool]:
         """See :meth:`Store.set_authorizer_name`."""
+        c, a, name, account_type = call
         yield from self.layout_ready(c)
         if self.durable:
-            call = DurableCall("set_authorizer_name", (c, a, name),
+            durable = DurableCall("set_authorizer_name", (c, a, name),
                                {"account_type": account_type})
-            return bool((yield from self._write_through(c, a, call)))
+            return bool((yield from self._write_through(c, a, durable)))
         args = (a, name or "", "" if name is None else name_key(name), account_type or "")
         keys = (self.record_key(c, a), self.names_key(c))
         return bool((yield from eval_script(SET_NAME, keys, args)))
 
-    def search_authorizers(
-        self, c: str, prefix: str, *, after: tuple[str, str] | None, limit: int
-    ) -> Op[list[AuthorizerRecord]]:
+    def search_authorizers(self, call: _args.SearchAuthorizers) -> Op[list[AuthorizerRecord]]:
         """See :meth:`Store.search_authorizers` (from the durable store when there is one).
 
         The names index holds ``name_key + "\\x00" + appid``, so its byte order (UTF-8: code
         point order) is the order of (name key, appid) pairs; no name key holds a 0 byte, and
         no UTF-8 text holds the byte 0xFF that ends the range."""
+        c, prefix, after, limit = call
         yield from self.layout_ready(c)
         if self.durable:
             kwargs = {"after": after, "limit": limit}
@@ -410,19 +418,21 @@ class RedisOps(RedisKeys):
         high = b"(" + start.encode() + b"\xff"
         return (yield from self._records(c, self.names_key(c), low, high, "BYLEX", limit))
 
-    def schedule_refresh(self, c: str, a: str, at: float) -> Op[bool]:
+    def schedule_refresh(self, call: _args.ScheduleRefresh) -> Op[bool]:
         """See :meth:`Store.schedule_refresh`."""
+        c, a, at = call
         yield from self.layout_ready(c)
         if self.durable:
-            call = DurableCall("schedule_refresh", (c, a, at))
-            return bool((yield from self._write_through(c, a, call)))
+            durable = DurableCall("schedule_refresh", (c, a, at))
+            return bool((yield from self._write_through(c, a, durable)))
         keys = (self.record_key(c, a), self.due_key(c))
         return bool((yield from eval_script(SCHEDULE, keys, (a, num(at)))))
 
-    def due_authorizers(self, c: str, *, before: float, limit: int) -> Op[list[AuthorizerRecord]]:
+    def due_authorizers(self, call: _args.DueAuthorizers) -> Op[list[AuthorizerRecord]]:
         """See :meth:`Store.due_authorizers` (from the durable store when there is one): the
         first ``limit`` members of the due index scored up to ``before`` (ties in appid
         order), and their records, in one script."""
+        c, before, limit = call
         yield from self.layout_ready(c)
         if self.durable:
             kwargs = {"before": before, "limit": limit}
@@ -432,8 +442,9 @@ class RedisOps(RedisKeys):
 
     # -------------------------------------------------------------- tokens
 
-    def get_token(self, key: str) -> Op[CachedToken | None]:
+    def get_token(self, call: _args.GetToken) -> Op[CachedToken | None]:
         """See :meth:`Store.get_token`."""
+        key = call.key
         yield from self._key_ready(key)
         raw = yield ("GET", self.token_key(key))
         if raw is None:
@@ -441,8 +452,9 @@ class RedisOps(RedisKeys):
         token = unpack_token(raw)
         return token if self.clock() < token.expires_at else None
 
-    def set_token(self, key: str, token: CachedToken, *, fence: int | None) -> Op[bool]:
+    def set_token(self, call: _args.SetToken) -> Op[bool]:
         """See :meth:`Store.set_token`."""
+        key, token, fence = call
         yield from self._key_ready(key)
         px = ms(token.expires_at - self.clock())
         if fence is None:
@@ -451,8 +463,9 @@ class RedisOps(RedisKeys):
         keys = (self.lease_key(key), self.token_key(key))
         return bool((yield from eval_script(FENCED_SET, keys, (fence, pack_token(token), px))))
 
-    def delete_token(self, key: str, *, if_value: str | None) -> Op[bool]:
+    def delete_token(self, call: _args.DeleteToken) -> Op[bool]:
         """See :meth:`Store.delete_token`."""
+        key, if_value = call
         yield from self._key_ready(key)
         if if_value is None:
             return bool((yield ("DEL", self.token_key(key))))
@@ -460,14 +473,16 @@ class RedisOps(RedisKeys):
 
     # -------------------------------------------------------------- leases
 
-    def acquire_lease(self, key: str, ttl: float) -> Op[int | None]:
+    def acquire_lease(self, call: _args.AcquireLease) -> Op[int | None]:
         """See :meth:`Store.acquire_lease`."""
+        key, ttl = call
         yield from self._key_ready(key)
         keys = (self.lease_key(key), self.fences_key(key), self.old_fence_key(key))
         fence = yield from eval_script(ACQUIRE, keys, (ms(ttl),))
         return None if fence is None else int(fence)
 
-    def release_lease(self, key: str, fence: int) -> Op[bool]:
+    def release_lease(self, call: _args.ReleaseLease) -> Op[bool]:
         """See :meth:`Store.release_lease`."""
+        key, fence = call
         yield from self._key_ready(key)
         return bool((yield from eval_script(RELEASE, (self.lease_key(key),), (fence,))))

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import StoreCorrupt
+from . import _args
 from . import _validate as valid
 from ._redis_keys import fields_of, num, text
 from ._redis_steps import DurableCall, Op, Script, eval_script, load_script, load_source
@@ -116,11 +117,9 @@ class RedisQueue:
         home = yield ("HGET", self.homes_key, job_id)
         return None if home is None else text(home)
 
-    def enqueue(
-        self, c: str, topic: str, group: str, payload: bytes, available_at: float | None,
-        key: str | None,
-    ) -> Op[int]:
+    def enqueue(self, call: _args.Enqueue) -> Op[int]:
         """See :meth:`Store.enqueue`."""
+        c, topic, group, payload, available_at, key = call
         if self.durable:
             kwargs = {"available_at": available_at, "key": key}
             return int((yield DurableCall("enqueue", (c, topic, group, payload), kwargs)))
@@ -140,8 +139,9 @@ class RedisQueue:
             yield ("HDEL", self.homes_key, job_id)
         return int(got)
 
-    def claim_jobs(self, c: str, topic: str, limit: int, lease: float) -> Op[list[Job]]:
+    def claim_jobs(self, call: _args.ClaimJobs) -> Op[list[Job]]:
         """See :meth:`Store.claim_jobs`."""
+        c, topic, limit, lease = call
         if self.durable:
             kwargs = {"limit": limit, "lease": lease}
             return list((yield DurableCall("claim_jobs", (c, topic), kwargs)))
@@ -168,20 +168,24 @@ class RedisQueue:
         )  # fmt: skip
         return bool(done)
 
-    def ack_job(self, job_id: int, claim: int) -> Op[bool]:
+    def ack_job(self, call: _args.AckJob) -> Op[bool]:
         """See :meth:`Store.ack_job`."""
+        job_id, claim = call
         return (yield from self._settle("ack_job", job_id, claim, "done", None))
 
-    def retry_job(self, job_id: int, claim: int, available_at: float, error: str) -> Op[bool]:
+    def retry_job(self, call: _args.RetryJob) -> Op[bool]:
         """See :meth:`Store.retry_job`."""
+        job_id, claim, available_at, error = call
         return (yield from self._settle("retry_job", job_id, claim, "pending", error, available_at))
 
-    def bury_job(self, job_id: int, claim: int, error: str) -> Op[bool]:
+    def bury_job(self, call: _args.BuryJob) -> Op[bool]:
         """See :meth:`Store.bury_job`."""
+        job_id, claim, error = call
         return (yield from self._settle("bury_job", job_id, claim, "dead", error))
 
-    def requeue_job(self, job_id: int, available_at: float | None) -> Op[bool]:
+    def requeue_job(self, call: _args.RequeueJob) -> Op[bool]:
         """See :meth:`Store.requeue_job`."""
+        job_id, available_at = call
         if self.durable:
             kwargs = {"available_at": available_at}
             return bool((yield DurableCall("requeue_job", (job_id,), kwargs)))
@@ -192,8 +196,9 @@ class RedisQueue:
         when = now if available_at is None else available_at
         return bool((yield from self._run(REQUEUE, c, job_id, num(when), num(now))))
 
-    def get_job(self, job_id: int) -> Op[Job | None]:
+    def get_job(self, call: _args.GetJob) -> Op[Job | None]:
         """See :meth:`Store.get_job`."""
+        job_id = call.job_id
         if self.durable:
             found: Job | None = yield DurableCall("get_job", (job_id,))
             return found
@@ -203,10 +208,9 @@ class RedisQueue:
         reply = yield ("HGETALL", f"{self.base(c)}job:{job_id}")
         return decode_job(job_id, c, reply) if reply else None
 
-    def list_jobs(
-        self, c: str, topic: str | None, state: JobState | None, after: int | None, limit: int
-    ) -> Op[list[Job]]:
+    def list_jobs(self, call: _args.ListJobs) -> Op[list[Job]]:
         """See :meth:`Store.list_jobs`."""
+        c, topic, state, after, limit = call
         if self.durable:
             kwargs = {"topic": topic, "state": state, "after": after, "limit": limit}
             return list((yield DurableCall("list_jobs", (c,), kwargs)))
@@ -217,8 +221,9 @@ class RedisQueue:
         reply = yield from self._run(LIST, c, index, after or 0, limit)
         return _jobs(c, reply)
 
-    def find_job(self, c: str, topic: str, key: str) -> Op[Job | None]:
+    def find_job(self, call: _args.FindJob) -> Op[Job | None]:
         """See :meth:`Store.find_job`."""
+        c, topic, key = call
         if self.durable:
             found: Job | None = yield DurableCall("find_job", (c, topic, key))
             return found
@@ -228,8 +233,9 @@ class RedisQueue:
         reply = yield ("HGETALL", f"{self.base(c)}job:{text(job_id)}")
         return decode_job(job_id, c, reply) if reply else None
 
-    def restore_job(self, job: Job, renumber: bool) -> Op[int | None]:
+    def restore_job(self, call: _args.RestoreJob) -> Op[int | None]:
         """See :meth:`Store.restore_job`."""
+        job, renumber = call
         if self.durable:
             restored: int | None = yield DurableCall("restore_job", (job,),
                                                      {"renumber": renumber})
@@ -263,23 +269,25 @@ class RedisQueue:
             yield from eval_script(RESERVE, (self.seq_key,), (job_id,))
         return stored
 
-    def reserve_job_ids(self, through: int) -> Op[int]:
+    def reserve_job_ids(self, call: _args.ReserveJobIds) -> Op[int]:
         """See :meth:`Store.reserve_job_ids`."""
+        through = call.through
         if self.durable:
             return int((yield DurableCall("reserve_job_ids", (through,))))
         return int((yield from eval_script(RESERVE, (self.seq_key,), (through,))))
 
-    def count_jobs(self, c: str, topic: str | None) -> Op[dict[str, int]]:
+    def count_jobs(self, call: _args.CountJobs) -> Op[dict[str, int]]:
         """See :meth:`Store.count_jobs`."""
+        c, topic = call
         if self.durable:
             return dict((yield DurableCall("count_jobs", (c,), {"topic": topic})))
         where = "s:" if topic is None else f"ts:{_topic(topic)}:"
         reply = yield from self._run(COUNT, c, *(where + state for state in valid.JOB_STATES))
         return {state: int(n) for state, n in zip(valid.JOB_STATES, reply, strict=True)}
 
-    def purge_jobs(self, c: str, topic: str, state: JobState, before: float,
-                   limit: int) -> Op[int]:
+    def purge_jobs(self, call: _args.PurgeJobs) -> Op[int]:
         """See :meth:`Store.purge_jobs`: one run of the script, oldest first by the age index."""
+        c, topic, state, before, limit = call
         if self.durable:
             kwargs = {"topic": topic, "state": state, "before": before, "limit": limit}
             return int((yield DurableCall("purge_jobs", (c,), kwargs)))
