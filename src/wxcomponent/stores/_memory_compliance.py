@@ -8,6 +8,7 @@ import threading
 
 from . import _args
 from ._compliance_record import ANY_BLOCKER, RECORDS
+from ._memory_pages import page_after
 from .base import ComplianceRecord
 
 
@@ -22,7 +23,6 @@ class _MemoryCompliance:
     # ------------------------------------------------------------------ compliance
 
     def _save_compliance(self, a: _args.SaveCompliance) -> None:
-        """Insert or replace the compliance record of ``record.authorizer_appid``."""
         record = a.record
         with self._lock:
             records = self._compliance.setdefault(record.component_appid, {})
@@ -32,7 +32,6 @@ class _MemoryCompliance:
             records[record.authorizer_appid] = record
 
     def _get_compliance(self, a: _args.GetCompliance) -> ComplianceRecord | None:
-        """One mini program's compliance record, or None."""
         component_appid, authorizer_appid = a
         with self._lock:
             return self._compliance.get(component_appid, {}).get(authorizer_appid)
@@ -40,25 +39,19 @@ class _MemoryCompliance:
     def _list_compliance(self, a: _args.ListCompliance) -> list[ComplianceRecord]:
         """Records in appid order after ``after``, by code and expiry when given."""
         component_appid, blocked_by, expiring_before, after, limit = a
+
+        def wanted(record: ComplianceRecord) -> bool:
+            if blocked_by == ANY_BLOCKER and not record.blockers:
+                return False
+            if blocked_by not in (None, ANY_BLOCKER) and blocked_by not in record.codes:
+                return False
+            return expiring_before is None or (
+                record.verified_until is not None and record.verified_until <= expiring_before)
+
         with self._lock:
-            order = self._compliance_order.get(component_appid, [])
             records = self._compliance.get(component_appid, {})
-            start = 0 if after is None else bisect.bisect_right(order, after)
-            page: list[ComplianceRecord] = []
-            for appid in order[start:]:
-                record = records[appid]
-                if blocked_by == ANY_BLOCKER and not record.blockers:
-                    continue
-                if blocked_by not in (None, ANY_BLOCKER) and blocked_by not in record.codes:
-                    continue
-                if expiring_before is not None and (
-                    record.verified_until is None or record.verified_until > expiring_before
-                ):
-                    continue
-                page.append(record)
-                if len(page) == limit:
-                    break
-            return page
+            return page_after(self._compliance_order.get(component_appid, []), after, limit,
+                              records.__getitem__, wanted)
 
     def _count_compliance(self, a: _args.CountCompliance) -> dict[str, int]:
         """How many records hold each code, with ``"any"`` and ``"records"``."""
@@ -72,7 +65,6 @@ class _MemoryCompliance:
         return counts
 
     def _due_compliance(self, a: _args.DueCompliance) -> list[ComplianceRecord]:
-        """Records whose ``check_at`` is at or before ``before``, earliest first."""
         component_appid, before, limit = a
         with self._lock:
             due = sorted(

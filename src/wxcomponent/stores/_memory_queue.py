@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from . import _args
 from . import _validate as valid
+from ._memory_pages import page_after
 from .base import (
     Job,
     JobState,
@@ -85,7 +86,6 @@ class _MemoryQueue:
         return ready
 
     def _claim_jobs(self, a: _args.ClaimJobs) -> list[Job]:
-        """Claim up to ``limit`` due jobs of ``topic``, at most one per group."""
         component_appid, topic, limit, lease = a
         with self._lock:
             now = self._clock()
@@ -139,7 +139,6 @@ class _MemoryQueue:
             return True
 
     def _get_job(self, a: _args.GetJob) -> Job | None:
-        """One job, or None."""
         job_id = a.job_id
         with self._lock:
             row = self._jobs.get(job_id)
@@ -149,18 +148,11 @@ class _MemoryQueue:
         """Jobs ordered by id, after ``after``, of ``topic`` and ``state`` when given."""
         component_appid, topic, state, after, limit = a
         with self._lock:
-            ids = self._job_ids.get(component_appid, [])
-            page: list[Job] = []
-            for job_id in ids[bisect.bisect_right(ids, after or 0):]:
-                job = self._jobs[job_id].job
-                if (topic is None or job.topic == topic) and (state is None or job.state == state):
-                    page.append(job)
-                    if len(page) == limit:
-                        break
-            return page
+            return page_after(self._job_ids.get(component_appid, []), after, limit,
+                              lambda job_id: self._jobs[job_id].job,
+                              lambda job: topic in (None, job.topic) and state in (None, job.state))
 
     def _requeue_job(self, a: _args.RequeueJob) -> bool:
-        """Replay a done or dead job: pending again, attempts 0; False otherwise."""
         job_id, available_at = a
         with self._lock:
             row = self._jobs.get(job_id)
@@ -175,7 +167,6 @@ class _MemoryQueue:
             return True
 
     def _count_jobs(self, a: _args.CountJobs) -> dict[str, int]:
-        """How many jobs (of ``topic``, if given) are in each state."""
         component_appid, topic = a
         counts = dict.fromkeys(valid.JOB_STATES, 0)
         with self._lock:

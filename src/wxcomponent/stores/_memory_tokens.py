@@ -44,7 +44,6 @@ class _MemoryTokens:
     # ------------------------------------------------------------------ tokens
 
     def _get_token(self, a: _args.GetToken) -> CachedToken | None:
-        """The cached token under ``key``, or None when missing or past ``expires_at``."""
         key = a.key
         token = self._tokens.get(key)
         if token is None or self._clock() >= token.expires_at:
@@ -52,7 +51,6 @@ class _MemoryTokens:
         return token
 
     def _set_token(self, a: _args.SetToken) -> bool:
-        """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
         key, token, fence = a
         with self._lock:
             if fence is not None and not self._holds(key, fence):
@@ -63,7 +61,6 @@ class _MemoryTokens:
             return True
 
     def _delete_token(self, a: _args.DeleteToken) -> bool:
-        """Delete the token (only if its value is ``if_value``, when given)."""
         key, if_value = a
         with self._lock:
             token = self._tokens.get(key)
@@ -79,7 +76,6 @@ class _MemoryTokens:
         return lease is not None and lease[0] == fence and self._clock() < lease[1]
 
     def _acquire_lease(self, a: _args.AcquireLease) -> int | None:
-        """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
         key, ttl = a
         with self._lock:
             now = self._clock()
@@ -93,7 +89,6 @@ class _MemoryTokens:
             return fence
 
     def _release_lease(self, a: _args.ReleaseLease) -> bool:
-        """Give the lease back if still held with ``fence``."""
         key, fence = a
         with self._lock:
             if not self._holds(key, fence):

@@ -26,8 +26,8 @@ from ..errors import StoreCorrupt
 from . import _args
 from ._checked import programs
 from ._sql_compliance import SqlCompliance, compliance_tables
-from ._sql_queue import POSTGRES, Sql, SqlOp, SqlQueue
-from ._sql_records import LAST_CHAR, RECORD_COLUMNS, upsert_authorizer
+from ._sql_queue import POSTGRES, Sql, SqlOp, SqlQueue, where
+from ._sql_records import LAST_CHAR, RECORD_COLUMNS, listed, upsert_authorizer
 from .base import (
     ACCOUNT_TYPES,
     AccountType,
@@ -284,14 +284,8 @@ class PgOps:
                          now: float) -> SqlOp[list[AuthorizerRecord]]:
         """See :meth:`Store.list_authorizers`."""
         c, status, after, limit = call
-        sql = f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
-        params: list[Any] = [c]
-        if status is not None:
-            sql += " AND status = ?"
-            params.append(status)
-        if after is not None:
-            sql += " AND authorizer_appid > ?"
-            params.append(after)
+        select = f"SELECT {RECORD_COLUMNS} FROM authorizers"  # noqa: S608
+        sql, params = where(f"{select} WHERE component_appid = ?", c, *listed(status, after))
         found = yield Sql(sql + " ORDER BY authorizer_appid LIMIT ?", (*params, limit))
         return [_record(row) for row in found.rows]
 

@@ -6,8 +6,9 @@ names (:func:`name_key`). The protocols that keep them are in :mod:`.base`.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 from ..redaction import redact
 
@@ -32,6 +33,18 @@ ACCOUNT_TYPES: tuple[AccountType, ...] = ("official_account", "mini_program")
 JobState = Literal["pending", "done", "dead"]
 
 
+def _size(payload: bytes) -> str:
+    return f"<{len(payload)} bytes>"
+
+
+def _shown(record: Any, **written: Callable[[Any], str]) -> str:
+    """The repr of the dataclass ``record``: every field in order, by its repr, but those named
+    in ``written``, shown by their function (a secret redacted, a payload by its size)."""
+    parts = (f"{f.name}={written[f.name](v) if f.name in written else repr(v)}"
+             for f in fields(record) for v in (getattr(record, f.name),))
+    return f"{type(record).__name__}({', '.join(parts)})"
+
+
 @dataclass(frozen=True)
 class Ticket:
     """The latest verify ticket of a platform. ``created_at`` is the push's CreateTime."""
@@ -42,10 +55,7 @@ class Ticket:
     received_at: float
 
     def __repr__(self) -> str:
-        return (
-            f"Ticket(component_appid={self.component_appid!r}, value={redact(self.value)}, "
-            f"created_at={self.created_at}, received_at={self.received_at})"
-        )
+        return _shown(self, value=redact)
 
 
 @dataclass(frozen=True)
@@ -91,15 +101,7 @@ class AuthorizerRecord:
     auth_event_at: int = 0
 
     def __repr__(self) -> str:
-        return (
-            f"AuthorizerRecord(component_appid={self.component_appid!r}, "
-            f"authorizer_appid={self.authorizer_appid!r}, "
-            f"refresh_token={redact(self.refresh_token)}, status={self.status!r}, "
-            f"func_info={self.func_info!r}, authorized_at={self.authorized_at}, "
-            f"updated_at={self.updated_at}, revoked_at={self.revoked_at}, "
-            f"tenant={self.tenant!r}, name={self.name!r}, refresh_at={self.refresh_at}, "
-            f"account_type={self.account_type!r}, auth_event_at={self.auth_event_at})"
-        )
+        return _shown(self, refresh_token=redact)
 
 
 #: Longest account name a store keeps (WeChat's are at most 30 characters).
@@ -121,10 +123,7 @@ class CachedToken:
     obtained_at: float = 0.0
 
     def __repr__(self) -> str:
-        return (
-            f"CachedToken(value={redact(self.value)}, expires_at={self.expires_at}, "
-            f"obtained_at={self.obtained_at})"
-        )
+        return _shown(self, value=redact)
 
 
 @dataclass(frozen=True)
@@ -155,11 +154,4 @@ class Job:
     claim: int | None
 
     def __repr__(self) -> str:
-        return (
-            f"Job(id={self.id}, component_appid={self.component_appid!r}, "
-            f"topic={self.topic!r}, group={self.group!r}, payload=<{len(self.payload)} bytes>, "
-            f"state={self.state!r}, attempts={self.attempts}, "
-            f"available_at={self.available_at}, created_at={self.created_at}, "
-            f"updated_at={self.updated_at}, last_error={self.last_error!r}, key={self.key!r}, "
-            f"claim={self.claim})"
-        )
+        return _shown(self, payload=_size)

@@ -54,6 +54,18 @@ class Sql:
     params: tuple[Any, ...] = field(default=(), repr=False)
 
 
+def where(sql: str, first: object, *conditions: tuple[str, object]) -> tuple[str, list[Any]]:
+    """``sql`` (which ends in a condition on ``first``, its first parameter) with each of
+    ``conditions``, a text such as ``" AND state = ?"`` and its value, added when the value
+    is not None; and the parameters."""
+    params: list[Any] = [first]
+    for text, value in conditions:
+        if value is not None:
+            sql += text
+            params.append(value)
+    return sql, params
+
+
 @dataclass(frozen=True)
 class Result:
     """What a statement gave: its rows, the rows it changed, the id it inserted (SQLite)."""
@@ -483,29 +495,18 @@ class SqlQueue:
     def list_jobs(self, call: _args.ListJobs, now: float) -> SqlOp[list[Job]]:
         """See :meth:`Store.list_jobs`."""
         c, topic, state, after, limit = call
-        sql = f"SELECT {JOB_COLUMNS} FROM jobs WHERE component_appid = ?"  # noqa: S608
-        params: list[Any] = [c]
-        if topic is not None:
-            sql += " AND topic = ?"
-            params.append(topic)
-        if state is not None:
-            sql += " AND state = ?"
-            params.append(state)
-        if after is not None:
-            sql += " AND id > ?"
-            params.append(after)
+        sql, params = where(f"SELECT {JOB_COLUMNS} FROM jobs WHERE component_appid = ?", c,  # noqa: S608
+                            (" AND topic = ?", topic), (" AND state = ?", state),
+                            (" AND id > ?", after))
         found = yield Sql(sql + " ORDER BY id LIMIT ?", (*params, limit))
         return [job_from_row(row) for row in found.rows]
 
     def count_jobs(self, call: _args.CountJobs, now: float) -> SqlOp[dict[str, int]]:
         """See :meth:`Store.count_jobs`."""
         c, topic = call
-        sql = "SELECT state, COUNT(*) FROM jobs WHERE component_appid = ?"
-        params: tuple[Any, ...] = (c,)
-        if topic is not None:
-            sql += " AND topic = ?"
-            params = (c, topic)
-        found = yield Sql(sql + " GROUP BY state", params)
+        sql, params = where("SELECT state, COUNT(*) FROM jobs WHERE component_appid = ?", c,
+                            (" AND topic = ?", topic))
+        found = yield Sql(sql + " GROUP BY state", tuple(params))
         counts = dict.fromkeys(valid.JOB_STATES, 0)
         for state, number in found.rows:
             counts[str(state)] = int(number)

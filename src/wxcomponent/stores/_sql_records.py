@@ -6,7 +6,7 @@ PostgreSQL store turns them into its own).
 
 from __future__ import annotations
 
-__all__ = ["LAST_CHAR", "RECORD_COLUMNS", "upsert_authorizer"]
+__all__ = ["LAST_CHAR", "RECORD_COLUMNS", "listed", "upsert_authorizer"]
 
 #: The columns of a record, in the order of :class:`~.base.AuthorizerRecord`'s fields as the
 #: stores read them.
@@ -42,3 +42,9 @@ def upsert_authorizer(greatest: str) -> str:
         "WHERE excluded.auth_event_at = 0 "
         "OR excluded.auth_event_at >= authorizers.auth_event_at"
     )
+
+
+def listed(status: str | None, after: str | None) -> tuple[tuple[str, object], ...]:
+    """The optional conditions of :meth:`~.base.Store.list_authorizers` (of a status, after
+    an appid), for :func:`~._sql_queue.where`."""
+    return (" AND status = ?", status), (" AND authorizer_appid > ?", after)

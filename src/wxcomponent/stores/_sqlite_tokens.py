@@ -22,7 +22,6 @@ class _SQLiteTokens(_SQLiteFile):
     # ------------------------------------------------------------------ tokens
 
     def _get_token(self, a: _args.GetToken) -> CachedToken | None:
-        """The cached token under ``key``, or None when missing or past ``expires_at``."""
         key = a.key
         try:
             try:
@@ -37,7 +36,6 @@ class _SQLiteTokens(_SQLiteFile):
         return CachedToken(row[0], row[1], row[2])
 
     def _set_token(self, a: _args.SetToken) -> bool:
-        """Cache ``token``; with ``fence``, only while that lease on ``key`` is held."""
         key, token, fence = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
@@ -54,7 +52,6 @@ class _SQLiteTokens(_SQLiteFile):
         return self._write(body, durable=False)
 
     def _delete_token(self, a: _args.DeleteToken) -> bool:
-        """Delete the token (only if its value is ``if_value``, when given)."""
         key, if_value = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
@@ -71,7 +68,6 @@ class _SQLiteTokens(_SQLiteFile):
     # ------------------------------------------------------------------ leases
 
     def _acquire_lease(self, a: _args.AcquireLease) -> int | None:
-        """Take the lease on ``key`` for ``ttl`` seconds: a fencing token, or None if held."""
         key, ttl = a
         # A plain read first: while the lease is held, waiters never queue for the write lock.
         held = self._read("SELECT held_until FROM leases WHERE key = ?", (key,))
@@ -120,7 +116,6 @@ class _SQLiteTokens(_SQLiteFile):
         self._purge.run(delete)
 
     def _release_lease(self, a: _args.ReleaseLease) -> bool:
-        """Give the lease back if still held with ``fence``."""
         key, fence = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:

@@ -29,6 +29,7 @@ from . import _args
 from ._aio import AsyncOverSync
 from ._checked import CheckedStore
 from ._memory_compliance import _MemoryCompliance
+from ._memory_pages import page_after
 from ._memory_queue import _Group, _JobRow, _MemoryQueue
 from ._memory_tokens import _MemoryTokens
 from ._purge import PURGE_BATCH, PURGE_EVERY, Purge
@@ -89,7 +90,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
     # ------------------------------------------------------------------ tickets
 
     def _save_ticket(self, a: _args.SaveTicket) -> bool:
-        """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
         component_appid, ticket, created_at = a
         with self._lock:
             current = self._tickets.get(component_appid)
@@ -101,7 +101,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             return True
 
     def _load_ticket(self, a: _args.LoadTicket) -> Ticket | None:
-        """The latest ticket, or None."""
         component_appid = a.component_appid
         with self._lock:
             return self._tickets.get(component_appid)
@@ -109,13 +108,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
     # ------------------------------------------------------------------ authorizers
 
     def _save_authorizer(self, a: _args.SaveAuthorizer) -> bool:
-        """Insert or replace the record of ``record.authorizer_appid``; True when written.
-
-        A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
-        stored, one whose ``refresh_at`` is 0 keeps the stored schedule, and one whose
-        ``auth_event_at`` is 0 the stored time; one whose ``auth_event_at`` is older than the
-        stored one is not written.
-        """
         record = a.record
         with self._lock:
             records = self._authorizers.setdefault(record.component_appid, {})
@@ -139,36 +131,24 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             return True
 
     def _get_authorizer(self, a: _args.GetAuthorizer) -> AuthorizerRecord | None:
-        """One authorizer's record, or None."""
         component_appid, authorizer_appid = a
         with self._lock:
             return self._authorizers.get(component_appid, {}).get(authorizer_appid)
 
     def _list_authorizers(self, a: _args.ListAuthorizers) -> list[AuthorizerRecord]:
-        """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
         component_appid, status, after, limit = a
         with self._lock:
-            order = self._order.get(component_appid, [])
             records = self._authorizers.get(component_appid, {})
-            start = 0 if after is None else bisect.bisect_right(order, after)
-            page: list[AuthorizerRecord] = []
-            for appid in order[start:]:
-                record = records[appid]
-                if status is None or record.status == status:
-                    page.append(record)
-                    if len(page) == limit:
-                        break
-            return page
+            return page_after(self._order.get(component_appid, []), after, limit,
+                              records.__getitem__, lambda r: status in (None, r.status))
 
     def _count_authorizers(self, a: _args.CountAuthorizers) -> int:
-        """How many records (of ``status``, if given) the platform has."""
         component_appid, status = a
         with self._lock:
             records = self._authorizers.get(component_appid, {}).values()
             return sum(1 for r in records if status is None or r.status == status)
 
     def _replace_refresh_token(self, a: _args.ReplaceRefreshToken) -> bool:
-        """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
         component_appid, authorizer_appid, expected, new = a
         with self._lock:
             records = self._authorizers.get(component_appid, {})
@@ -179,8 +159,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             return True
 
     def _mark_revoked(self, a: _args.MarkRevoked) -> bool:
-        """Mark the authorizer revoked (keeping its record); False if there is none, or if
-        ``event_at`` is older than its ``auth_event_at``."""
         component_appid, authorizer_appid, event_at = a
         with self._lock:
             records = self._authorizers.get(component_appid, {})
@@ -207,7 +185,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             return True
 
     def _set_authorizer_tenant(self, a: _args.SetAuthorizerTenant) -> bool:
-        """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
         component_appid, authorizer_appid, tenant = a
         with self._lock:
             records = self._authorizers.get(component_appid, {})
@@ -218,8 +195,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
             return True
 
     def _set_authorizer_name(self, a: _args.SetAuthorizerName) -> bool:
-        """Set (or, with None, clear) the name of an authorizer, and its account type when
-        given; False if there is no record."""
         component_appid, authorizer_appid, name, account_type = a
         if account_type is None:
             return self._change(component_appid, authorizer_appid, name=name)
@@ -239,7 +214,6 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
         return [r for key, appid, r in found if after is None or (key, appid) > after][:limit]
 
     def _schedule_refresh(self, a: _args.ScheduleRefresh) -> bool:
-        """Set the record's ``refresh_at``; False if there is no record."""
         component_appid, authorizer_appid, at = a
         return self._change(component_appid, authorizer_appid, refresh_at=at)
 

@@ -55,7 +55,8 @@ from . import _args
 from ._aio import ThreadedAsyncStore
 from ._checked import CheckedStore
 from ._purge import PURGE_BATCH, PURGE_EVERY
-from ._sql_records import LAST_CHAR, RECORD_COLUMNS, upsert_authorizer
+from ._sql_queue import where
+from ._sql_records import LAST_CHAR, RECORD_COLUMNS, listed, upsert_authorizer
 from ._sqlite_conn import _WouldWait
 from ._sqlite_group import CommitGroup
 from ._sqlite_programs import _SQLitePrograms
@@ -131,7 +132,6 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
     # ------------------------------------------------------------------ tickets
 
     def _save_ticket(self, a: _args.SaveTicket) -> bool:
-        """Keep ``ticket`` unless a newer one (by ``created_at``) is stored; True if kept."""
         component_appid, ticket, created_at = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
@@ -148,7 +148,6 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
         return self._write(body, durable=False, single=True)
 
     def _load_ticket(self, a: _args.LoadTicket) -> Ticket | None:
-        """The latest ticket, or None."""
         component_appid = a.component_appid
         rows = self._read(
             "SELECT value, created_at, received_at FROM tickets WHERE component_appid = ?",
@@ -162,13 +161,6 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
     # ------------------------------------------------------------------ authorizers
 
     def _save_authorizer(self, a: _args.SaveAuthorizer) -> bool:
-        """Insert or replace the record of ``record.authorizer_appid``; True when written.
-
-        A record whose ``tenant``, ``name`` or ``account_type`` is None keeps the one already
-        stored, one whose ``refresh_at`` is 0 keeps the stored schedule, and one whose
-        ``auth_event_at`` is 0 the stored time; one whose ``auth_event_at`` is older than the
-        stored one is not written.
-        """
         record = a.record
         values = (
             record.component_appid,
@@ -193,7 +185,6 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
         return self._write(body)
 
     def _get_authorizer(self, a: _args.GetAuthorizer) -> AuthorizerRecord | None:
-        """One authorizer's record, or None."""
         component_appid, authorizer_appid = a
         rows = self._read(
             f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608 (constant)
@@ -209,22 +200,13 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
             raise StoreCorrupt(f"{self._path}: unreadable authorizer record") from exc
 
     def _list_authorizers(self, a: _args.ListAuthorizers) -> list[AuthorizerRecord]:
-        """Records ordered by authorizer appid, those after ``after`` (keyset paging)."""
         component_appid, status, after, limit = a
-        sql = f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?"  # noqa: S608
-        params: list[object] = [component_appid]
-        if status is not None:
-            sql += " AND status = ?"
-            params.append(status)
-        if after is not None:
-            sql += " AND authorizer_appid > ?"
-            params.append(after)
-        sql += " ORDER BY authorizer_appid LIMIT ?"
-        params.append(limit)
-        return [self._decode(row) for row in self._read(sql, tuple(params))]
+        sql, params = where(f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE component_appid = ?",  # noqa: S608
+                            component_appid, *listed(status, after))
+        rows = self._read(sql + " ORDER BY authorizer_appid LIMIT ?", (*params, limit))
+        return [self._decode(row) for row in rows]
 
     def _count_authorizers(self, a: _args.CountAuthorizers) -> int:
-        """How many records (of ``status``, if given) the platform has."""
         component_appid, status = a
         if status is None:
             rows = self._read(
@@ -240,7 +222,6 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
         return count
 
     def _replace_refresh_token(self, a: _args.ReplaceRefreshToken) -> bool:
-        """Set the refresh token to ``new`` if it is still ``expected`` (None: always)."""
         component_appid, authorizer_appid, expected, new = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
@@ -255,8 +236,6 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
         return self._write(body)
 
     def _mark_revoked(self, a: _args.MarkRevoked) -> bool:
-        """Mark the authorizer revoked (keeping its record); False if there is none, or if
-        ``event_at`` is older than its ``auth_event_at``."""
         component_appid, authorizer_appid, event_at = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
@@ -297,7 +276,6 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
         return self._write(body)
 
     def _set_authorizer_tenant(self, a: _args.SetAuthorizerTenant) -> bool:
-        """Set (or, with None, clear) the tenant of an authorizer; False if there is no record."""
         component_appid, authorizer_appid, tenant = a
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
@@ -311,8 +289,6 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
         return self._write(body)
 
     def _set_authorizer_name(self, a: _args.SetAuthorizerName) -> bool:
-        """Set (or, with None, clear) the name of an authorizer, and its account type when
-        given; False if there is no record."""
         component_appid, authorizer_appid, name, account_type = a
         key = None if name is None else name_key(name)
         return self._update(
@@ -339,7 +315,6 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
         return [self._decode(row) for row in self._read(sql, tuple(params))]
 
     def _schedule_refresh(self, a: _args.ScheduleRefresh) -> bool:
-        """Set the record's ``refresh_at``; False if there is no record."""
         component_appid, authorizer_appid, at = a
         return self._update(
             "UPDATE authorizers SET refresh_at = ? "
