@@ -224,16 +224,13 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
     def _replace_refresh_token(self, a: _args.ReplaceRefreshToken) -> bool:
         component_appid, authorizer_appid, expected, new = a
 
-        def body(conn: sqlite3.Connection, now: float) -> bool:
-            cursor = conn.execute(
-                "UPDATE authorizers SET refresh_token = ?, updated_at = ? "
-                "WHERE component_appid = ? AND authorizer_appid = ? "
-                "AND (? IS NULL OR refresh_token = ?)",
-                (new, now, component_appid, authorizer_appid, expected, expected),
-            )
-            return cursor.rowcount == 1
-
-        return self._write(body)
+        return self._update(
+            "UPDATE authorizers SET refresh_token = ?, updated_at = ? "
+            "WHERE component_appid = ? AND authorizer_appid = ? "
+            "AND (? IS NULL OR refresh_token = ?)",
+            lambda now: (new, now, component_appid, authorizer_appid, expected, expected),
+            durable=True,
+        )
 
     def _mark_revoked(self, a: _args.MarkRevoked) -> bool:
         component_appid, authorizer_appid, event_at = a
@@ -266,27 +263,19 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
         """Remove the record; False if there is none."""
         component_appid, authorizer_appid = a
 
-        def body(conn: sqlite3.Connection, now: float) -> bool:
-            cursor = conn.execute(
-                "DELETE FROM authorizers WHERE component_appid = ? AND authorizer_appid = ?",
-                (component_appid, authorizer_appid),
-            )
-            return cursor.rowcount == 1
-
-        return self._write(body)
+        return self._update(
+            "DELETE FROM authorizers WHERE component_appid = ? AND authorizer_appid = ?",
+            lambda now: (component_appid, authorizer_appid), durable=True,
+        )
 
     def _set_authorizer_tenant(self, a: _args.SetAuthorizerTenant) -> bool:
         component_appid, authorizer_appid, tenant = a
 
-        def body(conn: sqlite3.Connection, now: float) -> bool:
-            cursor = conn.execute(
-                "UPDATE authorizers SET tenant = ?, updated_at = ? "
-                "WHERE component_appid = ? AND authorizer_appid = ?",
-                (tenant, now, component_appid, authorizer_appid),
-            )
-            return cursor.rowcount == 1
-
-        return self._write(body)
+        return self._update(
+            "UPDATE authorizers SET tenant = ?, updated_at = ? "
+            "WHERE component_appid = ? AND authorizer_appid = ?",
+            lambda now: (tenant, now, component_appid, authorizer_appid), durable=True,
+        )
 
     def _set_authorizer_name(self, a: _args.SetAuthorizerName) -> bool:
         component_appid, authorizer_appid, name, account_type = a
@@ -295,7 +284,8 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
             "UPDATE authorizers SET name = ?, name_key = ?, "
             "account_type = COALESCE(?, account_type) "
             "WHERE component_appid = ? AND authorizer_appid = ?",
-            (name, key, account_type, component_appid, authorizer_appid),
+            lambda now: (name, key, account_type, component_appid, authorizer_appid),
+            durable=False,
         )
 
     def _search_authorizers(self, a: _args.SearchAuthorizers) -> list[AuthorizerRecord]:
@@ -319,7 +309,7 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
         return self._update(
             "UPDATE authorizers SET refresh_at = ? "
             "WHERE component_appid = ? AND authorizer_appid = ?",
-            (at, component_appid, authorizer_appid),
+            lambda now: (at, component_appid, authorizer_appid), durable=False,
         )
 
     def _due_authorizers(self, a: _args.DueAuthorizers) -> list[AuthorizerRecord]:
@@ -333,14 +323,16 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
         )
         return [self._decode(row) for row in rows]
 
-    def _update(self, sql: str, params: tuple[object, ...]) -> bool:
-        """One UPDATE of a record's name or schedule: neither holds a credential, so it commits
-        with ``synchronous=NORMAL`` (a crash of the machine may lose it; the record stays)."""
+    def _update(self, sql: str, params: Callable[[float], tuple[object, ...]], *,
+                durable: bool) -> bool:
+        """One statement that changes a record (``params(now)`` its parameters); True if it
+        did. A name or a schedule holds no credential: it commits with ``synchronous=NORMAL``
+        (``durable=False``: a crash of the machine may lose it; the record stays)."""
 
         def body(conn: sqlite3.Connection, now: float) -> bool:
-            return conn.execute(sql, params).rowcount == 1
+            return conn.execute(sql, params(now)).rowcount == 1
 
-        return self._write(body, durable=False)
+        return self._write(body, durable=durable)
 
 
 class AsyncSQLiteStore(ThreadedAsyncStore):
