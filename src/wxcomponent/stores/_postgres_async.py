@@ -42,20 +42,8 @@ class AsyncPostgresStore(_Base, CheckedAsyncStore):
     pool. The pool belongs to the event loop of the first call.
     """
 
-    def __init__(
-        self,
-        dsn: str,
-        *,
-        schema: str | None = None,
-        clock: Callable[[], float] = time.time,
-        min_size: int = 1,
-        max_size: int = 10,
-        timeout: float | None = None,
-    ) -> None:
-        super().__init__(dsn, schema=schema, clock=clock, min_size=min_size, max_size=max_size,
-                         timeout=timeout)
-        self._pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
-        self._lock: asyncio.Lock | None = None
+    _pool: psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
+    _lock: asyncio.Lock | None = None
 
     async def _get_pool(self) -> psycopg_pool.AsyncConnectionPool[psycopg.AsyncConnection[Any]]:
         pool = self._pool

@@ -125,11 +125,11 @@ class _Base:
         self,
         dsn: str,
         *,
-        schema: str | None,
-        clock: Callable[[], float],
-        min_size: int,
-        max_size: int,
-        timeout: float | None,
+        schema: str | None = None,
+        clock: Callable[[], float] = time.time,
+        min_size: int = 1,
+        max_size: int = 10,
+        timeout: float | None = None,
     ) -> None:
         dsn, own = _split_options(_check_dsn(dsn))
         self._schema = _check_schema(schema or own.get("schema") or "wxcomponent")
@@ -162,6 +162,10 @@ class _Base:
         self._ready = False
         self._closed = False
         self._sql: dict[str, str] = {}
+        self._made()
+
+    def _made(self) -> None:
+        """Make what one flavour needs of its own (the blocking one's locks)."""
 
     @property
     def schema(self) -> str:

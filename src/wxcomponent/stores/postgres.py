@@ -101,19 +101,9 @@ class PostgresStore(_Base, CheckedStore):
     first call, which makes one before it opens the pool, so a refused login fails it at once.
     """
 
-    def __init__(
-        self,
-        dsn: str,
-        *,
-        schema: str | None = None,
-        clock: Callable[[], float] = time.time,
-        min_size: int = 1,
-        max_size: int = 10,
-        timeout: float | None = None,
-    ) -> None:
-        super().__init__(dsn, schema=schema, clock=clock, min_size=min_size, max_size=max_size,
-                         timeout=timeout)
-        self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]] | None = None
+    _pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]] | None = None
+
+    def _made(self) -> None:
         self._lock = threading.Lock()
         self._setup_lock = threading.Lock()
 
