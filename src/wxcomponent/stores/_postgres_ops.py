@@ -292,13 +292,9 @@ class PgOps:
     def count_authorizers(self, call: _args.CountAuthorizers, now: float) -> SqlOp[int]:
         """See :meth:`Store.count_authorizers`."""
         c, status = call
-        if status is None:
-            found = yield Sql("SELECT COUNT(*) FROM authorizers WHERE component_appid = ?", (c,))
-        else:
-            found = yield Sql(
-                "SELECT COUNT(*) FROM authorizers WHERE component_appid = ? AND status = ?",
-                (c, status),
-            )
+        sql, params = where("SELECT COUNT(*) FROM authorizers WHERE component_appid = ?", c,
+                            (" AND status = ?", status))
+        found = yield Sql(sql, tuple(params))
         return int(found.rows[0][0])
 
     def replace_refresh_token(self, call: _args.ReplaceRefreshToken, now: float) -> SqlOp[bool]:
@@ -414,13 +410,8 @@ class PgOps:
     def delete_token(self, call: _args.DeleteToken, now: float) -> SqlOp[bool]:
         """See :meth:`Store.delete_token`."""
         key, if_value = call
-        if if_value is None:
-            done = yield Sql("DELETE FROM tokens WHERE key = ? RETURNING expires_at", (key,))
-        else:
-            done = yield Sql(
-                "DELETE FROM tokens WHERE key = ? AND value = ? RETURNING expires_at",
-                (key, if_value),
-            )
+        sql, params = where("DELETE FROM tokens WHERE key = ?", key, (" AND value = ?", if_value))
+        done = yield Sql(sql + " RETURNING expires_at", tuple(params))
         return bool(done.rows) and now < float(done.rows[0][0])
 
     def acquire_lease(self, call: _args.AcquireLease, now: float) -> SqlOp[int | None]:

@@ -208,16 +208,9 @@ class SQLiteStore(_SQLiteTokens, _SQLitePrograms, CheckedStore):
 
     def _count_authorizers(self, a: _args.CountAuthorizers) -> int:
         component_appid, status = a
-        if status is None:
-            rows = self._read(
-                "SELECT COUNT(*) FROM authorizers WHERE component_appid = ?", (component_appid,)
-            )
-        else:
-            rows = self._read(
-                "SELECT COUNT(*) FROM authorizers WHERE component_appid = ? AND status = ?",
-                (component_appid, status),
-            )
-        count = rows[0][0]
+        sql, params = where("SELECT COUNT(*) FROM authorizers WHERE component_appid = ?",
+                            component_appid, (" AND status = ?", status))
+        count = self._read(sql, tuple(params))[0][0]
         assert isinstance(count, int)
         return count
 
