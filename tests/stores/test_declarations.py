@@ -10,8 +10,23 @@ from typing import Any
 import pytest
 
 from wxcomponent.errors import InvalidArgument
-from wxcomponent.stores import AsyncStore, MemoryStore, Store, _compliance_record, _validate
-from wxcomponent.stores._checked import OPERATIONS, CheckedAsyncStore, CheckedStore, is_checked
+from wxcomponent.stores import (
+    AsyncStore,
+    AuthorizerRecord,
+    MemoryStore,
+    Store,
+    _args,
+    _compliance_record,
+    _validate,
+)
+from wxcomponent.stores._checked import (
+    OPERATIONS,
+    CheckedAsyncStore,
+    CheckedStore,
+    is_checked,
+    programs,
+)
+from wxcomponent.stores._codegen import args_name
 from wxcomponent.stores._over_sync import AsyncOverSync
 from wxcomponent.stores.base import CHECKS
 
@@ -88,3 +103,86 @@ async def test_a_body_runs_only_after_its_check_and_with_the_normalised_argument
 
 def test_the_async_protocol_names_every_operation() -> None:
     assert [n for n in DECLARED if not hasattr(AsyncStore, n)] == []
+
+
+def test_a_body_receives_the_arguments_as_one_value_with_the_defaults_filled_in() -> None:
+    seen: list[object] = []
+
+    class Recording(MemoryStore):
+        def _list_authorizers(self, a: _args.ListAuthorizers) -> list[AuthorizerRecord]:
+            seen.append(a)
+            return []
+
+        def _schedule_refresh(self, a: _args.ScheduleRefresh) -> bool:
+            seen.append(a)
+            return True
+
+    store = Recording()
+    assert store.list_authorizers("wxcomponent0000001", after="wxa1") == []
+    assert store.schedule_refresh("wxcomponent0000001", "wxa1", 5) is True
+    assert seen == [_args.ListAuthorizers("wxcomponent0000001", None, "wxa1", 100),
+                    _args.ScheduleRefresh("wxcomponent0000001", "wxa1", 5.0)]
+    assert all(type(a) in (_args.ListAuthorizers, _args.ScheduleRefresh) for a in seen)
+    assert type(store.schedule_refresh.__self__) is Recording  # bound as any method
+    with pytest.raises(InvalidArgument, match="limit"):
+        store.list_authorizers("wxcomponent0000001", limit=0)
+    assert len(seen) == 2  # the body never saw bad input
+
+
+def test_one_body_serves_the_operations_a_backend_names_and_no_other() -> None:
+    calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    class Generic(CheckedStore):
+        _operated = frozenset(DECLARED)
+
+        def _operation(self, name: str, a: tuple[Any, ...]) -> Any:
+            calls.append((name, a))
+            return None
+
+        def close(self) -> None:
+            """Nothing to close."""
+
+    store = Generic()
+    store.mark_revoked("wxcomponent0000001", "wxa1")
+    store.get_token("key")
+    assert calls == [("mark_revoked", _args.MarkRevoked("wxcomponent0000001", "wxa1", 0)),
+                     ("get_token", _args.GetToken("key"))]
+    with pytest.raises(TypeError, match=r"Partial lacks the store operations get_token$"):
+        type("Partial", (CheckedStore,), {
+            "_operated": frozenset(DECLARED) - {"get_token"},
+            "_operation": Generic._operation, "close": Generic.close,
+        })
+
+    async def awaited(self: Any, name: str, a: tuple[Any, ...]) -> None:
+        """A body for every operation, awaited."""
+
+    with pytest.raises(TypeError, match=r"Blocking\.save_ticket must be a coroutine function"):
+        type("Blocking", (CheckedAsyncStore,), {
+            "_operated": frozenset(DECLARED), "_operation": Generic._operation})
+    aio = type("Awaited", (CheckedAsyncStore,), {
+        "_operated": frozenset(DECLARED), "_operation": awaited})
+    assert all(is_checked(getattr(aio, name)) for name in DECLARED)
+
+
+def test_programs_are_gathered_by_operation_name_the_first_owner_winning() -> None:
+    class Tokens:
+        def get_token(self, call: _args.GetToken) -> str:
+            return "tokens"
+
+    class Both(Tokens):
+        def load_ticket(self, call: _args.LoadTicket) -> str:
+            return "both"
+
+        def helper(self) -> None:
+            """Not an operation: not gathered."""
+
+    found = programs(Tokens(), Both())
+    assert sorted(found) == ["get_token", "load_ticket"]
+    assert found["get_token"](_args.GetToken("k")) == "tokens"
+    assert found["load_ticket"](_args.LoadTicket("c")) == "both"
+
+
+def test_every_operation_has_its_arguments_value_in_the_order_of_its_signature() -> None:
+    for name in DECLARED:
+        params = list(inspect.signature(getattr(Store, name)).parameters)[1:]
+        assert list(getattr(_args, args_name(name))._fields) == params, name
