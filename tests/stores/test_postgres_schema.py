@@ -318,11 +318,12 @@ def test_due_records_and_searches_read_only_the_rows_they_return(
         conn.execute("ANALYZE authorizers")
         ops = PgOps(pg_schema)
         cases = [
-            (ops.due_authorizers(_args.DueAuthorizers(C1, 5000.0, 10), 0.0),
+            (ops.records.due_authorizers(_args.DueAuthorizers(C1, 5000.0, 10), 0.0),
              "authorizers_by_refresh_at", 2),
-            (ops.search_authorizers(_args.SearchAuthorizers(C1, "shop 0299", None, 100), 0.0),
+            (ops.records.search_authorizers(
+                _args.SearchAuthorizers(C1, "shop 0299", None, 100), 0.0),
              "authorizers_by_name", 10),
-            (ops.search_authorizers(
+            (ops.records.search_authorizers(
                 _args.SearchAuthorizers(C1, "SHOP", ("shop 01000", "wxn01000"), 3), 0.0),
              "authorizers_by_name", 3),
         ]
@@ -357,12 +358,12 @@ def test_names_and_schedules_commit_without_waiting_for_the_disk(
             assert len(found) == 1
             return str(found[0][0])
 
-        assert commit_mode(next(ops.schedule_refresh(
+        assert commit_mode(next(ops.records.schedule_refresh(
             _args.ScheduleRefresh(C1, "wxa1", 5.0), 0.0))) == "off"
-        assert commit_mode(next(ops.set_authorizer_name(
+        assert commit_mode(next(ops.records.set_authorizer_name(
             _args.SetAuthorizerName(C1, "wxa1", "Shop", None), 0.0))) == "off"
         # a refresh token is a credential: its commit waits
-        assert commit_mode(next(ops.replace_refresh_token(
+        assert commit_mode(next(ops.records.replace_refresh_token(
             _args.ReplaceRefreshToken(C1, "wxa1", None, "rt-2"), 1.0))) == "on"
         # and the setting held for those statements alone
         assert conn.execute("SHOW synchronous_commit").fetchone() == ("on",)

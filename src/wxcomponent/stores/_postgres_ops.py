@@ -27,22 +27,11 @@ from . import _args
 from ._checked import programs
 from ._sql_compliance import SqlCompliance, compliance_tables
 from ._sql_queue import POSTGRES, Sql, SqlOp, SqlQueue, where
-from ._sql_records import LAST_CHAR, RECORD_COLUMNS, listed, upsert_authorizer
-from .base import (
-    ACCOUNT_TYPES,
-    AccountType,
-    AuthorizerRecord,
-    AuthorizerStatus,
-    Ticket,
-    name_key,
-)
+from ._sql_records import POSTGRES_RECORDS, SqlRecords
 
 __all__ = [
     "COUNTED", "IN_TRANSACTION", "MIGRATIONS", "OPERATED", "SCHEMA_VERSION", "PgOps", "PgStep",
 ]
-
-#: Saves a record (PostgreSQL's larger of two values is ``GREATEST``).
-_SAVE_AUTHORIZER = upsert_authorizer("GREATEST")
 
 #: Migrations of a schema, in order: (version, statements). Append; never edit a released one.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -133,14 +122,6 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
 #: The schema version this code writes.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
-_ONE = "component_appid = ? AND authorizer_appid = ?"
-#: Above every ``auth_event_at``: a revocation without a time applies whatever is stored.
-_NO_EVENT_LIMIT = 2**62
-#: Joined to the UPDATE of a name or a schedule, neither of which is a credential: that
-#: statement's transaction commits without waiting for its WAL to reach the disk
-#: (``synchronous_commit`` off for it alone), so a crash of the server may lose the last few
-#: of them, never a refresh token.
-_NO_FLUSH = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush"
 _UPSERT_TOKEN = (
     "INSERT INTO tokens (key, value, expires_at, obtained_at) {source} ON CONFLICT (key) DO "
     "UPDATE SET value = excluded.value, expires_at = excluded.expires_at, "
@@ -156,22 +137,6 @@ class PgStep:
     transaction: bool
 
 
-_ACCOUNT_TYPES: dict[Any, AccountType] = {kind: kind for kind in ACCOUNT_TYPES}
-
-
-def _record(row: tuple[Any, ...]) -> AuthorizerRecord:
-    (c, a, refresh_token, status, func_info, authorized_at, updated_at, revoked_at, tenant,
-     name, refresh_at, account_type, auth_event_at) = row
-    state: AuthorizerStatus = "revoked" if status == "revoked" else "authorized"
-    return AuthorizerRecord(
-        component_appid=c, authorizer_appid=a, refresh_token=refresh_token, status=state,
-        func_info=tuple(int(i) for i in func_info), authorized_at=float(authorized_at),
-        updated_at=float(updated_at),
-        revoked_at=None if revoked_at is None else float(revoked_at), tenant=tenant,
-        name=name, refresh_at=float(refresh_at), account_type=_ACCOUNT_TYPES.get(account_type),
-        auth_event_at=int(auth_event_at),
-    )  # fmt: skip
-
 
 class PgOps:
     """The operations of the PostgreSQL store on schema ``schema`` (a checked identifier).
@@ -179,10 +144,11 @@ class PgOps:
 
     def __init__(self, schema: str) -> None:
         self.schema = schema
+        self.records = SqlRecords(POSTGRES_RECORDS)
         self.queue = SqlQueue(POSTGRES)
         self.compliance = SqlCompliance(lock_accounts=True)
         #: Each operation's program, by name.
-        self.programs = programs(self, self.queue, self.compliance)
+        self.programs = programs(self, self.records, self.queue, self.compliance)
 
     # -------------------------------------------------------------- schema
 
@@ -228,163 +194,6 @@ class PgOps:
                     (number, time.time()),
                 )
         return version
-
-    # -------------------------------------------------------------- tickets
-
-    def save_ticket(self, call: _args.SaveTicket, now: float) -> SqlOp[bool]:
-        """See :meth:`Store.save_ticket`."""
-        c, ticket, created_at = call
-        done = yield Sql(
-            "INSERT INTO tickets (component_appid, value, created_at, received_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (component_appid) DO UPDATE SET "
-            "value = excluded.value, created_at = excluded.created_at, "
-            "received_at = excluded.received_at WHERE excluded.created_at >= tickets.created_at",
-            (c, ticket, created_at, now),
-        )
-        return done.rowcount == 1
-
-    def load_ticket(self, call: _args.LoadTicket, now: float) -> SqlOp[Ticket | None]:
-        """See :meth:`Store.load_ticket`."""
-        c = call.component_appid
-        found = yield Sql(
-            "SELECT value, created_at, received_at FROM tickets WHERE component_appid = ?", (c,)
-        )
-        if not found.rows:
-            return None
-        value, created_at, received_at = found.rows[0]
-        return Ticket(c, str(value), int(created_at), float(received_at))
-
-    # -------------------------------------------------------------- authorizers
-
-    def save_authorizer(self, call: _args.SaveAuthorizer, now: float) -> SqlOp[bool]:
-        """See :meth:`Store.save_authorizer` (``record`` checked): a ``tenant``, ``name`` or
-        ``account_type`` of None keeps the stored one, a ``refresh_at`` of 0 the stored
-        schedule, an ``auth_event_at`` of 0 the stored time; an older ``auth_event_at`` writes
-        nothing."""
-        record = call.record
-        done = yield Sql(
-            _SAVE_AUTHORIZER,
-            (record.component_appid, record.authorizer_appid, record.refresh_token,
-             record.status, list(record.func_info), float(record.authorized_at),
-             float(record.updated_at),
-             None if record.revoked_at is None else float(record.revoked_at), record.tenant,
-             record.name, float(record.refresh_at), record.account_type, record.auth_event_at,
-             None if record.name is None else name_key(record.name)),
-        )  # fmt: skip
-        return done.rowcount == 1
-
-    def get_authorizer(self, call: _args.GetAuthorizer,
-                       now: float) -> SqlOp[AuthorizerRecord | None]:
-        """See :meth:`Store.get_authorizer`."""
-        c, a = call
-        found = yield Sql(f"SELECT {RECORD_COLUMNS} FROM authorizers WHERE {_ONE}", (c, a))  # noqa: S608
-        return _record(found.rows[0]) if found.rows else None
-
-    def list_authorizers(self, call: _args.ListAuthorizers,
-                         now: float) -> SqlOp[list[AuthorizerRecord]]:
-        """See :meth:`Store.list_authorizers`."""
-        c, status, after, limit = call
-        select = f"SELECT {RECORD_COLUMNS} FROM authorizers"  # noqa: S608
-        sql, params = where(f"{select} WHERE component_appid = ?", c, *listed(status, after))
-        found = yield Sql(sql + " ORDER BY authorizer_appid LIMIT ?", (*params, limit))
-        return [_record(row) for row in found.rows]
-
-    def count_authorizers(self, call: _args.CountAuthorizers, now: float) -> SqlOp[int]:
-        """See :meth:`Store.count_authorizers`."""
-        c, status = call
-        sql, params = where("SELECT COUNT(*) FROM authorizers WHERE component_appid = ?", c,
-                            (" AND status = ?", status))
-        found = yield Sql(sql, tuple(params))
-        return int(found.rows[0][0])
-
-    def replace_refresh_token(self, call: _args.ReplaceRefreshToken, now: float) -> SqlOp[bool]:
-        """See :meth:`Store.replace_refresh_token`."""
-        c, a, expected, new = call
-        sql = f"UPDATE authorizers SET refresh_token = ?, updated_at = ? WHERE {_ONE}"  # noqa: S608
-        params: tuple[Any, ...] = (new, now, c, a)
-        if expected is not None:
-            sql += " AND refresh_token = ?"
-            params = (*params, expected)
-        done = yield Sql(sql, params)
-        return done.rowcount == 1
-
-    def mark_revoked(self, call: _args.MarkRevoked, now: float) -> SqlOp[bool]:
-        """See :meth:`Store.mark_revoked` (an already revoked record keeps its times; an
-        ``event_at`` older than the record's ``auth_event_at`` changes nothing)."""
-        c, a, event_at = call
-        done = yield Sql(
-            "UPDATE authorizers SET "  # noqa: S608
-            "revoked_at = CASE WHEN status = 'revoked' THEN revoked_at ELSE ? END, "
-            "updated_at = CASE WHEN status = 'revoked' THEN updated_at ELSE ? END, "
-            "auth_event_at = GREATEST(auth_event_at, ?), "
-            f"status = 'revoked' WHERE {_ONE} AND auth_event_at <= ?",
-            (now, now, event_at, c, a, event_at or _NO_EVENT_LIMIT),
-        )
-        return done.rowcount == 1
-
-    def delete_authorizer(self, call: _args.DeleteAuthorizer, now: float) -> SqlOp[bool]:
-        """See :meth:`Store.delete_authorizer`."""
-        c, a = call
-        done = yield Sql(f"DELETE FROM authorizers WHERE {_ONE}", (c, a))  # noqa: S608
-        return done.rowcount == 1
-
-    def set_authorizer_tenant(self, call: _args.SetAuthorizerTenant, now: float) -> SqlOp[bool]:
-        """See :meth:`Store.set_authorizer_tenant`."""
-        c, a, tenant = call
-        done = yield Sql(
-            f"UPDATE authorizers SET tenant = ?, updated_at = ? WHERE {_ONE}",  # noqa: S608
-            (tenant, now, c, a),
-        )
-        return done.rowcount == 1
-
-    def set_authorizer_name(self, call: _args.SetAuthorizerName, now: float) -> SqlOp[bool]:
-        """See :meth:`Store.set_authorizer_name` (committed without waiting for the disk)."""
-        c, a, name, account_type = call
-        key = None if name is None else name_key(name)
-        done = yield Sql(
-            "UPDATE authorizers SET name = ?, name_key = ?, "  # noqa: S608
-            f"account_type = COALESCE(?, account_type) {_NO_FLUSH} WHERE {_ONE}",
-            (name, key, account_type, c, a),
-        )
-        return done.rowcount == 1
-
-    def search_authorizers(self, call: _args.SearchAuthorizers,
-                           now: float) -> SqlOp[list[AuthorizerRecord]]:
-        """See :meth:`Store.search_authorizers`: a range of the ``authorizers_by_name`` index."""
-        c, prefix, after, limit = call
-        start = name_key(prefix)
-        sql = (
-            f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608
-            "WHERE component_appid = ? AND name_key >= ? AND name_key < ?"
-        )
-        params: list[Any] = [c, start, start + LAST_CHAR]
-        if after is not None:
-            sql += " AND (name_key, authorizer_appid) > (?, ?)"
-            params += after
-        found = yield Sql(sql + " ORDER BY name_key, authorizer_appid LIMIT ?", (*params, limit))
-        return [_record(row) for row in found.rows]
-
-    def schedule_refresh(self, call: _args.ScheduleRefresh, now: float) -> SqlOp[bool]:
-        """See :meth:`Store.schedule_refresh` (committed without waiting for the disk)."""
-        c, a, at = call
-        done = yield Sql(
-            f"UPDATE authorizers SET refresh_at = ? {_NO_FLUSH} WHERE {_ONE}",  # noqa: S608
-            (at, c, a),
-        )
-        return done.rowcount == 1
-
-    def due_authorizers(self, call: _args.DueAuthorizers,
-                        now: float) -> SqlOp[list[AuthorizerRecord]]:
-        """See :meth:`Store.due_authorizers`: the head of the ``authorizers_by_refresh_at``
-        index, in its order, so only the rows returned are read."""
-        c, before, limit = call
-        found = yield Sql(
-            f"SELECT {RECORD_COLUMNS} FROM authorizers "  # noqa: S608
-            "WHERE component_appid = ? AND status = 'authorized' AND refresh_at <= ? "
-            "ORDER BY refresh_at, authorizer_appid LIMIT ?",
-            (c, before, limit),
-        )
-        return [_record(row) for row in found.rows]
 
     # -------------------------------------------------------------- tokens and leases
     # (the stores read tokens with one statement of their own: the hottest call of all)
@@ -463,7 +272,7 @@ class PgOps:
 #: The operations a program of this module (or of the queue's and the compliance records')
 #: writes; those run in one transaction, being more than one statement; and those that write
 #: a token or a lease, each of which counts toward the purge of expired ones.
-OPERATED = frozenset(programs(PgOps, SqlQueue, SqlCompliance))
+OPERATED = frozenset(programs(PgOps, SqlRecords, SqlQueue, SqlCompliance))
 IN_TRANSACTION = frozenset({
     "save_compliance", "enqueue", "claim_jobs", "ack_job", "retry_job", "bury_job",
     "requeue_job", "purge_jobs", "restore_job", "reserve_job_ids",
