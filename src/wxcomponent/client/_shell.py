@@ -141,9 +141,13 @@ PERFORMERS: dict[type, str] = {
 }
 
 
-def first_error(results: list[Any]) -> BaseException | None:
-    """The first exception among gathered results (all of them ran to their end)."""
-    return next((r for r in results if isinstance(r, BaseException)), None)
+def gathered(results: list[Any]) -> list[Any]:
+    """The results of a :class:`Gather` (every flow ran to its end), or the first exception
+    among them raised."""
+    error = next((r for r in results if isinstance(r, BaseException)), None)
+    if error is not None:
+        raise error
+    return results
 
 
 def step(flow: Flow[T], send: Any, error: BaseException | None) -> tuple[bool, Any]:

@@ -39,7 +39,7 @@ from ._shell import (
     Listener,
     Shell,
     chosen_store,
-    first_error,
+    gathered,
     http_result,
     read_file,
     request_args,
@@ -174,12 +174,8 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
             async with gate:
                 return await self._drive(factory())
 
-        results = list(await asyncio.gather(*(one(f) for f in effect.factories),
-                                            return_exceptions=True))
-        error = first_error(results)
-        if error is not None:
-            raise error
-        return results
+        return gathered(list(await asyncio.gather(*(one(f) for f in effect.factories),
+                                                  return_exceptions=True)))
 
     async def _read_file(self, effect: fx.ReadFile) -> bytes:
         return await asyncio.to_thread(read_file, effect)

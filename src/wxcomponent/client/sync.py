@@ -35,7 +35,7 @@ from ._shell import (
     Listener,
     Shell,
     chosen_store,
-    first_error,
+    gathered,
     http_result,
     read_file,
     request_args,
@@ -159,11 +159,7 @@ class Component(ComponentAPI, Shell, SyncDriver):
         with ThreadPoolExecutor(max_workers=workers,
                                 thread_name_prefix="wxcomponent-gather") as pool:
             futures = [pool.submit(self._drive_made, factory) for factory in effect.factories]
-        results = [f.exception() or f.result() for f in futures]
-        error = first_error(results)
-        if error is not None:
-            raise error
-        return results
+        return gathered([f.exception() or f.result() for f in futures])
 
     def _read_file(self, effect: fx.ReadFile) -> bytes:
         return read_file(effect)
