@@ -15,7 +15,7 @@ from ..config import ComponentConfig
 from ..redaction import redact_text
 from ..service.app import Service, open_service_store
 from ..service.links import validate_tenant
-from ..service.server import bind
+from ..service.server import bind_listeners
 from ..service.server import serve as serve_forever
 from ..service.settings import LOG_LEVELS, ServiceSettings, load_settings
 from ..stores.base import AuthorizerRecord, AuthorizerStatus, Store, name_key
@@ -48,12 +48,8 @@ def serve(config: Path | None, host: str | None, port: int | None, admin_host: s
     with err.status("opening the store…"):
         service = Service(settings)
         service.check_store()
-    sock = bind(settings.host, settings.port)
-    try:
-        admin_sock = bind(settings.admin_host, settings.admin_port)
-    except OSError:
-        sock.close()
-        raise
+    sock, admin_sock = bind_listeners(settings.host, settings.port, settings.admin_host,
+                                      settings.admin_port)
     listening = _listener_url(settings.host, sock)
     admin = _listener_url(settings.admin_host, admin_sock)
     base = settings.public_url or listening

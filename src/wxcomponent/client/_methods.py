@@ -45,6 +45,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 S = TypeVar("S", bound="SyncGroup")
 A = TypeVar("A", bound="AsyncGroup")
+D = TypeVar("D", bound="_Driven[Any, Any]")
 
 
 class SyncDriver(abc.ABC):
@@ -164,14 +165,12 @@ def _materialize(cls: type, *, asynchronous: bool) -> None:
             setattr(cls, name, declared.build(cls, asynchronous))
 
 
-class flow_method(_Declared, Generic[P, T]):
-    """A method of a component made from a flow ``flow(ctx, ...)``."""
-
-    def __init__(self, flow: Callable[Concatenate[Context, P], Flow[T]]) -> None:
-        super().__init__(flow)
+class _Driven(_Declared, Generic[P, T]):
+    """A method that drives a flow to its result: ``(*P) -> T`` on a :class:`SyncDriver`, a
+    coroutine of ``T`` on an :class:`AsyncDriver`."""
 
     @overload
-    def __get__(self, obj: None, owner: type | None = None) -> flow_method[P, T]: ...
+    def __get__(self: D, obj: None, owner: type | None = None) -> D: ...
     @overload
     def __get__(self, obj: SyncDriver, owner: type | None = None) -> Callable[P, T]: ...
     @overload
@@ -181,23 +180,20 @@ class flow_method(_Declared, Generic[P, T]):
         return super().__get__(obj, owner)
 
 
-class authorizer_method(_Declared, Generic[P, T]):
+class flow_method(_Driven[P, T]):
+    """A method of a component made from a flow ``flow(ctx, ...)``."""
+
+    def __init__(self, flow: Callable[Concatenate[Context, P], Flow[T]]) -> None:
+        super().__init__(flow)
+
+
+class authorizer_method(_Driven[P, T]):
     """A method of an authorizer client made from a flow ``flow(ctx, authorizer_appid, ...)``."""
 
     prefix = 2
 
     def __init__(self, flow: Callable[Concatenate[Context, str, P], Flow[T]]) -> None:
         super().__init__(flow)
-
-    @overload
-    def __get__(self, obj: None, owner: type | None = None) -> authorizer_method[P, T]: ...
-    @overload
-    def __get__(self, obj: SyncDriver, owner: type | None = None) -> Callable[P, T]: ...
-    @overload
-    def __get__(self, obj: AsyncDriver,
-                owner: type | None = None) -> Callable[P, Coroutine[Any, Any, T]]: ...
-    def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        return super().__get__(obj, owner)
 
 
 class pages_method(_Declared, Generic[P, T]):

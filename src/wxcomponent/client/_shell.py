@@ -44,6 +44,7 @@ from ..core.tokens import Tokens
 from ..errors import ConfigurationError, InvalidArgument, TransportError
 from ..redaction import LIBRARY_LOGGERS, install_log_redaction
 from ..stores.base import Store
+from ..stores.memory import MemoryStore
 
 __all__ = ["API_BASE", "AuthorizerBase", "Listener", "Shell"]
 
@@ -56,6 +57,7 @@ API_BASE = "https://api.weixin.qq.com"
 Listener = Callable[[str, Mapping[str, Any]], None]
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 
 # httpx logs every request URL at INFO, and WeChat puts tokens in the query string.
@@ -139,9 +141,13 @@ PERFORMERS: dict[type, str] = {
 }
 
 
-def first_error(results: list[Any]) -> BaseException | None:
-    """The first exception among gathered results (all of them ran to their end)."""
-    return next((r for r in results if isinstance(r, BaseException)), None)
+def gathered(results: list[Any]) -> list[Any]:
+    """The results of a :class:`Gather` (every flow ran to its end), or the first exception
+    among them raised."""
+    error = next((r for r in results if isinstance(r, BaseException)), None)
+    if error is not None:
+        raise error
+    return results
 
 
 def step(flow: Flow[T], send: Any, error: BaseException | None) -> tuple[bool, Any]:
@@ -153,8 +159,13 @@ def step(flow: Flow[T], send: Any, error: BaseException | None) -> tuple[bool, A
     return False, effect
 
 
-def default_store() -> Store:
-    """The store used when none is given: ``./wxcomponent.sqlite3``."""
+def chosen_store(store: S | None, tokens: TokenProvider | None) -> S | Store:
+    """The store a shell keeps: the one given; without one, a ``MemoryStore`` when the tokens
+    come from elsewhere (no file of our own), else ``./wxcomponent.sqlite3``."""
+    if store is not None:
+        return store
+    if tokens is not None:
+        return MemoryStore()
     from ..stores import SQLiteStore
 
     return SQLiteStore("wxcomponent.sqlite3")

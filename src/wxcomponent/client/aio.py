@@ -30,7 +30,6 @@ from ..core.effects import Flow
 from ..core.policy import Policy
 from ..stores import as_async_store
 from ..stores.base import AsyncStore, Store
-from ..stores.memory import MemoryStore
 from ._api import AuthorizerAPI, ComponentAPI
 from ._locks import KeyedLocks
 from ._methods import AsyncDriver
@@ -39,8 +38,8 @@ from ._shell import (
     AuthorizerBase,
     Listener,
     Shell,
-    default_store,
-    first_error,
+    chosen_store,
+    gathered,
     http_result,
     read_file,
     request_args,
@@ -80,9 +79,7 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
     ) -> None:
         super().__init__(config, api_base=api_base, auth_base=auth_base, policy=policy,
                          clock=clock, listeners=listeners, callbacks=callbacks, tokens=tokens)
-        if store is None and tokens is not None:
-            store = MemoryStore()  # tokens come from elsewhere: no file of our own
-        self.store: AsyncStore = as_async_store(store if store is not None else default_store())
+        self.store: AsyncStore = as_async_store(chosen_store(store, tokens))
         self._http = http_client  # a client given is used as given
         # httpx connections belong to the event loop that opened them: without a client given,
         # one of our own per loop, so the callback app may run on a server's loop while the
@@ -177,12 +174,8 @@ class AsyncComponent(ComponentAPI, Shell, AsyncDriver):
             async with gate:
                 return await self._drive(factory())
 
-        results = list(await asyncio.gather(*(one(f) for f in effect.factories),
-                                            return_exceptions=True))
-        error = first_error(results)
-        if error is not None:
-            raise error
-        return results
+        return gathered(list(await asyncio.gather(*(one(f) for f in effect.factories),
+                                                  return_exceptions=True)))
 
     async def _read_file(self, effect: fx.ReadFile) -> bytes:
         return await asyncio.to_thread(read_file, effect)

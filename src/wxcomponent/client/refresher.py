@@ -30,8 +30,16 @@ class _Awaiting(Protocol):
 __all__ = ["AsyncRefresher", "Refresher"]
 
 
-class _Stats:
-    stats: RefresherStats
+class _Rounds:
+    """What both refreshers share: their settings, their statistics and the loop of rounds
+    they run until ``stop`` is set."""
+
+    def __init__(self, ctx: Context, stop: object, *, interval: float, concurrency: int) -> None:
+        self.interval = interval
+        self.concurrency = concurrency
+        self.stats = RefresherStats()
+        self._loop = run_refresher(ctx, self.stats, stop, interval=interval,
+                                   concurrency=concurrency)
 
     @property
     def rounds(self) -> int:
@@ -44,18 +52,14 @@ class _Stats:
         return self.stats.last_failed
 
 
-class Refresher(_Stats):
+class Refresher(_Rounds):
     """A daemon thread keeping every token fresh; :meth:`stop` ends it cleanly."""
 
     def __init__(self, component: _Blocking, *, interval: float, concurrency: int) -> None:
         self.component = component
-        self.interval = interval
-        self.concurrency = concurrency
-        self.stats = RefresherStats()
         self._stop = threading.Event()
-        loop = run_refresher(component._ctx, self.stats, self._stop, interval=interval,
-                             concurrency=concurrency)
-        self._thread = threading.Thread(target=component._drive, args=(loop,),
+        super().__init__(component._ctx, self._stop, interval=interval, concurrency=concurrency)
+        self._thread = threading.Thread(target=component._drive, args=(self._loop,),
                                         name="wxcomponent-refresher", daemon=True)
         self._thread.start()
 
@@ -71,18 +75,15 @@ class Refresher(_Stats):
         return self._thread.is_alive()
 
 
-class AsyncRefresher(_Stats):
+class AsyncRefresher(_Rounds):
     """A task keeping every token fresh; ``await stop()`` ends it cleanly."""
 
     def __init__(self, component: _Awaiting, *, interval: float, concurrency: int) -> None:
         self.component = component
-        self.interval = interval
-        self.concurrency = concurrency
-        self.stats = RefresherStats()
         self._stopping = asyncio.Event()
-        loop = run_refresher(component._ctx, self.stats, self._stopping, interval=interval,
-                             concurrency=concurrency)
-        self._task = asyncio.get_running_loop().create_task(component._drive(loop),
+        super().__init__(component._ctx, self._stopping, interval=interval,
+                         concurrency=concurrency)
+        self._task = asyncio.get_running_loop().create_task(component._drive(self._loop),
                                                             name="wxcomponent-refresher")
 
     async def stop(self) -> None:

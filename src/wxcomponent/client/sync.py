@@ -26,7 +26,6 @@ from ..core.context import TokenProvider
 from ..core.effects import Flow
 from ..core.policy import Policy
 from ..stores.base import Store
-from ..stores.memory import MemoryStore
 from ._api import AuthorizerAPI, ComponentAPI
 from ._locks import KeyedLocks
 from ._methods import SyncDriver
@@ -35,8 +34,8 @@ from ._shell import (
     AuthorizerBase,
     Listener,
     Shell,
-    default_store,
-    first_error,
+    chosen_store,
+    gathered,
     http_result,
     read_file,
     request_args,
@@ -93,9 +92,7 @@ class Component(ComponentAPI, Shell, SyncDriver):
     ) -> None:
         super().__init__(config, api_base=api_base, auth_base=auth_base, policy=policy,
                          clock=clock, listeners=listeners, callbacks=callbacks, tokens=tokens)
-        if store is None and tokens is not None:
-            store = MemoryStore()  # tokens come from elsewhere: no file of our own
-        self.store: Store = store if store is not None else default_store()
+        self.store: Store = chosen_store(store, tokens)
         self._own_http = http_client is None
         self._http = http_client or httpx.Client(**self._http_options())
         self._locks = KeyedLocks(threading.Lock)
@@ -162,11 +159,7 @@ class Component(ComponentAPI, Shell, SyncDriver):
         with ThreadPoolExecutor(max_workers=workers,
                                 thread_name_prefix="wxcomponent-gather") as pool:
             futures = [pool.submit(self._drive_made, factory) for factory in effect.factories]
-        results = [f.exception() or f.result() for f in futures]
-        error = first_error(results)
-        if error is not None:
-            raise error
-        return results
+        return gathered([f.exception() or f.result() for f in futures])
 
     def _read_file(self, effect: fx.ReadFile) -> bytes:
         return read_file(effect)

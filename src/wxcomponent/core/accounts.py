@@ -162,16 +162,18 @@ def revoke_on_push(ctx: Context, authorizer_appid: str, event_at: int) -> Flow[b
     if not changed and (yield from is_stale(ctx, authorizer_appid, event_at)):
         yield from ignore_change(ctx, authorizer_appid, "unauthorized", event_at)
         return False
-    yield from _drop_tokens(ctx, authorizer_appid)
-    if changed:
-        yield Emit(ListenerEvent.AUTHORIZER_REVOKED, {"appid": authorizer_appid,
-                                                      "reason": "unauthorized"})
+    yield from _revoked(ctx, authorizer_appid, changed)
     return True
 
 
-def _drop_tokens(ctx: Context, authorizer_appid: str) -> Flow[None]:
+def _revoked(ctx: Context, authorizer_appid: str, changed: bool) -> Flow[None]:
+    """What follows marking an account revoked for its ``unauthorized``: its cached tokens
+    dropped, and the revocation told when the record changed."""
     for kind in (TokenKind.AUTHORIZER_ACCESS_TOKEN, TokenKind.JSAPI_TICKET):
         yield from store_call(Store.delete_token, ctx.token_key(kind, authorizer_appid))
+    if changed:
+        yield Emit(ListenerEvent.AUTHORIZER_REVOKED, {"appid": authorizer_appid,
+                                                      "reason": "unauthorized"})
 
 
 def forget_authorizer(ctx: Context, authorizer_appid: str) -> Flow[bool]:
@@ -180,10 +182,7 @@ def forget_authorizer(ctx: Context, authorizer_appid: str) -> Flow[bool]:
     True when the store holds a record of it (revoked now); False for an unknown appid.
     """
     changed: bool = yield from store_call(Store.mark_revoked, ctx.appid, authorizer_appid)
-    yield from _drop_tokens(ctx, authorizer_appid)
-    if changed:
-        yield Emit(ListenerEvent.AUTHORIZER_REVOKED, {"appid": authorizer_appid,
-                                                      "reason": "unauthorized"})
+    yield from _revoked(ctx, authorizer_appid, changed)
     return changed
 
 

@@ -32,14 +32,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ..errors import (
-    APIError,
-    AuthorizerNotFound,
-    InvalidArgument,
-    LeaseTimeout,
-    TicketNotFound,
-    TransportError,
-)
+from ..errors import InvalidArgument
 from ..events import (
     AppealRecordEvent,
     AuthAndIcpProgress,
@@ -56,6 +49,7 @@ from .compliance_state import FILED, assess
 from .context import Context
 from .effects import Flow, store_call
 from .endpoints import icp, privacy_interfaces, violations
+from .engine import ACCOUNT_CALL_FAILURES
 from .models_wxa import PrivacyInterfaceState
 
 __all__ = ["VERIFICATION_VALIDITY", "apply_push", "check_account", "check_round",
@@ -73,8 +67,6 @@ _DONE_PROCEDURE = 26
 _SUSPENDING = frozenset({3, 4})
 #: ``wxa_appeal_record`` status of an approved appeal.
 _APPEAL_APPROVED = 2
-#: What a check of one part of an account may meet; it is logged, the other parts go on.
-_CHECK_ERRORS = (APIError, TransportError, AuthorizerNotFound, LeaseTimeout, TicketNotFound)
 #: How long the fleet-wide lease of a round of checks lives at most.
 _ROUND_LEASE = 300.0
 #: How long the cursor of the walk over accounts without a record is kept.
@@ -195,14 +187,14 @@ def check_account(ctx: Context, authorizer_appid: str) -> Flow[ComplianceRecord]
     try:
         info = yield from icp.entrance_info(ctx, authorizer_appid)
         record = replace(record, filing_status=info.status)
-    except _CHECK_ERRORS as exc:
+    except ACCOUNT_CALL_FAILURES as exc:
         log.info("the filing of %s was not read: %s", authorizer_appid, type(exc).__name__)
     try:
         listed = yield from privacy_interfaces.list_interfaces(ctx, authorizer_appid)
         record = replace(record,
                          privacy_pending=_interfaces(listed, PrivacyInterfaceState.APPLYING),
                          privacy_rejected=_interfaces(listed, PrivacyInterfaceState.REJECTED))
-    except _CHECK_ERRORS as exc:
+    except ACCOUNT_CALL_FAILURES as exc:
         log.info("the privacy interfaces of %s were not read: %s", authorizer_appid,
                  type(exc).__name__)
     try:
@@ -210,7 +202,7 @@ def check_account(ctx: Context, authorizer_appid: str) -> Flow[ComplianceRecord]
         count = len(found.records)
         record = replace(record, open_violations=count,
                          suspended=record.suspended and count > 0)
-    except _CHECK_ERRORS as exc:
+    except ACCOUNT_CALL_FAILURES as exc:
         log.info("the violations of %s were not read: %s", authorizer_appid,
                  type(exc).__name__)
     return (yield from save_compliance(ctx, replace(record, checked_at=ctx.clock())))

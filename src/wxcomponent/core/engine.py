@@ -42,10 +42,13 @@ from typing import Any, BinaryIO, Generic, Literal, TypeVar, Union, cast
 from ..errors import (
     TOKEN_INVALID_CODES,
     APIError,
+    AuthorizerNotFound,
     FileTooLarge,
     InvalidArgument,
+    LeaseTimeout,
     NotAuthorized,
     QuotaExceeded,
+    TicketNotFound,
     TransportError,
     UnexpectedAnswer,
     api_error,
@@ -58,6 +61,8 @@ from .listener_events import ListenerEvent
 from .models import Media
 
 __all__ = [
+    "ACCOUNT_CALL_FAILURES",
+    "CALL_FAILURES",
     "IMAGE",
     "JSON",
     "MEDIA",
@@ -78,6 +83,12 @@ M = TypeVar("M")
 
 #: 10 MiB: the largest file WeChat's media and material uploads take.
 DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
+
+#: What a call may fail with that background work logs and survives: WeChat's answer, the
+#: network, or a token that could not be had (no verify ticket, no lease in time).
+CALL_FAILURES = (APIError, TransportError, LeaseTimeout, TicketNotFound)
+#: The same for a call on an account's behalf, whose record may be missing or revoked.
+ACCOUNT_CALL_FAILURES = (*CALL_FAILURES, AuthorizerNotFound)
 
 
 # --------------------------------------------------------------------------- answers

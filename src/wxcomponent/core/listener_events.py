@@ -15,7 +15,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import TypeVar
 
-__all__ = ["FREQUENT_EVENTS", "LISTENER_EVENTS", "ListenerEvent", "listening_to", "wants"]
+__all__ = ["FREQUENT_EVENTS", "LISTENER_EVENTS", "PUSH_OUTCOMES", "ListenerEvent", "listening_to",
+           "wants"]
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -94,6 +95,15 @@ class ListenerEvent(str, Enum):
 
 #: Every name listeners may be given.
 LISTENER_EVENTS: frozenset[str] = frozenset(event.value for event in ListenerEvent)
+
+#: The events that tell how a push ended, each with its outcome in one word.
+PUSH_OUTCOMES: dict[str, str] = {
+    ListenerEvent.PUSH_HANDLED: "handled",
+    ListenerEvent.PUSH_DUPLICATE: "duplicate",
+    ListenerEvent.PUSH_REFUSED: "refused",
+    ListenerEvent.PUSH_FAILED: "failed",
+    ListenerEvent.PUSH_IGNORED: "ignored",
+}
 
 #: Events announced on every call to WeChat: logged at DEBUG rather than INFO.
 FREQUENT_EVENTS: frozenset[str] = frozenset({ListenerEvent.API_CALLED.value})

@@ -35,20 +35,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any, cast
 
-from ..errors import (
-    APIError,
-    AuthorizerNotFound,
-    InvalidArgument,
-    LeaseTimeout,
-    TicketNotFound,
-    TransportError,
-)
+from ..errors import APIError, InvalidArgument, TransportError
 from ..stores.base import AuthorizerRecord, AuthorizerStatus, CachedToken, Store, Ticket
 from .accounts import clear_release_check_records
 from .compliance import check_round
 from .context import Context, TokenKind
 from .effects import Emit, Flow, Gather, Pause, store_call
 from .endpoints.component import get_authorizer_info, start_push_ticket
+from .engine import ACCOUNT_CALL_FAILURES, CALL_FAILURES
 from .listener_events import ListenerEvent
 from .outbox import EXCHANGE_TOPIC, run_exchanges
 from .paging import Page, Pages
@@ -85,7 +79,7 @@ def refresh_one(ctx: Context, kind: TokenKind, authorizer_appid: str = "") -> Fl
     """Renew one token ahead of time; False (logged, emitted) when the refresh failed."""
     try:
         yield from get_token(ctx, kind, authorizer_appid, lead=ctx.policy.refresh_lead)
-    except (APIError, TransportError, LeaseTimeout, TicketNotFound, AuthorizerNotFound) as exc:
+    except ACCOUNT_CALL_FAILURES as exc:
         log.warning("background refresh of %s %s failed: %s", kind.value,
                     authorizer_appid or ctx.appid, exc)
         return False
@@ -167,7 +161,7 @@ def refresh_scheduled(ctx: Context, authorizer_appid: str, retry_after: float) -
                                             lead=ctx.policy.refresh_lead, wait=False)
     except Busy:
         return True
-    except (APIError, TransportError, LeaseTimeout, TicketNotFound, AuthorizerNotFound) as exc:
+    except ACCOUNT_CALL_FAILURES as exc:
         log.warning("background refresh of %s %s failed: %s", kind.value, authorizer_appid, exc)
         yield from store_call(
             Store.schedule_refresh, ctx.appid, authorizer_appid, ctx.clock() + retry_after)
@@ -293,7 +287,7 @@ def _reconcile_when_due(ctx: Context, stats: RefresherStats) -> Flow[None]:
         return
     try:
         report = yield from reconcile_authorizers(ctx)
-    except (APIError, TransportError, LeaseTimeout, TicketNotFound) as exc:
+    except CALL_FAILURES as exc:
         log.warning("reconciliation with WeChat's authorizer list failed: %s", exc)
         return
     stats.reconciled_added += len(report.added)
@@ -336,7 +330,7 @@ def fill_name(ctx: Context, authorizer_appid: str) -> Flow[bool]:
     False (logged) when that failed."""
     try:
         yield from get_authorizer_info(ctx, authorizer_appid)
-    except (APIError, TransportError, LeaseTimeout, TicketNotFound) as exc:
+    except CALL_FAILURES as exc:
         log.info("the name of %s was not looked up: %s", authorizer_appid, exc)
         return False
     return True

@@ -13,7 +13,6 @@ Internal module; :class:`ServiceTokens` is public from :mod:`wxcomponent`.
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -28,6 +27,7 @@ from ..errors import (
 from ..stores.base import CachedToken
 from .context import Context, TokenKind
 from .effects import Flow, Http, HttpResult
+from .json_object import json_object
 
 __all__ = ["ServiceTokens"]
 
@@ -104,7 +104,7 @@ class ServiceTokens:
     def _ask(self, ctx: Context, kind: TokenKind, authorizer_appid: str, method: str,
              path: str, body: dict[str, str] | None) -> Flow[CachedToken]:
         result: HttpResult = yield Http(method, path, json=body, headers=self._headers)
-        data = _json(result.content)
+        data = json_object(result.content)
         if result.status != 200:
             raise _error(ctx, authorizer_appid, result.status, data, path)
         field = _FIELDS.get(kind, "access_token")
@@ -123,14 +123,6 @@ class ServiceTokens:
                 self._prune_at = max(_PRUNE_FLOOR, 2 * len(self._kept))
             self._kept[(ctx.appid, kind.value, authorizer_appid)] = token
         return token
-
-
-def _json(content: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(content)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _error(ctx: Context, authorizer_appid: str, status: int, data: dict[str, Any],

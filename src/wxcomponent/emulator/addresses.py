@@ -6,12 +6,9 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
 
 from ..errors import InvalidArgument
-
-if TYPE_CHECKING:
-    from .state import State
+from .control_host import ControlHost
 
 __all__ = ["AddressControl"]
 
@@ -25,12 +22,8 @@ def _network(value: object, field: str) -> str:
         raise InvalidArgument(field, f"{value!r} is not an IP address or network") from None
 
 
-class AddressControl:
+class AddressControl(ControlHost):
     """The control of the addresses WeChat answers with."""
-
-    if TYPE_CHECKING:
-        @property
-        def state(self) -> State: ...
 
     def set_callback_ips(self, ip_list: list[str],
                          api_ip_list: list[str] | None = None) -> list[str]:

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import InvalidArgument
 from .behaviours import Burst
+from .control_host import ControlHost
 from .state import normalize_path
-
-if TYPE_CHECKING:
-    from .clock import Clock
-    from .model import Platform
-    from .state import State
 
 __all__ = ["ModesControl"]
 
@@ -31,16 +27,8 @@ def _seconds(name: str, value: object, *, positive: bool = False) -> float:
     return float(value)
 
 
-class ModesControl:
+class ModesControl(ControlHost):
     """The behaviour switches of :class:`~wxcomponent.emulator.Emulator`."""
-
-    if TYPE_CHECKING:
-        clock: Clock
-
-        @property
-        def state(self) -> State: ...
-
-        def platform(self, appid: str) -> Platform: ...
 
     def rotate_refresh_tokens_at_random(self, probability: float,
                                         seed: int | None = None) -> float:

@@ -293,24 +293,27 @@ class Service:
         return problem(429, "Too many requests from your address; try again in a moment.",
                        {"Retry-After": str(wait)})
 
-    async def _authorize(self, request: Request) -> Response:
+    def _page_platform(self, request: Request) -> AsyncComponent | Response:
+        """The platform an authorization page is for, or the answer refusing the request
+        (too many from its address, an unknown platform)."""
         refused = self._limited(request)
         if refused is not None:
             return refused
         component = self._platform_of(request)
-        if component is None:
-            return _unknown_platform()
+        return _unknown_platform() if component is None else component
+
+    async def _authorize(self, request: Request) -> Response:
+        component = self._page_platform(request)
+        if isinstance(component, Response):
+            return component
         return await authorization_start(self.authorizations, component, request,
                                          open_start=self.settings.open_authorize,
                                          now=self._clock())
 
     async def _authorized(self, request: Request) -> Response:
-        refused = self._limited(request)
-        if refused is not None:
-            return refused
-        component = self._platform_of(request)
-        if component is None:
-            return _unknown_platform()
+        component = self._page_platform(request)
+        if isinstance(component, Response):
+            return component
         return await authorization_result(self.authorizations, component, request)
 
     async def readiness(self) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from ..core.authurl import mobile_authorization_url, pc_authorization_url
 from ..core.context import Context
 from ..core.effects import Flow, store_call
 from ..core.endpoints.component import create_pre_auth_code
+from ..core.json_object import json_object
 from ..core.models import AuthorizationInfo
 from ..core.retention import purge_old_jobs
 from ..core.singleflight import ensure_token
@@ -124,7 +125,7 @@ async def tenant_of(store: AsyncStore, component_appid: str, *,
         remembered = await store.get_token(_code_key(component_appid,
                                                      code_digest(pre_auth_code)))
         if remembered is not None:
-            tenant = _decode(remembered.value).get("tenant")
+            tenant = json_object(remembered.value).get("tenant")
             if isinstance(tenant, str):
                 return tenant
     if authorizer_appid:
@@ -146,14 +147,6 @@ async def set_tenant(store: AsyncStore, component_appid: str, authorizer_appid: 
         log.warning("authorizer %s of %s moves from tenant %r to %r (authorized again "
                     "through a link)", authorizer_appid, component_appid, record.tenant, tenant)
     return await store.set_authorizer_tenant(component_appid, authorizer_appid, tenant)
-
-
-def _decode(value: str) -> dict[str, Any]:
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 class AuthorizationFlows:
@@ -219,7 +212,7 @@ class AuthorizationFlows:
         session = await component._drive(
             ensure_token(ctx, session_key, lambda leased: self._new_session(
                 leased, tenant, link_id, until), kind="pre_auth_code"))
-        code = str(_decode(session.value).get("code") or "")
+        code = str(json_object(session.value).get("code") or "")
         state = AuthorizationState(code_digest(code), appid,
                                    int(session.expires_at) + STATE_GRACE, tenant, link_id)
         token = self.signer(appid).sign_state(state)
@@ -291,7 +284,7 @@ class AuthorizationFlows:
         appid = component.appid
         if link_id is not None:
             remembered = await self._store.get_token(_code_key(appid, session))
-            until = _decode(remembered.value).get("until") if remembered is not None else None
+            until = json_object(remembered.value).get("until") if remembered is not None else None
             if isinstance(until, bool) or not isinstance(until, int):
                 until = None  # unknown: the spend is kept as long as any link lives
             spend = json.dumps({"until": until}).encode("utf-8")
@@ -306,7 +299,7 @@ class AuthorizationFlows:
             await self._store.delete_token(_key(appid, "link", link_id))
             return
         current = await self._store.get_token(_key(appid, "open"))
-        if current is not None and code_digest(str(_decode(current.value).get("code") or "")
+        if current is not None and code_digest(str(json_object(current.value).get("code") or "")
                                                ) == session:
             await self._store.delete_token(_key(appid, "open"), if_value=current.value)
 
@@ -322,7 +315,7 @@ class AuthorizationFlows:
             remembered = await self._store.get_token(_code_key(appid, session))
             if remembered is None:
                 return  # not started here (or long ago): nothing to spend, no tenant
-            fields = _decode(remembered.value)
+            fields = json_object(remembered.value)
             link_id = fields.get("link") if isinstance(fields.get("link"), str) else None
             tenant = fields.get("tenant") if isinstance(fields.get("tenant"), str) else None
             await self._spend(component, session, link_id, self._clock())

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from ..core.compliance_state import CODES
-from ..core.listener_events import ListenerEvent
+from ..core.listener_events import PUSH_OUTCOMES, ListenerEvent
 
 __all__ = ["MAX_LABEL_VALUES", "Metrics"]
 
@@ -26,14 +26,6 @@ __all__ = ["MAX_LABEL_VALUES", "Metrics"]
 #: from users, cannot grow the registry for ever).
 MAX_LABEL_VALUES = 200
 
-#: Events of the platforms turned into push counts: event name -> result label.
-_PUSH_RESULTS: dict[str, str] = {
-    ListenerEvent.PUSH_HANDLED: "handled",
-    ListenerEvent.PUSH_DUPLICATE: "duplicate",
-    ListenerEvent.PUSH_REFUSED: "refused",
-    ListenerEvent.PUSH_FAILED: "failed",
-    ListenerEvent.PUSH_IGNORED: "ignored",
-}
 _AUTHORIZER_EVENTS = (ListenerEvent.AUTHORIZER_SAVED, ListenerEvent.AUTHORIZER_REVOKED,
                       ListenerEvent.REFRESH_TOKEN_ROTATED,
                       ListenerEvent.AUTHORIZATION_EXCHANGE_FAILED, ListenerEvent.HANDLER_FAILED,
@@ -117,7 +109,7 @@ class Metrics:
                     paths.label(str(fields.get("path", ""))),
                     errcodes.label(str(fields.get("errcode", "")))).inc()
                 return
-            result = _PUSH_RESULTS.get(name)
+            result = PUSH_OUTCOMES.get(name)
             if result is not None:
                 kind = "unknown" if result == "refused" else str(fields.get("event") or "unknown")
                 child = pushes.get((kind, result))

@@ -32,7 +32,7 @@ from .app import Service
 from .protocol import guarded_protocol, resolve_parser
 from .settings import ServiceSettings
 
-__all__ = ["ServiceServer", "bind", "serve"]
+__all__ = ["ServiceServer", "bind", "bind_listeners", "serve"]
 
 log = logging.getLogger("wxcomponent.service")
 
@@ -58,6 +58,18 @@ def bind(host: str, port: int) -> socket.socket:
         error.errno = exc.errno
         raise error from None
     return sock
+
+
+def bind_listeners(host: str, port: int, admin_host: str,
+                   admin_port: int) -> tuple[socket.socket, socket.socket]:
+    """The public and the admin listening sockets, or neither: the first is closed when the
+    second cannot be bound."""
+    sock = bind(host, port)
+    try:
+        return sock, bind(admin_host, admin_port)
+    except OSError:
+        sock.close()
+        raise
 
 
 def _log_config(level: str) -> dict[str, Any]:
@@ -232,12 +244,8 @@ class ServiceServer:
         """Bind both listeners, serve on a daemon thread and wait until the application
         started."""
         if self._running is None:
-            sock = bind(self.host, self.port)
-            try:
-                admin_sock = bind(self.admin_host, self.admin_port)
-            except BindError:
-                sock.close()
-                raise
+            sock, admin_sock = bind_listeners(self.host, self.port, self.admin_host,
+                                              self.admin_port)
             self.port = sock.getsockname()[1]
             self.admin_port = admin_sock.getsockname()[1]
             self.service.admin_ports.add(self.admin_port)

@@ -17,6 +17,7 @@ from ...errors import APIError, LeaseTimeout, TicketInvalid, TicketNotFound, Tra
 from ...stores.base import Job, Store
 from ..context import Context
 from ..effects import Emit, Flow, store_call
+from ..json_object import json_object
 from ..listener_events import ListenerEvent
 from .options import ShipOptions
 
@@ -44,11 +45,7 @@ def _fence(job: Job) -> int:
 
 
 def _payload(job: Job) -> dict[str, Any]:
-    try:
-        data = json.loads(job.payload)
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return json_object(job.payload)
 
 
 def _outcome(outcome: Outcome, reason: str = "", errcode: int | None = None,

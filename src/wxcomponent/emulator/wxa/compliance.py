@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 __all__ = [
@@ -198,9 +198,7 @@ class IllegalRecord:
 
     def to_json(self) -> dict[str, Any]:
         """As ``getillegalrecords`` lists it."""
-        return {"illegal_record_id": self.illegal_record_id, "create_time": self.create_time,
-                "illegal_reason": self.illegal_reason, "illegal_content": self.illegal_content,
-                "rule_url": self.rule_url, "rule_name": self.rule_name}
+        return asdict(self)
 
 
 @dataclass

@@ -17,9 +17,7 @@ from .icp_control import FilingControl
 from .model import REGISTRATION_TIMED_OUT, AuditPush, Draft, Registration, parse_plan
 
 if TYPE_CHECKING:
-    from ..clock import Clock
     from ..model import Authorization
-    from ..state import State
 
 __all__ = ["MiniProgramControl"]
 
@@ -33,25 +31,12 @@ class MiniProgramControl(FilingControl):
     filing come from :class:`~.icp_control.FilingControl`."""
 
     if TYPE_CHECKING:
-        clock: Clock
-
-        @property
-        def state(self) -> State: ...
-
-        def platform(self, appid: str) -> Platform: ...
-
         def push_message(self, component_appid: str, authorizer_appid: str,
                          fields: Mapping[str, object]) -> Delivery: ...
 
         def consent(self, platform: Platform, account: Account,
                     func_info: Iterable[int] | None, pre_auth_code: str, *,
                     push: Any = "wait", renew: bool = True) -> Authorization: ...
-
-        def _event(self, platform: Platform, info_type: str,
-                   **fields: object) -> dict[str, Any]: ...
-
-        def _push_event(self, platform: Platform, fields: dict[str, Any], *,
-                        background: bool) -> Delivery: ...
 
     # ------------------------------------------------------------------ settings, inspection
 

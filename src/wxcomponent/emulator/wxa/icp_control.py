@@ -9,30 +9,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidArgument
+from ..control_host import ControlHost
 from ..model import Delivery, Platform
 from .icp_model import FILED, NOT_FILED, FilingPlan, FilingPush
 
 if TYPE_CHECKING:
-    from ..clock import Clock
-    from ..state import State
     from .model import MiniProgram
 
 __all__ = ["FilingControl"]
 
 
-class FilingControl:
+class FilingControl(ControlHost):
     """The control methods of ICP filing (also under ``/__emulator__/``)."""
 
     if TYPE_CHECKING:
-        clock: Clock
-
-        @property
-        def state(self) -> State: ...
-
-        def platform(self, appid: str) -> Platform: ...
-
-        def wake_scheduler(self) -> None: ...
-
         def _event(self, platform: Platform, info_type: str,
                    **fields: object) -> dict[str, Any]: ...
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ..control_host import ControlHost
 from ..model import LinkExpired, NotFound
 from ..qr import read_code_text
 
 if TYPE_CHECKING:
-    from ..clock import Clock
-    from ..state import State
     from .model import JumpRule
 
 __all__ = ["LinkOpener"]
@@ -22,14 +21,8 @@ __all__ = ["LinkOpener"]
 _VERSIONS = {1: "develop", 2: "trial", 3: "release"}
 
 
-class LinkOpener:
+class LinkOpener(ControlHost):
     """Opening codes and links, part of :class:`~wxcomponent.emulator.Emulator`."""
-
-    if TYPE_CHECKING:
-        clock: Clock
-
-        @property
-        def state(self) -> State: ...
 
     def open_link(self, link: str) -> dict[str, Any]:
         """What ``link`` opens: ``kind``, ``appid``, ``path``, ``query`` and ``env_version``

@@ -10,12 +10,11 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidArgument
-from ..model import NotFound, Platform
+from ..control_host import ControlHost
+from ..model import NotFound
 from .trade import RECEIVED, REFUNDED, SHIPPED, PaidOrder
 
 if TYPE_CHECKING:
-    from ..clock import Clock
-    from ..state import State
     from .model import MiniProgram
     from .trade import OrderBook
 
@@ -26,19 +25,10 @@ def _transaction_id() -> str:
     return "4200" + "".join(str(secrets.randbelow(10)) for _ in range(24))
 
 
-class OrderControl:
+class OrderControl(ControlHost):
     """The control methods of order shipping management (also under ``/__emulator__/``)."""
 
     if TYPE_CHECKING:
-        clock: Clock
-
-        @property
-        def state(self) -> State: ...
-
-        def platform(self, appid: str) -> Platform: ...
-
-        def wake_scheduler(self) -> None: ...
-
         def _program(self, component_appid: str, authorizer_appid: str) -> MiniProgram: ...
 
     def _orders_of(self, component_appid: str, authorizer_appid: str) -> OrderBook:

@@ -120,24 +120,27 @@ def _payer_checked(call: Call, order: PaidOrder) -> None:
         raise WxError(10060001, "the payer did not make this payment")
 
 
-def upload_shipping(call: Call) -> dict[str, Any]:
+def _upload(call: Call) -> tuple[OrderBook, PaidOrder, str]:
+    """What both uploads of shipping begin with: the book, the payment the request names, paid
+    by the payer it names, and its well-formed ``upload_time``."""
     book = _book(call)
     order = _keyed(call, book, call.params.get("order_key"))
     upload_time = call.params.get("upload_time")
     _upload_time(upload_time)
     _payer_checked(call, order)
+    return book, order, str(upload_time)
+
+
+def upload_shipping(call: Call) -> dict[str, Any]:
+    _, order, upload_time = _upload(call)
     if order.parts:
         raise WxError(10060004, "a combined payment ships through its sub-orders")
-    _ship(order, call.params, str(upload_time))
+    _ship(order, call.params, upload_time)
     return dict(OK)
 
 
 def upload_combined_shipping(call: Call) -> dict[str, Any]:
-    book = _book(call)
-    combined = _keyed(call, book, call.params.get("order_key"))
-    upload_time = call.params.get("upload_time")
-    _upload_time(upload_time)
-    _payer_checked(call, combined)
+    book, combined, upload_time = _upload(call)
     subs = list_param(call, "sub_orders")
     if not combined.parts or not subs:
         raise WxError(10060004, "not a combined payment")
@@ -150,7 +153,7 @@ def upload_combined_shipping(call: Call) -> dict[str, Any]:
             raise WxError(10060001, "not a part of this combined payment")
         resolved.append((order, sub))
     for order, sub in resolved:
-        _ship(order, sub, str(upload_time))
+        _ship(order, sub, upload_time)
     if all(book.orders[t].state != AWAITING for t in combined.parts):
         combined.state = SHIPPED
     return dict(OK)

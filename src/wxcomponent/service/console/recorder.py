@@ -20,17 +20,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...core.listener_events import ListenerEvent, listening_to
+from ...core.listener_events import PUSH_OUTCOMES, ListenerEvent, listening_to
 
 __all__ = ["KEEP", "RUN_GAP", "Recorder", "ReleaseCheckCase", "ReleaseCheckRun", "Seen"]
 
 #: How many pushes and errors are remembered per platform.
 KEEP = 50
+#: How each outcome of a push reads on the console.
 _PUSHES: dict[str, str] = {
-    ListenerEvent.PUSH_HANDLED: "handled",
-    ListenerEvent.PUSH_DUPLICATE: "duplicate",
+    **PUSH_OUTCOMES,
     ListenerEvent.PUSH_FAILED: "failed (503)",
-    ListenerEvent.PUSH_REFUSED: "refused",
     ListenerEvent.PUSH_IGNORED: "ignored (older than the account's latest authorization change)",
 }
 _ERRORS = (ListenerEvent.REFRESH_FAILED, ListenerEvent.PUSH_FAILED, ListenerEvent.PUSH_REFUSED,
