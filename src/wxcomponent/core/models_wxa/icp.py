@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import FilingFieldError
-from .reader import JSON, WxaModel, key
+from .reader import JSON, WxaModel, key, member
 
 __all__ = [
     "FilingStatus",
@@ -49,6 +49,10 @@ class FilingStatus(enum.IntEnum):
     NOT_FILED = _NOT_FILED
 
 
+def _not_filed(status: int) -> bool:
+    return _NOT_FILED <= status <= _NOT_FILED + 7
+
+
 @dataclass(frozen=True)
 class IcpAuditData(WxaModel):
     """Why a filing was rejected: the field (``key_name``), the error and a suggestion."""
@@ -79,12 +83,9 @@ class IcpEntranceInfo(WxaModel):
     def state(self) -> FilingStatus | None:
         """``status`` as a :class:`FilingStatus` (1025–1031 read as not filed; None for a
         value WeChat has not documented)."""
-        if _NOT_FILED <= self.status <= _NOT_FILED + 7:
+        if _not_filed(self.status):
             return FilingStatus.NOT_FILED
-        try:
-            return FilingStatus(self.status)
-        except ValueError:
-            return None
+        return member(FilingStatus, self.status)
 
     @property
     def filed(self) -> bool:
@@ -103,7 +104,7 @@ class IcpEntranceInfo(WxaModel):
         return self.status in (FilingStatus.PLATFORM_REVIEW, FilingStatus.BUREAU_REVIEW)
 
     def _lacks(self, bit: int) -> bool:
-        return _NOT_FILED <= self.status <= _NOT_FILED + 7 and bool(self.status & bit)
+        return _not_filed(self.status) and bool(self.status & bit)
 
     @property
     def lacks_information(self) -> bool:
