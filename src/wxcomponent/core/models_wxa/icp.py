@@ -29,7 +29,6 @@ __all__ = [
     "IcpSubjectType",
     "IcpVerifyTask",
     "IcpVerifyTaskStatus",
-    "field_errors",
 ]
 
 #: Not filed; 1025–1031 add to it 1 (information missing), 2 (category missing) and
