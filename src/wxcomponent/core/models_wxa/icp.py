@@ -14,6 +14,7 @@ from typing import Any
 
 from ...errors import FilingFieldError
 from .reader import JSON, WxaModel, key, member
+from .verification import AuthHint
 
 __all__ = [
     "FilingStatus",
@@ -167,16 +168,9 @@ def field_errors(answer: Mapping[str, Any]) -> tuple[FilingFieldError, ...]:
     found = []
     for hint in hints:
         if isinstance(hint, Mapping):
-            read = _Hint.from_json(hint)
+            read = AuthHint.from_json(hint)
             found.append(FilingFieldError(read.err_field, read.errcode, read.errmsg))
     return tuple(found)
-
-
-@dataclass(frozen=True)
-class _Hint(WxaModel):
-    errcode: int = 0
-    errmsg: str = ""
-    err_field: str = ""
 
 
 @dataclass(frozen=True)
