@@ -58,12 +58,15 @@ class NicknameAuditResult(AuthorizerMessage):
 
 
 @dataclass(frozen=True)
-class SubscribeEvent(AuthorizerMessage):
-    """``event:subscribe``: a user followed the account (``event_key`` ``qrscene_…`` and
-    ``ticket`` when through a parameterized QR code)."""
-
+class _QrCodeEvent(AuthorizerMessage):
     event_key: str = ""
     ticket: str = ""
+
+
+@dataclass(frozen=True)
+class SubscribeEvent(_QrCodeEvent):
+    """``event:subscribe``: a user followed the account (``event_key`` ``qrscene_…`` and
+    ``ticket`` when through a parameterized QR code)."""
 
 
 @dataclass(frozen=True)
@@ -72,11 +75,8 @@ class UnsubscribeEvent(AuthorizerMessage):
 
 
 @dataclass(frozen=True)
-class ScanEvent(AuthorizerMessage):
+class ScanEvent(_QrCodeEvent):
     """``event:SCAN``: a follower scanned a parameterized QR code."""
-
-    event_key: str = ""
-    ticket: str = ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,11 @@ def _audit_result(base: dict[str, Any], raw: Raw) -> AuthorizerMessage:
     )
 
 
+def _qr_code(cls: type[_QrCodeEvent]) -> Builder[AuthorizerMessage]:
+    return lambda base, raw: cls(**base, event_key=plain(raw, "EventKey"),
+                                 ticket=plain(raw, "Ticket"))
+
+
 def _nickname_audit(base: dict[str, Any], raw: Raw) -> AuthorizerMessage:
     return NicknameAuditResult(
         **base,
@@ -156,11 +161,9 @@ AUDIT_EVENTS: dict[str, Builder[AuthorizerMessage]] = {
 
 #: The builders of the account's other events, by lower-cased ``Event``.
 EVENTS: dict[str, Builder[AuthorizerMessage]] = {
-    "subscribe": lambda b, r: SubscribeEvent(**b, event_key=plain(r, "EventKey"),
-                                             ticket=plain(r, "Ticket")),
+    "subscribe": _qr_code(SubscribeEvent),
     "unsubscribe": lambda b, r: UnsubscribeEvent(**b),
-    "scan": lambda b, r: ScanEvent(**b, event_key=plain(r, "EventKey"),
-                                   ticket=plain(r, "Ticket")),
+    "scan": _qr_code(ScanEvent),
     "location": lambda b, r: LocationEvent(**b, latitude=decimal(r, "Latitude"),
                                            longitude=decimal(r, "Longitude"),
                                            precision=decimal(r, "Precision")),
