@@ -98,6 +98,11 @@ class FileMessage(UserMessage):
     file_total_len: int = 0
 
 
+def _video(cls: type[VideoMessage]) -> Builder[AuthorizerMessage]:
+    return lambda base, raw: cls(**base, media_id=plain(raw, "MediaId"),
+                                 thumb_media_id=plain(raw, "ThumbMediaId"))
+
+
 #: The builders of the users' messages, by lower-cased ``MsgType``.
 MESSAGES: dict[str, Builder[AuthorizerMessage]] = {
     "text": lambda b, r: TextMessage(**b, content=plain(r, "Content")),
@@ -106,10 +111,8 @@ MESSAGES: dict[str, Builder[AuthorizerMessage]] = {
     "voice": lambda b, r: VoiceMessage(**b, media_id=plain(r, "MediaId"),
                                        format=plain(r, "Format"),
                                        recognition=text(r, "Recognition")),
-    "video": lambda b, r: VideoMessage(**b, media_id=plain(r, "MediaId"),
-                                       thumb_media_id=plain(r, "ThumbMediaId")),
-    "shortvideo": lambda b, r: ShortVideoMessage(**b, media_id=plain(r, "MediaId"),
-                                                 thumb_media_id=plain(r, "ThumbMediaId")),
+    "video": _video(VideoMessage),
+    "shortvideo": _video(ShortVideoMessage),
     "location": lambda b, r: LocationMessage(**b, latitude=decimal(r, "Location_X"),
                                              longitude=decimal(r, "Location_Y"),
                                              scale=integer(r, "Scale", 0) or 0,
