@@ -137,11 +137,6 @@ def _audit_result(base: dict[str, Any], raw: Raw) -> AuthorizerMessage:
     )
 
 
-def _qr_code(cls: type[_QrCodeEvent]) -> Builder[AuthorizerMessage]:
-    return lambda base, raw: cls(**base, event_key=plain(raw, "EventKey"),
-                                 ticket=plain(raw, "Ticket"))
-
-
 def _nickname_audit(base: dict[str, Any], raw: Raw) -> AuthorizerMessage:
     return NicknameAuditResult(
         **base,
@@ -149,6 +144,11 @@ def _nickname_audit(base: dict[str, Any], raw: Raw) -> AuthorizerMessage:
         nickname=plain(raw, "nickname"),
         reason=plain(raw, "reason"),
     )
+
+
+def _qr_code(cls: type[_QrCodeEvent]) -> Builder[AuthorizerMessage]:
+    return lambda base, raw: cls(**base, event_key=plain(raw, "EventKey"),
+                                 ticket=plain(raw, "Ticket"))
 
 
 #: The builders of a mini program's audit results, by ``Event`` exactly as WeChat spells it.
