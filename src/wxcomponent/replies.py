@@ -78,33 +78,32 @@ class TextReply(Reply):
 
 
 @dataclass(frozen=True)
-class ImageReply(Reply):
-    """An image reply, by the ``media_id`` of an uploaded image."""
+class _MediaReply(Reply):
+    """A reply that is one uploaded file, by its ``media_id``, under an element named after
+    its ``MsgType`` (``Image``, ``Voice``)."""
 
     media_id: str
-    msg_type = "image"
 
     def __post_init__(self) -> None:
         _need("media_id", self.media_id)
 
     def fields(self) -> dict[str, Any]:
-        """``MsgType`` and ``Image/MediaId``."""
-        return {"MsgType": "image", "Image": {"MediaId": self.media_id}}
+        """``MsgType`` and ``Image/MediaId`` (``Voice/MediaId`` for a voice reply)."""
+        return {"MsgType": self.msg_type, self.msg_type.capitalize(): {"MediaId": self.media_id}}
 
 
 @dataclass(frozen=True)
-class VoiceReply(Reply):
+class ImageReply(_MediaReply):
+    """An image reply, by the ``media_id`` of an uploaded image."""
+
+    msg_type = "image"
+
+
+@dataclass(frozen=True)
+class VoiceReply(_MediaReply):
     """A voice reply, by the ``media_id`` of an uploaded voice file."""
 
-    media_id: str
     msg_type = "voice"
-
-    def __post_init__(self) -> None:
-        _need("media_id", self.media_id)
-
-    def fields(self) -> dict[str, Any]:
-        """``MsgType`` and ``Voice/MediaId``."""
-        return {"MsgType": "voice", "Voice": {"MediaId": self.media_id}}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from wxcomponent import events, parse_event
 from wxcomponent.core.xml import build_xml, parse_xml
 from wxcomponent.errors import BodyTooLarge, CallbackError, XMLError
-from wxcomponent.events import parsing
+from wxcomponent.events import fields
 
 C = "wx1234567890abcdef"
 
@@ -281,8 +281,8 @@ def test_property_arbitrary_text_in_fields(value: str) -> None:
 
 def _ticket_by_the_general_readers(raw: dict[str, str]) -> object:
     try:
-        return (parsing._int(raw, "CreateTime", 0), parsing._text(raw, "AppId", "") or "",
-                parsing._need(raw, "ComponentVerifyTicket"))
+        return (fields.integer(raw, "CreateTime", 0), fields.text(raw, "AppId", "") or "",
+                fields.need(raw, "ComponentVerifyTicket"))
     except XMLError as exc:
         return str(exc)
 

@@ -9,9 +9,10 @@ Internal module.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar, TypeVar
 
 from ..redaction import redact
 
@@ -53,6 +54,43 @@ def _map(raw: JSON, name: str) -> JSON:
     return value if isinstance(value, Mapping) else {}
 
 
+def _absent(value: int) -> dict[str, int]:
+    """Field metadata: the number a flat answer's field takes when WeChat leaves it out."""
+    return {"absent": value}
+
+
+#: How a flat answer reads a field of each annotated type: its name, the field's metadata.
+_READERS: dict[Any, Callable[[JSON, str, Mapping[str, Any]], Any]] = {
+    str: lambda raw, name, meta: _str(raw, name),
+    int: lambda raw, name, meta: _int(raw, name, meta.get("absent", 0)),
+    str | None: lambda raw, name, meta: _str(raw, name) or None,  # unionid: None when absent
+}
+
+_A = TypeVar("_A", bound="_FlatAnswer")
+
+
+class _FlatAnswer:
+    """Base of the answers whose fields stand under their own names (within the object
+    ``_within`` names, when it names one): :meth:`from_json` reads each by its annotated
+    type."""
+
+    _within: ClassVar[str] = ""
+    _plans: ClassVar[dict[type, list[tuple[str, Callable[..., Any], Mapping[str, Any]]]]] = {}
+
+    @classmethod
+    def from_json(cls: type[_A], raw: JSON) -> _A:
+        """Build from the API answer."""
+        plan = _FlatAnswer._plans.get(cls)
+        if plan is None:
+            hints = typing.get_type_hints(cls)
+            plan = _FlatAnswer._plans[cls] = [
+                (f.name, _READERS[hints[f.name]], f.metadata)
+                for f in fields(cls) if f.name != "raw"]  # type: ignore[arg-type]
+        source = _map(raw, cls._within) if cls._within else raw
+        values = {name: read(source, name, meta) for name, read, meta in plan}
+        return cls(**values, raw=raw)  # type: ignore[call-arg]  # the dataclass's own fields
+
+
 def func_info_ids(items: object) -> tuple[int, ...]:
     """The permission-set ids of a ``func_info`` list, sorted, duplicates dropped."""
     ids: set[int] = set()
@@ -70,17 +108,12 @@ def func_info_ids(items: object) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class PreAuthCode:
+class PreAuthCode(_FlatAnswer):
     """A one-use pre-authorization code and its lifetime in seconds."""
 
     pre_auth_code: str = field(repr=False)
-    expires_in: int
+    expires_in: int = field(metadata=_absent(600))
     raw: JSON = field(repr=False, compare=False)
-
-    @classmethod
-    def from_json(cls, raw: JSON) -> PreAuthCode:
-        """Build from the API answer."""
-        return cls(_str(raw, "pre_auth_code"), _int(raw, "expires_in", 600), raw)
 
 
 @dataclass(frozen=True)
@@ -158,23 +191,13 @@ class AuthorizerInfo:
 
 
 @dataclass(frozen=True)
-class AuthorizerOption:
+class AuthorizerOption(_FlatAnswer):
     """An authorizer option (``location_report``, ``voice_recognize``, ``customer_service``)."""
 
     authorizer_appid: str
     option_name: str
     option_value: str
     raw: JSON = field(repr=False, compare=False)
-
-    @classmethod
-    def from_json(cls, raw: JSON) -> AuthorizerOption:
-        """Build from the API answer."""
-        return cls(
-            _str(raw, "authorizer_appid"),
-            _str(raw, "option_name"),
-            _str(raw, "option_value"),
-            raw,
-        )
 
 
 @dataclass(frozen=True)
@@ -215,7 +238,7 @@ class AuthorizerListPage:
 
 
 @dataclass(frozen=True)
-class Quota:
+class Quota(_FlatAnswer):
     """Daily quota of one API path (``/cgi-bin/openapi/quota/get``)."""
 
     daily_limit: int
@@ -223,15 +246,11 @@ class Quota:
     remain: int
     raw: JSON = field(repr=False, compare=False)
 
-    @classmethod
-    def from_json(cls, raw: JSON) -> Quota:
-        """Build from the API answer."""
-        quota = _map(raw, "quota")
-        return cls(_int(quota, "daily_limit"), _int(quota, "used"), _int(quota, "remain"), raw)
+    _within = "quota"
 
 
 @dataclass(frozen=True)
-class RidInfo:
+class RidInfo(_FlatAnswer):
     """What WeChat kept of a failed call, looked up by the ``rid`` at the end of its
     ``errmsg`` (``/cgi-bin/openapi/rid/get``): when it was made (``invoke_time``, epoch
     seconds), how long it took, what it sent (``request_url`` is the query string;
@@ -248,13 +267,7 @@ class RidInfo:
     client_ip: str
     raw: JSON = field(repr=False, compare=False)
 
-    @classmethod
-    def from_json(cls, raw: JSON) -> RidInfo:
-        """Build from the API answer."""
-        request = _map(raw, "request")
-        return cls(_int(request, "invoke_time"), _int(request, "cost_in_ms"),
-                   _str(request, "request_url"), _str(request, "request_body"),
-                   _str(request, "response_body"), _str(request, "client_ip"), raw)
+    _within = "request"
 
     @property
     def errcode(self) -> int:
@@ -291,33 +304,20 @@ class IPList:
 
 
 @dataclass(frozen=True)
-class OAuthToken:
+class OAuthToken(_FlatAnswer):
     """A web OAuth access token obtained on an official account's behalf."""
 
     access_token: str = field(repr=False)
-    expires_in: int
+    expires_in: int = field(metadata=_absent(7200))
     refresh_token: str = field(repr=False)
     openid: str
     scope: str
     unionid: str | None
     raw: JSON = field(repr=False, compare=False)
 
-    @classmethod
-    def from_json(cls, raw: JSON) -> OAuthToken:
-        """Build from the API answer."""
-        return cls(
-            _str(raw, "access_token"),
-            _int(raw, "expires_in", 7200),
-            _str(raw, "refresh_token"),
-            _str(raw, "openid"),
-            _str(raw, "scope"),
-            _str(raw, "unionid") or None,
-            raw,
-        )
-
 
 @dataclass(frozen=True)
-class UserInfo:
+class UserInfo(_FlatAnswer):
     """A web user's profile (``/sns/userinfo``)."""
 
     openid: str
@@ -326,33 +326,15 @@ class UserInfo:
     unionid: str | None
     raw: JSON = field(repr=False, compare=False)
 
-    @classmethod
-    def from_json(cls, raw: JSON) -> UserInfo:
-        """Build from the API answer."""
-        return cls(
-            _str(raw, "openid"),
-            _str(raw, "nickname"),
-            _str(raw, "headimgurl"),
-            _str(raw, "unionid") or None,
-            raw,
-        )
-
 
 @dataclass(frozen=True)
-class SessionInfo:
+class SessionInfo(_FlatAnswer):
     """A mini-program login (``jscode2session``). ``session_key`` must stay on the server."""
 
     openid: str
     session_key: str = field(repr=False)
     unionid: str | None
     raw: JSON = field(repr=False, compare=False)
-
-    @classmethod
-    def from_json(cls, raw: JSON) -> SessionInfo:
-        """Build from the API answer."""
-        return cls(
-            _str(raw, "openid"), _str(raw, "session_key"), _str(raw, "unionid") or None, raw
-        )
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ authorization-event URL dispatch on ``InfoType``; pushes to the message URL on `
 text, so nothing is lost; numeric fields are ints.
 
 The classes live by family (:mod:`.component`, :mod:`.compliance_filing`, :mod:`.compliance`,
-:mod:`.messages`, :mod:`.account_events`, on :mod:`.base`), the names of the kinds in
-:mod:`.names`, the reading in :mod:`.parsing`.
+:mod:`.messages`, :mod:`.account_events`, on :mod:`.base`), each with the builders of its
+events, the readers of fields in :mod:`.fields`, the names of the kinds in :mod:`.names`, the
+dispatch in :mod:`.parsing`.
 """
 
 from __future__ import annotations

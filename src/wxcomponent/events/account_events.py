@@ -6,10 +6,14 @@ audit and nickname audit results.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from .base import AuthorizerMessage
+from .base import AuthorizerMessage, Builder, Raw
+from .fields import decimal, integer, plain, text
 
 __all__ = [
+    "AUDIT_EVENTS",
+    "EVENTS",
     "LocationEvent",
     "MenuClickEvent",
     "MenuViewEvent",
@@ -54,12 +58,15 @@ class NicknameAuditResult(AuthorizerMessage):
 
 
 @dataclass(frozen=True)
-class SubscribeEvent(AuthorizerMessage):
-    """``event:subscribe``: a user followed the account (``event_key`` ``qrscene_…`` and
-    ``ticket`` when through a parameterized QR code)."""
-
+class _QrCodeEvent(AuthorizerMessage):
     event_key: str = ""
     ticket: str = ""
+
+
+@dataclass(frozen=True)
+class SubscribeEvent(_QrCodeEvent):
+    """``event:subscribe``: a user followed the account (``event_key`` ``qrscene_…`` and
+    ``ticket`` when through a parameterized QR code)."""
 
 
 @dataclass(frozen=True)
@@ -68,11 +75,8 @@ class UnsubscribeEvent(AuthorizerMessage):
 
 
 @dataclass(frozen=True)
-class ScanEvent(AuthorizerMessage):
+class ScanEvent(_QrCodeEvent):
     """``event:SCAN``: a follower scanned a parameterized QR code."""
-
-    event_key: str = ""
-    ticket: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,3 +123,55 @@ class UserEnterTempsessionEvent(AuthorizerMessage):
     conversation (``session_from`` is what the page passed)."""
 
     session_from: str = ""
+
+
+def _audit_result(base: dict[str, Any], raw: Raw) -> AuthorizerMessage:
+    shots = plain(raw, "ScreenShot")
+    return WeappAuditResult(
+        **base,
+        succ_time=integer(raw, "SuccTime"),
+        fail_time=integer(raw, "FailTime"),
+        delay_time=integer(raw, "DelayTime"),
+        reason=text(raw, "Reason"),
+        screenshots=tuple(s for s in shots.split("|") if s),
+    )
+
+
+def _nickname_audit(base: dict[str, Any], raw: Raw) -> AuthorizerMessage:
+    return NicknameAuditResult(
+        **base,
+        ret=integer(raw, "ret", 0) or 0,
+        nickname=plain(raw, "nickname"),
+        reason=plain(raw, "reason"),
+    )
+
+
+def _qr_code(cls: type[_QrCodeEvent]) -> Builder[AuthorizerMessage]:
+    return lambda base, raw: cls(**base, event_key=plain(raw, "EventKey"),
+                                 ticket=plain(raw, "Ticket"))
+
+
+#: The builders of a mini program's audit results, by ``Event`` exactly as WeChat spells it.
+AUDIT_EVENTS: dict[str, Builder[AuthorizerMessage]] = {
+    "weapp_audit_success": _audit_result,
+    "weapp_audit_fail": _audit_result,
+    "weapp_audit_delay": _audit_result,
+    "wxa_nickname_audit": _nickname_audit,
+}
+
+#: The builders of the account's other events, by lower-cased ``Event``.
+EVENTS: dict[str, Builder[AuthorizerMessage]] = {
+    "subscribe": _qr_code(SubscribeEvent),
+    "unsubscribe": lambda b, r: UnsubscribeEvent(**b),
+    "scan": _qr_code(ScanEvent),
+    "location": lambda b, r: LocationEvent(**b, latitude=decimal(r, "Latitude"),
+                                           longitude=decimal(r, "Longitude"),
+                                           precision=decimal(r, "Precision")),
+    "click": lambda b, r: MenuClickEvent(**b, event_key=plain(r, "EventKey")),
+    "view": lambda b, r: MenuViewEvent(**b, event_key=plain(r, "EventKey"),
+                                       menu_id=plain(r, "MenuId")),
+    "templatesendjobfinish": lambda b, r: TemplateSendJobFinishEvent(
+        **b, msg_id=integer(r, "MsgID", integer(r, "MsgId")), status=plain(r, "Status")),
+    "user_enter_tempsession": lambda b, r: UserEnterTempsessionEvent(
+        **b, session_from=plain(r, "SessionFrom")),
+}

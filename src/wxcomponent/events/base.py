@@ -4,15 +4,19 @@ authorization-event URL) and :class:`AuthorizerMessage` (the message URL).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..core.xml import XMLValue
 
-__all__ = ["AuthorizerMessage", "ComponentEvent", "Event", "Raw"]
+__all__ = ["AuthorizerMessage", "Builder", "ComponentEvent", "Event", "Raw"]
 
 Raw = Mapping[str, XMLValue]
+_E = TypeVar("_E", bound="Event")
+
+#: Builds an event from the fields every event of its URL has (``base``) and the push's fields.
+Builder = Callable[[dict[str, Any], Raw], _E]
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ and every field, known or not, stays in ``raw``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.xml import XMLValue
-from .base import AuthorizerMessage, ComponentEvent
+from .base import AuthorizerMessage, Builder, ComponentEvent
 
 __all__ = [
     "AppealMaterialPush",
@@ -319,7 +319,7 @@ def _auth_and_icp(base: dict[str, Any], raw: Fields) -> ComponentEvent:
 
 
 #: The typed compliance events of the authorization-event URL, by ``InfoType``.
-COMPONENT_EVENTS: dict[str, Callable[[dict[str, Any], Fields], ComponentEvent]] = {
+COMPONENT_EVENTS: dict[str, Builder[ComponentEvent]] = {
     "notify_3rd_wxa_auth": _verification,
     "notify_3rd_wxa_wxverify": _expiry,
     "notify_3rd_wxa_auth_and_icp": _auth_and_icp,
@@ -363,7 +363,7 @@ def _media(base: dict[str, Any], raw: Fields) -> AuthorizerMessage:
 _ORDER = ("transaction_id", "merchant_id", "sub_merchant_id", "merchant_trade_no")
 
 #: The builders of the message URL's compliance events, by lower-cased ``Event``.
-MESSAGE_EVENTS = {
+MESSAGE_EVENTS: dict[str, Builder[AuthorizerMessage]] = {
     "wxa_privacy_apply": _privacy,
     "wxa_category_audit": lambda b, r: CategoryAuditResult(
         **b, **_read(r, ("reason",), ("ret", "first", "second"))),

@@ -10,12 +10,12 @@ as on some of WeChat's pages): the quotes are dropped. Every field, known or not
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import XMLError
-from .base import ComponentEvent, Raw
+from .base import Builder, ComponentEvent, Raw
+from .fields import text
 
 __all__ = ["FILING_EVENTS", "IcpFilingResult", "IcpVerifyResult"]
 
@@ -68,11 +68,9 @@ class IcpFilingResult(ComponentEvent):
 
 
 def _value(raw: Raw, name: str) -> str | None:
-    value = raw.get(name)
+    value = text(raw, name)
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise XMLError(f"field {name} must be text")
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] == '"':
         value = value[1:-1].strip()
@@ -115,7 +113,7 @@ def _filing_result(base: dict[str, Any], raw: Raw) -> IcpFilingResult:
 
 #: The filing pushes by ``InfoType``: each builds its event from the common fields (``base``)
 #: and the push's fields.
-FILING_EVENTS: dict[str, Callable[[dict[str, Any], Raw], ComponentEvent]] = {
+FILING_EVENTS: dict[str, Builder[ComponentEvent]] = {
     "notify_icpfiling_verify_result": _verify_result,
     "notify_apply_icpfiling_result": _filing_result,
 }

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..core.xml import XMLValue
-from .base import ComponentEvent
+from .base import Builder, ComponentEvent, Raw
+from .fields import integer, mapping, need, plain, text
 
 __all__ = [
+    "AUTHORIZATION_EVENTS",
     "Authorized",
     "BetaAppRegistered",
     "BetaAppVerified",
@@ -94,3 +97,46 @@ class BetaAppVerified(_FastRegistration):
 @dataclass(frozen=True)
 class UnknownEvent(ComponentEvent):
     """An ``InfoType`` this version has no class for; all fields are in ``raw``."""
+
+
+def _authorization(cls: type[_AuthorizationChange]) -> Builder[ComponentEvent]:
+    return lambda base, raw: cls(
+        **base,
+        authorizer_appid=need(raw, "AuthorizerAppid"),
+        authorization_code=need(raw, "AuthorizationCode"),
+        authorization_code_expired_time=integer(raw, "AuthorizationCodeExpiredTime", 0) or 0,
+        pre_auth_code=plain(raw, "PreAuthCode"),
+    )
+
+
+def _fast(base: dict[str, Any], raw: Raw) -> dict[str, Any]:
+    return {
+        **base,
+        "appid": text(raw, "appid") or None,
+        "status": integer(raw, "status", 0),
+        "msg": plain(raw, "msg"),
+        "info": mapping(raw, "info"),
+    }
+
+
+def _beta_registered(base: dict[str, Any], raw: Raw) -> ComponentEvent:
+    fast = _fast(base, raw)
+    unique_id = fast["info"].get("unique_id")
+    name = fast["info"].get("name")
+    return BetaAppRegistered(
+        **fast,
+        unique_id=unique_id if isinstance(unique_id, str) else None,
+        name=name if isinstance(name, str) else None,
+    )
+
+
+#: The builders of authorization changes and fast registrations, by ``InfoType``.
+AUTHORIZATION_EVENTS: dict[str, Builder[ComponentEvent]] = {
+    "authorized": _authorization(Authorized),
+    "updateauthorized": _authorization(UpdateAuthorized),
+    "unauthorized": lambda b, r: Unauthorized(**b, authorizer_appid=need(r, "AuthorizerAppid")),
+    "notify_third_fasteregister": lambda b, r: FastRegisterResult(
+        **_fast(b, r), auth_code=text(r, "auth_code") or None),
+    "notify_third_fastregisterbetaapp": _beta_registered,
+    "notify_third_fastverifybetaapp": lambda b, r: BetaAppVerified(**_fast(b, r)),
+}

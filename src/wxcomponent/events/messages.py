@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import AuthorizerMessage
+from .base import AuthorizerMessage, Builder
+from .fields import decimal, integer, plain, text
 
 __all__ = [
+    "MESSAGES",
     "FileMessage",
     "ImageMessage",
     "LinkMessage",
@@ -94,3 +96,31 @@ class FileMessage(UserMessage):
     file_key: str = ""
     file_md5: str = ""
     file_total_len: int = 0
+
+
+def _video(cls: type[VideoMessage]) -> Builder[AuthorizerMessage]:
+    return lambda base, raw: cls(**base, media_id=plain(raw, "MediaId"),
+                                 thumb_media_id=plain(raw, "ThumbMediaId"))
+
+
+#: The builders of the users' messages, by lower-cased ``MsgType``.
+MESSAGES: dict[str, Builder[AuthorizerMessage]] = {
+    "text": lambda b, r: TextMessage(**b, content=plain(r, "Content")),
+    "image": lambda b, r: ImageMessage(**b, pic_url=plain(r, "PicUrl"),
+                                       media_id=plain(r, "MediaId")),
+    "voice": lambda b, r: VoiceMessage(**b, media_id=plain(r, "MediaId"),
+                                       format=plain(r, "Format"),
+                                       recognition=text(r, "Recognition")),
+    "video": _video(VideoMessage),
+    "shortvideo": _video(ShortVideoMessage),
+    "location": lambda b, r: LocationMessage(**b, latitude=decimal(r, "Location_X"),
+                                             longitude=decimal(r, "Location_Y"),
+                                             scale=integer(r, "Scale", 0) or 0,
+                                             label=plain(r, "Label")),
+    "link": lambda b, r: LinkMessage(**b, title=plain(r, "Title"),
+                                     description=plain(r, "Description"), url=plain(r, "Url")),
+    "file": lambda b, r: FileMessage(**b, title=plain(r, "Title"),
+                                     description=plain(r, "Description"),
+                                     file_key=plain(r, "FileKey"), file_md5=plain(r, "FileMd5"),
+                                     file_total_len=integer(r, "FileTotalLen", 0) or 0),
+}

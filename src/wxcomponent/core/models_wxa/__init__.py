@@ -1,6 +1,5 @@
 """Typed answers and request parts of the mini-program management APIs (code, audit, release,
 templates, domains, testers, privacy, categories, basic information, fast registration,
-templates, domains, testers, privacy, categories, basic information, fast registration,
 open accounts, order shipping, codes and links, ICP filing, verification, privacy interfaces,
 violations and appeals).
 
@@ -19,286 +18,65 @@ Internal package.
 
 from __future__ import annotations
 
-from .audit import (
-    AuditMedia,
-    AuditQuota,
-    AuditState,
-    AuditStatus,
-    SubmittedAudit,
+from . import (
+    audit,
+    basic_info,
+    categories,
+    code,
+    codes,
+    domains,
+    icp,
+    icp_application,
+    open_account,
+    orders,
+    parts,
+    privacy,
+    privacy_interfaces,
+    registration,
+    templates,
+    testers,
+    verification,
+    violations,
 )
-from .basic_info import (
-    AccountBasicInfo,
-    NicknameAudit,
-    NicknameCheck,
-    NicknameResult,
-    SearchStatus,
-)
-from .categories import (
-    AccountCategories,
-    AccountCategory,
-    AllCategories,
-    AuditCategories,
-    AuditCategory,
-    Category,
-)
-from .code import (
-    CodePages,
-    CodePrivacyInfo,
-    GrayReleasePlan,
-    HistoryVersion,
-    SupportVersion,
-    VersionHistory,
-    VersionInfo,
-    VersionShare,
-    VisitStatus,
-)
-from .codes import (
-    CloudBase,
-    LineColor,
-    LinkExpiry,
-    LinkInfo,
-    QrcodeJumpFile,
-    QrcodeJumpRule,
-    QrcodeJumpRules,
-)
-from .domains import (
-    DomainConfirmFile,
-    EffectiveDomains,
-    EffectiveWebviewDomains,
-    JumpDomains,
-    MiniProgramDomains,
-    PrefetchDomain,
-    PrefetchDomains,
-    ServerDomains,
-    WebviewDomains,
-)
-from .icp import (
-    FilingStatus,
-    IcpAuditData,
-    IcpCertificateType,
-    IcpDistrict,
-    IcpEntranceInfo,
-    IcpFilingApplied,
-    IcpMedia,
-    IcpOnlineOrder,
-    IcpPriorApprovalType,
-    IcpServiceContentType,
-    IcpSubjectType,
-    IcpVerifyTask,
-    IcpVerifyTaskStatus,
-)
-from .icp_application import (
-    IcpApplets,
-    IcpAppletsBaseInfo,
-    IcpApplication,
-    IcpLegalPersonInfo,
-    IcpMaterials,
-    IcpOrganizeInfo,
-    IcpPersonalInfo,
-    IcpPrincipalInfo,
-    IcpPriorApproval,
-    IcpSubject,
-    IcpSubjectBaseInfo,
-)
-from .open_account import (
-    OpenAccount,
-)
-from .orders import (
-    DeliveryMode,
-    LogisticsType,
-    OrderKey,
-    OrderState,
-    ShippedPackage,
-    ShippingItem,
-    SubOrderShipping,
-    TradeOrder,
-    TradeOrderPage,
-    TradeOrderShipping,
-)
-from .parts import (
-    AppealReason,
-    AuditItem,
-    AuthData,
-    CategoryRequest,
-    OwnerSetting,
-    PrivacyItem,
-    UgcDeclare,
-)
+from .audit import *  # noqa: F403
+from .basic_info import *  # noqa: F403
+from .categories import *  # noqa: F403
+from .code import *  # noqa: F403
+from .codes import *  # noqa: F403
+from .domains import *  # noqa: F403
+from .icp import *  # noqa: F403
+from .icp_application import *  # noqa: F403
+from .open_account import *  # noqa: F403
+from .orders import *  # noqa: F403
+from .parts import *  # noqa: F403
 from .parts import part_json as part_json  # the endpoints read their request parts
 from .parts import parts_json as parts_json
-from .privacy import (
-    PrivacyExtFile,
-    PrivacySetting,
-    PrivacySettingItem,
-)
-from .privacy_interfaces import (
-    PrivacyApplication,
-    PrivacyInterface,
-    PrivacyInterfaceList,
-    PrivacyInterfaceState,
-)
-from .reader import (
-    WxaModel,
-)
-from .registration import (
-    EnterpriseRegistration,
-    EnterpriseRegistrationStatus,
-    PersonalRegistration,
-    PersonalRegistrationStatus,
-    ReusedRegistration,
-    TrialRegistration,
-)
-from .templates import (
-    Template,
-    TemplateDraft,
-    TemplateDraftList,
-    TemplateList,
-)
-from .testers import (
-    Tester,
-    TesterList,
-)
-from .verification import (
-    ApplyStatus,
-    AuthAndIcpStatus,
-    AuthAndIcpSubmission,
-    AuthDispatch,
-    AuthHint,
-    AuthIdentityNode,
-    AuthIdentityTree,
-    AuthMaterial,
-    AuthStatus,
-    AuthTask,
-    ProcedureStatus,
-)
-from .violations import (
-    AppealMaterial,
-    AppealRecord,
-    AppealRecords,
-    AppealState,
-    IllegalRecord,
-    IllegalRecords,
-)
+from .privacy import *  # noqa: F403
+from .privacy_interfaces import *  # noqa: F403
+from .reader import WxaModel
+from .registration import *  # noqa: F403
+from .templates import *  # noqa: F403
+from .testers import *  # noqa: F403
+from .verification import *  # noqa: F403
+from .violations import *  # noqa: F403
 
-__all__ = [
-    "AccountBasicInfo",
-    "AccountCategories",
-    "AccountCategory",
-    "AllCategories",
-    "AppealMaterial",
-    "AppealReason",
-    "AppealRecord",
-    "AppealRecords",
-    "AppealState",
-    "ApplyStatus",
-    "AuditCategories",
-    "AuditCategory",
-    "AuditItem",
-    "AuditMedia",
-    "AuditQuota",
-    "AuditState",
-    "AuditStatus",
-    "AuthAndIcpStatus",
-    "AuthAndIcpSubmission",
-    "AuthData",
-    "AuthDispatch",
-    "AuthHint",
-    "AuthIdentityNode",
-    "AuthIdentityTree",
-    "AuthMaterial",
-    "AuthStatus",
-    "AuthTask",
-    "Category",
-    "CategoryRequest",
-    "CloudBase",
-    "CodePages",
-    "CodePrivacyInfo",
-    "DeliveryMode",
-    "DomainConfirmFile",
-    "EffectiveDomains",
-    "EffectiveWebviewDomains",
-    "EnterpriseRegistration",
-    "EnterpriseRegistrationStatus",
-    "FilingStatus",
-    "GrayReleasePlan",
-    "HistoryVersion",
-    "IcpApplets",
-    "IcpAppletsBaseInfo",
-    "IcpApplication",
-    "IcpAuditData",
-    "IcpCertificateType",
-    "IcpDistrict",
-    "IcpEntranceInfo",
-    "IcpFilingApplied",
-    "IcpLegalPersonInfo",
-    "IcpMaterials",
-    "IcpMedia",
-    "IcpOnlineOrder",
-    "IcpOrganizeInfo",
-    "IcpPersonalInfo",
-    "IcpPrincipalInfo",
-    "IcpPriorApproval",
-    "IcpPriorApprovalType",
-    "IcpServiceContentType",
-    "IcpSubject",
-    "IcpSubjectBaseInfo",
-    "IcpSubjectType",
-    "IcpVerifyTask",
-    "IcpVerifyTaskStatus",
-    "IllegalRecord",
-    "IllegalRecords",
-    "JumpDomains",
-    "LineColor",
-    "LinkExpiry",
-    "LinkInfo",
-    "LogisticsType",
-    "MiniProgramDomains",
-    "NicknameAudit",
-    "NicknameCheck",
-    "NicknameResult",
-    "OpenAccount",
-    "OrderKey",
-    "OrderState",
-    "OwnerSetting",
-    "PersonalRegistration",
-    "PersonalRegistrationStatus",
-    "PrefetchDomain",
-    "PrefetchDomains",
-    "PrivacyApplication",
-    "PrivacyExtFile",
-    "PrivacyInterface",
-    "PrivacyInterfaceList",
-    "PrivacyInterfaceState",
-    "PrivacyItem",
-    "PrivacySetting",
-    "PrivacySettingItem",
-    "ProcedureStatus",
-    "QrcodeJumpFile",
-    "QrcodeJumpRule",
-    "QrcodeJumpRules",
-    "ReusedRegistration",
-    "SearchStatus",
-    "ServerDomains",
-    "ShippedPackage",
-    "ShippingItem",
-    "SubOrderShipping",
-    "SubmittedAudit",
-    "SupportVersion",
-    "Template",
-    "TemplateDraft",
-    "TemplateDraftList",
-    "TemplateList",
-    "Tester",
-    "TesterList",
-    "TradeOrder",
-    "TradeOrderPage",
-    "TradeOrderShipping",
-    "TrialRegistration",
-    "UgcDeclare",
-    "VersionHistory",
-    "VersionInfo",
-    "VersionShare",
-    "VisitStatus",
-    "WebviewDomains",
-    "WxaModel",
-]
+#: Every answer and request part, as each module lists its own.
+__all__ = ["WxaModel"]
+__all__ += audit.__all__
+__all__ += basic_info.__all__
+__all__ += categories.__all__
+__all__ += code.__all__
+__all__ += codes.__all__
+__all__ += domains.__all__
+__all__ += icp.__all__
+__all__ += icp_application.__all__
+__all__ += open_account.__all__
+__all__ += orders.__all__
+__all__ += parts.__all__
+__all__ += privacy.__all__
+__all__ += privacy_interfaces.__all__
+__all__ += registration.__all__
+__all__ += templates.__all__
+__all__ += testers.__all__
+__all__ += verification.__all__
+__all__ += violations.__all__

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from .reader import JSON, WxaModel, key
+from .reader import JSON, WxaModel, key, member
 
 __all__ = ["AuditMedia", "AuditQuota", "AuditState", "AuditStatus", "SubmittedAudit"]
 
@@ -60,10 +60,7 @@ class AuditStatus(WxaModel):
     @property
     def state(self) -> AuditState | None:
         """``status`` as an :class:`AuditState` (None for a value WeChat has not documented)."""
-        try:
-            return AuditState(self.status)
-        except ValueError:
-            return None
+        return member(AuditState, self.status)
 
     @property
     def finished(self) -> bool:

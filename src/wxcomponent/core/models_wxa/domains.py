@@ -23,16 +23,19 @@ __all__ = [
 ]
 
 
+def _own(state: str, kind: str) -> tuple[str, ...]:
+    """The platform's own domains of a kind in a state, sent as ``"a,b"`` under
+    ``<state>_wxa_<kind>_domain``."""
+    return field(default=(), metadata=key(f"{state}_wxa_{kind}_domain", sep=","))
+
+
 @dataclass(frozen=True)
 class ServerDomains(WxaModel):
     """The platform's own server domains: published, in test, and invalid ones."""
 
-    published: tuple[str, ...] = field(default=(), metadata=key("published_wxa_server_domain",
-                                                                sep=","))
-    testing: tuple[str, ...] = field(default=(), metadata=key("testing_wxa_server_domain",
-                                                              sep=","))
-    invalid: tuple[str, ...] = field(default=(), metadata=key("invalid_wxa_server_domain",
-                                                              sep=","))
+    published: tuple[str, ...] = _own("published", "server")
+    testing: tuple[str, ...] = _own("testing", "server")
+    invalid: tuple[str, ...] = _own("invalid", "server")
     raw: JSON = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -40,12 +43,9 @@ class ServerDomains(WxaModel):
 class JumpDomains(WxaModel):
     """The platform's own jump (business) domains: published, in test, and invalid ones."""
 
-    published: tuple[str, ...] = field(default=(), metadata=key(
-        "published_wxa_jump_h5_domain", sep=","))
-    testing: tuple[str, ...] = field(default=(), metadata=key("testing_wxa_jump_h5_domain",
-                                                              sep=","))
-    invalid: tuple[str, ...] = field(default=(), metadata=key("invalid_wxa_jump_h5_domain",
-                                                              sep=","))
+    published: tuple[str, ...] = _own("published", "jump_h5")
+    testing: tuple[str, ...] = _own("testing", "jump_h5")
+    invalid: tuple[str, ...] = _own("invalid", "jump_h5")
     raw: JSON = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -84,13 +84,10 @@ class EffectiveDomains(WxaModel):
     """The server domains in effect, by where they were set: in the mini program's console,
     by the platform, directly, and the union that applies."""
 
-    mp_domain: MiniProgramDomains = field(default_factory=lambda: MiniProgramDomains.from_json({}))
-    third_domain: MiniProgramDomains = field(
-        default_factory=lambda: MiniProgramDomains.from_json({}))
-    direct_domain: MiniProgramDomains = field(
-        default_factory=lambda: MiniProgramDomains.from_json({}))
-    effective_domain: MiniProgramDomains = field(
-        default_factory=lambda: MiniProgramDomains.from_json({}))
+    mp_domain: MiniProgramDomains = field(default_factory=MiniProgramDomains)
+    third_domain: MiniProgramDomains = field(default_factory=MiniProgramDomains)
+    direct_domain: MiniProgramDomains = field(default_factory=MiniProgramDomains)
+    effective_domain: MiniProgramDomains = field(default_factory=MiniProgramDomains)
     raw: JSON = field(default_factory=dict, repr=False, compare=False)
 
 

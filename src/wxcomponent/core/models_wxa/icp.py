@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import FilingFieldError
-from .reader import JSON, WxaModel, key
+from .reader import JSON, WxaModel, key, member
+from .verification import AuthHint
 
 __all__ = [
     "FilingStatus",
@@ -29,7 +30,6 @@ __all__ = [
     "IcpSubjectType",
     "IcpVerifyTask",
     "IcpVerifyTaskStatus",
-    "field_errors",
 ]
 
 #: Not filed; 1025–1031 add to it 1 (information missing), 2 (category missing) and
@@ -47,6 +47,10 @@ class FilingStatus(enum.IntEnum):
     BUREAU_REJECTED = 5
     FILED = 6
     NOT_FILED = _NOT_FILED
+
+
+def _not_filed(status: int) -> bool:
+    return _NOT_FILED <= status <= _NOT_FILED + 7
 
 
 @dataclass(frozen=True)
@@ -79,12 +83,9 @@ class IcpEntranceInfo(WxaModel):
     def state(self) -> FilingStatus | None:
         """``status`` as a :class:`FilingStatus` (1025–1031 read as not filed; None for a
         value WeChat has not documented)."""
-        if _NOT_FILED <= self.status <= _NOT_FILED + 7:
+        if _not_filed(self.status):
             return FilingStatus.NOT_FILED
-        try:
-            return FilingStatus(self.status)
-        except ValueError:
-            return None
+        return member(FilingStatus, self.status)
 
     @property
     def filed(self) -> bool:
@@ -103,7 +104,7 @@ class IcpEntranceInfo(WxaModel):
         return self.status in (FilingStatus.PLATFORM_REVIEW, FilingStatus.BUREAU_REVIEW)
 
     def _lacks(self, bit: int) -> bool:
-        return _NOT_FILED <= self.status <= _NOT_FILED + 7 and bool(self.status & bit)
+        return _not_filed(self.status) and bool(self.status & bit)
 
     @property
     def lacks_information(self) -> bool:
@@ -167,16 +168,9 @@ def field_errors(answer: Mapping[str, Any]) -> tuple[FilingFieldError, ...]:
     found = []
     for hint in hints:
         if isinstance(hint, Mapping):
-            read = _Hint.from_json(hint)
+            read = AuthHint.from_json(hint)
             found.append(FilingFieldError(read.err_field, read.errcode, read.errmsg))
     return tuple(found)
-
-
-@dataclass(frozen=True)
-class _Hint(WxaModel):
-    errcode: int = 0
-    errmsg: str = ""
-    err_field: str = ""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ __all__ = [
     "IcpPriorApproval",
     "IcpSubject",
     "IcpSubjectBaseInfo",
-    "application_json",
 ]
 
 _DATE = re.compile(r"\d{8}")

@@ -11,7 +11,7 @@ from enum import IntEnum
 from typing import Any
 
 from ...errors import InvalidArgument
-from .reader import JSON, WxaModel, key
+from .reader import JSON, WxaModel, key, member
 
 __all__ = [
     "DeliveryMode",
@@ -168,10 +168,7 @@ class TradeOrder(WxaModel):
     @property
     def state(self) -> OrderState | None:
         """``order_state`` as an :class:`OrderState` (None for a value WeChat adds later)."""
-        try:
-            return OrderState(self.order_state)
-        except ValueError:
-            return None
+        return member(OrderState, self.order_state)
 
 
 @dataclass(frozen=True)

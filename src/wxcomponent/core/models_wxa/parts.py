@@ -21,8 +21,6 @@ __all__ = [
     "OwnerSetting",
     "PrivacyItem",
     "UgcDeclare",
-    "part_json",
-    "parts_json",
 ]
 
 

@@ -19,6 +19,7 @@ __all__ = ["JSON", "WxaModel", "key", "member"]
 JSON = Mapping[str, Any]
 M = TypeVar("M", bound="WxaModel")
 E = TypeVar("E", bound=enum.IntEnum)
+N = TypeVar("N", int, float)
 _Step = tuple[str, tuple[Any, ...], Callable[[Any], Any], Any]
 
 
@@ -57,32 +58,26 @@ def _to_str(value: Any) -> str:
     return ""
 
 
+def _parsed(text: str, kind: Callable[[str], N], empty: N) -> N:
+    """A number written as text (surrounding spaces allowed), or ``empty``."""
+    try:
+        return kind(text.strip())
+    except ValueError:
+        return empty
+
+
 def _to_int(value: Any) -> int:
-    if isinstance(value, bool):
+    if isinstance(value, (bool, int)):
         return int(value)
-    if isinstance(value, int):
-        return value
     if isinstance(value, float):
         return int(value) if math.isfinite(value) and abs(value) < 2**63 else 0
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            return 0
-    return 0
+    return _parsed(value, int, 0) if isinstance(value, str) else 0
 
 
 def _to_float(value: Any) -> float:
-    if isinstance(value, bool):
+    if isinstance(value, (bool, int, float)):
         return float(value)
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return 0.0
-    return 0.0
+    return _parsed(value, float, 0.0) if isinstance(value, str) else 0.0
 
 
 def _to_bool(value: Any) -> bool:

@@ -152,7 +152,8 @@ class AuthIdentityTree(WxaModel):
 
 @dataclass(frozen=True)
 class AuthHint(WxaModel):
-    """A field a submission was refused for: its errcode, message and field path."""
+    """A field a submission was refused for: its errcode, message and field path (the
+    ``hints`` of a combined verification and filing, and of a filing application)."""
 
     errcode: int = 0
     errmsg: str = ""
