@@ -11,6 +11,7 @@ import pytest
 
 from wxcomponent.emulator import EmulatorServer
 from wxcomponent.service import Service
+from wxcomponent.service.posting import MAX_ANSWER
 from wxcomponent.service.settings import SettingsError
 from wxcomponent.stores import MemoryStore
 
@@ -130,6 +131,27 @@ async def test_the_application_answers_a_passive_reply_within_its_budget(
             slow = await asyncio.to_thread(say, "slow")  # the app misses its budget
             r.stall.set()
             assert slow.attempts[0].body == "success"
+
+
+async def test_a_reply_answer_over_its_limit_is_not_used_and_wechat_gets_success(
+        wechat_emulator: EmulatorServer) -> None:
+    with receiver() as r:
+        r.reply = {"type": "text", "content": "hello from the app"}
+        async with running(wechat_emulator, reply_url=f"{r.url}/reply",
+                           reply_secret=SECRET, reply_timeout=2.0) as svc:
+            await svc.push_ticket()
+            wechat_emulator.configure(APPID, message_url=f"{svc.server.url}/{APPID}"
+                                                         "/messages/$APPID$")
+            appid = await svc.authorize_by_push()
+
+            def say(text: str) -> Any:
+                return wechat_emulator.push_message(APPID, appid,
+                                                    {"MsgType": "text", "Content": text})
+
+            assert "<Encrypt>" in ((await asyncio.to_thread(say, "hi")).attempts[0].body or "")
+            # a usable reply, padded past what is read of an answer: never used
+            r.reply = {"type": "text", "content": "hello", "padding": "x" * MAX_ANSWER}
+            assert (await asyncio.to_thread(say, "again")).attempts[0].body == "success"
 
 
 async def test_a_reply_dripped_slowly_is_cut_at_the_budget_and_wechat_gets_success(

@@ -49,6 +49,11 @@ def receiver() -> Iterator[tuple[str, Seen]]:
         await record(request)
         return Response(status_code=204)
 
+    async def echo(request: Request) -> Response:
+        body = await record(request)
+        return Response(body + b"|" + request.headers.get("accept-encoding", "").encode(),
+                        status_code=200)
+
     async def fail(request: Request) -> Response:
         await record(request)
         return Response("down for maintenance", status_code=503)
@@ -75,15 +80,15 @@ def receiver() -> Iterator[tuple[str, Seen]]:
 
     app = Starlette(routes=[Route(f"/{name}", handler, methods=["POST"]) for name, handler in
                             (("ok", ok), ("fail", fail), ("moved", moved), ("big", big),
-                             ("drip", drip))])
+                             ("drip", drip), ("echo", echo))])
     with serve(app) as url:
         yield url, seen
 
 
 @pytest.fixture(params=["aiohttp", "httpx"])
-async def poster(request: pytest.FixtureRequest) -> AsyncIterator[Poster]:
+async def poster(request: pytest.FixtureRequest) -> AsyncIterator[AiohttpPoster | HttpxPoster]:
     if request.param == "aiohttp":
-        made: Poster = AiohttpPoster()
+        made = AiohttpPoster()
         yield made
         await made.aclose()
     else:
@@ -137,3 +142,18 @@ def test_the_service_posts_with_aiohttp_when_installed(monkeypatch: Any) -> None
                         lambda name: None if name == "aiohttp" else real(name))
     chosen = webhook_poster(fallback)  # a service installed without the extra
     assert isinstance(chosen, HttpxPoster) and chosen.client is fallback
+
+
+async def test_an_exchange_gives_the_answer_as_sent_and_marks_one_cut_short(
+        receiver: tuple[str, Seen], poster: AiohttpPoster | HttpxPoster) -> None:
+    url, _ = receiver
+    answer = await poster.exchange(f"{url}/echo", BODY, HEADERS, 5.0)
+    # the body as the receiver sent it, never compressed: asked for as it is
+    assert (answer.status, answer.body, answer.complete) == (200, BODY + b"|identity", True)
+    big = await poster.exchange(f"{url}/big", BODY, HEADERS, 5.0)
+    assert (big.status, len(big.body), big.complete) == (200, posting.MAX_ANSWER, False)
+    assert big.outcome is None  # a delivery still counts it delivered
+    refused = await poster.exchange(f"http://127.0.0.1:{free_port()}/hook", BODY, HEADERS, 5.0)
+    assert refused.status is None and refused.failure == refused.outcome is not None
+    timed_out = await poster.exchange(f"{url}/drip", BODY, HEADERS, 0.5)
+    assert (timed_out.status, timed_out.failure) == (None, "timeout")

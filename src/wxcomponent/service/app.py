@@ -180,7 +180,7 @@ class Service:
         self._forwarding: asyncio.Task[None] | None = None
         self._stop_forwarding: asyncio.Event | None = None
         if settings.reply_url and settings.reply_secret:
-            replies = ReplySource(settings.reply_url, settings.reply_secret, self._outside,
+            replies = ReplySource(settings.reply_url, settings.reply_secret, self._poster,
                                   timeout=settings.reply_timeout, clock=clock)
             for component in self.platforms.values():
                 component.on(AuthorizerMessage)(replies)

@@ -60,7 +60,7 @@ from ..replies import (
 )
 from ..stores.base import AsyncStore, Job, JobState
 from ..webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
-from .posting import HttpxPoster, Poster
+from .posting import MAX_ANSWER, AiohttpPoster, HttpxPoster, Poster
 from .retention import Retention
 
 __all__ = ["Forwarder", "ReplySource", "Webhook", "reply_from_json"]
@@ -379,8 +379,8 @@ def _bad_article() -> Article:
 class ReplySource:
     """Asks the application for a passive reply to a user's message (see the module)."""
 
-    def __init__(self, url: str, secret: str, http: httpx.AsyncClient, *, timeout: float = 4.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, url: str, secret: str, http: httpx.AsyncClient | AiohttpPoster | HttpxPoster,
+                 *, timeout: float = 4.0, clock: Callable[[], float] = time.time) -> None:
         _check_url("reply_url", url)
         if not isinstance(secret, str) or len(secret) < _MIN_SECRET:
             raise ConfigurationError("reply_secret", f"must be at least {_MIN_SECRET} characters")
@@ -389,7 +389,9 @@ class ReplySource:
                                                       "(WeChat waits 5)")
         self.url = url
         self._secret = secret
-        self._http = http
+        #: How the message is posted (an httpx client given is wrapped in an
+        #: :class:`~.posting.HttpxPoster`).
+        self.poster = HttpxPoster(http) if isinstance(http, httpx.AsyncClient) else http
         self.timeout = timeout
         self._clock = clock
 
@@ -404,22 +406,20 @@ class ReplySource:
         headers = {"Content-Type": "application/json; charset=utf-8",
                    SIGNATURE_HEADER: sign(self._secret, body),
                    EVENT_HEADER: document["kind"]}
-        try:
-            # One deadline for the whole exchange: httpx's own timeout bounds each step
-            # (each read of a slowly dripped answer), not their sum.
-            answer = await asyncio.wait_for(
-                self._http.post(self.url, content=body, headers=headers, timeout=self.timeout),
-                self.timeout)
-        except asyncio.TimeoutError:
+        answer = await self.poster.exchange(self.url, body, headers, self.timeout)
+        if answer.failure == "timeout":
             log.info("no passive reply: the reply URL did not answer within %g s", self.timeout)
             return None
-        except httpx.HTTPError as exc:
-            log.info("no passive reply: the reply URL failed (%s)", type(exc).__name__)
+        if answer.failure is not None:
+            log.info("no passive reply: the reply URL failed (%s)", answer.failure)
             return None
-        if answer.status_code != 200 or not answer.content.strip():
+        if answer.status != 200 or not answer.body.strip():
+            return None
+        if not answer.complete:
+            log.warning("the reply URL answered more than %d bytes: no passive reply", MAX_ANSWER)
             return None
         try:
-            data = answer.json()
+            data = json.loads(answer.body)
             spec = data.get("reply") if isinstance(data, dict) else None
             return None if spec is None else reply_from_json(spec)
         except (ValueError, InvalidArgument) as exc:
