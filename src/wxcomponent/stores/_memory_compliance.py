@@ -8,7 +8,7 @@ import threading
 
 from . import _args
 from ._compliance_record import ANY_BLOCKER, RECORDS
-from ._memory_pages import page_after
+from ._memory_pages import earliest, page_after
 from .base import ComplianceRecord
 
 
@@ -67,9 +67,5 @@ class _MemoryCompliance:
     def _due_compliance(self, a: _args.DueCompliance) -> list[ComplianceRecord]:
         component_appid, before, limit = a
         with self._lock:
-            due = sorted(
-                (r.check_at, r.authorizer_appid, r)
-                for r in self._compliance.get(component_appid, {}).values()
-                if r.check_at <= before
-            )
-        return [r for _, _, r in due[:limit]]
+            records = list(self._compliance.get(component_appid, {}).values())
+        return earliest(records, lambda r: r.check_at, before, limit)

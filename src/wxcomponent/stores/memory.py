@@ -29,7 +29,7 @@ from . import _args
 from ._aio import AsyncOverSync
 from ._checked import CheckedStore
 from ._memory_compliance import _MemoryCompliance
-from ._memory_pages import page_after
+from ._memory_pages import earliest, page_after
 from ._memory_queue import _Group, _JobRow, _MemoryQueue
 from ._memory_tokens import _MemoryTokens
 from ._purge import PURGE_BATCH, PURGE_EVERY, Purge
@@ -150,13 +150,9 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
 
     def _replace_refresh_token(self, a: _args.ReplaceRefreshToken) -> bool:
         component_appid, authorizer_appid, expected, new = a
-        with self._lock:
-            records = self._authorizers.get(component_appid, {})
-            record = records.get(authorizer_appid)
-            if record is None or (expected is not None and record.refresh_token != expected):
-                return False
-            records[authorizer_appid] = replace(record, refresh_token=new, updated_at=self._clock())
-            return True
+        return self._change(component_appid, authorizer_appid,
+                            lambda r: expected in (None, r.refresh_token),
+                            refresh_token=new, updated_at=self._clock())
 
     def _mark_revoked(self, a: _args.MarkRevoked) -> bool:
         component_appid, authorizer_appid, event_at = a
@@ -186,13 +182,8 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
 
     def _set_authorizer_tenant(self, a: _args.SetAuthorizerTenant) -> bool:
         component_appid, authorizer_appid, tenant = a
-        with self._lock:
-            records = self._authorizers.get(component_appid, {})
-            record = records.get(authorizer_appid)
-            if record is None:
-                return False
-            records[authorizer_appid] = replace(record, tenant=tenant, updated_at=self._clock())
-            return True
+        return self._change(component_appid, authorizer_appid, tenant=tenant,
+                            updated_at=self._clock())
 
     def _set_authorizer_name(self, a: _args.SetAuthorizerName) -> bool:
         component_appid, authorizer_appid, name, account_type = a
@@ -221,18 +212,18 @@ class MemoryStore(_MemoryTokens, _MemoryQueue, _MemoryCompliance, CheckedStore):
         """Authorized records due by ``before``, earliest first (a scan: memory is small)."""
         component_appid, before, limit = a
         with self._lock:
-            due = sorted(
-                (r.refresh_at, r.authorizer_appid, r)
-                for r in self._authorizers.get(component_appid, {}).values()
-                if r.status == "authorized" and r.refresh_at <= before
-            )
-        return [r for _, _, r in due[:limit]]
+            records = list(self._authorizers.get(component_appid, {}).values())
+        return earliest(records, lambda r: r.refresh_at, before, limit,
+                        lambda r: r.status == "authorized")
 
-    def _change(self, component_appid: str, authorizer_appid: str, **fields: Any) -> bool:
+    def _change(self, component_appid: str, authorizer_appid: str,
+                when: Callable[[AuthorizerRecord], bool] | None = None, **fields: Any) -> bool:
+        """Replace ``fields`` of the record (if ``when`` holds of it); False if there is no
+        record, or ``when`` does not hold."""
         with self._lock:
             records = self._authorizers.get(component_appid, {})
             record = records.get(authorizer_appid)
-            if record is None:
+            if record is None or (when is not None and not when(record)):
                 return False
             records[authorizer_appid] = replace(record, **fields)
             return True
