@@ -4,7 +4,9 @@ the application, Python handlers named in the settings — all over real HTTP.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from wxcomponent.service.posting import MAX_ANSWER
 from wxcomponent.service.settings import SettingsError
 from wxcomponent.stores import MemoryStore
 
-from ..support.receiver import SECRET, hooks, receiver
+from ..support.receiver import SECRET, Receiver, hooks, receiver
 from ..support.service import APPID, FakeClock, make_settings, running
 from ..support.waiting import wait_for_async
 
@@ -108,27 +110,36 @@ async def test_a_delivery_dies_after_max_age_and_can_be_replayed(
     assert got[0]["kind"] == "unauthorized"
 
 
+@contextlib.asynccontextmanager
+async def _replying(wechat_emulator: EmulatorServer, r: Receiver,
+                    timeout: float) -> AsyncIterator[Callable[[str], Awaitable[Any]]]:
+    """A service asking ``r`` for passive replies within ``timeout``, with an authorized
+    account: yields how to send it a user's text message (WeChat's delivery of it)."""
+    async with running(wechat_emulator, reply_url=f"{r.url}/reply",
+                       reply_secret=SECRET, reply_timeout=timeout) as svc:
+        await svc.push_ticket()
+        wechat_emulator.configure(APPID, message_url=f"{svc.server.url}/{APPID}"
+                                                     "/messages/$APPID$")
+        appid = await svc.authorize_by_push()
+
+        async def say(text: str) -> Any:
+            return await asyncio.to_thread(wechat_emulator.push_message, APPID, appid,
+                                           {"MsgType": "text", "Content": text})
+
+        yield say
+
+
 async def test_the_application_answers_a_passive_reply_within_its_budget(
         wechat_emulator: EmulatorServer) -> None:
     with receiver() as r:
         r.reply = {"type": "text", "content": "hello from the app"}
-        async with running(wechat_emulator, reply_url=f"{r.url}/reply",
-                           reply_secret=SECRET, reply_timeout=0.5) as svc:
-            await svc.push_ticket()
-            wechat_emulator.configure(APPID, message_url=f"{svc.server.url}/{APPID}"
-                                                         "/messages/$APPID$")
-            appid = await svc.authorize_by_push()
-
-            def say(text: str) -> Any:
-                return wechat_emulator.push_message(APPID, appid,
-                                                    {"MsgType": "text", "Content": text})
-
-            answered = await asyncio.to_thread(say, "hi")
+        async with _replying(wechat_emulator, r, 0.5) as say:
+            answered = await say("hi")
             assert answered.ok and "<Encrypt>" in (answered.attempts[0].body or "")
             r.reply = {"type": "unknown"}  # a reply that cannot be used: success
-            assert (await asyncio.to_thread(say, "again")).attempts[0].body == "success"
+            assert (await say("again")).attempts[0].body == "success"
             r.stall = threading.Event()
-            slow = await asyncio.to_thread(say, "slow")  # the app misses its budget
+            slow = await say("slow")  # the app misses its budget
             r.stall.set()
             assert slow.attempts[0].body == "success"
 
@@ -137,21 +148,11 @@ async def test_a_reply_answer_over_its_limit_is_not_used_and_wechat_gets_success
         wechat_emulator: EmulatorServer) -> None:
     with receiver() as r:
         r.reply = {"type": "text", "content": "hello from the app"}
-        async with running(wechat_emulator, reply_url=f"{r.url}/reply",
-                           reply_secret=SECRET, reply_timeout=2.0) as svc:
-            await svc.push_ticket()
-            wechat_emulator.configure(APPID, message_url=f"{svc.server.url}/{APPID}"
-                                                         "/messages/$APPID$")
-            appid = await svc.authorize_by_push()
-
-            def say(text: str) -> Any:
-                return wechat_emulator.push_message(APPID, appid,
-                                                    {"MsgType": "text", "Content": text})
-
-            assert "<Encrypt>" in ((await asyncio.to_thread(say, "hi")).attempts[0].body or "")
+        async with _replying(wechat_emulator, r, 2.0) as say:
+            assert "<Encrypt>" in ((await say("hi")).attempts[0].body or "")
             # a usable reply, padded past what is read of an answer: never used
             r.reply = {"type": "text", "content": "hello", "padding": "x" * MAX_ANSWER}
-            assert (await asyncio.to_thread(say, "again")).attempts[0].body == "success"
+            assert (await say("again")).attempts[0].body == "success"
 
 
 async def test_a_reply_dripped_slowly_is_cut_at_the_budget_and_wechat_gets_success(
@@ -159,15 +160,8 @@ async def test_a_reply_dripped_slowly_is_cut_at_the_budget_and_wechat_gets_succe
     with receiver() as r:
         r.reply = {"type": "text", "content": "a reply that takes its time"}
         r.drip = 0.3  # one byte every 0.3 s: each read is quick, the whole answer is not
-        async with running(wechat_emulator, reply_url=f"{r.url}/reply",
-                           reply_secret=SECRET, reply_timeout=1.0) as svc:
-            await svc.push_ticket()
-            wechat_emulator.configure(APPID, message_url=f"{svc.server.url}/{APPID}"
-                                                         "/messages/$APPID$")
-            appid = await svc.authorize_by_push()
-            answered = await asyncio.to_thread(
-                wechat_emulator.push_message, APPID, appid,
-                {"MsgType": "text", "Content": "hello"})
+        async with _replying(wechat_emulator, r, 1.0) as say:
+            answered = await say("hello")
             assert answered.attempts[0].body == "success"  # WeChat got a valid answer
             assert len(answered.attempts) == 1
             await wait_for_async(r.drip_cut.is_set, "the slow reply was never cut")

@@ -186,3 +186,12 @@ def test_every_operation_has_its_arguments_value_in_the_order_of_its_signature()
     for name in DECLARED:
         params = list(inspect.signature(getattr(Store, name)).parameters)[1:]
         assert list(getattr(_args, args_name(name))._fields) == params, name
+
+
+def test_a_class_naming_the_protocol_without_a_body_is_told_how_to_give_it_one() -> None:
+    class Bare(Store):
+        def close(self) -> None:
+            """Nothing to close."""
+
+    with pytest.raises(TypeError, match="derive from CheckedStore"):
+        Bare().get_token("key")

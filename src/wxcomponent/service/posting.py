@@ -19,6 +19,7 @@ its connection, and the answer is marked incomplete).
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import importlib.util
 import weakref
@@ -77,13 +78,13 @@ class Poster(Protocol):
         ...
 
 
-class _Posting:
+class _Posting(abc.ABC):
     """:meth:`Poster.post` over :meth:`exchange`, which each client writes."""
 
+    @abc.abstractmethod
     async def exchange(self, url: str, body: bytes, headers: Mapping[str, str],
                        timeout: float) -> Answer:
         """POST ``body`` and read the answer, all within ``timeout``."""
-        raise NotImplementedError
 
     async def post(self, url: str, body: bytes, headers: Mapping[str, str],
                    timeout: float) -> str | None:

@@ -34,7 +34,13 @@ def checked(check: Callable[..., object], *into: str) -> Callable[[F], F]:
 
 def backend_body() -> NoReturn:
     """Stands in :class:`~.base.Store` and :class:`~.base.AsyncStore` where an operation's
-    body goes, and never runs: a backend's class (derived from :class:`~._checked.CheckedStore`
-    or :class:`~._checked.CheckedAsyncStore`) has each operation replaced by its check and the
-    backend's own body (:mod:`._checked`); any other store implements the methods itself."""
-    raise NotImplementedError("a store operation without a body")
+    body goes. A backend's class (derived from :class:`~._checked.CheckedStore` or
+    :class:`~._checked.CheckedAsyncStore`) has each operation replaced by its check and the
+    backend's own body (:mod:`._checked`), and a store that only matches the protocol has its
+    own methods, so this runs only for a class that names the protocol as its base and lacks
+    the operation called: :class:`TypeError`, saying how to give it one."""
+    raise TypeError(
+        "this store class derives from the Store protocol but has no body for the operation "
+        "called: implement the method, or derive from CheckedStore (or CheckedAsyncStore) and "
+        "write its body"
+    )
