@@ -6,12 +6,12 @@ message is handled once."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from wxcomponent.core.callbacks import CallbackOptions
 from wxcomponent.errors import StoreUnavailable
 
+from ..support.threads import together
 from .conftest import RecordingStore, call
 from .wire import APPID, AUTHORIZER, Sender
 
@@ -90,19 +90,12 @@ def test_concurrent_copies_of_a_forwarded_message_queue_one_job(
 ) -> None:
     shell = shells("sync", options=FORWARD)
     push = sender.message_push({"MsgType": "text", "Content": "hello", "MsgId": 2})
-    start = threading.Barrier(16)
     answers: list[bytes] = []
 
-    def send() -> None:
-        start.wait()
+    def send(_: int) -> None:
         answers.append(shell.handle_callback("POST", *push, authorizer_appid=AUTHORIZER).body)
 
-    threads = [threading.Thread(target=send) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    assert together(16, send) == []
     assert answers == [b"success"] * 16
     assert _jobs(store) == 1
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,8 @@ import pytest
 
 from wxcomponent.errors import StoreError
 from wxcomponent.stores import AsyncSQLiteStore, AuthorizerRecord, SQLiteStore
+
+from ..support.threads import together
 
 C1 = "wx0000000000000c01"
 
@@ -106,26 +107,14 @@ async def test_a_failing_call_fails_alone_through_the_async_store(tmp_path: Path
 def test_event_loops_of_several_threads_each_batch_their_own(tmp_path: Path) -> None:
     store = AsyncSQLiteStore(tmp_path / "wx.sqlite3")
     asyncio.run(store.load_ticket(C1))
-    errors: list[BaseException] = []
-    start = threading.Barrier(4)
 
     def loop_of(n: int) -> None:
         async def many() -> None:
             await asyncio.gather(*(store.enqueue(C1, "deliver:crm", f"g{n}", b"{}",
                                                  key=f"{n}-{i}") for i in range(25)))
-        start.wait()
-        try:
-            asyncio.run(many())
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        asyncio.run(many())
 
-    threads = [threading.Thread(target=loop_of, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert together(4, loop_of) == []
     assert store.sync.count_jobs(C1, topic="deliver:crm") == {"pending": 100, "done": 0, "dead": 0}
     asyncio.run(store.close())
 
