@@ -19,7 +19,7 @@ from typing import Any
 
 from . import _args
 from ._compliance_record import ANY_BLOCKER, RECORDS, ComplianceRecord
-from ._sql_queue import Sql, SqlOp
+from ._sql_queue import Sql, SqlOp, where
 
 __all__ = ["COLUMNS", "SqlCompliance", "compliance_tables"]
 
@@ -142,26 +142,20 @@ class SqlCompliance:
         """See :meth:`Store.list_compliance`: by a code, through its rows in appid order."""
         c, blocked_by, expiring_before, after, limit = call
         columns = ", ".join(f"r.{name}" for name in COLUMNS.split(", "))
-        params: list[Any] = []
         if blocked_by is None:
-            sql = f"SELECT {columns} FROM compliance AS r WHERE r.component_appid = ?"  # noqa: S608
-            params.append(c)
+            base = f"SELECT {columns} FROM compliance AS r WHERE r.component_appid = ?"  # noqa: S608
         else:
-            sql = (
+            base = (
                 f"SELECT {columns} FROM compliance_codes AS k JOIN compliance AS r "  # noqa: S608
                 "ON r.component_appid = k.component_appid "
                 "AND r.authorizer_appid = k.authorizer_appid "
-                "WHERE k.component_appid = ? AND k.code = ?"
+                "WHERE k.component_appid = ?"
             )
-            params += [c, blocked_by]
-        if expiring_before is not None:
-            sql += " AND r.verified_until <= ?"
-            params.append(expiring_before)
         # the cursor and the order on the table read in order, so its index serves both
         order = "r.authorizer_appid" if blocked_by is None else "k.authorizer_appid"
-        if after is not None:
-            sql += f" AND {order} > ?"
-            params.append(after)
+        sql, params = where(base, c, (" AND k.code = ?", blocked_by),
+                            (" AND r.verified_until <= ?", expiring_before),
+                            (f" AND {order} > ?", after))
         found = yield Sql(f"{sql} ORDER BY {order} LIMIT ?", (*params, limit))
         return [_record(row) for row in found.rows]
 
